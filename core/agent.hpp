@@ -1,0 +1,55 @@
+// The agent interface.
+//
+// act(obs, action, decision) writes an action (sized by the runner for the action space)
+// and its probability under the agent's current policy: `probability` for a discrete
+// action (1 for a deterministic choice), `log_prob` its log (or the log-density of a
+// continuous action, with probability = NaN). observe(transition) is where learning
+// happens. begin_episode/end_episode mark boundaries. In evaluation mode an agent acts
+// greedily/deterministically and does not learn. save/load move learned state through a
+// StateDict. An agent is used by one thread at a time.
+#pragma once
+#include <cstdint>
+#include <memory>
+
+#include "core/env.hpp"
+#include "core/error.hpp"
+#include "core/space.hpp"
+#include "core/state_dict.hpp"
+
+namespace rlsim {
+
+struct Decision {
+  double probability = 1.0;
+  double log_prob = 0.0;
+};
+
+struct Transition {
+  const Value& obs;
+  const Value& action;
+  double reward;
+  const Value& next_obs;
+  bool terminated;
+  bool truncated;
+};
+
+class Agent {
+ public:
+  virtual ~Agent() = default;
+  virtual void act(const Value& obs, Value& action, Decision& decision) = 0;
+  virtual void observe(const Transition& /*transition*/) {}
+  virtual void begin_episode(const Value& /*obs*/) {}
+  virtual void end_episode() {}
+  virtual void set_evaluation(bool on) { evaluation_ = on; }
+  bool evaluation() const { return evaluation_; }
+  virtual void save(StateDict& /*out*/) const {
+    throw Error("this agent has no learned state to save");
+  }
+  virtual void load(const StateDict& /*in*/) {
+    throw Error("this agent has no learned state to load");
+  }
+
+ private:
+  bool evaluation_ = false;
+};
+
+}  // namespace rlsim

@@ -1,0 +1,123 @@
+// The environment interface, with Gymnasium's reset/step semantics.
+//
+// reset(obs, seed) starts an episode (re-seeding the env's own Rng when a seed is given,
+// continuing its stream otherwise) and writes the first observation into `obs`.
+// step(action, obs) validates the action against the action space, advances the world,
+// writes the next observation into `obs` and returns reward, terminated (the MDP reached a
+// terminal state) and truncated (the spec's time limit cut the episode). Stepping after
+// the episode ended, or before any reset, is an error.
+//
+// Derived envs implement do_reset/do_step; the base class owns validation, the time limit
+// and the episode step counter, so an env's physics stays free of those concerns.
+// Optional capabilities (model, oracle, state get/set, render) are absent by default.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/rng.hpp"
+#include "core/space.hpp"
+
+namespace rlsim {
+
+struct EnvSpec {
+  std::string id;
+  Space observation_space;
+  Space action_space;
+  std::int64_t max_episode_steps = 0;  // 0: no time limit
+  std::optional<double> reward_threshold;
+  // Box actions outside the bounds are rejected by the base class unless the env clips
+  // them itself (as some Gymnasium envs do); NaN and wrong sizes are always rejected.
+  bool env_clips_actions = false;
+  // The env reports StepResult::success at the end of an episode (e.g. goal reached).
+  bool defines_success = false;
+};
+
+struct StepResult {
+  double reward = 0.0;
+  bool terminated = false;
+  bool truncated = false;
+  bool success = false;  // meaningful only when the spec defines_success
+};
+
+// Exact model of a finite MDP whose observation is the state index (gridworlds).
+struct ModelOutcome {
+  double probability;
+  std::int64_t next_state;
+  double reward;
+  bool terminated;
+};
+struct TabularModel {
+  std::int64_t num_states = 0;
+  std::int64_t num_actions = 0;
+  // outcomes[s * num_actions + a]: the distribution of (s', r, terminated) after a in s.
+  std::vector<std::vector<ModelOutcome>> outcomes;
+  std::vector<double> initial_distribution;  // over states, sums to 1
+  std::vector<bool> terminal;                // states in which episodes have ended
+  const std::vector<ModelOutcome>& at(std::int64_t s, std::int64_t a) const {
+    return outcomes[static_cast<std::size_t>(s * num_actions + a)];
+  }
+};
+
+// Regret oracle of a bandit problem: expected rewards at the current step.
+class Oracle {
+ public:
+  virtual ~Oracle() = default;
+  virtual double expected_reward(std::int64_t arm) const = 0;
+  virtual double best_expected_reward() const = 0;
+};
+
+// An RGB frame, row-major, 3 bytes per pixel.
+struct Image {
+  int width = 0;
+  int height = 0;
+  std::vector<std::uint8_t> rgb;
+};
+
+class Env {
+ public:
+  explicit Env(EnvSpec spec) : spec_(std::move(spec)) {}
+  virtual ~Env() = default;
+  Env(const Env&) = delete;
+  Env& operator=(const Env&) = delete;
+
+  const EnvSpec& spec() const { return spec_; }
+  void set_max_episode_steps(std::int64_t n) { spec_.max_episode_steps = n; }
+
+  void reset(Value& obs, std::optional<std::uint64_t> seed = std::nullopt);
+  StepResult step(const Value& action, Value& obs);
+  std::int64_t elapsed_steps() const { return elapsed_; }
+  bool episode_over() const { return over_; }
+
+  // Capabilities.
+  virtual const TabularModel* model() const { return nullptr; }
+  virtual const Oracle* oracle() const { return nullptr; }
+  virtual bool has_state() const { return false; }
+  // The full internal state as numbers (a discrete-state env: one number, its index).
+  virtual void get_state(std::vector<double>& out) const;
+  // Sets the state; the episode continues from it (the step counter is kept).
+  virtual void set_state(std::span<const double> state);
+  virtual bool render(Image& frame) const;
+  virtual std::string render_text() const { return {}; }
+  // Writes the current observation (after set_state, for traces).
+  virtual void observe(Value& obs) const;
+
+ protected:
+  virtual void do_reset(Value& obs) = 0;
+  virtual StepResult do_step(const Value& action, Value& obs) = 0;
+  Rng& rng() { return rng_; }
+  EnvSpec& mutable_spec() { return spec_; }
+  // Call from set_state so stepping is allowed again after an ended episode.
+  void mark_running() { over_ = false; }
+
+ private:
+  EnvSpec spec_;
+  Rng rng_;
+  std::int64_t elapsed_ = 0;
+  bool over_ = true;
+  bool seeded_ = false;
+};
+
+}  // namespace rlsim

@@ -1,0 +1,92 @@
+// HDF5 run files: one file per experiment, written by ExperimentWriter and read back by
+// ExperimentReader. The layout is documented for h5py users in docs/log-format.md.
+//
+// Crash safety: each run is written as a whole group when it finishes and the file is
+// flushed; the run's attribute `complete` is set last, and the root attribute `complete`
+// only by finish(). A killed experiment leaves a readable file in which every run marked
+// complete is whole. All HDF5 calls are serialised by one process-wide mutex (Debian's
+// HDF5 is not built thread-safe).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/run_result.hpp"
+#include "core/state_dict.hpp"
+
+namespace rlsim {
+
+inline constexpr int kLogFormatVersion = 1;
+
+struct ExperimentMeta {
+  std::string config_text;    // the full resolved config (TOML)
+  std::string command_line;   // how the driver was invoked
+  std::uint64_t master_seed = 0;
+  std::int64_t planned_runs = 0;
+  // Filled by the reader: rlsim_version, git_commit, created (ISO 8601 UTC), complete.
+  std::string rlsim_version;
+  std::string git_commit;
+  std::string created;
+  bool complete = false;
+  int format_version = kLogFormatVersion;
+};
+
+// A run as read back from a file.
+struct StoredRun {
+  std::int64_t run_index = 0;
+  std::string env_id, agent_id;
+  std::string env_params, agent_params;  // Params::to_text() form
+  std::string group;
+  std::int64_t seed_index = 0;
+  std::uint64_t env_seed = 0, agent_seed = 0;
+  std::int64_t total_steps = 0;
+  bool complete = false;
+  EpisodeTable episodes;
+  StepTable steps;  // filled only when asked for and present
+  RegretCurve regret;
+  bool has_steps = false;
+};
+
+class ExperimentWriter {
+ public:
+  // Creates (truncates) `path`. Throws rlsim::Error naming the path when its directory is
+  // missing or not writable.
+  ExperimentWriter(const std::string& path, const ExperimentMeta& meta);
+  ~ExperimentWriter();  // closes without marking complete if finish() was not called
+  ExperimentWriter(const ExperimentWriter&) = delete;
+  ExperimentWriter& operator=(const ExperimentWriter&) = delete;
+  // Writes /runs/<6-digit run index> and flushes. Thread-safe.
+  void write_run(const RunResult& run);
+  // Marks the experiment complete and closes the file.
+  void finish();
+  const std::string& path() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+class ExperimentReader {
+ public:
+  // Throws rlsim::Error naming the path when it is missing, not HDF5, damaged, or not an
+  // rlsim run file.
+  explicit ExperimentReader(const std::string& path);
+  ~ExperimentReader();
+  ExperimentReader(const ExperimentReader&) = delete;
+  ExperimentReader& operator=(const ExperimentReader&) = delete;
+  const ExperimentMeta& meta() const;
+  std::vector<std::int64_t> run_indices() const;  // sorted, complete or not
+  StoredRun read_run(std::int64_t run_index, bool with_steps = false) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// StateDict ↔ an HDF5 group (one dataset per entry, with its shape). A new file is
+// created (or truncated) by write; read throws naming the file and group if absent.
+void write_state_dict(const std::string& path, const std::string& group, const StateDict& state);
+StateDict read_state_dict(const std::string& path, const std::string& group);
+
+}  // namespace rlsim

@@ -1,0 +1,133 @@
+#include "core/registry.hpp"
+
+#include "core/error.hpp"
+
+namespace rlsim {
+
+namespace {
+std::string join(const std::vector<std::string>& xs) {
+  std::string out;
+  for (std::size_t i = 0; i < xs.size(); ++i) out += (i ? ", " : "") + xs[i];
+  return out;
+}
+
+std::string unknown_message(const std::string& kind, const std::string& id,
+                            const std::vector<std::string>& ids, const std::string& list_cmd) {
+  std::string msg = "unknown " + kind + " id '" + id + "'";
+  auto close = close_matches(id, ids);
+  if (!close.empty()) msg += "; did you mean: " + join(close) + "?";
+  msg += " (run '" + list_cmd + "' for all " + std::to_string(ids.size()) + ")";
+  return msg;
+}
+
+std::string describe_env(const EnvSpec& s) {
+  return s.id + " has " + s.observation_space.describe() + " observations and " +
+         s.action_space.describe() + " actions";
+}
+}  // namespace
+
+ParamSpec Registry::max_episode_steps_spec() {
+  return param_int("max_episode_steps", -1,
+                   "time limit in steps (-1: the env's registered limit; 0: none)", -1, 1e15);
+}
+
+void Registry::add_env(EnvEntry entry) {
+  if (entry.id.empty()) throw Error("an env registration has an empty id");
+  if (!entry.make) throw Error("env '" + entry.id + "' is registered without a factory");
+  if (envs_.count(entry.id))
+    throw Error("env id '" + entry.id + "' is registered twice (" + envs_[entry.id].origin +
+                " and " + entry.origin + "); ids must be unique");
+  std::string id = entry.id;
+  envs_.emplace(std::move(id), std::move(entry));
+}
+
+void Registry::add_agent(AgentEntry entry) {
+  if (entry.id.empty()) throw Error("an agent registration has an empty id");
+  if (!entry.make) throw Error("agent '" + entry.id + "' is registered without a factory");
+  if (agents_.count(entry.id))
+    throw Error("agent id '" + entry.id + "' is registered twice (" + agents_[entry.id].origin +
+                " and " + entry.origin + "); ids must be unique");
+  std::string id = entry.id;
+  agents_.emplace(std::move(id), std::move(entry));
+}
+
+const EnvEntry& Registry::env(const std::string& id) const {
+  auto it = envs_.find(id);
+  if (it == envs_.end()) throw Error(unknown_message("env", id, env_ids(), "rlsim list envs"));
+  return it->second;
+}
+
+const AgentEntry& Registry::agent(const std::string& id) const {
+  auto it = agents_.find(id);
+  if (it == agents_.end())
+    throw Error(unknown_message("agent", id, agent_ids(), "rlsim list agents"));
+  return it->second;
+}
+
+std::vector<std::string> Registry::env_ids() const {
+  std::vector<std::string> ids;
+  for (const auto& [id, e] : envs_) ids.push_back(id);
+  return ids;
+}
+
+std::vector<std::string> Registry::agent_ids() const {
+  std::vector<std::string> ids;
+  for (const auto& [id, e] : agents_) ids.push_back(id);
+  return ids;
+}
+
+Params Registry::resolve_env_params(const std::string& id, const RawParams& raw) const {
+  const EnvEntry& e = env(id);
+  ParamSchema schema = e.schema;
+  if (!schema.find("max_episode_steps")) schema.add(max_episode_steps_spec());
+  return schema.resolve(raw, "env '" + id + "'");
+}
+
+Params Registry::resolve_agent_params(const std::string& id, const RawParams& raw) const {
+  return agent(id).schema.resolve(raw, "agent '" + id + "'");
+}
+
+std::unique_ptr<Env> Registry::make_env(const std::string& id, const RawParams& raw) const {
+  const EnvEntry& e = env(id);
+  Params p = resolve_env_params(id, raw);
+  std::unique_ptr<Env> env = e.make(p);
+  if (!e.schema.find("max_episode_steps")) {
+    const std::int64_t limit = p.get_int("max_episode_steps");
+    if (limit >= 0) env->set_max_episode_steps(limit);
+  }
+  return env;
+}
+
+void Registry::check_compatible(const std::string& agent_id, const Env& env) const {
+  const AgentEntry& a = agent(agent_id);
+  if (!a.check) return;
+  if (auto why = a.check(env.spec(), env))
+    throw Error("agent '" + agent_id + "' cannot run on " + describe_env(env.spec()) + ": " +
+                *why);
+}
+
+std::unique_ptr<Agent> Registry::make_agent(const std::string& id, const RawParams& raw,
+                                            const Env& env, std::uint64_t seed) const {
+  const AgentEntry& a = agent(id);
+  Params p = resolve_agent_params(id, raw);
+  check_compatible(id, env);
+  AgentContext ctx{env.spec(), env, seed};
+  return a.make(ctx, p);
+}
+
+std::optional<std::string> require_discrete_actions(const EnvSpec& spec, const Env&) {
+  if (!spec.action_space.is_discrete())
+    return std::string("it needs a Discrete action space");
+  return std::nullopt;
+}
+
+std::optional<std::string> require_discrete_observations_and_actions(const EnvSpec& spec,
+                                                                     const Env&) {
+  if (!spec.action_space.is_discrete() || !spec.observation_space.is_discrete())
+    return std::string(
+        "it is tabular and needs Discrete observations and actions (use a function-approximation "
+        "agent for continuous observations)");
+  return std::nullopt;
+}
+
+}  // namespace rlsim

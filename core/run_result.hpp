@@ -1,0 +1,76 @@
+// What one run produces, in memory, before the logger writes it (core/hdf5_log.hpp).
+//
+// A run is one (env, agent, parameters, seed) combination executed for its budget. The
+// tables are columns (struct of vectors) so the logger writes them as whole datasets.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/params.hpp"
+
+namespace rlsim {
+
+struct RunInfo {
+  std::int64_t run_index = 0;
+  std::string env_id;
+  std::string agent_id;
+  Params env_params;    // resolved (defaults filled)
+  Params agent_params;  // resolved
+  std::int64_t seed_index = 0;
+  std::uint64_t env_seed = 0;
+  std::uint64_t agent_seed = 0;
+  // "env_id[env params] / agent_id[agent params]": runs that differ only in seed share it.
+  std::string group;
+};
+
+struct EpisodeTable {
+  std::vector<double> returns;
+  std::vector<std::int64_t> lengths;
+  std::vector<std::int64_t> end_steps;  // total env steps of the run when the episode ended
+  std::vector<std::uint8_t> terminated;
+  std::vector<std::uint8_t> truncated;
+  std::vector<std::int8_t> success;  // 1/0, or -1 when the env does not define success
+  std::size_t size() const { return returns.size(); }
+};
+
+// Step-level trajectory: one row per env step. Discrete observations/actions use the
+// *_index columns; Box ones use the flat float columns with obs_dim/action_dim per row.
+struct StepTable {
+  bool obs_discrete = true;
+  bool action_discrete = true;
+  int obs_dim = 1;
+  int action_dim = 1;
+  std::vector<std::int64_t> episode;
+  std::vector<std::int64_t> t;  // step within the episode, from 0
+  std::vector<std::int64_t> obs_index;
+  std::vector<float> obs;
+  std::vector<std::int64_t> action_index;
+  std::vector<float> action;
+  std::vector<double> reward;
+  std::vector<std::uint8_t> terminated;
+  std::vector<std::uint8_t> truncated;
+  std::vector<double> probability;
+  std::vector<double> log_prob;
+  std::size_t size() const { return reward.size(); }
+};
+
+// Bandit regret at checkpoints: cumulative pseudo-regret Σ (μ* − μ_{a_t}) and realised
+// regret Σ (μ* − r_t) after `step` pulls.
+struct RegretCurve {
+  std::vector<std::int64_t> step;
+  std::vector<double> pseudo_regret;
+  std::vector<double> realised_regret;
+  std::size_t size() const { return step.size(); }
+};
+
+struct RunResult {
+  RunInfo info;
+  EpisodeTable episodes;
+  StepTable steps;       // empty unless step logging was asked for
+  RegretCurve regret;    // empty unless the env has an oracle
+  std::int64_t total_steps = 0;
+  double seconds = 0.0;  // wall-clock, informational only (not part of results)
+};
+
+}  // namespace rlsim

@@ -1,0 +1,220 @@
+#include "core/runner.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <mutex>
+#include <set>
+
+#include <omp.h>
+
+#include "core/error.hpp"
+#include "core/rng.hpp"
+
+namespace rlsim {
+
+std::vector<std::int64_t> log_spaced_checkpoints(std::int64_t last, int per_decade) {
+  std::vector<std::int64_t> out;
+  if (last <= 0) return out;
+  const double factor = std::pow(10.0, 1.0 / per_decade);
+  double x = 1.0;
+  std::int64_t prev = 0;
+  while (true) {
+    const auto t = static_cast<std::int64_t>(std::llround(x));
+    if (t >= last) break;
+    if (t > prev) {
+      out.push_back(t);
+      prev = t;
+    }
+    x *= factor;
+  }
+  out.push_back(last);
+  return out;
+}
+
+namespace {
+
+void record_step(StepTable& st, std::int64_t episode, std::int64_t t, const Value& obs,
+                 const Value& action, const StepResult& r, const Decision& d) {
+  st.episode.push_back(episode);
+  st.t.push_back(t);
+  if (st.obs_discrete)
+    st.obs_index.push_back(obs.index);
+  else
+    st.obs.insert(st.obs.end(), obs.vec.begin(), obs.vec.end());
+  if (st.action_discrete)
+    st.action_index.push_back(action.index);
+  else
+    st.action.insert(st.action.end(), action.vec.begin(), action.vec.end());
+  st.reward.push_back(r.reward);
+  st.terminated.push_back(r.terminated);
+  st.truncated.push_back(r.truncated);
+  st.probability.push_back(d.probability);
+  st.log_prob.push_back(d.log_prob);
+}
+
+}  // namespace
+
+RunResult execute_run(const Registry& registry, const RunSpec& spec, RunCounters* counters) {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (spec.budget.episodes <= 0 && spec.budget.steps <= 0)
+    throw Error("run " + std::to_string(spec.run_index) +
+                " has no budget: set episodes or steps (or both) to a positive number");
+  RunResult res;
+  RunInfo& info = res.info;
+  info.run_index = spec.run_index;
+  info.env_id = spec.env_id;
+  info.agent_id = spec.agent_id;
+  info.seed_index = spec.seed_index;
+  info.env_seed = derive_seed(spec.master_seed, static_cast<std::uint64_t>(spec.seed_index), "env");
+  info.agent_seed =
+      derive_seed(spec.master_seed, static_cast<std::uint64_t>(spec.seed_index), "agent");
+  info.env_params = registry.resolve_env_params(spec.env_id, spec.env_params);
+  info.agent_params = registry.resolve_agent_params(spec.agent_id, spec.agent_params);
+  info.group = spec.env_id + "[" + info.env_params.to_text() + "] / " + spec.agent_id + "[" +
+               info.agent_params.to_text() + "]";
+
+  std::unique_ptr<Env> env = registry.make_env(spec.env_id, spec.env_params);
+  std::unique_ptr<Agent> agent =
+      registry.make_agent(spec.agent_id, spec.agent_params, *env, info.agent_seed);
+  const EnvSpec& es = env->spec();
+  const Oracle* oracle = env->oracle();
+
+  Value obs, next_obs, action;
+  es.observation_space.prepare(obs);
+  es.observation_space.prepare(next_obs);
+  es.action_space.prepare(action);
+
+  StepTable& st = res.steps;
+  st.obs_discrete = es.observation_space.is_discrete();
+  st.action_discrete = es.action_space.is_discrete();
+  st.obs_dim = static_cast<int>(es.observation_space.flat_size());
+  st.action_dim = static_cast<int>(es.action_space.flat_size());
+
+  // Regret checkpoints: every step, or log-spaced up to the planned number of pulls.
+  std::vector<std::int64_t> checkpoints;
+  if (oracle && !spec.regret_every_step) {
+    std::int64_t planned = spec.budget.steps;
+    if (planned <= 0) planned = spec.budget.episodes * std::max<std::int64_t>(es.max_episode_steps, 1);
+    checkpoints = log_spaced_checkpoints(planned);
+  }
+  std::size_t next_checkpoint = 0;
+  double pseudo_regret = 0.0, realised_regret = 0.0;
+
+  const std::int64_t max_episodes = spec.budget.episodes;
+  const std::int64_t max_steps = spec.budget.steps;
+  std::int64_t total = 0, episode = 0, pending_count = 0;
+  bool first = true;
+  EpisodeTable& et = res.episodes;
+  while ((max_episodes <= 0 || episode < max_episodes) && (max_steps <= 0 || total < max_steps)) {
+    if (counters && counters->stop.load(std::memory_order_relaxed))
+      throw Interrupted("interrupted");
+    env->reset(obs, first ? std::optional<std::uint64_t>(info.env_seed) : std::nullopt);
+    first = false;
+    agent->begin_episode(obs);
+    double ret = 0.0;
+    std::int64_t len = 0;
+    StepResult r;
+    bool ended = false;
+    while (true) {
+      Decision d;
+      agent->act(obs, action, d);
+      double best = 0.0, expected = 0.0;
+      if (oracle) {
+        best = oracle->best_expected_reward();
+        expected = oracle->expected_reward(action.index);
+      }
+      r = env->step(action, next_obs);
+      if (spec.log_steps) record_step(st, episode, len, obs, action, r, d);
+      ret += r.reward;
+      ++len;
+      ++total;
+      if (oracle) {
+        pseudo_regret += best - expected;
+        realised_regret += best - r.reward;
+        if (spec.regret_every_step ||
+            (next_checkpoint < checkpoints.size() && total == checkpoints[next_checkpoint])) {
+          res.regret.step.push_back(total);
+          res.regret.pseudo_regret.push_back(pseudo_regret);
+          res.regret.realised_regret.push_back(realised_regret);
+          ++next_checkpoint;
+        }
+      }
+      agent->observe(Transition{obs, action, r.reward, next_obs, r.terminated, r.truncated});
+      std::swap(obs, next_obs);
+      if (counters && ++pending_count == 4096) {
+        counters->steps.fetch_add(pending_count, std::memory_order_relaxed);
+        pending_count = 0;
+      }
+      if (r.terminated || r.truncated) {
+        ended = true;
+        break;
+      }
+      if (max_steps > 0 && total >= max_steps) break;  // the budget cut the episode short
+    }
+    agent->end_episode();
+    if (!ended) break;  // a partial episode is not an episode: it is not recorded
+    et.returns.push_back(ret);
+    et.lengths.push_back(len);
+    et.end_steps.push_back(total);
+    et.terminated.push_back(r.terminated);
+    et.truncated.push_back(r.truncated && !r.terminated);
+    et.success.push_back(es.defines_success ? static_cast<std::int8_t>(r.success) : -1);
+    ++episode;
+  }
+  // Regret's last point is the final pull, even if the plan guessed the horizon wrong.
+  if (oracle && (res.regret.step.empty() || res.regret.step.back() != total)) {
+    res.regret.step.push_back(total);
+    res.regret.pseudo_regret.push_back(pseudo_regret);
+    res.regret.realised_regret.push_back(realised_regret);
+  }
+  if (counters) counters->steps.fetch_add(pending_count, std::memory_order_relaxed);
+  res.total_steps = total;
+  res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return res;
+}
+
+void validate_specs(const Registry& registry, const std::vector<RunSpec>& specs) {
+  std::set<std::string> seen;
+  for (const auto& s : specs) {
+    if (s.budget.episodes <= 0 && s.budget.steps <= 0)
+      throw Error("run " + std::to_string(s.run_index) +
+                  " has no budget: set episodes or steps (or both) to a positive number");
+    Params ep = registry.resolve_env_params(s.env_id, s.env_params);
+    Params ap = registry.resolve_agent_params(s.agent_id, s.agent_params);
+    const std::string key = s.env_id + "|" + ep.to_text() + "|" + s.agent_id + "|" + ap.to_text();
+    if (!seen.insert(key).second) continue;
+    auto env = registry.make_env(s.env_id, s.env_params);
+    registry.check_compatible(s.agent_id, *env);
+  }
+}
+
+void execute_runs(const Registry& registry, const std::vector<RunSpec>& specs,
+                  const RunnerOptions& options) {
+  validate_specs(registry, specs);
+  RunCounters local;
+  RunCounters* counters = options.counters ? options.counters : &local;
+  std::exception_ptr first_error;
+  std::mutex mutex;
+  const int threads = std::max(1, options.threads);
+  const auto n = static_cast<std::int64_t>(specs.size());
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (counters->stop.load()) continue;
+    try {
+      RunResult r = execute_run(registry, specs[static_cast<std::size_t>(i)], counters);
+      std::lock_guard<std::mutex> lock(mutex);
+      if (options.on_complete) options.on_complete(std::move(r));
+      counters->runs_done.fetch_add(1);
+    } catch (const Interrupted&) {
+      // The run was asked to stop; it is dropped (not recorded).
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (!first_error) first_error = std::current_exception();
+      counters->stop.store(true);
+    }
+  }
+  if (first_error) std::rethrow_exception(first_error);
+}
+
+}  // namespace rlsim

@@ -1,0 +1,77 @@
+// The runner: owns the interaction loop and executes many independent runs in parallel.
+//
+// One run = one env + one agent built from the registry, stepped until its budget
+// (episodes and/or steps, whichever ends first) is spent. Streams: the env's seed is
+// derive_seed(master, seed_index, "env") and the agent's derive_seed(master, seed_index,
+// "agent"), so runs that differ only in the agent see the same env randomness (common
+// random numbers) and nothing depends on the thread that runs them. Runs are spread over
+// OpenMP threads; on_complete is called for each finished run under a lock (in completion
+// order, which varies with threads — results themselves do not).
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/registry.hpp"
+#include "core/run_result.hpp"
+
+namespace rlsim {
+
+struct Budget {
+  std::int64_t episodes = 0;  // 0: no episode limit
+  std::int64_t steps = 0;     // 0: no step limit
+};
+
+struct RunSpec {
+  std::int64_t run_index = 0;
+  std::string env_id;
+  RawParams env_params;
+  std::string agent_id;
+  RawParams agent_params;
+  std::int64_t seed_index = 0;
+  std::uint64_t master_seed = 0;
+  Budget budget;
+  bool log_steps = false;
+  bool regret_every_step = false;  // otherwise at log-spaced checkpoints
+};
+
+// Thrown inside a run when RunCounters::stop is set; the runner drops that run.
+class Interrupted : public Error {
+ public:
+  using Error::Error;
+};
+
+// Log-spaced checkpoints 1, 2, …, 10, 12, 15, … up to and including `last` (about
+// `per_decade` points per decade), used for regret curves.
+std::vector<std::int64_t> log_spaced_checkpoints(std::int64_t last, int per_decade = 20);
+
+// Shared live counters for progress display.
+struct RunCounters {
+  std::atomic<std::int64_t> steps{0};
+  std::atomic<std::int64_t> runs_done{0};
+  std::atomic<bool> stop{false};  // set to ask runs to stop early (Ctrl-C)
+};
+
+// Builds env and agent (throwing rlsim::Error on bad ids/params/incompatibility) and runs.
+RunResult execute_run(const Registry& registry, const RunSpec& spec,
+                      RunCounters* counters = nullptr);
+
+struct RunnerOptions {
+  int threads = 1;
+  RunCounters* counters = nullptr;
+  std::function<void(RunResult&&)> on_complete;  // called under a lock
+};
+
+// Runs all specs; the first rlsim::Error thrown by any run is rethrown after the others
+// stop. Before starting, every spec's env, agent and parameters are validated.
+void execute_runs(const Registry& registry, const std::vector<RunSpec>& specs,
+                  const RunnerOptions& options);
+
+// Builds env+agent for each distinct (env, agent, params) once and checks compatibility,
+// so a bad grid fails before any run starts.
+void validate_specs(const Registry& registry, const std::vector<RunSpec>& specs);
+
+}  // namespace rlsim

@@ -1,0 +1,18 @@
+// StateDict: named numeric arrays, the neutral form of an agent's learned state.
+// Agents save into it and load from it; core/hdf5 stores it in an HDF5 group, so agents
+// never deal with file formats. Values are doubles (float32 converts exactly).
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace rlsim {
+
+struct ArrayRecord {
+  std::vector<std::int64_t> shape;
+  std::vector<double> data;  // row-major, size = product of shape
+};
+using StateDict = std::map<std::string, ArrayRecord>;
+
+}  // namespace rlsim

@@ -1,0 +1,11 @@
+// Version and ABI version of rlsim. The ABI version changes whenever a change to the
+// public interfaces (Env, Agent, Registry, Space, Params) would break a compiled plugin.
+#pragma once
+
+#define RLSIM_VERSION_STRING "0.1.0"
+#define RLSIM_ABI_VERSION 1
+
+namespace rlsim {
+const char* version();
+const char* git_commit();  // the commit rlsim was built from, or "unknown"
+}  // namespace rlsim
