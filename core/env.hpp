@@ -12,6 +12,7 @@
 // Optional capabilities (model, oracle, state get/set, render) are absent by default.
 #pragma once
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <span>
 #include <string>
@@ -33,6 +34,10 @@ struct EnvSpec {
   bool env_clips_actions = false;
   // The env reports StepResult::success at the end of an episode (e.g. goal reached).
   bool defines_success = false;
+  // Bounds every reward lies in (infinite when unknown), for agents whose model needs
+  // bounded rewards (e.g. KL-UCB and EXP3 need [0, 1]) to refuse other envs up front.
+  double reward_min = -std::numeric_limits<double>::infinity();
+  double reward_max = std::numeric_limits<double>::infinity();
 };
 
 struct StepResult {

@@ -1,6 +1,7 @@
 #include "core/params.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <sstream>
 
@@ -21,10 +22,12 @@ std::string to_string(ParamType t) {
 
 namespace {
 std::string format_double(double x) {
-  std::ostringstream os;
-  os.precision(17);
-  os << x;
-  std::string s = os.str();
+  if (std::isnan(x)) return "nan";
+  if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
+  // Shortest text that reads back to the same double (0.1, not 0.10000000000000001).
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, x);
+  std::string s(buf, res.ptr);
   // Keep floats recognisable as floats in configs ("1.0", not "1").
   if (std::isfinite(x) && s.find_first_of(".eE") == std::string::npos) s += ".0";
   return s;
@@ -74,7 +77,14 @@ std::string format_param(const ParamValue& v) {
     case 0: return std::get<bool>(v) ? "true" : "false";
     case 1: return std::to_string(std::get<std::int64_t>(v));
     case 2: return format_double(std::get<double>(v));
-    case 3: return "\"" + std::get<std::string>(v) + "\"";
+    case 3: {
+      std::string out = "\"";
+      for (char c : std::get<std::string>(v)) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+      }
+      return out + "\"";
+    }
     default: {
       std::string out = "[";
       const auto& xs = std::get<std::vector<double>>(v);

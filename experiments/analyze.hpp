@@ -1,0 +1,44 @@
+// Summaries of a run file: one row per group of runs that differ only in their seed.
+//
+// Per run, the statistic is the mean over its last K episodes (return, length, success)
+// and, for bandit runs, the final cumulative pseudo-regret. Per group, the mean of the
+// per-run statistics across seeds with a 95% Student-t confidence interval (half-width
+// t_{0.975, n-1} · s / √n; undefined for a single seed). Incomplete runs are skipped and
+// counted.
+#pragma once
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "core/hdf5_log.hpp"
+
+namespace rlsim {
+
+struct GroupSummary {
+  std::string env_id, agent_id, env_params, agent_params, group;
+  std::int64_t runs = 0;
+  std::int64_t episodes = 0;  // mean episodes per run
+  double mean_return = 0, return_ci95 = 0;
+  double mean_length = 0;
+  double success_rate = -1;   // < 0: not defined by the env
+  double final_regret = -1, regret_ci95 = 0;  // final_regret < 0: no regret logged
+  std::int64_t regret_steps = 0;
+};
+
+struct Summary {
+  std::vector<GroupSummary> groups;
+  std::int64_t complete_runs = 0;
+  std::int64_t incomplete_runs = 0;
+  bool file_complete = false;
+  std::int64_t last_k = 100;
+};
+
+// Half-width of the 95% Student-t interval of the mean of xs (NaN for fewer than 2).
+double ci95_half_width(const std::vector<double>& xs);
+
+Summary summarize(const ExperimentReader& reader, std::int64_t last_k);
+void print_summary(std::ostream& os, const Summary& s);
+void write_summary_csv(std::ostream& os, const Summary& s);
+
+}  // namespace rlsim

@@ -1,0 +1,362 @@
+#include "experiments/config.hpp"
+
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+#include "core/error.hpp"
+
+namespace rlsim {
+
+namespace {
+
+ParamValue scalar_from_node(const toml::node& node, const std::string& where) {
+  if (auto b = node.as_boolean()) return b->get();
+  if (auto i = node.as_integer()) return static_cast<std::int64_t>(i->get());
+  if (auto f = node.as_floating_point()) return f->get();
+  if (auto s = node.as_string()) return s->get();
+  if (auto a = node.as_array()) {
+    std::vector<double> xs;
+    for (const auto& el : *a) {
+      if (auto i = el.as_integer())
+        xs.push_back(static_cast<double>(i->get()));
+      else if (auto f = el.as_floating_point())
+        xs.push_back(f->get());
+      else
+        throw Error(where + ": a nested list may hold only numbers");
+    }
+    return xs;
+  }
+  throw Error(where + ": unsupported value type (use a bool, number, string or list)");
+}
+
+ConfigValue value_from_node(const toml::node& node, const std::string& where) {
+  ConfigValue v;
+  if (auto a = node.as_array()) {
+    v.is_list = true;
+    for (const auto& el : *a) v.items.push_back(scalar_from_node(el, where));
+    if (v.items.empty()) throw Error(where + " is an empty list: give at least one value");
+    return v;
+  }
+  v.scalar = scalar_from_node(node, where);
+  return v;
+}
+
+std::int64_t int_value(const toml::node& node, const std::string& key, std::int64_t min) {
+  auto i = node.as_integer();
+  if (!i) throw Error("config key '" + key + "' must be an integer");
+  if (i->get() < min)
+    throw Error("config key '" + key + "' = " + std::to_string(i->get()) + " must be >= " +
+                std::to_string(min));
+  return i->get();
+}
+
+ComponentConfig component_from_table(const toml::table& t, const std::string& where) {
+  ComponentConfig c;
+  for (const auto& [k, node] : t) {
+    const std::string key(k.str());
+    if (key == "id") {
+      auto s = node.as_string();
+      if (!s) throw Error(where + ".id must be a string such as \"FrozenLake-v1\"");
+      c.id = s->get();
+    } else {
+      c.values[key] = value_from_node(node, where + "." + key);
+    }
+  }
+  if (c.id.empty()) throw Error(where + " has no id: add id = \"...\" (see 'rlsim list')");
+  return c;
+}
+
+void apply_top(ExperimentConfig& cfg, const std::string& key, const toml::node& node) {
+  if (key == "name") {
+    auto s = node.as_string();
+    if (!s) throw Error("config key 'name' must be a string");
+    cfg.name = s->get();
+  } else if (key == "seed") {
+    cfg.seed = static_cast<std::uint64_t>(int_value(node, key, 0));
+  } else if (key == "seeds") {
+    cfg.seeds.clear();
+    if (auto a = node.as_array()) {
+      std::set<std::int64_t> seen;
+      for (const auto& el : *a) {
+        auto i = el.as_integer();
+        if (!i || i->get() < 0)
+          throw Error("config key 'seeds' as a list must hold non-negative integers");
+        if (!seen.insert(i->get()).second)
+          throw Error("config key 'seeds' lists seed " + std::to_string(i->get()) + " twice");
+        cfg.seeds.push_back(i->get());
+      }
+      if (cfg.seeds.empty()) throw Error("config key 'seeds' is an empty list");
+    } else {
+      const std::int64_t n = int_value(node, key, 1);
+      for (std::int64_t i = 0; i < n; ++i) cfg.seeds.push_back(i);
+    }
+  } else if (key == "episodes") {
+    cfg.budget.episodes = int_value(node, key, 0);
+  } else if (key == "steps") {
+    cfg.budget.steps = int_value(node, key, 0);
+  } else {
+    throw Error("unknown config key '" + key +
+                "'; valid top-level keys: name, seed, seeds, episodes, steps, and the tables "
+                "[log], [[env]], [[agent]]");
+  }
+}
+
+void apply_log(ExperimentConfig& cfg, const std::string& key, const toml::node& node) {
+  if (key == "steps") {
+    auto b = node.as_boolean();
+    if (!b) throw Error("config key 'log.steps' must be true or false");
+    cfg.log_steps = b->get();
+  } else if (key == "regret") {
+    auto s = node.as_string();
+    if (!s || (s->get() != "log" && s->get() != "every"))
+      throw Error("config key 'log.regret' must be \"log\" (log-spaced checkpoints) or \"every\"");
+    cfg.regret_every_step = s->get() == "every";
+  } else if (key == "out") {
+    auto s = node.as_string();
+    if (!s) throw Error("config key 'log.out' must be a file path string");
+    cfg.out = s->get();
+  } else {
+    throw Error("unknown config key 'log." + key + "'; valid keys in [log]: steps, regret, out");
+  }
+}
+
+// Parses the right-hand side of an override as a TOML value; bare words become strings.
+toml::table parse_override_value(const std::string& value) {
+  try {
+    return toml::parse("v = " + value);
+  } catch (const toml::parse_error&) {
+    toml::table t;
+    t.insert("v", value);
+    return t;
+  }
+}
+
+void apply_override(ExperimentConfig& cfg, const std::string& text) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw Error("override '" + text + "' is not of the form key=value (e.g. episodes=100)");
+  std::string key = text.substr(0, eq);
+  const toml::table vt = parse_override_value(text.substr(eq + 1));
+  const toml::node& node = *vt.get("v");
+  auto component_override = [&](std::vector<ComponentConfig>& list, const std::string& kind,
+                                std::string rest) {
+    std::vector<ComponentConfig*> targets;
+    if (!rest.empty() && rest[0] == '[') {
+      const auto close = rest.find(']');
+      std::size_t idx = 0;
+      try {
+        idx = std::stoul(rest.substr(1, close - 1));
+      } catch (...) {
+        throw Error("override '" + text + "': expected " + kind + "[N].key=value");
+      }
+      if (close == std::string::npos || idx >= list.size())
+        throw Error("override '" + text + "': there are " + std::to_string(list.size()) + " " +
+                    kind + " entries (indices 0.." + std::to_string(list.size()) + ")");
+      targets.push_back(&list[idx]);
+      rest = rest.substr(close + 1);
+    } else {
+      for (auto& c : list) targets.push_back(&c);
+    }
+    if (rest.size() < 2 || rest[0] != '.')
+      throw Error("override '" + text + "': expected " + kind + ".key=value or " + kind +
+                  "[N].key=value");
+    const std::string param = rest.substr(1);
+    if (targets.empty())
+      throw Error("override '" + text + "': the config has no [[" + kind + "]] entry");
+    for (auto* c : targets) {
+      if (param == "id") {
+        auto s = node.as_string();
+        if (!s) throw Error("override '" + text + "': an id must be a string");
+        c->id = s->get();
+      } else {
+        c->values[param] = value_from_node(node, "override '" + text + "'");
+      }
+    }
+  };
+  if (key.rfind("log.", 0) == 0)
+    apply_log(cfg, key.substr(4), node);
+  else if (key.rfind("env", 0) == 0 && key.size() > 3 && (key[3] == '.' || key[3] == '['))
+    component_override(cfg.envs, "env", key.substr(3));
+  else if (key.rfind("agent", 0) == 0 && key.size() > 5 && (key[5] == '.' || key[5] == '['))
+    component_override(cfg.agents, "agent", key.substr(5));
+  else
+    apply_top(cfg, key, node);
+}
+
+}  // namespace
+
+ExperimentConfig parse_config(const std::string& text, const std::string& source,
+                              const std::vector<std::string>& overrides) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream os;
+    os << source << ":" << e.source().begin.line << ":" << e.source().begin.column
+       << ": malformed TOML: " << e.description();
+    throw Error(os.str());
+  }
+  ExperimentConfig cfg;
+  cfg.source = source;
+  for (const auto& [k, node] : root) {
+    const std::string key(k.str());
+    if (key == "log") {
+      auto t = node.as_table();
+      if (!t) throw Error(source + ": 'log' must be a table: [log]");
+      for (const auto& [lk, ln] : *t) apply_log(cfg, std::string(lk.str()), ln);
+    } else if (key == "env" || key == "agent") {
+      auto arr = node.as_array();
+      if (!arr || !arr->is_array_of_tables())
+        throw Error(source + ": '" + key + "' must be an array of tables: [[" + key + "]]");
+      auto& list = key == "env" ? cfg.envs : cfg.agents;
+      for (std::size_t i = 0; i < arr->size(); ++i)
+        list.push_back(component_from_table(*arr->get(i)->as_table(),
+                                            source + ": " + key + "[" + std::to_string(i) + "]"));
+    } else {
+      try {
+        apply_top(cfg, key, node);
+      } catch (const Error& e) {
+        throw Error(source + ": " + e.what());
+      }
+    }
+  }
+  for (const auto& o : overrides) apply_override(cfg, o);
+  if (cfg.envs.empty()) throw Error(source + ": no [[env]] entry: add at least one env");
+  if (cfg.agents.empty()) throw Error(source + ": no [[agent]] entry: add at least one agent");
+  if (cfg.budget.episodes <= 0 && cfg.budget.steps <= 0)
+    throw Error(source + ": no budget: set episodes = N or steps = N (or both)");
+  return cfg;
+}
+
+ExperimentConfig load_config_file(const std::string& path,
+                                  const std::vector<std::string>& overrides) {
+  std::ifstream in(path);
+  if (!in)
+    throw Error("cannot read config file '" + path +
+                "': check the path (shipped examples are in experiments/configs/)");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_config(ss.str(), path, overrides);
+}
+
+namespace {
+
+// Splits a component's values into fixed parameters and grid axes, using its schema.
+void split_axes(const ComponentConfig& c, const ParamSchema& schema,
+                std::vector<std::pair<std::string, std::vector<ParamValue>>>& axes,
+                RawParams& fixed) {
+  for (const auto& [key, v] : c.values) {
+    const ParamSpec* spec = schema.find(key);
+    const bool list_param = spec && spec->type == ParamType::DoubleList;
+    if (!v.is_list) {
+      fixed[key] = v.scalar;
+    } else if (list_param) {
+      // A list of numbers is the value; a list of lists is an axis of values.
+      bool nested = std::holds_alternative<std::vector<double>>(v.items.front());
+      if (nested) {
+        axes.emplace_back(key, v.items);
+      } else {
+        std::vector<double> xs;
+        for (const auto& item : v.items) {
+          if (auto i = std::get_if<std::int64_t>(&item))
+            xs.push_back(static_cast<double>(*i));
+          else if (auto d = std::get_if<double>(&item))
+            xs.push_back(*d);
+          else
+            throw Error("parameter '" + key + "' of '" + c.id + "' must be a list of numbers");
+        }
+        fixed[key] = xs;
+      }
+    } else {
+      axes.emplace_back(key, v.items);
+    }
+  }
+}
+
+std::vector<RawParams> expand_component(const ComponentConfig& c, const ParamSchema& schema) {
+  std::vector<std::pair<std::string, std::vector<ParamValue>>> axes;
+  RawParams fixed;
+  split_axes(c, schema, axes, fixed);
+  std::vector<RawParams> out{fixed};
+  for (const auto& [key, values] : axes) {
+    std::vector<RawParams> next;
+    for (const auto& base : out)
+      for (const auto& v : values) {
+        RawParams p = base;
+        p[key] = v;
+        next.push_back(std::move(p));
+      }
+    out = std::move(next);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<RunSpec> expand_runs(const ExperimentConfig& config, const Registry& registry) {
+  std::vector<RunSpec> runs;
+  for (const auto& e : config.envs) {
+    ParamSchema env_schema = registry.env(e.id).schema;
+    if (!env_schema.find("max_episode_steps")) env_schema.add(Registry::max_episode_steps_spec());
+    const auto env_variants = expand_component(e, env_schema);
+    for (const auto& a : config.agents) {
+      const auto agent_variants = expand_component(a, registry.agent(a.id).schema);
+      for (const auto& ep : env_variants)
+        for (const auto& ap : agent_variants)
+          for (std::int64_t s : config.seeds) {
+            RunSpec r;
+            r.run_index = static_cast<std::int64_t>(runs.size());
+            r.env_id = e.id;
+            r.env_params = ep;
+            r.agent_id = a.id;
+            r.agent_params = ap;
+            r.seed_index = s;
+            r.master_seed = config.seed;
+            r.budget = config.budget;
+            r.log_steps = config.log_steps;
+            r.regret_every_step = config.regret_every_step;
+            runs.push_back(std::move(r));
+          }
+    }
+  }
+  validate_specs(registry, runs);
+  return runs;
+}
+
+namespace {
+std::string config_value_text(const ConfigValue& v) {
+  if (!v.is_list) return format_param(v.scalar);
+  std::string out = "[";
+  for (std::size_t i = 0; i < v.items.size(); ++i) out += (i ? ", " : "") + format_param(v.items[i]);
+  return out + "]";
+}
+}  // namespace
+
+std::string config_to_toml(const ExperimentConfig& c) {
+  std::ostringstream os;
+  os << "name = " << format_param(c.name) << "\n";
+  os << "seed = " << c.seed << "\n";
+  os << "seeds = [";
+  for (std::size_t i = 0; i < c.seeds.size(); ++i) os << (i ? ", " : "") << c.seeds[i];
+  os << "]\n";
+  os << "episodes = " << c.budget.episodes << "\n";
+  os << "steps = " << c.budget.steps << "\n\n[log]\n";
+  os << "steps = " << (c.log_steps ? "true" : "false") << "\n";
+  os << "regret = \"" << (c.regret_every_step ? "every" : "log") << "\"\n";
+  if (!c.out.empty()) os << "out = " << format_param(c.out) << "\n";
+  for (const auto& e : c.envs) {
+    os << "\n[[env]]\nid = " << format_param(e.id) << "\n";
+    for (const auto& [k, v] : e.values) os << k << " = " << config_value_text(v) << "\n";
+  }
+  for (const auto& a : c.agents) {
+    os << "\n[[agent]]\nid = " << format_param(a.id) << "\n";
+    for (const auto& [k, v] : a.values) os << k << " = " << config_value_text(v) << "\n";
+  }
+  return os.str();
+}
+
+}  // namespace rlsim

@@ -1,0 +1,62 @@
+// Experiment configs: TOML files plus key=value overrides, expanded into runs.
+//
+// Format (docs/config.md has the full reference):
+//   name = "cliff-walking"   seed = 1   seeds = 20 (or a list)   episodes = 500   steps = 0
+//   [log]  steps = false  regret = "log" | "every"  out = "results/x.h5"
+//   [[env]]   id = "CliffWalking-v1"   <env parameters>
+//   [[agent]] id = "sarsa"             <agent parameters>
+// A parameter given as a list (for a non-list parameter) is a grid axis: the runs are the
+// product envs × agents × parameter values × seeds. Overrides: `episodes=100`,
+// `log.steps=true`, `env.KEY=V` / `agent.KEY=V` (every entry), `env[1].KEY=V` (one entry).
+// Every mistake is an rlsim::Error naming the key, what was wrong and what would be right.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/registry.hpp"
+#include "core/runner.hpp"
+
+namespace rlsim {
+
+// A value as written in the config: one value, or a list (a list parameter's value, or a
+// grid axis — which one is decided against the parameter's schema by expand_runs).
+struct ConfigValue {
+  bool is_list = false;
+  ParamValue scalar;
+  std::vector<ParamValue> items;
+};
+
+struct ComponentConfig {
+  std::string id;
+  std::map<std::string, ConfigValue> values;
+};
+
+struct ExperimentConfig {
+  std::string name = "experiment";
+  std::uint64_t seed = 1;
+  std::vector<std::int64_t> seeds{0};
+  Budget budget;
+  bool log_steps = false;
+  bool regret_every_step = false;
+  std::string out;  // empty: results/<name>-<time>.h5
+  std::vector<ComponentConfig> envs;
+  std::vector<ComponentConfig> agents;
+  std::string source;  // file name, or "<default>"
+};
+
+// Parses TOML text (`source` names it in messages) and applies overrides.
+ExperimentConfig parse_config(const std::string& text, const std::string& source,
+                              const std::vector<std::string>& overrides = {});
+ExperimentConfig load_config_file(const std::string& path,
+                                  const std::vector<std::string>& overrides = {});
+// The built-in default experiment (experiments/configs/default.toml, compiled in).
+const std::string& default_config_text();
+
+// Expands the grid and validates ids, parameters and env/agent compatibility.
+std::vector<RunSpec> expand_runs(const ExperimentConfig& config, const Registry& registry);
+// The config written back as TOML (stored in the run file so it explains itself).
+std::string config_to_toml(const ExperimentConfig& config);
+
+}  // namespace rlsim
