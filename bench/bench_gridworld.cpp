@@ -1,7 +1,7 @@
 // Env steps per second for the gridworlds, one thread: (1) the Env interface alone with
 // uniform random actions (resets included), and (2) the full runner loop (registry-built
 // env and `random` agent, episode accounting, no file I/O).
-// Run: build/release/bench/bench_gridworld --benchmark_repetitions=5 \
+// Run: build/release/bench/bench_gridworld --benchmark_repetitions=5
 //        --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 

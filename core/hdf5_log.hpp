@@ -20,8 +20,8 @@ namespace rlsim {
 inline constexpr int kLogFormatVersion = 1;
 
 struct ExperimentMeta {
-  std::string config_text;    // the full resolved config (TOML)
-  std::string command_line;   // how the driver was invoked
+  std::string config_text;   // the full resolved config (TOML)
+  std::string command_line;  // how the driver was invoked
   std::uint64_t master_seed = 0;
   std::int64_t planned_runs = 0;
   // Filled by the reader: rlsim_version, git_commit, created (ISO 8601 UTC), complete.
@@ -77,6 +77,13 @@ class ExperimentReader {
   ExperimentReader& operator=(const ExperimentReader&) = delete;
   const ExperimentMeta& meta() const;
   std::vector<std::int64_t> run_indices() const;  // sorted, complete or not
+  // Sorted indices of the runs whose `complete` attribute is 1 (whole runs; a killed
+  // experiment may leave one run group without it).
+  std::vector<std::int64_t> complete_run_indices() const;
+  // Throws rlsim::Error naming the file and object when the run is absent, or when it is
+  // marked complete and its data are damaged. A run not marked complete (an interrupted
+  // write) never throws: it comes back with complete = false and whatever was readable.
+  // `steps` is read (and has_steps set) only when with_steps and the run has steps.
   StoredRun read_run(std::int64_t run_index, bool with_steps = false) const;
 
  private:
@@ -84,8 +91,10 @@ class ExperimentReader {
   std::unique_ptr<Impl> impl_;
 };
 
-// StateDict ↔ an HDF5 group (one dataset per entry, with its shape). A new file is
-// created (or truncated) by write; read throws naming the file and group if absent.
+// StateDict ↔ an HDF5 group (one float64 dataset per entry, with its shape; a '/' in an
+// entry name makes nested groups). write creates the file if absent, otherwise opens it
+// read-write and replaces the group if present (other groups are kept); read throws naming
+// the file and group if absent. See docs/log-format.md.
 void write_state_dict(const std::string& path, const std::string& group, const StateDict& state);
 StateDict read_state_dict(const std::string& path, const std::string& group);
 

@@ -1,0 +1,1069 @@
+#include "core/hdf5_log.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <set>
+
+#include "core/error.hpp"
+#include "core/hdf5_handles.hpp"
+#include "core/version.hpp"
+
+namespace rlsim {
+
+// ---------------------------------------------------------------------------------------
+// hdf5:: helpers (declared in core/hdf5_handles.hpp)
+// ---------------------------------------------------------------------------------------
+namespace hdf5 {
+
+std::recursive_mutex& mutex() {
+  static std::recursive_mutex m;
+  return m;
+}
+
+Lock::Lock() : guard_(mutex()) {
+  static bool quiet = false;
+  if (!quiet) {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    quiet = true;
+  }
+}
+
+namespace {
+herr_t innermost_error(unsigned n, const H5E_error2_t* err, void* data) {
+  if (n == 0 && err && err->desc) *static_cast<std::string*>(data) = err->desc;
+  return 0;
+}
+}  // namespace
+
+std::string error_detail() {
+  std::string detail;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost_error, &detail);
+  H5Eclear2(H5E_DEFAULT);
+  return detail;
+}
+
+void fail(const std::string& what) {
+  const std::string detail = error_detail();
+  if (detail.empty()) throw Error(what);
+  throw Error(what + " (HDF5: " + detail + ")");
+}
+
+}  // namespace hdf5
+
+namespace {
+
+using hdf5::check;
+using hdf5::check_status;
+
+// Rows per chunk are capped so that one chunk holds at most 512 KiB (and 65536 rows): it
+// then fits HDF5's default 1 MiB chunk cache, and tiny tables get one small chunk.
+constexpr hsize_t kMaxChunkRows = 65536;
+constexpr hsize_t kMaxChunkBytes = 512 * 1024;
+constexpr unsigned kDeflateLevel = 4;
+
+// ---- types ------------------------------------------------------------------------------
+
+template <class T>
+struct H5Type;
+template <>
+struct H5Type<double> {
+  static hid_t mem() { return H5T_NATIVE_DOUBLE; }
+  static hid_t file() { return H5T_IEEE_F64LE; }
+  static constexpr H5T_class_t cls = H5T_FLOAT;
+  static constexpr const char* name = "float64";
+};
+template <>
+struct H5Type<float> {
+  static hid_t mem() { return H5T_NATIVE_FLOAT; }
+  static hid_t file() { return H5T_IEEE_F32LE; }
+  static constexpr H5T_class_t cls = H5T_FLOAT;
+  static constexpr const char* name = "float32";
+};
+template <>
+struct H5Type<std::int64_t> {
+  static hid_t mem() { return H5T_NATIVE_INT64; }
+  static hid_t file() { return H5T_STD_I64LE; }
+  static constexpr H5T_class_t cls = H5T_INTEGER;
+  static constexpr const char* name = "int64";
+};
+template <>
+struct H5Type<std::uint64_t> {
+  static hid_t mem() { return H5T_NATIVE_UINT64; }
+  static hid_t file() { return H5T_STD_U64LE; }
+  static constexpr H5T_class_t cls = H5T_INTEGER;
+  static constexpr const char* name = "uint64";
+};
+template <>
+struct H5Type<std::int32_t> {
+  static hid_t mem() { return H5T_NATIVE_INT32; }
+  static hid_t file() { return H5T_STD_I32LE; }
+  static constexpr H5T_class_t cls = H5T_INTEGER;
+  static constexpr const char* name = "int32";
+};
+template <>
+struct H5Type<std::uint8_t> {
+  static hid_t mem() { return H5T_NATIVE_UINT8; }
+  static hid_t file() { return H5T_STD_U8LE; }
+  static constexpr H5T_class_t cls = H5T_INTEGER;
+  static constexpr const char* name = "uint8";
+};
+template <>
+struct H5Type<std::int8_t> {
+  static hid_t mem() { return H5T_NATIVE_INT8; }
+  static hid_t file() { return H5T_STD_I8LE; }
+  static constexpr H5T_class_t cls = H5T_INTEGER;
+  static constexpr const char* name = "int8";
+};
+
+std::string class_name(H5T_class_t c) {
+  switch (c) {
+    case H5T_INTEGER:
+      return "integer";
+    case H5T_FLOAT:
+      return "float";
+    case H5T_STRING:
+      return "string";
+    case H5T_COMPOUND:
+      return "compound";
+    case H5T_ENUM:
+      return "enum";
+    case H5T_ARRAY:
+      return "array";
+    case H5T_VLEN:
+      return "variable-length";
+    case H5T_REFERENCE:
+      return "reference";
+    case H5T_OPAQUE:
+      return "opaque";
+    case H5T_BITFIELD:
+      return "bitfield";
+    case H5T_TIME:
+      return "time";
+    default:
+      return "unknown";
+  }
+}
+
+// Variable-length UTF-8 string type: h5py 3 returns such attributes as Python str.
+hdf5::Datatype utf8_string_type() {
+  hdf5::Datatype t(H5Tcopy(H5T_C_S1), "cannot create an HDF5 string type");
+  check_status(H5Tset_size(t.get(), H5T_VARIABLE), "cannot create an HDF5 string type");
+  check_status(H5Tset_cset(t.get(), H5T_CSET_UTF8), "cannot create an HDF5 string type");
+  return t;
+}
+
+std::string in_quotes(const std::string& path) {
+  return "'" + path + "'";
+}
+
+// ---- links ------------------------------------------------------------------------------
+
+// True if `name` (a single link name, or a relative path whose parents exist) exists in loc.
+bool link_exists(hid_t loc, const std::string& name, const std::string& what) {
+  const htri_t e = H5Lexists(loc, name.c_str(), H5P_DEFAULT);
+  if (e < 0) hdf5::fail("cannot look up " + what);
+  return e > 0;
+}
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const std::size_t slash = path.find('/', start);
+    const std::size_t end = slash == std::string::npos ? path.size() : slash;
+    parts.push_back(path.substr(start, end - start));
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return parts;
+}
+
+// True if every component of the relative path exists (checked one by one, as H5Lexists
+// needs the parents to exist).
+bool path_exists(hid_t loc, const std::string& rel, const std::string& what) {
+  std::string prefix;
+  for (const std::string& part : split_path(rel)) {
+    prefix += (prefix.empty() ? "" : "/") + part;
+    if (!link_exists(loc, prefix, what)) return false;
+  }
+  return true;
+}
+
+// ---- attributes -------------------------------------------------------------------------
+
+template <class T>
+void write_attr(hid_t obj, const char* name, T value, const std::string& where) {
+  const std::string what = "attribute '" + std::string(name) + "' of " + where;
+  hdf5::Attribute attr;
+  const htri_t exists = H5Aexists(obj, name);
+  if (exists < 0) hdf5::fail("cannot look up " + what);
+  if (exists > 0) {
+    attr = hdf5::Attribute(H5Aopen(obj, name, H5P_DEFAULT), "cannot open " + what);
+  } else {
+    hdf5::Dataspace space(H5Screate(H5S_SCALAR), "cannot create the dataspace of " + what);
+    attr = hdf5::Attribute(
+        H5Acreate2(obj, name, H5Type<T>::file(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+        "cannot create " + what);
+  }
+  check_status(H5Awrite(attr.get(), H5Type<T>::mem(), &value), "cannot write " + what);
+}
+
+void write_attr_string(hid_t obj, const char* name, const std::string& value,
+                       const std::string& where) {
+  const std::string what = "attribute '" + std::string(name) + "' of " + where;
+  const htri_t exists = H5Aexists(obj, name);
+  if (exists < 0) hdf5::fail("cannot look up " + what);
+  if (exists > 0) check_status(H5Adelete(obj, name), "cannot replace " + what);
+  hdf5::Datatype type = utf8_string_type();
+  hdf5::Dataspace space(H5Screate(H5S_SCALAR), "cannot create the dataspace of " + what);
+  hdf5::Attribute attr(H5Acreate2(obj, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+                       "cannot create " + what);
+  const char* text = value.c_str();
+  check_status(H5Awrite(attr.get(), type.get(), &text), "cannot write " + what);
+}
+
+hdf5::Attribute open_scalar_attr(hid_t obj, const char* name, const std::string& where) {
+  const std::string what = "attribute '" + std::string(name) + "' of " + where;
+  const htri_t exists = H5Aexists(obj, name);
+  if (exists < 0) hdf5::fail("cannot look up " + what);
+  if (exists == 0) throw Error(where + " has no attribute '" + name + "'");
+  hdf5::Attribute attr(H5Aopen(obj, name, H5P_DEFAULT), "cannot open " + what);
+  hdf5::Dataspace space(H5Aget_space(attr.get()), "cannot read the dataspace of " + what);
+  const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+  if (n != 1)
+    throw Error(what + " holds " + std::to_string(n) + " values, expected a single value");
+  return attr;
+}
+
+template <class T>
+T read_attr(hid_t obj, const char* name, const std::string& where) {
+  const std::string what = "attribute '" + std::string(name) + "' of " + where;
+  hdf5::Attribute attr = open_scalar_attr(obj, name, where);
+  hdf5::Datatype type(H5Aget_type(attr.get()), "cannot read the type of " + what);
+  const H5T_class_t cls = H5Tget_class(type.get());
+  if (cls != H5Type<T>::cls)
+    throw Error(what + " is of " + class_name(cls) + " type, expected " + H5Type<T>::name);
+  T value{};
+  check_status(H5Aread(attr.get(), H5Type<T>::mem(), &value), "cannot read " + what);
+  return value;
+}
+
+bool has_attr(hid_t obj, const char* name, const std::string& where) {
+  const htri_t exists = H5Aexists(obj, name);
+  if (exists < 0) hdf5::fail("cannot look up attribute '" + std::string(name) + "' of " + where);
+  return exists > 0;
+}
+
+// Reads a string attribute, variable-length (as rlsim writes) or fixed-length (as other
+// tools may write), ASCII or UTF-8.
+std::string read_attr_string(hid_t obj, const char* name, const std::string& where) {
+  const std::string what = "attribute '" + std::string(name) + "' of " + where;
+  hdf5::Attribute attr = open_scalar_attr(obj, name, where);
+  hdf5::Datatype ftype(H5Aget_type(attr.get()), "cannot read the type of " + what);
+  const H5T_class_t cls = H5Tget_class(ftype.get());
+  if (cls != H5T_STRING) throw Error(what + " is of " + class_name(cls) + " type, expected string");
+  const htri_t variable = H5Tis_variable_str(ftype.get());
+  if (variable < 0) hdf5::fail("cannot read the type of " + what);
+  if (variable > 0) {
+    hdf5::Datatype mtype(H5Tcopy(H5T_C_S1), "cannot create an HDF5 string type");
+    check_status(H5Tset_size(mtype.get(), H5T_VARIABLE), "cannot read " + what);
+    check_status(H5Tset_cset(mtype.get(), H5Tget_cset(ftype.get())), "cannot read " + what);
+    char* text = nullptr;
+    check_status(H5Aread(attr.get(), mtype.get(), &text), "cannot read " + what);
+    std::string out = text ? text : "";
+    H5free_memory(text);
+    return out;
+  }
+  const std::size_t size = H5Tget_size(ftype.get());
+  if (size == 0) hdf5::fail("cannot read the size of " + what);
+  hdf5::Datatype mtype(H5Tcopy(ftype.get()), "cannot read " + what);
+  std::string out(size, '\0');
+  check_status(H5Aread(attr.get(), mtype.get(), out.data()), "cannot read " + what);
+  while (!out.empty() && (out.back() == '\0' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+
+// ---- datasets ---------------------------------------------------------------------------
+
+// Writes `data` as a chunked, shuffled and deflated dataset: 1-D of data.size() rows when
+// cols == 0, else 2-D [data.size() / cols, cols]. The row dimension is extendible, so a
+// 0-row table is a valid chunked dataset too.
+template <class T>
+void write_column(hid_t group, const char* name, const std::vector<T>& data, hsize_t cols,
+                  const std::string& where) {
+  const std::string what = "dataset " + where + "/" + name;
+  const int rank = cols == 0 ? 1 : 2;
+  const hsize_t width = cols == 0 ? 1 : cols;
+  const hsize_t rows = data.size() / width;
+  const hsize_t dims[2] = {rows, cols};
+  const hsize_t maxdims[2] = {H5S_UNLIMITED, cols};
+  hdf5::Dataspace space(H5Screate_simple(rank, dims, maxdims),
+                        "cannot create the dataspace of " + what);
+  const hsize_t row_bytes = width * sizeof(T);
+  const hsize_t chunk_rows = std::clamp<hsize_t>(
+      rows, 1, std::max<hsize_t>(1, std::min(kMaxChunkRows, kMaxChunkBytes / row_bytes)));
+  const hsize_t chunk[2] = {chunk_rows, cols};
+  hdf5::PropList dcpl(H5Pcreate(H5P_DATASET_CREATE), "cannot create properties for " + what);
+  check_status(H5Pset_chunk(dcpl.get(), rank, chunk), "cannot set chunking of " + what);
+  check_status(H5Pset_shuffle(dcpl.get()), "cannot set the shuffle filter of " + what);
+  check_status(H5Pset_deflate(dcpl.get(), kDeflateLevel),
+               "cannot set deflate compression of " + what);
+  hdf5::Dataset ds(
+      H5Dcreate2(group, name, H5Type<T>::file(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+      "cannot create " + what);
+  if (rows > 0)
+    check_status(H5Dwrite(ds.get(), H5Type<T>::mem(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()),
+                 "cannot write " + what);
+  if (!ds.reset()) hdf5::fail("cannot write " + what);
+}
+
+struct ReadLimits {
+  // Upper bound on the bytes one dataset may expand to, from the file size and deflate's
+  // maximum compression ratio (1032:1, RFC 1951 / zlib technical details), so damaged
+  // metadata claiming absurd sizes gives an Error rather than a huge allocation.
+  hsize_t max_bytes = std::numeric_limits<hsize_t>::max();
+};
+
+ReadLimits limits_for(hid_t file) {
+  hsize_t size = 0;
+  ReadLimits lim;
+  if (H5Fget_filesize(file, &size) >= 0) lim.max_bytes = size * 1100 + (hsize_t{1} << 20);
+  return lim;
+}
+
+// Reads a whole numeric dataset into `out` (converted to T); `dims` gets its shape (empty
+// for a scalar dataset). Requires the stored type's class to be T's class unless
+// any_numeric, in which case integers and floats are both accepted.
+template <class T>
+void read_dataset(hid_t loc, const std::string& name, const std::string& what,
+                  const ReadLimits& lim, bool any_numeric, std::vector<hsize_t>& dims,
+                  std::vector<T>& out) {
+  hdf5::Dataset ds(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), "cannot open " + what);
+  hdf5::Datatype type(H5Dget_type(ds.get()), "cannot read the type of " + what);
+  const H5T_class_t cls = H5Tget_class(type.get());
+  const bool numeric = cls == H5T_INTEGER || cls == H5T_FLOAT;
+  if (any_numeric ? !numeric : cls != H5Type<T>::cls)
+    throw Error(what + " is of " + class_name(cls) + " type, expected " +
+                (any_numeric ? std::string("a numeric type") : std::string(H5Type<T>::name)));
+  hdf5::Dataspace space(H5Dget_space(ds.get()), "cannot read the dataspace of " + what);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  if (rank < 0) hdf5::fail("cannot read the dataspace of " + what);
+  dims.assign(static_cast<std::size_t>(rank), 0);
+  if (rank > 0 && H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0)
+    hdf5::fail("cannot read the shape of " + what);
+  hsize_t n = 1;
+  for (hsize_t d : dims) {
+    if (d != 0 && n > lim.max_bytes / d)
+      n = lim.max_bytes;  // overflow: caught below
+    else
+      n *= d;
+  }
+  if (n > lim.max_bytes / sizeof(T))
+    throw Error(what + " claims " + std::to_string(n) +
+                " elements, more than the file can hold: the file is damaged");
+  out.assign(static_cast<std::size_t>(n), T{});
+  if (n > 0)
+    check_status(H5Dread(ds.get(), H5Type<T>::mem(), H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()),
+                 "cannot read " + what + " (the file may be damaged)");
+}
+
+// A column of a run table: must exist, be 1-D (or 2-D with `cols` columns when cols > 0).
+template <class T>
+std::vector<T> read_column(hid_t group, const char* name, hsize_t cols, const std::string& where,
+                           const ReadLimits& lim) {
+  const std::string what = "dataset " + where + "/" + name;
+  if (!link_exists(group, name, what)) throw Error(where + " has no dataset '" + name + "'");
+  std::vector<hsize_t> dims;
+  std::vector<T> out;
+  read_dataset(group, name, what, lim, false, dims, out);
+  const std::size_t rank = cols == 0 ? 1 : 2;
+  if (dims.size() != rank)
+    throw Error(what + " has " + std::to_string(dims.size()) + " dimensions, expected " +
+                std::to_string(rank));
+  if (cols > 0 && dims[1] != cols)
+    throw Error(what + " has " + std::to_string(dims[1]) + " columns, expected " +
+                std::to_string(cols));
+  return out;
+}
+
+hdf5::Group open_group(hid_t loc, const std::string& name, const std::string& where) {
+  if (!link_exists(loc, name, where + "/" + name))
+    throw Error(where + " has no group '" + name + "'");
+  return hdf5::Group(H5Gopen2(loc, name.c_str(), H5P_DEFAULT),
+                     "cannot open group " + where + "/" + name);
+}
+
+hdf5::Group create_group(hid_t loc, const std::string& name, const std::string& what) {
+  return hdf5::Group(H5Gcreate2(loc, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                     "cannot create group " + what);
+}
+
+void flush(hid_t file, const std::string& path) {
+  check_status(H5Fflush(file, H5F_SCOPE_GLOBAL), "cannot flush run file " + in_quotes(path));
+}
+
+// ---- files ------------------------------------------------------------------------------
+
+namespace fs = std::filesystem;
+
+// Checks that a file can be created at `path`; `kind` names it in messages ("run file").
+void check_output_location(const std::string& path, const std::string& kind) {
+  if (path.empty()) throw Error("the " + kind + " path is empty: give a file name such as out.h5");
+  std::error_code ec;
+  const fs::path p(path);
+  if (fs::is_directory(p, ec))
+    throw Error("cannot create " + kind + " " + in_quotes(path) +
+                ": it is a directory; give a file name inside it, such as " +
+                (p / "results.h5").string());
+  fs::path dir = p.parent_path();
+  if (dir.empty()) dir = ".";
+  if (!fs::exists(dir, ec))
+    throw Error("cannot create " + kind + " " + in_quotes(path) + ": directory " +
+                in_quotes(dir.string()) + " does not exist; create it first (mkdir -p " +
+                dir.string() + ") or choose another output path");
+  if (!fs::is_directory(dir, ec))
+    throw Error("cannot create " + kind + " " + in_quotes(path) + ": " + in_quotes(dir.string()) +
+                " is not a directory");
+  if (::access(dir.c_str(), W_OK) != 0)
+    throw Error("cannot create " + kind + " " + in_quotes(path) + ": directory " +
+                in_quotes(dir.string()) + " is not writable (" + std::strerror(errno) +
+                "); choose another output path or fix its permissions");
+}
+
+// Opens an existing HDF5 file, checking first that it is there and is HDF5, and turning
+// HDF5's failure into a message that says what is wrong. Call under a Lock.
+hdf5::File open_existing(const std::string& path, unsigned flags, const std::string& kind) {
+  std::error_code ec;
+  const fs::path p(path);
+  if (!fs::exists(p, ec))
+    throw Error("cannot open " + kind + " " + in_quotes(path) + ": no such file");
+  if (fs::is_directory(p, ec))
+    throw Error("cannot open " + kind + " " + in_quotes(path) + ": it is a directory, not a file");
+  if (::access(path.c_str(), (flags & H5F_ACC_RDWR) ? (R_OK | W_OK) : R_OK) != 0)
+    throw Error("cannot open " + kind + " " + in_quotes(path) + ": " + std::strerror(errno));
+  const htri_t is_hdf5 = H5Fis_hdf5(path.c_str());
+  if (is_hdf5 < 0) hdf5::fail("cannot open " + kind + " " + in_quotes(path) + ": cannot read it");
+  if (is_hdf5 == 0)
+    throw Error("cannot open " + kind + " " + in_quotes(path) +
+                ": it is not an HDF5 file (no HDF5 signature)");
+  const hid_t id = H5Fopen(path.c_str(), flags, H5P_DEFAULT);
+  if (id < 0) {
+    const std::string detail = hdf5::error_detail();
+    std::string why =
+        "it is damaged or truncated (an HDF5 signature is there but its metadata "
+        "cannot be read)";
+    if (detail.find("unable to lock") != std::string::npos)
+      why =
+          "it is locked by another process that has it open for writing (an experiment still "
+          "running?); wait for it to finish, or set HDF5_USE_FILE_LOCKING=FALSE to read it "
+          "anyway at your own risk";
+    else if (detail.find("already open") != std::string::npos)
+      why = "it is already open in this process in an incompatible mode";
+    throw Error("cannot open " + kind + " " + in_quotes(path) + ": " + why +
+                (detail.empty() ? "" : " (HDF5: " + detail + ")"));
+  }
+  return hdf5::File(id);
+}
+
+std::string run_name(std::int64_t index) {
+  if (index < 0)
+    throw Error("run index " + std::to_string(index) + " is negative; run indices start at 0");
+  std::string digits = std::to_string(index);
+  if (digits.size() < 6) digits.insert(0, 6 - digits.size(), '0');
+  return digits;
+}
+
+std::string utc_now_iso8601() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// ---- validation of a RunResult before anything is written ----------------------------
+
+void require_rows(std::size_t got, std::size_t want, const std::string& run,
+                  const std::string& column, const std::string& reference) {
+  if (got != want)
+    throw Error("cannot write run " + run + ": column " + column + " has " + std::to_string(got) +
+                " values but " + reference + " implies " + std::to_string(want));
+}
+
+void validate(const RunResult& r, const std::string& run) {
+  const EpisodeTable& e = r.episodes;
+  const std::size_t ne = e.returns.size();
+  require_rows(e.lengths.size(), ne, run, "episodes/length", "episodes/return");
+  require_rows(e.end_steps.size(), ne, run, "episodes/end_step", "episodes/return");
+  require_rows(e.terminated.size(), ne, run, "episodes/terminated", "episodes/return");
+  require_rows(e.truncated.size(), ne, run, "episodes/truncated", "episodes/return");
+  require_rows(e.success.size(), ne, run, "episodes/success", "episodes/return");
+
+  const StepTable& s = r.steps;
+  const std::size_t ns = s.reward.size();
+  if (ns > 0) {
+    require_rows(s.episode.size(), ns, run, "steps/episode", "steps/reward");
+    require_rows(s.t.size(), ns, run, "steps/t", "steps/reward");
+    require_rows(s.terminated.size(), ns, run, "steps/terminated", "steps/reward");
+    require_rows(s.truncated.size(), ns, run, "steps/truncated", "steps/reward");
+    require_rows(s.probability.size(), ns, run, "steps/probability", "steps/reward");
+    require_rows(s.log_prob.size(), ns, run, "steps/log_prob", "steps/reward");
+    if (s.obs_discrete) {
+      require_rows(s.obs_index.size(), ns, run, "steps/obs_index", "steps/reward");
+    } else {
+      if (s.obs_dim < 1)
+        throw Error("cannot write run " + run + ": steps obs_dim is " + std::to_string(s.obs_dim) +
+                    ", expected >= 1 for a Box observation");
+      require_rows(s.obs.size(), ns * static_cast<std::size_t>(s.obs_dim), run, "steps/obs",
+                   "steps/reward x obs_dim");
+    }
+    if (s.action_discrete) {
+      require_rows(s.action_index.size(), ns, run, "steps/action_index", "steps/reward");
+    } else {
+      if (s.action_dim < 1)
+        throw Error("cannot write run " + run + ": steps action_dim is " +
+                    std::to_string(s.action_dim) + ", expected >= 1 for a Box action");
+      require_rows(s.action.size(), ns * static_cast<std::size_t>(s.action_dim), run,
+                   "steps/action", "steps/reward x action_dim");
+    }
+  }
+  const RegretCurve& g = r.regret;
+  require_rows(g.pseudo_regret.size(), g.step.size(), run, "regret/pseudo_regret", "regret/step");
+  require_rows(g.realised_regret.size(), g.step.size(), run, "regret/realised_regret",
+               "regret/step");
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+// ExperimentWriter
+// ---------------------------------------------------------------------------------------
+
+struct ExperimentWriter::Impl {
+  std::string path;
+  hdf5::File file;
+  ~Impl() {
+    hdf5::Lock lock;
+    file.reset();
+  }
+};
+
+ExperimentWriter::ExperimentWriter(const std::string& path, const ExperimentMeta& meta)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->path = path;
+  check_output_location(path, "run file");
+  hdf5::Lock lock;
+  const std::string where = "run file " + in_quotes(path);
+  // No reuse of freed file space: space that the last flushed state still refers to is then
+  // never overwritten by a later write, which keeps a killed writer's file readable.
+  hdf5::PropList fcpl(H5Pcreate(H5P_FILE_CREATE), "cannot create properties for " + where);
+  check_status(H5Pset_file_space_strategy(fcpl.get(), H5F_FSPACE_STRATEGY_NONE, 0, 1),
+               "cannot set the file space strategy of " + where);
+  impl_->file = hdf5::File(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.get(), H5P_DEFAULT),
+                           "cannot create " + where);
+  const hid_t f = impl_->file.get();
+  write_attr<std::int32_t>(f, "rlsim_format_version", kLogFormatVersion, where);
+  write_attr_string(f, "rlsim_version", version(), where);
+  write_attr_string(f, "git_commit", git_commit(), where);
+  write_attr_string(f, "created", utc_now_iso8601(), where);
+  write_attr_string(f, "command_line", meta.command_line, where);
+  write_attr_string(f, "config", meta.config_text, where);
+  write_attr<std::uint64_t>(f, "master_seed", meta.master_seed, where);
+  write_attr<std::int64_t>(f, "planned_runs", meta.planned_runs, where);
+  write_attr<std::int32_t>(f, "complete", 0, where);
+  create_group(f, "runs", where + " /runs");
+  flush(f, path);
+}
+
+ExperimentWriter::~ExperimentWriter() = default;
+
+const std::string& ExperimentWriter::path() const {
+  return impl_->path;
+}
+
+void ExperimentWriter::write_run(const RunResult& run) {
+  const std::string name = run_name(run.info.run_index);
+  validate(run, name);
+  hdf5::Lock lock;
+  const std::string& path = impl_->path;
+  if (!impl_->file)
+    throw Error("cannot write run " + name + " to " + in_quotes(path) +
+                ": the writer is already finished (finish() was called)");
+  const hid_t f = impl_->file.get();
+  const std::string where = in_quotes(path) + " /runs/" + name;
+  hdf5::Group runs(H5Gopen2(f, "runs", H5P_DEFAULT),
+                   "cannot open group " + in_quotes(path) + " /runs");
+  if (link_exists(runs.get(), name, where))
+    throw Error("cannot write run " + name + " to " + in_quotes(path) +
+                ": it is already there (each run index is written once)");
+  try {
+    hdf5::Group g = create_group(runs.get(), name, where);
+    const hid_t gid = g.get();
+    const RunInfo& info = run.info;
+    // `complete` exists from the start (0) so that setting it last changes one value in place.
+    write_attr<std::int32_t>(gid, "complete", 0, where);
+    write_attr<std::int64_t>(gid, "run_index", info.run_index, where);
+    write_attr_string(gid, "env_id", info.env_id, where);
+    write_attr_string(gid, "agent_id", info.agent_id, where);
+    write_attr_string(gid, "env_params", info.env_params.to_text(), where);
+    write_attr_string(gid, "agent_params", info.agent_params.to_text(), where);
+    write_attr_string(gid, "group", info.group, where);
+    write_attr<std::int64_t>(gid, "seed_index", info.seed_index, where);
+    write_attr<std::uint64_t>(gid, "env_seed", info.env_seed, where);
+    write_attr<std::uint64_t>(gid, "agent_seed", info.agent_seed, where);
+    write_attr<std::int64_t>(gid, "total_steps", run.total_steps, where);
+    write_attr<double>(gid, "seconds", run.seconds, where);
+
+    {
+      const std::string w = where + "/episodes";
+      hdf5::Group e = create_group(gid, "episodes", w);
+      const EpisodeTable& t = run.episodes;
+      write_column(e.get(), "return", t.returns, 0, w);
+      write_column(e.get(), "length", t.lengths, 0, w);
+      write_column(e.get(), "end_step", t.end_steps, 0, w);
+      write_column(e.get(), "terminated", t.terminated, 0, w);
+      write_column(e.get(), "truncated", t.truncated, 0, w);
+      write_column(e.get(), "success", t.success, 0, w);
+    }
+    if (run.steps.size() > 0) {
+      const std::string w = where + "/steps";
+      hdf5::Group s = create_group(gid, "steps", w);
+      const StepTable& t = run.steps;
+      write_attr<std::int32_t>(s.get(), "obs_discrete", t.obs_discrete ? 1 : 0, w);
+      write_attr<std::int32_t>(s.get(), "action_discrete", t.action_discrete ? 1 : 0, w);
+      write_attr<std::int32_t>(s.get(), "obs_dim", t.obs_discrete ? 1 : t.obs_dim, w);
+      write_attr<std::int32_t>(s.get(), "action_dim", t.action_discrete ? 1 : t.action_dim, w);
+      write_column(s.get(), "episode", t.episode, 0, w);
+      write_column(s.get(), "t", t.t, 0, w);
+      if (t.obs_discrete)
+        write_column(s.get(), "obs_index", t.obs_index, 0, w);
+      else
+        write_column(s.get(), "obs", t.obs, static_cast<hsize_t>(t.obs_dim), w);
+      if (t.action_discrete)
+        write_column(s.get(), "action_index", t.action_index, 0, w);
+      else
+        write_column(s.get(), "action", t.action, static_cast<hsize_t>(t.action_dim), w);
+      write_column(s.get(), "reward", t.reward, 0, w);
+      write_column(s.get(), "terminated", t.terminated, 0, w);
+      write_column(s.get(), "truncated", t.truncated, 0, w);
+      write_column(s.get(), "probability", t.probability, 0, w);
+      write_column(s.get(), "log_prob", t.log_prob, 0, w);
+    }
+    if (run.regret.size() > 0) {
+      const std::string w = where + "/regret";
+      hdf5::Group r = create_group(gid, "regret", w);
+      write_column(r.get(), "step", run.regret.step, 0, w);
+      write_column(r.get(), "pseudo_regret", run.regret.pseudo_regret, 0, w);
+      write_column(r.get(), "realised_regret", run.regret.realised_regret, 0, w);
+    }
+    // Everything reaches the file before `complete` is set, and `complete` after.
+    flush(f, path);
+    write_attr<std::int32_t>(gid, "complete", 1, where);
+    g.reset();
+    flush(f, path);
+  } catch (...) {
+    // Leave no half-written run behind when we can help it.
+    if (H5Ldelete(runs.get(), name.c_str(), H5P_DEFAULT) < 0) hdf5::error_detail();
+    throw;
+  }
+}
+
+void ExperimentWriter::finish() {
+  hdf5::Lock lock;
+  if (!impl_->file) return;
+  const std::string where = "run file " + in_quotes(impl_->path);
+  write_attr<std::int32_t>(impl_->file.get(), "complete", 1, where);
+  flush(impl_->file.get(), impl_->path);
+  if (!impl_->file.reset()) hdf5::fail("cannot close " + where);
+}
+
+// ---------------------------------------------------------------------------------------
+// ExperimentReader
+// ---------------------------------------------------------------------------------------
+
+namespace {
+
+// True if the run group `name` has complete == 1; false when it does not or cannot be read.
+bool marked_complete(hid_t runs, const std::string& name) {
+  const hid_t id = H5Gopen2(runs, name.c_str(), H5P_DEFAULT);
+  if (id < 0) {
+    hdf5::error_detail();
+    return false;
+  }
+  hdf5::Group g(id);
+  try {
+    return has_attr(g.get(), "complete", name) &&
+           read_attr<std::int32_t>(g.get(), "complete", name) == 1;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+StoredRun read_run_group(hid_t runs, const std::string& name, std::int64_t run_index,
+                         bool with_steps, const std::string& where, const ReadLimits& lim);
+
+}  // namespace
+
+struct ExperimentReader::Impl {
+  std::string path;
+  hdf5::File file;
+  ExperimentMeta meta;
+  ReadLimits limits;
+  ~Impl() {
+    hdf5::Lock lock;
+    file.reset();
+  }
+};
+
+ExperimentReader::ExperimentReader(const std::string& path) : impl_(std::make_unique<Impl>()) {
+  impl_->path = path;
+  hdf5::Lock lock;
+  impl_->file = open_existing(path, H5F_ACC_RDONLY, "run file");
+  const hid_t f = impl_->file.get();
+  impl_->limits = limits_for(f);
+  const std::string where = "run file " + in_quotes(path);
+  if (!has_attr(f, "rlsim_format_version", where))
+    throw Error("cannot open run file " + in_quotes(path) +
+                ": it is an HDF5 file but not an rlsim run file (no root attribute "
+                "rlsim_format_version)");
+  ExperimentMeta& m = impl_->meta;
+  m.format_version = read_attr<std::int32_t>(f, "rlsim_format_version", where);
+  if (m.format_version < 1 || m.format_version > kLogFormatVersion)
+    throw Error("cannot open run file " + in_quotes(path) + ": its rlsim_format_version is " +
+                std::to_string(m.format_version) + " but this rlsim reads versions 1 to " +
+                std::to_string(kLogFormatVersion) +
+                (m.format_version > kLogFormatVersion ? "; use a newer rlsim" : ""));
+  m.rlsim_version = read_attr_string(f, "rlsim_version", where);
+  m.git_commit = read_attr_string(f, "git_commit", where);
+  m.created = read_attr_string(f, "created", where);
+  m.command_line = read_attr_string(f, "command_line", where);
+  m.config_text = read_attr_string(f, "config", where);
+  m.master_seed = read_attr<std::uint64_t>(f, "master_seed", where);
+  m.planned_runs = read_attr<std::int64_t>(f, "planned_runs", where);
+  m.complete = read_attr<std::int32_t>(f, "complete", where) != 0;
+  if (!link_exists(f, "runs", where + " /runs"))
+    throw Error("cannot open run file " + in_quotes(path) + ": it has no group /runs");
+}
+
+ExperimentReader::~ExperimentReader() = default;
+
+const ExperimentMeta& ExperimentReader::meta() const {
+  return impl_->meta;
+}
+
+namespace {
+herr_t collect_run_name(hid_t, const char* name, const H5L_info_t*, void* data) {
+  try {
+    const std::string s(name);
+    if (!s.empty() && s.size() <= 18 &&
+        std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      static_cast<std::vector<std::int64_t>*>(data)->push_back(std::stoll(s));
+  } catch (...) {
+    return -1;
+  }
+  return 0;
+}
+}  // namespace
+
+std::vector<std::int64_t> ExperimentReader::run_indices() const {
+  hdf5::Lock lock;
+  const std::string where = in_quotes(impl_->path) + " /runs";
+  hdf5::Group runs(H5Gopen2(impl_->file.get(), "runs", H5P_DEFAULT), "cannot open group " + where);
+  std::vector<std::int64_t> out;
+  hsize_t idx = 0;
+  check_status(H5Literate(runs.get(), H5_INDEX_NAME, H5_ITER_INC, &idx, collect_run_name, &out),
+               "cannot list the runs in group " + where);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::int64_t> ExperimentReader::complete_run_indices() const {
+  hdf5::Lock lock;
+  std::vector<std::int64_t> out;
+  const std::string where = in_quotes(impl_->path) + " /runs";
+  hdf5::Group runs(H5Gopen2(impl_->file.get(), "runs", H5P_DEFAULT), "cannot open group " + where);
+  for (std::int64_t i : run_indices())
+    if (marked_complete(runs.get(), run_name(i))) out.push_back(i);
+  return out;
+}
+
+StoredRun ExperimentReader::read_run(std::int64_t run_index, bool with_steps) const {
+  hdf5::Lock lock;
+  const std::string name = run_name(run_index);
+  const std::string& path = impl_->path;
+  const std::string where = in_quotes(path) + " /runs/" + name;
+  hdf5::Group runs(H5Gopen2(impl_->file.get(), "runs", H5P_DEFAULT),
+                   "cannot open group " + in_quotes(path) + " /runs");
+  if (!link_exists(runs.get(), name, where)) {
+    const std::vector<std::int64_t> have = run_indices();
+    std::string present = have.empty() ? "none"
+                                       : std::to_string(have.size()) + ", indices " +
+                                             std::to_string(have.front()) + " to " +
+                                             std::to_string(have.back());
+    throw Error("run file " + in_quotes(path) + " has no run " + std::to_string(run_index) +
+                " (runs present: " + present + ")");
+  }
+  if (marked_complete(runs.get(), name))
+    return read_run_group(runs.get(), name, run_index, with_steps, where, impl_->limits);
+  // A run the experiment did not finish: whatever is readable, never an error.
+  try {
+    StoredRun r = read_run_group(runs.get(), name, run_index, with_steps, where, impl_->limits);
+    r.complete = false;
+    return r;
+  } catch (const Error&) {
+    StoredRun r;
+    r.run_index = run_index;
+    r.complete = false;
+    return r;
+  }
+}
+
+namespace {
+
+StoredRun read_run_group(hid_t runs, const std::string& name, std::int64_t run_index,
+                         bool with_steps, const std::string& where, const ReadLimits& lim) {
+  hdf5::Group g(H5Gopen2(runs, name.c_str(), H5P_DEFAULT), "cannot open group " + where);
+  const hid_t gid = g.get();
+  StoredRun r;
+  r.run_index = read_attr<std::int64_t>(gid, "run_index", where);
+  if (r.run_index != run_index)
+    throw Error(where + " has attribute run_index " + std::to_string(r.run_index) + ", expected " +
+                std::to_string(run_index) + ": the file is damaged");
+  r.env_id = read_attr_string(gid, "env_id", where);
+  r.agent_id = read_attr_string(gid, "agent_id", where);
+  r.env_params = read_attr_string(gid, "env_params", where);
+  r.agent_params = read_attr_string(gid, "agent_params", where);
+  r.group = read_attr_string(gid, "group", where);
+  r.seed_index = read_attr<std::int64_t>(gid, "seed_index", where);
+  r.env_seed = read_attr<std::uint64_t>(gid, "env_seed", where);
+  r.agent_seed = read_attr<std::uint64_t>(gid, "agent_seed", where);
+  r.total_steps = read_attr<std::int64_t>(gid, "total_steps", where);
+  r.complete =
+      has_attr(gid, "complete", where) && read_attr<std::int32_t>(gid, "complete", where) != 0;
+
+  auto same_rows = [&](std::size_t got, std::size_t want, const std::string& col,
+                       const std::string& ref) {
+    if (got != want)
+      throw Error(where + ": dataset " + col + " has " + std::to_string(got) + " rows but " + ref +
+                  " has " + std::to_string(want) + ": the file is damaged");
+  };
+  {
+    const std::string w = where + "/episodes";
+    hdf5::Group e = open_group(gid, "episodes", where);
+    EpisodeTable& t = r.episodes;
+    t.returns = read_column<double>(e.get(), "return", 0, w, lim);
+    t.lengths = read_column<std::int64_t>(e.get(), "length", 0, w, lim);
+    t.end_steps = read_column<std::int64_t>(e.get(), "end_step", 0, w, lim);
+    t.terminated = read_column<std::uint8_t>(e.get(), "terminated", 0, w, lim);
+    t.truncated = read_column<std::uint8_t>(e.get(), "truncated", 0, w, lim);
+    t.success = read_column<std::int8_t>(e.get(), "success", 0, w, lim);
+    const std::size_t n = t.returns.size();
+    same_rows(t.lengths.size(), n, "episodes/length", "episodes/return");
+    same_rows(t.end_steps.size(), n, "episodes/end_step", "episodes/return");
+    same_rows(t.terminated.size(), n, "episodes/terminated", "episodes/return");
+    same_rows(t.truncated.size(), n, "episodes/truncated", "episodes/return");
+    same_rows(t.success.size(), n, "episodes/success", "episodes/return");
+  }
+  if (with_steps && link_exists(gid, "steps", where + "/steps")) {
+    const std::string w = where + "/steps";
+    hdf5::Group s = open_group(gid, "steps", where);
+    StepTable& t = r.steps;
+    t.obs_discrete = read_attr<std::int32_t>(s.get(), "obs_discrete", w) != 0;
+    t.action_discrete = read_attr<std::int32_t>(s.get(), "action_discrete", w) != 0;
+    t.obs_dim = read_attr<std::int32_t>(s.get(), "obs_dim", w);
+    t.action_dim = read_attr<std::int32_t>(s.get(), "action_dim", w);
+    if (t.obs_dim < 1 || t.action_dim < 1)
+      throw Error(w + " has obs_dim " + std::to_string(t.obs_dim) + " and action_dim " +
+                  std::to_string(t.action_dim) + ", expected both >= 1: the file is damaged");
+    t.reward = read_column<double>(s.get(), "reward", 0, w, lim);
+    const std::size_t n = t.reward.size();
+    t.episode = read_column<std::int64_t>(s.get(), "episode", 0, w, lim);
+    same_rows(t.episode.size(), n, "steps/episode", "steps/reward");
+    t.t = read_column<std::int64_t>(s.get(), "t", 0, w, lim);
+    same_rows(t.t.size(), n, "steps/t", "steps/reward");
+    if (t.obs_discrete) {
+      t.obs_index = read_column<std::int64_t>(s.get(), "obs_index", 0, w, lim);
+      same_rows(t.obs_index.size(), n, "steps/obs_index", "steps/reward");
+    } else {
+      t.obs = read_column<float>(s.get(), "obs", static_cast<hsize_t>(t.obs_dim), w, lim);
+      same_rows(t.obs.size() / static_cast<std::size_t>(t.obs_dim), n, "steps/obs", "steps/reward");
+    }
+    if (t.action_discrete) {
+      t.action_index = read_column<std::int64_t>(s.get(), "action_index", 0, w, lim);
+      same_rows(t.action_index.size(), n, "steps/action_index", "steps/reward");
+    } else {
+      t.action = read_column<float>(s.get(), "action", static_cast<hsize_t>(t.action_dim), w, lim);
+      same_rows(t.action.size() / static_cast<std::size_t>(t.action_dim), n, "steps/action",
+                "steps/reward");
+    }
+    t.terminated = read_column<std::uint8_t>(s.get(), "terminated", 0, w, lim);
+    same_rows(t.terminated.size(), n, "steps/terminated", "steps/reward");
+    t.truncated = read_column<std::uint8_t>(s.get(), "truncated", 0, w, lim);
+    same_rows(t.truncated.size(), n, "steps/truncated", "steps/reward");
+    t.probability = read_column<double>(s.get(), "probability", 0, w, lim);
+    same_rows(t.probability.size(), n, "steps/probability", "steps/reward");
+    t.log_prob = read_column<double>(s.get(), "log_prob", 0, w, lim);
+    same_rows(t.log_prob.size(), n, "steps/log_prob", "steps/reward");
+    r.has_steps = true;
+  }
+  if (link_exists(gid, "regret", where + "/regret")) {
+    const std::string w = where + "/regret";
+    hdf5::Group s = open_group(gid, "regret", where);
+    RegretCurve& c = r.regret;
+    c.step = read_column<std::int64_t>(s.get(), "step", 0, w, lim);
+    c.pseudo_regret = read_column<double>(s.get(), "pseudo_regret", 0, w, lim);
+    c.realised_regret = read_column<double>(s.get(), "realised_regret", 0, w, lim);
+    same_rows(c.pseudo_regret.size(), c.step.size(), "regret/pseudo_regret", "regret/step");
+    same_rows(c.realised_regret.size(), c.step.size(), "regret/realised_regret", "regret/step");
+  }
+  return r;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+// StateDict
+// ---------------------------------------------------------------------------------------
+
+namespace {
+
+// A group path: "agent" or "/checkpoints/agent" (leading '/' optional); components must be
+// non-empty and not ".". Returns it without the leading '/'.
+std::string normalise_group(const std::string& path, const std::string& group) {
+  std::string g = group;
+  if (!g.empty() && g.front() == '/') g.erase(0, 1);
+  if (g.empty())
+    throw Error("state dict group for " + in_quotes(path) +
+                " is empty: name a group such as \"agent\" (the file root is not allowed)");
+  for (const std::string& part : split_path(g))
+    if (part.empty() || part == ".")
+      throw Error("state dict group " + in_quotes(group) + " for " + in_quotes(path) +
+                  " has an empty or '.' component; use names like \"agent\" or \"ckpt/agent\"");
+  return g;
+}
+
+void validate_state(const std::string& path, const std::string& group, const StateDict& state) {
+  const std::string where = "state dict for " + in_quotes(path) + " group " + in_quotes(group);
+  for (const auto& [name, rec] : state) {
+    if (name.empty()) throw Error(where + " has an entry with an empty name");
+    for (const std::string& part : split_path(name))
+      if (part.empty() || part == ".")
+        throw Error(where + ": entry name " + in_quotes(name) +
+                    " has an empty or '.' component between '/' (names like \"q/table\" are "
+                    "fine)");
+    std::size_t n = 1;
+    for (std::int64_t d : rec.shape) {
+      if (d < 0)
+        throw Error(where + ": entry " + in_quotes(name) + " has a negative dimension " +
+                    std::to_string(d));
+      n *= static_cast<std::size_t>(d);
+    }
+    if (n != rec.data.size())
+      throw Error(where + ": entry " + in_quotes(name) + " has " + std::to_string(rec.data.size()) +
+                  " values but its shape implies " + std::to_string(n));
+    // "a" and "a/b" cannot both exist: "a" would have to be a dataset and a group.
+    for (std::size_t slash = name.find('/'); slash != std::string::npos;
+         slash = name.find('/', slash + 1))
+      if (state.count(name.substr(0, slash)))
+        throw Error(where + ": entries " + in_quotes(name.substr(0, slash)) + " and " +
+                    in_quotes(name) + " clash ('/' in a name makes a nested group)");
+  }
+}
+
+herr_t collect_dataset(hid_t, const char* name, const H5O_info_t* info, void* data) {
+  try {
+    if (info->type == H5O_TYPE_DATASET)
+      static_cast<std::vector<std::string>*>(data)->push_back(name);
+  } catch (...) {
+    return -1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+void write_state_dict(const std::string& path, const std::string& group, const StateDict& state) {
+  const std::string g = normalise_group(path, group);
+  validate_state(path, group, state);
+  hdf5::Lock lock;
+  std::error_code ec;
+  hdf5::File file;
+  if (std::filesystem::exists(path, ec)) {
+    file = open_existing(path, H5F_ACC_RDWR, "state dict file");
+  } else {
+    check_output_location(path, "state dict file");
+    file = hdf5::File(H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT),
+                      "cannot create state dict file " + in_quotes(path));
+  }
+  const std::string where = in_quotes(path) + " group /" + g;
+  if (path_exists(file.get(), g, where))
+    check_status(H5Ldelete(file.get(), g.c_str(), H5P_DEFAULT), "cannot replace " + where);
+  hdf5::PropList lcpl(H5Pcreate(H5P_LINK_CREATE), "cannot create properties for " + where);
+  check_status(H5Pset_create_intermediate_group(lcpl.get(), 1),
+               "cannot set properties for " + where);
+  hdf5::Group grp(H5Gcreate2(file.get(), g.c_str(), lcpl.get(), H5P_DEFAULT, H5P_DEFAULT),
+                  "cannot create " + where);
+  write_attr<std::int32_t>(grp.get(), "rlsim_state_dict_version", 1, where);
+  for (const auto& [name, rec] : state) {
+    const std::string what = "dataset " + in_quotes(name) + " in " + where;
+    hdf5::Dataspace space;
+    if (rec.shape.empty()) {
+      space = hdf5::Dataspace(H5Screate(H5S_SCALAR), "cannot create the dataspace of " + what);
+    } else {
+      std::vector<hsize_t> dims(rec.shape.begin(), rec.shape.end());
+      space = hdf5::Dataspace(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+                              "cannot create the dataspace of " + what);
+    }
+    hdf5::Dataset ds(H5Dcreate2(grp.get(), name.c_str(), H5T_IEEE_F64LE, space.get(), lcpl.get(),
+                                H5P_DEFAULT, H5P_DEFAULT),
+                     "cannot create " + what);
+    if (!rec.data.empty())
+      check_status(
+          H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, rec.data.data()),
+          "cannot write " + what);
+  }
+  grp.reset();
+  check_status(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "cannot flush " + in_quotes(path));
+  if (!file.reset()) hdf5::fail("cannot close " + in_quotes(path));
+}
+
+StateDict read_state_dict(const std::string& path, const std::string& group) {
+  const std::string g = normalise_group(path, group);
+  hdf5::Lock lock;
+  hdf5::File file = open_existing(path, H5F_ACC_RDONLY, "state dict file");
+  const std::string where = in_quotes(path) + " group /" + g;
+  if (!path_exists(file.get(), g, where))
+    throw Error("state dict file " + in_quotes(path) + " has no group /" + g +
+                "; check the group name given when the state was saved");
+  H5O_info_t info;
+  check_status(H5Oget_info_by_name2(file.get(), g.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT),
+               "cannot inspect " + where);
+  if (info.type != H5O_TYPE_GROUP)
+    throw Error("state dict file " + in_quotes(path) + ": /" + g + " is not a group");
+  hdf5::Group grp(H5Gopen2(file.get(), g.c_str(), H5P_DEFAULT), "cannot open " + where);
+  std::vector<std::string> names;
+  check_status(
+      H5Ovisit2(grp.get(), H5_INDEX_NAME, H5_ITER_INC, collect_dataset, &names, H5O_INFO_BASIC),
+      "cannot list the entries of " + where);
+  const ReadLimits lim = limits_for(file.get());
+  StateDict out;
+  for (const std::string& name : names) {
+    std::vector<hsize_t> dims;
+    ArrayRecord rec;
+    read_dataset(grp.get(), name, "dataset " + in_quotes(name) + " in " + where, lim, true, dims,
+                 rec.data);
+    rec.shape.assign(dims.begin(), dims.end());
+    out.emplace(name, std::move(rec));
+  }
+  return out;
+}
+
+}  // namespace rlsim

@@ -1,0 +1,464 @@
+// Tests of the HDF5 run files (core/hdf5_log.hpp): writer → reader round trips, crash
+// safety of a killed writer, clear errors for damaged or foreign files, state dicts, and
+// concurrent writes from OpenMP threads.
+#include <hdf5.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/hdf5_handles.hpp"
+#include "core/hdf5_log.hpp"
+#include "core/version.hpp"
+
+namespace fs = std::filesystem;
+using rlsim::Error;
+
+namespace {
+
+// A fresh directory under the system temp dir, removed with its contents at scope exit.
+struct TempDir {
+  fs::path dir;
+  TempDir() {
+    std::string templ = (fs::temp_directory_path() / "rlsim_hdf5_XXXXXX").string();
+    REQUIRE(::mkdtemp(templ.data()) != nullptr);
+    dir = templ;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+  std::string file(const std::string& name) const { return (dir / name).string(); }
+};
+
+rlsim::ExperimentMeta make_meta() {
+  rlsim::ExperimentMeta m;
+  // Non-ASCII text and more than 64 KiB (the HDF5 limit for a compact attribute value).
+  m.config_text = "[experiment]\nname = \"héllo — ünïcode\"\n" + std::string(70000, 'x') + "\n";
+  m.command_line = "rlsim run cfg.toml seeds=3";
+  m.master_seed = 0xFEDCBA9876543210ULL;  // above 2^63: checks the unsigned type
+  m.planned_runs = 12;
+  return m;
+}
+
+// Deterministic content depending on `index`, with `episodes` rows and `steps` step rows.
+rlsim::RunResult make_run(std::int64_t index, std::size_t episodes, std::size_t steps, bool box_obs,
+                          bool box_action, std::size_t regret_points) {
+  rlsim::RunResult r;
+  r.info.run_index = index;
+  r.info.env_id = box_obs ? "CartPole-v1" : "FrozenLake-v1";
+  r.info.agent_id = "q-learning";
+  r.info.env_params = rlsim::Params({{"is_slippery", true}, {"map", std::string("4x4")}});
+  r.info.agent_params = rlsim::Params(
+      {{"alpha", 0.25}, {"n", std::int64_t{3}}, {"eps", std::vector<double>{0.1, 0.2}}});
+  r.info.seed_index = index % 3;
+  r.info.env_seed = 0xFFFFFFFFFFFFFFF0ULL - static_cast<std::uint64_t>(index);
+  r.info.agent_seed = 12345 + static_cast<std::uint64_t>(index);
+  r.info.group = r.info.env_id + "[" + r.info.env_params.to_text() + "] / q-learning[" +
+                 r.info.agent_params.to_text() + "]";
+  r.total_steps = static_cast<std::int64_t>(steps) * 2 + index;
+  r.seconds = 0.5;
+  for (std::size_t i = 0; i < episodes; ++i) {
+    r.episodes.returns.push_back(0.1 * static_cast<double>(i) + static_cast<double>(index));
+    r.episodes.lengths.push_back(static_cast<std::int64_t>(i % 7 + 1));
+    r.episodes.end_steps.push_back(static_cast<std::int64_t>(10 * (i + 1)));
+    r.episodes.terminated.push_back(static_cast<std::uint8_t>(i % 2));
+    r.episodes.truncated.push_back(static_cast<std::uint8_t>((i + 1) % 2));
+    r.episodes.success.push_back(static_cast<std::int8_t>(static_cast<int>(i % 3) - 1));
+  }
+  rlsim::StepTable& s = r.steps;
+  s.obs_discrete = !box_obs;
+  s.action_discrete = !box_action;
+  s.obs_dim = box_obs ? 4 : 1;
+  s.action_dim = box_action ? 2 : 1;
+  for (std::size_t i = 0; i < steps; ++i) {
+    s.episode.push_back(static_cast<std::int64_t>(i / 50));
+    s.t.push_back(static_cast<std::int64_t>(i % 50));
+    if (box_obs)
+      for (int d = 0; d < 4; ++d)
+        s.obs.push_back(static_cast<float>(i) * 0.5f + static_cast<float>(d));
+    else
+      s.obs_index.push_back(static_cast<std::int64_t>(i % 16));
+    if (box_action)
+      for (int d = 0; d < 2; ++d)
+        s.action.push_back(-static_cast<float>(i) - 0.25f * static_cast<float>(d));
+    else
+      s.action_index.push_back(static_cast<std::int64_t>(i % 4));
+    s.reward.push_back(i % 10 == 0 ? 1.0 : -0.01);
+    s.terminated.push_back(static_cast<std::uint8_t>(i % 50 == 49));
+    s.truncated.push_back(0);
+    s.probability.push_back(0.25 + 1e-9 * static_cast<double>(i));
+    s.log_prob.push_back(i == 0 ? -std::numeric_limits<double>::infinity()
+                                : std::log(0.25 + 1e-9 * static_cast<double>(i)));
+  }
+  for (std::size_t i = 0; i < regret_points; ++i) {
+    r.regret.step.push_back(static_cast<std::int64_t>(i * i + 1));
+    r.regret.pseudo_regret.push_back(std::sqrt(static_cast<double>(i)));
+    r.regret.realised_regret.push_back(std::sqrt(static_cast<double>(i)) - 0.5);
+  }
+  return r;
+}
+
+void check_same(const rlsim::StoredRun& got, const rlsim::RunResult& want, bool with_steps) {
+  CHECK(got.run_index == want.info.run_index);
+  CHECK(got.env_id == want.info.env_id);
+  CHECK(got.agent_id == want.info.agent_id);
+  CHECK(got.env_params == want.info.env_params.to_text());
+  CHECK(got.agent_params == want.info.agent_params.to_text());
+  CHECK(got.group == want.info.group);
+  CHECK(got.seed_index == want.info.seed_index);
+  CHECK(got.env_seed == want.info.env_seed);
+  CHECK(got.agent_seed == want.info.agent_seed);
+  CHECK(got.total_steps == want.total_steps);
+  CHECK(got.complete);
+  CHECK(got.episodes.returns == want.episodes.returns);
+  CHECK(got.episodes.lengths == want.episodes.lengths);
+  CHECK(got.episodes.end_steps == want.episodes.end_steps);
+  CHECK(got.episodes.terminated == want.episodes.terminated);
+  CHECK(got.episodes.truncated == want.episodes.truncated);
+  CHECK(got.episodes.success == want.episodes.success);
+  CHECK(got.regret.step == want.regret.step);
+  CHECK(got.regret.pseudo_regret == want.regret.pseudo_regret);
+  CHECK(got.regret.realised_regret == want.regret.realised_regret);
+  const bool expect_steps = with_steps && want.steps.size() > 0;
+  REQUIRE(got.has_steps == expect_steps);
+  if (!expect_steps) {
+    CHECK(got.steps.size() == 0);
+    return;
+  }
+  const rlsim::StepTable& g = got.steps;
+  const rlsim::StepTable& w = want.steps;
+  CHECK(g.obs_discrete == w.obs_discrete);
+  CHECK(g.action_discrete == w.action_discrete);
+  CHECK(g.obs_dim == w.obs_dim);
+  CHECK(g.action_dim == w.action_dim);
+  CHECK(g.episode == w.episode);
+  CHECK(g.t == w.t);
+  CHECK(g.obs_index == w.obs_index);
+  CHECK(g.obs == w.obs);
+  CHECK(g.action_index == w.action_index);
+  CHECK(g.action == w.action);
+  CHECK(g.reward == w.reward);
+  CHECK(g.terminated == w.terminated);
+  CHECK(g.truncated == w.truncated);
+  CHECK(g.probability == w.probability);
+  CHECK(g.log_prob == w.log_prob);
+}
+
+std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+}  // namespace
+
+TEST_CASE("hdf5 log: writer to reader round trip of meta, episodes, steps and regret", "[hdf5]") {
+  TempDir tmp;
+  const std::string path = tmp.file("run.h5");
+  const rlsim::ExperimentMeta meta = make_meta();
+  // Discrete steps over two chunks (> 65536 rows), Box steps, and a run with empty tables.
+  const rlsim::RunResult discrete = make_run(0, 40, 70000, false, false, 25);
+  const rlsim::RunResult box = make_run(1, 5, 300, true, true, 0);
+  const rlsim::RunResult mixed = make_run(7, 3, 20, true, false, 3);
+  const rlsim::RunResult empty = make_run(12, 0, 0, false, false, 0);
+  {
+    rlsim::ExperimentWriter w(path, meta);
+    CHECK(w.path() == path);
+    w.write_run(box);
+    w.write_run(discrete);
+    w.write_run(mixed);
+    w.write_run(empty);
+    REQUIRE_THROWS_AS(w.write_run(box), Error);  // an index is written once
+    w.finish();
+    REQUIRE_THROWS_AS(w.write_run(make_run(3, 1, 0, false, false, 0)), Error);
+    w.finish();  // a second finish does nothing
+  }
+  rlsim::ExperimentReader r(path);
+  const rlsim::ExperimentMeta& m = r.meta();
+  CHECK(m.format_version == rlsim::kLogFormatVersion);
+  CHECK(m.config_text == meta.config_text);
+  CHECK(m.command_line == meta.command_line);
+  CHECK(m.master_seed == meta.master_seed);
+  CHECK(m.planned_runs == meta.planned_runs);
+  CHECK(m.rlsim_version == rlsim::version());
+  CHECK(m.git_commit == rlsim::git_commit());
+  CHECK(std::regex_match(m.created, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")));
+  CHECK(m.complete);
+  CHECK(r.run_indices() == std::vector<std::int64_t>{0, 1, 7, 12});
+  CHECK(r.complete_run_indices() == std::vector<std::int64_t>{0, 1, 7, 12});
+
+  check_same(r.read_run(0, true), discrete, true);
+  check_same(r.read_run(1, true), box, true);
+  check_same(r.read_run(7, true), mixed, true);
+  check_same(r.read_run(12, true), empty, true);
+  check_same(r.read_run(0), discrete, false);
+  REQUIRE_THROWS_WITH(r.read_run(5), Catch::Contains("has no run 5") && Catch::Contains(path));
+
+  // Layout details an h5py user relies on: group names, chunked + shuffle + deflate columns.
+  rlsim::hdf5::Lock lock;
+  rlsim::hdf5::File f(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "open");
+  rlsim::hdf5::Dataset ds(H5Dopen2(f.get(), "/runs/000000/steps/reward", H5P_DEFAULT), "open");
+  rlsim::hdf5::PropList dcpl(H5Dget_create_plist(ds.get()), "plist");
+  CHECK(H5Pget_layout(dcpl.get()) == H5D_CHUNKED);
+  REQUIRE(H5Pget_nfilters(dcpl.get()) == 2);
+  unsigned flags = 0, values[4] = {0, 0, 0, 0};
+  size_t nvalues = 4;
+  CHECK(H5Pget_filter2(dcpl.get(), 0, &flags, &nvalues, values, 0, nullptr, nullptr) ==
+        H5Z_FILTER_SHUFFLE);
+  nvalues = 4;
+  CHECK(H5Pget_filter2(dcpl.get(), 1, &flags, &nvalues, values, 0, nullptr, nullptr) ==
+        H5Z_FILTER_DEFLATE);
+  CHECK(values[0] == 4);
+  rlsim::hdf5::Dataset obs(H5Dopen2(f.get(), "/runs/000001/steps/obs", H5P_DEFAULT), "open");
+  rlsim::hdf5::Dataspace space(H5Dget_space(obs.get()), "space");
+  hsize_t dims[2] = {0, 0};
+  REQUIRE(H5Sget_simple_extent_ndims(space.get()) == 2);
+  H5Sget_simple_extent_dims(space.get(), dims, nullptr);
+  CHECK(dims[0] == 300);
+  CHECK(dims[1] == 4);
+  CHECK(H5Lexists(f.get(), "/runs/000012/steps", H5P_DEFAULT) == 0);
+  CHECK(H5Lexists(f.get(), "/runs/000012/regret", H5P_DEFAULT) == 0);
+}
+
+TEST_CASE("hdf5 log: a killed writer leaves a readable file with its finished runs", "[hdf5]") {
+  TempDir tmp;
+  const std::string path = tmp.file("killed.h5");
+  const rlsim::RunResult a = make_run(0, 30, 500, false, false, 10);
+  const rlsim::RunResult b = make_run(1, 20, 200, true, true, 0);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    // Child: write two runs, then die without closing the file or running exit handlers.
+    try {
+      auto* w = new rlsim::ExperimentWriter(path, make_meta());
+      w->write_run(a);
+      w->write_run(b);
+      ::_exit(0);
+    } catch (...) {
+      ::_exit(3);
+    }
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+
+  rlsim::ExperimentReader r(path);
+  CHECK_FALSE(r.meta().complete);
+  CHECK(r.meta().master_seed == make_meta().master_seed);
+  CHECK(r.run_indices() == std::vector<std::int64_t>{0, 1});
+  CHECK(r.complete_run_indices() == std::vector<std::int64_t>{0, 1});
+  check_same(r.read_run(0, true), a, true);
+  check_same(r.read_run(1, true), b, true);
+}
+
+TEST_CASE("hdf5 log: a half-written run is listed but not complete, and reads without error",
+          "[hdf5]") {
+  TempDir tmp;
+  const std::string path = tmp.file("partial.h5");
+  const rlsim::RunResult a = make_run(0, 5, 0, false, false, 0);
+  {
+    rlsim::ExperimentWriter w(path, rlsim::ExperimentMeta{});
+    w.write_run(a);
+  }
+  {
+    // What a kill in the middle of write_run can leave: a run group with complete = 0 and
+    // only some of its contents.
+    rlsim::hdf5::Lock lock;
+    rlsim::hdf5::File f(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), "open");
+    rlsim::hdf5::Group g(H5Gcreate2(f.get(), "/runs/000001", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                         "create");
+    rlsim::hdf5::Dataspace scalar(H5Screate(H5S_SCALAR), "space");
+    rlsim::hdf5::Attribute complete(
+        H5Acreate2(g.get(), "complete", H5T_STD_I32LE, scalar.get(), H5P_DEFAULT, H5P_DEFAULT),
+        "attr");
+    const std::int32_t zero = 0;
+    REQUIRE(H5Awrite(complete.get(), H5T_NATIVE_INT32, &zero) >= 0);
+  }
+  rlsim::ExperimentReader r(path);
+  CHECK_FALSE(r.meta().complete);
+  CHECK(r.run_indices() == std::vector<std::int64_t>{0, 1});
+  CHECK(r.complete_run_indices() == std::vector<std::int64_t>{0});
+  check_same(r.read_run(0), a, false);
+  rlsim::StoredRun partial;
+  REQUIRE_NOTHROW(partial = r.read_run(1, true));
+  CHECK_FALSE(partial.complete);
+  CHECK(partial.run_index == 1);
+  CHECK(partial.episodes.size() == 0);
+}
+
+TEST_CASE("hdf5 log: damaged, truncated and foreign files give rlsim::Error", "[hdf5]") {
+  TempDir tmp;
+  const std::string good = tmp.file("good.h5");
+  {
+    rlsim::ExperimentWriter w(good, make_meta());
+    for (int i = 0; i < 4; ++i) w.write_run(make_run(i, 2000, 0, false, false, 50));
+    w.finish();
+  }
+  REQUIRE_NOTHROW(rlsim::ExperimentReader(good));
+
+  SECTION("missing file") {
+    const std::string missing = tmp.file("missing.h5");
+    REQUIRE_THROWS_AS(rlsim::ExperimentReader(missing), Error);
+    REQUIRE_THROWS_WITH(rlsim::ExperimentReader(missing),
+                        Catch::Contains(missing) && Catch::Contains("no such file"));
+  }
+  SECTION("truncated copy") {
+    const std::string bytes = read_bytes(good);
+    REQUIRE(bytes.size() > 1000);
+    const std::string cut = tmp.file("cut.h5");
+    write_bytes(cut, bytes.substr(0, bytes.size() / 2));
+    REQUIRE_THROWS_AS(rlsim::ExperimentReader(cut), Error);
+    REQUIRE_THROWS_WITH(rlsim::ExperimentReader(cut),
+                        Catch::Contains(cut) && Catch::Contains("truncated"));
+  }
+  SECTION("text file") {
+    const std::string text = tmp.file("notes.h5");
+    write_bytes(text, "this is not an HDF5 file\n");
+    REQUIRE_THROWS_AS(rlsim::ExperimentReader(text), Error);
+    REQUIRE_THROWS_WITH(rlsim::ExperimentReader(text),
+                        Catch::Contains(text) && Catch::Contains("not an HDF5 file"));
+  }
+  SECTION("HDF5 file that is not a run file") {
+    const std::string other = tmp.file("other.h5");
+    rlsim::write_state_dict(other, "agent", {{"w", {{2}, {1.0, 2.0}}}});
+    REQUIRE_THROWS_AS(rlsim::ExperimentReader(other), Error);
+    REQUIRE_THROWS_WITH(rlsim::ExperimentReader(other),
+                        Catch::Contains(other) && Catch::Contains("not an rlsim run file"));
+  }
+  SECTION("damaged chunk of one run") {
+    // Overwrite the compressed bytes of run 2's episodes/return with garbage.
+    haddr_t addr = 0;
+    hsize_t size = 0;
+    {
+      rlsim::hdf5::Lock lock;
+      rlsim::hdf5::File f(H5Fopen(good.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "open");
+      rlsim::hdf5::Dataset ds(H5Dopen2(f.get(), "/runs/000002/episodes/return", H5P_DEFAULT),
+                              "open");
+      hsize_t offset[1] = {0};
+      unsigned mask = 0;
+      rlsim::hdf5::Dataspace space(H5Dget_space(ds.get()), "space");
+      REQUIRE(H5Dget_chunk_info(ds.get(), space.get(), 0, offset, &mask, &addr, &size) >= 0);
+    }
+    REQUIRE(size > 16);
+    std::string bytes = read_bytes(good);
+    REQUIRE(addr + size <= bytes.size());
+    for (hsize_t i = 0; i < size; ++i) bytes[addr + i] = static_cast<char>(0xFF);
+    const std::string bad = tmp.file("bad_chunk.h5");
+    write_bytes(bad, bytes);
+    rlsim::ExperimentReader r(bad);
+    REQUIRE_NOTHROW(r.read_run(1));
+    REQUIRE_THROWS_AS(r.read_run(2), Error);
+    REQUIRE_THROWS_WITH(r.read_run(2),
+                        Catch::Contains(bad) && Catch::Contains("/runs/000002/episodes/return"));
+  }
+}
+
+TEST_CASE("hdf5 log: the writer names the path when it cannot create the file", "[hdf5]") {
+  TempDir tmp;
+  const std::string in_missing_dir = tmp.file("no/such/dir/run.h5");
+  REQUIRE_THROWS_AS(rlsim::ExperimentWriter(in_missing_dir, make_meta()), Error);
+  REQUIRE_THROWS_WITH(rlsim::ExperimentWriter(in_missing_dir, make_meta()),
+                      Catch::Contains(in_missing_dir) && Catch::Contains("does not exist"));
+  REQUIRE_THROWS_WITH(rlsim::ExperimentWriter(tmp.dir.string(), make_meta()),
+                      Catch::Contains("is a directory"));
+  CHECK_FALSE(fs::exists(tmp.dir / "no"));
+}
+
+TEST_CASE("hdf5 log: state dict round trip with shapes, nested names and group replacement",
+          "[hdf5]") {
+  TempDir tmp;
+  const std::string path = tmp.file("agent.h5");
+  rlsim::StateDict state;
+  state["q/table"] = {{3, 4}, {}};
+  for (int i = 0; i < 12; ++i) state["q/table"].data.push_back(0.5 * i - 1.0);
+  state["bias"] = {{}, {3.25}};  // a scalar
+  state["empty"] = {{0}, {}};
+  state["net/layer1/weight"] = {{2, 3, 2}, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}};
+  state["net/layer1/weight"].data[5] = -1e-300;
+  rlsim::write_state_dict(path, "agent", state);
+  rlsim::write_state_dict(path, "/checkpoints/target", {{"w", {{1}, {42.0}}}});
+
+  const rlsim::StateDict got = rlsim::read_state_dict(path, "agent");
+  REQUIRE(got.size() == state.size());
+  for (const auto& [name, rec] : state) {
+    INFO(name);
+    REQUIRE(got.count(name) == 1);
+    CHECK(got.at(name).shape == rec.shape);
+    CHECK(got.at(name).data == rec.data);
+  }
+  // Writing the same group again replaces it; other groups stay.
+  rlsim::write_state_dict(path, "agent", {{"only", {{2}, {7.0, 8.0}}}});
+  const rlsim::StateDict replaced = rlsim::read_state_dict(path, "/agent");
+  REQUIRE(replaced.size() == 1);
+  CHECK(replaced.at("only").data == std::vector<double>{7.0, 8.0});
+  CHECK(rlsim::read_state_dict(path, "checkpoints/target").at("w").data ==
+        std::vector<double>{42.0});
+
+  REQUIRE_THROWS_WITH(rlsim::read_state_dict(path, "critic"),
+                      Catch::Contains(path) && Catch::Contains("critic"));
+  REQUIRE_THROWS_AS(rlsim::read_state_dict(tmp.file("none.h5"), "agent"), Error);
+  // Bad input is refused before anything is written.
+  REQUIRE_THROWS_WITH(rlsim::write_state_dict(path, "x", {{"w", {{2, 2}, {1, 2, 3}}}}),
+                      Catch::Contains("'w'") && Catch::Contains("3 values"));
+  REQUIRE_THROWS_WITH(rlsim::write_state_dict(path, "x", {{"a", {{1}, {1}}}, {"a/b", {{1}, {2}}}}),
+                      Catch::Contains("clash"));
+  REQUIRE_THROWS_AS(rlsim::write_state_dict(path, "", {}), Error);
+  REQUIRE_THROWS_AS(rlsim::read_state_dict(path, "x"), Error);
+  // A file that is not HDF5 is never overwritten.
+  const std::string text = tmp.file("notes.txt");
+  write_bytes(text, "keep me\n");
+  REQUIRE_THROWS_WITH(rlsim::write_state_dict(text, "agent", state),
+                      Catch::Contains(text) && Catch::Contains("not an HDF5 file"));
+  CHECK(read_bytes(text) == "keep me\n");
+}
+
+TEST_CASE("hdf5 log: concurrent write_run from OpenMP threads keeps every run intact", "[hdf5]") {
+  TempDir tmp;
+  const std::string path = tmp.file("parallel.h5");
+  constexpr int kRuns = 48;
+  {
+    rlsim::ExperimentWriter w(path, make_meta());
+#pragma omp parallel for num_threads(4) schedule(dynamic, 1)
+    for (int i = 0; i < kRuns; ++i) {
+      // Every thread builds its own data (outside the HDF5 lock) and writes.
+      w.write_run(make_run(i, static_cast<std::size_t>(10 + i), static_cast<std::size_t>(50 * i),
+                           i % 2 == 0, i % 3 == 0, static_cast<std::size_t>(i % 5)));
+    }
+    w.finish();
+  }
+  rlsim::ExperimentReader r(path);
+  REQUIRE(r.complete_run_indices().size() == kRuns);
+  // Concurrent reads through one reader are serialised too.
+  std::vector<int> ok(kRuns, 0);
+#pragma omp parallel for num_threads(4) schedule(dynamic, 1)
+  for (int i = 0; i < kRuns; ++i) {
+    const rlsim::StoredRun got = r.read_run(i, true);
+    const rlsim::RunResult want =
+        make_run(i, static_cast<std::size_t>(10 + i), static_cast<std::size_t>(50 * i), i % 2 == 0,
+                 i % 3 == 0, static_cast<std::size_t>(i % 5));
+    ok[static_cast<std::size_t>(i)] =
+        got.episodes.returns == want.episodes.returns && got.steps.reward == want.steps.reward &&
+        got.steps.obs == want.steps.obs && got.steps.action == want.steps.action &&
+        got.steps.obs_index == want.steps.obs_index && got.regret.step == want.regret.step &&
+        got.env_seed == want.info.env_seed && got.has_steps == (i > 0);
+  }
+  for (int i = 0; i < kRuns; ++i) {
+    INFO("run " << i);
+    CHECK(ok[static_cast<std::size_t>(i)] == 1);
+  }
+}
