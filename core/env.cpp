@@ -28,7 +28,8 @@ StepResult Env::step(const Value& action, Value& obs) {
   }
   const Space& as = spec_.action_space;
   if (as.is_discrete() || !spec_.env_clips_actions) {
-    as.validate(action, "action for " + spec_.id);
+    // The message is built only on failure: no allocation per step.
+    if (!as.contains(action)) as.validate(action, "action for " + spec_.id);
   } else {
     // The env clips finite out-of-range values itself; size and NaN are still errors.
     if (action.vec.size() != as.flat_size())

@@ -1,0 +1,330 @@
+#include "envs/gridworld/gridworld.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+#include "core/error.hpp"
+
+namespace rlsim {
+
+struct GridBuild {
+  EnvSpec spec;
+  TabularModel model;
+  std::vector<bool> goal;
+  std::vector<std::string> map;
+  int rows = 0;
+  int cols = 0;
+  std::vector<int> cell_row, cell_col;
+  std::vector<std::int64_t> state_of_cell;
+  std::vector<int> wind;
+  std::vector<std::string> action_names;
+};
+
+namespace {
+
+struct WeightedMove {
+  double probability;
+  int dr;
+  int dc;
+};
+
+std::string describe_char(char ch) {
+  switch (ch) {
+    case '#':
+      return "'#' wall";
+    case '.':
+      return "'.' free";
+    case 'F':
+      return "'F' frozen (free)";
+    case 'S':
+      return "'S' start";
+    case 'G':
+      return "'G' goal";
+    case 'H':
+      return "'H' hole";
+    case 'C':
+      return "'C' cliff";
+    default:
+      return std::string("'") + ch + "'";
+  }
+}
+
+std::string describe_allowed(const std::string& allowed) {
+  std::string out;
+  for (char ch : allowed) out += (out.empty() ? "" : ", ") + describe_char(ch);
+  return out;
+}
+
+std::string printable(char ch) {
+  if (ch == ' ') return "' ' (space)";
+  if (ch == '\t') return "'\\t' (tab)";
+  if (static_cast<unsigned char>(ch) < 32 || static_cast<unsigned char>(ch) > 126)
+    return "byte " + std::to_string(static_cast<unsigned char>(ch));
+  return std::string("'") + ch + "'";
+}
+
+bool is_terminal_char(char ch) {
+  return ch == 'G' || ch == 'H';
+}
+
+// The slip distribution over displacements for one action.
+std::vector<WeightedMove> slip_moves(const GridAction& a, double slip, SlipModel model) {
+  std::vector<WeightedMove> moves;
+  auto add = [&](double p, int dr, int dc) {
+    if (p <= 0.0) return;
+    for (auto& m : moves)
+      if (m.dr == dr && m.dc == dc) {
+        m.probability += p;
+        return;
+      }
+    moves.push_back({p, dr, dc});
+  };
+  if (slip <= 0.0) {
+    add(1.0, a.dr, a.dc);
+    return moves;
+  }
+  static constexpr int kCompass[4][2] = {{-1, 0}, {1, 0}, {0, -1}, {0, 1}};
+  switch (model) {
+    case SlipModel::Perpendicular:
+      add(1.0 - slip, a.dr, a.dc);
+      add(slip / 2.0, a.dc, -a.dr);
+      add(slip / 2.0, -a.dc, a.dr);
+      break;
+    case SlipModel::OtherDirections:
+      add(1.0 - slip, a.dr, a.dc);
+      for (const auto& d : kCompass)
+        if (d[0] != a.dr || d[1] != a.dc) add(slip / 3.0, d[0], d[1]);
+      break;
+    case SlipModel::AnyDirection:
+      add(1.0 - slip, a.dr, a.dc);
+      for (const auto& d : kCompass) add(slip / 4.0, d[0], d[1]);
+      break;
+  }
+  return moves;
+}
+
+void add_outcome(std::vector<ModelOutcome>& outs, double p, std::int64_t next, double reward,
+                 bool terminated) {
+  if (p <= 0.0) return;
+  for (auto& o : outs)
+    if (o.next_state == next && o.reward == reward && o.terminated == terminated) {
+      o.probability += p;
+      return;
+    }
+  outs.push_back({p, next, reward, terminated});
+}
+
+GridBuild build(const GridworldConfig& c) {
+  const std::string& id = c.id;
+  GridBuild b;
+  b.map = c.map;
+  if (b.map.empty()) throw Error(id + ": the map is empty; give at least one row, e.g. \"SFFG\"");
+  b.rows = static_cast<int>(b.map.size());
+  b.cols = static_cast<int>(b.map[0].size());
+  for (int r = 0; r < b.rows; ++r) {
+    const std::string& row = b.map[static_cast<std::size_t>(r)];
+    if (static_cast<int>(row.size()) != b.cols)
+      throw Error(id + ": map row " + std::to_string(r) + " (\"" + row + "\") has " +
+                  std::to_string(row.size()) + " cells but row 0 has " + std::to_string(b.cols) +
+                  "; all rows must have the same length");
+    for (int col = 0; col < b.cols; ++col) {
+      const char ch = row[static_cast<std::size_t>(col)];
+      if (c.allowed.find(ch) == std::string::npos)
+        throw Error(id + ": map row " + std::to_string(r) + ", column " + std::to_string(col) +
+                    " has " + printable(ch) + ", which is not a map character; use " +
+                    describe_allowed(c.allowed));
+    }
+  }
+  if (b.cols == 0) throw Error(id + ": the map rows are empty; give at least one cell");
+  if (!(c.slip >= 0.0 && c.slip <= 1.0))
+    throw Error(id + ": slip = " + std::to_string(c.slip) + " is not a probability in [0, 1]");
+  if (!c.wind.empty() && static_cast<int>(c.wind.size()) != b.cols)
+    throw Error(id + ": wind has " + std::to_string(c.wind.size()) + " values but the map has " +
+                std::to_string(b.cols) + " columns; give one per column (or none)");
+  const std::size_t cells = static_cast<std::size_t>(b.rows) * static_cast<std::size_t>(b.cols);
+  if (!c.cell_rewards.empty() && c.cell_rewards.size() != cells)
+    throw Error(id + ": cell_rewards has " + std::to_string(c.cell_rewards.size()) +
+                " values but the map has " + std::to_string(cells) + " cells (" +
+                std::to_string(b.rows) + "x" + std::to_string(b.cols) +
+                "); give one per cell, row-major, or none");
+  for (double x : c.cell_rewards)
+    if (!std::isfinite(x)) throw Error(id + ": cell_rewards has a non-finite value");
+
+  std::vector<GridAction> actions = c.actions.empty() ? compass_actions_udlr() : c.actions;
+  if (c.slip > 0.0)
+    for (const GridAction& a : actions)
+      if (std::abs(a.dr) + std::abs(a.dc) != 1)
+        throw Error(id + ": slip > 0 is defined for the four compass moves only; action '" +
+                    a.name + "' is not one (set slip = 0)");
+  for (const GridAction& a : actions) b.action_names.push_back(a.name);
+  b.wind = c.wind;
+
+  // Number the non-wall cells row-major.
+  b.state_of_cell.assign(cells, -1);
+  for (int r = 0; r < b.rows; ++r)
+    for (int col = 0; col < b.cols; ++col)
+      if (b.map[static_cast<std::size_t>(r)][static_cast<std::size_t>(col)] != '#') {
+        b.state_of_cell[static_cast<std::size_t>(r * b.cols + col)] =
+            static_cast<std::int64_t>(b.cell_row.size());
+        b.cell_row.push_back(r);
+        b.cell_col.push_back(col);
+      }
+  const std::int64_t ns = static_cast<std::int64_t>(b.cell_row.size());
+  if (ns == 0) throw Error(id + ": the map has only walls; it needs at least one free cell");
+  auto char_of = [&](std::int64_t s) {
+    const auto i = static_cast<std::size_t>(s);
+    return b.map[static_cast<std::size_t>(b.cell_row[i])][static_cast<std::size_t>(b.cell_col[i])];
+  };
+  auto cell_reward = [&](std::int64_t s) {
+    if (c.cell_rewards.empty()) return 0.0;
+    const auto i = static_cast<std::size_t>(s);
+    return c.cell_rewards[static_cast<std::size_t>(b.cell_row[i] * b.cols + b.cell_col[i])];
+  };
+
+  std::vector<std::int64_t> starts, spawn;
+  bool has_cliff = false;
+  for (std::int64_t s = 0; s < ns; ++s) {
+    const char ch = char_of(s);
+    if (ch == 'S') starts.push_back(s);
+    if (ch == 'C') has_cliff = true;
+    if (!is_terminal_char(ch) && ch != 'C') spawn.push_back(s);
+  }
+  if (has_cliff && starts.empty())
+    throw Error(id + ": the map has a cliff 'C' but no start 'S' to return the agent to");
+  if (!c.start_anywhere && starts.empty())
+    throw Error(id + ": the map has no start cell 'S'; mark where episodes begin with 'S'");
+  if (c.start_anywhere && spawn.empty())
+    throw Error(id + ": the map has no free non-terminal cell to start from");
+
+  TabularModel& m = b.model;
+  m.num_states = ns;
+  m.num_actions = static_cast<std::int64_t>(actions.size());
+  m.outcomes.resize(static_cast<std::size_t>(ns * m.num_actions));
+  m.terminal.assign(static_cast<std::size_t>(ns), false);
+  b.goal.assign(static_cast<std::size_t>(ns), false);
+  m.initial_distribution.assign(static_cast<std::size_t>(ns), 0.0);
+  const std::vector<std::int64_t>& initial = c.start_anywhere ? spawn : starts;
+  for (std::int64_t s : initial)
+    m.initial_distribution[static_cast<std::size_t>(s)] = 1.0 / static_cast<double>(initial.size());
+
+  for (std::int64_t s = 0; s < ns; ++s) {
+    const char here = char_of(s);
+    m.terminal[static_cast<std::size_t>(s)] = is_terminal_char(here);
+    b.goal[static_cast<std::size_t>(s)] = here == 'G';
+    const int r = b.cell_row[static_cast<std::size_t>(s)];
+    const int col = b.cell_col[static_cast<std::size_t>(s)];
+    // Wind of this column: deterministic, or w-1, w, w+1 with 1/3 each where w != 0.
+    std::vector<std::pair<double, int>> winds;
+    const int w = b.wind.empty() ? 0 : b.wind[static_cast<std::size_t>(col)];
+    if (c.stochastic_wind && w != 0)
+      winds = {{1.0 / 3.0, w - 1}, {1.0 / 3.0, w}, {1.0 / 3.0, w + 1}};
+    else
+      winds = {{1.0, w}};
+    for (std::int64_t a = 0; a < m.num_actions; ++a) {
+      auto& outs = m.outcomes[static_cast<std::size_t>(s * m.num_actions + a)];
+      if (is_terminal_char(here)) {
+        outs.push_back({1.0, s, 0.0, true});
+        continue;
+      }
+      for (const WeightedMove& mv :
+           slip_moves(actions[static_cast<std::size_t>(a)], c.slip, c.slip_model)) {
+        for (const auto& [pw, wind] : winds) {
+          const double p = mv.probability * pw;
+          const int tr = std::clamp(r + mv.dr - wind, 0, b.rows - 1);
+          const int tc = std::clamp(col + mv.dc, 0, b.cols - 1);
+          std::int64_t next = b.state_of_cell[static_cast<std::size_t>(tr * b.cols + tc)];
+          if (next < 0) next = s;  // a wall: stay
+          const char there = char_of(next);
+          const double extra = cell_reward(next);
+          switch (there) {
+            case 'C':
+              for (std::int64_t st : starts)
+                add_outcome(outs, p / static_cast<double>(starts.size()), st,
+                            c.cliff_reward + extra, false);
+              break;
+            case 'G':
+              add_outcome(outs, p, next, c.goal_reward + extra, true);
+              break;
+            case 'H':
+              add_outcome(outs, p, next, c.hole_reward + extra, true);
+              break;
+            default:
+              add_outcome(outs, p, next, c.step_reward + extra, false);
+              break;
+          }
+        }
+      }
+    }
+  }
+
+  b.spec.id = c.id;
+  b.spec.max_episode_steps = c.max_episode_steps;
+  b.spec.reward_threshold = c.reward_threshold;
+  return b;
+}
+
+}  // namespace
+
+std::vector<std::string> split_map_rows(std::string_view text) {
+  std::vector<std::string> rows;
+  std::string cur;
+  auto flush = [&] {
+    if (!cur.empty()) rows.push_back(cur);
+    cur.clear();
+  };
+  for (char ch : text) {
+    if (ch == '/' || ch == '\n') {
+      flush();
+    } else if (ch != '\r') {
+      cur += ch;
+    }
+  }
+  flush();
+  return rows;
+}
+
+std::vector<GridAction> compass_actions_udlr() {
+  return {{-1, 0, "Up"}, {1, 0, "Down"}, {0, -1, "Left"}, {0, 1, "Right"}};
+}
+
+Gridworld::Gridworld(const GridworldConfig& config) : Gridworld(build(config)) {}
+
+Gridworld::Gridworld(GridBuild&& b)
+    : TabularEnv(std::move(b.spec), std::move(b.model), std::move(b.goal)),
+      map_(std::move(b.map)),
+      rows_(b.rows),
+      cols_(b.cols),
+      cell_row_(std::move(b.cell_row)),
+      cell_col_(std::move(b.cell_col)),
+      state_of_cell_(std::move(b.state_of_cell)),
+      wind_(std::move(b.wind)),
+      action_names_(std::move(b.action_names)) {}
+
+std::int64_t Gridworld::state_of(int row, int col) const {
+  if (row < 0 || row >= rows_ || col < 0 || col >= cols_)
+    throw Error(spec().id + ": cell (" + std::to_string(row) + ", " + std::to_string(col) +
+                ") is outside the " + std::to_string(rows_) + "x" + std::to_string(cols_) + " map");
+  return state_of_cell_[static_cast<std::size_t>(row * cols_ + col)];
+}
+
+std::string Gridworld::render_text() const {
+  std::string out;
+  if (last_action_ >= 0)
+    out += "  (" + action_names_[static_cast<std::size_t>(last_action_)] + ")\n";
+  const int ar = row_of(state_);
+  const int ac = col_of(state_);
+  for (int r = 0; r < rows_; ++r) {
+    std::string row = map_[static_cast<std::size_t>(r)];
+    if (r == ar) row[static_cast<std::size_t>(ac)] = '@';
+    out += row + "\n";
+  }
+  if (!wind_.empty()) {
+    std::string row;
+    for (int w : wind_) row += (w >= 0 && w <= 9) ? static_cast<char>('0' + w) : '*';
+    out += row + "  (wind)\n";
+  }
+  return out;
+}
+
+}  // namespace rlsim

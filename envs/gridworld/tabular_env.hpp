@@ -1,0 +1,71 @@
+// TabularEnv: a finite MDP whose observation is the state index, stepped by sampling its
+// own exact model.
+//
+// Contract: the derived env builds one TabularModel (core/env.hpp) at construction and
+// hands it to this base class; reset() draws the first state from the model's initial
+// distribution and step() draws (s', r, terminated) from model.at(s, a) with one uniform
+// number, exactly as Gymnasium's toy-text envs do with categorical_sample over env.P
+// (gymnasium/envs/toy_text/utils.py). There is no second code path: what model() reports
+// is what step() samples. The model is validated once (every (s, a) has outcomes whose
+// probabilities are positive and sum to 1, next states in range, an initial distribution
+// summing to 1), so a planning agent and the sampler can trust it.
+//
+// State get/set: one number, the state index. success (spec.defines_success) is true when
+// a step terminates in a state flagged as a goal. Envs whose dynamics depend on more than
+// the index (Taxi's fickle passenger) override do_step/get_state/set_state and report no
+// model (model_is_exact = false), since the index alone would not be Markov.
+#pragma once
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/env.hpp"
+
+namespace rlsim {
+
+class TabularEnv : public Env {
+ public:
+  const TabularModel* model() const override { return model_is_exact_ ? &model_ : nullptr; }
+  bool has_state() const override { return true; }
+  void get_state(std::vector<double>& out) const override;
+  void set_state(std::span<const double> state) override;
+  void observe(Value& obs) const override { obs.index = state_; }
+
+  std::int64_t state() const { return state_; }
+  std::int64_t num_states() const { return model_.num_states; }
+  bool is_goal(std::int64_t s) const { return goal_[static_cast<std::size_t>(s)]; }
+
+ protected:
+  // `goal` flags the states whose reaching counts as success; spaces are
+  // Discrete(model.num_states) and Discrete(model.num_actions).
+  TabularEnv(EnvSpec spec, TabularModel model, std::vector<bool> goal, bool model_is_exact = true);
+
+  void do_reset(Value& obs) override;
+  StepResult do_step(const Value& action, Value& obs) override;
+
+  // Draws an outcome of (state_, action) and moves state_ to its next state.
+  const ModelOutcome& sample_transition(std::int64_t action);
+  // Parses a one-number state (an integer index in range); names the env in errors.
+  std::int64_t parse_state_index(double x) const;
+
+  const TabularModel& full_model() const { return model_; }
+  std::int64_t state_ = 0;
+  std::int64_t last_action_ = -1;  // -1 before the first step of an episode
+
+ private:
+  void validate_model() const;
+
+  TabularModel model_;
+  std::vector<bool> goal_;
+  bool model_is_exact_;
+  // Flattened copy of model_.outcomes for sampling: outcomes of (s, a) are
+  // flat_[begin_[s*A+a] .. begin_[s*A+a+1]), with cumulative probabilities in cumulative_.
+  std::vector<std::size_t> begin_;
+  std::vector<ModelOutcome> flat_;
+  std::vector<double> cumulative_;
+  std::vector<std::int64_t> initial_states_;
+  std::vector<double> initial_cumulative_;
+};
+
+}  // namespace rlsim

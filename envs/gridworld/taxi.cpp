@@ -1,0 +1,208 @@
+#include "envs/gridworld/taxi.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include "core/error.hpp"
+
+namespace rlsim {
+
+namespace {
+
+// Gymnasium's taxi MAP: ':' between cells is passable, '|' is a wall.
+const std::array<std::string, 7> kMap = {"+---------+", "|R: | : :G|", "| : | : : |", "| : : : : |",
+                                         "| | : | : |", "|Y| : |B: |", "+---------+"};
+constexpr int kLocs[4][2] = {{0, 0}, {0, 4}, {4, 0}, {4, 3}};
+constexpr const char* kLocNames[4] = {"R", "G", "Y", "B"};
+constexpr const char* kActionNames[6] = {"South", "North", "East", "West", "Pickup", "Dropoff"};
+constexpr int kSouth = 0, kNorth = 1, kEast = 2, kWest = 3, kPickup = 4, kDropoff = 5;
+constexpr int kInTaxi = 4;
+// The direction on the left / right of the direction of travel (indexed by S, N, E, W).
+constexpr int kLeftOf[4] = {kEast, kWest, kNorth, kSouth};
+constexpr int kRightOf[4] = {kWest, kEast, kSouth, kNorth};
+
+struct Cell {
+  int row, col;
+  bool operator==(const Cell&) const = default;
+};
+
+Cell move(Cell c, int dir) {
+  switch (dir) {
+    case kSouth:
+      return {std::min(c.row + 1, 4), c.col};
+    case kNorth:
+      return {std::max(c.row - 1, 0), c.col};
+    case kEast:
+      if (kMap[static_cast<std::size_t>(1 + c.row)][static_cast<std::size_t>(2 * c.col + 2)] == ':')
+        return {c.row, c.col + 1};
+      return c;
+    default:
+      if (kMap[static_cast<std::size_t>(1 + c.row)][static_cast<std::size_t>(2 * c.col)] == ':')
+        return {c.row, c.col - 1};
+      return c;
+  }
+}
+
+int location_index(Cell c) {
+  for (int i = 0; i < 4; ++i)
+    if (kLocs[i][0] == c.row && kLocs[i][1] == c.col) return i;
+  return -1;
+}
+
+void add_outcome(std::vector<ModelOutcome>& outs, double p, std::int64_t next, double reward,
+                 bool terminated) {
+  if (p <= 0.0) return;
+  for (auto& o : outs)
+    if (o.next_state == next && o.reward == reward && o.terminated == terminated) {
+      o.probability += p;
+      return;
+    }
+  outs.push_back({p, next, reward, terminated});
+}
+
+// The states where the passenger has been delivered (passenger location == destination).
+std::vector<bool> delivered_states() {
+  std::vector<bool> goal(500, false);
+  for (std::int64_t s = 0; s < 500; ++s) {
+    const auto d = Taxi::decode(s);
+    goal[static_cast<std::size_t>(s)] = d.passenger == d.destination;
+  }
+  return goal;
+}
+
+TabularModel build(const TaxiOptions& o) {
+  if (!(o.rainy_probability >= 0.0 && o.rainy_probability <= 1.0))
+    throw Error("Taxi-v4: rainy_probability = " + std::to_string(o.rainy_probability) +
+                " is not a probability in [0, 1]");
+  if (!(o.fickle_probability >= 0.0 && o.fickle_probability <= 1.0))
+    throw Error("Taxi-v4: fickle_probability = " + std::to_string(o.fickle_probability) +
+                " is not a probability in [0, 1]");
+  TabularModel m;
+  m.num_states = 500;
+  m.num_actions = 6;
+  m.outcomes.resize(500 * 6);
+  m.initial_distribution.assign(500, 0.0);
+  m.terminal.assign(500, false);
+  for (int row = 0; row < 5; ++row)
+    for (int col = 0; col < 5; ++col)
+      for (int pass = 0; pass < 5; ++pass)
+        for (int dest = 0; dest < 4; ++dest) {
+          const std::int64_t s = Taxi::encode(row, col, pass, dest);
+          const auto si = static_cast<std::size_t>(s);
+          const bool delivered = pass == dest;
+          m.terminal[si] = delivered;
+          if (pass < 4 && pass != dest) m.initial_distribution[si] = 1.0 / 300.0;
+          const Cell here{row, col};
+          for (int a = 0; a < 6; ++a) {
+            auto& outs = m.outcomes[si * 6 + static_cast<std::size_t>(a)];
+            if (delivered) {
+              outs.push_back({1.0, s, 0.0, true});
+              continue;
+            }
+            if (a <= kWest) {
+              const Cell ahead = move(here, a);
+              if (o.is_rainy && !(ahead == here)) {
+                const Cell left = move(here, kLeftOf[a]);
+                const Cell right = move(here, kRightOf[a]);
+                const double veer = (1.0 - o.rainy_probability) / 2.0;
+                add_outcome(outs, o.rainy_probability,
+                            Taxi::encode(ahead.row, ahead.col, pass, dest), -1.0, false);
+                add_outcome(outs, veer, Taxi::encode(left.row, left.col, pass, dest), -1.0, false);
+                add_outcome(outs, veer, Taxi::encode(right.row, right.col, pass, dest), -1.0,
+                            false);
+              } else {
+                outs.push_back({1.0, Taxi::encode(ahead.row, ahead.col, pass, dest), -1.0, false});
+              }
+            } else if (a == kPickup) {
+              if (pass < 4 && location_index(here) == pass)
+                outs.push_back({1.0, Taxi::encode(row, col, kInTaxi, dest), -1.0, false});
+              else
+                outs.push_back({1.0, s, -10.0, false});
+            } else {  // dropoff
+              const int loc = location_index(here);
+              if (pass == kInTaxi && loc == dest)
+                outs.push_back({1.0, Taxi::encode(row, col, dest, dest), 20.0, true});
+              else if (pass == kInTaxi && loc >= 0)
+                outs.push_back({1.0, Taxi::encode(row, col, loc, dest), -1.0, false});
+              else
+                outs.push_back({1.0, s, -10.0, false});
+            }
+          }
+        }
+  return m;
+}
+
+EnvSpec taxi_spec() {
+  EnvSpec s;
+  s.id = "Taxi-v4";
+  s.max_episode_steps = 200;
+  s.reward_threshold = 8.0;
+  return s;
+}
+
+}  // namespace
+
+Taxi::Taxi(const TaxiOptions& options)
+    : TabularEnv(taxi_spec(), build(options), delivered_states(), !options.fickle_passenger),
+      options_(options) {}
+
+void Taxi::do_reset(Value& obs) {
+  TabularEnv::do_reset(obs);
+  fickle_pending_ = options_.fickle_passenger && rng().bernoulli(options_.fickle_probability);
+}
+
+StepResult Taxi::do_step(const Value& action, Value& obs) {
+  const std::int64_t before = state_;
+  StepResult r = TabularEnv::do_step(action, obs);
+  if (fickle_pending_) {
+    const Decoded prev = decode(before);
+    const Decoded now = decode(state_);
+    if (prev.passenger == kInTaxi &&
+        (now.taxi_row != prev.taxi_row || now.taxi_col != prev.taxi_col)) {
+      fickle_pending_ = false;
+      const int k = static_cast<int>(rng().integer(0, 2));
+      const int dest = k >= prev.destination ? k + 1 : k;
+      state_ = encode(now.taxi_row, now.taxi_col, now.passenger, dest);
+      obs.index = state_;
+    }
+  }
+  return r;
+}
+
+void Taxi::get_state(std::vector<double>& out) const {
+  TabularEnv::get_state(out);
+  if (options_.fickle_passenger) out.push_back(fickle_pending_ ? 1.0 : 0.0);
+}
+
+void Taxi::set_state(std::span<const double> state) {
+  if (!options_.fickle_passenger) {
+    TabularEnv::set_state(state);
+    return;
+  }
+  if (state.size() != 2 || !(state[1] == 0.0 || state[1] == 1.0))
+    throw Error(
+        "Taxi-v4 with fickle_passenger: set_state needs 2 numbers, the state index and "
+        "1 if the passenger's change of destination is still pending else 0");
+  TabularEnv::set_state(state.first(1));
+  fickle_pending_ = state[1] == 1.0;
+}
+
+std::string Taxi::render_text() const {
+  const Decoded d = decode(state_);
+  std::string out;
+  for (std::size_t i = 0; i < kMap.size(); ++i) {
+    std::string line = kMap[i];
+    if (static_cast<int>(i) == 1 + d.taxi_row)
+      line[static_cast<std::size_t>(2 * d.taxi_col + 1)] = d.passenger == kInTaxi ? '&' : '@';
+    out += line + "\n";
+  }
+  out += "taxi '@' (with passenger '&'); passenger ";
+  out +=
+      d.passenger == kInTaxi ? std::string("in taxi") : std::string("at ") + kLocNames[d.passenger];
+  out += ", destination " + std::string(kLocNames[d.destination]);
+  if (last_action_ >= 0) out += "  (" + std::string(kActionNames[last_action_]) + ")";
+  out += "\n";
+  return out;
+}
+
+}  // namespace rlsim

@@ -1,0 +1,14 @@
+#include "envs/register.hpp"
+
+#include "envs/classic/classic_envs.hpp"
+#include "envs/gridworld/gridworld_envs.hpp"
+
+namespace rlsim {
+
+void register_envs(Registry& registry) {
+  (void)registry;
+  register_classic_envs(registry);
+  register_gridworld_envs(registry);
+}
+
+}  // namespace rlsim
