@@ -1,0 +1,107 @@
+#include "envs/classic/continuous_mountain_car.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "envs/classic/detail.hpp"
+
+namespace rlsim {
+
+namespace {
+EnvSpec continuous_mountain_car_spec() {
+  using E = ContinuousMountainCarEnv;
+  EnvSpec spec;
+  spec.id = "MountainCarContinuous-v0";
+  spec.observation_space =
+      Space::box({static_cast<float>(E::kMinPosition), static_cast<float>(-E::kMaxSpeed)},
+                 {static_cast<float>(E::kMaxPosition), static_cast<float>(E::kMaxSpeed)}, {2});
+  spec.action_space =
+      Space::box(static_cast<float>(E::kMinAction), static_cast<float>(E::kMaxAction), {1});
+  spec.max_episode_steps = 999;
+  spec.reward_threshold = 90.0;
+  spec.env_clips_actions = true;
+  spec.defines_success = true;  // the car reached the flag
+  return spec;
+}
+
+// Continuous_MountainCarEnv.step up to (excluding) the float32 storage of the state.
+ContinuousMountainCarState unrounded_step(const ContinuousMountainCarState& s, double action) {
+  using E = ContinuousMountainCarEnv;
+  double position = s.position;
+  double velocity = s.velocity;
+  const double force = std::min(std::max(action, E::kMinAction), E::kMaxAction);
+  velocity += force * E::kPower - 0.0025 * std::cos(3 * position);
+  if (velocity > E::kMaxSpeed) velocity = E::kMaxSpeed;
+  if (velocity < -E::kMaxSpeed) velocity = -E::kMaxSpeed;
+  position += velocity;
+  if (position > E::kMaxPosition) position = E::kMaxPosition;
+  if (position < E::kMinPosition) position = E::kMinPosition;
+  if (position == E::kMinPosition && velocity < 0) velocity = 0;
+  return {position, velocity};
+}
+
+// self.state = np.array([position, velocity], dtype=np.float32)
+ContinuousMountainCarState round_to_float32(const ContinuousMountainCarState& s) {
+  return {static_cast<double>(static_cast<float>(s.position)),
+          static_cast<double>(static_cast<float>(s.velocity))};
+}
+}  // namespace
+
+ContinuousMountainCarEnv::ContinuousMountainCarEnv(ContinuousMountainCarConfig config)
+    : Env(continuous_mountain_car_spec()), config_(config) {
+  classic_detail::check_reset_bounds(config_.reset_low, config_.reset_high, spec().id);
+  if (!std::isfinite(config_.goal_velocity))
+    throw Error("MountainCarContinuous-v0: goal_velocity must be a finite number");
+}
+
+void ContinuousMountainCarEnv::advance(ContinuousMountainCarState& s, double action) {
+  s = round_to_float32(unrounded_step(s, action));
+}
+
+void ContinuousMountainCarEnv::write_observation(Value& obs) const {
+  classic_detail::size_observation(obs, 2);
+  obs.vec[0] = static_cast<float>(state_.position);
+  obs.vec[1] = static_cast<float>(state_.velocity);
+}
+
+void ContinuousMountainCarEnv::do_reset(Value& obs) {
+  state_ = {rng().uniform(config_.reset_low, config_.reset_high), 0.0};
+  write_observation(obs);
+}
+
+StepResult ContinuousMountainCarEnv::do_step(const Value& action, Value& obs) {
+  const double a = action.vec[0];
+  const ContinuousMountainCarState next = unrounded_step(state_, a);
+  StepResult result;
+  // Gymnasium decides termination on the float64 values, before storing them as float32.
+  result.terminated = next.position >= kGoalPosition && next.velocity >= config_.goal_velocity;
+  // reward = 100 if terminated; reward -= math.pow(action[0], 2) * 0.1 (unclipped action)
+  result.reward = (result.terminated ? 100.0 : 0.0) - std::pow(a, 2) * 0.1;
+  result.success = result.terminated;
+  state_ = round_to_float32(next);
+  write_observation(obs);
+  return result;
+}
+
+void ContinuousMountainCarEnv::get_state(std::vector<double>& out) const {
+  out.assign({state_.position, state_.velocity});
+}
+
+void ContinuousMountainCarEnv::set_state(std::span<const double> state) {
+  classic_detail::check_state(state, spec().id, {"position", "velocity"});
+  state_ = {state[0], state[1]};
+  mark_running();
+}
+
+void ContinuousMountainCarEnv::observe(Value& obs) const {
+  write_observation(obs);
+}
+
+std::string ContinuousMountainCarEnv::render_text() const {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "position=%+.4f velocity=%+.5f", state_.position, state_.velocity);
+  return buf;
+}
+
+}  // namespace rlsim
