@@ -1,0 +1,131 @@
+#include "bandits/policies/bandit_policy.hpp"
+
+#include <sstream>
+
+#include "bandits/policies/state_io.hpp"
+#include "core/error.hpp"
+
+namespace rlsim {
+
+BanditPolicy::BanditPolicy(std::string name, std::int64_t num_arms, std::int64_t first_action)
+    : name_(std::move(name)), k_(num_arms), first_action_(first_action) {
+  if (num_arms < 2)
+    throw Error("policy '" + name_ + "': K = " + std::to_string(num_arms) +
+                " arms is too few: a bandit policy needs at least 2 arms");
+  const auto k = static_cast<std::size_t>(num_arms);
+  counts_.assign(k, 0);
+  sums_.assign(k, 0.0);
+  squares_.assign(k, 0.0);
+  means_.assign(k, 0.0);
+  unpulled_ = num_arms;
+}
+
+void BanditPolicy::act_greedy(Value& action, Decision& decision) const {
+  emit(argmax_first(means_.data(), k_), action, decision, 1.0);
+}
+
+std::int64_t BanditPolicy::first_unpulled() const {
+  if (unpulled_ == 0) return -1;
+  for (std::int64_t a = 0; a < k_; ++a)
+    if (counts_[static_cast<std::size_t>(a)] == 0) return a;
+  return -1;
+}
+
+void BanditPolicy::arm_out_of_range(std::int64_t arm) const {
+  throw Error("policy '" + name_ + "': arm " + std::to_string(arm) + " is outside [0, " +
+              std::to_string(k_ - 1) + "] (the action space has " + std::to_string(k_) +
+              " arms starting at " + std::to_string(first_action_) + ")");
+}
+
+void BanditPolicy::reward_out_of_range(double reward, double lo, double hi) const {
+  std::ostringstream os;
+  os << "policy '" << name_ << "' got reward " << reward << ", outside [" << lo << ", " << hi
+     << "] which its model needs; use it on a problem whose rewards lie in [" << lo << ", " << hi
+     << "]";
+  throw Error(os.str());
+}
+
+void BanditPolicy::save(StateDict& out) const {
+  put_array(out, "counts", counts_);
+  put_array(out, "reward_sums", sums_);
+  put_array(out, "reward_square_sums", squares_);
+  put_scalar(out, "pulls", static_cast<double>(t_));
+  save_extra(out);
+}
+
+void BanditPolicy::load(const StateDict& in) {
+  const std::string who = "policy '" + name_ + "'";
+  std::vector<std::int64_t> counts;
+  get_array(in, "counts", counts, static_cast<std::size_t>(k_), who);
+  std::vector<double> sums, squares;
+  get_array(in, "reward_sums", sums, static_cast<std::size_t>(k_), who);
+  get_array(in, "reward_square_sums", squares, static_cast<std::size_t>(k_), who);
+  const auto pulls = static_cast<std::int64_t>(get_scalar(in, "pulls", who));
+  counts_ = std::move(counts);
+  sums_ = std::move(sums);
+  squares_ = std::move(squares);
+  t_ = pulls;
+  unpulled_ = 0;
+  for (std::size_t a = 0; a < counts_.size(); ++a) {
+    means_[a] = counts_[a] > 0 ? sums_[a] / static_cast<double>(counts_[a]) : 0.0;
+    if (counts_[a] == 0) ++unpulled_;
+  }
+  load_extra(in);
+}
+
+std::optional<std::string> check_non_contextual(const EnvSpec& spec, const Env&) {
+  const Space& as = spec.action_space;
+  const Space& os = spec.observation_space;
+  if (!as.is_discrete() || as.n() < 2)
+    return "it is a bandit policy and needs Discrete(K) actions with K >= 2 arms";
+  if (os.is_box())
+    return "it is a non-contextual bandit policy and would ignore the " + os.describe() +
+           " context: use a contextual policy (linucb, linear-thompson)";
+  if (os.n() != 1)
+    return "it is a non-contextual bandit policy and needs a single context (Discrete(1) "
+           "observations); " +
+           os.describe() + " observations carry a state it would ignore: use a tabular RL agent";
+  return std::nullopt;
+}
+
+std::optional<std::string> check_contextual(const EnvSpec& spec, const Env&) {
+  const Space& as = spec.action_space;
+  const Space& os = spec.observation_space;
+  if (!as.is_discrete() || as.n() < 2)
+    return "it is a bandit policy and needs Discrete(K) actions with K >= 2 arms";
+  if (!os.is_box() || os.shape().size() != 1)
+    return "it is a contextual bandit policy and needs a flat Box(d) context; " + os.describe() +
+           " observations have none: use a non-contextual policy (ucb1, thompson, ...)";
+  return std::nullopt;
+}
+
+std::int64_t resolve_horizon(std::int64_t horizon, const EnvSpec& spec, const std::string& who) {
+  if (horizon > 0) return horizon;
+  if (spec.max_episode_steps > 0) return spec.max_episode_steps;
+  throw Error(who +
+              " needs the horizon T: set its parameter horizon > 0, or run it on an env "
+              "with a time limit (" +
+              spec.id + " has none)");
+}
+
+std::int64_t argmax_random_tie(const double* x, std::int64_t n, Rng& rng, std::int64_t& ties) {
+  double v = x[0];
+  std::int64_t m = 1, first = 0;
+  for (std::int64_t i = 1; i < n; ++i) {
+    if (x[i] > v) {
+      v = x[i];
+      m = 1;
+      first = i;
+    } else if (x[i] == v) {
+      ++m;
+    }
+  }
+  ties = m;
+  if (m == 1) return first;
+  std::int64_t j = rng.integer(0, m - 1);
+  for (std::int64_t i = first; i < n; ++i)
+    if (x[i] == v && j-- == 0) return i;
+  return first;
+}
+
+}  // namespace rlsim

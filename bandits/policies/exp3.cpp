@@ -1,0 +1,233 @@
+#include "bandits/policies/exp3.hpp"
+
+#include <cmath>
+
+#include "bandits/policies/preference.hpp"
+#include "bandits/policies/state_io.hpp"
+#include "core/error.hpp"
+
+namespace rlsim {
+
+namespace {
+
+double log_k(std::int64_t k) {
+  return std::log(static_cast<double>(k));
+}
+
+double require_horizon_for(const std::string& who, std::int64_t horizon) {
+  if (horizon < 1)
+    throw Error("policy '" + who + "': its default learning rate needs the horizon T >= 1 (got " +
+                std::to_string(horizon) + "); set eta or the horizon");
+  return static_cast<double>(horizon);
+}
+
+double exp3_eta(std::int64_t k, const Exp3Config& c) {
+  if (c.eta > 0.0) return c.eta;
+  if (c.eta < 0.0) throw Error("policy 'exp3': eta must be >= 0 (0: the default)");
+  const double t = require_horizon_for("exp3", c.horizon);
+  return std::sqrt(2.0 * log_k(k) / (t * static_cast<double>(k)));
+}
+
+double exp3ix_eta(std::int64_t k, const Exp3IxConfig& c) {
+  if (c.eta > 0.0) return c.eta;
+  if (c.eta < 0.0) throw Error("policy 'exp3-ix': eta must be >= 0 (0: the default)");
+  const double t = require_horizon_for("exp3-ix", c.horizon);
+  return std::sqrt(2.0 * log_k(k) / (static_cast<double>(k) * t));
+}
+
+double exp3p_gamma(std::int64_t k, const Exp3PConfig& c) {
+  if (c.gamma > 0.0) {
+    if (c.gamma > 1.0) throw Error("policy 'exp3p': gamma must be in (0, 1]");
+    return c.gamma;
+  }
+  const double t = require_horizon_for("exp3p", c.horizon);
+  const double kd = static_cast<double>(k);
+  return std::min(0.6, 2.0 * std::sqrt(0.6 * kd * log_k(k) / t));
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------- shared
+
+ExponentialWeights::ExponentialWeights(std::string name, std::int64_t num_arms, double mix,
+                                       std::uint64_t seed, std::int64_t first_action)
+    : BanditPolicy(std::move(name), num_arms, first_action),
+      score_(static_cast<std::size_t>(num_arms), 0.0),
+      p_(static_cast<std::size_t>(num_arms), 0.0),
+      mix_(mix),
+      rng_(seed) {
+  if (!(mix >= 0.0 && mix <= 1.0))
+    throw Error("policy '" + this->name() + "': gamma = " + std::to_string(mix) +
+                " is outside [0, 1]");
+}
+
+const std::vector<double>& ExponentialWeights::probabilities() {
+  if (fresh_) return p_;
+  const std::int64_t k = num_arms();
+  softmax_into(score_.data(), k, 1.0, p_.data());
+  if (mix_ > 0.0) {
+    const double uniform = mix_ / static_cast<double>(k);
+    for (double& p : p_) p = (1.0 - mix_) * p + uniform;
+  }
+  fresh_ = true;
+  return p_;
+}
+
+void ExponentialWeights::act(const Value&, Value& action, Decision& decision) {
+  if (evaluation()) return act_greedy(action, decision);
+  probabilities();
+  const std::int64_t arm = sample_index(p_.data(), num_arms(), rng_.uniform());
+  emit(arm, action, decision, p_[static_cast<std::size_t>(arm)]);
+}
+
+void ExponentialWeights::observe(const Transition& transition) {
+  if (evaluation()) return;
+  const std::int64_t arm = arm_of(transition.action);
+  const double x = transition.reward;
+  require_reward_in(x, 0.0, 1.0);
+  probabilities();  // the distribution the arm was drawn from
+  update(arm, x);
+  fresh_ = false;
+  record(arm, x);
+}
+
+void ExponentialWeights::save_extra(StateDict& out) const {
+  put_array(out, "scores", score_);
+}
+
+void ExponentialWeights::load_extra(const StateDict& in) {
+  get_array(in, "scores", score_, score_.size(), name());
+  fresh_ = false;
+}
+
+// ---------------------------------------------------------------------------- EXP3
+
+Exp3::Exp3(std::int64_t num_arms, const Exp3Config& config, std::uint64_t seed,
+           std::int64_t first_action)
+    : ExponentialWeights("exp3", num_arms, config.gamma, seed, first_action),
+      eta_(exp3_eta(num_arms, config)) {}
+
+std::vector<double> Exp3::estimated_losses() const {
+  std::vector<double> out(score_.size());
+  for (std::size_t a = 0; a < out.size(); ++a) out[a] = -score_[a] / eta_;
+  return out;
+}
+
+void Exp3::update(std::int64_t arm, double x) {
+  const auto a = static_cast<std::size_t>(arm);
+  score_[a] -= eta_ * (1.0 - x) / p_[a];
+}
+
+// ---------------------------------------------------------------------------- EXP3-IX
+
+Exp3Ix::Exp3Ix(std::int64_t num_arms, const Exp3IxConfig& config, std::uint64_t seed,
+               std::int64_t first_action)
+    : ExponentialWeights("exp3-ix", num_arms, 0.0, seed, first_action),
+      eta_(exp3ix_eta(num_arms, config)),
+      gamma_(config.gamma < 0.0 ? 0.5 * eta_ : config.gamma) {}
+
+void Exp3Ix::update(std::int64_t arm, double x) {
+  const auto a = static_cast<std::size_t>(arm);
+  score_[a] -= eta_ * (1.0 - x) / (p_[a] + gamma_);
+}
+
+// ---------------------------------------------------------------------------- EXP3.P
+
+Exp3P::Exp3P(std::int64_t num_arms, const Exp3PConfig& config, std::uint64_t seed,
+             std::int64_t first_action)
+    : ExponentialWeights("exp3p", num_arms, exp3p_gamma(num_arms, config), seed, first_action) {
+  const double t = require_horizon_for("exp3p", config.horizon);
+  const double kd = static_cast<double>(num_arms);
+  if (config.alpha > 0.0) {
+    alpha_ = config.alpha;
+  } else {
+    if (!(config.delta > 0.0 && config.delta < 1.0))
+      throw Error("policy 'exp3p': delta = " + std::to_string(config.delta) + " is outside (0, 1)");
+    alpha_ = 2.0 * std::sqrt(std::log(kd * t / config.delta));
+  }
+  gamma_ = gamma_mix();
+  bonus_scale_ = alpha_ / std::sqrt(kd * t);
+}
+
+void Exp3P::update(std::int64_t arm, double x) {
+  const std::int64_t k = num_arms();
+  const double rate = gamma_ / (3.0 * static_cast<double>(k));
+  for (std::int64_t j = 0; j < k; ++j) {
+    const auto i = static_cast<std::size_t>(j);
+    const double xhat = j == arm ? x / p_[i] : 0.0;
+    score_[i] += rate * (xhat + bonus_scale_ / p_[i]);
+  }
+}
+
+// ---------------------------------------------------------------------------- registration
+
+void register_exp3_policies(Registry& registry) {
+  {
+    AgentEntry e;
+    e.id = "exp3";
+    e.doc =
+        "EXP3 with the loss-based importance-weighted estimator (Auer et al. 2002; "
+        "Lattimore & Szepesvari 2020, 11.3)";
+    e.schema = ParamSchema{
+        param_double("eta", 0.0, "learning rate (0: sqrt(2 ln K / (T K)))", 0.0),
+        param_double("gamma", 0.0, "uniform exploration mixed into the weights", 0.0, 1.0),
+        param_int("horizon", 0, "horizon T for the default eta (0: the env's time limit)", 0, 1e15),
+    };
+    e.check = check_non_contextual;
+    e.make = [](const AgentContext& ctx, const Params& p) {
+      Exp3Config c;
+      c.eta = p.get_double("eta");
+      c.gamma = p.get_double("gamma");
+      if (c.eta == 0.0)
+        c.horizon = resolve_horizon(p.get_int("horizon"), ctx.spec, "policy 'exp3'");
+      return std::unique_ptr<Agent>(
+          new Exp3(ctx.spec.action_space.n(), c, ctx.seed, ctx.spec.action_space.start()));
+    };
+    registry.add_agent(std::move(e));
+  }
+  {
+    AgentEntry e;
+    e.id = "exp3-ix";
+    e.doc = "EXP3-IX, implicit exploration (Neu 2015)";
+    e.schema = ParamSchema{
+        param_double("eta", 0.0, "learning rate (0: sqrt(2 ln K / (K T)))", 0.0),
+        param_double("gamma", -1.0, "implicit exploration (< 0: eta / 2)"),
+        param_int("horizon", 0, "horizon T for the default eta (0: the env's time limit)", 0, 1e15),
+    };
+    e.check = check_non_contextual;
+    e.make = [](const AgentContext& ctx, const Params& p) {
+      Exp3IxConfig c;
+      c.eta = p.get_double("eta");
+      c.gamma = p.get_double("gamma");
+      if (c.eta == 0.0)
+        c.horizon = resolve_horizon(p.get_int("horizon"), ctx.spec, "policy 'exp3-ix'");
+      return std::unique_ptr<Agent>(
+          new Exp3Ix(ctx.spec.action_space.n(), c, ctx.seed, ctx.spec.action_space.start()));
+    };
+    registry.add_agent(std::move(e));
+  }
+  {
+    AgentEntry e;
+    e.id = "exp3p";
+    e.doc = "EXP3.P, high-probability regret (Auer et al. 2002, Fig. 4, Thm 6.3)";
+    e.schema = ParamSchema{
+        param_double("delta", 0.05, "confidence level of the default alpha", 0.0, 1.0),
+        param_double("alpha", 0.0, "bonus weight (0: 2 sqrt(ln(K T / delta)))", 0.0),
+        param_double("gamma", 0.0, "exploration (0: min(3/5, 2 sqrt(3/5 K ln K / T)))", 0.0, 1.0),
+        param_int("horizon", 0, "horizon T (0: the env's time limit)", 0, 1e15),
+    };
+    e.check = check_non_contextual;
+    e.make = [](const AgentContext& ctx, const Params& p) {
+      Exp3PConfig c;
+      c.delta = p.get_double("delta");
+      c.alpha = p.get_double("alpha");
+      c.gamma = p.get_double("gamma");
+      c.horizon = resolve_horizon(p.get_int("horizon"), ctx.spec, "policy 'exp3p'");
+      return std::unique_ptr<Agent>(
+          new Exp3P(ctx.spec.action_space.n(), c, ctx.seed, ctx.spec.action_space.start()));
+    };
+    registry.add_agent(std::move(e));
+  }
+}
+
+}  // namespace rlsim

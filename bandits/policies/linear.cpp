@@ -1,0 +1,265 @@
+#include "bandits/policies/linear.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include "bandits/math/argmax_probability.hpp"
+#include "bandits/policies/state_io.hpp"
+#include "core/error.hpp"
+
+namespace rlsim {
+
+// ---------------------------------------------------------------------------- shared
+
+LinearPolicy::LinearPolicy(std::string name, std::int64_t num_arms, std::int64_t dimension,
+                           double lambda, std::int64_t first_action)
+    : name_(std::move(name)),
+      k_(num_arms),
+      d_(dimension),
+      first_action_(first_action),
+      lambda_(lambda) {
+  if (num_arms < 2)
+    throw Error("policy '" + name_ + "': K = " + std::to_string(num_arms) +
+                " arms is too few: a bandit policy needs at least 2 arms");
+  if (dimension < 1)
+    throw Error("policy '" + name_ + "': context dimension d = " + std::to_string(dimension) +
+                " is invalid: need d >= 1");
+  if (!(lambda > 0.0) || !std::isfinite(lambda))
+    throw Error("policy '" + name_ + "': lambda = " + std::to_string(lambda) +
+                " is invalid: the ridge must be > 0");
+  const auto d = static_cast<Eigen::Index>(dimension);
+  inverse_.assign(static_cast<std::size_t>(num_arms), Eigen::MatrixXd::Identity(d, d) / lambda);
+  b_.assign(static_cast<std::size_t>(num_arms), Eigen::VectorXd::Zero(d));
+  theta_.assign(static_cast<std::size_t>(num_arms), Eigen::VectorXd::Zero(d));
+  x_ = Eigen::VectorXd::Zero(d);
+  y_ = Eigen::VectorXd::Zero(d);
+  z_ = Eigen::VectorXd::Zero(d);
+}
+
+const Eigen::MatrixXd& LinearPolicy::inverse(std::int64_t arm) const {
+  return inverse_.at(static_cast<std::size_t>(arm));
+}
+const Eigen::VectorXd& LinearPolicy::b(std::int64_t arm) const {
+  return b_.at(static_cast<std::size_t>(arm));
+}
+const Eigen::VectorXd& LinearPolicy::theta(std::int64_t arm) const {
+  return theta_.at(static_cast<std::size_t>(arm));
+}
+
+double LinearPolicy::variance_term(std::int64_t arm, const Eigen::VectorXd& x) const {
+  return x.dot(inverse(arm) * x);
+}
+
+void LinearPolicy::read_context(const Value& obs) {
+  if (static_cast<std::int64_t>(obs.vec.size()) != d_)
+    throw Error("policy '" + name_ + "': the context has " + std::to_string(obs.vec.size()) +
+                " components; this policy was built for d = " + std::to_string(d_));
+  for (std::int64_t i = 0; i < d_; ++i)
+    x_[i] = static_cast<double>(obs.vec[static_cast<std::size_t>(i)]);
+}
+
+void LinearPolicy::emit(std::int64_t arm, Value& action, Decision& decision,
+                        double probability) const {
+  action.index = arm + first_action_;
+  decision.probability = probability;
+  decision.log_prob = probability == 1.0 ? 0.0 : std::log(probability);
+}
+
+void LinearPolicy::act_greedy(Value& action, Decision& decision) {
+  std::int64_t best = 0;
+  double best_value = -std::numeric_limits<double>::infinity();
+  for (std::int64_t a = 0; a < k_; ++a) {
+    const double v = theta_[static_cast<std::size_t>(a)].dot(x_);
+    if (v > best_value) {
+      best_value = v;
+      best = a;
+    }
+  }
+  emit(best, action, decision, 1.0);
+}
+
+void LinearPolicy::observe(const Transition& transition) {
+  if (evaluation()) return;
+  const std::int64_t arm = transition.action.index - first_action_;
+  if (arm < 0 || arm >= k_)
+    throw Error("policy '" + name_ + "': arm " + std::to_string(arm) + " is outside [0, " +
+                std::to_string(k_ - 1) + "]");
+  read_context(transition.obs);
+  const double r = transition.reward;
+  if (!std::isfinite(r))
+    throw Error("policy '" + name_ + "' got a non-finite reward " + std::to_string(r));
+  const auto a = static_cast<std::size_t>(arm);
+  Eigen::MatrixXd& inv = inverse_[a];
+  y_.noalias() = inv * x_;
+  z_ = y_ / (1.0 + x_.dot(y_));
+  inv.noalias() -= z_ * y_.transpose();
+  b_[a].noalias() += r * x_;
+  theta_[a].noalias() = inv * b_[a];
+  ++t_;
+}
+
+void LinearPolicy::save(StateDict& out) const {
+  const auto k = static_cast<std::size_t>(k_), d = static_cast<std::size_t>(d_);
+  ArrayRecord inv{{k_, d_, d_}, {}}, b{{k_, d_}, {}};
+  inv.data.reserve(k * d * d);
+  b.data.reserve(k * d);
+  for (std::size_t a = 0; a < k; ++a) {
+    for (std::size_t i = 0; i < d; ++i)
+      for (std::size_t j = 0; j < d; ++j)
+        inv.data.push_back(inverse_[a](static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)));
+    for (std::size_t i = 0; i < d; ++i) b.data.push_back(b_[a][static_cast<Eigen::Index>(i)]);
+  }
+  out["inverse_gram"] = std::move(inv);
+  out["reward_weighted_contexts"] = std::move(b);
+  put_scalar(out, "pulls", static_cast<double>(t_));
+}
+
+void LinearPolicy::load(const StateDict& in) {
+  const auto k = static_cast<std::size_t>(k_), d = static_cast<std::size_t>(d_);
+  const std::string who = "policy '" + name_ + "'";
+  const ArrayRecord& inv = get_record(in, "inverse_gram", k * d * d, who);
+  const ArrayRecord& b = get_record(in, "reward_weighted_contexts", k * d, who);
+  t_ = static_cast<std::int64_t>(get_scalar(in, "pulls", who));
+  for (std::size_t a = 0; a < k; ++a) {
+    for (std::size_t i = 0; i < d; ++i)
+      for (std::size_t j = 0; j < d; ++j)
+        inverse_[a](static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) =
+            inv.data[(a * d + i) * d + j];
+    for (std::size_t i = 0; i < d; ++i) b_[a][static_cast<Eigen::Index>(i)] = b.data[a * d + i];
+    theta_[a].noalias() = inverse_[a] * b_[a];
+  }
+}
+
+// ---------------------------------------------------------------------------- LinUCB
+
+LinUcb::LinUcb(std::int64_t num_arms, std::int64_t dimension, const LinUcbConfig& config,
+               std::int64_t first_action)
+    : LinearPolicy("linucb", num_arms, dimension, config.lambda, first_action),
+      alpha_(config.alpha) {
+  if (!(alpha_ >= 0.0) || !std::isfinite(alpha_))
+    throw Error("policy 'linucb': alpha = " + std::to_string(alpha_) + " must be >= 0");
+}
+
+double LinUcb::ucb(std::int64_t arm, const Eigen::VectorXd& x) const {
+  return theta(arm).dot(x) + alpha_ * std::sqrt(variance_term(arm, x));
+}
+
+void LinUcb::act(const Value& obs, Value& action, Decision& decision) {
+  read_context(obs);
+  if (evaluation()) return act_greedy(action, decision);
+  std::int64_t best = 0;
+  double best_value = -std::numeric_limits<double>::infinity();
+  for (std::int64_t a = 0; a < k_; ++a) {
+    const auto i = static_cast<std::size_t>(a);
+    y_.noalias() = inverse_[i] * x_;
+    const double p = theta_[i].dot(x_) + alpha_ * std::sqrt(std::max(0.0, x_.dot(y_)));
+    if (p > best_value) {
+      best_value = p;
+      best = a;
+    }
+  }
+  emit(best, action, decision, 1.0);
+}
+
+// ---------------------------------------------------------------------------- linear TS
+
+namespace {
+double default_v(std::int64_t d, const LinearThompsonConfig& c) {
+  if (c.v > 0.0) return c.v;
+  if (!(c.r > 0.0) || !(c.epsilon > 0.0 && c.epsilon < 1.0) || !(c.delta > 0.0 && c.delta < 1.0))
+    throw Error(
+        "policy 'linear-thompson': the default v = R sqrt(24 d ln(1/delta) / epsilon) "
+        "needs R > 0, 0 < epsilon < 1 and 0 < delta < 1");
+  return c.r * std::sqrt(24.0 * static_cast<double>(d) * std::log(1.0 / c.delta) / c.epsilon);
+}
+}  // namespace
+
+LinearThompson::LinearThompson(std::int64_t num_arms, std::int64_t dimension,
+                               const LinearThompsonConfig& config, std::uint64_t seed,
+                               std::int64_t first_action)
+    : LinearPolicy("linear-thompson", num_arms, dimension, config.lambda, first_action),
+      v_(default_v(dimension, config)),
+      propensity_(config.propensity),
+      rng_(seed),
+      mean_(static_cast<std::size_t>(num_arms), 0.0),
+      sd_(static_cast<std::size_t>(num_arms), 0.0) {}
+
+void LinearThompson::act(const Value& obs, Value& action, Decision& decision) {
+  read_context(obs);
+  if (evaluation()) return act_greedy(action, decision);
+  std::int64_t best = 0;
+  double best_value = -std::numeric_limits<double>::infinity();
+  for (std::int64_t a = 0; a < k_; ++a) {
+    const auto i = static_cast<std::size_t>(a);
+    y_.noalias() = inverse_[i] * x_;
+    mean_[i] = theta_[i].dot(x_);
+    sd_[i] = v_ * std::sqrt(std::max(0.0, x_.dot(y_)));
+    const double score = mean_[i] + sd_[i] * rng_.normal();
+    if (score > best_value) {
+      best_value = score;
+      best = a;
+    }
+  }
+  emit(best, action, decision, 1.0);
+  double p = std::numeric_limits<double>::quiet_NaN();
+  if (propensity_) p = normal_argmax_probability(mean_, sd_, static_cast<std::size_t>(best));
+  decision.probability = p;
+  decision.log_prob = std::log(p);
+}
+
+// ---------------------------------------------------------------------------- registration
+
+void register_linear_policies(Registry& registry) {
+  auto dimension = [](const AgentContext& ctx) {
+    return static_cast<std::int64_t>(ctx.spec.observation_space.flat_size());
+  };
+  {
+    AgentEntry e;
+    e.id = "linucb";
+    e.doc =
+        "LinUCB with disjoint linear models, Sherman-Morrison updates (Li, Chu, Langford "
+        "& Schapire 2010)";
+    e.schema = ParamSchema{
+        param_double("alpha", 1.0, "width of the confidence bonus", 0.0),
+        param_double("lambda", 1.0, "ridge: A = lambda I + sum x x^T (> 0)", 0.0),
+    };
+    e.check = check_contextual;
+    e.make = [=](const AgentContext& ctx, const Params& p) {
+      LinUcbConfig c;
+      c.alpha = p.get_double("alpha");
+      c.lambda = p.get_double("lambda");
+      return std::unique_ptr<Agent>(
+          new LinUcb(ctx.spec.action_space.n(), dimension(ctx), c, ctx.spec.action_space.start()));
+    };
+    registry.add_agent(std::move(e));
+  }
+  {
+    AgentEntry e;
+    e.id = "linear-thompson";
+    e.doc = "Thompson sampling with linear payoffs, disjoint arms (Agrawal & Goyal 2013)";
+    e.schema = ParamSchema{
+        param_double("v", 0.0, "posterior scale (0: R sqrt(24 d ln(1/delta) / epsilon))", 0.0),
+        param_double("R", 0.1, "sub-Gaussian reward noise scale, for the default v", 0.0),
+        param_double("epsilon", 0.5, "epsilon of the default v, in (0, 1)", 0.0, 1.0),
+        param_double("delta", 0.1, "delta of the default v, in (0, 1)", 0.0, 1.0),
+        param_double("lambda", 1.0, "ridge: B = lambda I + sum x x^T (> 0)", 0.0),
+        param_bool("propensity", false,
+                   "report the exact probability of the arm chosen (quadrature; slow)"),
+    };
+    e.check = check_contextual;
+    e.make = [=](const AgentContext& ctx, const Params& p) {
+      LinearThompsonConfig c;
+      c.v = p.get_double("v");
+      c.r = p.get_double("R");
+      c.epsilon = p.get_double("epsilon");
+      c.delta = p.get_double("delta");
+      c.lambda = p.get_double("lambda");
+      c.propensity = p.get_bool("propensity");
+      return std::unique_ptr<Agent>(new LinearThompson(ctx.spec.action_space.n(), dimension(ctx), c,
+                                                       ctx.seed, ctx.spec.action_space.start()));
+    };
+    registry.add_agent(std::move(e));
+  }
+}
+
+}  // namespace rlsim

@@ -1,0 +1,258 @@
+#include "bandits/policies/nonstationary_ucb.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include "bandits/policies/state_io.hpp"
+#include "core/error.hpp"
+
+namespace rlsim {
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+double default_gamma(const DiscountedUcbConfig& c) {
+  if (c.gamma > 0.0) {
+    if (c.gamma > 1.0)
+      throw Error("policy 'discounted-ucb': gamma = " + std::to_string(c.gamma) +
+                  " is invalid: need 0 < gamma <= 1");
+    return c.gamma;
+  }
+  if (c.horizon < 1)
+    throw Error(
+        "policy 'discounted-ucb': the default gamma = 1 - 1/(4 sqrt T) needs the "
+        "horizon T >= 1; set gamma or the horizon");
+  return 1.0 - 1.0 / (4.0 * std::sqrt(static_cast<double>(c.horizon)));
+}
+
+std::int64_t default_tau(const SlidingWindowUcbConfig& c) {
+  if (c.tau > 0) return c.tau;
+  if (c.horizon < 2)
+    throw Error(
+        "policy 'sliding-window-ucb': the default tau = 4 sqrt(T ln T) needs the "
+        "horizon T >= 2; set tau or the horizon");
+  const double t = static_cast<double>(c.horizon);
+  return std::max<std::int64_t>(1, static_cast<std::int64_t>(4.0 * std::sqrt(t * std::log(t))));
+}
+
+void check_xi_b(const std::string& who, double xi, double b) {
+  if (!(xi > 0.0) || !(b > 0.0))
+    throw Error("policy '" + who + "': need xi > 0 and B > 0 (got xi = " + std::to_string(xi) +
+                ", B = " + std::to_string(b) + ")");
+}
+
+template <class Policy>
+std::int64_t argmax_index(const Policy& p, std::int64_t k) {
+  std::int64_t best = 0;
+  double best_value = -kInf;
+  for (std::int64_t a = 0; a < k; ++a) {
+    const double v = p.index(a);
+    if (v > best_value) {
+      best_value = v;
+      best = a;
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------- D-UCB
+
+DiscountedUcb::DiscountedUcb(std::int64_t num_arms, const DiscountedUcbConfig& config,
+                             std::int64_t first_action)
+    : BanditPolicy("discounted-ucb", num_arms, first_action),
+      gamma_(default_gamma(config)),
+      xi_(config.xi),
+      b_(config.b),
+      n_(static_cast<std::size_t>(num_arms), 0.0),
+      s_(static_cast<std::size_t>(num_arms), 0.0) {
+  check_xi_b(name(), xi_, b_);
+}
+
+double DiscountedUcb::index(std::int64_t arm) const {
+  const auto a = static_cast<std::size_t>(arm);
+  count(arm);
+  if (n_[a] <= 0.0) return kInf;
+  double total = 0.0;
+  for (double n : n_) total += n;
+  return s_[a] / n_[a] + 2.0 * b_ * std::sqrt(xi_ * std::log(total) / n_[a]);
+}
+
+void DiscountedUcb::act(const Value&, Value& action, Decision& decision) {
+  if (evaluation()) return act_greedy(action, decision);
+  if (unpulled_ > 0) return emit(first_unpulled(), action, decision, 1.0);
+  const std::int64_t k = num_arms();
+  double total = 0.0;
+  for (double n : n_) total += n;
+  const double c = xi_ * std::log(total);
+  std::int64_t best = 0;
+  double best_value = -kInf;
+  for (std::int64_t a = 0; a < k; ++a) {
+    const auto i = static_cast<std::size_t>(a);
+    const double v = n_[i] > 0.0 ? s_[i] / n_[i] + 2.0 * b_ * std::sqrt(c / n_[i]) : kInf;
+    if (v > best_value) {
+      best_value = v;
+      best = a;
+    }
+  }
+  emit(best, action, decision, 1.0);
+}
+
+void DiscountedUcb::observe(const Transition& transition) {
+  if (evaluation()) return;
+  const std::int64_t arm = arm_of(transition.action);
+  const double x = transition.reward;
+  for (std::size_t i = 0; i < n_.size(); ++i) {
+    n_[i] *= gamma_;
+    s_[i] *= gamma_;
+  }
+  n_[static_cast<std::size_t>(arm)] += 1.0;
+  s_[static_cast<std::size_t>(arm)] += x;
+  record(arm, x);
+}
+
+void DiscountedUcb::save_extra(StateDict& out) const {
+  put_array(out, "discounted_counts", n_);
+  put_array(out, "discounted_sums", s_);
+}
+
+void DiscountedUcb::load_extra(const StateDict& in) {
+  get_array(in, "discounted_counts", n_, n_.size(), name());
+  get_array(in, "discounted_sums", s_, s_.size(), name());
+}
+
+// ---------------------------------------------------------------------------- SW-UCB
+
+SlidingWindowUcb::SlidingWindowUcb(std::int64_t num_arms, const SlidingWindowUcbConfig& config,
+                                   std::int64_t first_action)
+    : BanditPolicy("sliding-window-ucb", num_arms, first_action),
+      tau_(default_tau(config)),
+      xi_(config.xi),
+      b_(config.b),
+      wn_(static_cast<std::size_t>(num_arms), 0),
+      ws_(static_cast<std::size_t>(num_arms), 0.0),
+      ring_arm_(static_cast<std::size_t>(tau_), 0),
+      ring_reward_(static_cast<std::size_t>(tau_), 0.0) {
+  check_xi_b(name(), xi_, b_);
+}
+
+double SlidingWindowUcb::index(std::int64_t arm) const {
+  const auto a = static_cast<std::size_t>(arm);
+  count(arm);
+  if (wn_[a] == 0) return kInf;
+  const double n = static_cast<double>(wn_[a]);
+  const double c = xi_ * std::log(static_cast<double>(std::min(t_, tau_)));
+  return ws_[a] / n + b_ * std::sqrt(c / n);
+}
+
+void SlidingWindowUcb::act(const Value&, Value& action, Decision& decision) {
+  if (evaluation()) return act_greedy(action, decision);
+  emit(argmax_index(*this, num_arms()), action, decision, 1.0);
+}
+
+void SlidingWindowUcb::observe(const Transition& transition) {
+  if (evaluation()) return;
+  const std::int64_t arm = arm_of(transition.action);
+  const double x = transition.reward;
+  const auto h = static_cast<std::size_t>(head_);
+  if (filled_ == tau_) {
+    const auto old = static_cast<std::size_t>(ring_arm_[h]);
+    --wn_[old];
+    ws_[old] -= ring_reward_[h];
+  } else {
+    ++filled_;
+  }
+  ring_arm_[h] = static_cast<std::int32_t>(arm);
+  ring_reward_[h] = x;
+  ++wn_[static_cast<std::size_t>(arm)];
+  ws_[static_cast<std::size_t>(arm)] += x;
+  head_ = head_ + 1 == tau_ ? 0 : head_ + 1;
+  if (head_ == 0) resum();
+  record(arm, x);
+}
+
+void SlidingWindowUcb::resum() {
+  std::fill(ws_.begin(), ws_.end(), 0.0);
+  for (std::int64_t i = 0; i < filled_; ++i) {
+    const auto s = static_cast<std::size_t>(i);
+    ws_[static_cast<std::size_t>(ring_arm_[s])] += ring_reward_[s];
+  }
+}
+
+void SlidingWindowUcb::save_extra(StateDict& out) const {
+  std::vector<double> arms(ring_arm_.begin(), ring_arm_.end());
+  put_array(out, "window_arms", arms);
+  put_array(out, "window_rewards", ring_reward_);
+  put_scalar(out, "window_filled", static_cast<double>(filled_));
+  put_scalar(out, "window_head", static_cast<double>(head_));
+}
+
+void SlidingWindowUcb::load_extra(const StateDict& in) {
+  std::vector<double> arms;
+  get_array(in, "window_arms", arms, ring_arm_.size(), name());
+  get_array(in, "window_rewards", ring_reward_, ring_reward_.size(), name());
+  filled_ = static_cast<std::int64_t>(get_scalar(in, "window_filled", name()));
+  head_ = static_cast<std::int64_t>(get_scalar(in, "window_head", name()));
+  std::fill(wn_.begin(), wn_.end(), 0);
+  for (std::size_t i = 0; i < arms.size(); ++i) {
+    ring_arm_[i] = static_cast<std::int32_t>(arms[i]);
+    if (static_cast<std::int64_t>(i) < filled_) ++wn_[static_cast<std::size_t>(ring_arm_[i])];
+  }
+  resum();
+}
+
+// ---------------------------------------------------------------------------- registration
+
+void register_nonstationary_policies(Registry& registry) {
+  {
+    AgentEntry e;
+    e.id = "discounted-ucb";
+    e.doc = "discounted UCB for switching bandits (Garivier & Moulines 2011)";
+    e.schema = ParamSchema{
+        param_double("gamma", 0.0, "discount factor (0: 1 - 1/(4 sqrt T))", 0.0, 1.0),
+        param_double("xi", 0.6, "exploration constant xi", 0.0),
+        param_double("B", 1.0, "rewards lie in [0, B]", 0.0),
+        param_int("horizon", 0, "horizon T for the default gamma (0: the env's time limit)", 0,
+                  1e15),
+    };
+    e.check = check_non_contextual;
+    e.make = [](const AgentContext& ctx, const Params& p) {
+      DiscountedUcbConfig c;
+      c.gamma = p.get_double("gamma");
+      c.xi = p.get_double("xi");
+      c.b = p.get_double("B");
+      if (c.gamma == 0.0)
+        c.horizon = resolve_horizon(p.get_int("horizon"), ctx.spec, "policy 'discounted-ucb'");
+      return std::unique_ptr<Agent>(
+          new DiscountedUcb(ctx.spec.action_space.n(), c, ctx.spec.action_space.start()));
+    };
+    registry.add_agent(std::move(e));
+  }
+  {
+    AgentEntry e;
+    e.id = "sliding-window-ucb";
+    e.doc = "sliding-window UCB for switching bandits (Garivier & Moulines 2011)";
+    e.schema = ParamSchema{
+        param_int("tau", 0, "window length (0: floor(4 sqrt(T ln T)))", 0, 1e9),
+        param_double("xi", 0.6, "exploration constant xi", 0.0),
+        param_double("B", 1.0, "rewards lie in [0, B]", 0.0),
+        param_int("horizon", 0, "horizon T for the default tau (0: the env's time limit)", 0, 1e15),
+    };
+    e.check = check_non_contextual;
+    e.make = [](const AgentContext& ctx, const Params& p) {
+      SlidingWindowUcbConfig c;
+      c.tau = p.get_int("tau");
+      c.xi = p.get_double("xi");
+      c.b = p.get_double("B");
+      if (c.tau == 0)
+        c.horizon = resolve_horizon(p.get_int("horizon"), ctx.spec, "policy 'sliding-window-ucb'");
+      return std::unique_ptr<Agent>(
+          new SlidingWindowUcb(ctx.spec.action_space.n(), c, ctx.spec.action_space.start()));
+    };
+    registry.add_agent(std::move(e));
+  }
+}
+
+}  // namespace rlsim

@@ -1,0 +1,100 @@
+#include "bandits/problems/adversarial.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.hpp"
+
+namespace rlsim {
+
+namespace {
+const char* kId = "AdversarialBandit-v0";
+}
+
+AdversarialBandit::AdversarialBandit(const AdversarialConfig& config)
+    : BanditEnv(kId, config.arms, config.horizon, Space::discrete(1)),
+      anti_ucb1_(config.adversary == "anti-ucb1") {
+  const std::string id = kId;
+  const std::int64_t k = config.arms;
+  const std::int64_t t = config.horizon;
+  totals_.assign(static_cast<std::size_t>(k), 0.0);
+  if (anti_ucb1_) {
+    // Arm a pays 0 at the steps t ≡ a (mod K) in [0, T): ⌊(T − 1 − a)/K⌋ + 1 of them.
+    for (std::int64_t a = 0; a < k; ++a)
+      totals_[static_cast<std::size_t>(a)] =
+          static_cast<double>(t - (a < t ? (t - 1 - a) / k + 1 : 0));
+  } else if (config.adversary == "table") {
+    const auto n = static_cast<std::int64_t>(config.table.size());
+    if (n == 0 || n % k != 0)
+      throw Error(id + ": table has " + std::to_string(n) + " values; it needs rows of K = " +
+                  std::to_string(k) + " rewards (a positive multiple of K values)");
+    require_values_in(id, "table", config.table, -1e300, 1e300, false, false,
+                      "rewards must be finite");
+    table_ = config.table;
+    rows_ = n / k;
+    for (std::int64_t s = 0; s < t; ++s) {
+      const auto row = static_cast<std::size_t>((s % rows_) * k);
+      for (std::size_t a = 0; a < totals_.size(); ++a) totals_[a] += table_[row + a];
+    }
+  } else {
+    throw Error(id + ": adversary = \"" + config.adversary +
+                "\" is unknown: use \"table\" or \"anti-ucb1\"");
+  }
+  best_arm_ =
+      static_cast<std::int64_t>(std::max_element(totals_.begin(), totals_.end()) - totals_.begin());
+  load_step(0);
+}
+
+void AdversarialBandit::load_step(std::int64_t t) {
+  const std::int64_t k = num_arms();
+  if (anti_ucb1_) {
+    std::fill(means_.begin(), means_.end(), 1.0);
+    means_[static_cast<std::size_t>(t % k)] = 0.0;
+  } else {
+    const auto row = static_cast<std::ptrdiff_t>((t % rows_) * k);
+    std::copy_n(table_.begin() + row, k, means_.begin());
+  }
+  update_best();
+}
+
+void AdversarialBandit::do_reset(Value& obs) {
+  obs.index = 0;
+  step_ = 0;
+  load_step(0);
+}
+
+StepResult AdversarialBandit::do_step(const Value& action, Value& obs) {
+  obs.index = 0;
+  StepResult r;
+  r.reward = means_[static_cast<std::size_t>(action.index)];
+  load_step(++step_);
+  return r;
+}
+
+void register_adversarial_bandits(Registry& registry) {
+  EnvEntry e;
+  e.id = kId;
+  e.doc =
+      "oblivious adversarial bandit: a reward table, or the built-in sequence that "
+      "defeats UCB1 (Auer et al. 2002 setting); weak-regret oracle";
+  const AdversarialConfig d;
+  e.schema = ParamSchema{
+      param_string("adversary", d.adversary,
+                   "\"anti-ucb1\": arm t mod K pays 0, the others 1; \"table\": the table",
+                   {"anti-ucb1", "table"}),
+      param_int("arms", d.arms, "number of arms K", 2, 1e9),
+      param_doubles("table", d.table, "rows of K rewards per step, row-major, cycled"),
+      param_int("horizon", d.horizon, "number of pulls T (max_episode_steps)", 1, 1e15),
+  };
+  e.make = [](const Params& p) {
+    AdversarialConfig c;
+    c.adversary = p.get_string("adversary");
+    c.arms = p.get_int("arms");
+    c.table = p.get_doubles("table");
+    c.horizon = p.get_int("horizon");
+    return std::unique_ptr<Env>(new AdversarialBandit(c));
+  };
+  registry.add_env(std::move(e));
+}
+
+}  // namespace rlsim

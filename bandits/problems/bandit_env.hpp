@@ -1,0 +1,58 @@
+// Base of every bandit problem: an Env whose step is one pull of one of K arms, with an exact
+// regret oracle.
+//
+// Contract: the action space is Discrete(K), K ≥ 2; a non-contextual problem observes
+// Discrete(1) (always 0), a contextual one a Box(d) context. A bandit never terminates: an
+// episode is the horizon T (max_episode_steps = T; the base Env truncates at its end), and a
+// run's budget is one episode of T pulls. oracle() returns the env itself: expected_reward(a)
+// is the expected reward of arm a at the current step (after reset/step, before the next
+// step), best_expected_reward() that of the best arm, so a runner computes the exact
+// pseudo-regret Σ_t (μ*_t − μ_{a_t}(t)). Derived problems keep `means_` (the current expected
+// reward of each arm) up to date and call update_best() whenever it changes.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/env.hpp"
+
+namespace rlsim {
+
+class BanditEnv : public Env, public Oracle {
+ public:
+  std::int64_t num_arms() const { return k_; }
+  std::int64_t horizon() const { return horizon_; }
+  const std::vector<double>& current_means() const { return means_; }
+
+  const Oracle* oracle() const override { return this; }
+  double expected_reward(std::int64_t arm) const override {
+    if (arm < 0 || arm >= k_) arm_out_of_range(arm);
+    return means_[static_cast<std::size_t>(arm)];
+  }
+  double best_expected_reward() const override { return best_; }
+  void observe(Value& obs) const override;
+
+ protected:
+  // Non-contextual problems pass Space::discrete(1) as the observation space.
+  BanditEnv(std::string id, std::int64_t num_arms, std::int64_t horizon, Space observation_space);
+  void update_best();
+
+  std::vector<double> means_;
+  double best_ = 0.0;
+
+ private:
+  [[noreturn]] void arm_out_of_range(std::int64_t arm) const;
+  std::int64_t k_ = 0;
+  std::int64_t horizon_ = 0;
+};
+
+// Validation helpers shared by the problems; each throws rlsim::Error naming `id` and `param`.
+void require_arms(const std::string& id, const std::string& param, std::int64_t k);
+void require_horizon(const std::string& id, std::int64_t horizon);
+// Every value finite and in [lo, hi] (open ends when lo_open/hi_open); `why` says what the
+// values are (e.g. "a Bernoulli arm's mean is a probability").
+void require_values_in(const std::string& id, const std::string& param,
+                       const std::vector<double>& values, double lo, double hi, bool lo_open,
+                       bool hi_open, const std::string& why);
+
+}  // namespace rlsim

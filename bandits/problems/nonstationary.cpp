@@ -1,0 +1,214 @@
+#include "bandits/problems/nonstationary.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.hpp"
+
+namespace rlsim {
+
+namespace {
+
+const char* kPiecewiseId = "PiecewiseStationaryBandit-v0";
+const char* kRandomWalkId = "RandomWalkBandit-v0";
+
+// Reflects x into [0, 1] (a bounded random walk, not a clamped one).
+inline double reflect01(double x) {
+  while (x < 0.0 || x > 1.0) x = x < 0.0 ? -x : 2.0 - x;
+  return x;
+}
+
+std::int64_t random_walk_arms(const RandomWalkConfig& c) {
+  if (c.means_distribution == "fixed") {
+    const auto k = static_cast<std::int64_t>(c.means.size());
+    require_arms(kRandomWalkId, "means", k);
+    return k;
+  }
+  if (c.means_distribution == "uniform") {
+    require_arms(kRandomWalkId, "arms", c.arms);
+    return c.arms;
+  }
+  throw Error(std::string(kRandomWalkId) + ": means_distribution = \"" + c.means_distribution +
+              "\" is unknown: use \"fixed\" or \"uniform\"");
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------- piecewise
+
+PiecewiseStationaryBandit::PiecewiseStationaryBandit(const PiecewiseStationaryConfig& config)
+    : BanditEnv(kPiecewiseId, config.arms, config.horizon, Space::discrete(1)),
+      random_(config.changes > 0) {
+  const std::string id = kPiecewiseId;
+  const std::int64_t k = config.arms;
+  if (config.changes < 0)
+    throw Error(id + ": changes = " + std::to_string(config.changes) + " must be >= 0");
+  if (random_) {
+    if (config.changes > config.horizon - 1)
+      throw Error(id + ": changes = " + std::to_string(config.changes) +
+                  " random change points do not fit in the steps 1.." +
+                  std::to_string(config.horizon - 1) + " of the horizon");
+    change_points_.assign(static_cast<std::size_t>(config.changes), 0);
+    table_.assign(static_cast<std::size_t>((config.changes + 1) * k), 0.0);
+    return;
+  }
+  const std::size_t segments = config.change_points.size() + 1;
+  if (config.means.size() != segments * static_cast<std::size_t>(k))
+    throw Error(id + ": means has " + std::to_string(config.means.size()) + " values; " +
+                std::to_string(segments) + " segments (change_points has " +
+                std::to_string(segments - 1) + " entries) of K = " + std::to_string(k) +
+                " arms need " + std::to_string(segments * static_cast<std::size_t>(k)) +
+                " (row-major, one row of K means per segment)");
+  require_values_in(id, "means", config.means, 0.0, 1.0, false, false,
+                    "a Bernoulli arm's mean is a probability");
+  std::int64_t previous = 0;
+  for (std::size_t i = 0; i < config.change_points.size(); ++i) {
+    const double x = config.change_points[i];
+    if (std::floor(x) != x || x <= static_cast<double>(previous) ||
+        x > static_cast<double>(config.horizon - 1))
+      throw Error(id + ": change_points[" + std::to_string(i) + "] = " + std::to_string(x) +
+                  " is invalid: change points are integer steps, strictly increasing, in [1, " +
+                  std::to_string(config.horizon - 1) + "]");
+    previous = static_cast<std::int64_t>(x);
+    change_points_.push_back(previous);
+  }
+  table_ = config.means;
+  enter_segment(0);
+}
+
+void PiecewiseStationaryBandit::enter_segment(std::int64_t s) {
+  segment_ = s;
+  const auto k = static_cast<std::size_t>(num_arms());
+  std::copy_n(table_.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(s) * k), k,
+              means_.begin());
+  update_best();
+}
+
+void PiecewiseStationaryBandit::do_reset(Value& obs) {
+  obs.index = 0;
+  step_ = 0;
+  if (random_) {
+    const std::int64_t last = horizon() - 1;
+    for (std::size_t i = 0; i < change_points_.size(); ++i) {
+      std::int64_t x;
+      do {
+        x = rng().integer(1, last);
+      } while (std::find(change_points_.begin(),
+                         change_points_.begin() + static_cast<std::ptrdiff_t>(i),
+                         x) != change_points_.begin() + static_cast<std::ptrdiff_t>(i));
+      change_points_[i] = x;
+    }
+    std::sort(change_points_.begin(), change_points_.end());
+    for (double& m : table_) m = rng().uniform();
+  }
+  enter_segment(0);
+}
+
+StepResult PiecewiseStationaryBandit::do_step(const Value& action, Value& obs) {
+  obs.index = 0;
+  StepResult r;
+  r.reward = rng().uniform() < means_[static_cast<std::size_t>(action.index)] ? 1.0 : 0.0;
+  ++step_;
+  if (segment_ < static_cast<std::int64_t>(change_points_.size()) &&
+      step_ == change_points_[static_cast<std::size_t>(segment_)])
+    enter_segment(segment_ + 1);
+  return r;
+}
+
+// ---------------------------------------------------------------------------- random walk
+
+RandomWalkBandit::RandomWalkBandit(const RandomWalkConfig& config)
+    : BanditEnv(kRandomWalkId, random_walk_arms(config), config.horizon, Space::discrete(1)),
+      drawn_(config.means_distribution == "uniform"),
+      sigma_(config.sigma) {
+  const std::string id = kRandomWalkId;
+  if (!(sigma_ > 0.0) || !std::isfinite(sigma_))
+    throw Error(id + ": sigma = " + std::to_string(sigma_) +
+                " is invalid: the drift standard deviation must be > 0 and finite");
+  if (!drawn_) {
+    require_values_in(id, "means", config.means, 0.0, 1.0, false, false,
+                      "a Bernoulli arm's mean is a probability");
+    initial_ = config.means;
+    means_ = initial_;
+    update_best();
+  }
+}
+
+void RandomWalkBandit::do_reset(Value& obs) {
+  obs.index = 0;
+  if (drawn_)
+    for (double& m : means_) m = rng().uniform();
+  else
+    std::copy(initial_.begin(), initial_.end(), means_.begin());
+  update_best();
+}
+
+StepResult RandomWalkBandit::do_step(const Value& action, Value& obs) {
+  obs.index = 0;
+  StepResult r;
+  r.reward = rng().uniform() < means_[static_cast<std::size_t>(action.index)] ? 1.0 : 0.0;
+  for (double& m : means_) m = reflect01(m + sigma_ * rng().normal());
+  update_best();
+  return r;
+}
+
+// ---------------------------------------------------------------------------- registration
+
+void register_nonstationary_bandits(Registry& registry) {
+  {
+    EnvEntry e;
+    e.id = kPiecewiseId;
+    e.doc =
+        "piecewise-stationary Bernoulli arms with abrupt changes at given or random steps "
+        "(switching bandits, Garivier & Moulines 2011); dynamic pseudo-regret oracle";
+    const PiecewiseStationaryConfig d;
+    e.schema = ParamSchema{
+        param_int("arms", d.arms, "number of arms K", 2, 1e9),
+        param_doubles("means", d.means, "K means per segment, row-major, each in [0, 1]", 0.0, 1.0),
+        param_doubles("change_points", d.change_points,
+                      "steps where segments 1, 2, ... start (strictly increasing)"),
+        param_int("changes", d.changes,
+                  "> 0: that many change points and all means drawn at random per reset", 0, 1e15),
+        param_int("horizon", d.horizon, "number of pulls T (max_episode_steps)", 1, 1e15),
+    };
+    e.make = [](const Params& p) {
+      PiecewiseStationaryConfig c;
+      c.arms = p.get_int("arms");
+      c.means = p.get_doubles("means");
+      c.change_points = p.get_doubles("change_points");
+      c.changes = p.get_int("changes");
+      c.horizon = p.get_int("horizon");
+      return std::unique_ptr<Env>(new PiecewiseStationaryBandit(c));
+    };
+    registry.add_env(std::move(e));
+  }
+  {
+    EnvEntry e;
+    e.id = kRandomWalkId;
+    e.doc =
+        "Bernoulli arms whose means follow reflected Gaussian random walks on [0, 1] "
+        "(Slivkins & Upfal 2008); dynamic pseudo-regret oracle";
+    const RandomWalkConfig d;
+    e.schema = ParamSchema{
+        param_doubles("means", d.means, "initial means (K = its length), each in [0, 1]", 0.0, 1.0),
+        param_string("means_distribution", d.means_distribution,
+                     "\"fixed\": means; \"uniform\": K = arms initial means drawn per reset",
+                     {"fixed", "uniform"}),
+        param_int("arms", d.arms, "number of arms K for drawn means", 0, 1e9),
+        param_double("sigma", d.sigma, "drift standard deviation per pull (> 0)"),
+        param_int("horizon", d.horizon, "number of pulls T (max_episode_steps)", 1, 1e15),
+    };
+    e.make = [](const Params& p) {
+      RandomWalkConfig c;
+      c.means = p.get_doubles("means");
+      c.means_distribution = p.get_string("means_distribution");
+      c.arms = p.get_int("arms");
+      c.sigma = p.get_double("sigma");
+      c.horizon = p.get_int("horizon");
+      return std::unique_ptr<Env>(new RandomWalkBandit(c));
+    };
+    registry.add_env(std::move(e));
+  }
+}
+
+}  // namespace rlsim

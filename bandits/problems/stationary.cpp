@@ -1,0 +1,231 @@
+#include "bandits/problems/stationary.hpp"
+
+#include <cmath>
+#include <sstream>
+
+#include "core/error.hpp"
+
+namespace rlsim {
+
+namespace {
+
+std::int64_t arms_of(const std::string& id, const StationaryBanditConfig& c) {
+  if (c.means_distribution == "fixed") {
+    const auto k = static_cast<std::int64_t>(c.means.size());
+    require_arms(id, "means", k);
+    if (c.arms != 0 && c.arms != k)
+      throw Error(id + ": arms = " + std::to_string(c.arms) + " disagrees with the " +
+                  std::to_string(k) + " values of means; leave arms = 0 with fixed means");
+    return k;
+  }
+  if (c.means_distribution == "uniform") {
+    require_arms(id, "arms", c.arms);
+    return c.arms;
+  }
+  throw Error(id + ": means_distribution = \"" + c.means_distribution +
+              "\" is unknown: use \"fixed\" (the list means) or \"uniform\" (drawn per reset)");
+}
+
+void check_domain(const std::string& id, const StationaryBanditConfig& c, const MeanDomain& d) {
+  if (c.means_distribution == "fixed") {
+    require_values_in(id, "means", c.means, d.lo, d.hi, d.lo_open, d.hi_open, d.why);
+    return;
+  }
+  if (!(c.means_low <= c.means_high))
+    throw Error(id + ": means_low = " + std::to_string(c.means_low) + " > means_high = " +
+                std::to_string(c.means_high) + ": need means_low <= means_high");
+  require_values_in(id, "means_low", {c.means_low}, d.lo, d.hi, d.lo_open, d.hi_open, d.why);
+  require_values_in(id, "means_high", {c.means_high}, d.lo, d.hi, d.lo_open, d.hi_open, d.why);
+}
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+}  // namespace
+
+StationaryBandit::StationaryBandit(std::string id, const StationaryBanditConfig& config,
+                                   MeanDomain domain)
+    : BanditEnv(id, arms_of(id, config), config.horizon, Space::discrete(1)),
+      drawn_(config.means_distribution == "uniform"),
+      low_(config.means_low),
+      high_(config.means_high) {
+  check_domain(id, config, domain);
+  if (!drawn_) {
+    means_ = config.means;
+    update_best();
+  }
+}
+
+void StationaryBandit::do_reset(Value& obs) {
+  obs.index = 0;
+  if (!drawn_) return;
+  for (double& m : means_) m = rng().uniform(low_, high_);
+  update_best();
+  on_means_changed();
+}
+
+BernoulliBandit::BernoulliBandit(const StationaryBanditConfig& config)
+    : StationaryBandit("BernoulliBandit-v0", config,
+                       {0.0, 1.0, false, false, "a Bernoulli arm's mean is a probability"}) {}
+
+GaussianBandit::GaussianBandit(const GaussianBanditConfig& config)
+    : StationaryBandit("GaussianBandit-v0", config,
+                       {-kInf, kInf, true, true, "a Gaussian arm's mean must be finite"}) {
+  const std::string& id = spec().id;
+  if (config.sigmas.empty()) {
+    if (!(config.sigma > 0.0) || !std::isfinite(config.sigma))
+      throw Error(id + ": sigma = " + std::to_string(config.sigma) +
+                  " is invalid: the reward standard deviation must be > 0 and finite");
+    sigmas_.assign(static_cast<std::size_t>(num_arms()), config.sigma);
+  } else {
+    if (static_cast<std::int64_t>(config.sigmas.size()) != num_arms())
+      throw Error(id + ": sigmas has " + std::to_string(config.sigmas.size()) +
+                  " values for K = " + std::to_string(num_arms()) +
+                  " arms: give one standard deviation per arm (or use sigma)");
+    require_values_in(id, "sigmas", config.sigmas, 0.0, kInf, true, true,
+                      "a reward standard deviation must be > 0 and finite");
+    sigmas_ = config.sigmas;
+  }
+}
+
+BetaBandit::BetaBandit(const BetaBanditConfig& config)
+    : StationaryBandit(
+          "BetaBandit-v0", config,
+          {0.0, 1.0, true, true, "a Beta arm's mean must be strictly between 0 and 1"}),
+      concentration_(config.concentration) {
+  if (!(concentration_ > 0.0) || !std::isfinite(concentration_))
+    throw Error(spec().id + ": concentration = " + std::to_string(concentration_) +
+                " is invalid: kappa = alpha + beta must be > 0 and finite");
+  alpha_.resize(static_cast<std::size_t>(num_arms()));
+  beta_.resize(static_cast<std::size_t>(num_arms()));
+  if (!means_drawn()) on_means_changed();
+}
+
+void BetaBandit::on_means_changed() {
+  for (std::size_t a = 0; a < means_.size(); ++a) {
+    alpha_[a].set_shape(concentration_ * means_[a]);
+    beta_[a].set_shape(concentration_ * (1.0 - means_[a]));
+  }
+}
+
+ExponentialBandit::ExponentialBandit(const StationaryBanditConfig& config)
+    : StationaryBandit("ExponentialBandit-v0", config,
+                       {0.0, kInf, true, true, "an exponential arm's mean must be > 0"}) {}
+
+PoissonBandit::PoissonBandit(const StationaryBanditConfig& config)
+    : StationaryBandit("PoissonBandit-v0", config,
+                       {0.0, kInf, true, true, "a Poisson arm's mean must be > 0"}) {
+  if (!means_drawn()) on_means_changed();
+}
+
+void PoissonBandit::on_means_changed() {
+  arms_.clear();
+  for (double m : means_) arms_.emplace_back(m);
+}
+
+namespace {
+
+ParamSchema stationary_schema(const StationaryBanditConfig& d, const std::string& domain) {
+  return ParamSchema{
+      param_doubles("means", d.means, "expected reward of each arm (K = its length); " + domain),
+      param_string("means_distribution", d.means_distribution,
+                   "\"fixed\": use means; \"uniform\": draw K = arms means on [means_low, "
+                   "means_high] from the env's Rng at every reset",
+                   {"fixed", "uniform"}),
+      param_int("arms", d.arms, "number of arms K for drawn means (0 with fixed means)", 0, 1e9),
+      param_double("means_low", d.means_low, "lower end of the uniform means distribution"),
+      param_double("means_high", d.means_high, "upper end of the uniform means distribution"),
+      param_int("horizon", d.horizon, "number of pulls T: one episode (max_episode_steps = T)", 1,
+                1e15),
+  };
+}
+
+void read_stationary(const Params& p, StationaryBanditConfig& c) {
+  c.means = p.get_doubles("means");
+  c.means_distribution = p.get_string("means_distribution");
+  c.arms = p.get_int("arms");
+  c.means_low = p.get_double("means_low");
+  c.means_high = p.get_double("means_high");
+  c.horizon = p.get_int("horizon");
+}
+
+}  // namespace
+
+void register_stationary_bandits(Registry& registry) {
+  const std::string setting =
+      "; stationary K-armed stochastic bandit (Lattimore & Szepesvari 2020, ch. 4), "
+      "pseudo-regret oracle";
+  {
+    EnvEntry e;
+    e.id = "BernoulliBandit-v0";
+    e.doc = "Bernoulli arms, reward 1 with probability mu_a" + setting;
+    e.schema = stationary_schema(StationaryBanditConfig{}, "each in [0, 1]");
+    e.make = [](const Params& p) {
+      StationaryBanditConfig c;
+      read_stationary(p, c);
+      return std::unique_ptr<Env>(new BernoulliBandit(c));
+    };
+    registry.add_env(std::move(e));
+  }
+  {
+    EnvEntry e;
+    e.id = "GaussianBandit-v0";
+    e.doc = "Gaussian arms N(mu_a, sigma_a^2) with known sigma" + setting;
+    e.schema = stationary_schema(GaussianBanditConfig{}, "any real");
+    e.schema.add(param_double("sigma", 1.0, "common reward standard deviation (> 0)"));
+    e.schema.add(param_doubles("sigmas", {},
+                               "per-arm reward standard deviations (overrides sigma when given)"));
+    e.make = [](const Params& p) {
+      GaussianBanditConfig c;
+      read_stationary(p, c);
+      c.sigma = p.get_double("sigma");
+      c.sigmas = p.get_doubles("sigmas");
+      return std::unique_ptr<Env>(new GaussianBandit(c));
+    };
+    registry.add_env(std::move(e));
+  }
+  {
+    EnvEntry e;
+    e.id = "BetaBandit-v0";
+    e.doc = "Beta(kappa mu_a, kappa (1 - mu_a)) rewards in [0, 1]" + setting;
+    e.schema = stationary_schema(BetaBanditConfig{}, "each in (0, 1)");
+    e.schema.add(
+        param_double("concentration", 10.0, "kappa = alpha + beta of each arm's Beta law (> 0)"));
+    e.make = [](const Params& p) {
+      BetaBanditConfig c;
+      read_stationary(p, c);
+      c.concentration = p.get_double("concentration");
+      return std::unique_ptr<Env>(new BetaBandit(c));
+    };
+    registry.add_env(std::move(e));
+  }
+  {
+    EnvEntry e;
+    e.id = "ExponentialBandit-v0";
+    e.doc = "exponential rewards with mean mu_a" + setting;
+    StationaryBanditConfig d;
+    d.means_low = 0.1;
+    e.schema = stationary_schema(d, "each > 0");
+    e.make = [](const Params& p) {
+      StationaryBanditConfig c;
+      read_stationary(p, c);
+      return std::unique_ptr<Env>(new ExponentialBandit(c));
+    };
+    registry.add_env(std::move(e));
+  }
+  {
+    EnvEntry e;
+    e.id = "PoissonBandit-v0";
+    e.doc = "Poisson(mu_a) rewards" + setting;
+    StationaryBanditConfig d;
+    d.means_low = 0.1;
+    e.schema = stationary_schema(d, "each > 0");
+    e.make = [](const Params& p) {
+      StationaryBanditConfig c;
+      read_stationary(p, c);
+      return std::unique_ptr<Env>(new PoissonBandit(c));
+    };
+    registry.add_env(std::move(e));
+  }
+}
+
+}  // namespace rlsim
