@@ -36,7 +36,8 @@ void BM_EnvInterface(benchmark::State& state, const char* id) {
     }
     steps += 1000;
   }
-  state.counters["steps/s"] = benchmark::Counter(static_cast<double>(steps), benchmark::Counter::kIsRate);
+  state.counters["steps/s"] =
+      benchmark::Counter(static_cast<double>(steps), benchmark::Counter::kIsRate);
 }
 
 void BM_Runner(benchmark::State& state, const char* id) {
@@ -50,7 +51,8 @@ void BM_Runner(benchmark::State& state, const char* id) {
     steps += r.total_steps;
     benchmark::DoNotOptimize(r.episodes.returns.data());
   }
-  state.counters["steps/s"] = benchmark::Counter(static_cast<double>(steps), benchmark::Counter::kIsRate);
+  state.counters["steps/s"] =
+      benchmark::Counter(static_cast<double>(steps), benchmark::Counter::kIsRate);
 }
 
 }  // namespace

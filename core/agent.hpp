@@ -4,10 +4,10 @@
 // and its probability under the agent's current policy: `probability` for a discrete
 // action (1 for a deterministic choice), `log_prob` its log (or the log-density of a
 // continuous action, with probability = NaN). A policy whose propensity has no closed form
-// (e.g. Thompson sampling) reports NaN for both; off-policy evaluation refuses such logs. observe(transition) is where learning
-// happens. begin_episode/end_episode mark boundaries. In evaluation mode an agent acts
-// greedily/deterministically and does not learn. save/load move learned state through a
-// StateDict. An agent is used by one thread at a time.
+// (e.g. Thompson sampling) reports NaN for both; off-policy evaluation refuses such logs.
+// observe(transition) is where learning happens. begin_episode/end_episode mark boundaries. In
+// evaluation mode an agent acts greedily/deterministically and does not learn. save/load move
+// learned state through a StateDict. An agent is used by one thread at a time.
 #pragma once
 #include <cstdint>
 #include <memory>

@@ -55,7 +55,9 @@ void Env::set_state(std::span<const double>) {
   throw Error(spec_.id + " does not support setting its state (it offers no state get/set)");
 }
 
-bool Env::render(Image&) const { return false; }
+bool Env::render(Image&) const {
+  return false;
+}
 
 void Env::observe(Value&) const {
   throw Error(spec_.id + " cannot report its observation outside reset/step");

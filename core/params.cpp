@@ -11,11 +11,16 @@ namespace rlsim {
 
 std::string to_string(ParamType t) {
   switch (t) {
-    case ParamType::Bool: return "bool";
-    case ParamType::Int: return "int";
-    case ParamType::Double: return "float";
-    case ParamType::String: return "string";
-    case ParamType::DoubleList: return "list of floats";
+    case ParamType::Bool:
+      return "bool";
+    case ParamType::Int:
+      return "int";
+    case ParamType::Double:
+      return "float";
+    case ParamType::String:
+      return "string";
+    case ParamType::DoubleList:
+      return "list of floats";
   }
   return "?";
 }
@@ -35,11 +40,16 @@ std::string format_double(double x) {
 
 std::string type_of(const ParamValue& v) {
   switch (v.index()) {
-    case 0: return "bool";
-    case 1: return "int";
-    case 2: return "float";
-    case 3: return "string";
-    default: return "list";
+    case 0:
+      return "bool";
+    case 1:
+      return "int";
+    case 2:
+      return "float";
+    case 3:
+      return "string";
+    default:
+      return "list";
   }
 }
 
@@ -74,9 +84,12 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 
 std::string format_param(const ParamValue& v) {
   switch (v.index()) {
-    case 0: return std::get<bool>(v) ? "true" : "false";
-    case 1: return std::to_string(std::get<std::int64_t>(v));
-    case 2: return format_double(std::get<double>(v));
+    case 0:
+      return std::get<bool>(v) ? "true" : "false";
+    case 1:
+      return std::to_string(std::get<std::int64_t>(v));
+    case 2:
+      return format_double(std::get<double>(v));
     case 3: {
       std::string out = "\"";
       for (char c : std::get<std::string>(v)) {
@@ -96,7 +109,8 @@ std::string format_param(const ParamValue& v) {
 
 const ParamValue& Params::at(const std::string& key) const {
   auto it = values_.find(key);
-  if (it == values_.end()) throw Error("parameter '" + key + "' is not set (internal: not in schema)");
+  if (it == values_.end())
+    throw Error("parameter '" + key + "' is not set (internal: not in schema)");
   return it->second;
 }
 
@@ -160,8 +174,8 @@ Params ParamSchema::resolve(const RawParams& raw, const std::string& owner) cons
       std::string msg = owner + " has no parameter '" + key + "'";
       auto close = close_matches(key, names);
       if (!close.empty()) msg += " (did you mean '" + join(close, "', '") + "'?)";
-      msg += names.empty() ? "; it takes no parameters"
-                           : "; valid parameters: " + join(names, ", ");
+      msg +=
+          names.empty() ? "; it takes no parameters" : "; valid parameters: " + join(names, ", ");
       throw Error(msg);
     }
     const std::string where = owner + " parameter '" + key + "'";
@@ -196,11 +210,10 @@ Params ParamSchema::resolve(const RawParams& raw, const std::string& owner) cons
       case ParamType::String:
         if (!std::holds_alternative<std::string>(v))
           throw Error(where + " must be a string, got " + type_of(v) + " " + format_param(v));
-        if (!spec->choices.empty() &&
-            std::find(spec->choices.begin(), spec->choices.end(), std::get<std::string>(v)) ==
-                spec->choices.end())
-          throw Error(where + " = \"" + std::get<std::string>(v) + "\" is not one of: " +
-                      join(spec->choices, ", "));
+        if (!spec->choices.empty() && std::find(spec->choices.begin(), spec->choices.end(),
+                                                std::get<std::string>(v)) == spec->choices.end())
+          throw Error(where + " = \"" + std::get<std::string>(v) +
+                      "\" is not one of: " + join(spec->choices, ", "));
         break;
       case ParamType::DoubleList:
         if (auto* d = std::get_if<double>(&v)) v = std::vector<double>{*d};
@@ -282,14 +295,16 @@ std::vector<std::string> close_matches(const std::string& name,
     std::transform(lc.begin(), lc.end(), lc.begin(), ::tolower);
     std::size_t d = edit_distance(name, c);
     // A prefix or substring match (e.g. "CartPole" for "CartPole-v1") counts as close.
-    if (!lower_name.empty() && lc.find(lower_name) != std::string::npos) d = std::min<std::size_t>(d, 1);
+    if (!lower_name.empty() && lc.find(lower_name) != std::string::npos)
+      d = std::min<std::size_t>(d, 1);
     const std::size_t limit = std::max<std::size_t>(2, std::min(name.size(), c.size()) / 3);
     if (d <= limit) scored.emplace_back(d, c);
   }
   std::stable_sort(scored.begin(), scored.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<std::string> out;
-  for (std::size_t i = 0; i < scored.size() && i < max_results; ++i) out.push_back(scored[i].second);
+  for (std::size_t i = 0; i < scored.size() && i < max_results; ++i)
+    out.push_back(scored[i].second);
   return out;
 }
 

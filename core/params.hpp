@@ -16,8 +16,7 @@
 
 namespace rlsim {
 
-using ParamValue =
-    std::variant<bool, std::int64_t, double, std::string, std::vector<double>>;
+using ParamValue = std::variant<bool, std::int64_t, double, std::string, std::vector<double>>;
 
 enum class ParamType { Bool, Int, Double, String, DoubleList };
 
@@ -32,7 +31,7 @@ struct ParamSpec {
   std::string doc;
   double min = -std::numeric_limits<double>::infinity();  // numeric types (each list element)
   double max = std::numeric_limits<double>::infinity();
-  std::vector<std::string> choices;                       // String: allowed values if not empty
+  std::vector<std::string> choices;  // String: allowed values if not empty
 };
 
 // Raw key → value map as parsed from a config or the command line.

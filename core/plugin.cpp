@@ -43,9 +43,9 @@ void load_plugin(const std::string& path, Registry& registry) {
                 "RLSIM_PLUGIN(your_register_function))");
   const int abi = lib.get<int()>("rlsim_plugin_abi_version")();
   if (abi != RLSIM_ABI_VERSION)
-    throw Error("plugin '" + path + "' was built against rlsim ABI version " +
-                std::to_string(abi) + " but this rlsim has ABI version " +
-                std::to_string(RLSIM_ABI_VERSION) + ": rebuild the plugin against this rlsim");
+    throw Error("plugin '" + path + "' was built against rlsim ABI version " + std::to_string(abi) +
+                " but this rlsim has ABI version " + std::to_string(RLSIM_ABI_VERSION) +
+                ": rebuild the plugin against this rlsim");
   // Register into a scratch copy first, so a plugin that fails half-way leaves no trace.
   Registry scratch;
   lib.get<void(Registry&)>("rlsim_plugin_register")(scratch);

@@ -16,10 +16,12 @@
 #include "core/registry.hpp"
 #include "core/version.hpp"
 
-#define RLSIM_PLUGIN(register_fn)                                                       \
-  extern "C" BOOST_SYMBOL_EXPORT int rlsim_plugin_abi_version() { return RLSIM_ABI_VERSION; } \
-  extern "C" BOOST_SYMBOL_EXPORT void rlsim_plugin_register(rlsim::Registry& registry) {  \
-    register_fn(registry);                                                              \
+#define RLSIM_PLUGIN(register_fn)                                                        \
+  extern "C" BOOST_SYMBOL_EXPORT int rlsim_plugin_abi_version() {                        \
+    return RLSIM_ABI_VERSION;                                                            \
+  }                                                                                      \
+  extern "C" BOOST_SYMBOL_EXPORT void rlsim_plugin_register(rlsim::Registry& registry) { \
+    register_fn(registry);                                                               \
   }
 
 namespace rlsim {

@@ -102,8 +102,7 @@ void Registry::check_compatible(const std::string& agent_id, const Env& env) con
   const AgentEntry& a = agent(agent_id);
   if (!a.check) return;
   if (auto why = a.check(env.spec(), env))
-    throw Error("agent '" + agent_id + "' cannot run on " + describe_env(env.spec()) + ": " +
-                *why);
+    throw Error("agent '" + agent_id + "' cannot run on " + describe_env(env.spec()) + ": " + *why);
 }
 
 std::unique_ptr<Agent> Registry::make_agent(const std::string& id, const RawParams& raw,
@@ -116,8 +115,7 @@ std::unique_ptr<Agent> Registry::make_agent(const std::string& id, const RawPara
 }
 
 std::optional<std::string> require_discrete_actions(const EnvSpec& spec, const Env&) {
-  if (!spec.action_space.is_discrete())
-    return std::string("it needs a Discrete action space");
+  if (!spec.action_space.is_discrete()) return std::string("it needs a Discrete action space");
   return std::nullopt;
 }
 

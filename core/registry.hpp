@@ -30,8 +30,8 @@ struct EnvEntry {
 // What an agent factory gets besides its parameters.
 struct AgentContext {
   const EnvSpec& spec;
-  const Env& env;       // for capabilities (e.g. the model, for planning agents)
-  std::uint64_t seed;   // seed of the agent's own Rng stream
+  const Env& env;      // for capabilities (e.g. the model, for planning agents)
+  std::uint64_t seed;  // seed of the agent's own Rng stream
 };
 
 struct AgentEntry {

@@ -67,8 +67,8 @@ struct RegretCurve {
 struct RunResult {
   RunInfo info;
   EpisodeTable episodes;
-  StepTable steps;       // empty unless step logging was asked for
-  RegretCurve regret;    // empty unless the env has an oracle
+  StepTable steps;     // empty unless step logging was asked for
+  RegretCurve regret;  // empty unless the env has an oracle
   std::int64_t total_steps = 0;
   double seconds = 0.0;  // wall-clock, informational only (not part of results)
 };

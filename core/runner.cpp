@@ -95,7 +95,8 @@ RunResult execute_run(const Registry& registry, const RunSpec& spec, RunCounters
   std::vector<std::int64_t> checkpoints;
   if (oracle && !spec.regret_every_step) {
     std::int64_t planned = spec.budget.steps;
-    if (planned <= 0) planned = spec.budget.episodes * std::max<std::int64_t>(es.max_episode_steps, 1);
+    if (planned <= 0)
+      planned = spec.budget.episodes * std::max<std::int64_t>(es.max_episode_steps, 1);
     checkpoints = log_spaced_checkpoints(planned);
   }
   std::size_t next_checkpoint = 0;

@@ -13,8 +13,8 @@
 namespace rlsim {
 
 struct Value {
-  std::int64_t index = 0;   // used by Discrete spaces
-  std::vector<float> vec;   // used by Box spaces (flattened, row-major)
+  std::int64_t index = 0;  // used by Discrete spaces
+  std::vector<float> vec;  // used by Box spaces (flattened, row-major)
 };
 
 class Space {

@@ -5,6 +5,10 @@
 #endif
 
 namespace rlsim {
-const char* version() { return RLSIM_VERSION_STRING; }
-const char* git_commit() { return RLSIM_GIT_COMMIT; }
+const char* version() {
+  return RLSIM_VERSION_STRING;
+}
+const char* git_commit() {
+  return RLSIM_GIT_COMMIT;
+}
 }  // namespace rlsim

@@ -126,9 +126,9 @@ void print_summary(std::ostream& os, const Summary& s) {
   struct Row {
     std::vector<std::string> cells;
   };
-  std::vector<std::string> header{"env", "agent", "runs", "episodes",
-                                  "return (last " + std::to_string(s.last_k) + ")", "±95% CI",
-                                  "length"};
+  std::vector<std::string> header{
+      "env",     "agent", "runs", "episodes", "return (last " + std::to_string(s.last_k) + ")",
+      "±95% CI", "length"};
   if (any_success) header.push_back("success");
   if (any_regret) {
     header.push_back("regret");
@@ -137,8 +137,9 @@ void print_summary(std::ostream& os, const Summary& s) {
   std::vector<Row> rows;
   for (const auto& g : s.groups) {
     Row r;
-    r.cells = {g.env_id, g.agent_id, std::to_string(g.runs), std::to_string(g.episodes),
-               fmt(g.mean_return), fmt(g.return_ci95), fmt(g.mean_length, 1)};
+    r.cells = {
+        g.env_id,           g.agent_id,         std::to_string(g.runs), std::to_string(g.episodes),
+        fmt(g.mean_return), fmt(g.return_ci95), fmt(g.mean_length, 1)};
     if (any_success) r.cells.push_back(g.success_rate >= 0 ? fmt(g.success_rate, 3) : "-");
     if (any_regret) {
       r.cells.push_back(g.final_regret >= 0 ? fmt(g.final_regret, 1) : "-");
@@ -212,9 +213,9 @@ void write_summary_csv(std::ostream& os, const Summary& s) {
   };
   for (const auto& g : s.groups) {
     os << csv_quote(g.env_id) << "," << csv_quote(g.agent_id) << "," << csv_quote(g.env_params)
-       << "," << csv_quote(g.agent_params) << "," << g.runs << "," << g.episodes << ","
-       << s.last_k << "," << num(g.mean_return) << "," << num(g.return_ci95) << ","
-       << num(g.mean_length) << "," << (g.success_rate >= 0 ? num(g.success_rate) : "") << ","
+       << "," << csv_quote(g.agent_params) << "," << g.runs << "," << g.episodes << "," << s.last_k
+       << "," << num(g.mean_return) << "," << num(g.return_ci95) << "," << num(g.mean_length) << ","
+       << (g.success_rate >= 0 ? num(g.success_rate) : "") << ","
        << (g.final_regret >= 0 ? num(g.final_regret) : "") << ","
        << (g.final_regret >= 0 ? num(g.regret_ci95) : "") << ","
        << (g.final_regret >= 0 ? std::to_string(g.regret_steps) : "") << "\n";

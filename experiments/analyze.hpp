@@ -21,7 +21,7 @@ struct GroupSummary {
   std::int64_t episodes = 0;  // mean episodes per run
   double mean_return = 0, return_ci95 = 0;
   double mean_length = 0;
-  double success_rate = -1;   // < 0: not defined by the env
+  double success_rate = -1;                   // < 0: not defined by the env
   double final_regret = -1, regret_ci95 = 0;  // final_regret < 0: no regret logged
   std::int64_t regret_steps = 0;
 };

@@ -13,8 +13,8 @@
 #include <sstream>
 #include <thread>
 
-#include <boost/program_options.hpp>
 #include <omp.h>
+#include <boost/program_options.hpp>
 
 #include "core/error.hpp"
 #include "core/hdf5_log.hpp"
@@ -323,8 +323,8 @@ void print_schema(const ParamSchema& schema) {
         s.type == ParamType::DoubleList) {
       if (!std::isinf(s.min) || !std::isinf(s.max)) {
         std::ostringstream os;
-        os << ", range [" << (std::isinf(s.min) ? std::string("-inf") : format_param(s.min))
-           << ", " << (std::isinf(s.max) ? std::string("inf") : format_param(s.max)) << "]";
+        os << ", range [" << (std::isinf(s.min) ? std::string("-inf") : format_param(s.min)) << ", "
+           << (std::isinf(s.max) ? std::string("inf") : format_param(s.max)) << "]";
         std::cout << os.str();
       }
     }
@@ -517,8 +517,8 @@ int cmd_env(const std::vector<std::string>& args) {
     const auto& kv = positional[i];
     const auto eq = kv.find('=');
     if (eq == std::string::npos) throw Error("env parameter '" + kv + "' is not key=value");
-    ExperimentConfig tmp = parse_config("episodes = 1\n[[env]]\nid = \"x\"\n[[agent]]\nid = \"y\"\n",
-                                        "<trace>", {"env." + kv});
+    ExperimentConfig tmp = parse_config(
+        "episodes = 1\n[[env]]\nid = \"x\"\n[[agent]]\nid = \"y\"\n", "<trace>", {"env." + kv});
     params[kv.substr(0, eq)] = tmp.envs[0].values.at(kv.substr(0, eq)).scalar;
   }
   auto env = r.make_env(positional[1], params);
@@ -527,8 +527,9 @@ int cmd_env(const std::vector<std::string>& args) {
   env->reset(obs, seed);
   if (!state.empty()) {
     if (!env->has_state())
-      throw Error(spec.id + " does not support setting its state, so it cannot be traced from "
-                            "--state; omit --state to trace from the reset state");
+      throw Error(spec.id +
+                  " does not support setting its state, so it cannot be traced from "
+                  "--state; omit --state to trace from the reset state");
     env->set_state(parse_state(state));
     env->observe(obs);
   }

@@ -49,8 +49,8 @@ std::int64_t int_value(const toml::node& node, const std::string& key, std::int6
   auto i = node.as_integer();
   if (!i) throw Error("config key '" + key + "' must be an integer");
   if (i->get() < min)
-    throw Error("config key '" + key + "' = " + std::to_string(i->get()) + " must be >= " +
-                std::to_string(min));
+    throw Error("config key '" + key + "' = " + std::to_string(i->get()) +
+                " must be >= " + std::to_string(min));
   return i->get();
 }
 
@@ -331,7 +331,8 @@ namespace {
 std::string config_value_text(const ConfigValue& v) {
   if (!v.is_list) return format_param(v.scalar);
   std::string out = "[";
-  for (std::size_t i = 0; i < v.items.size(); ++i) out += (i ? ", " : "") + format_param(v.items[i]);
+  for (std::size_t i = 0; i < v.items.size(); ++i)
+    out += (i ? ", " : "") + format_param(v.items[i]);
   return out + "]";
 }
 }  // namespace

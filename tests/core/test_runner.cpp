@@ -16,8 +16,7 @@ namespace {
 class Corridor : public Env {
  public:
   Corridor(int n, double flip, std::int64_t limit)
-      : Env(EnvSpec{"Corridor-v0", Space::discrete(n), Space::discrete(2), limit, {}, false,
-                    true}),
+      : Env(EnvSpec{"Corridor-v0", Space::discrete(n), Space::discrete(2), limit, {}, false, true}),
         n_(n),
         flip_(flip) {}
 
@@ -70,7 +69,10 @@ class Fixed : public Agent {
     action.index = action_;
     d.probability = 1.0;
   }
-  void observe(const Transition& t) override { ++observed; last_truncated = t.truncated; }
+  void observe(const Transition& t) override {
+    ++observed;
+    last_truncated = t.truncated;
+  }
   int observed = 0;
   bool last_truncated = false;
 
@@ -109,7 +111,10 @@ Registry test_registry() {
                [](const AgentContext&, const Params& p) -> std::unique_ptr<Agent> {
                  return std::make_unique<Fixed>(p.get_int("action"));
                }});
-  r.add_agent({"uniform", "uniform random", {}, require_discrete_actions,
+  r.add_agent({"uniform",
+               "uniform random",
+               {},
+               require_discrete_actions,
                [](const AgentContext& c, const Params&) -> std::unique_ptr<Agent> {
                  return std::make_unique<Uniform>(c.seed, c.spec.action_space.n());
                }});
@@ -248,9 +253,8 @@ TEST_CASE("runner refuses bad grids before running anything") {
   int completed = 0;
   o.on_complete = [&](RunResult&&) { ++completed; };
   std::vector<RunSpec> specs{spec("Corridor-v0", "fixed"), spec("Corridor-v1", "fixed")};
-  REQUIRE_THROWS_WITH(execute_runs(r, specs, o),
-                      Catch::Contains("unknown env id 'Corridor-v1'") &&
-                          Catch::Contains("did you mean: Corridor-v0"));
+  REQUIRE_THROWS_WITH(execute_runs(r, specs, o), Catch::Contains("unknown env id 'Corridor-v1'") &&
+                                                     Catch::Contains("did you mean: Corridor-v0"));
   CHECK(completed == 0);
   specs = {spec("Corridor-v0", "fixed", {{"action", std::int64_t{2}}})};
   REQUIRE_THROWS_WITH(execute_runs(r, specs, o), Catch::Contains("out of range"));

@@ -67,8 +67,9 @@ TEST_CASE("ParamSchema fills defaults and converts compatible types") {
   CHECK(p.get_bool("flag") == false);
   CHECK(p.get_string("mode") == "a");
   CHECK(p.get_doubles("means") == std::vector<double>{0.1, 0.9});
-  CHECK(p.to_text() == "alpha=1.0 flag=false means=[0.1, 0.9] "
-                       "mode=\"a\" n=4");
+  CHECK(p.to_text() ==
+        "alpha=1.0 flag=false means=[0.1, 0.9] "
+        "mode=\"a\" n=4");
 }
 
 TEST_CASE("ParamSchema rejects unknown keys, wrong types and out-of-range values clearly") {
@@ -92,8 +93,7 @@ TEST_CASE("ParamSchema rejects unknown keys, wrong types and out-of-range values
 }
 
 TEST_CASE("close_matches finds near ids, case-insensitively, and not far ones") {
-  const std::vector<std::string> ids{"CartPole-v1", "FrozenLake-v1", "FrozenLake8x8-v1",
-                                     "Taxi-v4"};
+  const std::vector<std::string> ids{"CartPole-v1", "FrozenLake-v1", "FrozenLake8x8-v1", "Taxi-v4"};
   auto m = close_matches("frozenlake-v1", ids);
   REQUIRE_FALSE(m.empty());
   CHECK(m[0] == "FrozenLake-v1");

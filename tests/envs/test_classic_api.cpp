@@ -64,16 +64,16 @@ TEST_CASE("classic envs are registered with Gymnasium's specs", "[classic][api]"
   const double pi = 3.14159265358979323846;
   struct Expect {
     std::string id;
-    std::string obs, act;
+    std::string act;
     std::int64_t limit;
     std::optional<double> threshold;
   };
   const std::vector<Expect> expected = {
-      {"CartPole-v1", "", "Discrete(2)", 500, 475.0},
-      {"Acrobot-v1", "", "Discrete(3)", 500, -100.0},
-      {"MountainCar-v0", "", "Discrete(3)", 200, -110.0},
-      {"MountainCarContinuous-v0", "", "Box(-1, 1, (1,), float32)", 999, 90.0},
-      {"Pendulum-v1", "", "Box(-2, 2, (1,), float32)", 200, std::nullopt},
+      {"CartPole-v1", "Discrete(2)", 500, 475.0},
+      {"Acrobot-v1", "Discrete(3)", 500, -100.0},
+      {"MountainCar-v0", "Discrete(3)", 200, -110.0},
+      {"MountainCarContinuous-v0", "Box(-1, 1, (1,), float32)", 999, 90.0},
+      {"Pendulum-v1", "Box(-2, 2, (1,), float32)", 200, std::nullopt},
   };
   for (const auto& e : expected) {
     auto env = make(e.id);
@@ -329,11 +329,7 @@ TEST_CASE("classic envs: time limits truncate, goals terminate", "[classic][api]
     REQUIRE(r.success);
     REQUIRE(obs.vec[0] >= (std::string(id) == "MountainCar-v0" ? 0.5f : 0.45f));
   }
-  // CartPole: the registered limit 500 truncates a balanced pole.
-  auto cp = make("CartPole-v1");
-  cp->reset(obs, 10);
-  cp->set_state(std::vector<double>{0.0, 0.0, 0.0, 0.0});
-  // Alternating pushes keep the pole up for a long time; check only the limit mechanics.
+  // The time limit (here overridden to 3 steps) truncates; CartPole does not fall that fast.
   auto cp_short = make("CartPole-v1", {{"max_episode_steps", std::int64_t{3}}});
   cp_short->reset(obs, 10);
   REQUIRE_FALSE(cp_short->step(discrete(0), obs).truncated);

@@ -1,6 +1,6 @@
 // The driver end to end: runs the `rlsim` binary and checks outputs, files and errors.
-#include <catch2/catch.hpp>
 #include <sys/wait.h>
+#include <catch2/catch.hpp>
 
 #include <array>
 #include <cstdio>
@@ -93,8 +93,10 @@ TEST_CASE("cli: --threads 1 and --threads 2 write identical results") {
   fs::path d = temp_dir("threads");
   std::ofstream(d / "small.toml") << kSmall;
   const std::string cfg = (d / "small.toml").string();
-  REQUIRE(sh("run " + cfg + " -q --threads 1 log.steps=true --out " + (d / "1.h5").string()).code == 0);
-  REQUIRE(sh("run " + cfg + " -q --threads 2 log.steps=true --out " + (d / "2.h5").string()).code == 0);
+  REQUIRE(sh("run " + cfg + " -q --threads 1 log.steps=true --out " + (d / "1.h5").string()).code ==
+          0);
+  REQUIRE(sh("run " + cfg + " -q --threads 2 log.steps=true --out " + (d / "2.h5").string()).code ==
+          0);
   rlsim::ExperimentReader a((d / "1.h5").string()), b((d / "2.h5").string());
   REQUIRE(a.run_indices() == b.run_indices());
   for (auto i : a.run_indices()) {
@@ -119,7 +121,8 @@ TEST_CASE("cli: bad input gives one clear line and a non-zero exit") {
     std::string args, expect;
   };
   std::vector<Case> cases{
-      {"run " + cfg + " env.id=FrozenLak-v1" + out, "unknown env id 'FrozenLak-v1'; did you mean: FrozenLake-v1"},
+      {"run " + cfg + " env.id=FrozenLak-v1" + out,
+       "unknown env id 'FrozenLak-v1'; did you mean: FrozenLake-v1"},
       {"run " + cfg + " agent[0].id=q-lerning" + out, "unknown agent id 'q-lerning'"},
       {"run " + cfg + " agent.alpah=0.1" + out, "did you mean 'alpha'"},
       {"run " + cfg + " agent[0].alpha=abc" + out, "must be a number"},
@@ -132,7 +135,8 @@ TEST_CASE("cli: bad input gives one clear line and a non-zero exit") {
       {"describe CartPol", "unknown id 'CartPol'"},
       {"list things", "envs or agents"},
       {"frobnicate", "unknown command 'frobnicate'"},
-      {"env trace FrozenLake-v1 --state 0 --actions '1;7'", "action 2 for FrozenLake-v1 7 is outside Discrete(4)"},
+      {"env trace FrozenLake-v1 --state 0 --actions '1;7'",
+       "action 2 for FrozenLake-v1 7 is outside Discrete(4)"},
       {"run --plugin " + cfg + out, "not a loadable shared library"},
   };
   for (const auto& c : cases) {

@@ -56,10 +56,10 @@ TEST_CASE("config: the grid is envs x agents x parameter lists x seeds") {
 
 TEST_CASE("config: overrides replace top-level, log and per-component keys") {
   Registry r = builtins();
-  ExperimentConfig c = parse_config(
-      kConfig, "t.toml",
-      {"episodes=5", "seeds=[4, 9]", "log.steps=false", "agent.epsilon=0.3", "agent[1].alpha=0.9",
-       "env.id=FrozenLake8x8-v1"});
+  ExperimentConfig c =
+      parse_config(kConfig, "t.toml",
+                   {"episodes=5", "seeds=[4, 9]", "log.steps=false", "agent.epsilon=0.3",
+                    "agent[1].alpha=0.9", "env.id=FrozenLake8x8-v1"});
   CHECK(c.budget.episodes == 5);
   CHECK(c.seeds == std::vector<std::int64_t>{4, 9});
   CHECK_FALSE(c.log_steps);
@@ -85,9 +85,8 @@ TEST_CASE("config: mistakes are clear errors naming the key") {
                       Catch::Contains("unknown config key 'episodez'"));
   REQUIRE_THROWS_WITH(parse_config("episodes = 3\n[[agent]]\nid=\"sarsa\"\n", "c.toml"),
                       Catch::Contains("no [[env]] entry"));
-  REQUIRE_THROWS_WITH(
-      parse_config("[[env]]\nid=\"Taxi-v4\"\n[[agent]]\nid=\"sarsa\"\n", "c.toml"),
-      Catch::Contains("no budget"));
+  REQUIRE_THROWS_WITH(parse_config("[[env]]\nid=\"Taxi-v4\"\n[[agent]]\nid=\"sarsa\"\n", "c.toml"),
+                      Catch::Contains("no budget"));
   REQUIRE_THROWS_WITH(parse_config(kConfig, "t.toml", {"episodes"}),
                       Catch::Contains("not of the form key=value"));
   REQUIRE_THROWS_WITH(parse_config(kConfig, "t.toml", {"agent[5].alpha=1"}),
@@ -103,8 +102,8 @@ TEST_CASE("config: mistakes are clear errors naming the key") {
   REQUIRE_THROWS_WITH(expand_runs(c, r), Catch::Contains("unknown env id 'FrozenLake-v2'") &&
                                              Catch::Contains("FrozenLake-v1"));
   c = parse_config(kConfig, "t.toml", {"agent.epsilon=1.5"});
-  REQUIRE_THROWS_WITH(expand_runs(c, r), Catch::Contains("epsilon") &&
-                                             Catch::Contains("out of range"));
+  REQUIRE_THROWS_WITH(expand_runs(c, r),
+                      Catch::Contains("epsilon") && Catch::Contains("out of range"));
 }
 
 TEST_CASE("config: the compiled-in default experiment is the shipped file and expands") {

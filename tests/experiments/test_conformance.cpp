@@ -202,8 +202,8 @@ TEST_CASE("conformance: every agent acts within the action space of every env it
             // refuse the first reward outside it with an rlsim::Error naming the policy.
             // Known gap: they should refuse such envs up front, via EnvSpec::reward_min/max.
             INFO(e.what());
-            CHECK_THAT(std::string(e.what()), Catch::Contains(agent_id) &&
-                                                  Catch::Contains("outside [0, 1]"));
+            CHECK_THAT(std::string(e.what()),
+                       Catch::Contains(agent_id) && Catch::Contains("outside [0, 1]"));
             break;
           }
           std::swap(obs, next);
