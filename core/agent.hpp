@@ -8,12 +8,23 @@
 // observe(transition) is where learning happens. begin_episode/end_episode mark boundaries. In
 // evaluation mode an agent acts greedily/deterministically and does not learn. save/load move
 // learned state through a StateDict. An agent is used by one thread at a time.
+//
+// Vector envs: an agent that wants N env copies at once returns N from num_envs(); the
+// runner then builds a VectorEnv (core/vector_env.hpp) of N copies and calls only the
+// batched forms: act_batch on the N current observations, then observe_batch with the N
+// transitions of that step. Auto-reset: when copy i's episode ends, transitions[i].next_obs
+// is that episode's final observation (bootstrap from it on truncation) and the next
+// act_batch sees the first observation of copy i's new episode. begin_episode/end_episode
+// are not called in that mode; the flags in the transitions mark the boundaries.
+// Agents that record training diagnostics expose them through diagnostics().
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <span>
 
 #include "core/env.hpp"
 #include "core/error.hpp"
+#include "core/run_result.hpp"
 #include "core/space.hpp"
 #include "core/state_dict.hpp"
 
@@ -41,6 +52,19 @@ class Agent {
   virtual void begin_episode(const Value& /*obs*/) {}
   virtual void end_episode() {}
   virtual void set_evaluation(bool on) { evaluation_ = on; }
+
+  virtual std::int64_t num_envs() const { return 1; }
+  // Defaults loop over act/observe.
+  virtual void act_batch(std::span<const Value> obs, std::span<Value> actions,
+                         std::span<Decision> decisions) {
+    for (std::size_t i = 0; i < obs.size(); ++i) act(obs[i], actions[i], decisions[i]);
+  }
+  virtual void observe_batch(std::span<const Transition> transitions) {
+    for (const Transition& t : transitions) observe(t);
+  }
+  // Per-update training diagnostics, or nullptr. The runner moves the table into the run
+  // result when the run ends.
+  virtual DiagnosticsTable* diagnostics() { return nullptr; }
   bool evaluation() const { return evaluation_; }
   virtual void save(StateDict& /*out*/) const {
     throw Error("this agent has no learned state to save");

@@ -4,10 +4,12 @@
 // tables are columns (struct of vectors) so the logger writes them as whole datasets.
 #pragma once
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
 #include "core/params.hpp"
+#include "core/state_dict.hpp"
 
 namespace rlsim {
 
@@ -64,11 +66,39 @@ struct RegretCurve {
   std::size_t size() const { return step.size(); }
 };
 
+// Evaluation during training: every `eval_every` env steps the runner plays `eval_episodes`
+// episodes on a separate env copy (stream "eval") with the agent in evaluation mode.
+// One row per evaluation episode.
+struct EvalTable {
+  std::vector<std::int64_t> step;  // training env steps done when the evaluation ran
+  std::vector<double> returns;
+  std::vector<std::int64_t> lengths;
+  std::size_t size() const { return step.size(); }
+};
+
+// Training diagnostics an agent records per update (losses, entropy, KL, ε, learning rate):
+// named columns, one row per update, with the env step of the update. Agents append with
+// add_row; the runner moves the table into the RunResult at the end of the run.
+struct DiagnosticsTable {
+  std::vector<std::string> names;
+  std::vector<std::int64_t> step;
+  std::vector<double> values;  // row-major: values[row * names.size() + column]
+  std::size_t size() const { return step.size(); }
+  void add_row(std::int64_t at_step, std::initializer_list<double> row) {
+    step.push_back(at_step);
+    values.insert(values.end(), row.begin(), row.end());
+  }
+};
+
 struct RunResult {
   RunInfo info;
   EpisodeTable episodes;
-  StepTable steps;     // empty unless step logging was asked for
-  RegretCurve regret;  // empty unless the env has an oracle
+  StepTable steps;               // empty unless step logging was asked for
+  RegretCurve regret;            // empty unless the env has an oracle
+  EvalTable evaluations;         // empty unless evaluation was asked for
+  DiagnosticsTable diagnostics;  // empty unless the agent records diagnostics
+  StateDict agent_state;         // the agent's learned state at the end, if asked for
+  bool has_agent_state = false;
   std::int64_t total_steps = 0;
   double seconds = 0.0;  // wall-clock, informational only (not part of results)
 };

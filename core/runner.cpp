@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <exception>
+#include <limits>
 #include <mutex>
 #include <set>
 
@@ -10,6 +11,7 @@
 
 #include "core/error.hpp"
 #include "core/rng.hpp"
+#include "core/vector_env.hpp"
 
 namespace rlsim {
 
@@ -34,6 +36,20 @@ std::vector<std::int64_t> log_spaced_checkpoints(std::int64_t last, int per_deca
 
 namespace {
 
+void check_eval_options(const RunSpec& s) {
+  const std::string run = "run " + std::to_string(s.run_index);
+  if (s.eval_every < 0)
+    throw Error(run + ": eval_every = " + std::to_string(s.eval_every) +
+                " is negative: use 0 (no evaluation) or a number of env steps");
+  if (s.eval_every > 0 && s.eval_episodes < 1)
+    throw Error(run + ": eval_episodes = " + std::to_string(s.eval_episodes) +
+                " with eval_every = " + std::to_string(s.eval_every) +
+                ": evaluation needs at least 1 episode");
+  if (s.vector_env_threads < 1)
+    throw Error(run + ": vector_env_threads = " + std::to_string(s.vector_env_threads) +
+                ": use 1 or more");
+}
+
 void record_step(StepTable& st, std::int64_t episode, std::int64_t t, const Value& obs,
                  const Value& action, const StepResult& r, const Decision& d) {
   st.episode.push_back(episode);
@@ -53,6 +69,149 @@ void record_step(StepTable& st, std::int64_t episode, std::int64_t t, const Valu
   st.log_prob.push_back(d.log_prob);
 }
 
+constexpr std::int64_t kNoEvaluation = std::numeric_limits<std::int64_t>::max();
+// An evaluation episode on an env without a time limit is cut after this many steps (an
+// agent whose greedy policy loops would otherwise never finish); docs/vector-env.md.
+constexpr std::int64_t kEvalStepCap = 100000;
+
+// Evaluation during training on its own env copy. Each evaluation re-seeds that copy with
+// the same seed (stream "eval"), so evaluations at different steps face the same episodes
+// and do not depend on how many evaluations came before. Only act() is called: never
+// observe/begin_episode/end_episode, so the agent's training episode state is untouched.
+class Evaluator {
+ public:
+  Evaluator(const Registry& registry, const RunSpec& spec) : episodes_(spec.eval_episodes) {
+    env_ = registry.make_env(spec.env_id, spec.env_params);
+    seed_ = derive_seed(spec.master_seed, static_cast<std::uint64_t>(spec.seed_index), "eval");
+    const EnvSpec& es = env_->spec();
+    es.observation_space.prepare(obs_);
+    es.action_space.prepare(action_);
+    cap_ = es.max_episode_steps > 0 ? es.max_episode_steps : kEvalStepCap;
+  }
+
+  void run(Agent& agent, std::int64_t at_step, EvalTable& out) {
+    agent.set_evaluation(true);
+    for (std::int64_t e = 0; e < episodes_; ++e) {
+      env_->reset(obs_, e == 0 ? std::optional<std::uint64_t>(seed_) : std::nullopt);
+      double ret = 0.0;
+      std::int64_t len = 0;
+      while (true) {
+        Decision d;
+        agent.act(obs_, action_, d);
+        const StepResult r = env_->step(action_, obs_);
+        ret += r.reward;
+        ++len;
+        if (r.terminated || r.truncated || len >= cap_) break;
+      }
+      out.step.push_back(at_step);
+      out.returns.push_back(ret);
+      out.lengths.push_back(len);
+    }
+    agent.set_evaluation(false);
+  }
+
+ private:
+  std::unique_ptr<Env> env_;
+  std::uint64_t seed_ = 0;
+  std::int64_t episodes_ = 0;
+  std::int64_t cap_ = kEvalStepCap;
+  Value obs_, action_;
+};
+
+// The batched loop for agents with num_envs() > 1 (docs/vector-env.md).
+void run_vector(const Registry& registry, const RunSpec& spec, std::unique_ptr<Env> env,
+                Agent& agent, Evaluator* evaluator, RunCounters* counters, RunResult& res) {
+  const auto n = static_cast<std::size_t>(agent.num_envs());
+  if (spec.log_steps)
+    throw Error("run " + std::to_string(spec.run_index) + ": agent '" + spec.agent_id + "' steps " +
+                std::to_string(n) +
+                " env copies at once (num_envs > 1), and step logging (log.steps = true) is "
+                "not supported for vector envs yet: set log.steps = false");
+  std::vector<std::unique_ptr<Env>> copies;
+  copies.push_back(std::move(env));
+  for (std::size_t i = 1; i < n; ++i)
+    copies.push_back(registry.make_env(spec.env_id, spec.env_params));
+  VectorEnv venv(std::move(copies), spec.vector_env_threads);
+  const EnvSpec& es = venv.spec();
+  venv.reset(res.info.env_seed);
+
+  std::vector<Value> prev_obs(n), actions(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    es.observation_space.prepare(prev_obs[i]);
+    es.action_space.prepare(actions[i]);
+  }
+  std::vector<Decision> decisions(n);
+  std::vector<Transition> transitions;
+  transitions.reserve(n);
+  std::vector<double> ret(n, 0.0);
+  std::vector<std::int64_t> len(n, 0);
+
+  const std::int64_t max_episodes = spec.budget.episodes;
+  const std::int64_t max_steps = spec.budget.steps;
+  const auto width = static_cast<std::int64_t>(n);
+  std::int64_t total = 0, episode = 0, pending_count = 0;
+  std::int64_t next_eval = evaluator ? spec.eval_every : kNoEvaluation;
+  EpisodeTable& et = res.episodes;
+  while ((max_episodes <= 0 || episode < max_episodes) && (max_steps <= 0 || total < max_steps)) {
+    if (counters && counters->stop.load(std::memory_order_relaxed))
+      throw Interrupted("interrupted");
+    for (std::size_t i = 0; i < n; ++i) prev_obs[i] = venv.obs(i);  // sized: no allocation
+    agent.act_batch(venv.obs(), actions, decisions);
+    venv.step(actions);
+    total += width;
+    transitions.clear();  // keeps its capacity
+    for (std::size_t i = 0; i < n; ++i)
+      transitions.push_back(Transition{prev_obs[i], actions[i], venv.reward(i),
+                                       venv.done(i) ? venv.final_obs(i) : venv.obs(i),
+                                       venv.terminated(i), venv.truncated(i)});
+    agent.observe_batch(transitions);
+    for (std::size_t i = 0; i < n; ++i) {
+      ret[i] += venv.reward(i);
+      ++len[i];
+      if (!venv.done(i)) continue;
+      if (max_episodes <= 0 || episode < max_episodes) {
+        const StepResult& r = venv.result(i);
+        et.returns.push_back(ret[i]);
+        et.lengths.push_back(len[i]);
+        et.end_steps.push_back(total);
+        et.terminated.push_back(r.terminated);
+        et.truncated.push_back(r.truncated && !r.terminated);
+        et.success.push_back(es.defines_success ? static_cast<std::int8_t>(r.success) : -1);
+        ++episode;
+      }
+      ret[i] = 0.0;
+      len[i] = 0;
+    }
+    if (counters && (pending_count += width) >= 4096) {
+      counters->steps.fetch_add(pending_count, std::memory_order_relaxed);
+      pending_count = 0;
+    }
+    if (total >= next_eval) {
+      evaluator->run(agent, total, res.evaluations);
+      while (next_eval <= total) next_eval += spec.eval_every;
+    }
+  }
+  if (counters) counters->steps.fetch_add(pending_count, std::memory_order_relaxed);
+  res.total_steps = total;
+}
+
+// What every run does at its end: the final evaluation, diagnostics, the agent's state.
+void finish_run(const RunSpec& spec, Agent& agent, Evaluator* evaluator, RunResult& res) {
+  if (evaluator && (res.evaluations.step.empty() || res.evaluations.step.back() != res.total_steps))
+    evaluator->run(agent, res.total_steps, res.evaluations);
+  if (DiagnosticsTable* d = agent.diagnostics()) res.diagnostics = std::move(*d);
+  if (spec.save_agent) {
+    try {
+      agent.save(res.agent_state);
+      res.has_agent_state = true;
+    } catch (const Error&) {
+      // An agent without learned state (a random or fixed policy) cannot save: no state.
+      res.agent_state.clear();
+      res.has_agent_state = false;
+    }
+  }
+}
+
 }  // namespace
 
 RunResult execute_run(const Registry& registry, const RunSpec& spec, RunCounters* counters) {
@@ -60,6 +219,7 @@ RunResult execute_run(const Registry& registry, const RunSpec& spec, RunCounters
   if (spec.budget.episodes <= 0 && spec.budget.steps <= 0)
     throw Error("run " + std::to_string(spec.run_index) +
                 " has no budget: set episodes or steps (or both) to a positive number");
+  check_eval_options(spec);
   RunResult res;
   RunInfo& info = res.info;
   info.run_index = spec.run_index;
@@ -77,6 +237,18 @@ RunResult execute_run(const Registry& registry, const RunSpec& spec, RunCounters
   std::unique_ptr<Env> env = registry.make_env(spec.env_id, spec.env_params);
   std::unique_ptr<Agent> agent =
       registry.make_agent(spec.agent_id, spec.agent_params, *env, info.agent_seed);
+  std::unique_ptr<Evaluator> evaluator;
+  if (spec.eval_every > 0) evaluator = std::make_unique<Evaluator>(registry, spec);
+  const std::int64_t num_envs = agent->num_envs();
+  if (num_envs < 1)
+    throw Error("agent '" + spec.agent_id + "' asks for num_envs = " + std::to_string(num_envs) +
+                " env copies: it must be 1 or more");
+  if (num_envs > 1) {
+    run_vector(registry, spec, std::move(env), *agent, evaluator.get(), counters, res);
+    finish_run(spec, *agent, evaluator.get(), res);
+    res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return res;
+  }
   const EnvSpec& es = env->spec();
   const Oracle* oracle = env->oracle();
 
@@ -105,6 +277,7 @@ RunResult execute_run(const Registry& registry, const RunSpec& spec, RunCounters
   const std::int64_t max_episodes = spec.budget.episodes;
   const std::int64_t max_steps = spec.budget.steps;
   std::int64_t total = 0, episode = 0, pending_count = 0;
+  std::int64_t next_eval = evaluator ? spec.eval_every : kNoEvaluation;
   bool first = true;
   EpisodeTable& et = res.episodes;
   while ((max_episodes <= 0 || episode < max_episodes) && (max_steps <= 0 || total < max_steps)) {
@@ -147,6 +320,10 @@ RunResult execute_run(const Registry& registry, const RunSpec& spec, RunCounters
         counters->steps.fetch_add(pending_count, std::memory_order_relaxed);
         pending_count = 0;
       }
+      if (total == next_eval) {  // mid-episode: the training env waits, untouched
+        evaluator->run(*agent, total, res.evaluations);
+        next_eval += spec.eval_every;
+      }
       if (r.terminated || r.truncated) {
         ended = true;
         break;
@@ -171,6 +348,7 @@ RunResult execute_run(const Registry& registry, const RunSpec& spec, RunCounters
   }
   if (counters) counters->steps.fetch_add(pending_count, std::memory_order_relaxed);
   res.total_steps = total;
+  finish_run(spec, *agent, evaluator.get(), res);
   res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return res;
 }
@@ -181,6 +359,7 @@ void validate_specs(const Registry& registry, const std::vector<RunSpec>& specs)
     if (s.budget.episodes <= 0 && s.budget.steps <= 0)
       throw Error("run " + std::to_string(s.run_index) +
                   " has no budget: set episodes or steps (or both) to a positive number");
+    check_eval_options(s);
     Params ep = registry.resolve_env_params(s.env_id, s.env_params);
     Params ap = registry.resolve_agent_params(s.agent_id, s.agent_params);
     const std::string key = s.env_id + "|" + ep.to_text() + "|" + s.agent_id + "|" + ap.to_text();

@@ -7,6 +7,12 @@
 // random numbers) and nothing depends on the thread that runs them. Runs are spread over
 // OpenMP threads; on_complete is called for each finished run under a lock (in completion
 // order, which varies with threads — results themselves do not).
+//
+// An agent with num_envs() = N > 1 is run on a VectorEnv of N copies (core/vector_env.hpp)
+// through act_batch/observe_batch: the step budget counts env steps over all copies
+// (rounded up to whole vector steps), the episode table holds every finished episode in
+// (step, copy) order, step logging is refused. Evaluation (eval_every), diagnostics and
+// save_agent work in both modes; docs/vector-env.md states the semantics.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -36,6 +42,14 @@ struct RunSpec {
   Budget budget;
   bool log_steps = false;
   bool regret_every_step = false;  // otherwise at log-spaced checkpoints
+  // Evaluation during training (RunResult::evaluations): every eval_every env steps,
+  // eval_episodes episodes in evaluation mode on a separate env copy. 0: none.
+  std::int64_t eval_every = 0;
+  std::int64_t eval_episodes = 10;
+  bool save_agent = false;  // keep the agent's final state in RunResult::agent_state
+  // OpenMP threads of the VectorEnv when the agent asks for num_envs() > 1. 1 by default:
+  // parallelism is across runs (execute_runs); more only for a single long run.
+  int vector_env_threads = 1;
 };
 
 // Thrown inside a run when RunCounters::stop is set; the runner drops that run.

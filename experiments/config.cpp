@@ -92,16 +92,35 @@ void apply_top(ExperimentConfig& cfg, const std::string& key, const toml::node& 
       if (cfg.seeds.empty()) throw Error("config key 'seeds' is an empty list");
     } else {
       const std::int64_t n = int_value(node, key, 1);
+      // A count this large is a typo, not an experiment: refuse it before allocating.
+      constexpr std::int64_t kMaxSeeds = 1'000'000;
+      if (n > kMaxSeeds)
+        throw Error("config key 'seeds' = " + std::to_string(n) + " is more than " +
+                    std::to_string(kMaxSeeds) + " seeds; give a smaller count or a list");
       for (std::int64_t i = 0; i < n; ++i) cfg.seeds.push_back(i);
     }
   } else if (key == "episodes") {
     cfg.budget.episodes = int_value(node, key, 0);
   } else if (key == "steps") {
     cfg.budget.steps = int_value(node, key, 0);
+  } else if (key == "save_agent") {
+    auto b = node.as_boolean();
+    if (!b) throw Error("config key 'save_agent' must be true or false");
+    cfg.save_agent = b->get();
   } else {
     throw Error("unknown config key '" + key +
-                "'; valid top-level keys: name, seed, seeds, episodes, steps, and the tables "
-                "[log], [[env]], [[agent]]");
+                "'; valid top-level keys: name, seed, seeds, episodes, steps, save_agent, and "
+                "the tables [log], [eval], [[env]], [[agent]]");
+  }
+}
+
+void apply_eval(ExperimentConfig& cfg, const std::string& key, const toml::node& node) {
+  if (key == "every") {
+    cfg.eval_every = int_value(node, "eval.every", 0);
+  } else if (key == "episodes") {
+    cfg.eval_episodes = int_value(node, "eval.episodes", 1);
+  } else {
+    throw Error("unknown config key 'eval." + key + "'; valid keys in [eval]: every, episodes");
   }
 }
 
@@ -179,6 +198,8 @@ void apply_override(ExperimentConfig& cfg, const std::string& text) {
   };
   if (key.rfind("log.", 0) == 0)
     apply_log(cfg, key.substr(4), node);
+  else if (key.rfind("eval.", 0) == 0)
+    apply_eval(cfg, key.substr(5), node);
   else if (key.rfind("env", 0) == 0 && key.size() > 3 && (key[3] == '.' || key[3] == '['))
     component_override(cfg.envs, "env", key.substr(3));
   else if (key.rfind("agent", 0) == 0 && key.size() > 5 && (key[5] == '.' || key[5] == '['))
@@ -208,6 +229,14 @@ ExperimentConfig parse_config(const std::string& text, const std::string& source
       auto t = node.as_table();
       if (!t) throw Error(source + ": 'log' must be a table: [log]");
       for (const auto& [lk, ln] : *t) apply_log(cfg, std::string(lk.str()), ln);
+    } else if (key == "eval") {
+      auto t = node.as_table();
+      if (!t) throw Error(source + ": 'eval' must be a table: [eval]");
+      try {
+        for (const auto& [ek, en] : *t) apply_eval(cfg, std::string(ek.str()), en);
+      } catch (const Error& e) {
+        throw Error(source + ": " + e.what());
+      }
     } else if (key == "env" || key == "agent") {
       auto arr = node.as_array();
       if (!arr || !arr->is_array_of_tables())
@@ -319,6 +348,9 @@ std::vector<RunSpec> expand_runs(const ExperimentConfig& config, const Registry&
             r.budget = config.budget;
             r.log_steps = config.log_steps;
             r.regret_every_step = config.regret_every_step;
+            r.eval_every = config.eval_every;
+            r.eval_episodes = config.eval_episodes;
+            r.save_agent = config.save_agent;
             runs.push_back(std::move(r));
           }
     }
@@ -345,10 +377,12 @@ std::string config_to_toml(const ExperimentConfig& c) {
   for (std::size_t i = 0; i < c.seeds.size(); ++i) os << (i ? ", " : "") << c.seeds[i];
   os << "]\n";
   os << "episodes = " << c.budget.episodes << "\n";
-  os << "steps = " << c.budget.steps << "\n\n[log]\n";
+  os << "steps = " << c.budget.steps << "\n";
+  os << "save_agent = " << (c.save_agent ? "true" : "false") << "\n\n[log]\n";
   os << "steps = " << (c.log_steps ? "true" : "false") << "\n";
   os << "regret = \"" << (c.regret_every_step ? "every" : "log") << "\"\n";
   if (!c.out.empty()) os << "out = " << format_param(c.out) << "\n";
+  os << "\n[eval]\nevery = " << c.eval_every << "\nepisodes = " << c.eval_episodes << "\n";
   for (const auto& e : c.envs) {
     os << "\n[[env]]\nid = " << format_param(e.id) << "\n";
     for (const auto& [k, v] : e.values) os << k << " = " << config_value_text(v) << "\n";

@@ -2,13 +2,16 @@
 //
 // Format (docs/config.md has the full reference):
 //   name = "cliff-walking"   seed = 1   seeds = 20 (or a list)   episodes = 500   steps = 0
+//   save_agent = false
 //   [log]  steps = false  regret = "log" | "every"  out = "results/x.h5"
+//   [eval] every = 0 (env steps between evaluations; 0: none)  episodes = 10
 //   [[env]]   id = "CliffWalking-v1"   <env parameters>
 //   [[agent]] id = "sarsa"             <agent parameters>
 // A parameter given as a list (for a non-list parameter) is a grid axis: the runs are the
 // product envs × agents × parameter values × seeds. Overrides: `episodes=100`,
-// `log.steps=true`, `env.KEY=V` / `agent.KEY=V` (every entry), `env[1].KEY=V` (one entry).
-// Every mistake is an rlsim::Error naming the key, what was wrong and what would be right.
+// `log.steps=true`, `eval.every=5000`, `save_agent=true`, `env.KEY=V` / `agent.KEY=V` (every
+// entry), `env[1].KEY=V` (one entry). Every mistake is an rlsim::Error naming the key, what was
+// wrong and what would be right.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -40,7 +43,10 @@ struct ExperimentConfig {
   Budget budget;
   bool log_steps = false;
   bool regret_every_step = false;
-  std::string out;  // empty: results/<name>-<time>.h5
+  std::int64_t eval_every = 0;  // [eval] every: env steps between evaluations, 0: none
+  std::int64_t eval_episodes = 10;
+  bool save_agent = false;  // keep each run's final agent state (RunResult::agent_state)
+  std::string out;          // empty: results/<name>-<time>.h5
   std::vector<ComponentConfig> envs;
   std::vector<ComponentConfig> agents;
   std::string source;  // file name, or "<default>"
