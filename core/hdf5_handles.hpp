@@ -72,6 +72,8 @@ class Handle {
   ~Handle() { reset(); }
 
   hid_t get() const { return id_; }
+  // Gives up ownership without closing (the identifier stays open until the process ends).
+  hid_t release() { return std::exchange(id_, -1); }
   explicit operator bool() const { return id_ >= 0; }
   // Closes now; returns false if HDF5 reported an error while closing.
   bool reset() {

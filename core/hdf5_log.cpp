@@ -30,6 +30,10 @@ std::recursive_mutex& mutex() {
 Lock::Lock() : guard_(mutex()) {
   static bool quiet = false;
   if (!quiet) {
+    // No flush of files left open at exit: a writer that hit a write error leaves its file
+    // open on purpose, so that the last good flush stays what is on disk (the first HDF5
+    // call of the process, so that it takes effect).
+    H5dont_atexit();
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     quiet = true;
   }
@@ -37,7 +41,13 @@ Lock::Lock() : guard_(mutex()) {
 
 namespace {
 herr_t innermost_error(unsigned n, const H5E_error2_t* err, void* data) {
-  if (n == 0 && err && err->desc) *static_cast<std::string*>(data) = err->desc;
+  if (n == 0 && err && err->desc) {
+    // One line: HDF5's descriptions may hold ctime()'s newline.
+    std::string desc = err->desc;
+    for (char& c : desc)
+      if (c == '\n' || c == '\r') c = ' ';
+    *static_cast<std::string*>(data) = desc;
+  }
   return 0;
 }
 }  // namespace
@@ -290,6 +300,70 @@ std::string read_attr_string(hid_t obj, const char* name, const std::string& whe
   return out;
 }
 
+// A 1-D attribute of variable-length UTF-8 strings (h5py reads it as an array of str).
+void write_attr_string_list(hid_t obj, const char* name, const std::vector<std::string>& values,
+                            const std::string& where) {
+  const std::string what = "attribute '" + std::string(name) + "' of " + where;
+  if (has_attr(obj, name, where)) check_status(H5Adelete(obj, name), "cannot replace " + what);
+  hdf5::Datatype type = utf8_string_type();
+  const hsize_t n = values.size();
+  hdf5::Dataspace space(H5Screate_simple(1, &n, nullptr), "cannot create the dataspace of " + what);
+  hdf5::Attribute attr(H5Acreate2(obj, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+                       "cannot create " + what);
+  std::vector<const char*> text;
+  for (const std::string& v : values) text.push_back(v.c_str());
+  if (n > 0) check_status(H5Awrite(attr.get(), type.get(), text.data()), "cannot write " + what);
+}
+
+// Reads a 1-D string attribute (variable- or fixed-length), at most `max_items` entries.
+std::vector<std::string> read_attr_string_list(hid_t obj, const char* name,
+                                               const std::string& where, hsize_t max_items) {
+  const std::string what = "attribute '" + std::string(name) + "' of " + where;
+  if (!has_attr(obj, name, where)) throw Error(where + " has no attribute '" + name + "'");
+  hdf5::Attribute attr(H5Aopen(obj, name, H5P_DEFAULT), "cannot open " + what);
+  hdf5::Datatype ftype(H5Aget_type(attr.get()), "cannot read the type of " + what);
+  const H5T_class_t cls = H5Tget_class(ftype.get());
+  if (cls != H5T_STRING)
+    throw Error(what + " is of " + class_name(cls) + " type, expected a list of strings");
+  hdf5::Dataspace space(H5Aget_space(attr.get()), "cannot read the dataspace of " + what);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  if (rank != 1)
+    throw Error(what + " has " + std::to_string(rank) +
+                " dimensions, expected 1: the file is "
+                "damaged");
+  const hssize_t count = H5Sget_simple_extent_npoints(space.get());
+  if (count < 0) hdf5::fail("cannot read the size of " + what);
+  const auto n = static_cast<hsize_t>(count);
+  if (n > max_items)
+    throw Error(what + " claims " + std::to_string(n) + " entries: the file is damaged");
+  std::vector<std::string> out;
+  if (n == 0) return out;
+  const htri_t variable = H5Tis_variable_str(ftype.get());
+  if (variable < 0) hdf5::fail("cannot read the type of " + what);
+  if (variable > 0) {
+    hdf5::Datatype mtype(H5Tcopy(H5T_C_S1), "cannot create an HDF5 string type");
+    check_status(H5Tset_size(mtype.get(), H5T_VARIABLE), "cannot read " + what);
+    check_status(H5Tset_cset(mtype.get(), H5Tget_cset(ftype.get())), "cannot read " + what);
+    std::vector<char*> text(static_cast<std::size_t>(n), nullptr);
+    check_status(H5Aread(attr.get(), mtype.get(), text.data()), "cannot read " + what);
+    for (char* t : text) out.emplace_back(t ? t : "");
+    H5Dvlen_reclaim(mtype.get(), space.get(), H5P_DEFAULT, text.data());
+    return out;
+  }
+  const std::size_t size = H5Tget_size(ftype.get());
+  if (size == 0 || size > (std::size_t{1} << 16))
+    throw Error(what + " has strings of " + std::to_string(size) + " bytes: the file is damaged");
+  hdf5::Datatype mtype(H5Tcopy(ftype.get()), "cannot read " + what);
+  std::string buf(size * static_cast<std::size_t>(n), '\0');
+  check_status(H5Aread(attr.get(), mtype.get(), buf.data()), "cannot read " + what);
+  for (hsize_t i = 0; i < n; ++i) {
+    std::string item = buf.substr(static_cast<std::size_t>(i) * size, size);
+    while (!item.empty() && (item.back() == '\0' || item.back() == ' ')) item.pop_back();
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
 // ---- datasets ---------------------------------------------------------------------------
 
 // Writes `data` as a chunked, shuffled and deflated dataset: 1-D of data.size() rows when
@@ -539,6 +613,48 @@ void validate(const RunResult& r, const std::string& run) {
   require_rows(g.pseudo_regret.size(), g.step.size(), run, "regret/pseudo_regret", "regret/step");
   require_rows(g.realised_regret.size(), g.step.size(), run, "regret/realised_regret",
                "regret/step");
+
+  const EvalTable& ev = r.evaluations;
+  require_rows(ev.returns.size(), ev.step.size(), run, "eval/return", "eval/step");
+  require_rows(ev.lengths.size(), ev.step.size(), run, "eval/length", "eval/step");
+
+  const DiagnosticsTable& d = r.diagnostics;
+  if (d.names.empty() && d.size() > 0)
+    throw Error("cannot write run " + run + ": the diagnostics table has " +
+                std::to_string(d.size()) + " rows but no column names");
+  require_rows(d.values.size(), d.size() * d.names.size(), run, "diagnostics values",
+               "diagnostics step x column names");
+  std::set<std::string> seen;
+  for (const std::string& n : d.names) {
+    if (n.empty() || n == "." || n == ".." || n == "step" || n.find('/') != std::string::npos)
+      throw Error("cannot write run " + run + ": diagnostics column name " + in_quotes(n) +
+                  " is not allowed (it must be non-empty, not \"step\", \".\" or \"..\", and "
+                  "have no '/'); use names like \"loss\" or \"entropy\"");
+    if (!seen.insert(n).second)
+      throw Error("cannot write run " + run + ": diagnostics column " + in_quotes(n) +
+                  " appears twice");
+  }
+}
+
+// State-dict groups (defined with write_state_dict below).
+void validate_state(const std::string& path, const std::string& group, const StateDict& state);
+void write_state_group(hid_t loc, const std::string& group, const StateDict& state,
+                       const std::string& where);
+StateDict read_state_group(hid_t loc, const std::string& group, const std::string& where,
+                           const ReadLimits& lim);
+bool marked_complete(hid_t runs, const std::string& name);
+herr_t collect_run_name(hid_t, const char* name, const H5L_info_t*, void* data);
+
+// The run indices of the group /runs (names that are decimal integers), sorted.
+std::vector<std::int64_t> list_runs(hid_t file, const std::string& path) {
+  const std::string where = in_quotes(path) + " /runs";
+  hdf5::Group runs(H5Gopen2(file, "runs", H5P_DEFAULT), "cannot open group " + where);
+  std::vector<std::int64_t> out;
+  hsize_t idx = 0;
+  check_status(H5Literate(runs.get(), H5_INDEX_NAME, H5_ITER_INC, &idx, collect_run_name, &out),
+               "cannot list the runs in group " + where);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace
@@ -550,15 +666,61 @@ void validate(const RunResult& r, const std::string& run) {
 struct ExperimentWriter::Impl {
   std::string path;
   hdf5::File file;
+  bool broken = false;  // a write to the file failed: never touch it again
+  std::string broken_reason;
+  std::vector<std::int64_t> removed;
   ~Impl() {
     hdf5::Lock lock;
-    file.reset();
+    if (broken)
+      file.release();  // closing would flush metadata that may not fit any more
+    else
+      file.reset();
   }
 };
 
-ExperimentWriter::ExperimentWriter(const std::string& path, const ExperimentMeta& meta)
+namespace {
+
+// Reopens an rlsim run file for appending runs; deletes the incomplete run groups.
+void open_for_append(const std::string& path, hdf5::File& file,
+                     std::vector<std::int64_t>& removed) {
+  const std::string where = "run file " + in_quotes(path);
+  file = open_existing(path, H5F_ACC_RDWR, "run file");
+  const hid_t f = file.get();
+  if (!has_attr(f, "rlsim_format_version", where))
+    throw Error("cannot append to " + where +
+                ": it is an HDF5 file but not an rlsim run file (no root attribute "
+                "rlsim_format_version)");
+  const auto version = read_attr<std::int32_t>(f, "rlsim_format_version", where);
+  if (version != kLogFormatVersion)
+    throw Error("cannot append to " + where + ": its rlsim_format_version is " +
+                std::to_string(version) + " but this rlsim writes version " +
+                std::to_string(kLogFormatVersion));
+  if (!link_exists(f, "runs", where + " /runs"))
+    throw Error("cannot append to " + where + ": it has no group /runs");
+  hdf5::Group runs(H5Gopen2(f, "runs", H5P_DEFAULT),
+                   "cannot open group " + in_quotes(path) + " /runs");
+  for (std::int64_t i : list_runs(f, path)) {
+    const std::string name = run_name(i);
+    if (marked_complete(runs.get(), name)) continue;
+    check_status(H5Ldelete(runs.get(), name.c_str(), H5P_DEFAULT),
+                 "cannot delete the incomplete run group " + in_quotes(path) + " /runs/" + name);
+    removed.push_back(i);
+  }
+  write_attr<std::int32_t>(f, "complete", 0, where);
+  flush(f, path);
+}
+
+}  // namespace
+
+ExperimentWriter::ExperimentWriter(const std::string& path, const ExperimentMeta& meta,
+                                   WriteMode mode)
     : impl_(std::make_unique<Impl>()) {
   impl_->path = path;
+  if (mode == WriteMode::append) {
+    hdf5::Lock lock;
+    open_for_append(path, impl_->file, impl_->removed);
+    return;
+  }
   check_output_location(path, "run file");
   hdf5::Lock lock;
   const std::string where = "run file " + in_quotes(path);
@@ -567,7 +729,12 @@ ExperimentWriter::ExperimentWriter(const std::string& path, const ExperimentMeta
   hdf5::PropList fcpl(H5Pcreate(H5P_FILE_CREATE), "cannot create properties for " + where);
   check_status(H5Pset_file_space_strategy(fcpl.get(), H5F_FSPACE_STRATEGY_NONE, 0, 1),
                "cannot set the file space strategy of " + where);
-  impl_->file = hdf5::File(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.get(), H5P_DEFAULT),
+  // HDF5 1.8 object formats: their metadata (object headers, heaps, B-trees) carry
+  // checksums, so a damaged file is reported as an error instead of being misread.
+  hdf5::PropList fapl(H5Pcreate(H5P_FILE_ACCESS), "cannot create properties for " + where);
+  check_status(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_LATEST),
+               "cannot set the format bounds of " + where);
+  impl_->file = hdf5::File(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()),
                            "cannot create " + where);
   const hid_t f = impl_->file.get();
   write_attr<std::int32_t>(f, "rlsim_format_version", kLogFormatVersion, where);
@@ -585,6 +752,10 @@ ExperimentWriter::ExperimentWriter(const std::string& path, const ExperimentMeta
 
 ExperimentWriter::~ExperimentWriter() = default;
 
+const std::vector<std::int64_t>& ExperimentWriter::removed_runs() const {
+  return impl_->removed;
+}
+
 const std::string& ExperimentWriter::path() const {
   return impl_->path;
 }
@@ -592,8 +763,12 @@ const std::string& ExperimentWriter::path() const {
 void ExperimentWriter::write_run(const RunResult& run) {
   const std::string name = run_name(run.info.run_index);
   validate(run, name);
+  if (run.has_agent_state) validate_state(path(), "/runs/" + name + "/agent", run.agent_state);
   hdf5::Lock lock;
   const std::string& path = impl_->path;
+  if (impl_->broken)
+    throw Error("cannot write run " + name + " to " + in_quotes(path) +
+                ": an earlier write to it failed (" + impl_->broken_reason + ")");
   if (!impl_->file)
     throw Error("cannot write run " + name + " to " + in_quotes(path) +
                 ": the writer is already finished (finish() was called)");
@@ -664,20 +839,55 @@ void ExperimentWriter::write_run(const RunResult& run) {
       write_column(r.get(), "pseudo_regret", run.regret.pseudo_regret, 0, w);
       write_column(r.get(), "realised_regret", run.regret.realised_regret, 0, w);
     }
+    if (run.evaluations.size() > 0) {
+      const std::string w = where + "/eval";
+      hdf5::Group e = create_group(gid, "eval", w);
+      write_column(e.get(), "step", run.evaluations.step, 0, w);
+      write_column(e.get(), "return", run.evaluations.returns, 0, w);
+      write_column(e.get(), "length", run.evaluations.lengths, 0, w);
+    }
+    if (!run.diagnostics.names.empty()) {
+      const std::string w = where + "/diagnostics";
+      const DiagnosticsTable& d = run.diagnostics;
+      hdf5::Group dg = create_group(gid, "diagnostics", w);
+      write_attr_string_list(dg.get(), "columns", d.names, w);
+      write_column(dg.get(), "step", d.step, 0, w);
+      const std::size_t cols = d.names.size();
+      std::vector<double> column(d.size());
+      for (std::size_t c = 0; c < cols; ++c) {
+        for (std::size_t row = 0; row < d.size(); ++row) column[row] = d.values[row * cols + c];
+        write_column(dg.get(), d.names[c].c_str(), column, 0, w);
+      }
+    }
+    if (run.has_agent_state) write_state_group(gid, "agent", run.agent_state, where + "/agent");
     // Everything reaches the file before `complete` is set, and `complete` after.
     flush(f, path);
     write_attr<std::int32_t>(gid, "complete", 1, where);
     g.reset();
     flush(f, path);
-  } catch (...) {
-    // Leave no half-written run behind when we can help it.
-    if (H5Ldelete(runs.get(), name.c_str(), H5P_DEFAULT) < 0) hdf5::error_detail();
-    throw;
+  } catch (const std::exception& e) {
+    // The file could not be written (disk full, file size limit, I/O error). Touching it
+    // again (deleting the partial group, flushing, closing) could overwrite the state of
+    // the last good flush, so the writer leaves it alone from now on: the runs written
+    // before stay readable and this one is absent or not marked complete.
+    impl_->broken = true;
+    impl_->broken_reason = e.what();
+    std::string free_space;
+    std::error_code ec;
+    const auto dir = std::filesystem::absolute(path, ec).parent_path();
+    const auto info = std::filesystem::space(dir, ec);
+    if (!ec) free_space = ", " + std::to_string(info.available / (1024 * 1024)) + " MiB free";
+    throw Error("writing run " + name + " to run file " + in_quotes(path) + " failed: " + e.what() +
+                " (disk full, file size limit or I/O error?" + free_space +
+                "); the runs written before it stay readable in the file");
   }
 }
 
 void ExperimentWriter::finish() {
   hdf5::Lock lock;
+  if (impl_->broken)
+    throw Error("cannot finish run file " + in_quotes(impl_->path) + ": an earlier write failed (" +
+                impl_->broken_reason + ")");
   if (!impl_->file) return;
   const std::string where = "run file " + in_quotes(impl_->path);
   write_attr<std::int32_t>(impl_->file.get(), "complete", 1, where);
@@ -775,14 +985,7 @@ herr_t collect_run_name(hid_t, const char* name, const H5L_info_t*, void* data) 
 
 std::vector<std::int64_t> ExperimentReader::run_indices() const {
   hdf5::Lock lock;
-  const std::string where = in_quotes(impl_->path) + " /runs";
-  hdf5::Group runs(H5Gopen2(impl_->file.get(), "runs", H5P_DEFAULT), "cannot open group " + where);
-  std::vector<std::int64_t> out;
-  hsize_t idx = 0;
-  check_status(H5Literate(runs.get(), H5_INDEX_NAME, H5_ITER_INC, &idx, collect_run_name, &out),
-               "cannot list the runs in group " + where);
-  std::sort(out.begin(), out.end());
-  return out;
+  return list_runs(impl_->file.get(), impl_->path);
 }
 
 std::vector<std::int64_t> ExperimentReader::complete_run_indices() const {
@@ -924,6 +1127,41 @@ StoredRun read_run_group(hid_t runs, const std::string& name, std::int64_t run_i
     same_rows(c.pseudo_regret.size(), c.step.size(), "regret/pseudo_regret", "regret/step");
     same_rows(c.realised_regret.size(), c.step.size(), "regret/realised_regret", "regret/step");
   }
+  if (link_exists(gid, "eval", where + "/eval")) {
+    const std::string w = where + "/eval";
+    hdf5::Group s = open_group(gid, "eval", where);
+    EvalTable& t = r.evaluations;
+    t.step = read_column<std::int64_t>(s.get(), "step", 0, w, lim);
+    t.returns = read_column<double>(s.get(), "return", 0, w, lim);
+    t.lengths = read_column<std::int64_t>(s.get(), "length", 0, w, lim);
+    same_rows(t.returns.size(), t.step.size(), "eval/return", "eval/step");
+    same_rows(t.lengths.size(), t.step.size(), "eval/length", "eval/step");
+  }
+  if (link_exists(gid, "diagnostics", where + "/diagnostics")) {
+    const std::string w = where + "/diagnostics";
+    hdf5::Group s = open_group(gid, "diagnostics", where);
+    DiagnosticsTable& t = r.diagnostics;
+    std::vector<std::string> names = read_attr_string_list(s.get(), "columns", w, 4096);
+    t.step = read_column<std::int64_t>(s.get(), "step", 0, w, lim);
+    const std::size_t rows = t.step.size();
+    std::set<std::string> seen;
+    for (const std::string& n : names)
+      if (n.empty() || n == "step" || n.find('/') != std::string::npos || !seen.insert(n).second)
+        throw Error(w + " lists the column " + in_quotes(n) +
+                    " in its attribute 'columns', which is not a valid (unique) column name: the "
+                    "file is damaged");
+    t.values.assign(rows * names.size(), 0.0);
+    for (std::size_t c = 0; c < names.size(); ++c) {
+      const std::vector<double> col = read_column<double>(s.get(), names[c].c_str(), 0, w, lim);
+      same_rows(col.size(), rows, "diagnostics/" + names[c], "diagnostics/step");
+      for (std::size_t row = 0; row < rows; ++row) t.values[row * names.size() + c] = col[row];
+    }
+    t.names = std::move(names);
+  }
+  if (link_exists(gid, "agent", where + "/agent")) {
+    r.agent_state = read_state_group(gid, "agent", where + "/agent", lim);
+    r.has_agent_state = true;
+  }
   return r;
 }
 
@@ -988,28 +1226,13 @@ herr_t collect_dataset(hid_t, const char* name, const H5O_info_t* info, void* da
   return 0;
 }
 
-}  // namespace
-
-void write_state_dict(const std::string& path, const std::string& group, const StateDict& state) {
-  const std::string g = normalise_group(path, group);
-  validate_state(path, group, state);
-  hdf5::Lock lock;
-  std::error_code ec;
-  hdf5::File file;
-  if (std::filesystem::exists(path, ec)) {
-    file = open_existing(path, H5F_ACC_RDWR, "state dict file");
-  } else {
-    check_output_location(path, "state dict file");
-    file = hdf5::File(H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT),
-                      "cannot create state dict file " + in_quotes(path));
-  }
-  const std::string where = in_quotes(path) + " group /" + g;
-  if (path_exists(file.get(), g, where))
-    check_status(H5Ldelete(file.get(), g.c_str(), H5P_DEFAULT), "cannot replace " + where);
+// Writes `state` as the group `group` (a relative path) of loc, which must not exist yet.
+void write_state_group(hid_t loc, const std::string& group, const StateDict& state,
+                       const std::string& where) {
   hdf5::PropList lcpl(H5Pcreate(H5P_LINK_CREATE), "cannot create properties for " + where);
   check_status(H5Pset_create_intermediate_group(lcpl.get(), 1),
                "cannot set properties for " + where);
-  hdf5::Group grp(H5Gcreate2(file.get(), g.c_str(), lcpl.get(), H5P_DEFAULT, H5P_DEFAULT),
+  hdf5::Group grp(H5Gcreate2(loc, group.c_str(), lcpl.get(), H5P_DEFAULT, H5P_DEFAULT),
                   "cannot create " + where);
   write_attr<std::int32_t>(grp.get(), "rlsim_state_dict_version", 1, where);
   for (const auto& [name, rec] : state) {
@@ -1030,7 +1253,51 @@ void write_state_dict(const std::string& path, const std::string& group, const S
           H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, rec.data.data()),
           "cannot write " + what);
   }
-  grp.reset();
+}
+
+// Reads every dataset under the group `group` of loc (which must exist and be a group).
+StateDict read_state_group(hid_t loc, const std::string& group, const std::string& where,
+                           const ReadLimits& lim) {
+  H5O_info_t info;
+  check_status(H5Oget_info_by_name2(loc, group.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT),
+               "cannot inspect " + where);
+  if (info.type != H5O_TYPE_GROUP) throw Error(where + " is not a group");
+  hdf5::Group grp(H5Gopen2(loc, group.c_str(), H5P_DEFAULT), "cannot open " + where);
+  std::vector<std::string> names;
+  check_status(
+      H5Ovisit2(grp.get(), H5_INDEX_NAME, H5_ITER_INC, collect_dataset, &names, H5O_INFO_BASIC),
+      "cannot list the entries of " + where);
+  StateDict out;
+  for (const std::string& name : names) {
+    std::vector<hsize_t> dims;
+    ArrayRecord rec;
+    read_dataset(grp.get(), name, "dataset " + in_quotes(name) + " in " + where, lim, true, dims,
+                 rec.data);
+    rec.shape.assign(dims.begin(), dims.end());
+    out.emplace(name, std::move(rec));
+  }
+  return out;
+}
+
+}  // namespace
+
+void write_state_dict(const std::string& path, const std::string& group, const StateDict& state) {
+  const std::string g = normalise_group(path, group);
+  validate_state(path, group, state);
+  hdf5::Lock lock;
+  std::error_code ec;
+  hdf5::File file;
+  if (std::filesystem::exists(path, ec)) {
+    file = open_existing(path, H5F_ACC_RDWR, "state dict file");
+  } else {
+    check_output_location(path, "state dict file");
+    file = hdf5::File(H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT),
+                      "cannot create state dict file " + in_quotes(path));
+  }
+  const std::string where = in_quotes(path) + " group /" + g;
+  if (path_exists(file.get(), g, where))
+    check_status(H5Ldelete(file.get(), g.c_str(), H5P_DEFAULT), "cannot replace " + where);
+  write_state_group(file.get(), g, state, where);
   check_status(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "cannot flush " + in_quotes(path));
   if (!file.reset()) hdf5::fail("cannot close " + in_quotes(path));
 }
@@ -1048,22 +1315,7 @@ StateDict read_state_dict(const std::string& path, const std::string& group) {
                "cannot inspect " + where);
   if (info.type != H5O_TYPE_GROUP)
     throw Error("state dict file " + in_quotes(path) + ": /" + g + " is not a group");
-  hdf5::Group grp(H5Gopen2(file.get(), g.c_str(), H5P_DEFAULT), "cannot open " + where);
-  std::vector<std::string> names;
-  check_status(
-      H5Ovisit2(grp.get(), H5_INDEX_NAME, H5_ITER_INC, collect_dataset, &names, H5O_INFO_BASIC),
-      "cannot list the entries of " + where);
-  const ReadLimits lim = limits_for(file.get());
-  StateDict out;
-  for (const std::string& name : names) {
-    std::vector<hsize_t> dims;
-    ArrayRecord rec;
-    read_dataset(grp.get(), name, "dataset " + in_quotes(name) + " in " + where, lim, true, dims,
-                 rec.data);
-    rec.shape.assign(dims.begin(), dims.end());
-    out.emplace(name, std::move(rec));
-  }
-  return out;
+  return read_state_group(file.get(), g, where, limits_for(file.get()));
 }
 
 }  // namespace rlsim

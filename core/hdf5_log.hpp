@@ -46,18 +46,38 @@ struct StoredRun {
   StepTable steps;  // filled only when asked for and present
   RegretCurve regret;
   bool has_steps = false;
+  EvalTable evaluations;         // empty when the run had no evaluation
+  DiagnosticsTable diagnostics;  // empty (no names) when the agent recorded none
+  StateDict agent_state;         // the agent's final state, when it was saved
+  bool has_agent_state = false;
+};
+
+// How ExperimentWriter opens its file.
+enum class WriteMode {
+  create,  // create (truncate) the file and write the experiment's attributes
+  append,  // reopen an rlsim run file to add runs (resume): the attributes in the file are
+           // kept (the meta argument is ignored), run groups not marked complete are
+           // deleted, and the root `complete` is reset to 0 until finish()
 };
 
 class ExperimentWriter {
  public:
-  // Creates (truncates) `path`. Throws rlsim::Error naming the path when its directory is
-  // missing or not writable.
-  ExperimentWriter(const std::string& path, const ExperimentMeta& meta);
+  // Creates (truncates) `path`, or reopens it (WriteMode::append). Throws rlsim::Error
+  // naming the path when its directory is missing or not writable, or (append) when it is
+  // not a writable rlsim run file.
+  ExperimentWriter(const std::string& path, const ExperimentMeta& meta,
+                   WriteMode mode = WriteMode::create);
   ~ExperimentWriter();  // closes without marking complete if finish() was not called
   ExperimentWriter(const ExperimentWriter&) = delete;
   ExperimentWriter& operator=(const ExperimentWriter&) = delete;
-  // Writes /runs/<6-digit run index> and flushes. Thread-safe.
+  // Writes /runs/<6-digit run index> and flushes. Thread-safe. A run whose tables are
+  // inconsistent is refused before anything is written. When the file itself cannot be
+  // written (disk full, file size limit, I/O error) the error names the file, and the
+  // writer stops touching the file: it is not flushed or closed again, so the runs written
+  // before stay readable; later write_run/finish calls throw.
   void write_run(const RunResult& run);
+  // Run indices of the incomplete run groups that WriteMode::append deleted.
+  const std::vector<std::int64_t>& removed_runs() const;
   // Marks the experiment complete and closes the file.
   void finish();
   const std::string& path() const;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <iomanip>
 #include <limits>
 #include <map>
@@ -220,6 +221,73 @@ void write_summary_csv(std::ostream& os, const Summary& s) {
        << (g.final_regret >= 0 ? num(g.regret_ci95) : "") << ","
        << (g.final_regret >= 0 ? std::to_string(g.regret_steps) : "") << "\n";
   }
+}
+
+namespace {
+
+std::string json_string(const std::string& text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+// A JSON number, or null for NaN/inf and for "not defined" (negative sentinel).
+std::string json_number(double x, bool defined = true) {
+  if (!defined || !std::isfinite(x)) return "null";
+  std::ostringstream o;
+  o << std::setprecision(17) << x;
+  return o.str();
+}
+
+}  // namespace
+
+void write_summary_json(std::ostream& os, const Summary& s) {
+  os << "{\n  \"complete_runs\": " << s.complete_runs
+     << ",\n  \"incomplete_runs\": " << s.incomplete_runs
+     << ",\n  \"file_complete\": " << (s.file_complete ? "true" : "false")
+     << ",\n  \"last_k\": " << s.last_k << ",\n  \"groups\": [";
+  for (std::size_t i = 0; i < s.groups.size(); ++i) {
+    const GroupSummary& g = s.groups[i];
+    os << (i ? "," : "") << "\n    {\"group\": " << json_string(g.group)
+       << ", \"env_id\": " << json_string(g.env_id) << ", \"agent_id\": " << json_string(g.agent_id)
+       << ", \"env_params\": " << json_string(g.env_params)
+       << ", \"agent_params\": " << json_string(g.agent_params) << ", \"runs\": " << g.runs
+       << ", \"episodes\": " << g.episodes << ", \"mean_return\": " << json_number(g.mean_return)
+       << ", \"return_ci95\": " << json_number(g.return_ci95)
+       << ", \"mean_length\": " << json_number(g.mean_length)
+       << ", \"success_rate\": " << json_number(g.success_rate, g.success_rate >= 0)
+       << ", \"final_regret\": " << json_number(g.final_regret, g.final_regret >= 0)
+       << ", \"regret_ci95\": " << json_number(g.regret_ci95, g.final_regret >= 0)
+       << ", \"regret_steps\": "
+       << (g.final_regret >= 0 ? std::to_string(g.regret_steps) : std::string("null")) << "}";
+  }
+  os << (s.groups.empty() ? "" : "\n  ") << "]\n}\n";
 }
 
 }  // namespace rlsim

@@ -40,5 +40,8 @@ double ci95_half_width(const std::vector<double>& xs);
 Summary summarize(const ExperimentReader& reader, std::int64_t last_k);
 void print_summary(std::ostream& os, const Summary& s);
 void write_summary_csv(std::ostream& os, const Summary& s);
+// The summary as one JSON object: {complete_runs, incomplete_runs, file_complete, last_k,
+// groups: [{group, env_id, ..., mean_return, return_ci95, ...}]}; undefined values are null.
+void write_summary_json(std::ostream& os, const Summary& s);
 
 }  // namespace rlsim

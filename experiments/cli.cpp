@@ -23,6 +23,8 @@
 #include "core/version.hpp"
 #include "experiments/analyze.hpp"
 #include "experiments/builtins.hpp"
+#include "experiments/cli_util.hpp"
+#include "experiments/commands.hpp"
 #include "experiments/config.hpp"
 
 namespace po = boost::program_options;
@@ -39,6 +41,11 @@ commands:
   describe ID                         spaces, parameters and docs of an env or agent
   analyze FILE.h5                     summary table of a run file (--csv for CSV)
   env trace ID --state S --actions A  step an env from a given state, print CSV rows
+  env render ID --out FILE.gif        roll out an agent and write an animated GIF
+  ope LOG.h5 --policy ID              off-policy value of a bandit policy from a log
+  plot FILE.h5 --out DIR              regret/learning curves and histograms as PNG
+  traj FILE.h5 --run R --episode E    print a logged trajectory as a table
+  eval FILE.h5 --run R --episodes N   evaluate an agent saved in a run file
 
 every command takes --help, and --plugin PATH to load a plugin (also RLSIM_PLUGIN_PATH).
 documentation: README.md and docs/ (docs/commands.md lists every option).
@@ -60,31 +67,6 @@ std::string join_args(int argc, char** argv) {
     s.append(argv[i]);
   }
   return s;
-}
-
-void load_plugins(Registry& registry, const std::vector<std::string>& paths) {
-  load_plugins_from_env(registry);
-  for (const auto& p : paths) load_plugin(p, registry);
-}
-
-Registry make_registry(const std::vector<std::string>& plugins) {
-  Registry r;
-  register_builtins(r);
-  load_plugins(r, plugins);
-  return r;
-}
-
-// Parses a subcommand's options; returns false when --help was printed.
-bool parse(const std::vector<std::string>& args, const po::options_description& desc,
-           const po::positional_options_description& pos, po::variables_map& vm,
-           const std::string& usage) {
-  po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
-  if (vm.count("help")) {
-    std::cout << usage << "\n" << desc;
-    return false;
-  }
-  po::notify(vm);
-  return true;
 }
 
 std::string utc_stamp(const char* fmt) {
@@ -160,7 +142,7 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   std::vector<std::string> positional, plugins;
   int threads = 0;
   std::int64_t last_k = 100;
-  std::string out;
+  std::string out, resume;
   desc.add_options()("help,h", "show this help")(
       "threads,t", po::value<int>(&threads)->default_value(0),
       "OpenMP threads across runs (0: all cores); results do not depend on it")(
@@ -168,6 +150,9 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
       "run file to write (default: log.out of the config, else results/NAME-TIME.h5)")(
       "overwrite", "replace --out if it exists (otherwise an existing file is an error)")(
       "dry-run", "print the expanded runs and their count, run nothing")(
+      "resume", po::value<std::string>(&resume),
+      "finish the interrupted experiment in FILE.h5: same config and seeds, runs already "
+      "complete are kept, the others are run and appended")(
       "quiet,q", "no progress line and no summary table")(
       "last", po::value<std::int64_t>(&last_k)->default_value(100),
       "episodes per run averaged in the summary table")(
@@ -176,12 +161,14 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   po::positional_options_description pos;
   pos.add("args", -1);
   po::variables_map vm;
-  if (!parse(args, desc, pos, vm,
-             "usage: rlsim run [CONFIG.toml] [key=value ...] [options]\n\n"
-             "Runs every (env, agent, parameters, seed) of the config's grid in parallel and\n"
-             "writes one HDF5 run file (docs/log-format.md). Without CONFIG it runs the default\n"
-             "experiment (experiments/configs/default.toml). Overrides: episodes=100, seeds=5,\n"
-             "log.steps=true, agent.alpha=0.1, env[0].is_slippery=false (docs/config.md).\n"))
+  if (!parse_options(
+          args, desc, pos, vm,
+          "usage: rlsim run [CONFIG.toml] [key=value ...] [options]\n\n"
+          "Runs every (env, agent, parameters, seed) of the config's grid in parallel and\n"
+          "writes one HDF5 run file (docs/log-format.md). Without CONFIG it runs the default\n"
+          "experiment (experiments/configs/default.toml). Overrides: episodes=100, seeds=5,\n"
+          "log.steps=true, agent.alpha=0.1, env[0].is_slippery=false (docs/config.md).\n"
+          "rlsim run --resume FILE.h5 finishes an interrupted experiment in its own file.\n"))
     return 0;
   if (threads < 0) throw Error("--threads " + std::to_string(threads) + " must be >= 0");
   if (last_k < 1) throw Error("--last must be >= 1");
@@ -197,10 +184,73 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
       throw Error("unexpected argument '" + a + "': give one config file and key=value overrides");
   }
   Registry registry = make_registry(plugins);
-  ExperimentConfig cfg = config_path.empty()
-                             ? parse_config(default_config_text(), "<default config>", overrides)
-                             : load_config_file(config_path, overrides);
-  std::vector<RunSpec> runs = expand_runs(cfg, registry);
+  ExperimentConfig cfg;
+  std::vector<RunSpec> runs;
+  std::vector<std::int64_t> already_done;  // --resume: complete runs in the file
+  if (!resume.empty()) {
+    if (!config_path.empty() || !overrides.empty())
+      throw Error("--resume " + resume +
+                  " takes the config and overrides stored in the file; give no config file or "
+                  "key=value (to change the experiment, start a new one)");
+    if (vm.count("out") && out != resume)
+      throw Error("--resume writes into the file it resumes ('" + resume + "'); omit --out '" +
+                  out + "'");
+    if (vm.count("overwrite")) throw Error("--resume and --overwrite cannot be combined");
+    ExperimentMeta stored;
+    std::vector<StoredRun> stored_runs;
+    {
+      ExperimentReader reader(resume);
+      stored = reader.meta();
+      already_done = reader.complete_run_indices();
+      for (std::int64_t i : already_done) stored_runs.push_back(reader.read_run(i));
+    }
+    const std::string why = "cannot resume '" + resume + "': ";
+    const std::string hint = " (the experiment was started with: " + stored.command_line +
+                             "; give the same --plugin options when resuming)";
+    try {
+      cfg = parse_config(stored.config_text, "the config stored in '" + resume + "'");
+      runs = expand_runs(cfg, registry);
+    } catch (const Error& e) {
+      throw Error(why + "its stored config no longer expands to the same runs: " + e.what() + hint);
+    }
+    if (cfg.seed != stored.master_seed ||
+        static_cast<std::int64_t>(runs.size()) != stored.planned_runs)
+      throw Error(why + "its stored config expands to " + std::to_string(runs.size()) +
+                  " runs with master seed " + std::to_string(cfg.seed) + ", but the file planned " +
+                  std::to_string(stored.planned_runs) + " runs with master seed " +
+                  std::to_string(stored.master_seed) + hint);
+    for (const StoredRun& sr : stored_runs) {
+      const auto it = std::find_if(runs.begin(), runs.end(),
+                                   [&](const RunSpec& r) { return r.run_index == sr.run_index; });
+      const std::string env_params =
+          it == runs.end() ? "" : registry.resolve_env_params(it->env_id, it->env_params).to_text();
+      const std::string agent_params =
+          it == runs.end()
+              ? ""
+              : registry.resolve_agent_params(it->agent_id, it->agent_params).to_text();
+      if (it == runs.end() || it->env_id != sr.env_id || it->agent_id != sr.agent_id ||
+          it->seed_index != sr.seed_index || env_params != sr.env_params ||
+          agent_params != sr.agent_params)
+        throw Error(why + "run " + std::to_string(sr.run_index) + " in the file is " + sr.group +
+                    " seed " + std::to_string(sr.seed_index) +
+                    ", but the stored config now expands run " + std::to_string(sr.run_index) +
+                    (it == runs.end()
+                         ? std::string(" to nothing")
+                         : " to " + it->env_id + "[" + env_params + "] / " + it->agent_id + "[" +
+                               agent_params + "] seed " + std::to_string(it->seed_index)) +
+                    " (a plugin or built-in changed its defaults?)" + hint);
+    }
+    if (stored.complete) {
+      std::cout << resume << " is already complete (" << already_done.size()
+                << " runs); nothing to resume\n";
+      return 0;
+    }
+    out = resume;
+  } else {
+    cfg = config_path.empty() ? parse_config(default_config_text(), "<default config>", overrides)
+                              : load_config_file(config_path, overrides);
+    runs = expand_runs(cfg, registry);
+  }
 
   if (vm.count("dry-run")) {
     std::cout << "run  env  agent  seed  parameters\n";
@@ -216,13 +266,17 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   }
 
   namespace fs = std::filesystem;
-  if (out.empty()) out = cfg.out;
+  if (!resume.empty()) {
+    // Checked above; the output is the resumed file.
+  } else if (out.empty()) {
+    out = cfg.out;
+  }
   if (out.empty()) {
     fs::create_directories("results");
     out = "results/" + cfg.name + "-" + utc_stamp("%Y%m%d-%H%M%S") + ".h5";
   }
   std::error_code ec;
-  if (fs::exists(out, ec) && !vm.count("overwrite"))
+  if (resume.empty() && fs::exists(out, ec) && !vm.count("overwrite"))
     throw Error("output file '" + out +
                 "' already exists: choose another --out, or pass --overwrite to replace it");
   if (fs::exists(out, ec) && fs::is_directory(out, ec))
@@ -234,7 +288,24 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   meta.command_line = command_line;
   meta.master_seed = cfg.seed;
   meta.planned_runs = static_cast<std::int64_t>(runs.size());
-  ExperimentWriter writer(out, meta);
+  // Checks that `out` can be written before any run starts (missing or read-only directory).
+  ExperimentWriter writer(out, meta, resume.empty() ? WriteMode::create : WriteMode::append);
+  const std::size_t planned = runs.size();
+  if (!resume.empty()) {
+    std::vector<RunSpec> remaining;
+    for (const RunSpec& r : runs)
+      if (!std::binary_search(already_done.begin(), already_done.end(), r.run_index))
+        remaining.push_back(r);
+    runs = std::move(remaining);
+    if (!vm.count("quiet"))
+      std::cerr << "resuming " << out << ": " << already_done.size() << " of " << planned
+                << " runs complete, running " << runs.size()
+                << (writer.removed_runs().empty()
+                        ? std::string()
+                        : " (" + std::to_string(writer.removed_runs().size()) +
+                              " incomplete run(s) discarded)")
+                << "\n";
+  }
 
   if (threads == 0) threads = omp_get_max_threads();
   RunCounters counters;
@@ -247,9 +318,25 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
     RunnerOptions opts;
     opts.threads = threads;
     opts.counters = &counters;
-    opts.on_complete = [&](RunResult&& r) { writer.write_run(r); };
+    bool write_failed = false;
+    opts.on_complete = [&](RunResult&& r) {
+      try {
+        writer.write_run(r);
+      } catch (const Error&) {
+        write_failed = true;
+        throw;
+      }
+    };
     try {
       execute_runs(registry, runs, opts);
+    } catch (const Error& e) {
+      progress.stop();
+      std::signal(SIGINT, previous);
+      g_counters.store(nullptr);
+      if (write_failed)
+        throw Error(std::string(e.what()) + ". After freeing space, `rlsim run --resume " + out +
+                    "` runs the missing runs");
+      throw;
     } catch (...) {
       progress.stop();
       std::signal(SIGINT, previous);
@@ -262,18 +349,21 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (counters.stop.load()) {
-    std::cerr << "rlsim: interrupted: " << counters.runs_done.load() << " of " << runs.size()
-              << " runs are complete in " << out
-              << " (the file is valid; the experiment is not marked complete)\n";
+    std::cerr << "rlsim: interrupted: "
+              << counters.runs_done.load() + static_cast<std::int64_t>(already_done.size())
+              << " of " << planned << " runs are complete in " << out
+              << " (the file is valid; the experiment is not marked complete; rlsim run "
+                 "--resume "
+              << out << " finishes it)\n";
     return 130;
   }
   writer.finish();
   if (!vm.count("quiet")) {
     ExperimentReader reader(out);
     Summary s = summarize(reader, last_k);
-    std::cout << cfg.name << ": " << runs.size() << " runs, " << counters.steps.load()
-              << " steps in " << std::fixed << std::setprecision(1) << seconds << " s on "
-              << threads << " thread(s)\n\n";
+    std::cout << cfg.name << ": " << planned << " runs, " << counters.steps.load() << " steps in "
+              << std::fixed << std::setprecision(1) << seconds << " s on " << threads
+              << " thread(s)\n\n";
     std::cout.unsetf(std::ios::fixed);
     print_summary(std::cout, s);
     std::cout << "\nresults: " << out << "\n(rlsim analyze " << out
@@ -291,9 +381,9 @@ int cmd_list(const std::vector<std::string>& args) {
   po::positional_options_description pos;
   pos.add("what", -1);
   po::variables_map vm;
-  if (!parse(args, desc, pos, vm,
-             "usage: rlsim list envs|agents [--plugin PATH]\n\nLists registered ids with "
-             "their one-line docs.\n"))
+  if (!parse_options(args, desc, pos, vm,
+                     "usage: rlsim list envs|agents [--plugin PATH]\n\nLists registered ids with "
+                     "their one-line docs.\n"))
     return 0;
   if (positional.size() != 1 || (positional[0] != "envs" && positional[0] != "agents"))
     throw Error("rlsim list needs one argument: envs or agents");
@@ -345,9 +435,10 @@ int cmd_describe(const std::vector<std::string>& args) {
   po::positional_options_description pos;
   pos.add("id", -1);
   po::variables_map vm;
-  if (!parse(args, desc, pos, vm,
-             "usage: rlsim describe ID [--plugin PATH]\n\nPrints an env's spaces, limits and "
-             "parameters, or an agent's parameters.\n"))
+  if (!parse_options(
+          args, desc, pos, vm,
+          "usage: rlsim describe ID [--plugin PATH]\n\nPrints an env's spaces, limits and "
+          "parameters, or an agent's parameters.\n"))
     return 0;
   if (positional.size() != 1) throw Error("rlsim describe needs one id (see rlsim list envs)");
   Registry r = make_registry(plugins);
@@ -402,15 +493,17 @@ int cmd_analyze(const std::vector<std::string>& args) {
       "episodes at the end of each run that are averaged")(
       "csv", po::value<std::string>(&csv)->implicit_value("-"),
       "write the table as CSV to FILE (or stdout with --csv alone or --csv -)")(
+      "json", "print the table as JSON on stdout (undefined values are null)")(
       "file", po::value<std::vector<std::string>>(&positional), "run file");
   po::positional_options_description pos;
   pos.add("file", -1);
   po::variables_map vm;
-  if (!parse(args, desc, pos, vm,
-             "usage: rlsim analyze FILE.h5 [--last K] [--csv [FILE]]\n\nOne row per group of "
-             "runs that differ only in their seed: mean return over the last K episodes\nwith "
-             "a 95% confidence interval across seeds, mean length, success rate where the env\n"
-             "defines it, and final pseudo-regret for bandit runs.\n"))
+  if (!parse_options(
+          args, desc, pos, vm,
+          "usage: rlsim analyze FILE.h5 [--last K] [--csv [FILE]]\n\nOne row per group of "
+          "runs that differ only in their seed: mean return over the last K episodes\nwith "
+          "a 95% confidence interval across seeds, mean length, success rate where the env\n"
+          "defines it, and final pseudo-regret for bandit runs.\n"))
     return 0;
   if (positional.size() != 1) throw Error("rlsim analyze needs one run file");
   if (last_k < 1) throw Error("--last must be >= 1");
@@ -419,6 +512,11 @@ int cmd_analyze(const std::vector<std::string>& args) {
   if (s.complete_runs == 0)
     throw Error("run file '" + positional[0] +
                 "' holds no complete run (the experiment stopped before its first run ended)");
+  if (vm.count("json")) {
+    if (!csv.empty()) throw Error("--json and --csv cannot be combined: choose one format");
+    write_summary_json(std::cout, s);
+    return 0;
+  }
   if (!csv.empty()) {
     if (csv == "-") {
       write_summary_csv(std::cout, s);
@@ -488,6 +586,8 @@ std::vector<double> parse_state(const std::string& text) {
 }
 
 int cmd_env(const std::vector<std::string>& args) {
+  if (!args.empty() && args[0] == "render")
+    return cmd_env_render(std::vector<std::string>(args.begin() + 1, args.end()));
   po::options_description desc("options");
   std::vector<std::string> positional, plugins;
   std::string state, actions;
@@ -504,23 +604,17 @@ int cmd_env(const std::vector<std::string>& args) {
   po::positional_options_description pos;
   pos.add("args", -1);
   po::variables_map vm;
-  if (!parse(args, desc, pos, vm,
-             "usage: rlsim env trace ID [--state S] --actions 'A1;A2;...' [key=value ...]\n\n"
-             "Resets the env, sets its state, applies the actions and prints one CSV row per\n"
-             "step: step, observation components, reward, terminated, truncated.\n"))
+  if (!parse_options(
+          args, desc, pos, vm,
+          "usage: rlsim env trace ID [--state S] --actions 'A1;A2;...' [key=value ...]\n\n"
+          "Resets the env, sets its state, applies the actions and prints one CSV row per\n"
+          "step: step, observation components, reward, terminated, truncated.\n"))
     return 0;
   if (positional.size() < 2 || positional[0] != "trace")
     throw Error("usage: rlsim env trace ID --state S --actions 'A1;A2;...'");
   Registry r = make_registry(plugins);
-  RawParams params;
-  for (std::size_t i = 2; i < positional.size(); ++i) {
-    const auto& kv = positional[i];
-    const auto eq = kv.find('=');
-    if (eq == std::string::npos) throw Error("env parameter '" + kv + "' is not key=value");
-    ExperimentConfig tmp = parse_config(
-        "episodes = 1\n[[env]]\nid = \"x\"\n[[agent]]\nid = \"y\"\n", "<trace>", {"env." + kv});
-    params[kv.substr(0, eq)] = tmp.envs[0].values.at(kv.substr(0, eq)).scalar;
-  }
+  RawParams params =
+      parse_kv_params(std::vector<std::string>(positional.begin() + 2, positional.end()), "env");
   auto env = r.make_env(positional[1], params);
   const EnvSpec& spec = env->spec();
   Value obs;
@@ -586,8 +680,13 @@ int cli_main(int argc, char** argv) {
     if (cmd == "describe") return cmd_describe(rest);
     if (cmd == "analyze") return cmd_analyze(rest);
     if (cmd == "env") return cmd_env(rest);
+    if (cmd == "ope") return cmd_ope(rest);
+    if (cmd == "plot") return cmd_plot(rest);
+    if (cmd == "traj") return cmd_traj(rest);
+    if (cmd == "eval") return cmd_eval(rest);
     std::string msg = "unknown command '" + cmd + "'";
-    auto close = close_matches(cmd, {"run", "list", "describe", "analyze", "env"});
+    auto close = close_matches(
+        cmd, {"run", "list", "describe", "analyze", "env", "ope", "plot", "traj", "eval"});
     if (!close.empty()) msg += "; did you mean '" + close[0] + "'?";
     std::cerr << "rlsim: error: " << msg << "\n" << kUsage;
     return 2;

@@ -200,7 +200,7 @@ class Checker:
             return True
         if re.fullmatch(r"\d+", name) and run.attrs["run_index"] != int(name):
             self.problem(where, f"run_index {run.attrs['run_index']} does not match the name")
-        self.members(run, where, {"episodes", "steps", "regret"})
+        self.members(run, where, {"episodes", "steps", "regret", "eval", "diagnostics", "agent"})
         if "episodes" not in run:
             self.problem(where, "group 'episodes' is missing")
         else:

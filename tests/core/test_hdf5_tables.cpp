@@ -1,0 +1,240 @@
+// Tests of the run tables added to the HDF5 run files (core/hdf5_log.hpp): evaluation,
+// diagnostics and the agent's final state round trip through ExperimentWriter and
+// ExperimentReader; bad tables are refused before anything is written; append mode (used by
+// `rlsim run --resume`) keeps complete runs and drops incomplete ones.
+#include <hdf5.h>
+#include <unistd.h>
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/hdf5_handles.hpp"
+#include "core/hdf5_log.hpp"
+
+namespace fs = std::filesystem;
+using rlsim::Error;
+
+namespace {
+
+struct TablesTempDir {
+  fs::path dir;
+  TablesTempDir() {
+    std::string templ = (fs::temp_directory_path() / "rlsim_tables_XXXXXX").string();
+    REQUIRE(::mkdtemp(templ.data()) != nullptr);
+    dir = templ;
+  }
+  ~TablesTempDir() {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+  std::string file(const std::string& name) const { return (dir / name).string(); }
+};
+
+rlsim::RunResult base_run(std::int64_t index) {
+  rlsim::RunResult r;
+  r.info.run_index = index;
+  r.info.env_id = "CartPole-v1";
+  r.info.agent_id = "dqn";
+  r.info.group = "CartPole-v1[] / dqn[]";
+  r.total_steps = 1000 + index;
+  for (int i = 0; i < 3; ++i) {
+    r.episodes.returns.push_back(10.0 * i + static_cast<double>(index));
+    r.episodes.lengths.push_back(10 + i);
+    r.episodes.end_steps.push_back(100 * (i + 1));
+    r.episodes.terminated.push_back(1);
+    r.episodes.truncated.push_back(0);
+    r.episodes.success.push_back(-1);
+  }
+  return r;
+}
+
+rlsim::RunResult full_run(std::int64_t index) {
+  rlsim::RunResult r = base_run(index);
+  for (int k = 0; k < 4; ++k)
+    for (int e = 0; e < 2; ++e) {
+      r.evaluations.step.push_back(250 * (k + 1));
+      r.evaluations.returns.push_back(1.0 / 3.0 * k + e + static_cast<double>(index));
+      r.evaluations.lengths.push_back(20 + k + e);
+    }
+  r.diagnostics.names = {"loss", "entropy", "epsilon"};
+  for (int u = 0; u < 5; ++u)
+    r.diagnostics.add_row(32 * (u + 1),
+                          {std::exp(-u) + static_cast<double>(index), 0.5 - 0.01 * u,
+                           u == 4 ? -std::numeric_limits<double>::infinity() : 0.1 * u});
+  r.agent_state["q/weight"] = {{2, 3}, {1, 2, 3, 4, 5, 6.5}};
+  r.agent_state["q/bias"] = {{3}, {-1, 0, 1e300}};
+  r.agent_state["steps_done"] = {{}, {1000 + static_cast<double>(index)}};
+  r.has_agent_state = true;
+  return r;
+}
+
+rlsim::ExperimentMeta tables_meta() {
+  rlsim::ExperimentMeta m;
+  m.config_text = "name = \"tables\"\n";
+  m.command_line = "test";
+  m.master_seed = 7;
+  m.planned_runs = 4;
+  return m;
+}
+
+void check_same(const rlsim::StoredRun& got, const rlsim::RunResult& want) {
+  CHECK(got.complete);
+  CHECK(got.episodes.returns == want.episodes.returns);
+  CHECK(got.evaluations.step == want.evaluations.step);
+  CHECK(got.evaluations.returns == want.evaluations.returns);
+  CHECK(got.evaluations.lengths == want.evaluations.lengths);
+  CHECK(got.diagnostics.names == want.diagnostics.names);
+  CHECK(got.diagnostics.step == want.diagnostics.step);
+  REQUIRE(got.diagnostics.values.size() == want.diagnostics.values.size());
+  for (std::size_t i = 0; i < want.diagnostics.values.size(); ++i)
+    CHECK(got.diagnostics.values[i] == want.diagnostics.values[i]);  // bitwise, incl. -inf
+  CHECK(got.has_agent_state == want.has_agent_state);
+  REQUIRE(got.agent_state.size() == want.agent_state.size());
+  for (const auto& [name, rec] : want.agent_state) {
+    INFO(name);
+    REQUIRE(got.agent_state.count(name) == 1);
+    CHECK(got.agent_state.at(name).shape == rec.shape);
+    CHECK(got.agent_state.at(name).data == rec.data);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("hdf5 tables: eval, diagnostics and agent state round trip", "[hdf5-tables]") {
+  TablesTempDir tmp;
+  const std::string path = tmp.file("t.h5");
+  const rlsim::RunResult a = full_run(0), b = base_run(1);
+  {
+    rlsim::ExperimentWriter w(path, tables_meta());
+    w.write_run(a);
+    w.write_run(b);
+    w.finish();
+  }
+  rlsim::ExperimentReader r(path);
+  check_same(r.read_run(0), a);
+  const rlsim::StoredRun rb = r.read_run(1);
+  CHECK(rb.evaluations.size() == 0);
+  CHECK(rb.diagnostics.names.empty());
+  CHECK(rb.diagnostics.size() == 0);
+  CHECK_FALSE(rb.has_agent_state);
+  CHECK(rb.agent_state.empty());
+
+  // The layout h5py users see: one 1-D float64 dataset per diagnostics column, named as the
+  // column, and the column order in the attribute `columns`.
+  rlsim::hdf5::Lock lock;
+  rlsim::hdf5::File f(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "open");
+  for (const char* name :
+       {"runs/000000/diagnostics/loss", "runs/000000/diagnostics/entropy",
+        "runs/000000/diagnostics/step", "runs/000000/eval/return", "runs/000000/agent/q/weight"})
+    CHECK(H5Lexists(f.get(), name, H5P_DEFAULT) > 0);
+  rlsim::hdf5::Dataset ds(H5Dopen2(f.get(), "runs/000000/diagnostics/epsilon", H5P_DEFAULT), "ds");
+  std::vector<double> eps(5);
+  REQUIRE(H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, eps.data()) >= 0);
+  CHECK(eps[2] == 0.1 * 2);
+  CHECK(std::isinf(eps[4]));
+}
+
+TEST_CASE("hdf5 tables: a diagnostics table with names and no rows round trips", "[hdf5-tables]") {
+  TablesTempDir tmp;
+  const std::string path = tmp.file("t.h5");
+  rlsim::RunResult a = base_run(0);
+  a.diagnostics.names = {"loss"};
+  a.has_agent_state = true;  // an empty state dict is still a saved state
+  {
+    rlsim::ExperimentWriter w(path, tables_meta());
+    w.write_run(a);
+    w.finish();
+  }
+  rlsim::ExperimentReader r(path);
+  const rlsim::StoredRun got = r.read_run(0);
+  CHECK(got.diagnostics.names == std::vector<std::string>{"loss"});
+  CHECK(got.diagnostics.size() == 0);
+  CHECK(got.has_agent_state);
+  CHECK(got.agent_state.empty());
+}
+
+TEST_CASE("hdf5 tables: inconsistent tables are refused before anything is written",
+          "[hdf5-tables]") {
+  TablesTempDir tmp;
+  const std::string path = tmp.file("t.h5");
+  rlsim::ExperimentWriter w(path, tables_meta());
+  rlsim::RunResult bad = full_run(0);
+  bad.evaluations.lengths.pop_back();
+  CHECK_THROWS_WITH(w.write_run(bad), Catch::Contains("eval/length"));
+  bad = full_run(0);
+  bad.diagnostics.values.pop_back();
+  CHECK_THROWS_AS(w.write_run(bad), Error);
+  for (const char* name : {"step", "", "a/b", "."}) {
+    bad = full_run(0);
+    bad.diagnostics.names[1] = name;
+    CHECK_THROWS_WITH(w.write_run(bad), Catch::Contains("diagnostics column"));
+  }
+  bad = full_run(0);
+  bad.diagnostics.names[2] = "loss";
+  CHECK_THROWS_WITH(w.write_run(bad), Catch::Contains("twice"));
+  bad = full_run(0);
+  bad.agent_state["q"] = {{1}, {0}};  // clashes with q/weight
+  CHECK_THROWS_WITH(w.write_run(bad), Catch::Contains("clash"));
+  // Nothing was written, and the writer still works.
+  w.write_run(full_run(0));
+  w.finish();
+  rlsim::ExperimentReader r(path);
+  CHECK(r.run_indices() == std::vector<std::int64_t>{0});
+  check_same(r.read_run(0), full_run(0));
+}
+
+TEST_CASE("hdf5 tables: append mode keeps complete runs, drops incomplete ones, adds new ones",
+          "[hdf5-tables]") {
+  TablesTempDir tmp;
+  const std::string path = tmp.file("t.h5");
+  {
+    rlsim::ExperimentWriter w(path, tables_meta());
+    w.write_run(full_run(0));
+    w.write_run(base_run(1));
+    // Not finished: the root `complete` stays 0.
+  }
+  {  // Make run 1 look interrupted (complete = 0).
+    rlsim::hdf5::Lock lock;
+    rlsim::hdf5::File f(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), "open");
+    rlsim::hdf5::Group g(H5Gopen2(f.get(), "runs/000001", H5P_DEFAULT), "group");
+    rlsim::hdf5::Attribute a(H5Aopen(g.get(), "complete", H5P_DEFAULT), "attr");
+    const std::int32_t zero = 0;
+    REQUIRE(H5Awrite(a.get(), H5T_NATIVE_INT32, &zero) >= 0);
+  }
+  {
+    rlsim::ExperimentReader r(path);
+    CHECK(r.complete_run_indices() == std::vector<std::int64_t>{0});
+    CHECK(r.run_indices() == std::vector<std::int64_t>{0, 1});
+  }
+  rlsim::ExperimentMeta ignored;
+  ignored.config_text = "must not replace the stored config";
+  {
+    rlsim::ExperimentWriter w(path, ignored, rlsim::WriteMode::append);
+    CHECK(w.removed_runs() == std::vector<std::int64_t>{1});
+    CHECK_THROWS_WITH(w.write_run(full_run(0)), Catch::Contains("already there"));
+    w.write_run(full_run(1));
+    w.write_run(full_run(2));
+    w.finish();
+  }
+  rlsim::ExperimentReader r(path);
+  CHECK(r.meta().complete);
+  CHECK(r.meta().config_text == tables_meta().config_text);
+  CHECK(r.complete_run_indices() == std::vector<std::int64_t>{0, 1, 2});
+  for (std::int64_t i = 0; i < 3; ++i) check_same(r.read_run(i), full_run(i));
+}
+
+TEST_CASE("hdf5 tables: append mode refuses files that are not rlsim run files", "[hdf5-tables]") {
+  TablesTempDir tmp;
+  rlsim::ExperimentMeta m;
+  CHECK_THROWS_WITH(rlsim::ExperimentWriter(tmp.file("missing.h5"), m, rlsim::WriteMode::append),
+                    Catch::Contains("no such file"));
+  const std::string state = tmp.file("state.h5");
+  rlsim::write_state_dict(state, "agent", {{"x", {{1}, {1.0}}}});
+  CHECK_THROWS_WITH(rlsim::ExperimentWriter(state, m, rlsim::WriteMode::append),
+                    Catch::Contains("not an rlsim run file"));
+}

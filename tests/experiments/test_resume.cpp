@@ -1,0 +1,281 @@
+// `rlsim run --resume` and write failures, end to end with the driver binary: an experiment
+// killed with SIGKILL part-way and resumed gives the same file contents as an uninterrupted
+// one; resuming refuses a config that no longer expands the same way; an unwritable output
+// is reported before any run starts; a write failure (file size limit) ends with a clear
+// message and leaves the runs already written readable.
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "core/error.hpp"
+#include "core/hdf5_log.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string resume_bin() {
+  if (const char* b = std::getenv("RLSIM_BIN")) return b;
+  return std::string(RLSIM_BINARY_DIR) + "/bin/rlsim";
+}
+
+struct ShellResult {
+  int code;
+  std::string out;  // stdout and stderr together
+};
+
+ShellResult run_rlsim(const std::string& args) {
+  const std::string cmd = "RLSIM_PLUGIN_PATH= " + resume_bin() + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  std::string out;
+  std::array<char, 4096> buf{};
+  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+  const int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+fs::path resume_temp_dir(const std::string& name) {
+  fs::path d =
+      fs::temp_directory_path() / ("rlsim_resume_" + name + "_" + std::to_string(getpid()));
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+// Starts `rlsim ARGS...` in a child with stdout/stderr to `log`; an optional file size
+// limit (bytes, with SIGXFSZ ignored so that writes fail with EFBIG instead).
+pid_t spawn(const std::vector<std::string>& args, const std::string& log, rlim_t fsize_limit = 0) {
+  std::vector<std::string> argv{resume_bin()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+    }
+    ::unsetenv("RLSIM_PLUGIN_PATH");
+    if (fsize_limit > 0) {
+      std::signal(SIGXFSZ, SIG_IGN);
+      rlimit lim{fsize_limit, fsize_limit};
+      ::setrlimit(RLIMIT_FSIZE, &lim);
+    }
+    std::vector<char*> cargv;
+    for (auto& a : argv) cargv.push_back(a.data());
+    cargv.push_back(nullptr);
+    ::execv(cargv[0], cargv.data());
+    std::_Exit(127);
+  }
+  return pid;
+}
+
+// Waits for the child; its exit code, or -signal when it was killed.
+int wait_child(pid_t pid) {
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// Many short runs, so that a kill lands between runs most of the time and the test is fast.
+const char* kManyRuns = R"(
+name = "many"
+seed = 5
+seeds = 12
+episodes = 3000
+[[env]]
+id = "FrozenLake-v1"
+[[agent]]
+id = "q-learning"
+[[agent]]
+id = "sarsa"
+)";
+
+void require_same_runs(const std::string& got_path, const std::string& want_path) {
+  rlsim::ExperimentReader got(got_path), want(want_path);
+  CHECK(got.meta().complete);
+  CHECK(got.meta().planned_runs == want.meta().planned_runs);
+  REQUIRE(got.run_indices() == want.run_indices());
+  REQUIRE(got.complete_run_indices() == want.run_indices());
+  for (std::int64_t i : want.run_indices()) {
+    INFO("run " << i);
+    const rlsim::StoredRun a = got.read_run(i), b = want.read_run(i);
+    CHECK(a.group == b.group);
+    CHECK(a.env_seed == b.env_seed);
+    CHECK(a.agent_seed == b.agent_seed);
+    CHECK(a.total_steps == b.total_steps);
+    CHECK(a.episodes.returns == b.episodes.returns);  // bitwise equal doubles
+    CHECK(a.episodes.lengths == b.episodes.lengths);
+    CHECK(a.episodes.end_steps == b.episodes.end_steps);
+    CHECK(a.episodes.terminated == b.episodes.terminated);
+    CHECK(a.episodes.truncated == b.episodes.truncated);
+    CHECK(a.episodes.success == b.episodes.success);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("resume: a SIGKILLed experiment resumes to the same results as an uninterrupted one",
+          "[resume]") {
+  // The test reads the file while the experiment still writes it.
+  ::setenv("HDF5_USE_FILE_LOCKING", "FALSE", 1);
+  const fs::path d = resume_temp_dir("kill");
+  std::ofstream(d / "many.toml") << kManyRuns;
+  const std::string out = (d / "killed.h5").string();
+  const pid_t pid = spawn({"run", (d / "many.toml").string(), "--out", out, "--threads", "1", "-q"},
+                          (d / "killed.log").string());
+  // Poll until at least 2 runs are complete, then kill.
+  std::size_t seen = 0;
+  bool exited = false;
+  for (int i = 0; i < 6000 && seen < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      exited = true;
+      break;
+    }
+    try {
+      rlsim::ExperimentReader r(out);
+      seen = r.complete_run_indices().size();
+    } catch (const rlsim::Error&) {
+      // Not created yet, or caught in the middle of a write: try again.
+    }
+  }
+  if (!exited) {
+    ::kill(pid, SIGKILL);
+    CHECK(wait_child(pid) == -SIGKILL);
+  }
+  REQUIRE_FALSE(exited);  // 24 runs of 3000 episodes take far longer than 2 runs
+
+  std::size_t complete_after_kill = 0;
+  {
+    rlsim::ExperimentReader r(out);
+    CHECK_FALSE(r.meta().complete);
+    const auto complete = r.complete_run_indices();
+    complete_after_kill = complete.size();
+    CHECK(complete_after_kill >= 2);
+    CHECK(complete_after_kill < 24);
+    for (std::int64_t i : r.run_indices()) {
+      const rlsim::StoredRun run = r.read_run(i);  // never throws, complete or not
+      if (run.complete) CHECK(run.episodes.size() == 3000);
+    }
+    // At most one run (the one being written at the kill) is incomplete.
+    CHECK(r.run_indices().size() <= complete_after_kill + 1);
+  }
+
+  const ShellResult resumed = run_rlsim("run --resume " + out + " --threads 2");
+  INFO(resumed.out);
+  REQUIRE(resumed.code == 0);
+  CHECK_THAT(resumed.out, Catch::Contains("resuming") &&
+                              Catch::Contains(std::to_string(complete_after_kill) + " of 24"));
+
+  const std::string ref = (d / "ref.h5").string();
+  const ShellResult full =
+      run_rlsim("run " + (d / "many.toml").string() + " --out " + ref + " --threads 2 -q");
+  REQUIRE(full.code == 0);
+  require_same_runs(out, ref);
+
+  // Resuming a complete file does nothing and says so.
+  const ShellResult again = run_rlsim("run --resume " + out + " -q");
+  CHECK(again.code == 0);
+  CHECK_THAT(again.out, Catch::Contains("already complete"));
+  fs::remove_all(d);
+}
+
+TEST_CASE("resume: refused with a clear message when the config no longer expands the same",
+          "[resume]") {
+  const fs::path d = resume_temp_dir("refuse");
+  const std::string chain = std::string(RLSIM_SOURCE_DIR) + "/examples/plugin_env/chain.toml";
+  const std::string out = (d / "chain.h5").string();
+  ShellResult r = run_rlsim("run " + chain + " -q episodes=5 seeds=2 --plugin " +
+                            RLSIM_CHAIN_PLUGIN + " --out " + out);
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  r = run_rlsim("run --resume " + out + " -q");  // without the plugin
+  CHECK(r.code == 1);
+  CHECK_THAT(r.out, Catch::Contains("cannot resume") && Catch::Contains("Chain-v0") &&
+                        Catch::Contains("--plugin"));
+  r = run_rlsim("run --resume " + out + " seeds=3");
+  CHECK(r.code == 1);
+  CHECK_THAT(r.out, Catch::Contains("give no config file or key=value"));
+  r = run_rlsim("run --resume " + (d / "missing.h5").string());
+  CHECK(r.code == 1);
+  CHECK_THAT(r.out, Catch::Contains("no such file"));
+  fs::remove_all(d);
+}
+
+TEST_CASE("resume: an unwritable output is reported before any run starts", "[resume]") {
+  const fs::path d = resume_temp_dir("unwritable");
+  std::ofstream(d / "many.toml") << kManyRuns;
+  std::ofstream(d / "plain.txt") << "not a directory";
+  for (const std::string& out :
+       {(d / "no_such_dir" / "x.h5").string(), (d / "plain.txt" / "x.h5").string()}) {
+    INFO(out);
+    // 24 long runs: if they started, the command would take many seconds and print a table;
+    // the error must come first and alone.
+    const ShellResult r =
+        run_rlsim("run " + (d / "many.toml").string() + " --out " + out + " --threads 1");
+    CHECK(r.code == 1);
+    CHECK_THAT(r.out, Catch::Contains("cannot create run file") && Catch::Contains(out));
+    CHECK_THAT(r.out, !Catch::Contains("results:"));
+  }
+  fs::remove_all(d);
+}
+
+TEST_CASE("resume: a write failure mid-experiment ends clearly and keeps earlier runs readable",
+          "[resume]") {
+  const fs::path d = resume_temp_dir("fsize");
+  // Step logging makes each run about 100 KiB on disk, so a 400 KiB limit is hit after a few.
+  std::ofstream(d / "steps.toml") << R"(
+name = "steps"
+seeds = 20
+episodes = 400
+[log]
+steps = true
+[[env]]
+id = "FrozenLake-v1"
+[[agent]]
+id = "random"
+)";
+  const std::string out = (d / "limited.h5").string();
+  const pid_t pid = spawn({"run", (d / "steps.toml").string(), "--out", out, "--threads", "1"},
+                          (d / "limited.log").string(), 400 * 1024);
+  const int code = wait_child(pid);
+  const std::string log = slurp(d / "limited.log");
+  INFO(log);
+  CHECK(code == 1);
+  CHECK_THAT(log, Catch::Contains("rlsim: error: writing run") &&
+                      Catch::Contains("disk full, file size limit or I/O error") &&
+                      Catch::Contains("--resume " + out));
+  rlsim::ExperimentReader r(out);
+  CHECK_FALSE(r.meta().complete);
+  const auto complete = r.complete_run_indices();
+  CHECK(complete.size() >= 1);
+  CHECK(complete.size() < 20);
+  for (std::int64_t i : complete) {
+    const rlsim::StoredRun run = r.read_run(i, true);
+    CHECK(run.episodes.size() == 400);
+    CHECK(run.has_steps);
+  }
+  fs::remove_all(d);
+}
