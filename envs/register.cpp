@@ -1,5 +1,7 @@
 #include "envs/register.hpp"
 
+#include "envs/box2d/bipedal_walker.hpp"
+#include "envs/box2d/lunar_lander.hpp"
 #include "envs/classic/classic_envs.hpp"
 #include "envs/gridworld/gridworld_envs.hpp"
 
@@ -9,6 +11,8 @@ void register_envs(Registry& registry) {
   (void)registry;
   register_classic_envs(registry);
   register_gridworld_envs(registry);
+  register_box2d_lander_envs(registry);
+  register_box2d_walker_envs(registry);
 }
 
 }  // namespace rlsim
