@@ -1,0 +1,345 @@
+#include "agents/deep/dqn.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <string>
+
+#include "core/error.hpp"
+
+namespace rlsim {
+
+namespace {
+
+using nn::Index;
+using nn::Var;
+
+std::vector<Index> sizes_of(Index in, const std::vector<Index>& hidden, std::optional<Index> out) {
+  std::vector<Index> sizes{in};
+  sizes.insert(sizes.end(), hidden.begin(), hidden.end());
+  if (out) sizes.push_back(*out);
+  return sizes;
+}
+
+// The mt19937_64 state as doubles: each 64-bit word as two exact 32-bit halves.
+ArrayRecord save_rng(Rng& rng) {
+  std::ostringstream os;
+  os << rng.engine();
+  std::istringstream is(os.str());
+  ArrayRecord r;
+  unsigned long long word = 0;
+  while (is >> word) {
+    r.data.push_back(static_cast<double>(word >> 32));
+    r.data.push_back(static_cast<double>(word & 0xFFFFFFFFULL));
+  }
+  r.shape = {static_cast<std::int64_t>(r.data.size())};
+  return r;
+}
+
+void load_rng(Rng& rng, const ArrayRecord& r) {
+  if (r.data.size() % 2 != 0) throw Error("dqn state: entry 'rng' has an odd length");
+  std::ostringstream os;
+  for (std::size_t i = 0; i < r.data.size(); i += 2) {
+    const auto hi = static_cast<unsigned long long>(r.data[i]);
+    const auto lo = static_cast<unsigned long long>(r.data[i + 1]);
+    os << ((hi << 32) | lo) << ' ';
+  }
+  std::istringstream is(os.str());
+  Rng::Engine engine;
+  is >> engine;
+  if (is.fail()) throw Error("dqn state: entry 'rng' is not a generator state");
+  rng.engine() = engine;
+}
+
+}  // namespace
+
+QNetwork::QNetwork(Index obs_dim, Index n_actions, const std::vector<Index>& net_arch,
+                   nn::Activation activation, bool dueling, Rng& rng)
+    : dueling_(dueling) {
+  if (!dueling) {
+    body_.emplace(sizes_of(obs_dim, net_arch, n_actions), activation, nn::Activation::identity,
+                  rng);
+    return;
+  }
+  if (net_arch.empty()) {
+    throw Error(
+        "dqn: dueling = true needs at least one hidden layer in net_arch (the shared "
+        "trunk); net_arch is empty");
+  }
+  body_.emplace(sizes_of(obs_dim, net_arch, std::nullopt), activation, activation, rng);
+  value_.emplace(net_arch.back(), 1, rng);
+  advantage_.emplace(net_arch.back(), n_actions, rng);
+}
+
+Var QNetwork::forward(Var x) {
+  if (!dueling_) return body_->forward(x);
+  Var h = body_->forward(x);
+  Var v = value_->forward(h);
+  Var a = advantage_->forward(h);
+  return v + (a - nn::mean(a, 1));
+}
+
+void QNetwork::collect_parameters(const std::string& prefix, std::vector<nn::NamedParameter>& out) {
+  if (!dueling_) {
+    body_->collect_parameters(prefix, out);
+    return;
+  }
+  body_->collect_parameters(prefix + "trunk.", out);
+  value_->collect_parameters(prefix + "value.", out);
+  advantage_->collect_parameters(prefix + "advantage.", out);
+}
+
+namespace {
+Rng init_rng(std::uint64_t seed) {
+  return Rng(mix64(seed ^ hash_name("dqn-init")));
+}
+}  // namespace
+
+DqnAgent::DqnAgent(const DqnConfig& config, const Space& observation_space,
+                   const Space& action_space, std::uint64_t seed)
+    : config_(config),
+      obs_dim_(static_cast<std::int64_t>(observation_space.flat_size())),
+      n_actions_(action_space.n()),
+      action_start_(action_space.start()),
+      rng_(seed),
+      q_([&] {
+        if (!observation_space.is_box() || !action_space.is_discrete()) {
+          throw Error("dqn needs Box observations and Discrete actions, got " +
+                      observation_space.describe() + " and " + action_space.describe());
+        }
+        Rng r = init_rng(seed);
+        return QNetwork(observation_space.flat_size(), action_space.n(), config.net_arch,
+                        config.activation, config.dueling, r);
+      }()),
+      target_(q_),
+      sync_(q_, target_),
+      optimizer_(q_.named_parameters(), nn::AdamOptions{config.learning_rate}),
+      buffer_(config.buffer_size, obs_dim_),
+      window_(config.n_step, config.gamma, obs_dim_) {
+  if (config_.prioritized) {
+    prioritized_.emplace(config_.buffer_size, config_.per_alpha, config_.per_eps);
+  }
+  const auto b = static_cast<std::size_t>(config_.batch_size);
+  batch_obs_.resize(config_.batch_size, obs_dim_);
+  batch_next_.resize(config_.batch_size, obs_dim_);
+  batch_index_.resize(b);
+  batch_action_.resize(b);
+  next_action_.resize(b);
+  batch_return_.resize(b);
+  batch_discount_.resize(b);
+  batch_target_.resize(b);
+  batch_weight_.assign(b, 1.0f);
+  td_error_.resize(b);
+  diagnostics_.names = {"loss", "mean_q", "epsilon", "learning_rate"};
+}
+
+double DqnAgent::epsilon() const {
+  // SB3: get_linear_fn(initial, final, exploration_fraction) of the progress
+  // num_timesteps / total_timesteps.
+  const double progress =
+      static_cast<double>(num_timesteps_) / static_cast<double>(config_.total_timesteps);
+  if (config_.exploration_fraction <= 0.0 || progress > config_.exploration_fraction) {
+    return config_.exploration_final_eps;
+  }
+  return config_.exploration_initial_eps +
+         progress * (config_.exploration_final_eps - config_.exploration_initial_eps) /
+             config_.exploration_fraction;
+}
+
+std::int64_t DqnAgent::greedy(std::span<const float> obs) {
+  act_tape_.reset();
+  Var q = q_(act_tape_.constant(obs.data(), 1, obs_dim_));
+  auto values = q.value();
+  Index best = 0;
+  for (Index j = 1; j < n_actions_; ++j) {
+    if (values(0, j) > values(0, best)) best = j;
+  }
+  return best;
+}
+
+void DqnAgent::act(const Value& obs, Value& action, Decision& decision) {
+  if (static_cast<std::int64_t>(obs.vec.size()) != obs_dim_) {
+    throw Error("dqn: observation of size " + std::to_string(obs.vec.size()) + ", expected " +
+                std::to_string(obs_dim_));
+  }
+  std::int64_t a = 0;
+  double p = 1.0;
+  if (evaluation()) {
+    a = greedy(obs.vec);
+  } else if (num_timesteps_ < config_.learning_starts) {
+    a = rng_.integer(0, n_actions_ - 1);
+    p = 1.0 / static_cast<double>(n_actions_);
+  } else {
+    const double eps = epsilon();
+    const std::int64_t g = greedy(obs.vec);
+    a = rng_.uniform() < eps ? rng_.integer(0, n_actions_ - 1) : g;
+    const double random_share = eps / static_cast<double>(n_actions_);
+    p = a == g ? 1.0 - eps + random_share : random_share;
+  }
+  action.index = a + action_start_;
+  decision.probability = p;
+  decision.log_prob = std::log(p);
+}
+
+void DqnAgent::observe(const Transition& t) {
+  if (evaluation()) return;
+  window_.push(t.obs.vec, t.action.index - action_start_, t.reward, t.next_obs.vec, t.terminated,
+               t.truncated, buffer_, prioritized_ ? &*prioritized_ : nullptr);
+  ++num_timesteps_;
+  if (num_timesteps_ % config_.target_update_interval == 0) {
+    if (config_.tau >= 1.0) {
+      sync_.copy();
+    } else {
+      sync_.polyak(config_.tau);
+    }
+  }
+  if (num_timesteps_ % config_.train_freq == 0 && num_timesteps_ > config_.learning_starts &&
+      buffer_.size() > 0) {
+    const std::int64_t steps =
+        config_.gradient_steps < 0 ? num_timesteps_ - last_train_ : config_.gradient_steps;
+    last_train_ = num_timesteps_;
+    train(steps);
+  }
+}
+
+void DqnAgent::compute_targets(const nn::Matrix& next_obs, std::span<const float> returns,
+                               std::span<const float> discounts, std::span<float> out) {
+  const Index rows = next_obs.rows();
+  target_tape_.reset();
+  Var qt = target_(target_tape_.constant(next_obs));
+  auto target_values = qt.value();
+  if (config_.double_q) {
+    // Double DQN: the online network chooses the action, the target network values it.
+    act_tape_.reset();
+    Var qo = q_(act_tape_.constant(next_obs));
+    auto online = qo.value();
+    for (Index i = 0; i < rows; ++i) {
+      Index best = 0;
+      for (Index j = 1; j < n_actions_; ++j) {
+        if (online(i, j) > online(i, best)) best = j;
+      }
+      out[static_cast<std::size_t>(i)] =
+          returns[static_cast<std::size_t>(i)] +
+          discounts[static_cast<std::size_t>(i)] * target_values(i, best);
+    }
+    return;
+  }
+  for (Index i = 0; i < rows; ++i) {
+    out[static_cast<std::size_t>(i)] =
+        returns[static_cast<std::size_t>(i)] +
+        discounts[static_cast<std::size_t>(i)] * target_values.row(i).maxCoeff();
+  }
+}
+
+double DqnAgent::td_loss_backward(const nn::Matrix& obs, std::span<const std::int64_t> actions,
+                                  std::span<const float> targets, std::span<const float> weights) {
+  const Index rows = obs.rows();
+  train_tape_.reset();
+  Var q = q_(train_tape_.constant(obs));
+  Var qa = nn::gather(q, actions);
+  Var y = train_tape_.constant(targets.data(), rows, 1);
+  Var loss;
+  if (!config_.prioritized) {
+    loss = config_.huber ? nn::huber_loss(qa, y, 1.0f) : nn::mse_loss(qa, y);
+  } else {
+    Var d = qa - y;
+    Var per_sample;
+    if (config_.huber) {
+      Var a = nn::abs(d);
+      Var quadratic = nn::minimum(a, train_tape_.scalar(1.0f));
+      per_sample = 0.5f * nn::square(quadratic) + (a - quadratic);
+    } else {
+      per_sample = nn::square(d);
+    }
+    loss = nn::mean(per_sample * train_tape_.constant(weights.data(), rows, 1));
+  }
+  auto qa_values = qa.value();
+  for (Index i = 0; i < rows && i < static_cast<Index>(td_error_.size()); ++i) {
+    td_error_[static_cast<std::size_t>(i)] = qa_values(i, 0) - targets[static_cast<std::size_t>(i)];
+  }
+  optimizer_.zero_grad();
+  train_tape_.backward(loss);
+  return loss.item();
+}
+
+void DqnAgent::train(std::int64_t gradient_steps) {
+  double loss_sum = 0.0, q_sum = 0.0;
+  const std::size_t b = batch_index_.size();
+  // Schaul et al. 2016: β anneals linearly from β₀ to 1 over the training budget.
+  const double progress = std::min(
+      1.0, static_cast<double>(num_timesteps_) / static_cast<double>(config_.total_timesteps));
+  const double beta = config_.per_beta0 + (1.0 - config_.per_beta0) * progress;
+  for (std::int64_t g = 0; g < gradient_steps; ++g) {
+    if (prioritized_) {
+      prioritized_->sample(rng_, buffer_.size(), beta, batch_index_, batch_weight_);
+    } else {
+      buffer_.sample_uniform(rng_, batch_index_);
+    }
+    for (std::size_t k = 0; k < b; ++k) {
+      const std::int64_t i = batch_index_[k];
+      const auto o = buffer_.obs(i);
+      const auto n = buffer_.next_obs(i);
+      std::copy(o.begin(), o.end(), batch_obs_.row(static_cast<Index>(k)).data());
+      std::copy(n.begin(), n.end(), batch_next_.row(static_cast<Index>(k)).data());
+      batch_action_[k] = buffer_.action(i);
+      batch_return_[k] = buffer_.ret(i);
+      batch_discount_[k] = buffer_.discount(i);
+    }
+    compute_targets(batch_next_, batch_return_, batch_discount_, batch_target_);
+    loss_sum += td_loss_backward(batch_obs_, batch_action_, batch_target_, batch_weight_);
+    for (std::size_t k = 0; k < b; ++k) q_sum += td_error_[k] + batch_target_[k];
+    nn::clip_grad_norm(optimizer_.parameters(), config_.max_grad_norm);
+    optimizer_.step();
+    if (prioritized_) {
+      for (std::size_t k = 0; k < b; ++k) prioritized_->update(batch_index_[k], td_error_[k]);
+    }
+    ++num_updates_;
+  }
+  if (gradient_steps > 0) {
+    const auto steps = static_cast<double>(gradient_steps);
+    diagnostics_.add_row(
+        num_timesteps_,
+        {loss_sum / steps, q_sum / (steps * static_cast<double>(b)), epsilon(), optimizer_.lr()});
+  }
+}
+
+void DqnAgent::save(StateDict& out) const {
+  // Module parameter lists are gathered through non-const calls; nothing is modified.
+  auto& self = const_cast<DqnAgent&>(*this);
+  nn::to_state_dict(self.q_, out, "q_net.");
+  nn::to_state_dict(self.target_, out, "q_net_target.");
+  optimizer_.save_state(out, "optimizer.");
+  out["counters"] = {{3},
+                     {static_cast<double>(num_timesteps_), static_cast<double>(num_updates_),
+                      static_cast<double>(last_train_)}};
+  out["rng"] = save_rng(self.rng_);
+  if (config_.save_replay_buffer) {
+    buffer_.save(out, "replay.");
+    window_.save(out, "nstep.");
+    if (prioritized_) prioritized_->save(out, "per.", buffer_.size());
+  }
+}
+
+void DqnAgent::load(const StateDict& in) {
+  auto counters = in.find("counters");
+  if (counters == in.end() || counters->second.data.size() != 3) {
+    throw Error("dqn state: entry 'counters' (3 values) is missing: not a dqn agent's state?");
+  }
+  // The strict loaders check every name and shape before changing anything ("q_net." and
+  // "q_net_target." do not overlap as prefixes). The replay entries are optional (present
+  // when saved with save_replay_buffer = true).
+  nn::from_state_dict(q_, in, "q_net.");
+  nn::from_state_dict(target_, in, "q_net_target.");
+  optimizer_.load_state(in, "optimizer.");
+  num_timesteps_ = static_cast<std::int64_t>(counters->second.data[0]);
+  num_updates_ = static_cast<std::int64_t>(counters->second.data[1]);
+  last_train_ = static_cast<std::int64_t>(counters->second.data[2]);
+  if (auto rng = in.find("rng"); rng != in.end()) load_rng(rng_, rng->second);
+  if (in.count("replay.position") != 0) {
+    buffer_.load(in, "replay.");
+    window_.load(in, "nstep.");
+    if (prioritized_) prioritized_->load(in, "per.", buffer_.size());
+  }
+}
+
+}  // namespace rlsim

@@ -1,0 +1,335 @@
+// DQN (agents/deep/dqn.hpp): target-network updates, the Huber TD loss gradient, the
+// double-DQN target, save/load continuing bit for bit, evaluation mode, the registry check
+// and a CartPole-v1 learning smoke test. Reference values are computed by hand here.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <optional>
+#include <vector>
+
+#include "agents/deep/deep_agents.hpp"
+#include "agents/deep/dqn.hpp"
+#include "agents/register.hpp"
+#include "core/registry.hpp"
+#include "envs/register.hpp"
+
+using namespace rlsim;
+
+namespace {
+
+Registry make_registry() {
+  Registry r;
+  register_envs(r);
+  register_agents(r);
+  return r;
+}
+
+DqnConfig tiny_config() {
+  DqnConfig c;
+  c.net_arch = {};
+  c.buffer_size = 64;
+  c.batch_size = 4;
+  c.learning_starts = 1000000;
+  c.target_update_interval = 1000000;
+  return c;
+}
+
+const Space kObs = Space::box(-10.0f, 10.0f, {2});
+
+void set_linear(DqnAgent& agent, bool target, const std::vector<float>& w,
+                const std::vector<float>& b) {
+  auto params = (target ? agent.target_network() : agent.q_network()).named_parameters();
+  REQUIRE(params.size() == 2);
+  auto& weight = params[0].parameter->value;
+  auto& bias = params[1].parameter->value;
+  REQUIRE(static_cast<std::size_t>(weight.size()) == w.size());
+  for (nn::Index i = 0; i < weight.size(); ++i) weight.data()[i] = w[static_cast<std::size_t>(i)];
+  for (nn::Index i = 0; i < bias.size(); ++i) bias.data()[i] = b[static_cast<std::size_t>(i)];
+}
+
+// The runner's loop on one env, resumable step by step.
+struct Loop {
+  Env& env;
+  Agent& agent;
+  Value obs, next, action;
+  bool need_reset = true;
+  Loop(Env& e, Agent& a) : env(e), agent(a) {
+    env.spec().observation_space.prepare(obs);
+    env.spec().observation_space.prepare(next);
+    env.spec().action_space.prepare(action);
+  }
+  std::int64_t step(std::optional<std::uint64_t> seed = std::nullopt) {
+    if (need_reset) {
+      env.reset(obs, seed);
+      agent.begin_episode(obs);
+      need_reset = false;
+    }
+    Decision d;
+    agent.act(obs, action, d);
+    const StepResult r = env.step(action, next);
+    agent.observe({obs, action, r.reward, next, r.terminated, r.truncated});
+    if (r.terminated || r.truncated) {
+      agent.end_episode();
+      need_reset = true;
+    } else {
+      std::swap(obs, next);
+    }
+    return action.index;
+  }
+};
+
+double evaluate(Env& env, Agent& agent, int episodes, std::uint64_t seed) {
+  agent.set_evaluation(true);
+  Value obs, next, action;
+  env.spec().observation_space.prepare(obs);
+  env.spec().observation_space.prepare(next);
+  env.spec().action_space.prepare(action);
+  double total = 0.0;
+  for (int e = 0; e < episodes; ++e) {
+    env.reset(obs, e == 0 ? std::optional<std::uint64_t>(seed) : std::nullopt);
+    for (;;) {
+      Decision d;
+      agent.act(obs, action, d);
+      const StepResult r = env.step(action, next);
+      total += r.reward;
+      if (r.terminated || r.truncated) break;
+      std::swap(obs, next);
+    }
+  }
+  agent.set_evaluation(false);
+  return total / episodes;
+}
+
+}  // namespace
+
+TEST_CASE("dqn target network: hard copy and Polyak update at the interval", "[dqn]") {
+  for (double tau : {1.0, 0.25}) {
+    DqnConfig c = tiny_config();
+    c.net_arch = {3};
+    c.tau = tau;
+    c.target_update_interval = 2;
+    DqnAgent agent(c, kObs, Space::discrete(2), 7);
+    auto online = agent.q_network().named_parameters();
+    auto target = agent.target_network().named_parameters();
+    std::vector<nn::Matrix> before;
+    for (std::size_t i = 0; i < online.size(); ++i) {
+      REQUIRE(target[i].parameter->value == online[i].parameter->value);  // starts as a copy
+      before.push_back(target[i].parameter->value);
+      online[i].parameter->value.setConstant(0.5f + static_cast<float>(i));
+    }
+    Value o{0, {0.1f, 0.2f}}, a{1, {}}, n{0, {0.3f, 0.4f}};
+    agent.observe({o, a, 1.0, n, false, false});
+    for (std::size_t i = 0; i < online.size(); ++i) {
+      CHECK(target[i].parameter->value == before[i]);  // step 1: not yet
+    }
+    agent.observe({o, a, 1.0, n, false, false});
+    for (std::size_t i = 0; i < online.size(); ++i) {
+      const float s = 0.5f + static_cast<float>(i);
+      const nn::Matrix& t = target[i].parameter->value;
+      for (nn::Index k = 0; k < t.size(); ++k) {
+        const double expected = tau * s + (1.0 - tau) * before[i].data()[k];
+        if (tau == 1.0) {
+          CHECK(t.data()[k] == s);
+        } else {
+          CHECK(t.data()[k] == Approx(expected).epsilon(1e-6));
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("dqn Huber TD loss gradient matches a hand computation and finite differences", "[dqn]") {
+  for (bool prioritized : {false, true}) {
+    INFO("prioritized " << prioritized);
+    DqnConfig c = tiny_config();
+    c.prioritized = prioritized;
+    DqnAgent agent(c, kObs, Space::discrete(2), 3);
+    // Q(s) = s·W + b with W = [[1, 2], [3, 4]], b = [0.5, -0.5].
+    set_linear(agent, false, {1, 2, 3, 4}, {0.5f, -0.5f});
+    nn::Matrix obs(2, 2);
+    obs << 1.0f, 0.0f, 0.5f, 1.0f;
+    const std::vector<std::int64_t> actions{0, 1};
+    // Q(s0, 0) = 1.5, Q(s1, 1) = 1 + 4 - 0.5 = 4.5. Targets 1.2 (δ = 0.3, quadratic
+    // zone) and 7.0 (δ = −2.5, linear zone: Huber' = −1).
+    const std::vector<float> targets{1.2f, 7.0f};
+    const std::vector<float> weights{prioritized ? 0.5f : 1.0f, 1.0f};
+    const double loss = agent.td_loss_backward(obs, actions, targets, weights);
+    const double h0 = 0.5 * 0.3 * 0.3, h1 = 2.5 - 0.5;
+    CHECK(loss == Approx((weights[0] * h0 + weights[1] * h1) / 2.0).epsilon(1e-5));
+    auto params = agent.q_network().named_parameters();
+    const nn::Matrix& gw = params[0].parameter->grad;
+    const nn::Matrix& gb = params[1].parameter->grad;
+    const double d0 = weights[0] * 0.3 / 2.0, d1 = weights[1] * -1.0 / 2.0;
+    CHECK(gw(0, 0) == Approx(d0 * 1.0).epsilon(1e-5));
+    CHECK(gw(1, 0) == Approx(0.0).margin(1e-7));
+    CHECK(gw(0, 1) == Approx(d1 * 0.5).epsilon(1e-5));
+    CHECK(gw(1, 1) == Approx(d1 * 1.0).epsilon(1e-5));
+    CHECK(gb(0, 0) == Approx(d0).epsilon(1e-5));
+    CHECK(gb(0, 1) == Approx(d1).epsilon(1e-5));
+  }
+  // A hidden layer (tanh): central finite differences of the same loss.
+  DqnConfig c = tiny_config();
+  c.net_arch = {4};
+  c.activation = nn::Activation::tanh;
+  DqnAgent agent(c, kObs, Space::discrete(3), 9);
+  nn::Matrix obs(3, 2);
+  obs << 0.3f, -0.7f, 1.1f, 0.4f, -0.2f, 0.9f;
+  const std::vector<std::int64_t> actions{2, 0, 1};
+  const std::vector<float> targets{0.4f, -2.0f, 2.5f};
+  const std::vector<float> weights{1, 1, 1};
+  agent.td_loss_backward(obs, actions, targets, weights);
+  auto params = agent.q_network().named_parameters();
+  std::vector<nn::Matrix> grads;
+  for (auto& p : params) grads.push_back(p.parameter->grad);
+  const float h = 1e-2f;
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    nn::Matrix& value = params[i].parameter->value;
+    for (nn::Index k = 0; k < value.size(); ++k) {
+      const float x = value.data()[k];
+      value.data()[k] = x + h;
+      const double up = agent.td_loss_backward(obs, actions, targets, weights);
+      value.data()[k] = x - h;
+      const double down = agent.td_loss_backward(obs, actions, targets, weights);
+      value.data()[k] = x;
+      INFO(params[i].name << "[" << k << "]");
+      CHECK(grads[i].data()[k] == Approx((up - down) / (2.0 * h)).margin(2e-3));
+    }
+  }
+}
+
+TEST_CASE("double DQN target: online argmax, target value", "[dqn]") {
+  nn::Matrix next(2, 2);
+  next << 1.0f, 0.0f, 0.0f, 1.0f;
+  const std::vector<float> returns{1.0f, -1.0f};
+  const std::vector<float> discounts{0.5f, 0.0f};
+  for (bool double_q : {false, true}) {
+    DqnConfig c = tiny_config();
+    c.double_q = double_q;
+    DqnAgent agent(c, kObs, Space::discrete(3), 1);
+    // Online Q(s'0) = [0, 5, 1] → argmax 1; target Q(s'0) = [3, 2, 0] → max 3, at a* = 2.
+    set_linear(agent, false, {0, 5, 1, 0, 0, 0}, {0, 0, 0});
+    set_linear(agent, true, {3, 2, 0, 9, 9, 9}, {0, 0, 0});
+    std::vector<float> y(2);
+    agent.compute_targets(next, returns, discounts, y);
+    CHECK(y[0] == (double_q ? 1.0f + 0.5f * 2.0f : 1.0f + 0.5f * 3.0f));
+    CHECK(y[1] == -1.0f);  // terminated (discount 0): no bootstrap
+  }
+}
+
+TEST_CASE("dqn save and load continue training bit for bit", "[dqn]") {
+  Registry registry = make_registry();
+  RawParams p{{"net_arch", std::vector<double>{16}},
+              {"buffer_size", std::int64_t{500}},
+              {"learning_starts", std::int64_t{100}},
+              {"batch_size", std::int64_t{16}},
+              {"train_freq", std::int64_t{2}},
+              {"target_update_interval", std::int64_t{50}},
+              {"tau", 0.5},
+              {"total_timesteps", std::int64_t{600}},
+              {"n_step", std::int64_t{3}},
+              {"prioritized", true},
+              {"double_q", true},
+              {"dueling", true},
+              {"save_replay_buffer", true}};
+  auto env_u = registry.make_env("CartPole-v1", {});
+  auto env_s = registry.make_env("CartPole-v1", {});
+  auto uninterrupted = registry.make_agent("dqn", p, *env_u, 42);
+  auto saved = registry.make_agent("dqn", p, *env_s, 42);
+  auto loaded = registry.make_agent("dqn", p, *env_s, 999);  // other init: load must overwrite
+  Loop lu(*env_u, *uninterrupted), ls(*env_s, *saved);
+  lu.step(5);
+  ls.step(5);
+  for (int t = 1; t < 333; ++t) REQUIRE(lu.step() == ls.step());  // mid-episode
+  StateDict state;
+  saved->save(state);
+  loaded->load(state);
+  // Greedy evaluation actions in between must not disturb training.
+  Value obs{0, {0.01f, 0.02f, 0.03f, 0.04f}}, action;
+  Decision d;
+  loaded->set_evaluation(true);
+  loaded->act(obs, action, d);
+  CHECK(d.probability == 1.0);
+  loaded->observe({obs, action, 1.0, obs, false, false});  // ignored in evaluation mode
+  loaded->set_evaluation(false);
+  Loop ll(*env_s, *loaded);
+  ll.obs = ls.obs;
+  ll.need_reset = ls.need_reset;
+  for (int t = 0; t < 300; ++t) REQUIRE(lu.step() == ll.step());
+  StateDict a, b;
+  uninterrupted->save(a);
+  loaded->save(b);
+  REQUIRE(a.size() == b.size());
+  for (const auto& [name, record] : a) {
+    INFO(name);
+    REQUIRE(b.count(name) == 1);
+    CHECK(record.shape == b.at(name).shape);
+    CHECK(record.data == b.at(name).data);
+  }
+  CHECK(static_cast<DqnAgent&>(*loaded).num_updates() > 100);
+}
+
+TEST_CASE("dqn reports the epsilon-greedy probability and refuses other spaces", "[dqn]") {
+  DqnConfig c = tiny_config();
+  c.learning_starts = 0;
+  c.exploration_initial_eps = 0.3;
+  c.exploration_final_eps = 0.3;
+  DqnAgent agent(c, kObs, Space::discrete(3, 1), 4);
+  set_linear(agent, false, {0, 1, 0, 0, 0, 0}, {0, 0, 0});  // greedy: index 1 → action 2
+  Value obs{0, {1.0f, 0.0f}}, action;
+  int greedy = 0;
+  for (int k = 0; k < 200; ++k) {
+    Decision d;
+    agent.act(obs, action, d);
+    REQUIRE(action.index >= 1);
+    REQUIRE(action.index <= 3);
+    if (action.index == 2) {
+      ++greedy;
+      CHECK(d.probability == Approx(0.7 + 0.1));
+    } else {
+      CHECK(d.probability == Approx(0.1));
+    }
+    CHECK(d.log_prob == Approx(std::log(d.probability)));
+  }
+  CHECK(greedy > 130);
+  Registry registry = make_registry();
+  auto frozen = registry.make_env("FrozenLake-v1", {});
+  CHECK_THROWS_WITH(registry.make_agent("dqn", {}, *frozen, 1),
+                    Catch::Contains("Box observations and Discrete actions"));
+  auto cartpole = registry.make_env("CartPole-v1", {});
+  CHECK_THROWS_WITH(
+      registry.make_agent("dqn", {{"net_arch", std::vector<double>{2.5}}}, *cartpole, 1),
+      Catch::Contains("net_arch"));
+  CHECK_THROWS_WITH(
+      registry.make_agent("dqn", {{"dueling", true}, {"net_arch", std::vector<double>{}}},
+                          *cartpole, 1),
+      Catch::Contains("dueling"));
+}
+
+TEST_CASE("dqn learns CartPole-v1 (smoke test, fixed seed)", "[dqn]") {
+  Registry registry = make_registry();
+  RawParams p{{"net_arch", std::vector<double>{64, 64}},
+              {"learning_rate", 2.3e-3},
+              {"buffer_size", std::int64_t{20000}},
+              {"learning_starts", std::int64_t{1000}},
+              {"batch_size", std::int64_t{64}},
+              {"train_freq", std::int64_t{256}},
+              {"gradient_steps", std::int64_t{128}},
+              {"target_update_interval", std::int64_t{10}},
+              {"exploration_fraction", 0.16},
+              {"exploration_final_eps", 0.04},
+              {"total_timesteps", std::int64_t{30000}}};
+  auto env = registry.make_env("CartPole-v1", {});
+  auto agent = registry.make_agent("dqn", p, *env, 1);
+  Loop loop(*env, *agent);
+  loop.step(1);
+  for (int t = 1; t < 30000; ++t) loop.step();
+  auto eval_env = registry.make_env("CartPole-v1", {});
+  const double mean_return = evaluate(*eval_env, *agent, 10, 77);
+  INFO("mean greedy return " << mean_return);
+  CHECK(mean_return >= 150.0);
+  DiagnosticsTable* diag = agent->diagnostics();
+  REQUIRE(diag != nullptr);
+  CHECK(diag->names.size() == 4);
+  CHECK(diag->size() > 50);
+  CHECK(diag->values.size() == diag->size() * 4);
+}
