@@ -64,6 +64,10 @@ class CartPoleEnv final : public Env {
   void set_state(std::span<const double> state) override;
   void observe(Value& obs) const override;
   std::string render_text() const override;
+  // A 600x400 picture drawn like Gymnasium's rgb_array render (envs/classic/render.cpp).
+  static constexpr int kRenderWidth = 600;
+  static constexpr int kRenderHeight = 400;
+  bool render(Image& frame) const override;
 
  protected:
   void do_reset(Value& obs) override;

@@ -54,6 +54,10 @@ class PendulumEnv final : public Env {
   void set_state(std::span<const double> state) override;
   void observe(Value& obs) const override;
   std::string render_text() const override;
+  // A 500x500 picture drawn like Gymnasium's rgb_array render (envs/classic/render.cpp).
+  static constexpr int kRenderWidth = 500;
+  static constexpr int kRenderHeight = 500;
+  bool render(Image& frame) const override;
 
  protected:
   void do_reset(Value& obs) override;

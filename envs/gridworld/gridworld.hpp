@@ -28,6 +28,7 @@
 //   AnyDirection:  a uniformly random direction with probability slip (intended included).
 // Outcomes with the same (next state, reward, terminated) are merged.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -82,6 +83,12 @@ class Gridworld : public TabularEnv {
 
   // The map with the agent drawn as '@' (and the wind strengths under the grid, if any).
   std::string render_text() const override;
+  // A picture of the grid (gridworld_render.cpp): cells of render_cell_size() pixels,
+  // coloured by type, with the wind as blue shading and chevrons, the agent a red disc.
+  bool render(Image& frame) const override;
+  // 64 pixels when the grid is at most 8 cells wide and tall (Gymnasium's FrozenLake
+  // pictures: 256x256 and 512x512), else 48.
+  int render_cell_size() const { return std::max(rows_, cols_) <= 8 ? 64 : 48; }
 
   int rows() const { return rows_; }
   int cols() const { return cols_; }

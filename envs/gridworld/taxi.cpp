@@ -4,6 +4,7 @@
 #include <array>
 
 #include "core/error.hpp"
+#include "envs/render/canvas.hpp"
 
 namespace rlsim {
 
@@ -203,6 +204,62 @@ std::string Taxi::render_text() const {
   if (last_action_ >= 0) out += "  (" + std::string(kActionNames[last_action_]) + ")";
   out += "\n";
   return out;
+}
+
+bool Taxi::render(Image& frame) const {
+  constexpr int kCell = kRenderSize / 5;
+  constexpr int kLocColour[4][3] = {{220, 60, 60}, {60, 170, 60}, {230, 200, 40}, {60, 100, 220}};
+  const Decoded d = decode(state_);
+  Canvas c(kRenderSize, kRenderSize);
+  c.clear(0.92, 0.92, 0.92);
+  cairo_t* cr = c.cr();
+  // The four locations, pale; the destination framed in black.
+  for (int i = 0; i < 4; ++i) {
+    const int* k = kLocColour[i];
+    c.fill_rect(kLocs[i][1] * kCell, kLocs[i][0] * kCell, kCell, kCell, (k[0] + 255) / 2,
+                (k[1] + 255) / 2, (k[2] + 255) / 2);
+  }
+  c.set_rgb(0, 0, 0);
+  cairo_set_line_width(cr, 6.0);
+  cairo_rectangle(cr, kLocs[d.destination][1] * kCell + 5, kLocs[d.destination][0] * kCell + 5,
+                  kCell - 10, kCell - 10);
+  cairo_stroke(cr);
+  // Grid lines, then the walls of the map ('|' between two cells of a row) and the border.
+  c.set_rgb(190, 190, 190);
+  cairo_set_line_width(cr, 1.0);
+  for (int i = 1; i < 5; ++i) {
+    cairo_move_to(cr, i * kCell + 0.5, 0);
+    cairo_line_to(cr, i * kCell + 0.5, kRenderSize);
+    cairo_move_to(cr, 0, i * kCell + 0.5);
+    cairo_line_to(cr, kRenderSize, i * kCell + 0.5);
+  }
+  cairo_stroke(cr);
+  for (int r = 0; r < 5; ++r)
+    for (int col = 0; col < 4; ++col)
+      if (kMap[static_cast<std::size_t>(1 + r)][static_cast<std::size_t>(2 * col + 2)] == '|')
+        c.line((col + 1) * kCell, r * kCell, (col + 1) * kCell, (r + 1) * kCell, 8.0, 40, 40, 40);
+  c.set_rgb(40, 40, 40);
+  cairo_set_line_width(cr, 8.0);
+  cairo_rectangle(cr, 0, 0, kRenderSize, kRenderSize);
+  cairo_stroke(cr);
+  // The taxi: a yellow body (green roof with the passenger aboard).
+  const double tx = d.taxi_col * kCell, ty = d.taxi_row * kCell;
+  c.fill_rect(tx + 0.15 * kCell, ty + 0.35 * kCell, 0.7 * kCell, 0.35 * kCell, 245, 190, 0);
+  const bool aboard = d.passenger == kInTaxi;
+  c.fill_rect(tx + 0.3 * kCell, ty + 0.2 * kCell, 0.4 * kCell, 0.17 * kCell, aboard ? 40 : 245,
+              aboard ? 160 : 190, aboard ? 40 : 0);
+  c.fill_circle(tx + 0.3 * kCell, ty + 0.72 * kCell, 0.09 * kCell, 20, 20, 20);
+  c.fill_circle(tx + 0.7 * kCell, ty + 0.72 * kCell, 0.09 * kCell, 20, 20, 20);
+  // A waiting passenger: a disc in the colour of their location, dark-rimmed.
+  if (!aboard) {
+    const int* k = kLocColour[d.passenger];
+    const double px = kLocs[d.passenger][1] * kCell + 0.5 * kCell;
+    const double py = kLocs[d.passenger][0] * kCell + 0.5 * kCell;
+    c.fill_circle(px, py, 0.2 * kCell, 20, 20, 20);
+    c.fill_circle(px, py, 0.15 * kCell, k[0], k[1], k[2]);
+  }
+  c.to_image(frame);
+  return true;
 }
 
 }  // namespace rlsim

@@ -63,6 +63,12 @@ class Taxi : public TabularEnv {
   void get_state(std::vector<double>& out) const override;
   void set_state(std::span<const double> state) override;
   std::string render_text() const override;
+  // A 500x500 picture (taxi.cpp): 5x5 cells of 100 pixels, walls as thick lines, the four
+  // locations R, G, Y, B in red, green, yellow and blue, the destination framed in black,
+  // a waiting passenger as a disc in their location, the taxi yellow (green-roofed when
+  // carrying the passenger).
+  static constexpr int kRenderSize = 500;
+  bool render(Image& frame) const override;
 
  protected:
   void do_reset(Value& obs) override;

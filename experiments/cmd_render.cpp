@@ -1,0 +1,190 @@
+// rlsim env render: rolls an agent out on an env and writes every frame (the reset frame,
+// then one per step) as an animated GIF (experiments/gif_writer.hpp), or prints the env's
+// text frames. Seeds follow the runner (core/runner.cpp): the env is reset with
+// derive_seed(S, 0, "env") and the agent built with derive_seed(S, 0, "agent"), as seed
+// index 0 of a run with master seed S. The agent acts and learns as in a training run.
+// Documented in docs/rendering.md.
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdint>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "core/rng.hpp"
+#include "experiments/cli_util.hpp"
+#include "experiments/commands.hpp"
+#include "experiments/gif_writer.hpp"
+
+namespace po = boost::program_options;
+
+namespace rlsim {
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: rlsim env render ID [key=value ...] [--agent AGENT] [--agent-param k=v ...]\n"
+    "                        [--episodes N] [--seed S] [--max-steps M] [--fps F]\n"
+    "                        [--scale K] (--out FILE.gif | --text)\n\n"
+    "Rolls AGENT (default: random) out on env ID (with the given env parameters) for N\n"
+    "episodes and writes every frame - the reset frame, then one per step - as a looping\n"
+    "animated GIF, or with --text prints the env's text frames to stdout. One line per\n"
+    "episode (its number of steps, return, and how it ended) goes to stdout after the\n"
+    "frames. Envs without pictures (e.g. bandit problems) are refused. The env is reset\n"
+    "with the seed derived from S as seed index 0 of `rlsim run` would, and the agent\n"
+    "acts and learns as in a training run. Colours are quantised per frame with giflib's\n"
+    "median-cut GifQuantizeBuffer (256 colours per frame). See docs/rendering.md.\n";
+
+std::int64_t default_step_cap = 1000;
+
+}  // namespace
+
+int cmd_env_render(const std::vector<std::string>& args) {
+  po::options_description desc("options");
+  std::vector<std::string> positional, plugins, agent_params;
+  std::string agent_id, out;
+  std::int64_t episodes = 1, max_steps = 0;
+  std::uint64_t seed = 0;
+  double fps = 0.0;
+  int scale = 1;
+  bool text = false, quiet = false;
+  desc.add_options()("help,h", "show this help")(
+      "agent", po::value<std::string>(&agent_id)->default_value("random"),
+      "agent id (see `rlsim list agents`)")("agent-param",
+                                            po::value<std::vector<std::string>>(&agent_params),
+                                            "agent parameter key=value (repeatable)")(
+      "episodes", po::value<std::int64_t>(&episodes)->default_value(1),
+      "number of episodes to render (>= 1)")(
+      "seed", po::value<std::uint64_t>(&seed)->default_value(0), "master seed S")(
+      "max-steps", po::value<std::int64_t>(&max_steps)->default_value(0),
+      "time limit per episode (episodes are truncated after M steps); 0: the env's own "
+      "limit, or 1000 for envs without one")(
+      "fps", po::value<double>(&fps)->default_value(0.0),
+      "GIF frames per second, in (0, 100]; 0: 4 for envs with discrete observations "
+      "(gridworlds, as Gymnasium's toy-text render_fps), 30 otherwise")(
+      "scale", po::value<int>(&scale)->default_value(1),
+      "integer upscaling of the GIF's frames, in [1, 16]")("out", po::value<std::string>(&out),
+                                                           "GIF file to write")(
+      "text", po::bool_switch(&text), "print the env's text frames to stdout instead of a GIF")(
+      "quiet,q", po::bool_switch(&quiet), "no progress line on stderr")(
+      "plugin", po::value<std::vector<std::string>>(&plugins), "load a plugin .so (repeatable)")(
+      "args", po::value<std::vector<std::string>>(&positional), "ID [key=value ...]");
+  po::positional_options_description pos;
+  pos.add("args", -1);
+  po::variables_map vm;
+  if (!parse_options(args, desc, pos, vm, kUsage)) return 0;
+
+  if (positional.empty())
+    throw Error(
+        "rlsim env render: missing the env ID (e.g. rlsim env render FrozenLake-v1 "
+        "--out lake.gif)");
+  if (out.empty() && !text)
+    throw Error("rlsim env render: missing --out FILE.gif (or --text to print text frames)");
+  if (!out.empty() && text)
+    throw Error("rlsim env render: give either --out FILE.gif or --text, not both");
+  if (episodes < 1) throw Error("--episodes " + std::to_string(episodes) + " must be at least 1");
+  if (max_steps < 0)
+    throw Error("--max-steps " + std::to_string(max_steps) +
+                " must be positive (or 0 for the env's own limit)");
+  if (!(fps == 0.0 || (fps > 0.0 && fps <= 100.0)))
+    throw Error("--fps " + std::to_string(fps) + " must be in (0, 100] (or 0 for the default)");
+  if (scale < 1 || scale > 16)
+    throw Error("--scale " + std::to_string(scale) + " must be an integer in [1, 16]");
+
+  const std::string& env_id = positional[0];
+  Registry registry = make_registry(plugins);
+  RawParams env_params =
+      parse_kv_params(std::vector<std::string>(positional.begin() + 1, positional.end()), "env");
+  std::unique_ptr<Env> env = registry.make_env(env_id, env_params);
+  const EnvSpec& spec = env->spec();
+  if (max_steps > 0) {
+    env->set_max_episode_steps(max_steps);
+  } else if (spec.max_episode_steps <= 0) {
+    env->set_max_episode_steps(default_step_cap);
+    if (!quiet)
+      std::cerr << env_id << " has no time limit: episodes are cut at " << default_step_cap
+                << " steps (set --max-steps to change it)\n";
+  }
+  const std::uint64_t env_seed = derive_seed(seed, 0, "env");
+  const std::uint64_t agent_seed = derive_seed(seed, 0, "agent");
+  std::unique_ptr<Agent> agent =
+      registry.make_agent(agent_id, parse_kv_params(agent_params, "agent"), *env, agent_seed);
+
+  Value obs, next_obs, action;
+  spec.observation_space.prepare(obs);
+  spec.observation_space.prepare(next_obs);
+  spec.action_space.prepare(action);
+  env->reset(obs, env_seed);
+
+  // Refuse envs without the requested kind of frame before writing anything.
+  Image frame;
+  if (text) {
+    if (env->render_text().empty())
+      throw Error(env_id +
+                  " has no text rendering (render_text); render it to a GIF with "
+                  "--out FILE.gif if it draws pictures");
+  } else if (!env->render(frame)) {
+    throw Error(env_id +
+                " cannot render frames (it has no render support); see docs/rendering.md for "
+                "the envs that draw pictures");
+  }
+
+  if (fps == 0.0) fps = spec.observation_space.is_discrete() ? 4.0 : 30.0;
+  const int delay_cs = std::max(1, static_cast<int>(std::lround(100.0 / fps)));
+  std::unique_ptr<GifWriter> gif;
+  if (!text) gif = std::make_unique<GifWriter>(out, delay_cs, scale);
+
+  const bool progress = !quiet && !text && isatty(STDERR_FILENO);
+  std::int64_t frames = 0;
+  std::ostringstream summary;
+  auto emit = [&](std::int64_t episode, std::int64_t step) {
+    if (text) {
+      const std::string t = env->render_text();
+      std::cout << "-- episode " << episode << ", step " << step << " --\n"
+                << t << (!t.empty() && t.back() == '\n' ? "\n" : "\n\n");
+    } else {
+      if (!env->render(frame))
+        throw Error(env_id + " stopped rendering at step " + std::to_string(step));
+      gif->add_frame(frame);
+      if (progress && frames % 50 == 0)
+        std::cerr << "\rrendering " << env_id << ": episode " << episode << ", frame " << frames
+                  << std::flush;
+    }
+    ++frames;
+  };
+
+  for (std::int64_t e = 1; e <= episodes; ++e) {
+    if (e > 1) env->reset(obs);
+    agent->begin_episode(obs);
+    emit(e, 0);
+    double ret = 0.0;
+    std::int64_t len = 0;
+    StepResult r;
+    while (true) {
+      Decision d;
+      agent->act(obs, action, d);
+      r = env->step(action, next_obs);
+      ret += r.reward;
+      ++len;
+      agent->observe(Transition{obs, action, r.reward, next_obs, r.terminated, r.truncated});
+      std::swap(obs, next_obs);
+      emit(e, len);
+      if (r.terminated || r.truncated) break;
+    }
+    agent->end_episode();
+    summary << "episode " << e << ": " << len << " steps, return " << ret << ", "
+            << (r.terminated ? "terminated" : "truncated") << "\n";
+  }
+  if (progress) std::cerr << "\r" << std::string(60, ' ') << "\r";
+  std::cout << summary.str();
+  if (gif) {
+    gif->finish();
+    std::cout << "wrote " << out << ": " << gif->frames() << " frames of " << gif->width() << "x"
+              << gif->height() << " at " << fps << " fps\n";
+  }
+  return 0;
+}
+
+}  // namespace rlsim
