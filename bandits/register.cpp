@@ -3,6 +3,7 @@
 #include "bandits/policies/exp3.hpp"
 #include "bandits/policies/greedy.hpp"
 #include "bandits/policies/linear.hpp"
+#include "bandits/policies/neural.hpp"
 #include "bandits/policies/nonstationary_ucb.hpp"
 #include "bandits/policies/preference.hpp"
 #include "bandits/policies/thompson.hpp"
@@ -26,6 +27,7 @@ void register_bandits(Registry& registry) {
   register_exp3_policies(registry);
   register_nonstationary_policies(registry);
   register_linear_policies(registry);
+  register_neural_policies(registry);
 }
 
 }  // namespace rlsim

@@ -7,6 +7,78 @@
 
 namespace rlsim {
 
+void BanditAgent::observe(const Transition& transition) {
+  if (evaluation()) return;
+  if (batch_ == 1) return learn(transition);
+  Pending& p = buffer_[static_cast<std::size_t>(pending_++)];
+  p.obs = transition.obs;  // copy assignment reuses the buffers' capacity after the first batch
+  p.action = transition.action;
+  p.next_obs = transition.next_obs;
+  p.reward = transition.reward;
+  p.terminated = transition.terminated;
+  p.truncated = transition.truncated;
+  if (pending_ == batch_) flush_feedback();
+}
+
+void BanditAgent::flush_feedback() {
+  const std::int64_t n = pending_;
+  pending_ = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const Pending& p = buffer_[static_cast<std::size_t>(i)];
+    learn(Transition{p.obs, p.action, p.reward, p.next_obs, p.terminated, p.truncated});
+  }
+}
+
+void BanditAgent::set_batch(std::int64_t batch) {
+  if (batch < 1)
+    throw Error("bandit policy: batch = " + std::to_string(batch) +
+                " is invalid: rewards are revealed every batch >= 1 pulls (1: after each pull)");
+  flush_feedback();
+  batch_ = batch;
+  buffer_.assign(static_cast<std::size_t>(batch), Pending{});
+}
+
+void BanditAgent::check_distribution_size(std::span<double> out, const std::string& who) const {
+  if (static_cast<std::int64_t>(out.size()) != arms())
+    throw Error("policy '" + who + "': action_probabilities got room for " +
+                std::to_string(out.size()) + " arms; it has K = " + std::to_string(arms()));
+}
+
+void add_bandit_policy(Registry& registry, AgentEntry entry) {
+  entry.schema.add(param_int("batch", 1,
+                             "rewards are revealed to the policy every `batch` pulls (batched "
+                             "feedback; 1: after each pull)",
+                             1, 1e9));
+  auto make = std::move(entry.make);
+  entry.make = [make](const AgentContext& ctx, const Params& p) {
+    std::unique_ptr<Agent> agent = make(ctx, p);
+    auto* bandit = dynamic_cast<BanditAgent*>(agent.get());
+    if (bandit == nullptr)
+      throw Error("add_bandit_policy: the factory did not make a bandit policy (BanditAgent)");
+    bandit->set_batch(p.get_int("batch"));
+    return agent;
+  };
+  registry.add_agent(std::move(entry));
+}
+
+void BanditPolicy::action_probabilities(const Value& obs, std::span<double> out) {
+  check_distribution_size(out, name_);
+  std::fill(out.begin(), out.end(), 0.0);
+  if (evaluation()) {
+    out[static_cast<std::size_t>(argmax_first(means_.data(), k_))] = 1.0;
+    return;
+  }
+  Value action;
+  Decision d;
+  act(obs, action, d);
+  if (d.probability != 1.0)
+    throw Error("policy '" + name_ +
+                "' does not provide its action distribution outside evaluation mode (its "
+                "choice is random without a closed-form distribution): evaluate it in "
+                "evaluation mode (greedy)");
+  out[static_cast<std::size_t>(arm_of(action))] = 1.0;
+}
+
 BanditPolicy::BanditPolicy(std::string name, std::int64_t num_arms, std::int64_t first_action)
     : name_(std::move(name)), k_(num_arms), first_action_(first_action) {
   if (num_arms < 2)
@@ -97,6 +169,38 @@ std::optional<std::string> check_contextual(const EnvSpec& spec, const Env&) {
     return "it is a contextual bandit policy and needs a flat Box(d) context; " + os.describe() +
            " observations have none: use a non-contextual policy (ucb1, thompson, ...)";
   return std::nullopt;
+}
+
+namespace {
+std::string bound_text(double x) {
+  if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
+  std::ostringstream os;
+  os << x;
+  return os.str();
+}
+}  // namespace
+
+std::string describe_reward_range(const EnvSpec& spec) {
+  const double lo = spec.reward_min, hi = spec.reward_max;
+  if (std::isinf(lo) && std::isinf(hi)) return "unbounded rewards";
+  return "rewards in " + std::string(std::isinf(lo) ? "(" : "[") + bound_text(lo) + ", " +
+         bound_text(hi) + (std::isinf(hi) ? ")" : "]");
+}
+
+std::optional<std::string> require_reward_range(const EnvSpec& spec, double lo, double hi,
+                                                const std::string& model,
+                                                const std::string& alternative) {
+  if (spec.reward_min >= lo && spec.reward_max <= hi) return std::nullopt;
+  return model + " needs rewards in [" + bound_text(lo) + ", " + bound_text(hi) + "]; " + spec.id +
+         " has " + describe_reward_range(spec) + ": use " + alternative;
+}
+
+std::function<std::optional<std::string>(const EnvSpec&, const Env&)> check_non_contextual_in(
+    double lo, double hi, std::string model, std::string alternative) {
+  return [=](const EnvSpec& spec, const Env& env) -> std::optional<std::string> {
+    if (auto why = check_non_contextual(spec, env)) return why;
+    return require_reward_range(spec, lo, hi, model, alternative);
+  };
 }
 
 std::int64_t resolve_horizon(std::int64_t horizon, const EnvSpec& spec, const std::string& who) {

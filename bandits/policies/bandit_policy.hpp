@@ -4,7 +4,8 @@
 // Contract: the observation is ignored (bandit problems observe Discrete(1), always 0); the
 // action is Discrete(K) (its `start` is honoured). For every arm the base keeps the pull
 // count N_a, the reward sum S_a, the sum of squared rewards and the empirical mean, and the
-// total number of pulls t; observe() updates them in O(1) without allocating. Arms are
+// total number of pulls t; learn() (called by BanditAgent::observe, at once or at the end of
+// a batch) updates them in O(1) without allocating. Arms are
 // numbered 0..K−1 inside a policy. In evaluation mode a policy acts greedily on the
 // empirical means (lowest index among ties, probability 1) and observe() learns nothing.
 // save/load move these statistics through a StateDict, plus a policy's own arrays
@@ -15,7 +16,9 @@
 #pragma once
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -25,8 +28,57 @@
 
 namespace rlsim {
 
-class BanditPolicy : public Agent {
+// Shared by every bandit policy (BanditPolicy, LinearPolicy and the other contextual ones).
+//
+// Batched feedback: with batch B > 1 (parameter `batch`, default 1) rewards are revealed
+// to the policy only at the end of each batch of B pulls: observe() copies the transition
+// into a buffer allocated once, and when B are pending they are learnt in order. Choices
+// within a batch therefore use the state at the batch start (the policy's own random
+// stream still advances with each choice). end_episode() learns a partial batch; the
+// pending buffer is not part of save/load. Model: the "batched bandits" of Perchet,
+// Rigollet, Chassang & Snowberg (2016), "Batched bandit problems", Ann. Statist. 44(2),
+// with a fixed grid of equal batches.
+//
+// action_probabilities(obs, out) writes π(a | obs) for every arm a (0-based), for the
+// policy as it is now (its mode and state), without learning: what off-policy
+// evaluation of a fixed target policy needs. A deterministic policy writes an indicator;
+// a policy whose distribution has no closed form (Thompson sampling) throws.
+class BanditAgent : public Agent {
  public:
+  void observe(const Transition& transition) final;
+  void end_episode() override { flush_feedback(); }
+  void set_batch(std::int64_t batch);
+  std::int64_t batch() const { return batch_; }
+  // Transitions observed but not yet revealed to the learner.
+  std::int64_t pending_feedback() const { return pending_; }
+  virtual std::int64_t arms() const = 0;
+  virtual void action_probabilities(const Value& obs, std::span<double> out) = 0;
+
+ protected:
+  // Learning from one revealed transition.
+  virtual void learn(const Transition& transition) = 0;
+  // Learns every pending transition, in order.
+  void flush_feedback();
+  // Checks out.size() == arms() for action_probabilities.
+  void check_distribution_size(std::span<double> out, const std::string& who) const;
+
+ private:
+  struct Pending {
+    Value obs, action, next_obs;
+    double reward = 0.0;
+    bool terminated = false, truncated = false;
+  };
+  std::int64_t batch_ = 1;
+  std::int64_t pending_ = 0;
+  std::vector<Pending> buffer_;
+};
+
+class BanditPolicy : public BanditAgent {
+ public:
+  std::int64_t arms() const override { return k_; }
+  // Evaluation mode: the greedy arm. Otherwise act() on `obs` must report probability 1
+  // (deterministic index policies): the chosen arm gets 1; stochastic policies override.
+  void action_probabilities(const Value& obs, std::span<double> out) override;
   std::int64_t num_arms() const { return k_; }
   std::int64_t pulls() const { return t_; }
   std::int64_t count(std::int64_t arm) const { return counts_[check_arm(arm)]; }
@@ -35,7 +87,7 @@ class BanditPolicy : public Agent {
   double empirical_mean(std::int64_t arm) const { return means_[check_arm(arm)]; }
   const std::string& name() const { return name_; }
 
-  void observe(const Transition& transition) override {
+  void learn(const Transition& transition) override {
     if (evaluation()) return;
     record(arm_of(transition.action), transition.reward);
   }
@@ -98,12 +150,27 @@ class BanditPolicy : public Agent {
   std::int64_t first_action_ = 0;
 };
 
+// Registers a bandit policy: adds the shared parameter `batch` (integer >= 1, default 1)
+// to its schema and applies it to the agent its factory makes (a BanditAgent).
+void add_bandit_policy(Registry& registry, AgentEntry entry);
+
 // AgentEntry::check for non-contextual policies: Discrete(K ≥ 2) actions and a single
 // context (Discrete(1) observations).
 std::optional<std::string> check_non_contextual(const EnvSpec& spec, const Env& env);
 // AgentEntry::check for contextual policies: Discrete(K ≥ 2) actions and a flat
 // Box(d) context.
 std::optional<std::string> check_contextual(const EnvSpec& spec, const Env& env);
+
+// Reward support of an env as text: "unbounded rewards", "rewards in [0, inf)", ...
+std::string describe_reward_range(const EnvSpec& spec);
+// Empty when the env's rewards (EnvSpec reward_min/reward_max) lie in [lo, hi]; otherwise
+// "<model> needs rewards in [lo, hi]; <env> has <its range>: use <alternative>".
+std::optional<std::string> require_reward_range(const EnvSpec& spec, double lo, double hi,
+                                                const std::string& model,
+                                                const std::string& alternative);
+// AgentEntry::check for non-contextual policies whose model needs rewards in [lo, hi].
+std::function<std::optional<std::string>(const EnvSpec&, const Env&)> check_non_contextual_in(
+    double lo, double hi, std::string model, std::string alternative);
 
 // `horizon` if positive, else the env's time limit; throws naming `who` when neither is set.
 std::int64_t resolve_horizon(std::int64_t horizon, const EnvSpec& spec, const std::string& who);

@@ -1,5 +1,6 @@
 #include "bandits/policies/exp3.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "bandits/policies/preference.hpp"
@@ -45,6 +46,10 @@ double exp3p_gamma(std::int64_t k, const Exp3PConfig& c) {
   return std::min(0.6, 2.0 * std::sqrt(0.6 * kd * log_k(k) / t));
 }
 
+const char* kUnboundedAlternative =
+    "ucb1, gaussian-thompson or kl-ucb divergence=gaussian for stochastic rewards, or rescale "
+    "the rewards into [0, 1]";
+
 }  // namespace
 
 // ---------------------------------------------------------------------------- shared
@@ -73,6 +78,13 @@ const std::vector<double>& ExponentialWeights::probabilities() {
   return p_;
 }
 
+void ExponentialWeights::action_probabilities(const Value& obs, std::span<double> out) {
+  if (evaluation()) return BanditPolicy::action_probabilities(obs, out);
+  check_distribution_size(out, name());
+  probabilities();
+  std::copy(p_.begin(), p_.end(), out.begin());
+}
+
 void ExponentialWeights::act(const Value&, Value& action, Decision& decision) {
   if (evaluation()) return act_greedy(action, decision);
   probabilities();
@@ -80,7 +92,7 @@ void ExponentialWeights::act(const Value&, Value& action, Decision& decision) {
   emit(arm, action, decision, p_[static_cast<std::size_t>(arm)]);
 }
 
-void ExponentialWeights::observe(const Transition& transition) {
+void ExponentialWeights::learn(const Transition& transition) {
   if (evaluation()) return;
   const std::int64_t arm = arm_of(transition.action);
   const double x = transition.reward;
@@ -173,7 +185,8 @@ void register_exp3_policies(Registry& registry) {
         param_double("gamma", 0.0, "uniform exploration mixed into the weights", 0.0, 1.0),
         param_int("horizon", 0, "horizon T for the default eta (0: the env's time limit)", 0, 1e15),
     };
-    e.check = check_non_contextual;
+    e.check = check_non_contextual_in(0.0, 1.0, "exp3 (rewards in [0, 1] in its analysis)",
+                                      kUnboundedAlternative);
     e.make = [](const AgentContext& ctx, const Params& p) {
       Exp3Config c;
       c.eta = p.get_double("eta");
@@ -183,7 +196,7 @@ void register_exp3_policies(Registry& registry) {
       return std::unique_ptr<Agent>(
           new Exp3(ctx.spec.action_space.n(), c, ctx.seed, ctx.spec.action_space.start()));
     };
-    registry.add_agent(std::move(e));
+    add_bandit_policy(registry, std::move(e));
   }
   {
     AgentEntry e;
@@ -194,7 +207,8 @@ void register_exp3_policies(Registry& registry) {
         param_double("gamma", -1.0, "implicit exploration (< 0: eta / 2)"),
         param_int("horizon", 0, "horizon T for the default eta (0: the env's time limit)", 0, 1e15),
     };
-    e.check = check_non_contextual;
+    e.check = check_non_contextual_in(0.0, 1.0, "exp3-ix (rewards in [0, 1] in its analysis)",
+                                      kUnboundedAlternative);
     e.make = [](const AgentContext& ctx, const Params& p) {
       Exp3IxConfig c;
       c.eta = p.get_double("eta");
@@ -204,7 +218,7 @@ void register_exp3_policies(Registry& registry) {
       return std::unique_ptr<Agent>(
           new Exp3Ix(ctx.spec.action_space.n(), c, ctx.seed, ctx.spec.action_space.start()));
     };
-    registry.add_agent(std::move(e));
+    add_bandit_policy(registry, std::move(e));
   }
   {
     AgentEntry e;
@@ -216,7 +230,8 @@ void register_exp3_policies(Registry& registry) {
         param_double("gamma", 0.0, "exploration (0: min(3/5, 2 sqrt(3/5 K ln K / T)))", 0.0, 1.0),
         param_int("horizon", 0, "horizon T (0: the env's time limit)", 0, 1e15),
     };
-    e.check = check_non_contextual;
+    e.check = check_non_contextual_in(0.0, 1.0, "exp3p (rewards in [0, 1] in its analysis)",
+                                      kUnboundedAlternative);
     e.make = [](const AgentContext& ctx, const Params& p) {
       Exp3PConfig c;
       c.delta = p.get_double("delta");
@@ -226,7 +241,7 @@ void register_exp3_policies(Registry& registry) {
       return std::unique_ptr<Agent>(
           new Exp3P(ctx.spec.action_space.n(), c, ctx.seed, ctx.spec.action_space.start()));
     };
-    registry.add_agent(std::move(e));
+    add_bandit_policy(registry, std::move(e));
   }
 }
 

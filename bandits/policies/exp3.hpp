@@ -14,6 +14,9 @@
 //   exp3p    EXP3.P: score s_j += γ/(3K) (x̂_j + α / (P_j sqrt(K T))) for every arm, x̂_j =
 //            X / P_j for the arm pulled and 0 otherwise; defaults γ = min(3/5, 2 sqrt(3/5 ·
 //            K ln K / T)) and α = 2 sqrt(ln(K T / δ)): Auer et al. (2002), Fig. 4 and Thm 6.3.
+//
+// All three need rewards in [0, 1] (the setting of Auer et al. 2002): their registry check
+// refuses problems whose EnvSpec reward range is not inside [0, 1].
 #pragma once
 #include "bandits/policies/bandit_policy.hpp"
 
@@ -26,7 +29,8 @@ class ExponentialWeights : public BanditPolicy {
   const std::vector<double>& scores() const { return score_; }
   double gamma_mix() const { return mix_; }
   void act(const Value& obs, Value& action, Decision& decision) override;
-  void observe(const Transition& transition) override;
+  void action_probabilities(const Value& obs, std::span<double> out) override;
+  void learn(const Transition& transition) override;
 
  protected:
   ExponentialWeights(std::string name, std::int64_t num_arms, double mix, std::uint64_t seed,

@@ -37,6 +37,22 @@ double EpsilonGreedy::value(std::int64_t arm) const {
   return count(arm) > 0 ? means_[static_cast<std::size_t>(arm)] : config_.initial_value;
 }
 
+void EpsilonGreedy::action_probabilities(const Value& obs, std::span<double> out) {
+  if (evaluation()) return BanditPolicy::action_probabilities(obs, out);
+  check_distribution_size(out, name());
+  // The law act() samples from: ε/K everywhere plus (1 − ε)/#ties on the tied maxima.
+  const std::int64_t k = num_arms();
+  double top = value(0);
+  for (std::int64_t a = 1; a < k; ++a) top = std::max(top, value(a));
+  std::int64_t ties = 0;
+  for (std::int64_t a = 0; a < k; ++a) ties += value(a) == top;
+  const double eps = epsilon();
+  for (std::int64_t a = 0; a < k; ++a)
+    out[static_cast<std::size_t>(a)] =
+        eps / static_cast<double>(k) +
+        (value(a) == top ? (1.0 - eps) / static_cast<double>(ties) : 0.0);
+}
+
 void EpsilonGreedy::act(const Value&, Value& action, Decision& decision) {
   if (evaluation()) return act_greedy(action, decision);
   const std::int64_t k = num_arms();
@@ -114,7 +130,7 @@ void register_greedy_policies(Registry& registry) {
       return std::unique_ptr<Agent>(
           new EpsilonGreedy(ctx.spec.action_space.n(), c, ctx.seed, ctx.spec.action_space.start()));
     };
-    registry.add_agent(std::move(e));
+    add_bandit_policy(registry, std::move(e));
   }
   {
     AgentEntry e;
@@ -135,7 +151,7 @@ void register_greedy_policies(Registry& registry) {
       return std::unique_ptr<Agent>(
           new EpsilonGreedy(ctx.spec.action_space.n(), c, ctx.seed, ctx.spec.action_space.start()));
     };
-    registry.add_agent(std::move(e));
+    add_bandit_policy(registry, std::move(e));
   }
   {
     AgentEntry e;
@@ -151,7 +167,7 @@ void register_greedy_policies(Registry& registry) {
       return std::unique_ptr<Agent>(new ExploreThenCommit(ctx.spec.action_space.n(), p.get_int("m"),
                                                           ctx.spec.action_space.start()));
     };
-    registry.add_agent(std::move(e));
+    add_bandit_policy(registry, std::move(e));
   }
 }
 

@@ -33,6 +33,7 @@ class EpsilonGreedy final : public BanditPolicy {
   // Q_a: the sample average, or the initial value for an arm never pulled.
   double value(std::int64_t arm) const;
   void act(const Value& obs, Value& action, Decision& decision) override;
+  void action_probabilities(const Value& obs, std::span<double> out) override;
 
  private:
   EpsilonGreedyConfig config_;

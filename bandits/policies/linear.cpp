@@ -1,5 +1,6 @@
 #include "bandits/policies/linear.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -78,7 +79,21 @@ void LinearPolicy::act_greedy(Value& action, Decision& decision) {
   emit(best, action, decision, 1.0);
 }
 
-void LinearPolicy::observe(const Transition& transition) {
+void LinearPolicy::action_probabilities(const Value& obs, std::span<double> out) {
+  check_distribution_size(out, name_);
+  std::fill(out.begin(), out.end(), 0.0);
+  Value action;
+  Decision d;
+  act(obs, action, d);  // evaluation mode: the greedy arm
+  if (d.probability != 1.0)
+    throw Error("policy '" + name_ +
+                "' does not provide its action distribution outside evaluation mode (its "
+                "choice is random without a closed-form distribution): evaluate it in "
+                "evaluation mode (greedy)");
+  out[static_cast<std::size_t>(action.index - first_action_)] = 1.0;
+}
+
+void LinearPolicy::learn(const Transition& transition) {
   if (evaluation()) return;
   const std::int64_t arm = transition.action.index - first_action_;
   if (arm < 0 || arm >= k_)
@@ -207,6 +222,49 @@ void LinearThompson::act(const Value& obs, Value& action, Decision& decision) {
   decision.log_prob = std::log(p);
 }
 
+// ---------------------------------------------------------------------------- contextual ε-greedy
+
+ContextualEpsilonGreedy::ContextualEpsilonGreedy(std::int64_t num_arms, std::int64_t dimension,
+                                                 double epsilon, double lambda, std::uint64_t seed,
+                                                 std::int64_t first_action)
+    : LinearPolicy("contextual-epsilon-greedy", num_arms, dimension, lambda, first_action),
+      epsilon_(epsilon),
+      rng_(seed) {
+  if (!(epsilon >= 0.0 && epsilon <= 1.0))
+    throw Error("policy 'contextual-epsilon-greedy': epsilon = " + std::to_string(epsilon) +
+                " is outside [0, 1]");
+}
+
+std::int64_t ContextualEpsilonGreedy::greedy_arm(const Value& obs) {
+  read_context(obs);
+  std::int64_t best = 0;
+  double best_value = -std::numeric_limits<double>::infinity();
+  for (std::int64_t a = 0; a < k_; ++a) {
+    const double v = theta_[static_cast<std::size_t>(a)].dot(x_);
+    if (v > best_value) {
+      best_value = v;
+      best = a;
+    }
+  }
+  return best;
+}
+
+void ContextualEpsilonGreedy::act(const Value& obs, Value& action, Decision& decision) {
+  const std::int64_t greedy = greedy_arm(obs);
+  if (evaluation()) return emit(greedy, action, decision, 1.0);
+  const double kd = static_cast<double>(k_);
+  const std::int64_t arm = rng_.uniform() < epsilon_ ? rng_.integer(0, k_ - 1) : greedy;
+  emit(arm, action, decision, arm == greedy ? 1.0 - epsilon_ + epsilon_ / kd : epsilon_ / kd);
+}
+
+void ContextualEpsilonGreedy::action_probabilities(const Value& obs, std::span<double> out) {
+  check_distribution_size(out, name_);
+  const std::int64_t greedy = greedy_arm(obs);
+  const double e = evaluation() ? 0.0 : epsilon_;
+  std::fill(out.begin(), out.end(), e / static_cast<double>(k_));
+  out[static_cast<std::size_t>(greedy)] += 1.0 - e;
+}
+
 // ---------------------------------------------------------------------------- registration
 
 void register_linear_policies(Registry& registry) {
@@ -231,7 +289,25 @@ void register_linear_policies(Registry& registry) {
       return std::unique_ptr<Agent>(
           new LinUcb(ctx.spec.action_space.n(), dimension(ctx), c, ctx.spec.action_space.start()));
     };
-    registry.add_agent(std::move(e));
+    add_bandit_policy(registry, std::move(e));
+  }
+  {
+    AgentEntry e;
+    e.id = "contextual-epsilon-greedy";
+    e.doc =
+        "epsilon-greedy on per-arm ridge regressions of reward on the context, exact "
+        "propensities (Sutton & Barto 2018 sec. 2.2; Langford & Zhang 2007)";
+    e.schema = ParamSchema{
+        param_double("epsilon", 0.1, "probability of a uniformly random arm, in [0, 1]", 0.0, 1.0),
+        param_double("lambda", 1.0, "ridge: A = lambda I + sum x x^T (> 0)", 0.0),
+    };
+    e.check = check_contextual;
+    e.make = [=](const AgentContext& ctx, const Params& p) {
+      return std::unique_ptr<Agent>(new ContextualEpsilonGreedy(
+          ctx.spec.action_space.n(), dimension(ctx), p.get_double("epsilon"),
+          p.get_double("lambda"), ctx.seed, ctx.spec.action_space.start()));
+    };
+    add_bandit_policy(registry, std::move(e));
   }
   {
     AgentEntry e;
@@ -258,7 +334,7 @@ void register_linear_policies(Registry& registry) {
       return std::unique_ptr<Agent>(new LinearThompson(ctx.spec.action_space.n(), dimension(ctx), c,
                                                        ctx.seed, ctx.spec.action_space.start()));
     };
-    registry.add_agent(std::move(e));
+    add_bandit_policy(registry, std::move(e));
   }
 }
 

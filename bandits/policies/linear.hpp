@@ -18,6 +18,16 @@
 //                    scalar normal, exactly the paper's algorithm at O(d²) per arm.
 //                    v = R sqrt(24 d ln(1/δ) / ε) by default (their Thm 1), or given.
 //                    Probability of the choice: NaN unless `propensity` (quadrature).
+//   contextual-epsilon-greedy  with probability ε a uniformly random arm, otherwise the
+//                    greedy arm argmax_a θ̂_aᵀx of the per-arm ridge models (lowest index
+//                    among ties), so the propensities are exact: 1 − ε + ε/K for the greedy
+//                    arm and ε/K for the others. ε-greedy: Sutton & Barto (2018),
+//                    Reinforcement Learning, sec. 2.2; its contextual form with a
+//                    regression oracle as in Langford & Zhang (2007), "The epoch-greedy
+//                    algorithm for contextual multi-armed bandits", NIPS (constant ε here).
+//                    A ridge (not logistic) model was chosen: rewards of the built-in
+//                    contextual problems are real-valued, and its update is the exact
+//                    Sherman–Morrison step shared with linucb.
 #pragma once
 #include <Eigen/Dense>
 
@@ -25,8 +35,12 @@
 
 namespace rlsim {
 
-class LinearPolicy : public Agent {
+class LinearPolicy : public BanditAgent {
  public:
+  std::int64_t arms() const override { return k_; }
+  // Evaluation mode: the indicator of argmax θ̂_aᵀx; otherwise act() must be deterministic
+  // (linucb); linear-thompson throws (no closed form).
+  void action_probabilities(const Value& obs, std::span<double> out) override;
   std::int64_t num_arms() const { return k_; }
   std::int64_t dimension() const { return d_; }
   std::int64_t pulls() const { return t_; }
@@ -35,7 +49,7 @@ class LinearPolicy : public Agent {
   const Eigen::VectorXd& theta(std::int64_t arm) const;  // θ̂_a = A_a⁻¹ b_a
   // xᵀ A_a⁻¹ x for a context x.
   double variance_term(std::int64_t arm, const Eigen::VectorXd& x) const;
-  void observe(const Transition& transition) override;
+  void learn(const Transition& transition) override;
   void save(StateDict& out) const override;
   void load(const StateDict& in) override;
 
@@ -95,6 +109,21 @@ class LinearThompson final : public LinearPolicy {
   bool propensity_;
   Rng rng_;
   std::vector<double> mean_, sd_;  // per-arm score law, kept for the propensity
+};
+
+class ContextualEpsilonGreedy final : public LinearPolicy {
+ public:
+  ContextualEpsilonGreedy(std::int64_t num_arms, std::int64_t dimension, double epsilon,
+                          double lambda, std::uint64_t seed, std::int64_t first_action = 0);
+  double epsilon() const { return epsilon_; }
+  // argmax_a θ̂_aᵀx for the context in obs (lowest index among ties).
+  std::int64_t greedy_arm(const Value& obs);
+  void act(const Value& obs, Value& action, Decision& decision) override;
+  void action_probabilities(const Value& obs, std::span<double> out) override;
+
+ private:
+  double epsilon_;
+  Rng rng_;
 };
 
 void register_linear_policies(Registry& registry);

@@ -100,7 +100,7 @@ void DiscountedUcb::act(const Value&, Value& action, Decision& decision) {
   emit(best, action, decision, 1.0);
 }
 
-void DiscountedUcb::observe(const Transition& transition) {
+void DiscountedUcb::learn(const Transition& transition) {
   if (evaluation()) return;
   const std::int64_t arm = arm_of(transition.action);
   const double x = transition.reward;
@@ -152,7 +152,7 @@ void SlidingWindowUcb::act(const Value&, Value& action, Decision& decision) {
   emit(argmax_index(*this, num_arms()), action, decision, 1.0);
 }
 
-void SlidingWindowUcb::observe(const Transition& transition) {
+void SlidingWindowUcb::learn(const Transition& transition) {
   if (evaluation()) return;
   const std::int64_t arm = arm_of(transition.action);
   const double x = transition.reward;
@@ -228,7 +228,7 @@ void register_nonstationary_policies(Registry& registry) {
       return std::unique_ptr<Agent>(
           new DiscountedUcb(ctx.spec.action_space.n(), c, ctx.spec.action_space.start()));
     };
-    registry.add_agent(std::move(e));
+    add_bandit_policy(registry, std::move(e));
   }
   {
     AgentEntry e;
@@ -251,7 +251,7 @@ void register_nonstationary_policies(Registry& registry) {
       return std::unique_ptr<Agent>(
           new SlidingWindowUcb(ctx.spec.action_space.n(), c, ctx.spec.action_space.start()));
     };
-    registry.add_agent(std::move(e));
+    add_bandit_policy(registry, std::move(e));
   }
 }
 

@@ -33,7 +33,7 @@ class DiscountedUcb final : public BanditPolicy {
   double discounted_sum(std::int64_t arm) const { return s_[static_cast<std::size_t>(arm)]; }
   double index(std::int64_t arm) const;
   void act(const Value& obs, Value& action, Decision& decision) override;
-  void observe(const Transition& transition) override;
+  void learn(const Transition& transition) override;
 
  protected:
   void save_extra(StateDict& out) const override;
@@ -60,7 +60,7 @@ class SlidingWindowUcb final : public BanditPolicy {
   double window_sum(std::int64_t arm) const { return ws_[static_cast<std::size_t>(arm)]; }
   double index(std::int64_t arm) const;
   void act(const Value& obs, Value& action, Decision& decision) override;
-  void observe(const Transition& transition) override;
+  void learn(const Transition& transition) override;
 
  protected:
   void save_extra(StateDict& out) const override;

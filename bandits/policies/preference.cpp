@@ -55,6 +55,13 @@ const std::vector<double>& SoftmaxPolicy::probabilities() {
   return p_;
 }
 
+void SoftmaxPolicy::action_probabilities(const Value& obs, std::span<double> out) {
+  if (evaluation()) return BanditPolicy::action_probabilities(obs, out);
+  check_distribution_size(out, name());
+  probabilities();
+  std::copy(p_.begin(), p_.end(), out.begin());
+}
+
 void SoftmaxPolicy::act(const Value&, Value& action, Decision& decision) {
   if (evaluation()) return act_greedy(action, decision);
   probabilities();
@@ -74,13 +81,20 @@ GradientBandit::GradientBandit(std::int64_t num_arms, const GradientBanditConfig
   require_positive(name(), "alpha", config.alpha);
 }
 
+void GradientBandit::action_probabilities(const Value& obs, std::span<double> out) {
+  if (evaluation()) return BanditPolicy::action_probabilities(obs, out);
+  check_distribution_size(out, name());
+
+  std::copy(p_.begin(), p_.end(), out.begin());
+}
+
 void GradientBandit::act(const Value&, Value& action, Decision& decision) {
   if (evaluation()) return act_greedy(action, decision);
   const std::int64_t arm = sample_index(p_.data(), num_arms(), rng_.uniform());
   emit(arm, action, decision, p_[static_cast<std::size_t>(arm)]);
 }
 
-void GradientBandit::observe(const Transition& transition) {
+void GradientBandit::learn(const Transition& transition) {
   if (evaluation()) return;
   const std::int64_t arm = arm_of(transition.action);
   const double r = transition.reward;
@@ -122,13 +136,20 @@ Pursuit::Pursuit(std::int64_t num_arms, double beta, std::uint64_t seed, std::in
                 " is invalid: need 0 < beta <= 1");
 }
 
+void Pursuit::action_probabilities(const Value& obs, std::span<double> out) {
+  if (evaluation()) return BanditPolicy::action_probabilities(obs, out);
+  check_distribution_size(out, name());
+
+  std::copy(p_.begin(), p_.end(), out.begin());
+}
+
 void Pursuit::act(const Value&, Value& action, Decision& decision) {
   if (evaluation()) return act_greedy(action, decision);
   const std::int64_t arm = sample_index(p_.data(), num_arms(), rng_.uniform());
   emit(arm, action, decision, p_[static_cast<std::size_t>(arm)]);
 }
 
-void Pursuit::observe(const Transition& transition) {
+void Pursuit::learn(const Transition& transition) {
   if (evaluation()) return;
   record(arm_of(transition.action), transition.reward);
   const std::int64_t k = num_arms();
@@ -163,13 +184,20 @@ ReinforcementComparison::ReinforcementComparison(std::int64_t num_arms,
   require_positive(name(), "beta", config.beta);
 }
 
+void ReinforcementComparison::action_probabilities(const Value& obs, std::span<double> out) {
+  if (evaluation()) return BanditPolicy::action_probabilities(obs, out);
+  check_distribution_size(out, name());
+
+  std::copy(p_.begin(), p_.end(), out.begin());
+}
+
 void ReinforcementComparison::act(const Value&, Value& action, Decision& decision) {
   if (evaluation()) return act_greedy(action, decision);
   const std::int64_t arm = sample_index(p_.data(), num_arms(), rng_.uniform());
   emit(arm, action, decision, p_[static_cast<std::size_t>(arm)]);
 }
 
-void ReinforcementComparison::observe(const Transition& transition) {
+void ReinforcementComparison::learn(const Transition& transition) {
   if (evaluation()) return;
   const std::int64_t arm = arm_of(transition.action);
   const double r = transition.reward;
@@ -213,7 +241,7 @@ void register_preference_policies(Registry& registry) {
       return std::unique_ptr<Agent>(
           new SoftmaxPolicy(ctx.spec.action_space.n(), c, ctx.seed, ctx.spec.action_space.start()));
     };
-    registry.add_agent(std::move(e));
+    add_bandit_policy(registry, std::move(e));
   }
   {
     AgentEntry e;
@@ -233,7 +261,7 @@ void register_preference_policies(Registry& registry) {
       return std::unique_ptr<Agent>(new GradientBandit(ctx.spec.action_space.n(), c, ctx.seed,
                                                        ctx.spec.action_space.start()));
     };
-    registry.add_agent(std::move(e));
+    add_bandit_policy(registry, std::move(e));
   }
   {
     AgentEntry e;
@@ -247,7 +275,7 @@ void register_preference_policies(Registry& registry) {
       return std::unique_ptr<Agent>(new Pursuit(ctx.spec.action_space.n(), p.get_double("beta"),
                                                 ctx.seed, ctx.spec.action_space.start()));
     };
-    registry.add_agent(std::move(e));
+    add_bandit_policy(registry, std::move(e));
   }
   {
     AgentEntry e;
@@ -267,7 +295,7 @@ void register_preference_policies(Registry& registry) {
       return std::unique_ptr<Agent>(new ReinforcementComparison(
           ctx.spec.action_space.n(), c, ctx.seed, ctx.spec.action_space.start()));
     };
-    registry.add_agent(std::move(e));
+    add_bandit_policy(registry, std::move(e));
   }
 }
 

@@ -40,6 +40,7 @@ class SoftmaxPolicy final : public BanditPolicy {
   // The distribution the next pull is drawn from.
   const std::vector<double>& probabilities();
   void act(const Value& obs, Value& action, Decision& decision) override;
+  void action_probabilities(const Value& obs, std::span<double> out) override;
 
  private:
   SoftmaxConfig config_;
@@ -60,7 +61,8 @@ class GradientBandit final : public BanditPolicy {
   const std::vector<double>& probabilities() const { return p_; }
   double baseline() const { return baseline_; }
   void act(const Value& obs, Value& action, Decision& decision) override;
-  void observe(const Transition& transition) override;
+  void action_probabilities(const Value& obs, std::span<double> out) override;
+  void learn(const Transition& transition) override;
 
  protected:
   void save_extra(StateDict& out) const override;
@@ -78,7 +80,8 @@ class Pursuit final : public BanditPolicy {
   Pursuit(std::int64_t num_arms, double beta, std::uint64_t seed, std::int64_t first_action = 0);
   const std::vector<double>& probabilities() const { return p_; }
   void act(const Value& obs, Value& action, Decision& decision) override;
-  void observe(const Transition& transition) override;
+  void action_probabilities(const Value& obs, std::span<double> out) override;
+  void learn(const Transition& transition) override;
 
  protected:
   void save_extra(StateDict& out) const override;
@@ -104,7 +107,8 @@ class ReinforcementComparison final : public BanditPolicy {
   const std::vector<double>& probabilities() const { return p_; }
   double reference() const { return reference_; }
   void act(const Value& obs, Value& action, Decision& decision) override;
-  void observe(const Transition& transition) override;
+  void action_probabilities(const Value& obs, std::span<double> out) override;
+  void learn(const Transition& transition) override;
 
  protected:
   void save_extra(StateDict& out) const override;

@@ -87,7 +87,7 @@ void BetaThompson::act(const Value&, Value& action, Decision& decision) {
     emit_probability(decision, kNaN);
 }
 
-void BetaThompson::observe(const Transition& transition) {
+void BetaThompson::learn(const Transition& transition) {
   if (evaluation()) return;
   const std::int64_t arm = arm_of(transition.action);
   const double r = transition.reward;
@@ -162,7 +162,7 @@ void GaussianThompson::act(const Value&, Value& action, Decision& decision) {
   emit_probability(decision, config_.propensity ? choice_probability(best) : kNaN);
 }
 
-void GaussianThompson::observe(const Transition& transition) {
+void GaussianThompson::learn(const Transition& transition) {
   if (evaluation()) return;
   const std::int64_t arm = arm_of(transition.action);
   require_reward_in(transition.reward, -std::numeric_limits<double>::infinity(),
@@ -193,7 +193,8 @@ void register_thompson_policies(Registry& registry) {
         "Thompson sampling, Beta-Bernoulli with Bernoulli trials for [0,1] rewards "
         "(Thompson 1933; Agrawal & Goyal 2012)";
     e.schema = beta_schema();
-    e.check = check_non_contextual;
+    e.check = check_non_contextual_in(
+        0.0, 1.0, "thompson (Beta-Bernoulli posterior with Bernoulli trials)", "gaussian-thompson");
     e.make = [](const AgentContext& ctx, const Params& p) {
       BetaThompsonConfig c;
       c.prior_alpha = p.get_double("prior_alpha");
@@ -202,7 +203,7 @@ void register_thompson_policies(Registry& registry) {
       return std::unique_ptr<Agent>(
           new BetaThompson(ctx.spec.action_space.n(), c, ctx.seed, ctx.spec.action_space.start()));
     };
-    registry.add_agent(std::move(e));
+    add_bandit_policy(registry, std::move(e));
   }
   {
     AgentEntry e;
@@ -212,7 +213,8 @@ void register_thompson_policies(Registry& registry) {
         param_double("prior_alpha", 1.0, "alpha of the Beta prior (> 0)", 0.0),
         param_double("prior_beta", 1.0, "beta of the Beta prior (> 0)", 0.0),
     };
-    e.check = check_non_contextual;
+    e.check = check_non_contextual_in(0.0, 1.0, "optimistic-thompson (Beta-Bernoulli posterior)",
+                                      "gaussian-thompson");
     e.make = [](const AgentContext& ctx, const Params& p) {
       BetaThompsonConfig c;
       c.prior_alpha = p.get_double("prior_alpha");
@@ -221,7 +223,7 @@ void register_thompson_policies(Registry& registry) {
       return std::unique_ptr<Agent>(
           new BetaThompson(ctx.spec.action_space.n(), c, ctx.seed, ctx.spec.action_space.start()));
     };
-    registry.add_agent(std::move(e));
+    add_bandit_policy(registry, std::move(e));
   }
   {
     AgentEntry e;
@@ -242,7 +244,7 @@ void register_thompson_policies(Registry& registry) {
       return std::unique_ptr<Agent>(new GaussianThompson(ctx.spec.action_space.n(), c, ctx.seed,
                                                          ctx.spec.action_space.start()));
     };
-    registry.add_agent(std::move(e));
+    add_bandit_policy(registry, std::move(e));
   }
 }
 

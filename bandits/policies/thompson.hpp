@@ -19,6 +19,9 @@
 // by adaptive Gauss–Kronrod quadrature of ∫ f_a(x) Π_{b≠a} F_b(x) dx over the chosen arm's
 // posterior (relative tolerance 1e-10; O(K) CDF evaluations per node — for off-policy
 // evaluation, not for speed). Optimistic Thompson always reports NaN.
+//
+// thompson and optimistic-thompson need rewards in [0, 1]: their registry check refuses
+// problems whose EnvSpec reward range is not inside it (gaussian-thompson accepts any).
 #pragma once
 #include "bandits/math/gamma_sampler.hpp"
 #include "bandits/policies/bandit_policy.hpp"
@@ -41,7 +44,7 @@ class BetaThompson final : public BanditPolicy {
   // P(arm has the largest posterior draw), by quadrature.
   double choice_probability(std::int64_t arm) const;
   void act(const Value& obs, Value& action, Decision& decision) override;
-  void observe(const Transition& transition) override;
+  void learn(const Transition& transition) override;
 
  protected:
   void save_extra(StateDict& out) const override;
@@ -69,7 +72,7 @@ class GaussianThompson final : public BanditPolicy {
   double posterior_sd(std::int64_t arm) const;
   double choice_probability(std::int64_t arm) const;
   void act(const Value& obs, Value& action, Decision& decision) override;
-  void observe(const Transition& transition) override;
+  void learn(const Transition& transition) override;
 
  protected:
   void load_extra(const StateDict& in) override;

@@ -20,6 +20,24 @@ inline double ln(std::int64_t t) {
   return std::log(static_cast<double>(t));
 }
 
+// KL-UCB's divergence for an env: "auto" picks Bernoulli for rewards in [0, 1] and Gaussian
+// otherwise; an explicit family must match the env's reward support (Garivier & Cappé 2011
+// assume rewards in the family's support: [0, 1] for Bernoulli, [0, inf) for Poisson and
+// exponential).
+KlFamily resolve_kl_family(const std::string& name, const EnvSpec& spec) {
+  const bool unit = spec.reward_min >= 0.0 && spec.reward_max <= 1.0;
+  if (name == "auto") return unit ? KlFamily::Bernoulli : KlFamily::Gaussian;
+  const KlFamily f = parse_kl_family(name);
+  const std::string alt = ": use divergence=gaussian or ucb1";
+  if (f == KlFamily::Bernoulli && !unit)
+    throw Error("kl-ucb (Bernoulli divergence) needs rewards in [0, 1]; " + spec.id + " has " +
+                describe_reward_range(spec) + alt);
+  if ((f == KlFamily::Poisson || f == KlFamily::Exponential) && !(spec.reward_min >= 0.0))
+    throw Error("kl-ucb (" + name + " divergence) needs rewards >= 0; " + spec.id + " has " +
+                describe_reward_range(spec) + alt);
+  return f;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------- UCB1
@@ -49,7 +67,7 @@ void Ucb1::act(const Value&, Value& action, Decision& decision) {
   emit(argmax_first(idx, k), action, decision, 1.0);
 }
 
-void Ucb1::observe(const Transition& transition) {
+void Ucb1::learn(const Transition& transition) {
   if (evaluation()) return;
   const std::int64_t arm = arm_of(transition.action);
   record(arm, transition.reward);
@@ -212,7 +230,7 @@ void KlUcb::act(const Value&, Value& action, Decision& decision) {
   emit(best < 0 ? 0 : best, action, decision, 1.0);
 }
 
-void KlUcb::observe(const Transition& transition) {
+void KlUcb::learn(const Transition& transition) {
   if (evaluation()) return;
   const double r = transition.reward;
   switch (config_.divergence) {
@@ -283,7 +301,7 @@ void BayesUcb::act(const Value&, Value& action, Decision& decision) {
   emit(best, action, decision, 1.0);
 }
 
-void BayesUcb::observe(const Transition& transition) {
+void BayesUcb::learn(const Transition& transition) {
   if (evaluation()) return;
   require_reward_in(transition.reward, 0.0, 1.0);
   record(arm_of(transition.action), transition.reward);
@@ -302,17 +320,18 @@ void register_index_policies(Registry& registry) {
     e.make = [=](const AgentContext& ctx, const Params&) {
       return std::unique_ptr<Agent>(new Ucb1(arms(ctx), first(ctx)));
     };
-    registry.add_agent(std::move(e));
+    add_bandit_policy(registry, std::move(e));
   }
   {
     AgentEntry e;
     e.id = "ucb1-tuned";
     e.doc = "UCB1-Tuned, variance-aware UCB1 (Auer, Cesa-Bianchi & Fischer 2002, sec. 4)";
-    e.check = check_non_contextual;
+    e.check = check_non_contextual_in(
+        0.0, 1.0, "ucb1-tuned (its variance bound 1/4 assumes rewards in [0, 1])", "ucb1 or ucb-v");
     e.make = [=](const AgentContext& ctx, const Params&) {
       return std::unique_ptr<Agent>(new Ucb1Tuned(arms(ctx), first(ctx)));
     };
-    registry.add_agent(std::move(e));
+    add_bandit_policy(registry, std::move(e));
   }
   {
     AgentEntry e;
@@ -321,17 +340,37 @@ void register_index_policies(Registry& registry) {
     e.schema = ParamSchema{
         param_double("zeta", 1.2, "exploration function epsilon_t = zeta ln t", 0.0),
         param_double("c", 1.0, "weight of the range term c 3 b epsilon / N", 0.0),
-        param_double("b", 1.0, "rewards lie in [0, b]", 0.0),
+        param_double("b", 0.0,
+                     "range of the rewards, which lie in an interval of length b (0: the env's "
+                     "reward_max - reward_min)",
+                     0.0),
     };
-    e.check = check_non_contextual;
+    // UCB-V's Bernstein bound needs bounded rewards (Audibert, Munos & Szepesvari 2009,
+    // rewards in [0, b]); its index is invariant to a shift, so an interval of length b does.
+    e.check = [](const EnvSpec& spec, const Env& env) -> std::optional<std::string> {
+      if (auto why = check_non_contextual(spec, env)) return why;
+      if (std::isinf(spec.reward_min) || std::isinf(spec.reward_max))
+        return "ucb-v (empirical Bernstein bound) needs bounded rewards; " + spec.id + " has " +
+               describe_reward_range(spec) + ": use ucb1 or gaussian-thompson";
+      return std::nullopt;
+    };
     e.make = [=](const AgentContext& ctx, const Params& p) {
       UcbVConfig c;
       c.zeta = p.get_double("zeta");
       c.c = p.get_double("c");
-      c.b = p.get_double("b");
+      const double range = ctx.spec.reward_max - ctx.spec.reward_min;
+      c.b = p.get_double("b") > 0.0 ? p.get_double("b") : range;
+      if (c.b < range)
+        throw Error("policy 'ucb-v': b = " + std::to_string(c.b) + " is smaller than the range " +
+                    std::to_string(range) + " of the rewards of " + ctx.spec.id + " (" +
+                    describe_reward_range(ctx.spec) + "): set b >= " + std::to_string(range) +
+                    " or b = 0");
+      if (!(c.b > 0.0))
+        throw Error("policy 'ucb-v': " + ctx.spec.id +
+                    " has a single possible reward value; set b > 0 explicitly");
       return std::unique_ptr<Agent>(new UcbV(arms(ctx), c, first(ctx)));
     };
-    registry.add_agent(std::move(e));
+    add_bandit_policy(registry, std::move(e));
   }
   {
     AgentEntry e;
@@ -345,27 +384,29 @@ void register_index_policies(Registry& registry) {
       const std::int64_t t = resolve_horizon(p.get_int("horizon"), ctx.spec, "policy 'moss'");
       return std::unique_ptr<Agent>(new Moss(arms(ctx), t, first(ctx)));
     };
-    registry.add_agent(std::move(e));
+    add_bandit_policy(registry, std::move(e));
   }
   {
     AgentEntry e;
     e.id = "kl-ucb";
     e.doc = "KL-UCB, index max{q : N d(mean, q) <= ln t + c ln ln t} (Garivier & Cappe 2011)";
     e.schema = ParamSchema{
-        param_string("divergence", "bernoulli", "divergence d of the reward family",
-                     {"bernoulli", "gaussian", "poisson", "exponential"}),
+        param_string("divergence", "auto",
+                     "divergence d of the reward family (auto: bernoulli when the env's rewards "
+                     "lie in [0, 1], else gaussian)",
+                     {"auto", "bernoulli", "gaussian", "poisson", "exponential"}),
         param_double("c", 0.0, "weight of ln ln t in the exploration function", 0.0),
         param_double("sigma", 1.0, "known reward standard deviation (gaussian divergence)", 0.0),
     };
     e.check = check_non_contextual;
     e.make = [=](const AgentContext& ctx, const Params& p) {
       KlUcbConfig c;
-      c.divergence = parse_kl_family(p.get_string("divergence"));
+      c.divergence = resolve_kl_family(p.get_string("divergence"), ctx.spec);
       c.c = p.get_double("c");
       c.sigma = p.get_double("sigma");
       return std::unique_ptr<Agent>(new KlUcb(arms(ctx), c, first(ctx)));
     };
-    registry.add_agent(std::move(e));
+    add_bandit_policy(registry, std::move(e));
   }
   {
     AgentEntry e;
@@ -377,7 +418,8 @@ void register_index_policies(Registry& registry) {
         param_double("c", 0.0, "quantile exponent c", 0.0),
         param_int("horizon", 0, "horizon T, used when c > 0 (0: the env's time limit)", 0, 1e15),
     };
-    e.check = check_non_contextual;
+    e.check = check_non_contextual_in(0.0, 1.0, "bayes-ucb (Beta posterior of Bernoulli rewards)",
+                                      "ucb1 or gaussian-thompson");
     e.make = [=](const AgentContext& ctx, const Params& p) {
       BayesUcbConfig c;
       c.c = p.get_double("c");
@@ -385,7 +427,7 @@ void register_index_policies(Registry& registry) {
         c.horizon = resolve_horizon(p.get_int("horizon"), ctx.spec, "policy 'bayes-ucb'");
       return std::unique_ptr<Agent>(new BayesUcb(arms(ctx), c, first(ctx)));
     };
-    registry.add_agent(std::move(e));
+    add_bandit_policy(registry, std::move(e));
   }
 }
 

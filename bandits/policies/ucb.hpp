@@ -22,6 +22,13 @@
 //   Bayes-UCB   Q(1 − 1/(t (ln T)^c), Beta(1 + S, 1 + N − S)), t = pulls + 1 (the round)
 //               Kaufmann, Cappé & Garivier (2012), AISTATS, Alg. 1, uniform prior; c = 0 as in
 //               their experiments; rewards in [0, 1] (fractional S for non-binary rewards).
+//
+// Reward ranges (EnvSpec reward_min/reward_max), checked when the policy is made: UCB1-Tuned
+// (its 1/4 is the variance bound of [0, 1] rewards) and Bayes-UCB refuse problems whose
+// rewards are not in [0, 1]; UCB-V refuses unbounded rewards and takes b = reward_max −
+// reward_min by default (parameter b = 0; its index is shift-invariant); KL-UCB's divergence
+// "auto" (the default) is Bernoulli on [0, 1] problems and Gaussian otherwise, and an
+// explicit family must match the support (Bernoulli [0, 1], Poisson/exponential >= 0).
 #pragma once
 #include <cmath>
 #include <limits>
@@ -36,7 +43,7 @@ class Ucb1 final : public BanditPolicy {
   explicit Ucb1(std::int64_t num_arms, std::int64_t first_action = 0);
   double index(std::int64_t arm) const;
   void act(const Value& obs, Value& action, Decision& decision) override;
-  void observe(const Transition& transition) override;
+  void learn(const Transition& transition) override;
 
  protected:
   void load_extra(const StateDict& in) override;
@@ -92,7 +99,7 @@ class KlUcb final : public BanditPolicy {
   // ln t + c ln ln t at the current t (the right-hand side before division by N).
   double exploration() const;
   void act(const Value& obs, Value& action, Decision& decision) override;
-  void observe(const Transition& transition) override;
+  void learn(const Transition& transition) override;
 
  private:
   KlUcbConfig config_;
@@ -110,7 +117,7 @@ class BayesUcb final : public BanditPolicy {
   double tail_level() const;
   double index(std::int64_t arm) const;
   void act(const Value& obs, Value& action, Decision& decision) override;
-  void observe(const Transition& transition) override;
+  void learn(const Transition& transition) override;
 
  private:
   double log_horizon_power_ = 1.0;  // (ln T)^c

@@ -40,6 +40,11 @@ AdversarialBandit::AdversarialBandit(const AdversarialConfig& config)
     throw Error(id + ": adversary = \"" + config.adversary +
                 "\" is unknown: use \"table\" or \"anti-ucb1\"");
   }
+  if (anti_ucb1_)
+    set_reward_range(0.0, 1.0);
+  else
+    set_reward_range(*std::min_element(table_.begin(), table_.end()),
+                     *std::max_element(table_.begin(), table_.end()));
   best_arm_ =
       static_cast<std::int64_t>(std::max_element(totals_.begin(), totals_.end()) - totals_.begin());
   load_step(0);

@@ -32,6 +32,11 @@ void BanditEnv::update_best() {
   best_ = *std::max_element(means_.begin(), means_.end());
 }
 
+void BanditEnv::set_reward_range(double lo, double hi) {
+  mutable_spec().reward_min = lo;
+  mutable_spec().reward_max = hi;
+}
+
 void BanditEnv::observe(Value& obs) const {
   obs.index = 0;
 }

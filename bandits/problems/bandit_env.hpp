@@ -9,6 +9,9 @@
 // step), best_expected_reward() that of the best arm, so a runner computes the exact
 // pseudo-regret Σ_t (μ*_t − μ_{a_t}(t)). Derived problems keep `means_` (the current expected
 // reward of each arm) up to date and call update_best() whenever it changes.
+// Every problem sets its EnvSpec reward_min/reward_max to the support of its rewards (a
+// valid bound, infinite when the rewards are unbounded) with set_reward_range, so policies
+// whose model needs bounded rewards (KL-UCB Bernoulli, EXP3, Beta Thompson) refuse it up front.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -36,6 +39,8 @@ class BanditEnv : public Env, public Oracle {
   // Non-contextual problems pass Space::discrete(1) as the observation space.
   BanditEnv(std::string id, std::int64_t num_arms, std::int64_t horizon, Space observation_space);
   void update_best();
+  // Sets EnvSpec::reward_min/reward_max (the support of the rewards; ±inf when unbounded).
+  void set_reward_range(double lo, double hi);
 
   std::vector<double> means_;
   double best_ = 0.0;

@@ -59,6 +59,27 @@ LinearContextualBandit::LinearContextualBandit(const LinearContextualConfig& con
                       "parameters must be finite");
     theta_ = config.theta;
   }
+  // Reward support: unbounded with noise or Gaussian contexts; otherwise |θ_aᵀx| ≤ ‖θ_a‖₂
+  // on the sphere and ≤ ‖θ_a‖₁ on the cube (drawn θ_a are unit vectors: ‖θ_a‖₁ ≤ √d). A
+  // relative margin of 1e-6 covers the float32 rounding of the context.
+  const double inf = std::numeric_limits<double>::infinity();
+  if (sigma_ > 0.0 || contexts_ == Contexts::Gaussian) {
+    set_reward_range(-inf, inf);
+  } else {
+    double bound = 0.0;
+    for (std::int64_t a = 0; a < config.arms; ++a) {
+      double l1 = 0.0, l2 = 0.0;
+      for (std::int64_t i = 0; i < d_; ++i) {
+        const double v = drawn_ ? 0.0 : theta_[static_cast<std::size_t>(a * d_ + i)];
+        l1 += std::abs(v);
+        l2 += v * v;
+      }
+      if (drawn_) l1 = std::sqrt(static_cast<double>(d_)), l2 = 1.0;
+      bound = std::max(bound, contexts_ == Contexts::Cube ? l1 : std::sqrt(l2));
+    }
+    bound *= 1.0 + 1e-6;
+    set_reward_range(-bound, bound);
+  }
 }
 
 void LinearContextualBandit::draw_unit_sphere(double* out) {
@@ -269,6 +290,7 @@ ClassificationBandit::ClassificationBandit(const ClassificationBanditConfig& con
       label_(std::move(data.labels)),
       classes_(std::move(data.classes)) {
   best_ = 1.0;
+  set_reward_range(0.0, 1.0);
 }
 
 void ClassificationBandit::draw_row(Value& obs) {

@@ -40,6 +40,7 @@ PiecewiseStationaryBandit::PiecewiseStationaryBandit(const PiecewiseStationaryCo
     : BanditEnv(kPiecewiseId, config.arms, config.horizon, Space::discrete(1)),
       random_(config.changes > 0) {
   const std::string id = kPiecewiseId;
+  set_reward_range(0.0, 1.0);  // Bernoulli rewards
   const std::int64_t k = config.arms;
   if (config.changes < 0)
     throw Error(id + ": changes = " + std::to_string(config.changes) + " must be >= 0");
@@ -122,6 +123,7 @@ RandomWalkBandit::RandomWalkBandit(const RandomWalkConfig& config)
       drawn_(config.means_distribution == "uniform"),
       sigma_(config.sigma) {
   const std::string id = kRandomWalkId;
+  set_reward_range(0.0, 1.0);  // Bernoulli rewards
   if (!(sigma_ > 0.0) || !std::isfinite(sigma_))
     throw Error(id + ": sigma = " + std::to_string(sigma_) +
                 " is invalid: the drift standard deviation must be > 0 and finite");

@@ -65,11 +65,14 @@ void StationaryBandit::do_reset(Value& obs) {
 
 BernoulliBandit::BernoulliBandit(const StationaryBanditConfig& config)
     : StationaryBandit("BernoulliBandit-v0", config,
-                       {0.0, 1.0, false, false, "a Bernoulli arm's mean is a probability"}) {}
+                       {0.0, 1.0, false, false, "a Bernoulli arm's mean is a probability"}) {
+  set_reward_range(0.0, 1.0);
+}
 
 GaussianBandit::GaussianBandit(const GaussianBanditConfig& config)
     : StationaryBandit("GaussianBandit-v0", config,
                        {-kInf, kInf, true, true, "a Gaussian arm's mean must be finite"}) {
+  set_reward_range(-kInf, kInf);
   const std::string& id = spec().id;
   if (config.sigmas.empty()) {
     if (!(config.sigma > 0.0) || !std::isfinite(config.sigma))
@@ -92,6 +95,7 @@ BetaBandit::BetaBandit(const BetaBanditConfig& config)
           "BetaBandit-v0", config,
           {0.0, 1.0, true, true, "a Beta arm's mean must be strictly between 0 and 1"}),
       concentration_(config.concentration) {
+  set_reward_range(0.0, 1.0);
   if (!(concentration_ > 0.0) || !std::isfinite(concentration_))
     throw Error(spec().id + ": concentration = " + std::to_string(concentration_) +
                 " is invalid: kappa = alpha + beta must be > 0 and finite");
@@ -109,11 +113,14 @@ void BetaBandit::on_means_changed() {
 
 ExponentialBandit::ExponentialBandit(const StationaryBanditConfig& config)
     : StationaryBandit("ExponentialBandit-v0", config,
-                       {0.0, kInf, true, true, "an exponential arm's mean must be > 0"}) {}
+                       {0.0, kInf, true, true, "an exponential arm's mean must be > 0"}) {
+  set_reward_range(0.0, kInf);
+}
 
 PoissonBandit::PoissonBandit(const StationaryBanditConfig& config)
     : StationaryBandit("PoissonBandit-v0", config,
                        {0.0, kInf, true, true, "a Poisson arm's mean must be > 0"}) {
+  set_reward_range(0.0, kInf);
   if (!means_drawn()) on_means_changed();
 }
 
