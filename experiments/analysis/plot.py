@@ -1,0 +1,444 @@
+#!/usr/bin/env python3
+"""Plot an rlsim run file (HDF5, docs/log-format.md): regret curves, learning curves and
+episode-length histograms, one PNG per env and figure kind, each with a JSON sidecar that
+lists what was drawn.
+
+Usage:  plot.py RUN_FILE --out DIR [--log-x] [--what regret,returns,lengths]
+                [--arm-means ARM_MEANS.json] [--quiet]
+
+`rlsim plot` runs this script (it finds a suitable python3 and passes --arm-means); it can
+also be run directly with Debian's /usr/bin/python3 (python3-h5py, python3-numpy,
+python3-matplotlib). Only runs whose `complete` attribute is 1 are used.
+
+Figures (an env is an env id with its parameters; a line is a group of runs that differ
+only in their seed, labelled by the agent id and the agent parameters that vary):
+  regret   cumulative pseudo-regret against pulls, mean over seeds and a 95% confidence band
+           of that mean (mean ± 1.96 sd/sqrt(n)), for envs with a regret oracle. For
+           BernoulliBandit-v0 the Lai & Robbins (1985) asymptotic lower bound C ln T is drawn,
+           C = sum over arms with gap Δa > 0 of Δa / kl(μa, μ*), kl the Bernoulli
+           Kullback-Leibler divergence; for instances drawn per run the bound is the average
+           of the runs' own bound curves. Arm means come from --arm-means (a JSON object
+           {"arm_means": {"000042": [μ0, μ1, ...], ...}}, keyed by run group name), else from
+           the run's `env_params` attribute when the means are fixed ("means=[...]").
+  returns  episode return against env steps: each run's returns are averaged in 100 bins of
+           the step axis (a bin without an episode end keeps the previous value), then mean
+           and 95% band over seeds. Drawn when the runs have at least 2 episodes.
+  lengths  histogram of episode lengths over all episodes of all seeds, one outline per
+           agent. Drawn when the runs have at least 2 episodes.
+
+Files: DIR/<kind>_<env>.png and DIR/<kind>_<env>.json. The sidecar holds the figure's kind,
+env, axis labels, and "lines": [{"label", "points", "runs", "role"}] with role "mean"
+(an agent's curve), "lower_bound" (Lai-Robbins) or "histogram" (points = number of
+episodes). Exit status: 0 on success, 1 when the file cannot be read or has nothing to
+plot, 2 on a usage error.
+"""
+import argparse
+import json
+import math
+import os
+import re
+import sys
+import warnings
+
+import h5py
+import numpy as np
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
+
+KINDS = ("regret", "returns", "lengths")
+BERNOULLI_ID = "BernoulliBandit-v0"
+Z95 = 1.959963984540054  # two-sided 95% quantile of the standard normal
+RETURN_BINS = 100
+
+_PARAM_RE = re.compile(r'(\w+)=(\[[^\]]*\]|"(?:[^"\\]|\\.)*"|\S+)')
+
+
+def parse_params(text):
+    """`k1=v1 k2=v2` (Params::to_text) -> {key: python value}."""
+    out = {}
+    for key, raw in _PARAM_RE.findall(text or ""):
+        if raw.startswith("["):
+            inner = raw[1:-1].strip()
+            out[key] = [float(x) for x in inner.split(",")] if inner else []
+        elif raw.startswith('"'):
+            out[key] = raw[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+        elif raw in ("true", "false"):
+            out[key] = raw == "true"
+        else:
+            try:
+                out[key] = int(raw)
+            except ValueError:
+                try:
+                    out[key] = float(raw)
+                except ValueError:
+                    out[key] = raw
+    return out
+
+
+def bernoulli_kl(p, q):
+    """kl(p, q) of Bernoulli distributions, with 0 log 0 = 0; inf when q is 0 or 1 and p is not."""
+    def term(a, b):
+        if a == 0.0:
+            return 0.0
+        if b == 0.0:
+            return math.inf
+        return a * math.log(a / b)
+
+    return term(p, q) + term(1.0 - p, 1.0 - q)
+
+
+def lai_robbins_constant(means):
+    """C = sum over suboptimal arms of Δa / kl(μa, μ*); an arm with infinite kl adds 0."""
+    best = max(means)
+    c = 0.0
+    for mu in means:
+        gap = best - mu
+        if gap <= 0.0:
+            continue
+        kl = bernoulli_kl(mu, best)
+        if math.isfinite(kl) and kl > 0.0:
+            c += gap / kl
+    return c
+
+
+class Run:
+    def __init__(self, name, grp):
+        a = grp.attrs
+        self.name = name
+        self.env_id = str(a["env_id"])
+        self.agent_id = str(a["agent_id"])
+        self.env_params_text = str(a["env_params"])
+        self.agent_params_text = str(a["agent_params"])
+        self.env_params = parse_params(self.env_params_text)
+        self.agent_params = parse_params(self.agent_params_text)
+        self.group = str(a["group"])
+        self.total_steps = int(a["total_steps"])
+        self.env_seed = int(a["env_seed"])
+        ep = grp["episodes"]
+        self.returns = ep["return"][:]
+        self.lengths = ep["length"][:]
+        self.end_steps = ep["end_step"][:]
+        if "regret" in grp:
+            self.regret_step = grp["regret/step"][:]
+            self.pseudo_regret = grp["regret/pseudo_regret"][:]
+        else:
+            self.regret_step = None
+            self.pseudo_regret = None
+
+    @property
+    def env_key(self):
+        return self.env_id + "[" + self.env_params_text + "]"
+
+    @property
+    def agent_key(self):
+        return self.agent_id + "[" + self.agent_params_text + "]"
+
+
+def read_runs(path):
+    runs = []
+    with h5py.File(path, "r") as f:
+        if "runs" not in f:
+            raise ValueError(f"{path}: no /runs group: not an rlsim run file (docs/log-format.md)")
+        for name, grp in f["runs"].items():
+            if grp.attrs.get("complete", 0) != 1:
+                continue
+            runs.append(Run(name, grp))
+    return runs
+
+
+def varying(dicts):
+    """Keys whose values differ among the dicts (in sorted order)."""
+    keys = sorted(set().union(*[d.keys() for d in dicts])) if dicts else []
+    return [k for k in keys if len({json.dumps(d.get(k), sort_keys=True) for d in dicts}) > 1]
+
+
+def fmt_value(v):
+    if isinstance(v, float):
+        return f"{v:g}"
+    if isinstance(v, list):
+        if len(v) > 6:  # long lists (K = 100 means) shortened: first values and the length
+            return "[" + ",".join(f"{x:g}" for x in v[:3]) + f",...]({len(v)})"
+        return "[" + ",".join(f"{x:g}" for x in v) + "]"
+    return str(v)
+
+
+def describe(identifier, params, keys):
+    parts = [f"{k}={fmt_value(params[k])}" for k in keys if k in params]
+    return identifier + (" " + " ".join(parts) if parts else "")
+
+
+def slug(text, limit=80):
+    text = text.replace(",...](", "_K").replace("[", "").replace("]", "")
+    s = re.sub(r"[^A-Za-z0-9.+-]+", "_", text).strip("_")
+    return s[:limit] if s else "env"
+
+
+def label_agents(runs):
+    """agent key -> label: the id plus the parameters that vary among agents of that id."""
+    by_id = {}
+    for r in runs:
+        by_id.setdefault(r.agent_id, {})[r.agent_key] = r.agent_params
+    labels = {}
+    for agent_id, variants in by_id.items():
+        keys = varying(list(variants.values()))
+        for key, params in variants.items():
+            labels[key] = describe(agent_id, params, keys)
+    return labels
+
+
+def relevant_env_params(params):
+    """The parameters that shape the problem: a stationary bandit's list of means is unused
+    when its means are drawn, and the draw's K and range are unused when they are fixed."""
+    out = dict(params)
+    drawn = out.get("means_distribution")
+    if drawn == "fixed":
+        for key in ("arms", "means_low", "means_high", "means_distribution"):
+            out.pop(key, None)
+    elif drawn is not None:
+        out.pop("means", None)
+    return out
+
+
+def name_envs(runs):
+    """env key -> (title, file slug): the id plus the parameters that vary among its variants."""
+    by_id = {}
+    for r in runs:
+        by_id.setdefault(r.env_id, {})[r.env_key] = relevant_env_params(r.env_params)
+    names = {}
+    for env_id, variants in by_id.items():
+        keys = varying(list(variants.values()))
+        for key, params in variants.items():
+            title = describe(env_id, params, keys)
+            names[key] = (title, slug(title.replace(" ", "_").replace("=", "-")))
+    # Distinct file names even when the shortened slugs collide.
+    seen = {}
+    for key in sorted(names):
+        title, s = names[key]
+        if s in seen:
+            seen[s] += 1
+            s = f"{s}_{seen[s]}"
+        else:
+            seen[s] = 0
+        names[key] = (title, s)
+    return names
+
+
+def mean_band(matrix):
+    """Column mean and 95% confidence half-width of the mean, ignoring NaN."""
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN or single-value columns
+        n = np.sum(~np.isnan(matrix), axis=0)
+        mean = np.nanmean(matrix, axis=0) if matrix.size else np.array([])
+        sd = np.nanstd(matrix, axis=0, ddof=1) if matrix.shape[0] > 1 else np.zeros(matrix.shape[1])
+    half = np.where(n > 1, Z95 * np.nan_to_num(sd) / np.sqrt(np.maximum(n, 1)), 0.0)
+    return mean, half
+
+
+def common_regret_grid(runs):
+    """Checkpoints shared by the runs: the first run's, cut at the shortest run's last pull."""
+    last = min(int(r.regret_step[-1]) for r in runs)
+    grid = runs[0].regret_step
+    return grid[grid <= last].astype(float)
+
+
+def run_arm_means(run, arm_means):
+    if run.name in arm_means:
+        return arm_means[run.name]
+    if run.env_params.get("means_distribution", "fixed") == "fixed" and "means" in run.env_params:
+        return run.env_params["means"]
+    return None
+
+
+class Figure:
+    def __init__(self, kind, env_title, xlabel, ylabel, log_x=False):
+        self.kind = kind
+        self.fig, self.ax = plt.subplots(figsize=(7.5, 4.8), dpi=100)
+        self.meta = {"kind": kind, "env": env_title, "x_label": xlabel, "y_label": ylabel,
+                     "log_x": bool(log_x), "lines": []}
+        self.ax.set_xlabel(xlabel)
+        self.ax.set_ylabel(ylabel)
+        self.ax.set_title(f"{env_title}", fontsize=9)
+        self.ax.grid(True, alpha=0.3)
+        if log_x:
+            self.ax.set_xscale("log")
+
+    def add(self, label, points, runs, role, **extra):
+        entry = {"label": label, "points": int(points), "runs": int(runs), "role": role}
+        entry.update(extra)
+        self.meta["lines"].append(entry)
+
+    def save(self, out_dir, stem):
+        self.ax.legend(fontsize=7, loc="best")
+        self.fig.tight_layout()
+        png = os.path.join(out_dir, stem + ".png")
+        self.fig.savefig(png)
+        plt.close(self.fig)
+        self.meta["png"] = os.path.basename(png)
+        with open(os.path.join(out_dir, stem + ".json"), "w", encoding="utf-8") as f:
+            json.dump(self.meta, f, indent=2)
+            f.write("\n")
+        return png
+
+
+def by_agent(runs):
+    groups = {}
+    for r in runs:
+        groups.setdefault(r.agent_key, []).append(r)
+    return groups
+
+
+def plot_regret(env_title, runs, labels, arm_means, log_x):
+    runs = [r for r in runs if r.regret_step is not None and r.regret_step.size > 0]
+    if not runs:
+        return None
+    grid = common_regret_grid(runs)
+    fig = Figure("regret", env_title, "pulls t" + (" (log scale)" if log_x else ""),
+                 "cumulative pseudo-regret R(t)", log_x)
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, (key, group) in enumerate(sorted(by_agent(runs).items(), key=lambda kv: labels[kv[0]])):
+        rows = np.array([np.interp(grid, r.regret_step, r.pseudo_regret) for r in group])
+        mean, half = mean_band(rows)
+        color = colors[i % len(colors)]
+        fig.ax.plot(grid, mean, color=color, label=f"{labels[key]} (n={len(group)})")
+        if len(group) > 1:
+            fig.ax.fill_between(grid, mean - half, mean + half, color=color, alpha=0.2, lw=0)
+        fig.add(labels[key], grid.size, len(group), "mean", final_mean=float(mean[-1]),
+                final_ci95=float(half[-1]))
+    if runs[0].env_id == BERNOULLI_ID:
+        # One bound per env instance: runs of different agents with the same seed index share
+        # their instance (common random numbers, the same env seed), so average over seeds.
+        constants = {}
+        known = True
+        for r in runs:
+            means = run_arm_means(r, arm_means)
+            if means is None or len(means) < 2:
+                known = False
+                break
+            constants[r.env_seed] = lai_robbins_constant(means)
+        if known and constants:
+            constants = list(constants.values())
+            c = float(np.mean(constants))
+            bound_grid = grid[grid >= 1]
+            fig.ax.plot(bound_grid, c * np.log(bound_grid), "k--", lw=1.2,
+                        label=f"Lai-Robbins C ln t (C={c:.3g})")
+            fig.add("Lai-Robbins lower bound", bound_grid.size, len(constants), "lower_bound",
+                    constant=c)
+        else:
+            print(f"plot: {env_title}: arm means unknown for some runs (drawn per run and no "
+                  "--arm-means given): no Lai-Robbins bound", file=sys.stderr)
+    return fig
+
+
+def plot_returns(env_title, runs, labels):
+    if not runs or max(r.returns.size for r in runs) < 2:
+        return None
+    last = max(r.total_steps for r in runs)
+    edges = np.linspace(0, last, RETURN_BINS + 1)
+    centers = 0.5 * (edges[:-1] + edges[1:])
+    fig = Figure("returns", env_title, "env steps", "episode return (binned mean)")
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, (key, group) in enumerate(sorted(by_agent(runs).items(), key=lambda kv: labels[kv[0]])):
+        rows = []
+        for r in group:
+            idx = np.clip(np.searchsorted(edges, r.end_steps, side="left") - 1, 0, RETURN_BINS - 1)
+            sums = np.bincount(idx, weights=r.returns, minlength=RETURN_BINS)
+            counts = np.bincount(idx, minlength=RETURN_BINS)
+            row = np.full(RETURN_BINS, np.nan)
+            prev = np.nan
+            for b in range(RETURN_BINS):
+                if counts[b] > 0:
+                    prev = sums[b] / counts[b]
+                if centers[b] <= r.total_steps:
+                    row[b] = prev
+            rows.append(row)
+        mean, half = mean_band(np.array(rows))
+        ok = ~np.isnan(mean)
+        color = colors[i % len(colors)]
+        fig.ax.plot(centers[ok], mean[ok], color=color, label=f"{labels[key]} (n={len(group)})")
+        if len(group) > 1:
+            fig.ax.fill_between(centers[ok], (mean - half)[ok], (mean + half)[ok], color=color,
+                                alpha=0.2, lw=0)
+        fig.add(labels[key], int(ok.sum()), len(group), "mean")
+    return fig
+
+
+def plot_lengths(env_title, runs, labels):
+    if not runs or max(r.lengths.size for r in runs) < 2:
+        return None
+    all_lengths = np.concatenate([r.lengths for r in runs])
+    lo, hi = int(all_lengths.min()), int(all_lengths.max())
+    bins = np.arange(lo, hi + 2) - 0.5 if hi - lo < 60 else np.linspace(lo, hi, 61)
+    fig = Figure("lengths", env_title, "episode length (steps)", "episodes (all seeds)")
+    for key, group in sorted(by_agent(runs).items(), key=lambda kv: labels[kv[0]]):
+        lengths = np.concatenate([r.lengths for r in group])
+        fig.ax.hist(lengths, bins=bins, histtype="step", lw=1.5,
+                    label=f"{labels[key]} (n={len(group)})")
+        fig.add(labels[key], lengths.size, len(group), "histogram",
+                mean_length=float(lengths.mean()) if lengths.size else 0.0)
+    return fig
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("run_file")
+    p.add_argument("--out", required=True, help="directory for the PNG and JSON files")
+    p.add_argument("--log-x", action="store_true", help="log-scaled time axis for regret")
+    p.add_argument("--what", default=",".join(KINDS),
+                   help="comma-separated figure kinds: regret,returns,lengths (default: all)")
+    p.add_argument("--arm-means", help="JSON with the arm means of each run (rlsim plot writes it)")
+    p.add_argument("--quiet", action="store_true", help="do not list the files written")
+    args = p.parse_args(argv)
+
+    what = [w.strip() for w in args.what.split(",") if w.strip()]
+    bad = [w for w in what if w not in KINDS]
+    if bad or not what:
+        p.error(f"--what {args.what!r}: unknown kind(s) {', '.join(bad) or '(none)'}; "
+                f"valid: {', '.join(KINDS)}")
+    arm_means = {}
+    if args.arm_means:
+        with open(args.arm_means, encoding="utf-8") as f:
+            arm_means = json.load(f).get("arm_means", {})
+    try:
+        runs = read_runs(args.run_file)
+    except (OSError, ValueError, KeyError) as e:
+        print(f"plot: cannot read {args.run_file}: {e}", file=sys.stderr)
+        return 1
+    if not runs:
+        print(f"plot: {args.run_file} has no complete run to plot", file=sys.stderr)
+        return 1
+    os.makedirs(args.out, exist_ok=True)
+
+    labels = label_agents(runs)
+    env_names = name_envs(runs)
+    by_env = {}
+    for r in runs:
+        by_env.setdefault(r.env_key, []).append(r)
+    written = []
+    for env_key in sorted(by_env, key=lambda k: env_names[k][0]):
+        env_runs = by_env[env_key]
+        title, stem = env_names[env_key]
+        for kind in what:
+            if kind == "regret":
+                fig = plot_regret(title, env_runs, labels, arm_means, args.log_x)
+            elif kind == "returns":
+                fig = plot_returns(title, env_runs, labels)
+            else:
+                fig = plot_lengths(title, env_runs, labels)
+            if fig is not None:
+                written.append(fig.save(args.out, f"{kind}_{stem}"))
+    if not written:
+        print(f"plot: nothing to draw for --what {','.join(what)} in {args.run_file} (regret "
+              "needs a bandit problem; returns and lengths need runs of 2+ episodes)",
+              file=sys.stderr)
+        return 1
+    if not args.quiet:
+        for w in written:
+            print(w)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
