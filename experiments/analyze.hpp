@@ -44,4 +44,17 @@ void write_summary_csv(std::ostream& os, const Summary& s);
 // groups: [{group, env_id, ..., mean_return, return_ci95, ...}]}; undefined values are null.
 void write_summary_json(std::ostream& os, const Summary& s);
 
+// Curves per group, as CSV files in `dir` (created if missing), for plotting elsewhere:
+//  - regret_<G>.csv: step, runs, mean and 95% half-width of cumulative pseudo-regret and of
+//    realised regret, at the checkpoints every run of the group logged (bandit runs);
+//  - returns_<G>.csv: step, runs, mean and 95% half-width over runs of the mean return of
+//    the episodes that ended in each of `bins` equal bins of env steps (a run counts in a
+//    bin only if an episode of it ended there);
+//  - eval_<G>.csv: step, runs, mean and 95% half-width over runs of the evaluation return
+//    (runs with evaluation during training);
+//  - groups.csv: G, env_id, agent_id, env_params, agent_params, runs.
+// G is the group's row number in the summary table (0-based). Returns the files written.
+std::vector<std::string> write_curves(const ExperimentReader& reader, const std::string& dir,
+                                      std::int64_t bins = 50);
+
 }  // namespace rlsim

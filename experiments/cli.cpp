@@ -486,21 +486,28 @@ int cmd_describe(const std::vector<std::string>& args) {
 int cmd_analyze(const std::vector<std::string>& args) {
   po::options_description desc("options");
   std::vector<std::string> positional;
-  std::int64_t last_k = 100;
-  std::string csv;
+  std::int64_t last_k = 100, bins = 50;
+  std::string csv, curves;
   desc.add_options()("help,h", "show this help")(
       "last", po::value<std::int64_t>(&last_k)->default_value(100),
       "episodes at the end of each run that are averaged")(
       "csv", po::value<std::string>(&csv)->implicit_value("-"),
       "write the table as CSV to FILE (or stdout with --csv alone or --csv -)")(
       "json", "print the table as JSON on stdout (undefined values are null)")(
+      "curves", po::value<std::string>(&curves),
+      "also write per-group curve CSVs to directory DIR: regret_G.csv (bandits), "
+      "returns_G.csv (episode return vs env steps, binned), eval_G.csv (evaluation "
+      "during training), groups.csv (what each G is)")(
+      "bins", po::value<std::int64_t>(&bins)->default_value(50),
+      "number of env-step bins of returns_G.csv")(
       "file", po::value<std::vector<std::string>>(&positional), "run file");
   po::positional_options_description pos;
   pos.add("file", -1);
   po::variables_map vm;
   if (!parse_options(
           args, desc, pos, vm,
-          "usage: rlsim analyze FILE.h5 [--last K] [--csv [FILE]]\n\nOne row per group of "
+          "usage: rlsim analyze FILE.h5 [--last K] [--csv [FILE] | --json] [--curves DIR]\n\nOne "
+          "row per group of "
           "runs that differ only in their seed: mean return over the last K episodes\nwith "
           "a 95% confidence interval across seeds, mean length, success rate where the env\n"
           "defines it, and final pseudo-regret for bandit runs.\n"))
@@ -512,6 +519,11 @@ int cmd_analyze(const std::vector<std::string>& args) {
   if (s.complete_runs == 0)
     throw Error("run file '" + positional[0] +
                 "' holds no complete run (the experiment stopped before its first run ended)");
+  if (!curves.empty()) {
+    const auto files = write_curves(reader, curves, bins);
+    std::cerr << "wrote " << files.size() << " curve files to " << curves
+              << " (groups.csv says which group each number is)\n";
+  }
   if (vm.count("json")) {
     if (!csv.empty()) throw Error("--json and --csv cannot be combined: choose one format");
     write_summary_json(std::cout, s);
