@@ -173,6 +173,23 @@ TEST_CASE("render-cmd: CartPole GIF and several episodes", "[render-cmd]") {
   CHECK(max_difference(s.images[0], frames[0], 1) <= 8);
 }
 
+TEST_CASE("render-cmd: heuristic-lander GIF of LunarLander-v3", "[render-cmd]") {
+  // The documented command of docs/rendering.md: one landing by the scripted controller.
+  const fs::path d = temp_dir("lander");
+  const std::string gif = (d / "lander.gif").string();
+  const Result r =
+      sh("env render LunarLander-v3 --agent heuristic-lander --seed 1 --fps 50 -q --out " + gif);
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  const auto expected = rollout("LunarLander-v3", "heuristic-lander", 1, 1, nullptr);
+  CHECK(printed_lengths(r.out) == expected);
+  const GifSummary s = read_gif_summary(gif, 0);
+  CHECK(s.frames == expected[0] + 1);
+  CHECK(s.width == 600);
+  CHECK(s.height == 400);
+  CHECK(s.delays_cs.front() == 2);
+}
+
 TEST_CASE("render-cmd: --text prints one text frame per step", "[render-cmd]") {
   const Result r = sh("env render FrozenLake-v1 --seed 7 --text");
   INFO(r.out);
