@@ -10,6 +10,7 @@
 #include <map>
 #include <numeric>
 #include <ostream>
+#include <set>
 #include <sstream>
 
 #include <boost/math/distributions/students_t.hpp>
@@ -55,9 +56,71 @@ std::string csv_quote(const std::string& s) {
 }
 }  // namespace
 
-Summary summarize(const ExperimentReader& reader, std::int64_t last_k) {
+std::optional<std::string> param_from_text(const std::string& text, const std::string& name) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && text[i] == ' ') ++i;
+    const std::size_t eq = text.find('=', i);
+    if (eq == std::string::npos) return std::nullopt;
+    const std::string key = text.substr(i, eq - i);
+    std::size_t j = eq + 1;
+    int depth = 0;
+    bool quoted = false;
+    for (; j < text.size(); ++j) {
+      const char c = text[j];
+      if (quoted) {
+        if (c == '\\')
+          ++j;
+        else if (c == '"')
+          quoted = false;
+      } else if (c == '"') {
+        quoted = true;
+      } else if (c == '[') {
+        ++depth;
+      } else if (c == ']') {
+        --depth;
+      } else if (c == ' ' && depth == 0) {
+        break;
+      }
+    }
+    if (key == name) return text.substr(eq + 1, j - eq - 1);
+    i = j;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+// The grouping key of a run under --group-by, and whether every name was found.
+std::string group_key(const StoredRun& r, const std::vector<std::string>& names,
+                      std::vector<bool>& found) {
+  std::string key;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const std::string& n = names[i];
+    std::optional<std::string> v;
+    if (n == "env")
+      v = r.env_id;
+    else if (n == "agent")
+      v = r.agent_id;
+    else if (n == "seed")
+      v = std::to_string(r.seed_index);
+    else if (!(v = param_from_text(r.env_params, n)))
+      v = param_from_text(r.agent_params, n);
+    if (v) found[i] = true;
+    key += (key.empty() ? "" : " ") + n + "=" + (v ? *v : std::string("-"));
+  }
+  return key;
+}
+
+}  // namespace
+
+Summary summarize(const ExperimentReader& reader, std::int64_t last_k,
+                  const std::vector<std::string>& group_by) {
   Summary s;
   s.last_k = last_k;
+  s.group_by = group_by;
+  std::vector<bool> found(group_by.size(), false);
+  std::set<std::string> available{"env", "agent", "seed"};
   s.file_complete = reader.meta().complete;
   std::map<std::string, Acc> groups;
   std::int64_t order = 0;
@@ -68,15 +131,30 @@ Summary summarize(const ExperimentReader& reader, std::int64_t last_k) {
       continue;
     }
     ++s.complete_runs;
-    auto [it, inserted] = groups.try_emplace(r.group);
+    const std::string key = group_by.empty() ? r.group : group_key(r, group_by, found);
+    if (!group_by.empty())
+      for (const std::string* text : {&r.env_params, &r.agent_params})
+        for (std::size_t p = 0; p < text->size();) {
+          while (p < text->size() && (*text)[p] == ' ') ++p;
+          const std::size_t eq = text->find('=', p);
+          if (eq == std::string::npos) break;
+          const std::string name = text->substr(p, eq - p);
+          available.insert(name);
+          p = eq + 1 + param_from_text(text->substr(p), name).value_or("").size();
+        }
+    auto [it, inserted] = groups.try_emplace(key);
     Acc& a = it->second;
     if (inserted) {
       a.order = order++;
       a.g.env_id = r.env_id;
       a.g.agent_id = r.agent_id;
-      a.g.env_params = r.env_params;
-      a.g.agent_params = r.agent_params;
-      a.g.group = r.group;
+      a.g.env_params = group_by.empty() ? r.env_params : std::string();
+      a.g.agent_params = group_by.empty() ? r.agent_params : std::string();
+      a.g.group = key;
+    } else if (!group_by.empty()) {
+      // Pooled runs of several envs or agents: say so instead of naming one.
+      if (a.g.env_id != r.env_id) a.g.env_id = "*";
+      if (a.g.agent_id != r.agent_id) a.g.agent_id = "*";
     }
     const EpisodeTable& e = r.episodes;
     const std::size_t n = e.size();
@@ -101,6 +179,13 @@ Summary summarize(const ExperimentReader& reader, std::int64_t last_k) {
     }
     ++a.g.runs;
   }
+  for (std::size_t i = 0; i < group_by.size(); ++i)
+    if (!found[i] && s.complete_runs > 0) {
+      std::string names;
+      for (const auto& n : available) names += (names.empty() ? "" : ", ") + n;
+      throw Error("--group-by '" + group_by[i] + "' is not a parameter of any run in the file; " +
+                  "available: " + names);
+    }
   std::vector<Acc*> ordered;
   for (auto& [key, a] : groups) ordered.push_back(&a);
   std::sort(ordered.begin(), ordered.end(), [](auto* x, auto* y) { return x->order < y->order; });
@@ -131,9 +216,11 @@ void print_summary(std::ostream& os, const Summary& s) {
   struct Row {
     std::vector<std::string> cells;
   };
+  const bool by = !s.group_by.empty();
   std::vector<std::string> header{
       "env",     "agent", "runs", "episodes", "return (last " + std::to_string(s.last_k) + ")",
       "±95% CI", "length"};
+  if (by) header.insert(header.begin(), "group");
   if (any_success) header.push_back("success");
   if (any_regret) {
     header.push_back("regret");
@@ -145,6 +232,7 @@ void print_summary(std::ostream& os, const Summary& s) {
     r.cells = {
         g.env_id,           g.agent_id,         std::to_string(g.runs), std::to_string(g.episodes),
         fmt(g.mean_return), fmt(g.return_ci95), fmt(g.mean_length, 1)};
+    if (by) r.cells.insert(r.cells.begin(), g.group);
     if (any_success) r.cells.push_back(g.success_rate >= 0 ? fmt(g.success_rate, 3) : "-");
     if (any_regret) {
       r.cells.push_back(g.final_regret >= 0 ? fmt(g.final_regret, 1) : "-");
@@ -159,7 +247,7 @@ void print_summary(std::ostream& os, const Summary& s) {
   }
   auto line = [&](const std::vector<std::string>& cells) {
     for (std::size_t c = 0; c < cells.size(); ++c) {
-      if (c < 2)
+      if (c < (by ? 3u : 2u))
         os << std::left << std::setw(static_cast<int>(width[c])) << cells[c];
       else
         os << std::right << std::setw(static_cast<int>(width[c])) << cells[c];
@@ -170,7 +258,7 @@ void print_summary(std::ostream& os, const Summary& s) {
   for (const auto& r : rows) line(r.cells);
   // Rows of the same env and agent differ in their parameters: list the ones that vary.
   std::map<std::string, std::vector<std::size_t>> by_pair;
-  for (std::size_t i = 0; i < s.groups.size(); ++i)
+  for (std::size_t i = 0; i < s.groups.size() && !by; ++i)
     by_pair[s.groups[i].env_id + " / " + s.groups[i].agent_id].push_back(i);
   bool header_done = false;
   for (const auto& [pair, rows_of_pair] : by_pair) {

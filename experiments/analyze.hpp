@@ -8,6 +8,7 @@
 #pragma once
 #include <cstdint>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,12 +33,21 @@ struct Summary {
   std::int64_t incomplete_runs = 0;
   bool file_complete = false;
   std::int64_t last_k = 100;
+  std::vector<std::string> group_by;  // empty: the run's own group (all parameters)
 };
 
 // Half-width of the 95% Student-t interval of the mean of xs (NaN for fewer than 2).
 double ci95_half_width(const std::vector<double>& xs);
 
-Summary summarize(const ExperimentReader& reader, std::int64_t last_k);
+// group_by: names of parameters (env or agent; "env" and "agent" for the ids, "seed" for the
+// seed index) whose values define the groups instead of the full parameter set; runs are
+// pooled over everything else. A name no run has is an error listing the names available.
+Summary summarize(const ExperimentReader& reader, std::int64_t last_k,
+                  const std::vector<std::string>& group_by = {});
+
+// The value of parameter `name` in a Params::to_text() string ("a=1 b=[1, 2] c=\"x\""), or
+// nullopt when absent. Values may hold spaces inside brackets or quotes.
+std::optional<std::string> param_from_text(const std::string& text, const std::string& name);
 void print_summary(std::ostream& os, const Summary& s);
 void write_summary_csv(std::ostream& os, const Summary& s);
 // The summary as one JSON object: {complete_runs, incomplete_runs, file_complete, last_k,

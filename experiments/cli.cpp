@@ -487,7 +487,7 @@ int cmd_analyze(const std::vector<std::string>& args) {
   po::options_description desc("options");
   std::vector<std::string> positional;
   std::int64_t last_k = 100, bins = 50;
-  std::string csv, curves;
+  std::string csv, curves, group_by;
   desc.add_options()("help,h", "show this help")(
       "last", po::value<std::int64_t>(&last_k)->default_value(100),
       "episodes at the end of each run that are averaged")(
@@ -500,13 +500,17 @@ int cmd_analyze(const std::vector<std::string>& args) {
       "during training), groups.csv (what each G is)")(
       "bins", po::value<std::int64_t>(&bins)->default_value(50),
       "number of env-step bins of returns_G.csv")(
+      "group-by", po::value<std::string>(&group_by),
+      "comma-separated parameter names (env or agent parameters; env, agent, seed for the "
+      "ids and the seed index) whose values define the rows; runs are pooled over the rest")(
       "file", po::value<std::vector<std::string>>(&positional), "run file");
   po::positional_options_description pos;
   pos.add("file", -1);
   po::variables_map vm;
   if (!parse_options(
           args, desc, pos, vm,
-          "usage: rlsim analyze FILE.h5 [--last K] [--csv [FILE] | --json] [--curves DIR]\n\nOne "
+          "usage: rlsim analyze FILE.h5 [--last K] [--group-by P,...] [--csv [FILE] | --json] "
+          "[--curves DIR]\n\nOne "
           "row per group of "
           "runs that differ only in their seed: mean return over the last K episodes\nwith "
           "a 95% confidence interval across seeds, mean length, success rate where the env\n"
@@ -515,7 +519,15 @@ int cmd_analyze(const std::vector<std::string>& args) {
   if (positional.size() != 1) throw Error("rlsim analyze needs one run file");
   if (last_k < 1) throw Error("--last must be >= 1");
   ExperimentReader reader(positional[0]);
-  Summary s = summarize(reader, last_k);
+  std::vector<std::string> group_names;
+  if (!group_by.empty()) {
+    std::stringstream ss(group_by);
+    std::string name;
+    while (std::getline(ss, name, ','))
+      if (!name.empty()) group_names.push_back(name);
+    if (group_names.empty()) throw Error("--group-by needs parameter names, e.g. --group-by alpha");
+  }
+  Summary s = summarize(reader, last_k, group_names);
   if (s.complete_runs == 0)
     throw Error("run file '" + positional[0] +
                 "' holds no complete run (the experiment stopped before its first run ended)");

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -156,4 +157,61 @@ TEST_CASE("analyze curves: regret, binned returns and evaluation CSVs match hand
   CHECK_FALSE(fs::exists(tmp.dir / "curves" / "regret_1.csv"));
   CHECK_FALSE(fs::exists(tmp.dir / "curves" / "eval_0.csv"));
   CHECK_THROWS_AS(rlsim::write_curves(reader, (tmp.dir / "c2").string(), 0), rlsim::Error);
+}
+
+TEST_CASE("analyze group-by: parameter values define the rows, runs are pooled over the rest",
+          "[analyze-group-by]") {
+  CHECK(rlsim::param_from_text("a=1 means=[0.5, 0.4] s=\"x y\" b=2", "means") ==
+        std::optional<std::string>("[0.5, 0.4]"));
+  CHECK(rlsim::param_from_text("a=1 means=[0.5, 0.4] s=\"x y\" b=2", "s") ==
+        std::optional<std::string>("\"x y\""));
+  CHECK(rlsim::param_from_text("a=1 means=[0.5, 0.4] s=\"x y\" b=2", "b") ==
+        std::optional<std::string>("2"));
+  CHECK_FALSE(rlsim::param_from_text("a=1 b=2", "c").has_value());
+
+  CurvesTempDir tmp;
+  const std::string file = (tmp.dir / "grid.h5").string();
+  // 2 alphas × 2 gammas × 2 seeds; the return of a run is 10·alpha + gamma + seed.
+  {
+    rlsim::ExperimentMeta meta;
+    meta.config_text = "name = \"grid\"\n";
+    meta.planned_runs = 8;
+    rlsim::ExperimentWriter w(file, meta);
+    std::int64_t index = 0;
+    for (double alpha : {0.1, 0.5})
+      for (double gamma : {0.9, 0.99})
+        for (int seed = 0; seed < 2; ++seed) {
+          rlsim::RunResult r;
+          r.info.run_index = index++;
+          r.info.env_id = "FrozenLake-v1";
+          r.info.agent_id = "q-learning";
+          r.info.seed_index = seed;
+          r.info.agent_params = rlsim::Params({{"alpha", alpha}, {"gamma", gamma}});
+          r.info.group = r.info.env_id + " / q-learning " + r.info.agent_params.to_text();
+          r.total_steps = 10;
+          r.episodes.returns.push_back(10 * alpha + gamma + seed);
+          r.episodes.lengths.push_back(10);
+          r.episodes.end_steps.push_back(10);
+          r.episodes.terminated.push_back(1);
+          r.episodes.truncated.push_back(0);
+          r.episodes.success.push_back(-1);
+          w.write_run(r);
+        }
+    w.finish();
+  }
+  rlsim::ExperimentReader reader(file);
+  CHECK(rlsim::summarize(reader, 100).groups.size() == 4);
+  const rlsim::Summary s = rlsim::summarize(reader, 100, {"alpha"});
+  REQUIRE(s.groups.size() == 2);
+  CHECK(s.groups[0].group == "alpha=0.1");
+  CHECK(s.groups[0].runs == 4);
+  // Pooled over gamma and seed: mean of 1 + {0.9, 0.99} + {0, 1}.
+  CHECK(s.groups[0].mean_return == Approx(1.0 + (0.9 + 0.99) / 2 + 0.5));
+  CHECK(s.groups[1].mean_return == Approx(5.0 + (0.9 + 0.99) / 2 + 0.5));
+  const rlsim::Summary by_seed = rlsim::summarize(reader, 100, {"seed", "agent"});
+  REQUIRE(by_seed.groups.size() == 2);
+  CHECK(by_seed.groups[1].group == "seed=1 agent=q-learning");
+  CHECK_THROWS_WITH(rlsim::summarize(reader, 100, {"beta"}), Catch::Contains("'beta'") &&
+                                                                 Catch::Contains("alpha") &&
+                                                                 Catch::Contains("gamma"));
 }
