@@ -106,11 +106,12 @@ void Registry::check_compatible(const std::string& agent_id, const Env& env) con
 }
 
 std::unique_ptr<Agent> Registry::make_agent(const std::string& id, const RawParams& raw,
-                                            const Env& env, std::uint64_t seed) const {
+                                            const Env& env, std::uint64_t seed,
+                                            std::int64_t budget_steps) const {
   const AgentEntry& a = agent(id);
   Params p = resolve_agent_params(id, raw);
   check_compatible(id, env);
-  AgentContext ctx{env.spec(), env, seed};
+  AgentContext ctx{env.spec(), env, seed, budget_steps};
   return a.make(ctx, p);
 }
 

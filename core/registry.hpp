@@ -32,6 +32,10 @@ struct AgentContext {
   const EnvSpec& spec;
   const Env& env;      // for capabilities (e.g. the model, for planning agents)
   std::uint64_t seed;  // seed of the agent's own Rng stream
+  // The run's step budget (env steps over all copies), 0 when the run has none or the agent
+  // is built outside a run (eval, render). Schedules that SB3 ties to learn(total_timesteps)
+  // (DQN's epsilon, PPO's learning-rate annealing) default to it.
+  std::int64_t budget_steps = 0;
 };
 
 struct AgentEntry {
@@ -60,7 +64,7 @@ class Registry {
   Params resolve_agent_params(const std::string& id, const RawParams& raw) const;
   std::unique_ptr<Env> make_env(const std::string& id, const RawParams& raw) const;
   std::unique_ptr<Agent> make_agent(const std::string& id, const RawParams& raw, const Env& env,
-                                    std::uint64_t seed) const;
+                                    std::uint64_t seed, std::int64_t budget_steps = 0) const;
   // Throws when the agent cannot run on the env, with the reason.
   void check_compatible(const std::string& agent_id, const Env& env) const;
 

@@ -235,8 +235,8 @@ RunResult execute_run(const Registry& registry, const RunSpec& spec, RunCounters
                info.agent_params.to_text() + "]";
 
   std::unique_ptr<Env> env = registry.make_env(spec.env_id, spec.env_params);
-  std::unique_ptr<Agent> agent =
-      registry.make_agent(spec.agent_id, spec.agent_params, *env, info.agent_seed);
+  std::unique_ptr<Agent> agent = registry.make_agent(spec.agent_id, spec.agent_params, *env,
+                                                     info.agent_seed, spec.budget.steps);
   std::unique_ptr<Evaluator> evaluator;
   if (spec.eval_every > 0) evaluator = std::make_unique<Evaluator>(registry, spec);
   const std::int64_t num_envs = agent->num_envs();

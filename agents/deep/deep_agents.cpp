@@ -60,10 +60,11 @@ ParamSchema dqn_schema() {
                    "total_timesteps (Schaul et al. 2016: 0.4)",
                    0.0, 1.0),
       param_double("priority_eps", 1e-6, "PER: priority = |TD error| + priority_eps", 0.0),
-      param_int("total_timesteps", 100000,
+      param_int("total_timesteps", 0,
                 "training budget in env steps that exploration_fraction and the beta schedule "
-                "refer to (SB3's learn(total_timesteps)); set it to the run's step budget",
-                1),
+                "refer to (SB3's learn(total_timesteps)); 0 = the run's step budget (100000 "
+                "when the run has no step budget)",
+                0),
       param_bool("save_replay_buffer", false,
                  "include the replay buffer in the saved state (needed for training to continue "
                  "exactly after load; large)"),
@@ -170,8 +171,11 @@ void register_deep_agents(Registry& registry) {
   dqn.schema = dqn_schema();
   dqn.check = dqn_check;
   dqn.make = [](const AgentContext& ctx, const Params& params) {
-    return std::make_unique<DqnAgent>(dqn_config(params), ctx.spec.observation_space,
-                                      ctx.spec.action_space, ctx.seed);
+    DqnConfig c = dqn_config(params);
+    if (c.total_timesteps == 0)
+      c.total_timesteps = ctx.budget_steps > 0 ? ctx.budget_steps : 100000;
+    return std::make_unique<DqnAgent>(c, ctx.spec.observation_space, ctx.spec.action_space,
+                                      ctx.seed);
   };
   registry.add_agent(std::move(dqn));
 
