@@ -10,6 +10,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <type_traits>
 
 #include "core/error.hpp"
 #include "core/hdf5_handles.hpp"
@@ -161,12 +162,31 @@ std::string class_name(H5T_class_t c) {
   }
 }
 
-// Variable-length UTF-8 string type: h5py 3 returns such attributes as Python str.
-hdf5::Datatype utf8_string_type() {
+// Fixed-length UTF-8 string type of `size` bytes (at least 1), NUL-padded. rlsim writes
+// every string this way since format version 2: variable-length strings live in global heap
+// collections, which carry no checksum and which HDF5 1.10 trusts when reading, so one
+// damaged byte there could crash HDF5 itself; fixed-length strings sit in the attribute's
+// object header message, which is checksummed. h5py returns them as bytes.
+hdf5::Datatype fixed_string_type(std::size_t size) {
   hdf5::Datatype t(H5Tcopy(H5T_C_S1), "cannot create an HDF5 string type");
-  check_status(H5Tset_size(t.get(), H5T_VARIABLE), "cannot create an HDF5 string type");
+  check_status(H5Tset_size(t.get(), std::max<std::size_t>(1, size)),
+               "cannot create an HDF5 string type");
+  check_status(H5Tset_strpad(t.get(), H5T_STR_NULLPAD), "cannot create an HDF5 string type");
   check_status(H5Tset_cset(t.get(), H5T_CSET_UTF8), "cannot create an HDF5 string type");
   return t;
+}
+
+// A fixed-length string value as stored, without its padding (NUL or space, as `type` says).
+std::string unpad(std::string value, hid_t type) {
+  const H5T_str_t pad = H5Tget_strpad(type);
+  if (pad == H5T_STR_SPACEPAD) {
+    while (!value.empty() && value.back() == ' ') value.pop_back();
+  } else if (pad == H5T_STR_NULLTERM) {
+    value.resize(std::min(value.size(), value.find('\0')));
+  } else {
+    while (!value.empty() && value.back() == '\0') value.pop_back();
+  }
+  return value;
 }
 
 std::string in_quotes(const std::string& path) {
@@ -231,12 +251,13 @@ void write_attr_string(hid_t obj, const char* name, const std::string& value,
   const htri_t exists = H5Aexists(obj, name);
   if (exists < 0) hdf5::fail("cannot look up " + what);
   if (exists > 0) check_status(H5Adelete(obj, name), "cannot replace " + what);
-  hdf5::Datatype type = utf8_string_type();
+  hdf5::Datatype type = fixed_string_type(value.size());
   hdf5::Dataspace space(H5Screate(H5S_SCALAR), "cannot create the dataspace of " + what);
   hdf5::Attribute attr(H5Acreate2(obj, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
                        "cannot create " + what);
-  const char* text = value.c_str();
-  check_status(H5Awrite(attr.get(), type.get(), &text), "cannot write " + what);
+  const char nul = '\0';
+  check_status(H5Awrite(attr.get(), type.get(), value.empty() ? &nul : value.data()),
+               "cannot write " + what);
 }
 
 hdf5::Attribute open_scalar_attr(hid_t obj, const char* name, const std::string& where) {
@@ -271,17 +292,28 @@ bool has_attr(hid_t obj, const char* name, const std::string& where) {
   return exists > 0;
 }
 
-// Reads a string attribute, variable-length (as rlsim writes) or fixed-length (as other
-// tools may write), ASCII or UTF-8.
-std::string read_attr_string(hid_t obj, const char* name, const std::string& where) {
+// Refuses a variable-length string type where the file's format version rules it out
+// (`allow_variable` false: version 2 and later), before HDF5 reads the global heap.
+void check_variable_allowed(hid_t ftype, bool allow_variable, const std::string& what) {
+  const htri_t variable = H5Tis_variable_str(ftype);
+  if (variable < 0) hdf5::fail("cannot read the type of " + what);
+  if (variable > 0 && !allow_variable)
+    throw Error(what + " is a variable-length string, which run files of format version " +
+                std::to_string(kLogFormatVersion) +
+                " never hold (they store fixed-length strings): the file is damaged");
+}
+
+// Reads a string attribute: fixed-length (as rlsim writes since format version 2, and as
+// other tools may write) or, when allow_variable, variable-length (format version 1).
+std::string read_attr_string(hid_t obj, const char* name, const std::string& where,
+                             bool allow_variable = true) {
   const std::string what = "attribute '" + std::string(name) + "' of " + where;
   hdf5::Attribute attr = open_scalar_attr(obj, name, where);
   hdf5::Datatype ftype(H5Aget_type(attr.get()), "cannot read the type of " + what);
   const H5T_class_t cls = H5Tget_class(ftype.get());
   if (cls != H5T_STRING) throw Error(what + " is of " + class_name(cls) + " type, expected string");
-  const htri_t variable = H5Tis_variable_str(ftype.get());
-  if (variable < 0) hdf5::fail("cannot read the type of " + what);
-  if (variable > 0) {
+  check_variable_allowed(ftype.get(), allow_variable, what);
+  if (H5Tis_variable_str(ftype.get()) > 0) {
     hdf5::Datatype mtype(H5Tcopy(H5T_C_S1), "cannot create an HDF5 string type");
     check_status(H5Tset_size(mtype.get(), H5T_VARIABLE), "cannot read " + what);
     check_status(H5Tset_cset(mtype.get(), H5Tget_cset(ftype.get())), "cannot read " + what);
@@ -296,28 +328,32 @@ std::string read_attr_string(hid_t obj, const char* name, const std::string& whe
   hdf5::Datatype mtype(H5Tcopy(ftype.get()), "cannot read " + what);
   std::string out(size, '\0');
   check_status(H5Aread(attr.get(), mtype.get(), out.data()), "cannot read " + what);
-  while (!out.empty() && (out.back() == '\0' || out.back() == ' ')) out.pop_back();
-  return out;
+  return unpad(std::move(out), ftype.get());
 }
 
-// A 1-D attribute of variable-length UTF-8 strings (h5py reads it as an array of str).
+// A 1-D attribute of fixed-length UTF-8 strings, as long as the longest value (h5py reads
+// it as a numpy array of bytes).
 void write_attr_string_list(hid_t obj, const char* name, const std::vector<std::string>& values,
                             const std::string& where) {
   const std::string what = "attribute '" + std::string(name) + "' of " + where;
   if (has_attr(obj, name, where)) check_status(H5Adelete(obj, name), "cannot replace " + what);
-  hdf5::Datatype type = utf8_string_type();
+  std::size_t size = 1;
+  for (const std::string& v : values) size = std::max(size, v.size());
+  hdf5::Datatype type = fixed_string_type(size);
   const hsize_t n = values.size();
   hdf5::Dataspace space(H5Screate_simple(1, &n, nullptr), "cannot create the dataspace of " + what);
   hdf5::Attribute attr(H5Acreate2(obj, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
                        "cannot create " + what);
-  std::vector<const char*> text;
-  for (const std::string& v : values) text.push_back(v.c_str());
-  if (n > 0) check_status(H5Awrite(attr.get(), type.get(), text.data()), "cannot write " + what);
+  std::string buf(size * values.size(), '\0');
+  for (std::size_t i = 0; i < values.size(); ++i) values[i].copy(buf.data() + i * size, size);
+  if (n > 0) check_status(H5Awrite(attr.get(), type.get(), buf.data()), "cannot write " + what);
 }
 
-// Reads a 1-D string attribute (variable- or fixed-length), at most `max_items` entries.
+// Reads a 1-D string attribute (fixed-length, or variable-length when allow_variable), at
+// most `max_items` entries.
 std::vector<std::string> read_attr_string_list(hid_t obj, const char* name,
-                                               const std::string& where, hsize_t max_items) {
+                                               const std::string& where, hsize_t max_items,
+                                               bool allow_variable = true) {
   const std::string what = "attribute '" + std::string(name) + "' of " + where;
   if (!has_attr(obj, name, where)) throw Error(where + " has no attribute '" + name + "'");
   hdf5::Attribute attr(H5Aopen(obj, name, H5P_DEFAULT), "cannot open " + what);
@@ -325,12 +361,12 @@ std::vector<std::string> read_attr_string_list(hid_t obj, const char* name,
   const H5T_class_t cls = H5Tget_class(ftype.get());
   if (cls != H5T_STRING)
     throw Error(what + " is of " + class_name(cls) + " type, expected a list of strings");
+  check_variable_allowed(ftype.get(), allow_variable, what);
   hdf5::Dataspace space(H5Aget_space(attr.get()), "cannot read the dataspace of " + what);
   const int rank = H5Sget_simple_extent_ndims(space.get());
   if (rank != 1)
     throw Error(what + " has " + std::to_string(rank) +
-                " dimensions, expected 1: the file is "
-                "damaged");
+                " dimensions, expected 1: the file is damaged");
   const hssize_t count = H5Sget_simple_extent_npoints(space.get());
   if (count < 0) hdf5::fail("cannot read the size of " + what);
   const auto n = static_cast<hsize_t>(count);
@@ -338,9 +374,7 @@ std::vector<std::string> read_attr_string_list(hid_t obj, const char* name,
     throw Error(what + " claims " + std::to_string(n) + " entries: the file is damaged");
   std::vector<std::string> out;
   if (n == 0) return out;
-  const htri_t variable = H5Tis_variable_str(ftype.get());
-  if (variable < 0) hdf5::fail("cannot read the type of " + what);
-  if (variable > 0) {
+  if (H5Tis_variable_str(ftype.get()) > 0) {
     hdf5::Datatype mtype(H5Tcopy(H5T_C_S1), "cannot create an HDF5 string type");
     check_status(H5Tset_size(mtype.get(), H5T_VARIABLE), "cannot read " + what);
     check_status(H5Tset_cset(mtype.get(), H5Tget_cset(ftype.get())), "cannot read " + what);
@@ -356,11 +390,8 @@ std::vector<std::string> read_attr_string_list(hid_t obj, const char* name,
   hdf5::Datatype mtype(H5Tcopy(ftype.get()), "cannot read " + what);
   std::string buf(size * static_cast<std::size_t>(n), '\0');
   check_status(H5Aread(attr.get(), mtype.get(), buf.data()), "cannot read " + what);
-  for (hsize_t i = 0; i < n; ++i) {
-    std::string item = buf.substr(static_cast<std::size_t>(i) * size, size);
-    while (!item.empty() && (item.back() == '\0' || item.back() == ' ')) item.pop_back();
-    out.push_back(std::move(item));
-  }
+  for (hsize_t i = 0; i < n; ++i)
+    out.push_back(unpad(buf.substr(static_cast<std::size_t>(i) * size, size), ftype.get()));
   return out;
 }
 
@@ -403,6 +434,11 @@ struct ReadLimits {
   // maximum compression ratio (1032:1, RFC 1951 / zlib technical details), so damaged
   // metadata claiming absurd sizes gives an Error rather than a huge allocation.
   hsize_t max_bytes = std::numeric_limits<hsize_t>::max();
+  // Format version 1 stored strings as variable-length; later versions never do, so there
+  // a variable-length string is damage and is refused before HDF5 reads it.
+  bool variable_strings = true;
+  // Format version 1 had no steps/env column (every run used one env copy).
+  bool env_column = false;
 };
 
 ReadLimits limits_for(hid_t file) {
@@ -563,6 +599,89 @@ std::string utc_now_iso8601() {
   return buf;
 }
 
+// ---- the columns of each run table --------------------------------------------------
+
+// Each table's columns in file order, as f(name, column, width): width 0 for a 1-D column,
+// else the row width of a 2-D one. One list per table serves the validation before
+// writing, the writer and the reader, so the three cannot disagree. The first column is
+// the reference the others' row counts are checked against. The steps table's `env`
+// column is not listed: it may be empty in memory (every row copy 0) and is absent from
+// format 1 files, so each of the three handles it on its own.
+constexpr auto episode_columns = [](auto& t, auto&& f) {
+  f("return", t.returns, 0);
+  f("length", t.lengths, 0);
+  f("end_step", t.end_steps, 0);
+  f("terminated", t.terminated, 0);
+  f("truncated", t.truncated, 0);
+  f("success", t.success, 0);
+};
+
+constexpr auto step_columns = [](auto& t, auto&& f) {
+  f("reward", t.reward, 0);
+  f("episode", t.episode, 0);
+  f("t", t.t, 0);
+  if (t.obs_discrete)
+    f("obs_index", t.obs_index, 0);
+  else
+    f("obs", t.obs, static_cast<hsize_t>(t.obs_dim));
+  if (t.action_discrete)
+    f("action_index", t.action_index, 0);
+  else
+    f("action", t.action, static_cast<hsize_t>(t.action_dim));
+  f("terminated", t.terminated, 0);
+  f("truncated", t.truncated, 0);
+  f("probability", t.probability, 0);
+  f("log_prob", t.log_prob, 0);
+};
+
+constexpr auto regret_columns = [](auto& t, auto&& f) {
+  f("step", t.step, 0);
+  f("pseudo_regret", t.pseudo_regret, 0);
+  f("realised_regret", t.realised_regret, 0);
+};
+
+constexpr auto eval_columns = [](auto& t, auto&& f) {
+  f("step", t.step, 0);
+  f("return", t.returns, 0);
+  f("length", t.lengths, 0);
+};
+
+// Rows of a column of the given width (0: 1-D).
+template <class T>
+std::size_t rows_of(const std::vector<T>& column, hsize_t width) {
+  return width == 0 ? column.size() : column.size() / static_cast<std::size_t>(width);
+}
+
+// Writes every column that `columns` lists for table t into `group` (path `where`).
+template <class Table, class Columns>
+void write_table(hid_t group, const Table& t, Columns columns, const std::string& where) {
+  columns(t, [&](const char* name, const auto& column, hsize_t width) {
+    write_column(group, name, column, width, where);
+  });
+}
+
+// Reads every column that `columns` lists for table t from `group` (path `where`, table
+// name `table` in messages), checking that all have the first column's row count.
+template <class Table, class Columns>
+void read_table(hid_t group, Table& t, Columns columns, const std::string& table,
+                const std::string& where, const ReadLimits& lim) {
+  std::string ref;
+  std::size_t ref_rows = 0;
+  columns(t, [&](const char* name, auto& column, hsize_t width) {
+    using T = typename std::decay_t<decltype(column)>::value_type;
+    column = read_column<T>(group, name, width, where, lim);
+    const std::size_t rows = rows_of(column, width);
+    if (ref.empty()) {
+      ref = table + "/" + name;
+      ref_rows = rows;
+    } else if (rows != ref_rows) {
+      throw Error(where + ": dataset " + table + "/" + name + " has " + std::to_string(rows) +
+                  " rows but " + ref + " has " + std::to_string(ref_rows) +
+                  ": the file is damaged");
+    }
+  });
+}
+
 // ---- validation of a RunResult before anything is written ----------------------------
 
 void require_rows(std::size_t got, std::size_t want, const std::string& run,
@@ -572,51 +691,47 @@ void require_rows(std::size_t got, std::size_t want, const std::string& run,
                 " values but " + reference + " implies " + std::to_string(want));
 }
 
-void validate(const RunResult& r, const std::string& run) {
-  const EpisodeTable& e = r.episodes;
-  const std::size_t ne = e.returns.size();
-  require_rows(e.lengths.size(), ne, run, "episodes/length", "episodes/return");
-  require_rows(e.end_steps.size(), ne, run, "episodes/end_step", "episodes/return");
-  require_rows(e.terminated.size(), ne, run, "episodes/terminated", "episodes/return");
-  require_rows(e.truncated.size(), ne, run, "episodes/truncated", "episodes/return");
-  require_rows(e.success.size(), ne, run, "episodes/success", "episodes/return");
+// Every column `columns` lists for table t has the row count of the first one (a 2-D
+// column: rows x width values).
+template <class Table, class Columns>
+void validate_table(const Table& t, Columns columns, const std::string& table,
+                    const std::string& run) {
+  std::string ref;
+  std::size_t ref_rows = 0;
+  columns(t, [&](const char* name, const auto& column, hsize_t width) {
+    if (ref.empty()) {
+      ref = table + "/" + name;
+      ref_rows = column.size();
+      return;
+    }
+    const std::size_t want = ref_rows * static_cast<std::size_t>(width == 0 ? 1 : width);
+    require_rows(column.size(), want, run, table + "/" + name,
+                 width == 0 ? ref : ref + " x " + std::to_string(width) + " columns");
+  });
+}
 
+void validate(const RunResult& r, const std::string& run) {
+  validate_table(r.episodes, episode_columns, "episodes", run);
   const StepTable& s = r.steps;
   const std::size_t ns = s.reward.size();
   if (ns > 0) {
-    require_rows(s.episode.size(), ns, run, "steps/episode", "steps/reward");
-    require_rows(s.t.size(), ns, run, "steps/t", "steps/reward");
-    require_rows(s.terminated.size(), ns, run, "steps/terminated", "steps/reward");
-    require_rows(s.truncated.size(), ns, run, "steps/truncated", "steps/reward");
-    require_rows(s.probability.size(), ns, run, "steps/probability", "steps/reward");
-    require_rows(s.log_prob.size(), ns, run, "steps/log_prob", "steps/reward");
-    if (s.obs_discrete) {
-      require_rows(s.obs_index.size(), ns, run, "steps/obs_index", "steps/reward");
-    } else {
-      if (s.obs_dim < 1)
-        throw Error("cannot write run " + run + ": steps obs_dim is " + std::to_string(s.obs_dim) +
-                    ", expected >= 1 for a Box observation");
-      require_rows(s.obs.size(), ns * static_cast<std::size_t>(s.obs_dim), run, "steps/obs",
-                   "steps/reward x obs_dim");
-    }
-    if (s.action_discrete) {
-      require_rows(s.action_index.size(), ns, run, "steps/action_index", "steps/reward");
-    } else {
-      if (s.action_dim < 1)
-        throw Error("cannot write run " + run + ": steps action_dim is " +
-                    std::to_string(s.action_dim) + ", expected >= 1 for a Box action");
-      require_rows(s.action.size(), ns * static_cast<std::size_t>(s.action_dim), run,
-                   "steps/action", "steps/reward x action_dim");
+    if (!s.obs_discrete && s.obs_dim < 1)
+      throw Error("cannot write run " + run + ": steps obs_dim is " + std::to_string(s.obs_dim) +
+                  ", expected >= 1 for a Box observation");
+    if (!s.action_discrete && s.action_dim < 1)
+      throw Error("cannot write run " + run + ": steps action_dim is " +
+                  std::to_string(s.action_dim) + ", expected >= 1 for a Box action");
+    validate_table(s, step_columns, "steps", run);
+    if (!s.env.empty()) {
+      require_rows(s.env.size(), ns, run, "steps/env", "steps/reward");
+      for (std::int32_t e : s.env)
+        if (e < 0)
+          throw Error("cannot write run " + run + ": steps/env holds the env copy index " +
+                      std::to_string(e) + ", expected >= 0");
     }
   }
-  const RegretCurve& g = r.regret;
-  require_rows(g.pseudo_regret.size(), g.step.size(), run, "regret/pseudo_regret", "regret/step");
-  require_rows(g.realised_regret.size(), g.step.size(), run, "regret/realised_regret",
-               "regret/step");
-
-  const EvalTable& ev = r.evaluations;
-  require_rows(ev.returns.size(), ev.step.size(), run, "eval/return", "eval/step");
-  require_rows(ev.lengths.size(), ev.step.size(), run, "eval/length", "eval/step");
+  validate_table(r.regret, regret_columns, "regret", run);
+  validate_table(r.evaluations, eval_columns, "eval", run);
 
   const DiagnosticsTable& d = r.diagnostics;
   if (d.names.empty() && d.size() > 0)
@@ -694,7 +809,11 @@ void open_for_append(const std::string& path, hdf5::File& file,
   if (version != kLogFormatVersion)
     throw Error("cannot append to " + where + ": its rlsim_format_version is " +
                 std::to_string(version) + " but this rlsim writes version " +
-                std::to_string(kLogFormatVersion));
+                std::to_string(kLogFormatVersion) +
+                (version < kLogFormatVersion
+                     ? " (it can still read the file); resume it with the rlsim that started "
+                       "it, or start the experiment again in a new file"
+                     : "; use a newer rlsim"));
   if (!link_exists(f, "runs", where + " /runs"))
     throw Error("cannot append to " + where + ": it has no group /runs");
   hdf5::Group runs(H5Gopen2(f, "runs", H5P_DEFAULT),
@@ -800,13 +919,7 @@ void ExperimentWriter::write_run(const RunResult& run) {
     {
       const std::string w = where + "/episodes";
       hdf5::Group e = create_group(gid, "episodes", w);
-      const EpisodeTable& t = run.episodes;
-      write_column(e.get(), "return", t.returns, 0, w);
-      write_column(e.get(), "length", t.lengths, 0, w);
-      write_column(e.get(), "end_step", t.end_steps, 0, w);
-      write_column(e.get(), "terminated", t.terminated, 0, w);
-      write_column(e.get(), "truncated", t.truncated, 0, w);
-      write_column(e.get(), "success", t.success, 0, w);
+      write_table(e.get(), run.episodes, episode_columns, w);
     }
     if (run.steps.size() > 0) {
       const std::string w = where + "/steps";
@@ -816,35 +929,21 @@ void ExperimentWriter::write_run(const RunResult& run) {
       write_attr<std::int32_t>(s.get(), "action_discrete", t.action_discrete ? 1 : 0, w);
       write_attr<std::int32_t>(s.get(), "obs_dim", t.obs_discrete ? 1 : t.obs_dim, w);
       write_attr<std::int32_t>(s.get(), "action_dim", t.action_discrete ? 1 : t.action_dim, w);
-      write_column(s.get(), "episode", t.episode, 0, w);
-      write_column(s.get(), "t", t.t, 0, w);
-      if (t.obs_discrete)
-        write_column(s.get(), "obs_index", t.obs_index, 0, w);
+      if (t.env.empty())
+        write_column(s.get(), "env", std::vector<std::int32_t>(t.size(), 0), 0, w);
       else
-        write_column(s.get(), "obs", t.obs, static_cast<hsize_t>(t.obs_dim), w);
-      if (t.action_discrete)
-        write_column(s.get(), "action_index", t.action_index, 0, w);
-      else
-        write_column(s.get(), "action", t.action, static_cast<hsize_t>(t.action_dim), w);
-      write_column(s.get(), "reward", t.reward, 0, w);
-      write_column(s.get(), "terminated", t.terminated, 0, w);
-      write_column(s.get(), "truncated", t.truncated, 0, w);
-      write_column(s.get(), "probability", t.probability, 0, w);
-      write_column(s.get(), "log_prob", t.log_prob, 0, w);
+        write_column(s.get(), "env", t.env, 0, w);
+      write_table(s.get(), t, step_columns, w);
     }
     if (run.regret.size() > 0) {
       const std::string w = where + "/regret";
       hdf5::Group r = create_group(gid, "regret", w);
-      write_column(r.get(), "step", run.regret.step, 0, w);
-      write_column(r.get(), "pseudo_regret", run.regret.pseudo_regret, 0, w);
-      write_column(r.get(), "realised_regret", run.regret.realised_regret, 0, w);
+      write_table(r.get(), run.regret, regret_columns, w);
     }
     if (run.evaluations.size() > 0) {
       const std::string w = where + "/eval";
       hdf5::Group e = create_group(gid, "eval", w);
-      write_column(e.get(), "step", run.evaluations.step, 0, w);
-      write_column(e.get(), "return", run.evaluations.returns, 0, w);
-      write_column(e.get(), "length", run.evaluations.lengths, 0, w);
+      write_table(e.get(), run.evaluations, eval_columns, w);
     }
     if (!run.diagnostics.names.empty()) {
       const std::string w = where + "/diagnostics";
@@ -951,11 +1050,14 @@ ExperimentReader::ExperimentReader(const std::string& path) : impl_(std::make_un
                 std::to_string(m.format_version) + " but this rlsim reads versions 1 to " +
                 std::to_string(kLogFormatVersion) +
                 (m.format_version > kLogFormatVersion ? "; use a newer rlsim" : ""));
-  m.rlsim_version = read_attr_string(f, "rlsim_version", where);
-  m.git_commit = read_attr_string(f, "git_commit", where);
-  m.created = read_attr_string(f, "created", where);
-  m.command_line = read_attr_string(f, "command_line", where);
-  m.config_text = read_attr_string(f, "config", where);
+  impl_->limits.variable_strings = m.format_version < 2;
+  impl_->limits.env_column = m.format_version >= 2;
+  const bool vlen = impl_->limits.variable_strings;
+  m.rlsim_version = read_attr_string(f, "rlsim_version", where, vlen);
+  m.git_commit = read_attr_string(f, "git_commit", where, vlen);
+  m.created = read_attr_string(f, "created", where, vlen);
+  m.command_line = read_attr_string(f, "command_line", where, vlen);
+  m.config_text = read_attr_string(f, "config", where, vlen);
   m.master_seed = read_attr<std::uint64_t>(f, "master_seed", where);
   m.planned_runs = read_attr<std::int64_t>(f, "planned_runs", where);
   m.complete = read_attr<std::int32_t>(f, "complete", where) != 0;
@@ -1040,11 +1142,11 @@ StoredRun read_run_group(hid_t runs, const std::string& name, std::int64_t run_i
   if (r.run_index != run_index)
     throw Error(where + " has attribute run_index " + std::to_string(r.run_index) + ", expected " +
                 std::to_string(run_index) + ": the file is damaged");
-  r.env_id = read_attr_string(gid, "env_id", where);
-  r.agent_id = read_attr_string(gid, "agent_id", where);
-  r.env_params = read_attr_string(gid, "env_params", where);
-  r.agent_params = read_attr_string(gid, "agent_params", where);
-  r.group = read_attr_string(gid, "group", where);
+  r.env_id = read_attr_string(gid, "env_id", where, lim.variable_strings);
+  r.agent_id = read_attr_string(gid, "agent_id", where, lim.variable_strings);
+  r.env_params = read_attr_string(gid, "env_params", where, lim.variable_strings);
+  r.agent_params = read_attr_string(gid, "agent_params", where, lim.variable_strings);
+  r.group = read_attr_string(gid, "group", where, lim.variable_strings);
   r.seed_index = read_attr<std::int64_t>(gid, "seed_index", where);
   r.env_seed = read_attr<std::uint64_t>(gid, "env_seed", where);
   r.agent_seed = read_attr<std::uint64_t>(gid, "agent_seed", where);
@@ -1059,21 +1161,8 @@ StoredRun read_run_group(hid_t runs, const std::string& name, std::int64_t run_i
                   " has " + std::to_string(want) + ": the file is damaged");
   };
   {
-    const std::string w = where + "/episodes";
     hdf5::Group e = open_group(gid, "episodes", where);
-    EpisodeTable& t = r.episodes;
-    t.returns = read_column<double>(e.get(), "return", 0, w, lim);
-    t.lengths = read_column<std::int64_t>(e.get(), "length", 0, w, lim);
-    t.end_steps = read_column<std::int64_t>(e.get(), "end_step", 0, w, lim);
-    t.terminated = read_column<std::uint8_t>(e.get(), "terminated", 0, w, lim);
-    t.truncated = read_column<std::uint8_t>(e.get(), "truncated", 0, w, lim);
-    t.success = read_column<std::int8_t>(e.get(), "success", 0, w, lim);
-    const std::size_t n = t.returns.size();
-    same_rows(t.lengths.size(), n, "episodes/length", "episodes/return");
-    same_rows(t.end_steps.size(), n, "episodes/end_step", "episodes/return");
-    same_rows(t.terminated.size(), n, "episodes/terminated", "episodes/return");
-    same_rows(t.truncated.size(), n, "episodes/truncated", "episodes/return");
-    same_rows(t.success.size(), n, "episodes/success", "episodes/return");
+    read_table(e.get(), r.episodes, episode_columns, "episodes", where + "/episodes", lim);
   }
   if (with_steps && link_exists(gid, "steps", where + "/steps")) {
     const std::string w = where + "/steps";
@@ -1086,62 +1175,33 @@ StoredRun read_run_group(hid_t runs, const std::string& name, std::int64_t run_i
     if (t.obs_dim < 1 || t.action_dim < 1)
       throw Error(w + " has obs_dim " + std::to_string(t.obs_dim) + " and action_dim " +
                   std::to_string(t.action_dim) + ", expected both >= 1: the file is damaged");
-    t.reward = read_column<double>(s.get(), "reward", 0, w, lim);
-    const std::size_t n = t.reward.size();
-    t.episode = read_column<std::int64_t>(s.get(), "episode", 0, w, lim);
-    same_rows(t.episode.size(), n, "steps/episode", "steps/reward");
-    t.t = read_column<std::int64_t>(s.get(), "t", 0, w, lim);
-    same_rows(t.t.size(), n, "steps/t", "steps/reward");
-    if (t.obs_discrete) {
-      t.obs_index = read_column<std::int64_t>(s.get(), "obs_index", 0, w, lim);
-      same_rows(t.obs_index.size(), n, "steps/obs_index", "steps/reward");
+    read_table(s.get(), t, step_columns, "steps", w, lim);
+    if (lim.env_column) {
+      t.env = read_column<std::int32_t>(s.get(), "env", 0, w, lim);
+      same_rows(t.env.size(), t.size(), "steps/env", "steps/reward");
+      for (std::int32_t e : t.env)
+        if (e < 0)
+          throw Error(w + ": dataset env holds the env copy index " + std::to_string(e) +
+                      ", expected >= 0: the file is damaged");
     } else {
-      t.obs = read_column<float>(s.get(), "obs", static_cast<hsize_t>(t.obs_dim), w, lim);
-      same_rows(t.obs.size() / static_cast<std::size_t>(t.obs_dim), n, "steps/obs", "steps/reward");
+      t.env.assign(t.size(), 0);  // format 1: one env copy
     }
-    if (t.action_discrete) {
-      t.action_index = read_column<std::int64_t>(s.get(), "action_index", 0, w, lim);
-      same_rows(t.action_index.size(), n, "steps/action_index", "steps/reward");
-    } else {
-      t.action = read_column<float>(s.get(), "action", static_cast<hsize_t>(t.action_dim), w, lim);
-      same_rows(t.action.size() / static_cast<std::size_t>(t.action_dim), n, "steps/action",
-                "steps/reward");
-    }
-    t.terminated = read_column<std::uint8_t>(s.get(), "terminated", 0, w, lim);
-    same_rows(t.terminated.size(), n, "steps/terminated", "steps/reward");
-    t.truncated = read_column<std::uint8_t>(s.get(), "truncated", 0, w, lim);
-    same_rows(t.truncated.size(), n, "steps/truncated", "steps/reward");
-    t.probability = read_column<double>(s.get(), "probability", 0, w, lim);
-    same_rows(t.probability.size(), n, "steps/probability", "steps/reward");
-    t.log_prob = read_column<double>(s.get(), "log_prob", 0, w, lim);
-    same_rows(t.log_prob.size(), n, "steps/log_prob", "steps/reward");
     r.has_steps = true;
   }
   if (link_exists(gid, "regret", where + "/regret")) {
-    const std::string w = where + "/regret";
     hdf5::Group s = open_group(gid, "regret", where);
-    RegretCurve& c = r.regret;
-    c.step = read_column<std::int64_t>(s.get(), "step", 0, w, lim);
-    c.pseudo_regret = read_column<double>(s.get(), "pseudo_regret", 0, w, lim);
-    c.realised_regret = read_column<double>(s.get(), "realised_regret", 0, w, lim);
-    same_rows(c.pseudo_regret.size(), c.step.size(), "regret/pseudo_regret", "regret/step");
-    same_rows(c.realised_regret.size(), c.step.size(), "regret/realised_regret", "regret/step");
+    read_table(s.get(), r.regret, regret_columns, "regret", where + "/regret", lim);
   }
   if (link_exists(gid, "eval", where + "/eval")) {
-    const std::string w = where + "/eval";
     hdf5::Group s = open_group(gid, "eval", where);
-    EvalTable& t = r.evaluations;
-    t.step = read_column<std::int64_t>(s.get(), "step", 0, w, lim);
-    t.returns = read_column<double>(s.get(), "return", 0, w, lim);
-    t.lengths = read_column<std::int64_t>(s.get(), "length", 0, w, lim);
-    same_rows(t.returns.size(), t.step.size(), "eval/return", "eval/step");
-    same_rows(t.lengths.size(), t.step.size(), "eval/length", "eval/step");
+    read_table(s.get(), r.evaluations, eval_columns, "eval", where + "/eval", lim);
   }
   if (link_exists(gid, "diagnostics", where + "/diagnostics")) {
     const std::string w = where + "/diagnostics";
     hdf5::Group s = open_group(gid, "diagnostics", where);
     DiagnosticsTable& t = r.diagnostics;
-    std::vector<std::string> names = read_attr_string_list(s.get(), "columns", w, 4096);
+    std::vector<std::string> names =
+        read_attr_string_list(s.get(), "columns", w, 4096, lim.variable_strings);
     t.step = read_column<std::int64_t>(s.get(), "step", 0, w, lim);
     const std::size_t rows = t.step.size();
     std::set<std::string> seen;

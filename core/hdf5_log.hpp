@@ -17,7 +17,8 @@
 
 namespace rlsim {
 
-inline constexpr int kLogFormatVersion = 1;
+// 2: strings are fixed-length (version 1 wrote variable-length strings; still readable).
+inline constexpr int kLogFormatVersion = 2;
 
 struct ExperimentMeta {
   std::string config_text;   // the full resolved config (TOML)

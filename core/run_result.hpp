@@ -38,11 +38,16 @@ struct EpisodeTable {
 
 // Step-level trajectory: one row per env step. Discrete observations/actions use the
 // *_index columns; Box ones use the flat float columns with obs_dim/action_dim per row.
+// `episode` is the row of the episode in the run's EpisodeTable; steps of an episode the
+// table does not hold (cut short by the budget) get the ids after the table's last row.
+// With a vector env the rows are in (vector step, copy) order and `env` says which copy
+// took the step; empty `env` means every row is copy 0 (a single-env run).
 struct StepTable {
   bool obs_discrete = true;
   bool action_discrete = true;
   int obs_dim = 1;
   int action_dim = 1;
+  std::vector<std::int32_t> env;  // env copy index, 0 to num_envs - 1 (or empty: all 0)
   std::vector<std::int64_t> episode;
   std::vector<std::int64_t> t;  // step within the episode, from 0
   std::vector<std::int64_t> obs_index;

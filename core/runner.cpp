@@ -122,11 +122,6 @@ class Evaluator {
 void run_vector(const Registry& registry, const RunSpec& spec, std::unique_ptr<Env> env,
                 Agent& agent, Evaluator* evaluator, RunCounters* counters, RunResult& res) {
   const auto n = static_cast<std::size_t>(agent.num_envs());
-  if (spec.log_steps)
-    throw Error("run " + std::to_string(spec.run_index) + ": agent '" + spec.agent_id + "' steps " +
-                std::to_string(n) +
-                " env copies at once (num_envs > 1), and step logging (log.steps = true) is "
-                "not supported for vector envs yet: set log.steps = false");
   std::vector<std::unique_ptr<Env>> copies;
   copies.push_back(std::move(env));
   for (std::size_t i = 1; i < n; ++i)
@@ -145,6 +140,21 @@ void run_vector(const Registry& registry, const RunSpec& spec, std::unique_ptr<E
   transitions.reserve(n);
   std::vector<double> ret(n, 0.0);
   std::vector<std::int64_t> len(n, 0);
+
+  // Step log: one row per copy per vector step, so copy i's row at vector step v is
+  // v * n + i. An episode's id is its row in the episode table, known only when it ends:
+  // its rows are then given that id (rows of copy i from vector step start[i] on).
+  StepTable& st = res.steps;
+  st.obs_discrete = es.observation_space.is_discrete();
+  st.action_discrete = es.action_space.is_discrete();
+  st.obs_dim = static_cast<int>(es.observation_space.flat_size());
+  st.action_dim = static_cast<int>(es.action_space.flat_size());
+  std::vector<std::int64_t> start(n, 0);
+  std::int64_t vstep = 0;  // vector steps done
+  auto set_episode = [&](std::size_t i, std::int64_t id) {
+    for (std::int64_t v = start[i]; v < vstep; ++v)
+      st.episode[static_cast<std::size_t>(v) * n + i] = id;
+  };
 
   const std::int64_t max_episodes = spec.budget.episodes;
   const std::int64_t max_steps = spec.budget.steps;
@@ -165,11 +175,21 @@ void run_vector(const Registry& registry, const RunSpec& spec, std::unique_ptr<E
                                        venv.done(i) ? venv.final_obs(i) : venv.obs(i),
                                        venv.terminated(i), venv.truncated(i)});
     agent.observe_batch(transitions);
+    if (spec.log_steps)
+      for (std::size_t i = 0; i < n; ++i) {
+        record_step(st, -1, len[i], prev_obs[i], actions[i], venv.result(i), decisions[i]);
+        st.env.push_back(static_cast<std::int32_t>(i));
+      }
+    ++vstep;
     for (std::size_t i = 0; i < n; ++i) {
       ret[i] += venv.reward(i);
       ++len[i];
       if (!venv.done(i)) continue;
       if (max_episodes <= 0 || episode < max_episodes) {
+        if (spec.log_steps) {
+          set_episode(i, episode);
+          start[i] = vstep;
+        }
         const StepResult& r = venv.result(i);
         et.returns.push_back(ret[i]);
         et.lengths.push_back(len[i]);
@@ -191,6 +211,11 @@ void run_vector(const Registry& registry, const RunSpec& spec, std::unique_ptr<E
       while (next_eval <= total) next_eval += spec.eval_every;
     }
   }
+  // Episodes the table does not hold (cut by the step budget, or ended in the step that
+  // reached the episode budget) get the ids after its last row, in copy order.
+  if (spec.log_steps)
+    for (std::size_t i = 0; i < n; ++i)
+      if (start[i] < vstep) set_episode(i, episode++);
   if (counters) counters->steps.fetch_add(pending_count, std::memory_order_relaxed);
   res.total_steps = total;
 }

@@ -11,8 +11,10 @@
 // An agent with num_envs() = N > 1 is run on a VectorEnv of N copies (core/vector_env.hpp)
 // through act_batch/observe_batch: the step budget counts env steps over all copies
 // (rounded up to whole vector steps), the episode table holds every finished episode in
-// (step, copy) order, step logging is refused. Evaluation (eval_every), diagnostics and
-// save_agent work in both modes; docs/vector-env.md states the semantics.
+// (step, copy) order, and the step log (log_steps) holds every copy's steps in (vector step,
+// copy) order with the copy in StepTable::env and episode ids that are rows of the episode
+// table (unique across copies). Evaluation (eval_every), diagnostics and save_agent work
+// in both modes; docs/vector-env.md states the semantics.
 #pragma once
 #include <atomic>
 #include <cstdint>

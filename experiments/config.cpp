@@ -107,10 +107,18 @@ void apply_top(ExperimentConfig& cfg, const std::string& key, const toml::node& 
     auto b = node.as_boolean();
     if (!b) throw Error("config key 'save_agent' must be true or false");
     cfg.save_agent = b->get();
+  } else if (key == "vector_threads") {
+    const std::int64_t n = int_value(node, key, 1);
+    constexpr std::int64_t kMaxVectorThreads = 1024;
+    if (n > kMaxVectorThreads)
+      throw Error("config key 'vector_threads' = " + std::to_string(n) + " is more than " +
+                  std::to_string(kMaxVectorThreads) +
+                  " threads; use about as many as the machine has cores (1 by default)");
+    cfg.vector_threads = static_cast<int>(n);
   } else {
     throw Error("unknown config key '" + key +
-                "'; valid top-level keys: name, seed, seeds, episodes, steps, save_agent, and "
-                "the tables [log], [eval], [[env]], [[agent]]");
+                "'; valid top-level keys: name, seed, seeds, episodes, steps, save_agent, "
+                "vector_threads, and the tables [log], [eval], [[env]], [[agent]]");
   }
 }
 
@@ -351,6 +359,7 @@ std::vector<RunSpec> expand_runs(const ExperimentConfig& config, const Registry&
             r.eval_every = config.eval_every;
             r.eval_episodes = config.eval_episodes;
             r.save_agent = config.save_agent;
+            r.vector_env_threads = config.vector_threads;
             runs.push_back(std::move(r));
           }
     }
@@ -378,7 +387,8 @@ std::string config_to_toml(const ExperimentConfig& c) {
   os << "]\n";
   os << "episodes = " << c.budget.episodes << "\n";
   os << "steps = " << c.budget.steps << "\n";
-  os << "save_agent = " << (c.save_agent ? "true" : "false") << "\n\n[log]\n";
+  os << "save_agent = " << (c.save_agent ? "true" : "false") << "\n";
+  os << "vector_threads = " << c.vector_threads << "\n\n[log]\n";
   os << "steps = " << (c.log_steps ? "true" : "false") << "\n";
   os << "regret = \"" << (c.regret_every_step ? "every" : "log") << "\"\n";
   if (!c.out.empty()) os << "out = " << format_param(c.out) << "\n";

@@ -2,7 +2,7 @@
 //
 // Format (docs/config.md has the full reference):
 //   name = "cliff-walking"   seed = 1   seeds = 20 (or a list)   episodes = 500   steps = 0
-//   save_agent = false
+//   save_agent = false   vector_threads = 1 (threads of a vector env inside one run)
 //   [log]  steps = false  regret = "log" | "every"  out = "results/x.h5"
 //   [eval] every = 0 (env steps between evaluations; 0: none)  episodes = 10
 //   [[env]]   id = "CliffWalking-v1"   <env parameters>
@@ -46,6 +46,7 @@ struct ExperimentConfig {
   std::int64_t eval_every = 0;  // [eval] every: env steps between evaluations, 0: none
   std::int64_t eval_episodes = 10;
   bool save_agent = false;  // keep each run's final agent state (RunResult::agent_state)
+  int vector_threads = 1;   // OpenMP threads of a run's vector env (RunSpec::vector_env_threads)
   std::string out;          // empty: results/<name>-<time>.h5
   std::vector<ComponentConfig> envs;
   std::vector<ComponentConfig> agents;

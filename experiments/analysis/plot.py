@@ -103,17 +103,23 @@ def lai_robbins_constant(means):
     return c
 
 
+def text(value):
+    """A string attribute as str: fixed-length strings (format 2) come back from h5py as
+    bytes, variable-length ones (format 1) as str (docs/log-format.md)."""
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
 class Run:
     def __init__(self, name, grp):
         a = grp.attrs
         self.name = name
-        self.env_id = str(a["env_id"])
-        self.agent_id = str(a["agent_id"])
-        self.env_params_text = str(a["env_params"])
-        self.agent_params_text = str(a["agent_params"])
+        self.env_id = text(a["env_id"])
+        self.agent_id = text(a["agent_id"])
+        self.env_params_text = text(a["env_params"])
+        self.agent_params_text = text(a["agent_params"])
         self.env_params = parse_params(self.env_params_text)
         self.agent_params = parse_params(self.agent_params_text)
-        self.group = str(a["group"])
+        self.group = text(a["group"])
         self.total_steps = int(a["total_steps"])
         self.env_seed = int(a["env_seed"])
         ep = grp["episodes"]

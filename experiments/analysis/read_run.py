@@ -30,8 +30,14 @@ def complete_run_returns(path):
             if run.attrs.get("complete", 0) != 1:
                 continue  # the experiment was stopped while writing this run
             returns = run["episodes/return"][:]  # float64 numpy array, one per episode
-            out[name] = (run.attrs["group"], returns)
+            out[name] = (text(run.attrs["group"]), returns)
     return out
+
+
+def text(value):
+    """A string attribute as str. Format 2 files store fixed-length UTF-8 strings, which
+    h5py returns as bytes; format 1 files stored variable-length ones (already str)."""
+    return value.decode("utf-8") if isinstance(value, bytes) else value
 
 
 def mean_return_by_group(path):
@@ -44,9 +50,9 @@ def mean_return_by_group(path):
 # --- example end ---
 
 
-FORMAT_VERSION = 1
+FORMAT_VERSIONS = (1, 2)  # 1: variable-length strings (str); 2: fixed-length (bytes)
 
-# name -> numpy dtype ("str" for a variable-length UTF-8 string), as documented.
+# name -> numpy dtype ("str" for a string attribute), as documented.
 ROOT_ATTRS = {
     "rlsim_format_version": "int32",
     "rlsim_version": "str",
@@ -106,6 +112,7 @@ ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 class Checker:
     def __init__(self):
         self.problems = []
+        self.version = FORMAT_VERSIONS[-1]
 
     def problem(self, where, what):
         self.problems.append(f"{where}: {what}")
@@ -119,10 +126,19 @@ class Checker:
                 continue
             value = obj.attrs[name]
             if dtype == "str":
-                if not isinstance(value, str):
+                want = str if self.version == 1 else bytes
+                if not isinstance(value, want):
                     self.problem(where, f"attribute '{name}' is {type(value).__name__}, "
-                                 "expected a variable-length UTF-8 string (str)")
+                                 f"expected a {'variable' if want is str else 'fixed'}-length "
+                                 f"UTF-8 string ({want.__name__}) in a format "
+                                 f"{self.version} file")
                     ok = False
+                elif want is bytes:
+                    try:
+                        value.decode("utf-8")
+                    except UnicodeDecodeError:
+                        self.problem(where, f"attribute '{name}' is not valid UTF-8")
+                        ok = False
             elif np.asarray(value).dtype != np.dtype(dtype) or np.asarray(value).shape != ():
                 self.problem(where, f"attribute '{name}' is {np.asarray(value).dtype} of shape "
                              f"{np.asarray(value).shape}, expected a scalar {dtype}")
@@ -236,10 +252,15 @@ class Checker:
         action_dim = int(group.attrs["action_dim"])
         obs_name = "obs_index" if obs_discrete else "obs"
         action_name = "action_index" if action_discrete else "action"
-        self.members(group, where, set(STEP_COLUMNS) | {obs_name, action_name})
-        st = self.table(group, where, STEP_COLUMNS)
+        columns = dict(STEP_COLUMNS)
+        if self.version >= 2:
+            columns["env"] = "int32"  # the env copy of each step (format 2)
+        self.members(group, where, set(columns) | {obs_name, action_name})
+        st = self.table(group, where, columns)
         if st is None:
             return
+        if "env" in st and (st["env"] < 0).any():
+            self.problem(where, "'env' has negative values")
         rows = len(st["reward"])
         for name, discrete, dim in ((obs_name, obs_discrete, obs_dim),
                                     (action_name, action_discrete, action_dim)):
@@ -259,12 +280,14 @@ class Checker:
         if "rlsim_format_version" not in f.attrs:
             self.problem("/", "no attribute rlsim_format_version: not an rlsim run file")
             return [], []
-        self.attrs(f, "/", ROOT_ATTRS)
         version = f.attrs["rlsim_format_version"]
-        if version != FORMAT_VERSION:
+        if version not in FORMAT_VERSIONS:
             self.problem("/", f"rlsim_format_version is {version}, this script reads "
-                         f"{FORMAT_VERSION}")
-        if "created" in f.attrs and not ISO_UTC.match(str(f.attrs["created"])):
+                         f"{' and '.join(map(str, FORMAT_VERSIONS))}")
+        else:
+            self.version = int(version)
+        self.attrs(f, "/", ROOT_ATTRS)
+        if "created" in f.attrs and not ISO_UTC.match(text(f.attrs["created"])):
             self.problem("/", f"'created' is {f.attrs['created']!r}, expected "
                          "YYYY-MM-DDTHH:MM:SSZ")
         if f.attrs.get("complete", 0) not in (0, 1):
@@ -303,7 +326,7 @@ def main(argv):
     try:
         with h5py.File(args.run_file, "r") as f:
             names, complete = checker.file(f)
-            attrs = {k: f.attrs[k] for k in ROOT_ATTRS if k in f.attrs}
+            attrs = {k: text(f.attrs[k]) for k in ROOT_ATTRS if k in f.attrs}
     except OSError as e:
         print(f"read_run.py: cannot open {args.run_file} as HDF5: {e}", file=sys.stderr)
         return 1

@@ -81,6 +81,9 @@ rlsim::RunResult make_run(std::int64_t index, std::size_t episodes, std::size_t 
   s.obs_dim = box_obs ? 4 : 1;
   s.action_dim = box_action ? 2 : 1;
   for (std::size_t i = 0; i < steps; ++i) {
+    // The Box table comes from a 3-copy vector env; the Discrete one leaves `env` empty
+    // (every row copy 0, as a single-env run does).
+    if (box_obs) s.env.push_back(static_cast<std::int32_t>(i % 3));
     s.episode.push_back(static_cast<std::int64_t>(i / 50));
     s.t.push_back(static_cast<std::int64_t>(i % 50));
     if (box_obs)
@@ -141,6 +144,7 @@ void check_same(const rlsim::StoredRun& got, const rlsim::RunResult& want, bool 
   CHECK(g.action_discrete == w.action_discrete);
   CHECK(g.obs_dim == w.obs_dim);
   CHECK(g.action_dim == w.action_dim);
+  CHECK(g.env == (w.env.empty() ? std::vector<std::int32_t>(w.size(), 0) : w.env));
   CHECK(g.episode == w.episode);
   CHECK(g.t == w.t);
   CHECK(g.obs_index == w.obs_index);

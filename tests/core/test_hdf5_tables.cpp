@@ -177,6 +177,35 @@ TEST_CASE("hdf5 tables: inconsistent tables are refused before anything is writt
   bad = full_run(0);
   bad.diagnostics.names[2] = "loss";
   CHECK_THROWS_WITH(w.write_run(bad), Catch::Contains("twice"));
+  // Step tables: every column has the reward column's rows; env is empty or one per row.
+  bad = full_run(0);
+  for (int i = 0; i < 3; ++i) {
+    bad.steps.env.push_back(i);
+    bad.steps.episode.push_back(0);
+    bad.steps.t.push_back(i);
+    bad.steps.obs_index.push_back(0);
+    bad.steps.action_index.push_back(1);
+    bad.steps.reward.push_back(0.5);
+    bad.steps.terminated.push_back(0);
+    bad.steps.truncated.push_back(0);
+    bad.steps.probability.push_back(1.0);
+    bad.steps.log_prob.push_back(0.0);
+  }
+  rlsim::RunResult good_steps = bad;
+  bad.steps.env.pop_back();
+  CHECK_THROWS_WITH(w.write_run(bad), Catch::Contains("steps/env"));
+  bad = good_steps;
+  bad.steps.env[1] = -1;
+  CHECK_THROWS_WITH(w.write_run(bad), Catch::Contains("env copy index -1"));
+  bad = good_steps;
+  bad.steps.t.pop_back();
+  CHECK_THROWS_WITH(w.write_run(bad), Catch::Contains("steps/t has 2 values") &&
+                                          Catch::Contains("steps/reward implies 3"));
+  bad = good_steps;
+  bad.steps.obs_discrete = false;
+  bad.steps.obs_dim = 2;
+  bad.steps.obs = {1, 2, 3, 4, 5};
+  CHECK_THROWS_WITH(w.write_run(bad), Catch::Contains("steps/obs has 5 values"));
   bad = full_run(0);
   bad.agent_state["q"] = {{1}, {0}};  // clashes with q/weight
   CHECK_THROWS_WITH(w.write_run(bad), Catch::Contains("clash"));
@@ -237,4 +266,97 @@ TEST_CASE("hdf5 tables: append mode refuses files that are not rlsim run files",
   rlsim::write_state_dict(state, "agent", {{"x", {{1}, {1.0}}}});
   CHECK_THROWS_WITH(rlsim::ExperimentWriter(state, m, rlsim::WriteMode::append),
                     Catch::Contains("not an rlsim run file"));
+}
+
+namespace {
+
+// Replaces the string attribute `name` of obj by a variable-length UTF-8 one holding the
+// same text, as format version 1 wrote it.
+void make_variable_length(hid_t obj, const char* name, const std::string& value) {
+  REQUIRE(H5Adelete(obj, name) >= 0);
+  rlsim::hdf5::Datatype t(H5Tcopy(H5T_C_S1), "type");
+  REQUIRE(H5Tset_size(t.get(), H5T_VARIABLE) >= 0);
+  REQUIRE(H5Tset_cset(t.get(), H5T_CSET_UTF8) >= 0);
+  rlsim::hdf5::Dataspace s(H5Screate(H5S_SCALAR), "space");
+  rlsim::hdf5::Attribute a(H5Acreate2(obj, name, t.get(), s.get(), H5P_DEFAULT, H5P_DEFAULT),
+                           "attr");
+  const char* text = value.c_str();
+  REQUIRE(H5Awrite(a.get(), t.get(), &text) >= 0);
+}
+
+// The string attribute `name` of obj: {is variable-length, size in bytes}.
+std::pair<bool, std::size_t> string_type_of(hid_t obj, const char* name) {
+  rlsim::hdf5::Attribute a(H5Aopen(obj, name, H5P_DEFAULT), "attr");
+  rlsim::hdf5::Datatype t(H5Aget_type(a.get()), "type");
+  REQUIRE(H5Tget_class(t.get()) == H5T_STRING);
+  return {H5Tis_variable_str(t.get()) > 0, H5Tget_size(t.get())};
+}
+
+}  // namespace
+
+TEST_CASE("hdf5 tables: strings are fixed-length (format 2); format 1 files stay readable",
+          "[hdf5-tables]") {
+  TablesTempDir tmp;
+  const std::string path = tmp.file("v.h5");
+  rlsim::ExperimentMeta meta = tables_meta();
+  meta.command_line = "";  // an empty string is stored as 1 NUL byte
+  {
+    rlsim::ExperimentWriter w(path, meta);
+    w.write_run(full_run(0));
+    w.finish();
+  }
+  {
+    rlsim::hdf5::Lock lock;
+    rlsim::hdf5::File f(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), "open");
+    CHECK(string_type_of(f.get(), "config") ==
+          std::pair<bool, std::size_t>{false, meta.config_text.size()});
+    CHECK(string_type_of(f.get(), "command_line") == std::pair<bool, std::size_t>{false, 1});
+    rlsim::hdf5::Group g(H5Gopen2(f.get(), "runs/000000", H5P_DEFAULT), "group");
+    CHECK(string_type_of(g.get(), "group") ==
+          std::pair<bool, std::size_t>{false, full_run(0).info.group.size()});
+    rlsim::hdf5::Group d(H5Gopen2(g.get(), "diagnostics", H5P_DEFAULT), "diagnostics");
+    CHECK(string_type_of(d.get(), "columns") == std::pair<bool, std::size_t>{false, 7});
+  }
+  {
+    rlsim::ExperimentReader r(path);
+    CHECK(r.meta().format_version == 2);
+    CHECK(r.meta().command_line.empty());
+    CHECK(r.meta().config_text == meta.config_text);
+    check_same(r.read_run(0), full_run(0));
+    CHECK(r.read_run(0).group == full_run(0).info.group);
+  }
+  const std::string v1 = tmp.file("v1.h5");
+  const std::string forged = tmp.file("forged.h5");
+  fs::copy_file(path, v1);
+  fs::copy_file(path, forged);
+  {  // v1: the layout of format version 1 (variable-length strings, version attribute 1).
+    rlsim::hdf5::Lock lock;
+    rlsim::hdf5::File f(H5Fopen(v1.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), "open");
+    make_variable_length(f.get(), "config", meta.config_text);
+    rlsim::hdf5::Group g(H5Gopen2(f.get(), "runs/000000", H5P_DEFAULT), "group");
+    make_variable_length(g.get(), "group", "a format 1 group");
+    rlsim::hdf5::Attribute a(H5Aopen(f.get(), "rlsim_format_version", H5P_DEFAULT), "attr");
+    const std::int32_t one = 1;
+    REQUIRE(H5Awrite(a.get(), H5T_NATIVE_INT32, &one) >= 0);
+    // forged: version 2 but a variable-length string, which version 2 never writes.
+    rlsim::hdf5::File f2(H5Fopen(forged.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), "open");
+    rlsim::hdf5::Group g2(H5Gopen2(f2.get(), "runs/000000", H5P_DEFAULT), "group");
+    make_variable_length(g2.get(), "group", "x");
+  }
+  {
+    rlsim::ExperimentReader r(v1);
+    CHECK(r.meta().format_version == 1);
+    CHECK(r.meta().config_text == meta.config_text);
+    const rlsim::StoredRun run = r.read_run(0);
+    CHECK(run.group == "a format 1 group");
+    check_same(run, full_run(0));
+  }
+  rlsim::ExperimentMeta ignored;
+  CHECK_THROWS_WITH(rlsim::ExperimentWriter(v1, ignored, rlsim::WriteMode::append),
+                    Catch::Contains("rlsim_format_version is 1") &&
+                        Catch::Contains("writes version 2") && Catch::Contains("new file"));
+  rlsim::ExperimentReader r(forged);
+  CHECK_THROWS_WITH(r.read_run(0), Catch::Contains("variable-length string") &&
+                                       Catch::Contains("attribute 'group'") &&
+                                       Catch::Contains("damaged"));
 }

@@ -359,12 +359,117 @@ TEST_CASE("runner-eval: agent state is saved when asked, and skipped when it has
   }
 }
 
-TEST_CASE("runner-eval: step logging and bad evaluation options are refused", "[runner-eval]") {
+namespace {
+
+// Checks a vector run's step log against its episode table: one row per env step in
+// (vector step, copy) order; ids below the table's size are its rows (every step of that
+// episode, from one copy, t = 0, 1, ..., with the episode's return, length, end and flags);
+// ids from the table's size on are the episodes it does not hold, at most one per copy.
+void check_vector_step_log(const RunResult& res, std::size_t n) {
+  const StepTable& st = res.steps;
+  const EpisodeTable& et = res.episodes;
+  REQUIRE(st.size() == static_cast<std::size_t>(res.total_steps));
+  REQUIRE(st.env.size() == st.size());
+  REQUIRE(st.episode.size() == st.size());
+  REQUIRE(st.obs_index.size() == st.size());
+  const auto table = static_cast<std::int64_t>(et.size());
+  struct Seen {
+    std::int64_t env = -1, rows = 0, last_row = -1;
+    double ret = 0.0;
+  };
+  std::map<std::int64_t, Seen> seen;
+  for (std::size_t k = 0; k < st.size(); ++k) {
+    INFO("row " << k);
+    REQUIRE(st.env[k] == static_cast<std::int32_t>(k % n));
+    const std::int64_t id = st.episode[k];
+    REQUIRE(id >= 0);
+    Seen& e = seen[id];
+    if (e.env < 0) e.env = st.env[k];
+    CHECK(e.env == st.env[k]);                // an episode belongs to one copy
+    CHECK(st.t[k] == e.rows);                 // its steps are consecutive on that copy
+    CHECK(st.obs_index[k] / 100 == st.t[k]);  // Walk's obs encodes the episode step
+    CHECK(st.probability[k] == 0.5);
+    e.ret += st.reward[k];
+    ++e.rows;
+    e.last_row = static_cast<std::int64_t>(k);
+    const bool done = st.terminated[k] || st.truncated[k];
+    if (id < table) CHECK(done == (e.rows == et.lengths[static_cast<std::size_t>(id)]));
+  }
+  std::int64_t extra = 0;
+  for (const auto& [id, e] : seen) {
+    INFO("episode " << id);
+    if (id < table) {
+      const auto row = static_cast<std::size_t>(id);
+      CHECK(e.rows == et.lengths[row]);
+      CHECK(e.ret == Approx(et.returns[row]));
+      const auto last = static_cast<std::size_t>(e.last_row);
+      CHECK(static_cast<std::int64_t>(last / n + 1) * static_cast<std::int64_t>(n) ==
+            et.end_steps[row]);
+      CHECK(st.terminated[last] == et.terminated[row]);
+    } else {
+      CHECK(id == table + extra);  // the ids after the table, consecutive
+      ++extra;
+    }
+  }
+  CHECK(static_cast<std::int64_t>(seen.size()) >= table);  // every table row has its steps
+  CHECK(seen.count(table - 1) == (table > 0 ? 1u : 0u));
+  CHECK(extra <= static_cast<std::int64_t>(n));
+}
+
+}  // namespace
+
+TEST_CASE("runner-eval: vector runs log every copy's steps, episode ids are table rows",
+          "[runner-eval]") {
+  SECTION("step budget") {
+    ProbeLog log;
+    RunSpec s = probe_spec(4, 400);
+    s.log_steps = true;
+    RunResult res = run_probe(s, log);
+    check_clean(log);
+    REQUIRE(res.episodes.size() > 40);
+    check_vector_step_log(res, 4);
+    // Logging changes nothing else: the same run without it has the same episodes.
+    ProbeLog log2;
+    s.log_steps = false;
+    const RunResult plain = run_probe(s, log2);
+    CHECK(plain.episodes.returns == res.episodes.returns);
+    CHECK(plain.episodes.end_steps == res.episodes.end_steps);
+    CHECK(plain.steps.size() == 0);
+  }
+  SECTION("episode budget") {
+    ProbeLog log;
+    RunSpec s = probe_spec(3, 0, 13);
+    s.log_steps = true;
+    RunResult res = run_probe(s, log);
+    check_clean(log);
+    REQUIRE(res.episodes.size() == 13);
+    check_vector_step_log(res, 3);
+  }
+}
+
+TEST_CASE("runner-eval: vector-env threads do not change results", "[runner-eval]") {
+  auto run_with = [](int threads) {
+    ProbeLog log;
+    RunSpec s = probe_spec(5, 300);
+    s.log_steps = true;
+    s.vector_env_threads = threads;
+    return run_probe(s, log);
+  };
+  const RunResult one = run_with(1);
+  const RunResult two = run_with(2);
+  CHECK(one.episodes.returns == two.episodes.returns);
+  CHECK(one.episodes.end_steps == two.episodes.end_steps);
+  CHECK(one.steps.obs_index == two.steps.obs_index);
+  CHECK(one.steps.action_index == two.steps.action_index);
+  CHECK(one.steps.reward == two.steps.reward);
+  CHECK(one.steps.episode == two.steps.episode);
+  CHECK(one.steps.env == two.steps.env);
+  CHECK(one.diagnostics.values == two.diagnostics.values);
+}
+
+TEST_CASE("runner-eval: bad evaluation options are refused", "[runner-eval]") {
   Registry r = test_registry();
   RunSpec s = probe_spec(4, 40);
-  s.log_steps = true;
-  CHECK_THROWS_WITH(execute_run(r, s), Catch::Contains("log.steps"));
-  s.log_steps = false;
   s.eval_every = -5;
   CHECK_THROWS_WITH(validate_specs(r, {s}), Catch::Contains("eval_every = -5"));
   s.eval_every = 10;
@@ -454,4 +559,24 @@ id = "probe"
   CHECK_THROWS_WITH(parse_config(text, "t.toml", {"eval.often=3"}),
                     Catch::Contains("valid keys in [eval]: every, episodes"));
   CHECK_THROWS_WITH(parse_config(text, "t.toml", {"save_agent=3"}), Catch::Contains("save_agent"));
+}
+
+TEST_CASE("runner-eval: config key vector_threads reaches the run specs", "[runner-eval]") {
+  Registry r = test_registry();
+  const std::string text =
+      "steps = 100\nvector_threads = 2\n[[env]]\nid = \"Walk-v0\"\n[[agent]]\nid = \"probe\"\n";
+  ExperimentConfig c = parse_config(text, "t.toml");
+  CHECK(c.vector_threads == 2);
+  CHECK(expand_runs(c, r).at(0).vector_env_threads == 2);
+  c = parse_config(text, "t.toml", {"vector_threads=3"});
+  CHECK(expand_runs(c, r).at(0).vector_env_threads == 3);
+  CHECK(parse_config(config_to_toml(c), "again").vector_threads == 3);
+  CHECK(parse_config("steps = 5\n[[env]]\nid = \"Walk-v0\"\n[[agent]]\nid = \"probe\"\n", "d")
+            .vector_threads == 1);
+  CHECK_THROWS_WITH(parse_config(text, "t.toml", {"vector_threads=0"}),
+                    Catch::Contains("'vector_threads' = 0") && Catch::Contains(">= 1"));
+  CHECK_THROWS_WITH(parse_config(text, "t.toml", {"vector_threads=two"}),
+                    Catch::Contains("'vector_threads' must be an integer"));
+  CHECK_THROWS_WITH(parse_config(text, "t.toml", {"vector_threads=100000"}),
+                    Catch::Contains("'vector_threads' = 100000"));
 }
