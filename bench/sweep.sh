@@ -38,11 +38,13 @@ if command -v mpirun >/dev/null && "$rlsim" run --help | grep -q "MPI ranks"; th
   mpirun_cmd="env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe -np 2"
 fi
 
-# seconds of one `rlsim run` of the sweep
+# seconds of one `rlsim run` of the sweep: time_run THREADS [LAUNCHER WORDS...]
 time_run() {
-  local start end
+  local threads=$1 start end
+  shift
   start=$(date +%s.%N)
-  "$@" run "$tmp/sweep.toml" -q --out "$tmp/s.h5" --overwrite >/dev/null
+  "$@" "$rlsim" run "$tmp/sweep.toml" --threads "$threads" -q --out "$tmp/s.h5" --overwrite \
+    >/dev/null
   end=$(date +%s.%N)
   echo "$end - $start" | bc -l
 }
@@ -52,11 +54,11 @@ median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 : >"$tmp/t2"
 : >"$tmp/m2"
 for ((i = 0; i < reps; ++i)); do
-  time_run "$rlsim" --threads 1 >>"$tmp/t1"
-  time_run "$rlsim" --threads 2 >>"$tmp/t2"
+  time_run 1 >>"$tmp/t1"
+  time_run 2 >>"$tmp/t2"
   if [ -n "$mpirun_cmd" ]; then
     # shellcheck disable=SC2086
-    time_run $mpirun_cmd "$rlsim" --threads 1 >>"$tmp/m2"
+    time_run 1 $mpirun_cmd >>"$tmp/m2"
   fi
 done
 t1=$(median <"$tmp/t1")
