@@ -31,10 +31,13 @@ std::string mpi_rlsim_bin() {
 }
 
 // mpirun as root (CI containers) needs both variables; two ranks on a machine with fewer
-// cores need --oversubscribe.
+// cores need --oversubscribe. Under AddressSanitizer (the asan preset sets ASAN_OPTIONS),
+// OpenMPI's libraries have no frame pointers, so LeakSanitizer needs the slow unwinder to
+// see the OpenMPI frames that tests/lsan-suppressions.txt matches.
 std::string mpirun(int ranks) {
-  return "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 " + std::string(RLSIM_MPIEXEC) +
-         " --oversubscribe -np " + std::to_string(ranks) + " ";
+  return "ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0\" "
+         "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 " +
+         std::string(RLSIM_MPIEXEC) + " --oversubscribe -np " + std::to_string(ranks) + " ";
 }
 
 struct MpiShell {
