@@ -140,6 +140,14 @@ class ProgressLine {
   std::thread thread_;
 };
 
+#ifdef RLSIM_WITH_MPI
+constexpr const char* kRunMpiHelp =
+    "mpirun -np N rlsim run ... spreads the runs over N MPI ranks, each with --threads\n"
+    "threads; rank 0 writes the one run file (docs/scaling.md).\n";
+#else
+constexpr const char* kRunMpiHelp = "";
+#endif
+
 int cmd_run(const std::vector<std::string>& args, const std::string& command_line) {
 #ifdef RLSIM_WITH_MPI
   // Under mpirun/srun: rank 0 runs this command, the other ranks only runs (docs/scaling.md).
@@ -176,9 +184,8 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
           "writes one HDF5 run file (docs/log-format.md). Without CONFIG it runs the default\n"
           "experiment (experiments/configs/default.toml). Overrides: episodes=100, seeds=5,\n"
           "log.steps=true, agent.alpha=0.1, env[0].is_slippery=false (docs/config.md).\n"
-          "rlsim run --resume FILE.h5 finishes an interrupted experiment in its own file.\n"
-          "mpirun -np N rlsim run ... spreads the runs over N MPI ranks, each with --threads\n"
-          "threads; rank 0 writes the one run file (docs/scaling.md; MPI builds only).\n"))
+          "rlsim run --resume FILE.h5 finishes an interrupted experiment in its own file.\n" +
+              std::string(kRunMpiHelp)))
     return 0;
   if (threads < 0) throw Error("--threads " + std::to_string(threads) + " must be >= 0");
   if (last_k < 1) throw Error("--last must be >= 1");
