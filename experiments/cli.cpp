@@ -26,6 +26,9 @@
 #include "experiments/cli_util.hpp"
 #include "experiments/commands.hpp"
 #include "experiments/config.hpp"
+#ifdef RLSIM_WITH_MPI
+#include "experiments/mpi_runner.hpp"
+#endif
 
 namespace po = boost::program_options;
 
@@ -137,7 +140,20 @@ class ProgressLine {
   std::thread thread_;
 };
 
+#ifdef RLSIM_WITH_MPI
+constexpr const char* kRunMpiHelp =
+    "mpirun -np N rlsim run ... spreads the runs over N MPI ranks, each with --threads\n"
+    "threads; rank 0 writes the one run file (docs/scaling.md).\n";
+#else
+constexpr const char* kRunMpiHelp = "";
+#endif
+
 int cmd_run(const std::vector<std::string>& args, const std::string& command_line) {
+#ifdef RLSIM_WITH_MPI
+  // Under mpirun/srun: rank 0 runs this command, the other ranks only runs (docs/scaling.md).
+  const std::unique_ptr<MpiRun> mpi = MpiRun::start();
+  if (mpi && mpi->is_worker()) return mpi->worker_main();
+#endif
   po::options_description desc("options");
   std::vector<std::string> positional, plugins;
   int threads = 0;
@@ -168,7 +184,8 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
           "writes one HDF5 run file (docs/log-format.md). Without CONFIG it runs the default\n"
           "experiment (experiments/configs/default.toml). Overrides: episodes=100, seeds=5,\n"
           "log.steps=true, agent.alpha=0.1, env[0].is_slippery=false (docs/config.md).\n"
-          "rlsim run --resume FILE.h5 finishes an interrupted experiment in its own file.\n"))
+          "rlsim run --resume FILE.h5 finishes an interrupted experiment in its own file.\n" +
+              std::string(kRunMpiHelp)))
     return 0;
   if (threads < 0) throw Error("--threads " + std::to_string(threads) + " must be >= 0");
   if (last_k < 1) throw Error("--last must be >= 1");
@@ -328,7 +345,12 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
       }
     };
     try {
-      execute_runs(registry, runs, opts);
+#ifdef RLSIM_WITH_MPI
+      if (mpi)
+        mpi->execute_runs(registry, runs, opts, plugins, vm["threads"].as<int>());
+      else
+#endif
+        execute_runs(registry, runs, opts);
     } catch (const Error& e) {
       progress.stop();
       std::signal(SIGINT, previous);
@@ -363,7 +385,11 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
     Summary s = summarize(reader, last_k);
     std::cout << cfg.name << ": " << planned << " runs, " << counters.steps.load() << " steps in "
               << std::fixed << std::setprecision(1) << seconds << " s on " << threads
-              << " thread(s)\n\n";
+              << " thread(s)";
+#ifdef RLSIM_WITH_MPI
+    if (mpi) std::cout << " on rank 0 of " << mpi->size() << " MPI ranks";
+#endif
+    std::cout << "\n\n";
     std::cout.unsetf(std::ios::fixed);
     print_summary(std::cout, s);
     std::cout << "\nresults: " << out << "\n(rlsim analyze " << out

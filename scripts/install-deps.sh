@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs everything rlsim needs to build, test and plot, from Debian 12's packages.
 # Idempotent: apt-get skips what is already there. Uses sudo when not root.
-# Optional extras: RLSIM_WITH_TORCH=1 adds libtorch for the side-by-side NN benchmark;
-# RLSIM_WITH_MPI=1 adds OpenMPI and Boost.MPI.
+# OpenMPI and Boost.MPI are installed by default, so the MPI build (`mpirun -np N rlsim run`,
+# docs/scaling.md) and its test are built and run; RLSIM_WITH_MPI=0 leaves them out (CMake
+# builds without MPI when they are absent, or with -DRLSIM_MPI=OFF). Optional extra: RLSIM_WITH_TORCH=1 adds libtorch for the
+# side-by-side NN benchmark.
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -17,7 +19,7 @@ pkgs=(
   python3 python3-h5py python3-numpy python3-matplotlib
 )
 if [ "${RLSIM_WITH_TORCH:-0}" = "1" ]; then pkgs+=(libtorch-dev libopenblas0-pthread); fi
-if [ "${RLSIM_WITH_MPI:-0}" = "1" ]; then pkgs+=(libopenmpi-dev openmpi-bin libboost-mpi-dev); fi
+if [ "${RLSIM_WITH_MPI:-1}" != "0" ]; then pkgs+=(libopenmpi-dev openmpi-bin libboost-mpi-dev); fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

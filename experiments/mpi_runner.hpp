@@ -1,0 +1,71 @@
+// `mpirun -np N rlsim run CONFIG.toml`: the runs of one experiment spread over MPI ranks
+// (OpenMPI + Boost.MPI), each rank running its share on OpenMP threads, all results
+// written by rank 0 into the one run file. docs/scaling.md is the user-facing description.
+//
+// Contract:
+// - Only built with RLSIM_WITH_MPI (CMake option RLSIM_MPI). MPI is initialised only when the
+//   process was started by an MPI launcher (mpirun/mpiexec/srun set OMPI_COMM_WORLD_SIZE,
+//   PMI_SIZE or PMIX_RANK); a plain `rlsim run` never touches MPI.
+// - Rank 0 runs the whole `rlsim run` command as a single process would (config, --resume,
+//   output checks, writer, progress line, summary); the worker ranks only run runs. They get
+//   everything from rank 0 (plugin list, --threads, the run specs), so the config file need
+//   not exist on their nodes; plugins must.
+// - Work split: static round-robin over the list of runs to do — rank r runs positions
+//   p with p mod N = r — and OpenMP dynamic scheduling inside each rank. Deterministic, no
+//   scheduling traffic; results never depend on it (each run's streams come from its run
+//   index and seed, core/runner.hpp), only the wall time does.
+// - Results: each finished run is serialized (experiments/mpi_serialization.hpp) and sent to
+//   rank 0 at once, which writes it with the same ExperimentWriter::write_run call as a
+//   single process; a killed job therefore keeps every run rank 0 received, and --resume
+//   finishes it (with or without MPI).
+// - Errors: the first error of any rank (a failing run, a plugin that does not load on a
+//   node, a write failure on rank 0) stops all ranks; rank 0 reports it, naming the rank,
+//   as the one error message, and every rank exits with rank 0's exit code. SIGINT and
+//   SIGTERM on any rank stop the runs in progress as Ctrl-C does without MPI.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/registry.hpp"
+#include "core/runner.hpp"
+
+namespace rlsim {
+
+class MpiRun {
+ public:
+  // Initialises MPI when started by an MPI launcher with more than one rank; null otherwise
+  // (not under a launcher, or a single rank: then `rlsim run` is the plain single process).
+  static std::unique_ptr<MpiRun> start();
+  // Rank 0: tells the workers to exit (with 1 while an exception unwinds, 130 after an
+  // interrupted run, else 0) if they have not been told yet. Then finalises MPI.
+  ~MpiRun();
+  MpiRun(const MpiRun&) = delete;
+  MpiRun& operator=(const MpiRun&) = delete;
+
+  int rank() const;
+  int size() const;
+  bool is_worker() const { return rank() != 0; }
+
+  // Worker ranks: all of `rlsim run`. Waits for rank 0's job, runs this rank's share, sends
+  // each result to rank 0 as it finishes, and returns the exit code rank 0 decides.
+  int worker_main();
+
+  // Rank 0, in place of execute_runs(): validates every spec, sends the job (the plugin list,
+  // the --threads value as given, 0 = each rank's default, and all specs) to the workers,
+  // runs rank 0's share with `options` and hands every result, local or received, to
+  // options.on_complete (serialised). options.counters also count the workers' runs and
+  // steps (progress line, summary). Returns when every rank is done; rethrows the first
+  // error of any rank (a worker's prefixed with "rank R (HOST): ").
+  void execute_runs(const Registry& registry, const std::vector<RunSpec>& specs,
+                    const RunnerOptions& options, const std::vector<std::string>& plugins,
+                    int threads_option);
+
+  struct Impl;
+
+ private:
+  explicit MpiRun(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace rlsim

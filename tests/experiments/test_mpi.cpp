@@ -1,0 +1,355 @@
+// `mpirun -np 2 rlsim run` (experiments/mpi_runner.*): the run file written by rank 0 holds
+// the same runs with the same numbers as a single-process run of the same config (every table
+// the reader returns: episodes, steps, regret, evaluations, diagnostics, agent state); an
+// error on a worker rank ends the job with one message naming the rank and a non-zero exit;
+// and the Boost.Serialization of RunSpec/RunResult round-trips every field. Only built when
+// CMake found MPI (RLSIM_MPI, which defines RLSIM_MPIEXEC for this file).
+#ifdef RLSIM_MPIEXEC
+#include <sys/wait.h>
+#include <unistd.h>
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <boost/archive/binary_iarchive.hpp>
+#include <boost/archive/binary_oarchive.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/hdf5_log.hpp"
+#include "experiments/mpi_serialization.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string mpi_rlsim_bin() {
+  if (const char* b = std::getenv("RLSIM_BIN")) return b;
+  return std::string(RLSIM_BINARY_DIR) + "/bin/rlsim";
+}
+
+// mpirun as root (CI containers) needs both variables; two ranks on a machine with fewer
+// cores need --oversubscribe. Under AddressSanitizer (the asan preset sets ASAN_OPTIONS),
+// OpenMPI's libraries have no frame pointers, so LeakSanitizer needs the slow unwinder to
+// see the OpenMPI frames that tests/lsan-suppressions.txt matches.
+std::string mpirun(int ranks) {
+  return "ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0\" "
+         "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 " +
+         std::string(RLSIM_MPIEXEC) + " --oversubscribe -np " + std::to_string(ranks) + " ";
+}
+
+struct MpiShell {
+  int code;
+  std::string out;  // stdout and stderr together
+};
+
+MpiShell mpi_sh(const std::string& cmd) {
+  FILE* p = popen(("RLSIM_PLUGIN_PATH= " + cmd + " 2>&1").c_str(), "r");
+  REQUIRE(p != nullptr);
+  std::string out;
+  std::array<char, 4096> buf{};
+  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+  const int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+fs::path mpi_temp_dir(const std::string& name) {
+  fs::path d = fs::temp_directory_path() / ("rlsim_mpi_" + name + "_" + std::to_string(getpid()));
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+// Every result the reader returns, bitwise (the wall-clock `seconds` is not a result).
+void require_same_results(const std::string& got_path, const std::string& want_path) {
+  rlsim::ExperimentReader got(got_path), want(want_path);
+  CHECK(got.meta().complete);
+  CHECK(got.meta().planned_runs == want.meta().planned_runs);
+  CHECK(got.meta().master_seed == want.meta().master_seed);
+  CHECK(got.meta().config_text == want.meta().config_text);
+  REQUIRE(!want.run_indices().empty());
+  REQUIRE(got.run_indices() == want.run_indices());
+  REQUIRE(got.complete_run_indices() == want.run_indices());
+  for (std::int64_t i : want.run_indices()) {
+    INFO("run " << i);
+    const rlsim::StoredRun a = got.read_run(i, true), b = want.read_run(i, true);
+    CHECK(a.run_index == b.run_index);
+    CHECK(a.env_id == b.env_id);
+    CHECK(a.agent_id == b.agent_id);
+    CHECK(a.env_params == b.env_params);
+    CHECK(a.agent_params == b.agent_params);
+    CHECK(a.group == b.group);
+    CHECK(a.seed_index == b.seed_index);
+    CHECK(a.env_seed == b.env_seed);
+    CHECK(a.agent_seed == b.agent_seed);
+    CHECK(a.total_steps == b.total_steps);
+    CHECK(a.episodes.returns == b.episodes.returns);
+    CHECK(a.episodes.lengths == b.episodes.lengths);
+    CHECK(a.episodes.end_steps == b.episodes.end_steps);
+    CHECK(a.episodes.terminated == b.episodes.terminated);
+    CHECK(a.episodes.truncated == b.episodes.truncated);
+    CHECK(a.episodes.success == b.episodes.success);
+    CHECK(a.has_steps == b.has_steps);
+    CHECK(a.steps.episode == b.steps.episode);
+    CHECK(a.steps.t == b.steps.t);
+    CHECK(a.steps.obs_index == b.steps.obs_index);
+    CHECK(a.steps.obs == b.steps.obs);
+    CHECK(a.steps.action_index == b.steps.action_index);
+    CHECK(a.steps.action == b.steps.action);
+    CHECK(a.steps.reward == b.steps.reward);
+    CHECK(a.steps.probability == b.steps.probability);
+    CHECK(a.regret.step == b.regret.step);
+    CHECK(a.regret.pseudo_regret == b.regret.pseudo_regret);
+    CHECK(a.regret.realised_regret == b.regret.realised_regret);
+    CHECK(a.evaluations.step == b.evaluations.step);
+    CHECK(a.evaluations.returns == b.evaluations.returns);
+    CHECK(a.diagnostics.names == b.diagnostics.names);
+    CHECK(a.diagnostics.values == b.diagnostics.values);
+    CHECK(a.has_agent_state == b.has_agent_state);
+    REQUIRE(a.agent_state.size() == b.agent_state.size());
+    for (const auto& [name, rec] : b.agent_state) {
+      INFO("agent state " << name);
+      REQUIRE(a.agent_state.count(name) == 1);
+      CHECK(a.agent_state.at(name).shape == rec.shape);
+      CHECK(a.agent_state.at(name).data == rec.data);
+    }
+  }
+}
+
+// Runs CONFIG on 2 MPI ranks and as one process; both files must hold the same results.
+void check_mpi_matches_single(const std::string& name, const std::string& config,
+                              const std::string& extra = "") {
+  const fs::path d = mpi_temp_dir(name);
+  std::ofstream(d / "c.toml") << config;
+  const std::string common = (d / "c.toml").string() + " -q --threads 1 " + extra;
+  const std::string a = (d / "mpi.h5").string(), b = (d / "single.h5").string();
+  const MpiShell m = mpi_sh(mpirun(2) + mpi_rlsim_bin() + " run " + common + " --out " + a);
+  INFO(m.out);
+  REQUIRE(m.code == 0);
+  const MpiShell s = mpi_sh(mpi_rlsim_bin() + " run " + common + " --out " + b);
+  INFO(s.out);
+  REQUIRE(s.code == 0);
+  require_same_results(a, b);
+  fs::remove_all(d);
+}
+
+}  // namespace
+
+TEST_CASE("mpi: 2 ranks write the same results as one process (tabular, steps, eval, state)",
+          "[mpi]") {
+  // 7 runs: an odd count, so the two ranks' shares differ in size.
+  check_mpi_matches_single("tabular", R"(
+name = "mpi-tabular"
+seed = 11
+seeds = 7
+episodes = 120
+save_agent = true
+[log]
+steps = true
+[eval]
+every = 400
+episodes = 3
+[[env]]
+id = "FrozenLake-v1"
+[[agent]]
+id = "q-learning"
+)");
+}
+
+TEST_CASE("mpi: 2 ranks write the same results as one process (bandit regret, diagnostics)",
+          "[mpi]") {
+  check_mpi_matches_single("bandit", R"(
+name = "mpi-bandit"
+seed = 3
+seeds = 3
+steps = 3000
+[[env]]
+id = "BernoulliBandit-v0"
+[[agent]]
+id = "ucb1"
+[[agent]]
+id = "epsilon-greedy"
+)");
+  check_mpi_matches_single("diagnostics", R"(
+name = "mpi-reinforce"
+seed = 5
+seeds = 2
+episodes = 10
+[[env]]
+id = "CartPole-v1"
+[[agent]]
+id = "reinforce"
+)");
+}
+
+TEST_CASE("mpi: an error on a worker rank ends every rank with one message and exit 1", "[mpi]") {
+  const fs::path d = mpi_temp_dir("error");
+  std::ofstream(d / "c.toml")
+      << "seeds = 4\nepisodes = 50\n[[env]]\nid = \"FrozenLake-v1\"\n[[agent]]\nid = \"sarsa\"\n";
+  const std::string out = (d / "e.h5").string();
+  const std::string run = " run " + (d / "c.toml").string() + " -q --threads 1 --out " + out;
+  // MPMD launch: rank 1 alone gets a plugin path that does not exist.
+  const MpiShell m = mpi_sh(mpirun(1) + mpi_rlsim_bin() + run + " : -np 1 env RLSIM_PLUGIN_PATH=" +
+                            (d / "missing.so").string() + " " + mpi_rlsim_bin() + run);
+  INFO(m.out);
+  CHECK(m.code != 0);
+  std::size_t errors = 0;
+  for (std::size_t p = m.out.find("rlsim: error:"); p != std::string::npos;
+       p = m.out.find("rlsim: error:", p + 1))
+    ++errors;
+  CHECK(errors == 1);
+  CHECK(m.out.find("rlsim: error: rank 1 (") != std::string::npos);
+  CHECK(m.out.find("missing.so") != std::string::npos);
+  // Rank 0 stopped before marking the experiment complete.
+  rlsim::ExperimentReader r(out);
+  CHECK_FALSE(r.meta().complete);
+  fs::remove_all(d);
+}
+
+TEST_CASE("mpi: a bad config is reported once, by rank 0, and every rank exits non-zero", "[mpi]") {
+  const MpiShell m = mpi_sh(mpirun(2) + mpi_rlsim_bin() + " run episodes=10 agent.no_such_key=1");
+  INFO(m.out);
+  CHECK(m.code != 0);
+  const auto first = m.out.find("rlsim: error:");
+  REQUIRE(first != std::string::npos);
+  CHECK(m.out.find("rlsim: error:", first + 1) == std::string::npos);
+  CHECK(m.out.find("no_such_key") != std::string::npos);
+}
+
+TEST_CASE("mpi: RunSpec and RunResult survive the serialization the ranks use", "[mpi]") {
+  rlsim::MpiJob job;
+  job.plugins = {"/a/b.so"};
+  job.threads = 3;
+  rlsim::RunSpec s;
+  s.run_index = 41;
+  s.env_id = "E";
+  s.env_params = {{"b", true},
+                  {"i", std::int64_t{-7}},
+                  {"d", 0.1},
+                  {"s", std::string("x y")},
+                  {"l", std::vector<double>{1.5, -2.0}}};
+  s.agent_id = "A";
+  s.agent_params = {{"alpha", 0.25}};
+  s.seed_index = 2;
+  s.master_seed = 0xFFFFFFFFFFFFFFFFull;
+  s.budget = {5, 600};
+  s.log_steps = true;
+  s.regret_every_step = true;
+  s.eval_every = 100;
+  s.eval_episodes = 4;
+  s.save_agent = true;
+  s.vector_env_threads = 2;
+  job.specs = {s, s};
+
+  rlsim::RunResult r;
+  r.info.run_index = 41;
+  r.info.env_id = "E";
+  r.info.agent_id = "A";
+  r.info.env_params = rlsim::Params({{"n", std::int64_t{3}}});
+  r.info.agent_params = rlsim::Params({{"alpha", 0.25}, {"tag", std::string("t")}});
+  r.info.seed_index = 2;
+  r.info.env_seed = 123456789012345ull;
+  r.info.agent_seed = 987654321ull;
+  r.info.group = "E[n=3] / A[alpha=0.25]";
+  r.episodes = {{1.0 / 3.0, -2.0}, {3, 4}, {3, 7}, {1, 0}, {0, 1}, {1, -1}};
+  r.steps.obs_discrete = false;
+  r.steps.action_discrete = true;
+  r.steps.obs_dim = 2;
+  r.steps.episode = {0, 0};
+  r.steps.t = {0, 1};
+  r.steps.obs = {0.5f, -0.25f, 1e-30f, 3.0f};
+  r.steps.action_index = {1, 0};
+  r.steps.reward = {0.1, 0.2};
+  r.steps.terminated = {0, 1};
+  r.steps.truncated = {0, 0};
+  r.steps.probability = {0.9, 0.05};
+  r.steps.log_prob = {-0.1, -3.0};
+  r.regret = {{1, 10}, {0.5, 2.5}, {0.4, 3.0}};
+  r.evaluations = {{100, 100}, {1.0, 2.0}, {5, 6}};
+  r.diagnostics.names = {"loss", "entropy"};
+  r.diagnostics.add_row(10, {0.5, 1.25});
+  r.agent_state["q"] = {{2, 2}, {1, 2, 3, 4}};
+  r.agent_state["net/w"] = {{1}, {-0.125}};
+  r.has_agent_state = true;
+  r.total_steps = 11;
+  r.seconds = 0.75;
+
+  std::stringstream buf;
+  {
+    boost::archive::binary_oarchive oa(buf);
+    oa << job << r;
+  }
+  rlsim::MpiJob job2;
+  rlsim::RunResult r2;
+  {
+    boost::archive::binary_iarchive ia(buf);
+    ia >> job2 >> r2;
+  }
+  CHECK(job2.plugins == job.plugins);
+  CHECK(job2.threads == 3);
+  REQUIRE(job2.specs.size() == 2);
+  const rlsim::RunSpec& s2 = job2.specs[1];
+  CHECK(s2.run_index == 41);
+  CHECK(s2.env_id == "E");
+  CHECK(s2.env_params == s.env_params);
+  CHECK(s2.agent_id == "A");
+  CHECK(s2.agent_params == s.agent_params);
+  CHECK(s2.seed_index == 2);
+  CHECK(s2.master_seed == s.master_seed);
+  CHECK(s2.budget.episodes == 5);
+  CHECK(s2.budget.steps == 600);
+  CHECK(s2.log_steps);
+  CHECK(s2.regret_every_step);
+  CHECK(s2.eval_every == 100);
+  CHECK(s2.eval_episodes == 4);
+  CHECK(s2.save_agent);
+  CHECK(s2.vector_env_threads == 2);
+
+  CHECK(r2.info.run_index == 41);
+  CHECK(r2.info.env_id == "E");
+  CHECK(r2.info.agent_id == "A");
+  CHECK(r2.info.env_params.values() == r.info.env_params.values());
+  CHECK(r2.info.agent_params.values() == r.info.agent_params.values());
+  CHECK(r2.info.seed_index == 2);
+  CHECK(r2.info.env_seed == r.info.env_seed);
+  CHECK(r2.info.agent_seed == r.info.agent_seed);
+  CHECK(r2.info.group == r.info.group);
+  CHECK(r2.episodes.returns == r.episodes.returns);
+  CHECK(r2.episodes.lengths == r.episodes.lengths);
+  CHECK(r2.episodes.end_steps == r.episodes.end_steps);
+  CHECK(r2.episodes.terminated == r.episodes.terminated);
+  CHECK(r2.episodes.truncated == r.episodes.truncated);
+  CHECK(r2.episodes.success == r.episodes.success);
+  CHECK_FALSE(r2.steps.obs_discrete);
+  CHECK(r2.steps.action_discrete);
+  CHECK(r2.steps.obs_dim == 2);
+  CHECK(r2.steps.action_dim == 1);
+  CHECK(r2.steps.episode == r.steps.episode);
+  CHECK(r2.steps.t == r.steps.t);
+  CHECK(r2.steps.obs == r.steps.obs);
+  CHECK(r2.steps.action_index == r.steps.action_index);
+  CHECK(r2.steps.reward == r.steps.reward);
+  CHECK(r2.steps.terminated == r.steps.terminated);
+  CHECK(r2.steps.truncated == r.steps.truncated);
+  CHECK(r2.steps.probability == r.steps.probability);
+  CHECK(r2.steps.log_prob == r.steps.log_prob);
+  CHECK(r2.regret.step == r.regret.step);
+  CHECK(r2.regret.pseudo_regret == r.regret.pseudo_regret);
+  CHECK(r2.regret.realised_regret == r.regret.realised_regret);
+  CHECK(r2.evaluations.step == r.evaluations.step);
+  CHECK(r2.evaluations.returns == r.evaluations.returns);
+  CHECK(r2.evaluations.lengths == r.evaluations.lengths);
+  CHECK(r2.diagnostics.names == r.diagnostics.names);
+  CHECK(r2.diagnostics.step == r.diagnostics.step);
+  CHECK(r2.diagnostics.values == r.diagnostics.values);
+  REQUIRE(r2.agent_state.size() == 2);
+  CHECK(r2.agent_state.at("q").shape == std::vector<std::int64_t>{2, 2});
+  CHECK(r2.agent_state.at("q").data == std::vector<double>{1, 2, 3, 4});
+  CHECK(r2.agent_state.at("net/w").data == std::vector<double>{-0.125});
+  CHECK(r2.has_agent_state);
+  CHECK(r2.total_steps == 11);
+  CHECK(r2.seconds == 0.75);
+}
+#endif
