@@ -99,6 +99,7 @@ void require_same_results(const std::string& got_path, const std::string& want_p
     CHECK(a.steps.action_index == b.steps.action_index);
     CHECK(a.steps.action == b.steps.action);
     CHECK(a.steps.reward == b.steps.reward);
+    CHECK(a.steps.env == b.steps.env);
     CHECK(a.steps.probability == b.steps.probability);
     CHECK(a.regret.step == b.regret.step);
     CHECK(a.regret.pseudo_regret == b.regret.pseudo_regret);
@@ -266,6 +267,7 @@ TEST_CASE("mpi: RunSpec and RunResult survive the serialization the ranks use", 
   r.steps.truncated = {0, 0};
   r.steps.probability = {0.9, 0.05};
   r.steps.log_prob = {-0.1, -3.0};
+  r.steps.env = {0, 1};
   r.regret = {{1, 10}, {0.5, 2.5}, {0.4, 3.0}};
   r.evaluations = {{100, 100}, {1.0, 2.0}, {5, 6}};
   r.diagnostics.names = {"loss", "entropy"};
@@ -335,6 +337,7 @@ TEST_CASE("mpi: RunSpec and RunResult survive the serialization the ranks use", 
   CHECK(r2.steps.truncated == r.steps.truncated);
   CHECK(r2.steps.probability == r.steps.probability);
   CHECK(r2.steps.log_prob == r.steps.log_prob);
+  CHECK(r2.steps.env == r.steps.env);
   CHECK(r2.regret.step == r.regret.step);
   CHECK(r2.regret.pseudo_regret == r.regret.pseudo_regret);
   CHECK(r2.regret.realised_regret == r.regret.realised_regret);
