@@ -103,6 +103,7 @@ class KlUcb final : public BanditPolicy {
 
  private:
   KlUcbConfig config_;
+  std::vector<std::int64_t> order_;  // arms by decreasing empirical mean (then index)
 };
 
 struct BayesUcbConfig {
