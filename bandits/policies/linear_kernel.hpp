@@ -6,8 +6,9 @@
 //
 // Contract: both instantiations execute the same floating-point operations in the same order
 // (plain loops, no reassociation: rlsim builds without -ffast-math), so they give identical
-// numbers; tests/bandits/test_linear_kernel.cpp checks this bit for bit. Matrices are d × d
-// column-major (Eigen's default layout), one per arm.
+// numbers; tests/bandits/test_logistic.cpp checks this bit for bit. Matrices are d × d
+// column-major (Eigen's default layout), one per arm; the arrays passed to one call never
+// overlap (__restrict__).
 #pragma once
 #include <cstdint>
 
@@ -30,7 +31,8 @@ struct Dim<0> {
 
 // y = M x.
 template <int D>
-inline void mat_vec(Dim<D> dim, const double* m, const double* x, double* y) {
+inline void mat_vec(Dim<D> dim, const double* __restrict__ m, const double* __restrict__ x,
+                    double* __restrict__ y) {
   const std::int64_t d = dim();
   for (std::int64_t i = 0; i < d; ++i) y[i] = m[i] * x[0];
   for (std::int64_t j = 1; j < d; ++j) {
@@ -41,7 +43,7 @@ inline void mat_vec(Dim<D> dim, const double* m, const double* x, double* y) {
 }
 
 template <int D>
-inline double dot(Dim<D> dim, const double* a, const double* b) {
+inline double dot(Dim<D> dim, const double* __restrict__ a, const double* __restrict__ b) {
   const std::int64_t d = dim();
   double s = a[0] * b[0];
   for (std::int64_t i = 1; i < d; ++i) s += a[i] * b[i];
@@ -64,7 +66,8 @@ void scores(std::int64_t d, std::int64_t k, const double* const* inverse,
 // Sherman–Morrison with weight w > 0: M ← (M⁻¹ + w x xᵀ)⁻¹ = M − w (Mx)(Mx)ᵀ / (1 + w xᵀMx).
 // Leaves y = Mx for the old M and returns s = 1 + w xᵀMx, so the new M x = y / s.
 template <int D>
-double rank_one_update(std::int64_t d, double* m, const double* x, double w, double* y) {
+double rank_one_update(std::int64_t d, double* __restrict__ m, const double* __restrict__ x,
+                       double w, double* __restrict__ y) {
   const Dim<D> dim(d);
   mat_vec(dim, m, x, y);
   const double s = 1.0 + w * dot(dim, x, y);
@@ -80,8 +83,9 @@ double rank_one_update(std::int64_t d, double* m, const double* x, double w, dou
 
 // Ridge step: M ← Sherman–Morrison(M, x) (w = 1), b ← b + r x, θ ← M b.
 template <int D>
-void ridge_update(std::int64_t d, double* m, double* b, double* theta, const double* x, double r,
-                  double* y) {
+void ridge_update(std::int64_t d, double* __restrict__ m, double* __restrict__ b,
+                  double* __restrict__ theta, const double* __restrict__ x, double r,
+                  double* __restrict__ y) {
   rank_one_update<D>(d, m, x, 1.0, y);
   const Dim<D> dim(d);
   const std::int64_t n = dim();
