@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "bandits/problems/numeric_table.hpp"
+#include "bandits/problems/problem_registry.hpp"
 #include "core/error.hpp"
 
 namespace rlsim {
@@ -97,38 +98,23 @@ StepResult AdversarialBandit::do_step(const Value& action, Value& obs) {
 }
 
 void register_adversarial_bandits(Registry& registry) {
-  EnvEntry e;
-  e.id = kId;
-  e.doc =
-      "oblivious adversarial bandit: a reward table, or the built-in sequence that "
-      "defeats UCB1 (Auer et al. 2002 setting); weak-regret oracle";
-  const AdversarialConfig d;
-  e.schema = ParamSchema{
-      param_string("adversary", d.adversary,
-                   "\"anti-ucb1\": arm t mod K pays 0, the others 1; \"table\": the table",
-                   {"anti-ucb1", "table"}),
-      param_int("arms", d.arms, "number of arms K", 2, 1e9),
-      param_doubles("table", d.table, "rows of K rewards per step, row-major, cycled"),
-      param_string("path", d.path,
-                   "read the table from this file: CSV (T rows of K values) or HDF5 (with "
-                   "dataset)"),
-      param_string("dataset", d.dataset, "HDF5 dataset (T x K) in path; empty: path is CSV"),
-      param_string("values", d.values, "table entries are rewards, or losses (reward = 1 - loss)",
-                   {"rewards", "losses"}),
-      param_int("horizon", d.horizon, "number of pulls T (max_episode_steps)", 1, 1e15),
-  };
-  e.make = [](const Params& p) {
-    AdversarialConfig c;
-    c.adversary = p.get_string("adversary");
-    c.arms = p.get_int("arms");
-    c.table = p.get_doubles("table");
-    c.path = p.get_string("path");
-    c.dataset = p.get_string("dataset");
-    c.values = p.get_string("values");
-    c.horizon = p.get_int("horizon");
-    return std::unique_ptr<Env>(new AdversarialBandit(c));
-  };
-  registry.add_env(std::move(e));
+  using A = AdversarialConfig;
+  add_problem<AdversarialBandit>(
+      registry, kId,
+      "oblivious adversarial bandit: a reward table, or the built-in sequence that defeats "
+      "UCB1 (Auer et al. 2002 setting); weak-regret oracle",
+      ProblemParams<A>()
+          .text("adversary", &A::adversary,
+                "\"anti-ucb1\": arm t mod K pays 0, the others 1; \"table\": the table",
+                {"anti-ucb1", "table"})
+          .integer("arms", &A::arms, "number of arms K", 2, 1e9)
+          .reals("table", &A::table, "rows of K rewards per step, row-major, cycled")
+          .text("path", &A::path,
+                "read the table from this file: CSV (T rows of K values) or HDF5 (with dataset)")
+          .text("dataset", &A::dataset, "HDF5 dataset (T x K) in path; empty: path is CSV")
+          .text("values", &A::values, "table entries are rewards, or losses (reward = 1 - loss)",
+                {"rewards", "losses"})
+          .integer("horizon", &A::horizon, "number of pulls T (max_episode_steps)", 1, 1e15));
 }
 
 }  // namespace rlsim

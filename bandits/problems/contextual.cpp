@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "bandits/problems/numeric_table.hpp"
+#include "bandits/problems/problem_registry.hpp"
 #include "core/error.hpp"
 
 namespace rlsim {
@@ -358,103 +359,56 @@ void ClassificationBandit::observe(Value& obs) const {
 // ---------------------------------------------------------------------------- registration
 
 void register_contextual_bandits(Registry& registry) {
-  {
-    EnvEntry e;
-    e.id = kLinearId;
-    e.doc =
-        "linear contextual bandit, E[r|x,a] = theta_a . x (disjoint model of Li et al. "
-        "2010); oracle from the current context";
-    const LinearContextualConfig d;
-    e.schema = ParamSchema{
-        param_int("arms", d.arms, "number of arms K", 2, 1e9),
-        param_int("dimension", d.dimension, "context dimension d", 1, 1e6),
-        param_doubles("theta", d.theta,
-                      "K x d parameters, row-major (empty: each drawn on the unit sphere per "
-                      "reset)"),
-        param_string("context_distribution", d.context_distribution,
-                     "i.i.d. contexts: uniform on the unit sphere, on [-1,1]^d, or N(0, I/d)",
-                     {"sphere", "cube", "gaussian"}),
-        param_double("sigma", d.sigma, "reward noise standard deviation (>= 0)", 0.0),
-        param_int("horizon", d.horizon, "number of pulls T (max_episode_steps)", 1, 1e15),
-    };
-    e.make = [](const Params& p) {
-      LinearContextualConfig c;
-      c.arms = p.get_int("arms");
-      c.dimension = p.get_int("dimension");
-      c.theta = p.get_doubles("theta");
-      c.context_distribution = p.get_string("context_distribution");
-      c.sigma = p.get_double("sigma");
-      c.horizon = p.get_int("horizon");
-      return std::unique_ptr<Env>(new LinearContextualBandit(c));
-    };
-    registry.add_env(std::move(e));
-  }
-  {
-    EnvEntry e;
-    e.id = kLogisticId;
-    e.doc =
-        "logistic contextual bandit, reward ~ Bernoulli(sigmoid(theta_a . x)) (GLM bandit of "
-        "Filippi et al. 2010); oracle from the current context";
-    const LogisticContextualConfig d;
-    e.schema = ParamSchema{
-        param_int("arms", d.arms, "number of arms K", 2, 1e9),
-        param_int("dimension", d.dimension, "context dimension d", 1, 1e6),
-        param_doubles("theta", d.theta,
-                      "K x d parameters, row-major (empty: each drawn on the sphere of radius "
-                      "theta_norm per reset)"),
-        param_string("context_distribution", d.context_distribution,
-                     "i.i.d. contexts: uniform on the unit sphere, on [-1,1]^d, or N(0, I/d)",
-                     {"sphere", "cube", "gaussian"}),
-        param_double("theta_norm", d.theta_norm, "norm of the drawn theta_a (> 0)", 0.0),
-        param_int("horizon", d.horizon, "number of pulls T (max_episode_steps)", 1, 1e15),
-    };
-    e.make = [](const Params& p) {
-      LogisticContextualConfig c;
-      c.arms = p.get_int("arms");
-      c.dimension = p.get_int("dimension");
-      c.theta = p.get_doubles("theta");
-      c.context_distribution = p.get_string("context_distribution");
-      c.theta_norm = p.get_double("theta_norm");
-      c.horizon = p.get_int("horizon");
-      return std::unique_ptr<Env>(new LogisticContextualBandit(c));
-    };
-    registry.add_env(std::move(e));
-  }
-  {
-    EnvEntry e;
-    e.id = kClassificationId;
-    e.doc =
-        "classification data set (CSV or HDF5) as a contextual bandit: reward 1 for the true "
-        "class (Langford & Zhang 2007; Dudik, Langford & Li 2011)";
-    const ClassificationBanditConfig d;
-    e.schema = ParamSchema{
-        param_string("path", d.path, "CSV or HDF5 file (empty: a synthetic 3-blob data set)"),
-        param_string("dataset", d.dataset,
-                     "HDF5 dataset in path: rows x columns, label column included unless "
-                     "label_dataset is set (empty: path is CSV)"),
-        param_string("label_dataset", d.label_dataset,
-                     "HDF5 dataset of one label per row (then dataset holds only features)"),
-        param_int("label_column", d.label_column, "column of the label (-1: the last)", -1e9, 1e9),
-        param_int("classes", d.classes,
-                  "K: labels must be the integers 0..K-1 (0: the distinct label values)", 0, 1e9),
-        param_bool("standardize", d.standardize, "z-score each feature over the data set"),
-        param_bool("bias", d.bias, "append a constant 1 feature"),
-        param_int("horizon", d.horizon, "number of pulls T (max_episode_steps)", 1, 1e15),
-    };
-    e.make = [](const Params& p) {
-      ClassificationBanditConfig c;
-      c.path = p.get_string("path");
-      c.dataset = p.get_string("dataset");
-      c.label_dataset = p.get_string("label_dataset");
-      c.label_column = p.get_int("label_column");
-      c.classes = p.get_int("classes");
-      c.standardize = p.get_bool("standardize");
-      c.bias = p.get_bool("bias");
-      c.horizon = p.get_int("horizon");
-      return std::unique_ptr<Env>(new ClassificationBandit(c));
-    };
-    registry.add_env(std::move(e));
-  }
+  const std::string contexts_doc =
+      "i.i.d. contexts: uniform on the unit sphere, on [-1,1]^d, or N(0, I/d)";
+  using L = LinearContextualConfig;
+  add_problem<LinearContextualBandit>(
+      registry, kLinearId,
+      "linear contextual bandit, E[r|x,a] = theta_a . x (disjoint model of Li et al. 2010); "
+      "oracle from the current context",
+      ProblemParams<L>()
+          .integer("arms", &L::arms, "number of arms K", 2, 1e9)
+          .integer("dimension", &L::dimension, "context dimension d", 1, 1e6)
+          .reals("theta", &L::theta,
+                 "K x d parameters, row-major (empty: each drawn on the unit sphere per reset)")
+          .text("context_distribution", &L::context_distribution, contexts_doc,
+                {"sphere", "cube", "gaussian"})
+          .real("sigma", &L::sigma, "reward noise standard deviation (>= 0)", 0.0)
+          .integer("horizon", &L::horizon, "number of pulls T (max_episode_steps)", 1, 1e15));
+  using G = LogisticContextualConfig;
+  add_problem<LogisticContextualBandit>(
+      registry, kLogisticId,
+      "logistic contextual bandit, reward ~ Bernoulli(sigmoid(theta_a . x)) (GLM bandit of "
+      "Filippi et al. 2010); oracle from the current context",
+      ProblemParams<G>()
+          .integer("arms", &G::arms, "number of arms K", 2, 1e9)
+          .integer("dimension", &G::dimension, "context dimension d", 1, 1e6)
+          .reals("theta", &G::theta,
+                 "K x d parameters, row-major (empty: each drawn on the sphere of radius "
+                 "theta_norm per reset)")
+          .text("context_distribution", &G::context_distribution, contexts_doc,
+                {"sphere", "cube", "gaussian"})
+          .real("theta_norm", &G::theta_norm, "norm of the drawn theta_a (> 0)", 0.0)
+          .integer("horizon", &G::horizon, "number of pulls T (max_episode_steps)", 1, 1e15));
+  using C = ClassificationBanditConfig;
+  add_problem<ClassificationBandit>(
+      registry, kClassificationId,
+      "classification data set (CSV or HDF5) as a contextual bandit: reward 1 for the true "
+      "class (Langford & Zhang 2007; Dudik, Langford & Li 2011)",
+      ProblemParams<C>()
+          .text("path", &C::path, "CSV or HDF5 file (empty: a synthetic 3-blob data set)")
+          .text("dataset", &C::dataset,
+                "HDF5 dataset in path: rows x columns, label column included unless "
+                "label_dataset is set (empty: path is CSV)")
+          .text("label_dataset", &C::label_dataset,
+                "HDF5 dataset of one label per row (then dataset holds only features)")
+          .integer("label_column", &C::label_column, "column of the label (-1: the last)", -1e9,
+                   1e9)
+          .integer("classes", &C::classes,
+                   "K: labels must be the integers 0..K-1 (0: the distinct label values)", 0, 1e9)
+          .flag("standardize", &C::standardize, "z-score each feature over the data set")
+          .flag("bias", &C::bias, "append a constant 1 feature")
+          .integer("horizon", &C::horizon, "number of pulls T (max_episode_steps)", 1, 1e15));
 }
 
 }  // namespace rlsim
