@@ -106,16 +106,9 @@ void LinearPolicy::emit(std::int64_t arm, Value& action, Decision& decision,
 }
 
 void LinearPolicy::act_greedy(Value& action, Decision& decision) {
-  std::int64_t best = 0;
-  double best_value = -std::numeric_limits<double>::infinity();
-  for (std::int64_t a = 0; a < k_; ++a) {
-    const double v = theta_[static_cast<std::size_t>(a)].dot(x_);
-    if (v > best_value) {
-      best_value = v;
-      best = a;
-    }
-  }
-  emit(best, action, decision, 1.0);
+  emit(
+      argmax_of(k_, [this](std::int64_t a) { return theta_[static_cast<std::size_t>(a)].dot(x_); }),
+      action, decision, 1.0);
 }
 
 void LinearPolicy::action_probabilities(const Value& obs, std::span<double> out) {
@@ -270,16 +263,8 @@ ContextualEpsilonGreedy::ContextualEpsilonGreedy(std::int64_t num_arms, std::int
 
 std::int64_t ContextualEpsilonGreedy::greedy_arm(const Value& obs) {
   read_context(obs);
-  std::int64_t best = 0;
-  double best_value = -std::numeric_limits<double>::infinity();
-  for (std::int64_t a = 0; a < k_; ++a) {
-    const double v = theta_[static_cast<std::size_t>(a)].dot(x_);
-    if (v > best_value) {
-      best_value = v;
-      best = a;
-    }
-  }
-  return best;
+  return argmax_of(k_,
+                   [this](std::int64_t a) { return theta_[static_cast<std::size_t>(a)].dot(x_); });
 }
 
 void ContextualEpsilonGreedy::act(const Value& obs, Value& action, Decision& decision) {

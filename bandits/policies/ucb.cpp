@@ -16,22 +16,6 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 // with 64-bit doubles and several times faster; accuracy stays near machine precision.
 using FastMath = boost::math::policies::policy<boost::math::policies::promote_double<false>>;
 
-// First arm of largest index(a), a < k (the argmax of UCB1-Tuned, UCB-V and MOSS, whose
-// indices are cheap enough to compute in full).
-template <typename Index>
-std::int64_t argmax_of(std::int64_t k, Index index) {
-  std::int64_t best = 0;
-  double best_value = -kInf;
-  for (std::int64_t a = 0; a < k; ++a) {
-    const double v = index(a);
-    if (v > best_value) {
-      best_value = v;
-      best = a;
-    }
-  }
-  return best;
-}
-
 inline double ln(std::int64_t t) {
   return std::log(static_cast<double>(t));
 }

@@ -358,38 +358,45 @@ void ClassificationBandit::observe(Value& obs) const {
 
 // ---------------------------------------------------------------------------- registration
 
+namespace {
+
+constexpr const char* horizon_doc = "number of pulls T (max_episode_steps)";
+
+// The parameters the linear and logistic problems share, in schema order.
+template <typename Config>
+ProblemParams<Config> linear_family_params(const std::string& theta_doc) {
+  ProblemParams<Config> p;
+  p.integer("arms", &Config::arms, "number of arms K", 2, 1e9)
+      .integer("dimension", &Config::dimension, "context dimension d", 1, 1e6)
+      .reals("theta", &Config::theta, theta_doc)
+      .text("context_distribution", &Config::context_distribution,
+            "i.i.d. contexts: uniform on the unit sphere, on [-1,1]^d, or N(0, I/d)",
+            {"sphere", "cube", "gaussian"});
+  return p;
+}
+
+}  // namespace
+
 void register_contextual_bandits(Registry& registry) {
-  const std::string contexts_doc =
-      "i.i.d. contexts: uniform on the unit sphere, on [-1,1]^d, or N(0, I/d)";
   using L = LinearContextualConfig;
   add_problem<LinearContextualBandit>(
       registry, kLinearId,
       "linear contextual bandit, E[r|x,a] = theta_a . x (disjoint model of Li et al. 2010); "
       "oracle from the current context",
-      ProblemParams<L>()
-          .integer("arms", &L::arms, "number of arms K", 2, 1e9)
-          .integer("dimension", &L::dimension, "context dimension d", 1, 1e6)
-          .reals("theta", &L::theta,
-                 "K x d parameters, row-major (empty: each drawn on the unit sphere per reset)")
-          .text("context_distribution", &L::context_distribution, contexts_doc,
-                {"sphere", "cube", "gaussian"})
+      linear_family_params<L>(
+          "K x d parameters, row-major (empty: each drawn on the unit sphere per reset)")
           .real("sigma", &L::sigma, "reward noise standard deviation (>= 0)", 0.0)
-          .integer("horizon", &L::horizon, "number of pulls T (max_episode_steps)", 1, 1e15));
+          .integer("horizon", &L::horizon, horizon_doc, 1, 1e15));
   using G = LogisticContextualConfig;
   add_problem<LogisticContextualBandit>(
       registry, kLogisticId,
       "logistic contextual bandit, reward ~ Bernoulli(sigmoid(theta_a . x)) (GLM bandit of "
       "Filippi et al. 2010); oracle from the current context",
-      ProblemParams<G>()
-          .integer("arms", &G::arms, "number of arms K", 2, 1e9)
-          .integer("dimension", &G::dimension, "context dimension d", 1, 1e6)
-          .reals("theta", &G::theta,
-                 "K x d parameters, row-major (empty: each drawn on the sphere of radius "
-                 "theta_norm per reset)")
-          .text("context_distribution", &G::context_distribution, contexts_doc,
-                {"sphere", "cube", "gaussian"})
+      linear_family_params<G>(
+          "K x d parameters, row-major (empty: each drawn on the sphere of radius theta_norm "
+          "per reset)")
           .real("theta_norm", &G::theta_norm, "norm of the drawn theta_a (> 0)", 0.0)
-          .integer("horizon", &G::horizon, "number of pulls T (max_episode_steps)", 1, 1e15));
+          .integer("horizon", &G::horizon, horizon_doc, 1, 1e15));
   using C = ClassificationBanditConfig;
   add_problem<ClassificationBandit>(
       registry, kClassificationId,
