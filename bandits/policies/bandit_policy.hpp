@@ -17,6 +17,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <span>
 #include <string>
@@ -184,6 +185,22 @@ inline std::int64_t argmax_first(const double* x, std::int64_t n) {
       v = x[i];
       best = i;
     }
+  return best;
+}
+
+// First a < k of largest index(a) (a callable): the argmax of the index policies, lowest
+// index among ties; −inf and NaN indices never win over a finite one found first.
+template <typename Index>
+std::int64_t argmax_of(std::int64_t k, Index index) {
+  std::int64_t best = 0;
+  double best_value = -std::numeric_limits<double>::infinity();
+  for (std::int64_t a = 0; a < k; ++a) {
+    const double v = index(a);
+    if (v > best_value) {
+      best_value = v;
+      best = a;
+    }
+  }
   return best;
 }
 

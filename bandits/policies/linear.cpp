@@ -1,14 +1,32 @@
 #include "bandits/policies/linear.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "bandits/math/argmax_probability.hpp"
 #include "bandits/policies/state_io.hpp"
 #include "core/error.hpp"
 
 namespace rlsim {
+
+namespace linear_kernel {
+namespace {
+template <std::size_t... D>
+constexpr std::array<Kernels, sizeof...(D)> fixed_table(std::index_sequence<D...>) {
+  return {kernels_for<static_cast<int>(D)>()...};
+}
+// Entry d: the kernels compiled for dimension d (entry 0: run-time d).
+constexpr auto kTable = fixed_table(std::make_index_sequence<kMaxFixedDimension + 1>{});
+}  // namespace
+
+Kernels select(std::int64_t d, bool fixed_size) {
+  if (fixed_size && d >= 1 && d <= kMaxFixedDimension) return kTable[static_cast<std::size_t>(d)];
+  return kTable[0];
+}
+}  // namespace linear_kernel
 
 // ---------------------------------------------------------------------------- shared
 
@@ -34,7 +52,28 @@ LinearPolicy::LinearPolicy(std::string name, std::int64_t num_arms, std::int64_t
   theta_.assign(static_cast<std::size_t>(num_arms), Eigen::VectorXd::Zero(d));
   x_ = Eigen::VectorXd::Zero(d);
   y_ = Eigen::VectorXd::Zero(d);
-  z_ = Eigen::VectorXd::Zero(d);
+  for (std::size_t a = 0; a < inverse_.size(); ++a) {
+    inverse_data_.push_back(inverse_[a].data());
+    theta_data_.push_back(theta_[a].data());
+  }
+  mean_.assign(static_cast<std::size_t>(num_arms), 0.0);
+  quad_.assign(static_cast<std::size_t>(num_arms), 0.0);
+  kernels_ = linear_kernel::select(d_, fixed_size_);
+}
+
+void LinearPolicy::set_fixed_size_kernels(bool fixed) {
+  fixed_size_ = fixed;
+  kernels_ = linear_kernel::select(d_, fixed_size_);
+}
+
+void LinearPolicy::compute_scores() {
+  kernels_.scores(d_, k_, inverse_data_.data(), theta_data_.data(), x_.data(), y_.data(),
+                  mean_.data(), quad_.data());
+}
+
+void LinearPolicy::update(std::size_t a, double r) {
+  kernels_.ridge_update(d_, inverse_[a].data(), b_[a].data(), theta_[a].data(), x_.data(), r,
+                        y_.data());
 }
 
 const Eigen::MatrixXd& LinearPolicy::inverse(std::int64_t arm) const {
@@ -67,16 +106,9 @@ void LinearPolicy::emit(std::int64_t arm, Value& action, Decision& decision,
 }
 
 void LinearPolicy::act_greedy(Value& action, Decision& decision) {
-  std::int64_t best = 0;
-  double best_value = -std::numeric_limits<double>::infinity();
-  for (std::int64_t a = 0; a < k_; ++a) {
-    const double v = theta_[static_cast<std::size_t>(a)].dot(x_);
-    if (v > best_value) {
-      best_value = v;
-      best = a;
-    }
-  }
-  emit(best, action, decision, 1.0);
+  emit(
+      argmax_of(k_, [this](std::int64_t a) { return theta_[static_cast<std::size_t>(a)].dot(x_); }),
+      action, decision, 1.0);
 }
 
 void LinearPolicy::action_probabilities(const Value& obs, std::span<double> out) {
@@ -103,13 +135,7 @@ void LinearPolicy::learn(const Transition& transition) {
   const double r = transition.reward;
   if (!std::isfinite(r))
     throw Error("policy '" + name_ + "' got a non-finite reward " + std::to_string(r));
-  const auto a = static_cast<std::size_t>(arm);
-  Eigen::MatrixXd& inv = inverse_[a];
-  y_.noalias() = inv * x_;
-  z_ = y_ / (1.0 + x_.dot(y_));
-  inv.noalias() -= z_ * y_.transpose();
-  b_[a].noalias() += r * x_;
-  theta_[a].noalias() = inv * b_[a];
+  update(static_cast<std::size_t>(arm), r);
   ++t_;
 }
 
@@ -141,7 +167,8 @@ void LinearPolicy::load(const StateDict& in) {
         inverse_[a](static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) =
             inv.data[(a * d + i) * d + j];
     for (std::size_t i = 0; i < d; ++i) b_[a][static_cast<Eigen::Index>(i)] = b.data[a * d + i];
-    theta_[a].noalias() = inverse_[a] * b_[a];
+    linear_kernel::mat_vec(linear_kernel::Dim<0>(d_), inverse_[a].data(), b_[a].data(),
+                           theta_[a].data());  // as the update computes it
   }
 }
 
@@ -162,12 +189,12 @@ double LinUcb::ucb(std::int64_t arm, const Eigen::VectorXd& x) const {
 void LinUcb::act(const Value& obs, Value& action, Decision& decision) {
   read_context(obs);
   if (evaluation()) return act_greedy(action, decision);
+  compute_scores();
   std::int64_t best = 0;
   double best_value = -std::numeric_limits<double>::infinity();
   for (std::int64_t a = 0; a < k_; ++a) {
     const auto i = static_cast<std::size_t>(a);
-    y_.noalias() = inverse_[i] * x_;
-    const double p = theta_[i].dot(x_) + alpha_ * std::sqrt(std::max(0.0, x_.dot(y_)));
+    const double p = mean_[i] + alpha_ * std::sqrt(std::max(0.0, quad_[i]));
     if (p > best_value) {
       best_value = p;
       best = a;
@@ -196,19 +223,17 @@ LinearThompson::LinearThompson(std::int64_t num_arms, std::int64_t dimension,
       v_(default_v(dimension, config)),
       propensity_(config.propensity),
       rng_(seed),
-      mean_(static_cast<std::size_t>(num_arms), 0.0),
       sd_(static_cast<std::size_t>(num_arms), 0.0) {}
 
 void LinearThompson::act(const Value& obs, Value& action, Decision& decision) {
   read_context(obs);
   if (evaluation()) return act_greedy(action, decision);
+  compute_scores();
   std::int64_t best = 0;
   double best_value = -std::numeric_limits<double>::infinity();
   for (std::int64_t a = 0; a < k_; ++a) {
     const auto i = static_cast<std::size_t>(a);
-    y_.noalias() = inverse_[i] * x_;
-    mean_[i] = theta_[i].dot(x_);
-    sd_[i] = v_ * std::sqrt(std::max(0.0, x_.dot(y_)));
+    sd_[i] = v_ * std::sqrt(std::max(0.0, quad_[i]));
     const double score = mean_[i] + sd_[i] * rng_.normal();
     if (score > best_value) {
       best_value = score;
@@ -226,10 +251,11 @@ void LinearThompson::act(const Value& obs, Value& action, Decision& decision) {
 
 ContextualEpsilonGreedy::ContextualEpsilonGreedy(std::int64_t num_arms, std::int64_t dimension,
                                                  double epsilon, double lambda, std::uint64_t seed,
-                                                 std::int64_t first_action)
+                                                 std::int64_t first_action, RewardModel model)
     : LinearPolicy("contextual-epsilon-greedy", num_arms, dimension, lambda, first_action),
       epsilon_(epsilon),
-      rng_(seed) {
+      rng_(seed),
+      model_(model) {
   if (!(epsilon >= 0.0 && epsilon <= 1.0))
     throw Error("policy 'contextual-epsilon-greedy': epsilon = " + std::to_string(epsilon) +
                 " is outside [0, 1]");
@@ -237,16 +263,8 @@ ContextualEpsilonGreedy::ContextualEpsilonGreedy(std::int64_t num_arms, std::int
 
 std::int64_t ContextualEpsilonGreedy::greedy_arm(const Value& obs) {
   read_context(obs);
-  std::int64_t best = 0;
-  double best_value = -std::numeric_limits<double>::infinity();
-  for (std::int64_t a = 0; a < k_; ++a) {
-    const double v = theta_[static_cast<std::size_t>(a)].dot(x_);
-    if (v > best_value) {
-      best_value = v;
-      best = a;
-    }
-  }
-  return best;
+  return argmax_of(k_,
+                   [this](std::int64_t a) { return theta_[static_cast<std::size_t>(a)].dot(x_); });
 }
 
 void ContextualEpsilonGreedy::act(const Value& obs, Value& action, Decision& decision) {
@@ -255,6 +273,41 @@ void ContextualEpsilonGreedy::act(const Value& obs, Value& action, Decision& dec
   const double kd = static_cast<double>(k_);
   const std::int64_t arm = rng_.uniform() < epsilon_ ? rng_.integer(0, k_ - 1) : greedy;
   emit(arm, action, decision, arm == greedy ? 1.0 - epsilon_ + epsilon_ / kd : epsilon_ / kd);
+}
+
+void ContextualEpsilonGreedy::update(std::size_t a, double r) {
+  if (model_ == RewardModel::Ridge) return LinearPolicy::update(a, r);
+  if (!(r >= 0.0 && r <= 1.0))
+    throw Error("policy 'contextual-epsilon-greedy' (model = logistic) got reward " +
+                std::to_string(r) +
+                ": the logistic model needs rewards in [0, 1]; use model = ridge");
+  double* th = theta_[a].data();
+  const double* x = x_.data();
+  double z = 0.0;
+  for (std::int64_t i = 0; i < d_; ++i) z += th[i] * x[i];
+  const double p = 1.0 / (1.0 + std::exp(-z));
+  const double s = kernels_.rank_one_update(d_, inverse_[a].data(), x, p * (1.0 - p), y_.data());
+  const double step = (r - p) / s;  // H⁻¹x after the update is y / s
+  for (std::int64_t i = 0; i < d_; ++i) th[i] += step * y_[i];
+}
+
+void ContextualEpsilonGreedy::save(StateDict& out) const {
+  LinearPolicy::save(out);
+  if (model_ != RewardModel::Logistic) return;
+  ArrayRecord th{{k_, d_}, {}};
+  for (const auto& t : theta_)
+    for (Eigen::Index i = 0; i < t.size(); ++i) th.data.push_back(t[i]);
+  out["logistic_theta"] = std::move(th);
+}
+
+void ContextualEpsilonGreedy::load(const StateDict& in) {
+  LinearPolicy::load(in);
+  if (model_ != RewardModel::Logistic) return;
+  const auto k = static_cast<std::size_t>(k_), d = static_cast<std::size_t>(d_);
+  const ArrayRecord& th = get_record(in, "logistic_theta", k * d, "policy '" + name_ + "'");
+  for (std::size_t a = 0; a < k; ++a)
+    for (std::size_t i = 0; i < d; ++i)
+      theta_[a][static_cast<Eigen::Index>(i)] = th.data[a * d + i];
 }
 
 void ContextualEpsilonGreedy::action_probabilities(const Value& obs, std::span<double> out) {
@@ -295,17 +348,29 @@ void register_linear_policies(Registry& registry) {
     AgentEntry e;
     e.id = "contextual-epsilon-greedy";
     e.doc =
-        "epsilon-greedy on per-arm ridge regressions of reward on the context, exact "
-        "propensities (Sutton & Barto 2018 sec. 2.2; Langford & Zhang 2007)";
+        "epsilon-greedy on per-arm ridge or online logistic regressions of reward on the "
+        "context, exact propensities (Sutton & Barto 2018 sec. 2.2; Langford & Zhang 2007; "
+        "logistic: Chapelle & Li 2011 online Laplace)";
     e.schema = ParamSchema{
         param_double("epsilon", 0.1, "probability of a uniformly random arm, in [0, 1]", 0.0, 1.0),
-        param_double("lambda", 1.0, "ridge: A = lambda I + sum x x^T (> 0)", 0.0),
+        param_double("lambda", 1.0, "ridge / L2 prior precision: A = lambda I + ... (> 0)", 0.0),
+        param_string("model", "ridge",
+                     "reward model per arm: ridge regression, or logistic regression "
+                     "(one Newton step per pull; rewards in [0, 1])",
+                     {"ridge", "logistic"}),
     };
     e.check = check_contextual;
     e.make = [=](const AgentContext& ctx, const Params& p) {
+      const bool logistic = p.get_string("model") == "logistic";
+      if (logistic)
+        if (auto why = require_reward_range(ctx.spec, 0.0, 1.0,
+                                            "contextual-epsilon-greedy (model = logistic)",
+                                            "model = ridge"))
+          throw Error(*why);
       return std::unique_ptr<Agent>(new ContextualEpsilonGreedy(
           ctx.spec.action_space.n(), dimension(ctx), p.get_double("epsilon"),
-          p.get_double("lambda"), ctx.seed, ctx.spec.action_space.start()));
+          p.get_double("lambda"), ctx.seed, ctx.spec.action_space.start(),
+          logistic ? RewardModel::Logistic : RewardModel::Ridge));
     };
     add_bandit_policy(registry, std::move(e));
   }

@@ -4,7 +4,9 @@
 // Both keep, per arm, A_a⁻¹ with A_a = λ I + Σ x xᵀ over the contexts in which a was pulled
 // (updated by the Sherman–Morrison rank-one formula A⁻¹ ← A⁻¹ − (A⁻¹x)(A⁻¹x)ᵀ / (1 + xᵀA⁻¹x),
 // O(d²) per pull) and b_a = Σ r x, so θ̂_a = A_a⁻¹ b_a. O(K d²) work per pull; Eigen buffers
-// allocated once. The context's size must be d.
+// allocated once. The context's size must be d. The per-pull loops are
+// bandits/policies/linear_kernel.hpp, compiled for each fixed d ≤ 16 (run-time d above), with
+// identical numbers either way.
 //
 //   linucb           p_a = θ̂_aᵀx + α sqrt(xᵀA_a⁻¹x); the largest p_a, lowest index among
 //                    ties, probability 1. Li, Chu, Langford & Schapire (2010), "A
@@ -19,19 +21,28 @@
 //                    v = R sqrt(24 d ln(1/δ) / ε) by default (their Thm 1), or given.
 //                    Probability of the choice: NaN unless `propensity` (quadrature).
 //   contextual-epsilon-greedy  with probability ε a uniformly random arm, otherwise the
-//                    greedy arm argmax_a θ̂_aᵀx of the per-arm ridge models (lowest index
-//                    among ties), so the propensities are exact: 1 − ε + ε/K for the greedy
-//                    arm and ε/K for the others. ε-greedy: Sutton & Barto (2018),
-//                    Reinforcement Learning, sec. 2.2; its contextual form with a
-//                    regression oracle as in Langford & Zhang (2007), "The epoch-greedy
-//                    algorithm for contextual multi-armed bandits", NIPS (constant ε here).
-//                    A ridge (not logistic) model was chosen: rewards of the built-in
-//                    contextual problems are real-valued, and its update is the exact
-//                    Sherman–Morrison step shared with linucb.
+//                    greedy arm argmax_a θ̂_aᵀx of the per-arm models (lowest index among
+//                    ties), so the propensities are exact: 1 − ε + ε/K for the greedy arm and
+//                    ε/K for the others. ε-greedy: Sutton & Barto (2018), Reinforcement
+//                    Learning, sec. 2.2; its contextual form with a regression oracle as in
+//                    Langford & Zhang (2007), "The epoch-greedy algorithm for contextual
+//                    multi-armed bandits", NIPS (constant ε here). model = "ridge": the
+//                    ridge regression above (exact, Sherman–Morrison). model = "logistic"
+//                    (rewards in [0, 1], e.g. LogisticContextualBandit-v0): per-arm logistic
+//                    regression P(r = 1 | x) = σ(θ_aᵀx) fitted online by one Newton step per
+//                    observation on the L2-penalised log-likelihood with the Hessian
+//                    accumulated at the current estimate (the online Laplace approximation
+//                    of Chapelle & Li 2011, Alg. 3, with the full instead of a diagonal
+//                    precision; equivalently the extended Kalman filter for logistic
+//                    regression): with p = σ(θ_aᵀx) before the update and w = p(1 − p),
+//                    H_a ← H_a + w x xᵀ (H_a = λ I initially; H_a⁻¹ kept by Sherman–Morrison)
+//                    and θ_a ← θ_a + H_a⁻¹ x (r − p). σ is increasing, so the greedy arm is
+//                    still argmax θ̂_aᵀx.
 #pragma once
 #include <Eigen/Dense>
 
 #include "bandits/policies/bandit_policy.hpp"
+#include "bandits/policies/linear_kernel.hpp"
 
 namespace rlsim {
 
@@ -52,6 +63,10 @@ class LinearPolicy : public BanditAgent {
   void learn(const Transition& transition) override;
   void save(StateDict& out) const override;
   void load(const StateDict& in) override;
+  // Compile-time-d loops (the default, for d ≤ linear_kernel::kMaxFixedDimension) or the
+  // run-time-d ones; both give identical numbers (for tests and benchmarks).
+  void set_fixed_size_kernels(bool fixed);
+  bool fixed_size_kernels() const { return fixed_size_; }
 
  protected:
   LinearPolicy(std::string name, std::int64_t num_arms, std::int64_t dimension, double lambda,
@@ -61,6 +76,10 @@ class LinearPolicy : public BanditAgent {
   void emit(std::int64_t arm, Value& action, Decision& decision, double probability) const;
   // Evaluation mode: argmax θ̂_aᵀx.
   void act_greedy(Value& action, Decision& decision);
+  // mean_[a] = θ̂_aᵀx and quad_[a] = xᵀA_a⁻¹x for the context in x_, every arm.
+  void compute_scores();
+  // The model update after `arm` earned reward r in context x_ (default: the ridge step).
+  virtual void update(std::size_t arm, double r);
 
   std::string name_;
   std::int64_t k_, d_, first_action_;
@@ -68,7 +87,11 @@ class LinearPolicy : public BanditAgent {
   std::int64_t t_ = 0;
   std::vector<Eigen::MatrixXd> inverse_;
   std::vector<Eigen::VectorXd> b_, theta_;
-  Eigen::VectorXd x_, y_, z_;  // context, A⁻¹x and update scratch
+  Eigen::VectorXd x_, y_;                                 // context and A⁻¹x scratch
+  std::vector<const double*> inverse_data_, theta_data_;  // per-arm storage for the kernels
+  std::vector<double> mean_, quad_;
+  bool fixed_size_ = true;
+  linear_kernel::Kernels kernels_;
 };
 
 struct LinUcbConfig {
@@ -108,22 +131,32 @@ class LinearThompson final : public LinearPolicy {
   double v_;
   bool propensity_;
   Rng rng_;
-  std::vector<double> mean_, sd_;  // per-arm score law, kept for the propensity
+  std::vector<double> sd_;  // per-arm score law (with mean_), kept for the propensity
 };
+
+enum class RewardModel { Ridge, Logistic };
 
 class ContextualEpsilonGreedy final : public LinearPolicy {
  public:
   ContextualEpsilonGreedy(std::int64_t num_arms, std::int64_t dimension, double epsilon,
-                          double lambda, std::uint64_t seed, std::int64_t first_action = 0);
+                          double lambda, std::uint64_t seed, std::int64_t first_action = 0,
+                          RewardModel model = RewardModel::Ridge);
   double epsilon() const { return epsilon_; }
+  RewardModel model() const { return model_; }
+  void save(StateDict& out) const override;
+  void load(const StateDict& in) override;
   // argmax_a θ̂_aᵀx for the context in obs (lowest index among ties).
   std::int64_t greedy_arm(const Value& obs);
   void act(const Value& obs, Value& action, Decision& decision) override;
   void action_probabilities(const Value& obs, std::span<double> out) override;
 
+ protected:
+  void update(std::size_t arm, double r) override;
+
  private:
   double epsilon_;
   Rng rng_;
+  RewardModel model_;
 };
 
 void register_linear_policies(Registry& registry);

@@ -42,20 +42,6 @@ void check_xi_b(const std::string& who, double xi, double b) {
                 ", B = " + std::to_string(b) + ")");
 }
 
-template <class Policy>
-std::int64_t argmax_index(const Policy& p, std::int64_t k) {
-  std::int64_t best = 0;
-  double best_value = -kInf;
-  for (std::int64_t a = 0; a < k; ++a) {
-    const double v = p.index(a);
-    if (v > best_value) {
-      best_value = v;
-      best = a;
-    }
-  }
-  return best;
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------- D-UCB
@@ -87,17 +73,12 @@ void DiscountedUcb::act(const Value&, Value& action, Decision& decision) {
   double total = 0.0;
   for (double n : n_) total += n;
   const double c = xi_ * std::log(total);
-  std::int64_t best = 0;
-  double best_value = -kInf;
-  for (std::int64_t a = 0; a < k; ++a) {
-    const auto i = static_cast<std::size_t>(a);
-    const double v = n_[i] > 0.0 ? s_[i] / n_[i] + 2.0 * b_ * std::sqrt(c / n_[i]) : kInf;
-    if (v > best_value) {
-      best_value = v;
-      best = a;
-    }
-  }
-  emit(best, action, decision, 1.0);
+  emit(argmax_of(k,
+                 [&](std::int64_t a) {
+                   const auto i = static_cast<std::size_t>(a);
+                   return n_[i] > 0.0 ? s_[i] / n_[i] + 2.0 * b_ * std::sqrt(c / n_[i]) : kInf;
+                 }),
+       action, decision, 1.0);
 }
 
 void DiscountedUcb::learn(const Transition& transition) {
@@ -149,7 +130,7 @@ double SlidingWindowUcb::index(std::int64_t arm) const {
 
 void SlidingWindowUcb::act(const Value&, Value& action, Decision& decision) {
   if (evaluation()) return act_greedy(action, decision);
-  emit(argmax_index(*this, num_arms()), action, decision, 1.0);
+  emit(argmax_of(num_arms(), [this](std::int64_t a) { return index(a); }), action, decision, 1.0);
 }
 
 void SlidingWindowUcb::learn(const Transition& transition) {

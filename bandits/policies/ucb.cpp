@@ -98,17 +98,7 @@ double Ucb1Tuned::index(std::int64_t arm) const {
 void Ucb1Tuned::act(const Value&, Value& action, Decision& decision) {
   if (evaluation()) return act_greedy(action, decision);
   if (unpulled_ > 0) return emit(first_unpulled(), action, decision, 1.0);
-  const std::int64_t k = num_arms();
-  std::int64_t best = 0;
-  double best_value = -kInf;
-  for (std::int64_t a = 0; a < k; ++a) {
-    const double v = index(a);
-    if (v > best_value) {
-      best_value = v;
-      best = a;
-    }
-  }
-  emit(best, action, decision, 1.0);
+  emit(argmax_of(num_arms(), [this](std::int64_t a) { return index(a); }), action, decision, 1.0);
 }
 
 // ---------------------------------------------------------------------------- UCB-V
@@ -135,17 +125,7 @@ double UcbV::index(std::int64_t arm) const {
 void UcbV::act(const Value&, Value& action, Decision& decision) {
   if (evaluation()) return act_greedy(action, decision);
   if (unpulled_ > 0) return emit(first_unpulled(), action, decision, 1.0);
-  const std::int64_t k = num_arms();
-  std::int64_t best = 0;
-  double best_value = -kInf;
-  for (std::int64_t a = 0; a < k; ++a) {
-    const double v = index(a);
-    if (v > best_value) {
-      best_value = v;
-      best = a;
-    }
-  }
-  emit(best, action, decision, 1.0);
+  emit(argmax_of(num_arms(), [this](std::int64_t a) { return index(a); }), action, decision, 1.0);
 }
 
 // ---------------------------------------------------------------------------- MOSS
@@ -168,23 +148,14 @@ double Moss::index(std::int64_t arm) const {
 void Moss::act(const Value&, Value& action, Decision& decision) {
   if (evaluation()) return act_greedy(action, decision);
   if (unpulled_ > 0) return emit(first_unpulled(), action, decision, 1.0);
-  const std::int64_t k = num_arms();
-  std::int64_t best = 0;
-  double best_value = -kInf;
-  for (std::int64_t a = 0; a < k; ++a) {
-    const double v = index(a);
-    if (v > best_value) {
-      best_value = v;
-      best = a;
-    }
-  }
-  emit(best, action, decision, 1.0);
+  emit(argmax_of(num_arms(), [this](std::int64_t a) { return index(a); }), action, decision, 1.0);
 }
 
 // ---------------------------------------------------------------------------- KL-UCB
 
 KlUcb::KlUcb(std::int64_t num_arms, const KlUcbConfig& config, std::int64_t first_action)
     : BanditPolicy("kl-ucb", num_arms, first_action), config_(config) {
+  for (std::int64_t a = 0; a < num_arms; ++a) order_.push_back(a);
   if (!(config.c >= 0.0))
     throw Error("policy 'kl-ucb': c = " + std::to_string(config.c) + " is invalid: need c >= 0");
   if (!(config.sigma > 0.0))
@@ -210,19 +181,39 @@ void KlUcb::act(const Value&, Value& action, Decision& decision) {
   if (unpulled_ > 0) return emit(first_unpulled(), action, decision, 1.0);
   const double rhs = exploration();
   const std::int64_t k = num_arms();
+  // Visit the arms by decreasing empirical mean (lowest index first among equal means): the
+  // first root is then usually the winner's, and the cheap test below skips most others.
+  // One learn() moves one mean, so an insertion pass restores the order in O(K).
+  std::int64_t* order = order_.data();
+  const double* mean = means_.data();
+  for (std::int64_t j = 1; j < k; ++j) {
+    const std::int64_t a = order[j];
+    std::int64_t i = j;
+    for (; i > 0; --i) {
+      const std::int64_t b = order[i - 1];
+      if (mean[b] > mean[a] || (mean[b] == mean[a] && b < a)) break;
+      order[i] = b;
+    }
+    order[i] = a;
+  }
   std::int64_t best = -1;
   double best_value = -kInf;
-  for (std::int64_t a = 0; a < k; ++a) {
+  for (std::int64_t j = 0; j < k; ++j) {
+    const std::int64_t a = order[j];
     const auto i = static_cast<std::size_t>(a);
-    const double p = means_[i];
+    const double p = mean[i];
     const double n = static_cast<double>(counts_[i]);
-    // index(a) ≤ best_value ⇔ N d(p, best_value) ≥ rhs when p < best_value: one divergence
-    // instead of a root for arms that cannot win.
-    if (best >= 0 && p < best_value &&
-        n * kl_divergence(config_.divergence, p, best_value, config_.sigma) >= rhs)
-      continue;
+    // index(a) < best_value ⇐ N d(p, best_value) > rhs when p < best_value: one divergence
+    // instead of a root for arms that cannot win. The relative margin 1e-9 keeps the skip
+    // exact for the computed roots (solved to ~1e-15), so the choice is the unpruned
+    // argmax, ties included; an infinite divergence (best_value at the end of the support)
+    // skips only arms that would lose a tie anyway.
+    if (best >= 0 && p < best_value) {
+      const double dv = n * kl_divergence(config_.divergence, p, best_value, config_.sigma);
+      if (std::isinf(dv) ? a > best : dv > rhs * (1.0 + 1e-9)) continue;
+    }
     const double v = kl_upper_bound(config_.divergence, p, rhs / n, config_.sigma);
-    if (v > best_value) {
+    if (v > best_value || (v == best_value && a < best)) {
       best_value = v;
       best = a;
     }

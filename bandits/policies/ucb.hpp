@@ -7,7 +7,10 @@
 // given the history and is reported with probability 1. index(a) is public so tests can check
 // it on a fixed history; act() picks argmax_a index(a) (KL-UCB and Bayes-UCB skip the root /
 // quantile of an arm that provably cannot beat the current best, which does not change the
-// choice). No allocation per pull; O(K) work per pull (KL-UCB: K root finds at most).
+// choice; KL-UCB visits the arms by decreasing empirical mean so that the first root found is
+// usually the winner's and the skip test fires for most others — tests/bandits/
+// test_kl_ucb_order.cpp checks the choices equal the unpruned argmax step by step). No
+// allocation per pull; O(K) work per pull (KL-UCB: K root finds at most).
 //
 //   UCB1        μ̂ + sqrt(2 ln t / N)                       Auer, Cesa-Bianchi & Fischer (2002),
 //                                                          Machine Learning 47, Fig. 1
@@ -103,6 +106,7 @@ class KlUcb final : public BanditPolicy {
 
  private:
   KlUcbConfig config_;
+  std::vector<std::int64_t> order_;  // arms by decreasing empirical mean (then index)
 };
 
 struct BayesUcbConfig {

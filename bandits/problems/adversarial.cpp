@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "bandits/problems/numeric_table.hpp"
+#include "bandits/problems/problem_registry.hpp"
 #include "core/error.hpp"
 
 namespace rlsim {
@@ -24,14 +26,33 @@ AdversarialBandit::AdversarialBandit(const AdversarialConfig& config)
       totals_[static_cast<std::size_t>(a)] =
           static_cast<double>(t - (a < t ? (t - 1 - a) / k + 1 : 0));
   } else if (config.adversary == "table") {
-    const auto n = static_cast<std::int64_t>(config.table.size());
-    if (n == 0 || n % k != 0)
-      throw Error(id + ": table has " + std::to_string(n) + " values; it needs rows of K = " +
-                  std::to_string(k) + " rewards (a positive multiple of K values)");
-    require_values_in(id, "table", config.table, -1e300, 1e300, false, false,
-                      "rewards must be finite");
-    table_ = config.table;
-    rows_ = n / k;
+    if (config.values != "rewards" && config.values != "losses")
+      throw Error(id + ": values = \"" + config.values +
+                  "\" is unknown: use \"rewards\" or \"losses\"");
+    if (!config.path.empty()) {
+      if (!config.table.empty())
+        throw Error(id +
+                    ": give the table either inline (`table`) or as a file (`path`), not both");
+      NumericTable file = read_numeric_table(id, config.path, config.dataset);
+      if (file.cols != k)
+        throw Error(id + ": " + describe_table_source(config.path, config.dataset) + " has " +
+                    std::to_string(file.cols) + " columns; K = " + std::to_string(k) +
+                    " arms need exactly K columns (one row of K values per step): set arms = " +
+                    std::to_string(file.cols) + " or fix the file");
+      table_ = std::move(file.values);
+    } else {
+      const auto n = static_cast<std::int64_t>(config.table.size());
+      if (n == 0 || n % k != 0)
+        throw Error(id + ": table has " + std::to_string(n) + " values; it needs rows of K = " +
+                    std::to_string(k) + " rewards (a positive multiple of K values), or set " +
+                    "`path` to read it from a CSV/HDF5 file");
+      require_values_in(id, "table", config.table, -1e300, 1e300, false, false,
+                        "rewards must be finite");
+      table_ = config.table;
+    }
+    if (config.values == "losses")
+      for (double& v : table_) v = 1.0 - v;
+    rows_ = static_cast<std::int64_t>(table_.size()) / k;
     for (std::int64_t s = 0; s < t; ++s) {
       const auto row = static_cast<std::size_t>((s % rows_) * k);
       for (std::size_t a = 0; a < totals_.size(); ++a) totals_[a] += table_[row + a];
@@ -77,29 +98,23 @@ StepResult AdversarialBandit::do_step(const Value& action, Value& obs) {
 }
 
 void register_adversarial_bandits(Registry& registry) {
-  EnvEntry e;
-  e.id = kId;
-  e.doc =
-      "oblivious adversarial bandit: a reward table, or the built-in sequence that "
-      "defeats UCB1 (Auer et al. 2002 setting); weak-regret oracle";
-  const AdversarialConfig d;
-  e.schema = ParamSchema{
-      param_string("adversary", d.adversary,
-                   "\"anti-ucb1\": arm t mod K pays 0, the others 1; \"table\": the table",
-                   {"anti-ucb1", "table"}),
-      param_int("arms", d.arms, "number of arms K", 2, 1e9),
-      param_doubles("table", d.table, "rows of K rewards per step, row-major, cycled"),
-      param_int("horizon", d.horizon, "number of pulls T (max_episode_steps)", 1, 1e15),
-  };
-  e.make = [](const Params& p) {
-    AdversarialConfig c;
-    c.adversary = p.get_string("adversary");
-    c.arms = p.get_int("arms");
-    c.table = p.get_doubles("table");
-    c.horizon = p.get_int("horizon");
-    return std::unique_ptr<Env>(new AdversarialBandit(c));
-  };
-  registry.add_env(std::move(e));
+  using A = AdversarialConfig;
+  add_problem<AdversarialBandit>(
+      registry, kId,
+      "oblivious adversarial bandit: a reward table, or the built-in sequence that defeats "
+      "UCB1 (Auer et al. 2002 setting); weak-regret oracle",
+      ProblemParams<A>()
+          .text("adversary", &A::adversary,
+                "\"anti-ucb1\": arm t mod K pays 0, the others 1; \"table\": the table",
+                {"anti-ucb1", "table"})
+          .integer("arms", &A::arms, "number of arms K", 2, 1e9)
+          .reals("table", &A::table, "rows of K rewards per step, row-major, cycled")
+          .text("path", &A::path,
+                "read the table from this file: CSV (T rows of K values) or HDF5 (with dataset)")
+          .text("dataset", &A::dataset, "HDF5 dataset (T x K) in path; empty: path is CSV")
+          .text("values", &A::values, "table entries are rewards, or losses (reward = 1 - loss)",
+                {"rewards", "losses"})
+          .integer("horizon", &A::horizon, "number of pulls T (max_episode_steps)", 1, 1e15));
 }
 
 }  // namespace rlsim

@@ -3,7 +3,12 @@
 // 2002, "The nonstochastic multiarmed bandit problem", SIAM J. Comput. 32(1)).
 //
 // adversary = "table": rewards are the rows of `table` (row t = the K rewards at step t,
-//   row-major), repeated cyclically when the horizon is longer than the table.
+//   row-major), repeated cyclically when the horizon is longer than the table. With `path`
+//   set the table is read from a file instead (bandits/problems/numeric_table.hpp): a CSV
+//   file of T rows of K comma-separated values, or, with `dataset` set, a 2-D T × K dataset
+//   of an HDF5 file; the file must have exactly K columns and finite values. `values` =
+//   "losses" reads the entries as losses l and pays 1 − l (a constant shift, so the regret is
+//   the same; losses in [0, 1] become rewards in [0, 1]).
 // adversary = "anti-ucb1" (built in): at step t arm (t mod K) pays 0 and every other arm 1.
 //   This is exactly the sequence a deterministic UCB1 (rlsim's ucb1: round robin first, lowest
 //   index among ties) plays when every reward it sees is 0, so UCB1 earns nothing while each
@@ -26,7 +31,10 @@ namespace rlsim {
 struct AdversarialConfig {
   std::string adversary = "anti-ucb1";  // or "table"
   std::int64_t arms = 2;
-  std::vector<double> table;  // "table": rows of K rewards, cycled
+  std::vector<double> table;       // "table": rows of K rewards, cycled
+  std::string path;                // "table": read the table from this file instead
+  std::string dataset;             // HDF5 dataset in `path` (empty: `path` is CSV)
+  std::string values = "rewards";  // or "losses" (reward = 1 − loss)
   std::int64_t horizon = 10000;
 };
 

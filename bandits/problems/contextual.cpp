@@ -2,11 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
-#include <fstream>
 #include <limits>
-#include <sstream>
 
+#include "bandits/problems/numeric_table.hpp"
+#include "bandits/problems/problem_registry.hpp"
 #include "core/error.hpp"
 
 namespace rlsim {
@@ -14,11 +13,12 @@ namespace rlsim {
 namespace {
 
 const char* kLinearId = "LinearContextualBandit-v0";
+const char* kLogisticId = "LogisticContextualBandit-v0";
 const char* kClassificationId = "ClassificationBandit-v0";
 
-Space linear_context_space(const LinearContextualConfig& c) {
+Space linear_context_space(const char* id, const LinearContextualConfig& c) {
   if (c.dimension < 1)
-    throw Error(std::string(kLinearId) + ": dimension = " + std::to_string(c.dimension) +
+    throw Error(std::string(id) + ": dimension = " + std::to_string(c.dimension) +
                 " is invalid: the context needs d >= 1");
   const int d = static_cast<int>(c.dimension);
   if (c.context_distribution == "gaussian")
@@ -26,7 +26,7 @@ Space linear_context_space(const LinearContextualConfig& c) {
                       std::numeric_limits<float>::infinity(), {d});
   if (c.context_distribution == "sphere" || c.context_distribution == "cube")
     return Space::box(-1.0f, 1.0f, {d});
-  throw Error(std::string(kLinearId) + ": context_distribution = \"" + c.context_distribution +
+  throw Error(std::string(id) + ": context_distribution = \"" + c.context_distribution +
               "\" is unknown: use \"sphere\", \"cube\" or \"gaussian\"");
 }
 
@@ -35,9 +35,16 @@ Space linear_context_space(const LinearContextualConfig& c) {
 // ---------------------------------------------------------------------------- linear
 
 LinearContextualBandit::LinearContextualBandit(const LinearContextualConfig& config)
-    : BanditEnv(kLinearId, config.arms, config.horizon, linear_context_space(config)),
+    : LinearContextualBandit(kLinearId, config, false, 1.0) {}
+
+LinearContextualBandit::LinearContextualBandit(const char* id_text,
+                                               const LinearContextualConfig& config, bool logistic,
+                                               double theta_norm)
+    : BanditEnv(id_text, config.arms, config.horizon, linear_context_space(id_text, config)),
       d_(config.dimension),
       drawn_(config.theta.empty()),
+      logistic_(logistic),
+      theta_norm_(theta_norm),
       contexts_(config.context_distribution == "gaussian" ? Contexts::Gaussian
                 : config.context_distribution == "cube"   ? Contexts::Cube
                                                           : Contexts::Sphere),
@@ -45,7 +52,10 @@ LinearContextualBandit::LinearContextualBandit(const LinearContextualConfig& con
       theta_(static_cast<std::size_t>(config.arms * config.dimension), 0.0),
       x_(static_cast<std::size_t>(config.dimension), 0.0),
       draw_(static_cast<std::size_t>(config.dimension), 0.0) {
-  const std::string id = kLinearId;
+  const std::string id = id_text;
+  if (!(theta_norm_ > 0.0) || !std::isfinite(theta_norm_))
+    throw Error(id + ": theta_norm = " + std::to_string(theta_norm_) +
+                " is invalid: the norm of the drawn parameters must be > 0 and finite");
   if (!(sigma_ >= 0.0) || !std::isfinite(sigma_))
     throw Error(id + ": sigma = " + std::to_string(sigma_) +
                 " is invalid: the reward noise standard deviation must be >= 0 and finite");
@@ -63,7 +73,9 @@ LinearContextualBandit::LinearContextualBandit(const LinearContextualConfig& con
   // on the sphere and ≤ ‖θ_a‖₁ on the cube (drawn θ_a are unit vectors: ‖θ_a‖₁ ≤ √d). A
   // relative margin of 1e-6 covers the float32 rounding of the context.
   const double inf = std::numeric_limits<double>::infinity();
-  if (sigma_ > 0.0 || contexts_ == Contexts::Gaussian) {
+  if (logistic_) {
+    set_reward_range(0.0, 1.0);  // Bernoulli rewards
+  } else if (sigma_ > 0.0 || contexts_ == Contexts::Gaussian) {
     set_reward_range(-inf, inf);
   } else {
     double bound = 0.0;
@@ -119,26 +131,51 @@ void LinearContextualBandit::draw_context(Value& obs) {
     const double* th = theta_.data() + static_cast<std::size_t>(a) * d;
     double m = 0.0;
     for (std::size_t i = 0; i < d; ++i) m += th[i] * x_[i];
-    means_[static_cast<std::size_t>(a)] = m;
+    means_[static_cast<std::size_t>(a)] = logistic_ ? 1.0 / (1.0 + std::exp(-m)) : m;
   }
   update_best();
 }
 
 void LinearContextualBandit::do_reset(Value& obs) {
   if (drawn_)
-    for (std::int64_t a = 0; a < num_arms(); ++a)
-      draw_unit_sphere(theta_.data() + static_cast<std::size_t>(a * d_));
+    for (std::int64_t a = 0; a < num_arms(); ++a) {
+      double* th = theta_.data() + static_cast<std::size_t>(a * d_);
+      draw_unit_sphere(th);
+      if (theta_norm_ != 1.0)
+        for (std::int64_t i = 0; i < d_; ++i) th[i] *= theta_norm_;
+    }
   draw_context(obs);
 }
 
 StepResult LinearContextualBandit::do_step(const Value& action, Value& obs) {
   StepResult r;
-  r.reward = means_[static_cast<std::size_t>(action.index)];
-  if (sigma_ > 0.0) r.reward += sigma_ * rng().normal();
+  const double mean = means_[static_cast<std::size_t>(action.index)];
+  if (logistic_) {
+    r.reward = rng().bernoulli(mean) ? 1.0 : 0.0;
+  } else {
+    r.reward = mean;
+    if (sigma_ > 0.0) r.reward += sigma_ * rng().normal();
+  }
   spec().observation_space.prepare(obs);  // a size check; allocates only for a fresh Value
   draw_context(obs);
   return r;
 }
+
+namespace {
+LinearContextualConfig as_linear(const LogisticContextualConfig& c) {
+  LinearContextualConfig l;
+  l.arms = c.arms;
+  l.dimension = c.dimension;
+  l.theta = c.theta;
+  l.context_distribution = c.context_distribution;
+  l.sigma = 0.0;
+  l.horizon = c.horizon;
+  return l;
+}
+}  // namespace
+
+LogisticContextualBandit::LogisticContextualBandit(const LogisticContextualConfig& config)
+    : LinearContextualBandit(kLogisticId, as_linear(config), true, config.theta_norm) {}
 
 void LinearContextualBandit::observe(Value& obs) const {
   spec().observation_space.prepare(obs);
@@ -147,85 +184,83 @@ void LinearContextualBandit::observe(Value& obs) const {
 
 // ---------------------------------------------------------------------------- classification
 
-namespace {
-
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\r");
-  if (b == std::string::npos) return "";
-  const auto e = s.find_last_not_of(" \t\r");
-  return s.substr(b, e - b + 1);
-}
-
-bool parse_number(const std::string& field, double& out) {
-  const std::string f = trim(field);
-  if (f.empty()) return false;
-  char* end = nullptr;
-  out = std::strtod(f.c_str(), &end);
-  return end == f.c_str() + f.size() && std::isfinite(out);
-}
-
-}  // namespace
-
 ClassificationBandit::Data ClassificationBandit::load(const ClassificationBanditConfig& config) {
   const std::string id = kClassificationId;
-  std::vector<std::vector<double>> rows;
+  NumericTable table;
   if (config.path.empty()) {
     // Synthetic default: 3 Gaussian blobs (unit variance) centred at (0,0), (3,0), (0,3).
     Rng rng(0);
     const double centres[3][2] = {{0.0, 0.0}, {3.0, 0.0}, {0.0, 3.0}};
+    table.rows = 300;
+    table.cols = 3;
     for (int c = 0; c < 3; ++c)
       for (int i = 0; i < 100; ++i)
-        rows.push_back({centres[c][0] + rng.normal(), centres[c][1] + rng.normal(), double(c)});
+        table.values.insert(table.values.end(), {centres[c][0] + rng.normal(),
+                                                 centres[c][1] + rng.normal(), double(c)});
   } else {
-    std::ifstream in(config.path);
-    if (!in)
-      throw Error(id + ": cannot open path '" + config.path +
-                  "': give a readable CSV file (numeric columns, one label column)");
-    std::string line;
-    std::size_t line_no = 0, columns = 0;
-    while (std::getline(in, line)) {
-      ++line_no;
-      const std::string t = trim(line);
-      if (t.empty() || t[0] == '#') continue;
-      std::vector<double> row;
-      std::stringstream ss(t);
-      std::string field;
-      bool numeric = true;
-      while (std::getline(ss, field, ',')) {
-        double v;
-        if (!parse_number(field, v)) numeric = false;
-        row.push_back(v);
-      }
-      if (!numeric) {
-        if (rows.empty() && columns == 0) {  // a header line
-          columns = row.size();
-          continue;
-        }
-        throw Error(id + ": " + config.path + " line " + std::to_string(line_no) +
-                    " has a non-numeric field; every line after the optional header must be "
-                    "numbers");
-      }
-      if (columns == 0) columns = row.size();
-      if (row.size() != columns)
-        throw Error(id + ": " + config.path + " line " + std::to_string(line_no) + " has " +
-                    std::to_string(row.size()) + " fields; the file has " +
-                    std::to_string(columns) + " columns");
+    if (!config.label_dataset.empty() && config.dataset.empty())
+      throw Error(id + ": label_dataset needs `dataset` (the HDF5 features dataset in path)");
+    table = read_numeric_table(id, config.path, config.dataset);
+  }
+  const std::string source = config.path.empty()
+                                 ? std::string("the synthetic data set")
+                                 : describe_table_source(config.path, config.dataset);
+  // Rows of features and labels, in the layout below (label column or a separate dataset).
+  std::vector<std::vector<double>> rows;
+  std::int64_t columns = table.cols;
+  std::int64_t label_col = 0;
+  if (!config.label_dataset.empty()) {
+    const NumericTable labels = read_numeric_table(id, config.path, config.label_dataset);
+    const std::string label_source = describe_table_source(config.path, config.label_dataset);
+    if (labels.cols != 1)
+      throw Error(id + ": " + label_source + " has shape " + std::to_string(labels.rows) + " x " +
+                  std::to_string(labels.cols) + "; labels must be one column (shape (" +
+                  std::to_string(table.rows) + ",))");
+    if (labels.rows != table.rows)
+      throw Error(id + ": " + label_source + " has " + std::to_string(labels.rows) +
+                  " labels but " + source + " has " + std::to_string(table.rows) +
+                  " rows: one label per row is needed");
+    columns = table.cols + 1;
+    label_col = table.cols;
+    for (std::int64_t r = 0; r < table.rows; ++r) {
+      std::vector<double> row(table.values.begin() + r * table.cols,
+                              table.values.begin() + (r + 1) * table.cols);
+      row.push_back(labels.values[static_cast<std::size_t>(r)]);
       rows.push_back(std::move(row));
     }
-    if (rows.empty()) throw Error(id + ": " + config.path + " has no data rows");
-    if (rows[0].size() < 2)
-      throw Error(id + ": " + config.path + " needs at least 2 columns (features and a label)");
+  } else {
+    if (table.cols < 2)
+      throw Error(id + ": " + source + " has " + std::to_string(table.cols) +
+                  " column; it needs at least 2 columns (features and a label), or give the "
+                  "labels as label_dataset");
+    label_col = config.label_column < 0 ? columns + config.label_column : config.label_column;
+    if (label_col < 0 || label_col >= columns)
+      throw Error(id + ": label_column = " + std::to_string(config.label_column) +
+                  " is outside the " + std::to_string(columns) + " columns of " + source);
+    for (std::int64_t r = 0; r < table.rows; ++r)
+      rows.emplace_back(table.values.begin() + r * table.cols,
+                        table.values.begin() + (r + 1) * table.cols);
   }
-  const auto columns = static_cast<std::int64_t>(rows[0].size());
-  const std::int64_t label_col =
-      config.label_column < 0 ? columns + config.label_column : config.label_column;
-  if (label_col < 0 || label_col >= columns)
-    throw Error(id + ": label_column = " + std::to_string(config.label_column) +
-                " is outside the " + std::to_string(columns) + " columns of the data");
   Data data;
-  for (const auto& r : rows) data.classes.push_back(r[static_cast<std::size_t>(label_col)]);
-  std::sort(data.classes.begin(), data.classes.end());
-  data.classes.erase(std::unique(data.classes.begin(), data.classes.end()), data.classes.end());
+  if (config.classes > 0) {
+    // Labels are class indices 0..classes−1; every arm exists even if no row has its label.
+    const std::string label_source = config.label_dataset.empty()
+                                         ? source
+                                         : describe_table_source(config.path, config.label_dataset);
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      const double v = rows[r][static_cast<std::size_t>(label_col)];
+      if (!(v >= 0.0 && v <= static_cast<double>(config.classes - 1) && v == std::floor(v)))
+        throw Error(id + ": " + label_source + " row " + std::to_string(r) + " has label " +
+                    std::to_string(v) + ", outside the class indices 0.." +
+                    std::to_string(config.classes - 1) + " (classes = " +
+                    std::to_string(config.classes) + "): labels must be integers in [0, classes)");
+    }
+    for (std::int64_t c = 0; c < config.classes; ++c) data.classes.push_back(double(c));
+  } else {
+    for (const auto& r : rows) data.classes.push_back(r[static_cast<std::size_t>(label_col)]);
+    std::sort(data.classes.begin(), data.classes.end());
+    data.classes.erase(std::unique(data.classes.begin(), data.classes.end()), data.classes.end());
+  }
   if (data.classes.size() < 2)
     throw Error(id + ": the data set has " + std::to_string(data.classes.size()) +
                 " class; a bandit needs K >= 2 arms (distinct labels)");
@@ -323,63 +358,64 @@ void ClassificationBandit::observe(Value& obs) const {
 
 // ---------------------------------------------------------------------------- registration
 
+namespace {
+
+constexpr const char* horizon_doc = "number of pulls T (max_episode_steps)";
+
+// The parameters the linear and logistic problems share, in schema order.
+template <typename Config>
+ProblemParams<Config> linear_family_params(const std::string& theta_doc) {
+  ProblemParams<Config> p;
+  p.integer("arms", &Config::arms, "number of arms K", 2, 1e9)
+      .integer("dimension", &Config::dimension, "context dimension d", 1, 1e6)
+      .reals("theta", &Config::theta, theta_doc)
+      .text("context_distribution", &Config::context_distribution,
+            "i.i.d. contexts: uniform on the unit sphere, on [-1,1]^d, or N(0, I/d)",
+            {"sphere", "cube", "gaussian"});
+  return p;
+}
+
+}  // namespace
+
 void register_contextual_bandits(Registry& registry) {
-  {
-    EnvEntry e;
-    e.id = kLinearId;
-    e.doc =
-        "linear contextual bandit, E[r|x,a] = theta_a . x (disjoint model of Li et al. "
-        "2010); oracle from the current context";
-    const LinearContextualConfig d;
-    e.schema = ParamSchema{
-        param_int("arms", d.arms, "number of arms K", 2, 1e9),
-        param_int("dimension", d.dimension, "context dimension d", 1, 1e6),
-        param_doubles("theta", d.theta,
-                      "K x d parameters, row-major (empty: each drawn on the unit sphere per "
-                      "reset)"),
-        param_string("context_distribution", d.context_distribution,
-                     "i.i.d. contexts: uniform on the unit sphere, on [-1,1]^d, or N(0, I/d)",
-                     {"sphere", "cube", "gaussian"}),
-        param_double("sigma", d.sigma, "reward noise standard deviation (>= 0)", 0.0),
-        param_int("horizon", d.horizon, "number of pulls T (max_episode_steps)", 1, 1e15),
-    };
-    e.make = [](const Params& p) {
-      LinearContextualConfig c;
-      c.arms = p.get_int("arms");
-      c.dimension = p.get_int("dimension");
-      c.theta = p.get_doubles("theta");
-      c.context_distribution = p.get_string("context_distribution");
-      c.sigma = p.get_double("sigma");
-      c.horizon = p.get_int("horizon");
-      return std::unique_ptr<Env>(new LinearContextualBandit(c));
-    };
-    registry.add_env(std::move(e));
-  }
-  {
-    EnvEntry e;
-    e.id = kClassificationId;
-    e.doc =
-        "classification data set (CSV) as a contextual bandit: reward 1 for the true "
-        "class (Langford & Zhang 2007; Dudik, Langford & Li 2011)";
-    const ClassificationBanditConfig d;
-    e.schema = ParamSchema{
-        param_string("path", d.path, "CSV file (empty: a synthetic 3-blob data set)"),
-        param_int("label_column", d.label_column, "column of the label (-1: the last)", -1e9, 1e9),
-        param_bool("standardize", d.standardize, "z-score each feature over the data set"),
-        param_bool("bias", d.bias, "append a constant 1 feature"),
-        param_int("horizon", d.horizon, "number of pulls T (max_episode_steps)", 1, 1e15),
-    };
-    e.make = [](const Params& p) {
-      ClassificationBanditConfig c;
-      c.path = p.get_string("path");
-      c.label_column = p.get_int("label_column");
-      c.standardize = p.get_bool("standardize");
-      c.bias = p.get_bool("bias");
-      c.horizon = p.get_int("horizon");
-      return std::unique_ptr<Env>(new ClassificationBandit(c));
-    };
-    registry.add_env(std::move(e));
-  }
+  using L = LinearContextualConfig;
+  add_problem<LinearContextualBandit>(
+      registry, kLinearId,
+      "linear contextual bandit, E[r|x,a] = theta_a . x (disjoint model of Li et al. 2010); "
+      "oracle from the current context",
+      linear_family_params<L>(
+          "K x d parameters, row-major (empty: each drawn on the unit sphere per reset)")
+          .real("sigma", &L::sigma, "reward noise standard deviation (>= 0)", 0.0)
+          .integer("horizon", &L::horizon, horizon_doc, 1, 1e15));
+  using G = LogisticContextualConfig;
+  add_problem<LogisticContextualBandit>(
+      registry, kLogisticId,
+      "logistic contextual bandit, reward ~ Bernoulli(sigmoid(theta_a . x)) (GLM bandit of "
+      "Filippi et al. 2010); oracle from the current context",
+      linear_family_params<G>(
+          "K x d parameters, row-major (empty: each drawn on the sphere of radius theta_norm "
+          "per reset)")
+          .real("theta_norm", &G::theta_norm, "norm of the drawn theta_a (> 0)", 0.0)
+          .integer("horizon", &G::horizon, horizon_doc, 1, 1e15));
+  using C = ClassificationBanditConfig;
+  add_problem<ClassificationBandit>(
+      registry, kClassificationId,
+      "classification data set (CSV or HDF5) as a contextual bandit: reward 1 for the true "
+      "class (Langford & Zhang 2007; Dudik, Langford & Li 2011)",
+      ProblemParams<C>()
+          .text("path", &C::path, "CSV or HDF5 file (empty: a synthetic 3-blob data set)")
+          .text("dataset", &C::dataset,
+                "HDF5 dataset in path: rows x columns, label column included unless "
+                "label_dataset is set (empty: path is CSV)")
+          .text("label_dataset", &C::label_dataset,
+                "HDF5 dataset of one label per row (then dataset holds only features)")
+          .integer("label_column", &C::label_column, "column of the label (-1: the last)", -1e9,
+                   1e9)
+          .integer("classes", &C::classes,
+                   "K: labels must be the integers 0..K-1 (0: the distinct label values)", 0, 1e9)
+          .flag("standardize", &C::standardize, "z-score each feature over the data set")
+          .flag("bias", &C::bias, "append a constant 1 feature")
+          .integer("horizon", &C::horizon, "number of pulls T (max_episode_steps)", 1, 1e15));
 }
 
 }  // namespace rlsim

@@ -9,13 +9,26 @@
 //       `theta` (K rows of d) or, when empty, each θ_a drawn uniformly on the unit sphere from
 //       the env's Rng at every reset. Contexts are float32 in the observation; expected
 //       rewards use exactly those float values.
+//   LogisticContextualBandit-v0  logistic payoffs, disjoint parameters (the generalised linear
+//       model of Filippi, Cappé, Garivier & Szepesvári 2010, "Parametric bandits: the
+//       generalized linear case", NIPS, with the logistic link; Chapelle & Li 2011 sec. 5 use
+//       it for display advertising): E[r | x, a] = σ(θ_aᵀx) with σ(z) = 1 / (1 + e^{−z}),
+//       reward Bernoulli(σ(θ_aᵀx)) ∈ {0, 1}. Contexts as for the linear problem; θ is the
+//       list `theta` (K rows of d) or, when empty, each θ_a drawn uniformly on the sphere of
+//       radius `theta_norm` at every reset (so the logits θ_aᵀx span [−theta_norm,
+//       theta_norm] on sphere contexts). The oracle gives σ(θ_aᵀx) for the current context.
 //   ClassificationBandit-v0  the supervised-to-bandit conversion of a classification data set
 //       (Langford & Zhang 2007; Dudík, Langford & Li 2011): each step draws a row uniformly
 //       with replacement; the context is its features, the arms are the classes, and the
 //       reward is 1 for the true class and 0 otherwise (so the oracle gives 1 for the label's
 //       arm and 0 for the others; the best expected reward is 1). Data: a CSV file (`path`),
-//       numeric, comma-separated, an optional header line, the label in `label_column` (−1:
-//       the last); distinct label values, sorted, become arms 0..K−1. Features can be
+//       numeric, comma-separated, an optional header line, or an HDF5 file (`path` and
+//       `dataset`, a rows × columns numeric dataset; bandits/problems/numeric_table.hpp);
+//       the label is the column `label_column` (−1: the last) or, with `label_dataset`, a
+//       separate 1-D HDF5 dataset of one label per row (then every column of `dataset` is a
+//       feature). Distinct label values, sorted, become arms 0..K−1; with `classes` = K > 0
+//       the labels must instead be the integers 0..K−1 (an error names the first row
+//       outside), and every class is an arm. Features can be
 //       standardised (z-scores over the data set) and a constant 1 appended (`bias`). With an
 //       empty path a synthetic data set is used: 3 Gaussian blobs in R², 100 rows each,
 //       drawn from Rng(0) (a smoke-test default, not a benchmark).
@@ -38,7 +51,7 @@ struct LinearContextualConfig {
   std::int64_t horizon = 10000;
 };
 
-class LinearContextualBandit final : public BanditEnv {
+class LinearContextualBandit : public BanditEnv {
  public:
   explicit LinearContextualBandit(const LinearContextualConfig& config = {});
   std::int64_t dimension() const { return d_; }
@@ -47,6 +60,9 @@ class LinearContextualBandit final : public BanditEnv {
   void observe(Value& obs) const override;
 
  protected:
+  // Logistic payoffs when `logistic` (then sigma is unused); drawn θ_a have norm theta_norm.
+  LinearContextualBandit(const char* id, const LinearContextualConfig& config, bool logistic,
+                         double theta_norm);
   void do_reset(Value& obs) override;
   StepResult do_step(const Value& action, Value& obs) override;
 
@@ -56,6 +72,8 @@ class LinearContextualBandit final : public BanditEnv {
   void draw_unit_sphere(double* out);
   std::int64_t d_;
   bool drawn_;
+  bool logistic_;
+  double theta_norm_;
   Contexts contexts_;
   double sigma_;
   std::vector<double> theta_;
@@ -63,9 +81,26 @@ class LinearContextualBandit final : public BanditEnv {
   std::vector<double> draw_;  // scratch
 };
 
+struct LogisticContextualConfig {
+  std::int64_t arms = 5;
+  std::int64_t dimension = 5;
+  std::vector<double> theta;  // K × d, row-major; empty: drawn per reset with norm theta_norm
+  std::string context_distribution = "sphere";
+  double theta_norm = 3.0;
+  std::int64_t horizon = 10000;
+};
+
+class LogisticContextualBandit final : public LinearContextualBandit {
+ public:
+  explicit LogisticContextualBandit(const LogisticContextualConfig& config = {});
+};
+
 struct ClassificationBanditConfig {
-  std::string path;  // CSV file; empty: the synthetic blobs
+  std::string path;           // CSV or HDF5 file; empty: the synthetic blobs
+  std::string dataset;        // HDF5 dataset in path (empty: path is CSV)
+  std::string label_dataset;  // HDF5 dataset of labels (empty: a column of `dataset`)
   std::int64_t label_column = -1;
+  std::int64_t classes = 0;  // > 0: labels must be 0..classes−1; 0: distinct values
   bool standardize = true;
   bool bias = true;
   std::int64_t horizon = 10000;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "bandits/problems/problem_registry.hpp"
 #include "core/error.hpp"
 
 namespace rlsim {
@@ -157,60 +158,32 @@ StepResult RandomWalkBandit::do_step(const Value& action, Value& obs) {
 // ---------------------------------------------------------------------------- registration
 
 void register_nonstationary_bandits(Registry& registry) {
-  {
-    EnvEntry e;
-    e.id = kPiecewiseId;
-    e.doc =
-        "piecewise-stationary Bernoulli arms with abrupt changes at given or random steps "
-        "(switching bandits, Garivier & Moulines 2011); dynamic pseudo-regret oracle";
-    const PiecewiseStationaryConfig d;
-    e.schema = ParamSchema{
-        param_int("arms", d.arms, "number of arms K", 2, 1e9),
-        param_doubles("means", d.means, "K means per segment, row-major, each in [0, 1]", 0.0, 1.0),
-        param_doubles("change_points", d.change_points,
-                      "steps where segments 1, 2, ... start (strictly increasing)"),
-        param_int("changes", d.changes,
-                  "> 0: that many change points and all means drawn at random per reset", 0, 1e15),
-        param_int("horizon", d.horizon, "number of pulls T (max_episode_steps)", 1, 1e15),
-    };
-    e.make = [](const Params& p) {
-      PiecewiseStationaryConfig c;
-      c.arms = p.get_int("arms");
-      c.means = p.get_doubles("means");
-      c.change_points = p.get_doubles("change_points");
-      c.changes = p.get_int("changes");
-      c.horizon = p.get_int("horizon");
-      return std::unique_ptr<Env>(new PiecewiseStationaryBandit(c));
-    };
-    registry.add_env(std::move(e));
-  }
-  {
-    EnvEntry e;
-    e.id = kRandomWalkId;
-    e.doc =
-        "Bernoulli arms whose means follow reflected Gaussian random walks on [0, 1] "
-        "(Slivkins & Upfal 2008); dynamic pseudo-regret oracle";
-    const RandomWalkConfig d;
-    e.schema = ParamSchema{
-        param_doubles("means", d.means, "initial means (K = its length), each in [0, 1]", 0.0, 1.0),
-        param_string("means_distribution", d.means_distribution,
-                     "\"fixed\": means; \"uniform\": K = arms initial means drawn per reset",
-                     {"fixed", "uniform"}),
-        param_int("arms", d.arms, "number of arms K for drawn means", 0, 1e9),
-        param_double("sigma", d.sigma, "drift standard deviation per pull (> 0)"),
-        param_int("horizon", d.horizon, "number of pulls T (max_episode_steps)", 1, 1e15),
-    };
-    e.make = [](const Params& p) {
-      RandomWalkConfig c;
-      c.means = p.get_doubles("means");
-      c.means_distribution = p.get_string("means_distribution");
-      c.arms = p.get_int("arms");
-      c.sigma = p.get_double("sigma");
-      c.horizon = p.get_int("horizon");
-      return std::unique_ptr<Env>(new RandomWalkBandit(c));
-    };
-    registry.add_env(std::move(e));
-  }
+  using P = PiecewiseStationaryConfig;
+  add_problem<PiecewiseStationaryBandit>(
+      registry, kPiecewiseId,
+      "piecewise-stationary Bernoulli arms with abrupt changes at given or random steps "
+      "(switching bandits, Garivier & Moulines 2011); dynamic pseudo-regret oracle",
+      ProblemParams<P>()
+          .integer("arms", &P::arms, "number of arms K", 2, 1e9)
+          .reals("means", &P::means, "K means per segment, row-major, each in [0, 1]", 0.0, 1.0)
+          .reals("change_points", &P::change_points,
+                 "steps where segments 1, 2, ... start (strictly increasing)")
+          .integer("changes", &P::changes,
+                   "> 0: that many change points and all means drawn at random per reset", 0, 1e15)
+          .integer("horizon", &P::horizon, "number of pulls T (max_episode_steps)", 1, 1e15));
+  using W = RandomWalkConfig;
+  add_problem<RandomWalkBandit>(
+      registry, kRandomWalkId,
+      "Bernoulli arms whose means follow reflected Gaussian random walks on [0, 1] "
+      "(Slivkins & Upfal 2008); dynamic pseudo-regret oracle",
+      ProblemParams<W>()
+          .reals("means", &W::means, "initial means (K = its length), each in [0, 1]", 0.0, 1.0)
+          .text("means_distribution", &W::means_distribution,
+                "\"fixed\": means; \"uniform\": K = arms initial means drawn per reset",
+                {"fixed", "uniform"})
+          .integer("arms", &W::arms, "number of arms K for drawn means", 0, 1e9)
+          .real("sigma", &W::sigma, "drift standard deviation per pull (> 0)")
+          .integer("horizon", &W::horizon, "number of pulls T (max_episode_steps)", 1, 1e15));
 }
 
 }  // namespace rlsim

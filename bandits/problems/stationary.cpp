@@ -3,6 +3,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "bandits/problems/problem_registry.hpp"
 #include "core/error.hpp"
 
 namespace rlsim {
@@ -131,28 +132,22 @@ void PoissonBandit::on_means_changed() {
 
 namespace {
 
-ParamSchema stationary_schema(const StationaryBanditConfig& d, const std::string& domain) {
-  return ParamSchema{
-      param_doubles("means", d.means, "expected reward of each arm (K = its length); " + domain),
-      param_string("means_distribution", d.means_distribution,
-                   "\"fixed\": use means; \"uniform\": draw K = arms means on [means_low, "
-                   "means_high] from the env's Rng at every reset",
-                   {"fixed", "uniform"}),
-      param_int("arms", d.arms, "number of arms K for drawn means (0 with fixed means)", 0, 1e9),
-      param_double("means_low", d.means_low, "lower end of the uniform means distribution"),
-      param_double("means_high", d.means_high, "upper end of the uniform means distribution"),
-      param_int("horizon", d.horizon, "number of pulls T: one episode (max_episode_steps = T)", 1,
-                1e15),
-  };
-}
-
-void read_stationary(const Params& p, StationaryBanditConfig& c) {
-  c.means = p.get_doubles("means");
-  c.means_distribution = p.get_string("means_distribution");
-  c.arms = p.get_int("arms");
-  c.means_low = p.get_double("means_low");
-  c.means_high = p.get_double("means_high");
-  c.horizon = p.get_int("horizon");
+// The parameters every stationary problem shares (defaults from `d`).
+template <typename Config>
+ProblemParams<Config> stationary_params(const Config& d, const std::string& domain) {
+  ProblemParams<Config> p(d);
+  p.reals("means", &Config::means, "expected reward of each arm (K = its length); " + domain)
+      .text("means_distribution", &Config::means_distribution,
+            "\"fixed\": use means; \"uniform\": draw K = arms means on [means_low, "
+            "means_high] from the env's Rng at every reset",
+            {"fixed", "uniform"})
+      .integer("arms", &Config::arms, "number of arms K for drawn means (0 with fixed means)", 0,
+               1e9)
+      .real("means_low", &Config::means_low, "lower end of the uniform means distribution")
+      .real("means_high", &Config::means_high, "upper end of the uniform means distribution")
+      .integer("horizon", &Config::horizon,
+               "number of pulls T: one episode (max_episode_steps = T)", 1, 1e15);
+  return p;
 }
 
 }  // namespace
@@ -161,78 +156,27 @@ void register_stationary_bandits(Registry& registry) {
   const std::string setting =
       "; stationary K-armed stochastic bandit (Lattimore & Szepesvari 2020, ch. 4), "
       "pseudo-regret oracle";
-  {
-    EnvEntry e;
-    e.id = "BernoulliBandit-v0";
-    e.doc = "Bernoulli arms, reward 1 with probability mu_a" + setting;
-    e.schema = stationary_schema(StationaryBanditConfig{}, "each in [0, 1]");
-    e.make = [](const Params& p) {
-      StationaryBanditConfig c;
-      read_stationary(p, c);
-      return std::unique_ptr<Env>(new BernoulliBandit(c));
-    };
-    registry.add_env(std::move(e));
-  }
-  {
-    EnvEntry e;
-    e.id = "GaussianBandit-v0";
-    e.doc = "Gaussian arms N(mu_a, sigma_a^2) with known sigma" + setting;
-    e.schema = stationary_schema(GaussianBanditConfig{}, "any real");
-    e.schema.add(param_double("sigma", 1.0, "common reward standard deviation (> 0)"));
-    e.schema.add(param_doubles("sigmas", {},
-                               "per-arm reward standard deviations (overrides sigma when given)"));
-    e.make = [](const Params& p) {
-      GaussianBanditConfig c;
-      read_stationary(p, c);
-      c.sigma = p.get_double("sigma");
-      c.sigmas = p.get_doubles("sigmas");
-      return std::unique_ptr<Env>(new GaussianBandit(c));
-    };
-    registry.add_env(std::move(e));
-  }
-  {
-    EnvEntry e;
-    e.id = "BetaBandit-v0";
-    e.doc = "Beta(kappa mu_a, kappa (1 - mu_a)) rewards in [0, 1]" + setting;
-    e.schema = stationary_schema(BetaBanditConfig{}, "each in (0, 1)");
-    e.schema.add(
-        param_double("concentration", 10.0, "kappa = alpha + beta of each arm's Beta law (> 0)"));
-    e.make = [](const Params& p) {
-      BetaBanditConfig c;
-      read_stationary(p, c);
-      c.concentration = p.get_double("concentration");
-      return std::unique_ptr<Env>(new BetaBandit(c));
-    };
-    registry.add_env(std::move(e));
-  }
-  {
-    EnvEntry e;
-    e.id = "ExponentialBandit-v0";
-    e.doc = "exponential rewards with mean mu_a" + setting;
-    StationaryBanditConfig d;
-    d.means_low = 0.1;
-    e.schema = stationary_schema(d, "each > 0");
-    e.make = [](const Params& p) {
-      StationaryBanditConfig c;
-      read_stationary(p, c);
-      return std::unique_ptr<Env>(new ExponentialBandit(c));
-    };
-    registry.add_env(std::move(e));
-  }
-  {
-    EnvEntry e;
-    e.id = "PoissonBandit-v0";
-    e.doc = "Poisson(mu_a) rewards" + setting;
-    StationaryBanditConfig d;
-    d.means_low = 0.1;
-    e.schema = stationary_schema(d, "each > 0");
-    e.make = [](const Params& p) {
-      StationaryBanditConfig c;
-      read_stationary(p, c);
-      return std::unique_ptr<Env>(new PoissonBandit(c));
-    };
-    registry.add_env(std::move(e));
-  }
+  add_problem<BernoulliBandit>(registry, "BernoulliBandit-v0",
+                               "Bernoulli arms, reward 1 with probability mu_a" + setting,
+                               stationary_params(StationaryBanditConfig{}, "each in [0, 1]"));
+  add_problem<GaussianBandit>(
+      registry, "GaussianBandit-v0", "Gaussian arms N(mu_a, sigma_a^2) with known sigma" + setting,
+      stationary_params(GaussianBanditConfig{}, "any real")
+          .real("sigma", &GaussianBanditConfig::sigma, "common reward standard deviation (> 0)")
+          .reals("sigmas", &GaussianBanditConfig::sigmas,
+                 "per-arm reward standard deviations (overrides sigma when given)"));
+  add_problem<BetaBandit>(registry, "BetaBandit-v0",
+                          "Beta(kappa mu_a, kappa (1 - mu_a)) rewards in [0, 1]" + setting,
+                          stationary_params(BetaBanditConfig{}, "each in (0, 1)")
+                              .real("concentration", &BetaBanditConfig::concentration,
+                                    "kappa = alpha + beta of each arm's Beta law (> 0)"));
+  StationaryBanditConfig positive;
+  positive.means_low = 0.1;
+  add_problem<ExponentialBandit>(registry, "ExponentialBandit-v0",
+                                 "exponential rewards with mean mu_a" + setting,
+                                 stationary_params(positive, "each > 0"));
+  add_problem<PoissonBandit>(registry, "PoissonBandit-v0", "Poisson(mu_a) rewards" + setting,
+                             stationary_params(positive, "each > 0"));
 }
 
 }  // namespace rlsim
