@@ -26,6 +26,7 @@
 #include "experiments/cli_util.hpp"
 #include "experiments/commands.hpp"
 #include "experiments/config.hpp"
+#include "experiments/progress.hpp"
 
 namespace po = boost::program_options;
 
@@ -78,70 +79,12 @@ std::string utc_stamp(const char* fmt) {
   return buf;
 }
 
-std::string format_duration(double seconds) {
-  if (!(seconds >= 0) || seconds > 1e7) return "?";
-  const auto s = static_cast<long>(seconds + 0.5);
-  std::ostringstream os;
-  if (s >= 3600) os << s / 3600 << "h";
-  os << std::setw(s >= 3600 ? 2 : 1) << std::setfill('0') << (s / 60) % 60 << "m" << std::setw(2)
-     << s % 60 << "s";
-  return os.str();
-}
-
-std::string format_rate(double x) {
-  std::ostringstream os;
-  os << std::fixed << std::setprecision(1);
-  if (x >= 1e6)
-    os << x / 1e6 << "M";
-  else if (x >= 1e3)
-    os << x / 1e3 << "k";
-  else
-    os << x;
-  return os.str();
-}
-
-// Progress on a terminal: runs done, steps/s, ETA; silent otherwise.
-class ProgressLine {
- public:
-  ProgressLine(RunCounters& c, std::int64_t total, bool enabled) : c_(c), total_(total) {
-    if (!enabled) return;
-    thread_ = std::thread([this] { loop(); });
-  }
-  ~ProgressLine() { stop(); }
-  void stop() {
-    if (!thread_.joinable()) return;
-    done_.store(true);
-    thread_.join();
-    std::cerr << "\r\033[K" << std::flush;
-  }
-
- private:
-  void loop() {
-    const auto t0 = std::chrono::steady_clock::now();
-    while (!done_.load()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(250));
-      const double el =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      const auto runs = c_.runs_done.load();
-      const auto steps = c_.steps.load();
-      const double eta = runs > 0 ? el * static_cast<double>(total_ - runs) / runs : -1;
-      std::cerr << "\r\033[K[" << runs << "/" << total_ << " runs] "
-                << format_rate(static_cast<double>(steps) / std::max(el, 1e-9))
-                << " steps/s, elapsed " << format_duration(el) << ", ETA "
-                << (runs > 0 ? format_duration(eta) : "?") << std::flush;
-    }
-  }
-  RunCounters& c_;
-  std::int64_t total_;
-  std::atomic<bool> done_{false};
-  std::thread thread_;
-};
-
 int cmd_run(const std::vector<std::string>& args, const std::string& command_line) {
   po::options_description desc("options");
   std::vector<std::string> positional, plugins;
   int threads = 0;
   std::int64_t last_k = 100;
+  double progress_every = 10.0;
   std::string out, resume;
   desc.add_options()("help,h", "show this help")(
       "threads,t", po::value<int>(&threads)->default_value(0),
@@ -152,8 +95,10 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
       "dry-run", "print the expanded runs and their count, run nothing")(
       "resume", po::value<std::string>(&resume),
       "finish the interrupted experiment in FILE.h5: same config and seeds, runs already "
-      "complete are kept, the others are run and appended")(
-      "quiet,q", "no progress line and no summary table")(
+      "complete are kept, the others are run and appended")("quiet,q",
+                                                            "no progress and no summary table")(
+      "progress-every", po::value<double>(&progress_every)->default_value(10.0),
+      "when stderr is not a terminal: seconds between plain progress lines")(
       "last", po::value<std::int64_t>(&last_k)->default_value(100),
       "episodes per run averaged in the summary table")(
       "plugin", po::value<std::vector<std::string>>(&plugins), "load a plugin .so (repeatable)")(
@@ -172,6 +117,7 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
     return 0;
   if (threads < 0) throw Error("--threads " + std::to_string(threads) + " must be >= 0");
   if (last_k < 1) throw Error("--last must be >= 1");
+  if (!(progress_every > 0)) throw Error("--progress-every must be a positive number of seconds");
 
   std::string config_path;
   std::vector<std::string> overrides;
@@ -311,16 +257,19 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   RunCounters counters;
   g_counters.store(&counters);
   auto previous = std::signal(SIGINT, on_sigint);
-  const bool tty = isatty(STDERR_FILENO) && !vm.count("quiet");
+  const Progress::Mode mode = vm.count("quiet")       ? Progress::Mode::off
+                              : isatty(STDERR_FILENO) ? Progress::Mode::bar
+                                                      : Progress::Mode::plain;
   const auto t0 = std::chrono::steady_clock::now();
   {
-    ProgressLine progress(counters, static_cast<std::int64_t>(runs.size()), tty);
+    Progress progress(counters, runs, mode, std::cerr, last_k, progress_every);
     RunnerOptions opts;
     opts.threads = threads;
     opts.counters = &counters;
     bool write_failed = false;
     opts.on_complete = [&](RunResult&& r) {
       try {
+        progress.run_finished(r);
         writer.write_run(r);
       } catch (const Error&) {
         write_failed = true;
@@ -329,8 +278,9 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
     };
     try {
       execute_runs(registry, runs, opts);
-    } catch (const Error& e) {
       progress.stop();
+    } catch (const Error& e) {
+      progress.stop(false);
       std::signal(SIGINT, previous);
       g_counters.store(nullptr);
       if (write_failed)
@@ -338,7 +288,7 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
                     "` runs the missing runs");
       throw;
     } catch (...) {
-      progress.stop();
+      progress.stop(false);
       std::signal(SIGINT, previous);
       g_counters.store(nullptr);
       throw;
