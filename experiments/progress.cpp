@@ -65,18 +65,22 @@ std::string progress_bar_line(std::int64_t done, std::int64_t total, std::int64_
   return os.str();
 }
 
-std::string group_done_line(const std::string& group, const std::vector<double>& returns,
+std::string group_done_line(const std::string& group, std::int64_t runs,
+                            const std::vector<double>& returns, const std::vector<double>& regrets,
                             std::int64_t last_k) {
   std::ostringstream os;
-  os << "done: " << group << ": " << returns.size() << " run" << (returns.size() == 1 ? "" : "s");
-  if (!returns.empty()) {
+  os << "done: " << group << ": " << runs << " run" << (runs == 1 ? "" : "s");
+  auto stat = [&](const char* what, const std::vector<double>& xs) {
+    if (xs.empty()) return;
     double m = 0;
-    for (double x : returns) m += x;
-    m /= static_cast<double>(returns.size());
-    const double ci = ci95_half_width(returns);
-    os << ", return (last " << last_k << ") " << std::setprecision(4) << m;
+    for (double x : xs) m += x;
+    m /= static_cast<double>(xs.size());
+    const double ci = ci95_half_width(xs);
+    os << ", " << what << std::setprecision(4) << m;
     if (std::isfinite(ci)) os << " ± " << std::setprecision(3) << ci;
-  }
+  };
+  stat(("return (last " + std::to_string(last_k) + ") ").c_str(), returns);
+  stat("final regret ", regrets);
   return os.str();
 }
 
@@ -92,17 +96,21 @@ Progress::Progress(RunCounters& counters, const std::vector<RunSpec>& runs, Mode
   // Runs that differ only in their seed index form a group.
   std::map<std::string, std::size_t> groups;
   for (const RunSpec& r : runs) {
-    std::string key = r.env_id + "\n" + r.agent_id;
-    for (const auto* params : {&r.env_params, &r.agent_params}) {
-      key += "\n";
-      for (const auto& [k, v] : *params) key += k + "=" + format_param(v) + " ";
+    std::string env_text, agent_text;
+    for (const auto& [k, v] : r.env_params) env_text += " " + k + "=" + format_param(v);
+    for (const auto& [k, v] : r.agent_params) agent_text += " " + k + "=" + format_param(v);
+    const std::string label = r.env_id + env_text + " / " + r.agent_id + agent_text;
+    const auto [it, inserted] = groups.try_emplace(label, group_size_.size());
+    if (inserted) {
+      group_size_.push_back(0);
+      group_label_.push_back(label);
     }
-    const auto [it, inserted] = groups.try_emplace(key, group_size_.size());
-    if (inserted) group_size_.push_back(0);
     ++group_size_[it->second];
     group_of_run_[r.run_index] = it->second;
   }
+  group_runs_.assign(group_size_.size(), 0);
   group_returns_.resize(group_size_.size());
+  group_regrets_.resize(group_size_.size());
   if (mode_ != Mode::off) thread_ = std::thread([this] { loop(); });
 }
 
@@ -114,7 +122,10 @@ void Progress::run_finished(const RunResult& r) {
   if (mode_ == Mode::off) return;
   const auto it = group_of_run_.find(r.info.run_index);
   if (it == group_of_run_.end()) return;
-  auto& returns = group_returns_[it->second];
+  const std::size_t g = it->second;
+  auto& returns = group_returns_[g];
+  ++group_runs_[g];
+  if (r.regret.size() > 0) group_regrets_[g].push_back(r.regret.pseudo_regret.back());
   const auto& e = r.episodes.returns;
   const std::size_t k = std::min<std::size_t>(e.size(), static_cast<std::size_t>(last_k_));
   if (k > 0) {
@@ -122,10 +133,12 @@ void Progress::run_finished(const RunResult& r) {
     for (std::size_t i = e.size() - k; i < e.size(); ++i) sum += e[i];
     returns.push_back(sum / static_cast<double>(k));
   }
-  if (--group_size_[it->second] == 0) {
+  if (--group_size_[g] == 0) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (mode_ == Mode::bar) os_ << "\r\033[K";
-    os_ << group_done_line(r.info.group, returns, last_k_) << "\n" << std::flush;
+    os_ << group_done_line(group_label_[g], group_runs_[g], returns, group_regrets_[g], last_k_)
+        << "\n"
+        << std::flush;
   }
 }
 

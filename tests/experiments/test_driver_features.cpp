@@ -347,9 +347,11 @@ TEST_CASE("progress: the plain and bar lines and the group line", "[progress]") 
   CHECK(rlsim::progress_bar_line(1, 4, 4600, 2.0, 8) ==
         "[##------] 1/4 runs  2.3k steps/s  elapsed 0m02s  ETA 0m06s");
   CHECK(rlsim::format_duration(3723) == "1h02m03s");
-  CHECK(rlsim::group_done_line("G", {1.0, 2.0, 3.0}, 10) ==
+  CHECK(rlsim::group_done_line("G", 3, {1.0, 2.0, 3.0}, {}, 10) ==
         "done: G: 3 runs, return (last 10) 2 ± 2.48");  // t(0.975, 2) = 4.303, s = 1
-  CHECK(rlsim::group_done_line("G", {0.5}, 10) == "done: G: 1 run, return (last 10) 0.5");
+  CHECK(rlsim::group_done_line("G", 1, {0.5}, {}, 10) == "done: G: 1 run, return (last 10) 0.5");
+  CHECK(rlsim::group_done_line("B / ucb1", 2, {}, {10.0, 14.0}, 10) ==
+        "done: B / ucb1: 2 runs, final regret 12 ± 25.4");  // t(0.975, 1) = 12.71, s/√2 = 2
 }
 
 TEST_CASE("driver: run prints plain progress and a line per finished group off a terminal",
@@ -362,7 +364,7 @@ TEST_CASE("driver: run prints plain progress and a line per finished group off a
   INFO(r.out);
   REQUIRE(r.code == 0);
   const std::regex done(
-      R"(done: FrozenLake-v1\[[^\n]*\] / (q-learning|random)\[[^\n]*\]: 4 runs, return \(last 20\) [-0-9.e]+ ± [0-9.e]+\n)");
+      R"(done: FrozenLake-v1 / (q-learning|random): 4 runs, return \(last 20\) [-0-9.e]+ ± [0-9.e]+\n)");
   CHECK(std::distance(std::sregex_iterator(r.out.begin(), r.out.end(), done),
                       std::sregex_iterator()) == 2);
   const std::regex last(
