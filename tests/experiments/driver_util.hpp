@@ -42,6 +42,14 @@ inline Result sh(const std::string& args) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
+// Runs `rlsim ARGS` and checks it fails as bad input (exit 1) with `message` in its output.
+inline void check_error(const std::string& args, const std::string& message) {
+  const Result r = sh(args);
+  INFO("rlsim " << args << "\n" << r.out);
+  CHECK(r.code == 1);
+  CHECK_THAT(r.out, Catch::Contains(message));
+}
+
 // An empty directory $TMPDIR/rlsim_NAME_PID (removed first if it exists).
 inline std::filesystem::path temp_dir(const std::string& name) {
   std::filesystem::path d =

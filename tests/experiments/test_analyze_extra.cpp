@@ -63,15 +63,11 @@ TEST_CASE("traj: prints one logged episode and refuses runs without a step log",
   CHECK(r.code == 0);
   if (rows > 1) CHECK_THAT(r.out, Catch::Contains(std::to_string(rows - 1) + " more steps"));
 
-  r = sh("traj " + without + " --run 0 --episode 0");
-  CHECK(r.code == 1);
-  CHECK_THAT(r.out, Catch::Contains("has no step log") && Catch::Contains("log.steps=true"));
-  r = sh("traj " + with + " --run 0 --episode 20");
-  CHECK(r.code == 1);
-  CHECK_THAT(r.out, Catch::Contains("logged episodes: 0 to 19"));
-  r = sh("traj " + with + " --run 99 --episode 0");
-  CHECK(r.code == 1);
-  CHECK_THAT(r.out, Catch::Contains("has no run 99"));
+  check_error("traj " + without + " --run 0 --episode 0",
+              "has no step log: the experiment ran without log.steps; run it again with "
+              "log.steps=true");
+  check_error("traj " + with + " --run 0 --episode 20", "logged episodes: 0 to 19");
+  check_error("traj " + with + " --run 99 --episode 0", "has no run 99");
   fs::remove_all(d);
 }
 

@@ -291,12 +291,9 @@ TEST_CASE("driver: traj --replay refuses envs without state setting and bad opti
   CHECK_THAT(r.out, Catch::Contains("LunarLander-v3 offers no state setting") &&
                         Catch::Contains("cannot be re-drawn"));
   CHECK_FALSE(fs::exists(d / "x.gif"));
-  r = sh("traj " + f + " --run 0 --episode 0 --replay");
-  CHECK(r.code == 1);
-  CHECK_THAT(r.out, Catch::Contains("--replay needs one of --out FILE.gif or --text"));
-  r = sh("traj " + f + " --run 0 --episode 0 --text");
-  CHECK(r.code == 1);
-  CHECK_THAT(r.out, Catch::Contains("add --replay"));
+  check_error("traj " + f + " --run 0 --episode 0 --replay",
+              "--replay needs one of --out FILE.gif or --text");
+  check_error("traj " + f + " --run 0 --episode 0 --text", "add --replay");
   fs::remove_all(d);
 }
 
