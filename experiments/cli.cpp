@@ -269,8 +269,8 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
     bool write_failed = false;
     opts.on_complete = [&](RunResult&& r) {
       try {
-        progress.run_finished(r);
         writer.write_run(r);
+        progress.run_finished(r);  // after the run is safely in the file
       } catch (const Error&) {
         write_failed = true;
         throw;
