@@ -40,12 +40,14 @@ commands:
   run [CONFIG.toml] [key=value ...]   run an experiment (no config: the default one)
   list envs|agents                    list registered envs or agents
   describe ID                         spaces, parameters and docs of an env or agent
-  analyze FILE.h5                     summary table of a run file (--csv for CSV)
+  analyze FILE.h5                     summary table of a run file (--csv for CSV;
+                                      --compare B.h5 for differences with another)
   env trace ID --state S --actions A  step an env from a given state, print CSV rows
   env render ID --out FILE.gif        roll out an agent and write an animated GIF
   ope LOG.h5 --policy ID              off-policy value of a bandit policy from a log
   plot FILE.h5 --out DIR              regret/learning curves and histograms as PNG
-  traj FILE.h5 --run R --episode E    print a logged trajectory as a table
+  traj FILE.h5 --run R --episode E    print a logged trajectory as a table (--replay
+                                      --out F.gif | --text: draw it)
   eval FILE.h5 --run R --episodes N   evaluate an agent saved in a run file
 
 every command takes --help, and --plugin PATH to load a plugin (also RLSIM_PLUGIN_PATH).
