@@ -108,6 +108,16 @@ class Env {
   virtual std::string render_text() const { return {}; }
   // Writes the current observation (after set_state, for traces).
   virtual void observe(Value& obs) const;
+  // A state for set_state that shows observation `obs`, for re-drawing a logged trajectory
+  // (rlsim traj --replay): after set_state(state), observe() gives obs back (up to float
+  // rounding). Parts of the state the observation does not show and the picture does not
+  // depend on take a default. Returns false when the observation does not determine the
+  // state (the default: envs without state setting, or with hidden state such as bodies).
+  virtual bool state_from_observation(const Value& obs, std::vector<double>& state) const {
+    (void)obs;
+    (void)state;
+    return false;
+  }
 
  protected:
   virtual void do_reset(Value& obs) = 0;

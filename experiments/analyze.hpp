@@ -25,6 +25,8 @@ struct GroupSummary {
   double success_rate = -1;                   // < 0: not defined by the env
   double final_regret = -1, regret_ci95 = 0;  // final_regret < 0: no regret logged
   std::int64_t regret_steps = 0;
+  // The per-run statistics behind the means (one per complete run, in file order).
+  std::vector<double> run_returns, run_regrets;
 };
 
 struct Summary {
@@ -53,6 +55,43 @@ void write_summary_csv(std::ostream& os, const Summary& s);
 // The summary as one JSON object: {complete_runs, incomplete_runs, file_complete, last_k,
 // groups: [{group, env_id, ..., mean_return, return_ci95, ...}]}; undefined values are null.
 void write_summary_json(std::ostream& os, const Summary& s);
+
+// Difference of two means with its 95% Welch interval: diff = mean(b) − mean(a), half-width
+// t_{0.975, ν} · √(s_a²/n_a + s_b²/n_b) with the Welch–Satterthwaite ν (Welch 1947,
+// Biometrika 34:28–35). Undefined (NaN half-width, not significant) when either side has
+// fewer than 2 values; when both variances are 0 the half-width is 0. Significant: the
+// interval excludes 0.
+struct WelchInterval {
+  double diff = 0, half_width = 0, df = 0;
+  bool significant = false;
+};
+WelchInterval welch_difference(const std::vector<double>& a, const std::vector<double>& b);
+
+// `rlsim analyze A --compare B`: the groups present in both summaries (matched by their
+// group key: the full parameter set, or the --group-by values), with A's and B's final
+// return (and regret, where both logged it) and B − A with its Welch interval; groups found
+// in only one file are listed.
+struct GroupComparison {
+  GroupSummary a, b;
+  WelchInterval return_diff;
+  bool has_regret = false;  // both sides logged regret
+  WelchInterval regret_diff;
+};
+struct Comparison {
+  std::string file_a, file_b;
+  std::int64_t last_k = 100;
+  std::vector<std::string> group_by;
+  std::vector<GroupComparison> both;  // in A's order
+  std::vector<GroupSummary> only_a, only_b;
+};
+Comparison compare_summaries(const Summary& a, const Summary& b, const std::string& file_a,
+                             const std::string& file_b);
+void print_comparison(std::ostream& os, const Comparison& c);
+// One row per group; column `in` is "both", "a" or "b" (a one-sided row leaves the other
+// side's and the difference's columns empty).
+void write_comparison_csv(std::ostream& os, const Comparison& c);
+// {file_a, file_b, last_k, groups: [...], only_in_a: [...], only_in_b: [...]}; null = undefined.
+void write_comparison_json(std::ostream& os, const Comparison& c);
 
 // Curves per group, as CSV files in `dir` (created if missing), for plotting elsewhere:
 //  - regret_<G>.csv: step, runs, mean and 95% half-width of cumulative pseudo-regret and of

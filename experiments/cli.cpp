@@ -26,6 +26,7 @@
 #include "experiments/cli_util.hpp"
 #include "experiments/commands.hpp"
 #include "experiments/config.hpp"
+#include "experiments/progress.hpp"
 #ifdef RLSIM_WITH_MPI
 #include "experiments/mpi_runner.hpp"
 #endif
@@ -42,12 +43,14 @@ commands:
   run [CONFIG.toml] [key=value ...]   run an experiment (no config: the default one)
   list envs|agents                    list registered envs or agents
   describe ID                         spaces, parameters and docs of an env or agent
-  analyze FILE.h5                     summary table of a run file (--csv for CSV)
+  analyze FILE.h5                     summary table of a run file (--csv for CSV;
+                                      --compare B.h5 for differences with another)
   env trace ID --state S --actions A  step an env from a given state, print CSV rows
   env render ID --out FILE.gif        roll out an agent and write an animated GIF
   ope LOG.h5 --policy ID              off-policy value of a bandit policy from a log
   plot FILE.h5 --out DIR              regret/learning curves and histograms as PNG
-  traj FILE.h5 --run R --episode E    print a logged trajectory as a table
+  traj FILE.h5 --run R --episode E    print a logged trajectory as a table (--replay
+                                      --out F.gif | --text: draw it)
   eval FILE.h5 --run R --episodes N   evaluate an agent saved in a run file
 
 every command takes --help, and --plugin PATH to load a plugin (also RLSIM_PLUGIN_PATH).
@@ -81,65 +84,6 @@ std::string utc_stamp(const char* fmt) {
   return buf;
 }
 
-std::string format_duration(double seconds) {
-  if (!(seconds >= 0) || seconds > 1e7) return "?";
-  const auto s = static_cast<long>(seconds + 0.5);
-  std::ostringstream os;
-  if (s >= 3600) os << s / 3600 << "h";
-  os << std::setw(s >= 3600 ? 2 : 1) << std::setfill('0') << (s / 60) % 60 << "m" << std::setw(2)
-     << s % 60 << "s";
-  return os.str();
-}
-
-std::string format_rate(double x) {
-  std::ostringstream os;
-  os << std::fixed << std::setprecision(1);
-  if (x >= 1e6)
-    os << x / 1e6 << "M";
-  else if (x >= 1e3)
-    os << x / 1e3 << "k";
-  else
-    os << x;
-  return os.str();
-}
-
-// Progress on a terminal: runs done, steps/s, ETA; silent otherwise.
-class ProgressLine {
- public:
-  ProgressLine(RunCounters& c, std::int64_t total, bool enabled) : c_(c), total_(total) {
-    if (!enabled) return;
-    thread_ = std::thread([this] { loop(); });
-  }
-  ~ProgressLine() { stop(); }
-  void stop() {
-    if (!thread_.joinable()) return;
-    done_.store(true);
-    thread_.join();
-    std::cerr << "\r\033[K" << std::flush;
-  }
-
- private:
-  void loop() {
-    const auto t0 = std::chrono::steady_clock::now();
-    while (!done_.load()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(250));
-      const double el =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      const auto runs = c_.runs_done.load();
-      const auto steps = c_.steps.load();
-      const double eta = runs > 0 ? el * static_cast<double>(total_ - runs) / runs : -1;
-      std::cerr << "\r\033[K[" << runs << "/" << total_ << " runs] "
-                << format_rate(static_cast<double>(steps) / std::max(el, 1e-9))
-                << " steps/s, elapsed " << format_duration(el) << ", ETA "
-                << (runs > 0 ? format_duration(eta) : "?") << std::flush;
-    }
-  }
-  RunCounters& c_;
-  std::int64_t total_;
-  std::atomic<bool> done_{false};
-  std::thread thread_;
-};
-
 #ifdef RLSIM_WITH_MPI
 constexpr const char* kRunMpiHelp =
     "mpirun -np N rlsim run ... spreads the runs over N MPI ranks, each with --threads\n"
@@ -158,6 +102,7 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   std::vector<std::string> positional, plugins;
   int threads = 0;
   std::int64_t last_k = 100;
+  double progress_every = 10.0;
   std::string out, resume;
   desc.add_options()("help,h", "show this help")(
       "threads,t", po::value<int>(&threads)->default_value(0),
@@ -168,8 +113,10 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
       "dry-run", "print the expanded runs and their count, run nothing")(
       "resume", po::value<std::string>(&resume),
       "finish the interrupted experiment in FILE.h5: same config and seeds, runs already "
-      "complete are kept, the others are run and appended")(
-      "quiet,q", "no progress line and no summary table")(
+      "complete are kept, the others are run and appended")("quiet,q",
+                                                            "no progress and no summary table")(
+      "progress-every", po::value<double>(&progress_every)->default_value(10.0),
+      "when stderr is not a terminal: seconds between plain progress lines")(
       "last", po::value<std::int64_t>(&last_k)->default_value(100),
       "episodes per run averaged in the summary table")(
       "plugin", po::value<std::vector<std::string>>(&plugins), "load a plugin .so (repeatable)")(
@@ -189,6 +136,7 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
     return 0;
   if (threads < 0) throw Error("--threads " + std::to_string(threads) + " must be >= 0");
   if (last_k < 1) throw Error("--last must be >= 1");
+  if (!(progress_every > 0)) throw Error("--progress-every must be a positive number of seconds");
 
   std::string config_path;
   std::vector<std::string> overrides;
@@ -328,10 +276,12 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   RunCounters counters;
   g_counters.store(&counters);
   auto previous = std::signal(SIGINT, on_sigint);
-  const bool tty = isatty(STDERR_FILENO) && !vm.count("quiet");
+  const Progress::Mode mode = vm.count("quiet")       ? Progress::Mode::off
+                              : isatty(STDERR_FILENO) ? Progress::Mode::bar
+                                                      : Progress::Mode::plain;
   const auto t0 = std::chrono::steady_clock::now();
   {
-    ProgressLine progress(counters, static_cast<std::int64_t>(runs.size()), tty);
+    Progress progress(counters, runs, mode, std::cerr, last_k, progress_every);
     RunnerOptions opts;
     opts.threads = threads;
     opts.counters = &counters;
@@ -339,6 +289,7 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
     opts.on_complete = [&](RunResult&& r) {
       try {
         writer.write_run(r);
+        progress.run_finished(r);  // after the run is safely in the file
       } catch (const Error&) {
         write_failed = true;
         throw;
@@ -351,8 +302,9 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
       else
 #endif
         execute_runs(registry, runs, opts);
-    } catch (const Error& e) {
       progress.stop();
+    } catch (const Error& e) {
+      progress.stop(false);
       std::signal(SIGINT, previous);
       g_counters.store(nullptr);
       if (write_failed)
@@ -360,7 +312,7 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
                     "` runs the missing runs");
       throw;
     } catch (...) {
-      progress.stop();
+      progress.stop(false);
       std::signal(SIGINT, previous);
       g_counters.store(nullptr);
       throw;
@@ -513,7 +465,7 @@ int cmd_analyze(const std::vector<std::string>& args) {
   po::options_description desc("options");
   std::vector<std::string> positional;
   std::int64_t last_k = 100, bins = 50;
-  std::string csv, curves, group_by;
+  std::string csv, curves, group_by, compare;
   desc.add_options()("help,h", "show this help")(
       "last", po::value<std::int64_t>(&last_k)->default_value(100),
       "episodes at the end of each run that are averaged")(
@@ -529,6 +481,10 @@ int cmd_analyze(const std::vector<std::string>& args) {
       "group-by", po::value<std::string>(&group_by),
       "comma-separated parameter names (env or agent parameters; env, agent, seed for the "
       "ids and the seed index) whose values define the rows; runs are pooled over the rest")(
+      "compare", po::value<std::string>(&compare),
+      "compare with run file B: per group present in both, the final return (and regret) "
+      "of each with 95% intervals and B - A with its 95% Welch interval, * when significant; "
+      "groups in only one file are listed")(
       "file", po::value<std::vector<std::string>>(&positional), "run file");
   po::positional_options_description pos;
   pos.add("file", -1);
@@ -536,7 +492,8 @@ int cmd_analyze(const std::vector<std::string>& args) {
   if (!parse_options(
           args, desc, pos, vm,
           "usage: rlsim analyze FILE.h5 [--last K] [--group-by P,...] [--csv [FILE] | --json] "
-          "[--curves DIR]\n\nOne "
+          "[--curves DIR]\n       rlsim analyze A.h5 --compare B.h5 [--last K] [--group-by P,...] "
+          "[--csv [FILE] | --json]\n\nOne "
           "row per group of "
           "runs that differ only in their seed: mean return over the last K episodes\nwith "
           "a 95% confidence interval across seeds, mean length, success rate where the env\n"
@@ -557,6 +514,31 @@ int cmd_analyze(const std::vector<std::string>& args) {
   if (s.complete_runs == 0)
     throw Error("run file '" + positional[0] +
                 "' holds no complete run (the experiment stopped before its first run ended)");
+  if (!compare.empty()) {
+    if (!curves.empty()) throw Error("--curves and --compare cannot be combined: run them apart");
+    if (vm.count("json") && !csv.empty())
+      throw Error("--json and --csv cannot be combined: choose one format");
+    ExperimentReader other(compare);
+    Summary sb = summarize(other, last_k, group_names);
+    if (sb.complete_runs == 0)
+      throw Error("run file '" + compare +
+                  "' holds no complete run (the experiment stopped before its first run ended)");
+    const Comparison c = compare_summaries(s, sb, positional[0], compare);
+    if (vm.count("json")) {
+      write_comparison_json(std::cout, c);
+    } else if (csv == "-") {
+      write_comparison_csv(std::cout, c);
+    } else if (!csv.empty()) {
+      std::ofstream f(csv);
+      if (!f) throw Error("cannot write CSV file '" + csv + "': check the directory exists");
+      write_comparison_csv(f, c);
+      if (!f.flush()) throw Error("writing CSV file '" + csv + "' failed (disk full?)");
+      std::cerr << "wrote " << csv << "\n";
+    } else {
+      print_comparison(std::cout, c);
+    }
+    return 0;
+  }
   if (!curves.empty()) {
     const auto files = write_curves(reader, curves, bins);
     std::cerr << "wrote " << files.size() << " curve files to " << curves

@@ -61,4 +61,49 @@ RawParams parse_kv_params(const std::vector<std::string>& words, const std::stri
   return params;
 }
 
+std::vector<std::string> split_params_text(const std::string& text) {
+  std::vector<std::string> words;
+  std::string cur;
+  int depth = 0;
+  bool quoted = false, escaped = false;
+  for (char c : text) {
+    if (quoted) {
+      cur += c;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        quoted = false;
+      continue;
+    }
+    if (c == '"') quoted = true;
+    if (c == '[') ++depth;
+    if (c == ']') --depth;
+    if (c == ' ' && depth == 0) {
+      if (!cur.empty()) words.push_back(cur);
+      cur.clear();
+      continue;
+    }
+    cur += c;
+  }
+  if (!cur.empty()) words.push_back(cur);
+  return words;
+}
+
+RawParams params_from_text(const std::string& text, const std::string& what) {
+  std::vector<std::string> words;
+  std::vector<std::string> empty_lists;
+  for (const std::string& w : split_params_text(text)) {
+    const auto eq = w.find('=');
+    if (eq != std::string::npos && w.substr(eq + 1) == "[]")
+      empty_lists.push_back(w.substr(0, eq));
+    else
+      words.push_back(w);
+  }
+  RawParams raw = parse_kv_params(words, what);
+  for (const std::string& k : empty_lists) raw[k] = std::vector<double>{};
+  return raw;
+}
+
 }  // namespace rlsim

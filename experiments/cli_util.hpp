@@ -25,4 +25,11 @@ bool parse_options(const std::vector<std::string>& args,
 // booleans, strings, [lists]). `what` names the component in messages ("env", "agent").
 RawParams parse_kv_params(const std::vector<std::string>& words, const std::string& what);
 
+// A run file's Params::to_text() form "k1=v1 k2=[1, 2] k3=\"a b\"" → words "k1=v1",
+// "k2=[1, 2]", "k3=\"a b\"" (quotes may hold escaped quotes).
+std::vector<std::string> split_params_text(const std::string& text);
+// A logged run's parameters (Params::to_text() form) back into raw parameters, to rebuild
+// its env or agent; empty lists ("k=[]"), which parse_kv_params refuses, are set directly.
+RawParams params_from_text(const std::string& text, const std::string& what);
+
 }  // namespace rlsim

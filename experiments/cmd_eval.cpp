@@ -30,27 +30,6 @@ namespace rlsim {
 
 namespace {
 
-// Params::to_text() form "k1=v1 k2=[1, 2] k3=\"a b\"" → words "k1=v1", "k2=[1, 2]", ….
-std::vector<std::string> split_params_text(const std::string& text) {
-  std::vector<std::string> words;
-  std::string word;
-  int depth = 0;
-  bool quoted = false;
-  for (char c : text) {
-    if (c == '"') quoted = !quoted;
-    if (!quoted && c == '[') ++depth;
-    if (!quoted && c == ']') --depth;
-    if (c == ' ' && depth == 0 && !quoted) {
-      if (!word.empty()) words.push_back(word);
-      word.clear();
-    } else {
-      word += c;
-    }
-  }
-  if (!word.empty()) words.push_back(word);
-  return words;
-}
-
 struct Summary {
   double mean = 0.0, half_width = 0.0;
 };
@@ -134,8 +113,8 @@ int cmd_eval(const std::vector<std::string>& args) {
 
   const Registry registry = make_registry(plugins);
   const RawParams env_params =
-      parse_kv_params(env_words.empty() ? split_params_text(r.env_params) : env_words, "env");
-  const RawParams agent_params = parse_kv_params(split_params_text(r.agent_params), "agent");
+      env_words.empty() ? params_from_text(r.env_params, "env") : parse_kv_params(env_words, "env");
+  const RawParams agent_params = params_from_text(r.agent_params, "agent");
   auto env = registry.make_env(r.env_id, env_params);
   auto agent = registry.make_agent(r.agent_id, agent_params, *env, r.agent_seed);
   try {

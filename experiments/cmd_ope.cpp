@@ -19,54 +19,6 @@ namespace rlsim {
 
 namespace {
 
-// Params::to_text() ("k=v k2=[1, 2] k3=\"a b\"") back into key=value words.
-std::vector<std::string> split_param_text(const std::string& text) {
-  std::vector<std::string> words;
-  std::string cur;
-  int depth = 0;
-  bool quoted = false, escaped = false;
-  for (char c : text) {
-    if (quoted) {
-      cur += c;
-      if (escaped)
-        escaped = false;
-      else if (c == '\\')
-        escaped = true;
-      else if (c == '"')
-        quoted = false;
-      continue;
-    }
-    if (c == '"') quoted = true;
-    if (c == '[') ++depth;
-    if (c == ']') --depth;
-    if (c == ' ' && depth == 0) {
-      if (!cur.empty()) words.push_back(cur);
-      cur.clear();
-      continue;
-    }
-    cur += c;
-  }
-  if (!cur.empty()) words.push_back(cur);
-  return words;
-}
-
-// The logged env's parameters as raw parameters (empty lists, which the override parser
-// refuses, are set directly).
-RawParams env_params_of(const std::string& text) {
-  std::vector<std::string> words;
-  std::vector<std::string> empty_lists;
-  for (const std::string& w : split_param_text(text)) {
-    const auto eq = w.find('=');
-    if (eq != std::string::npos && w.substr(eq + 1) == "[]")
-      empty_lists.push_back(w.substr(0, eq));
-    else
-      words.push_back(w);
-  }
-  RawParams raw = parse_kv_params(words, "env");
-  for (const std::string& k : empty_lists) raw[k] = std::vector<double>{};
-  return raw;
-}
-
 std::string json_number(double x) {
   if (!std::isfinite(x)) return "null";
   std::ostringstream os;
@@ -156,7 +108,7 @@ int cmd_ope(const std::vector<std::string>& args) {
                   "log (Discrete actions)");
     check_propensities(s.probability, where + " (logged by agent '" + r.agent_id + "')");
 
-    auto env = registry.make_env(r.env_id, env_params_of(r.env_params));
+    auto env = registry.make_env(r.env_id, params_from_text(r.env_params, "env"));
     auto agent = registry.make_agent(policy, policy_params, *env, seed);
     auto* target = dynamic_cast<BanditAgent*>(agent.get());
     if (target == nullptr)

@@ -111,37 +111,6 @@ fs::path find_script() {
               "): reinstall rlsim or run experiments/analysis/plot.py from the source tree");
 }
 
-// "k1=v1 k2=[1, 2] k3=\"s t\"" (Params::to_text) → {"k1=v1", "k2=[1, 2]", "k3=\"s t\""}.
-std::vector<std::string> split_params_text(const std::string& text) {
-  std::vector<std::string> words;
-  std::string cur;
-  int depth = 0;
-  bool quoted = false, escaped = false;
-  for (char c : text) {
-    if (quoted) {
-      cur += c;
-      if (escaped)
-        escaped = false;
-      else if (c == '\\')
-        escaped = true;
-      else if (c == '"')
-        quoted = false;
-      continue;
-    }
-    if (c == '"') quoted = true;
-    if (c == '[') ++depth;
-    if (c == ']') --depth;
-    if (c == ' ' && depth == 0) {
-      if (!cur.empty()) words.push_back(cur);
-      cur.clear();
-      continue;
-    }
-    cur += c;
-  }
-  if (!cur.empty()) words.push_back(cur);
-  return words;
-}
-
 // {"arm_means": {"000042": [..], ...}} for the Bernoulli runs of the file; returns how many.
 std::size_t write_arm_means(const Registry& registry, const std::string& run_file,
                             const fs::path& out) {
@@ -152,8 +121,7 @@ std::size_t write_arm_means(const Registry& registry, const std::string& run_fil
   for (std::int64_t index : reader.complete_run_indices()) {
     const StoredRun run = reader.read_run(index);
     if (run.env_id != "BernoulliBandit-v0" || !registry.has_env(run.env_id)) continue;
-    auto env =
-        registry.make_env(run.env_id, parse_kv_params(split_params_text(run.env_params), "env"));
+    auto env = registry.make_env(run.env_id, params_from_text(run.env_params, "env"));
     const Oracle* oracle = env->oracle();
     if (!oracle || !env->spec().action_space.is_discrete()) continue;
     Value obs;

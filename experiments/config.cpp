@@ -54,6 +54,31 @@ std::int64_t int_value(const toml::node& node, const std::string& key, std::int6
   return i->get();
 }
 
+// A zip group: every entry a list, all of one length.
+ZipGroup zip_from_table(const toml::table& t, const std::string& where) {
+  ZipGroup z;
+  for (const auto& [k, node] : t) {
+    const std::string key(k.str());
+    if (key == "id")
+      throw Error(where + " lists 'id': a zip group holds parameters; give each id its own entry");
+    ConfigValue v = value_from_node(node, where + "." + key);
+    if (!v.is_list)
+      throw Error(where + "." + key +
+                  " is a single value: every parameter of a zip group is a "
+                  "list of the values it takes (e.g. " +
+                  key + " = [0.1, 0.5])");
+    if (!z.empty() && v.items.size() != z.begin()->second.items.size())
+      throw Error(where +
+                  ": the lists of a zip group advance together and must have one length, "
+                  "but '" +
+                  z.begin()->first + "' has " + std::to_string(z.begin()->second.items.size()) +
+                  " values and '" + key + "' has " + std::to_string(v.items.size()));
+    z[key] = std::move(v);
+  }
+  if (z.empty()) throw Error(where + " is empty: list the parameters that vary together");
+  return z;
+}
+
 ComponentConfig component_from_table(const toml::table& t, const std::string& where) {
   ComponentConfig c;
   for (const auto& [k, node] : t) {
@@ -62,6 +87,15 @@ ComponentConfig component_from_table(const toml::table& t, const std::string& wh
       auto s = node.as_string();
       if (!s) throw Error(where + ".id must be a string such as \"FrozenLake-v1\"");
       c.id = s->get();
+    } else if (key == "zip" && (node.is_table() || node.is_array_of_tables())) {
+      if (auto t = node.as_table()) {
+        c.zips.push_back(zip_from_table(*t, where + ".zip"));
+      } else {
+        const auto& arr = *node.as_array();
+        for (std::size_t i = 0; i < arr.size(); ++i)
+          c.zips.push_back(
+              zip_from_table(*arr.get(i)->as_table(), where + ".zip[" + std::to_string(i) + "]"));
+      }
     } else {
       c.values[key] = value_from_node(node, where + "." + key);
     }
@@ -101,7 +135,8 @@ void apply_top(ExperimentConfig& cfg, const std::string& key, const toml::node& 
     }
   } else if (key == "episodes") {
     cfg.budget.episodes = int_value(node, key, 0);
-  } else if (key == "steps") {
+  } else if (key == "steps" || key == "pulls") {
+    // Bandit runs are budgeted in pulls, which are env steps: one name for one thing.
     cfg.budget.steps = int_value(node, key, 0);
   } else if (key == "save_agent") {
     auto b = node.as_boolean();
@@ -117,8 +152,8 @@ void apply_top(ExperimentConfig& cfg, const std::string& key, const toml::node& 
     cfg.vector_threads = static_cast<int>(n);
   } else {
     throw Error("unknown config key '" + key +
-                "'; valid top-level keys: name, seed, seeds, episodes, steps, save_agent, "
-                "vector_threads, and the tables [log], [eval], [[env]], [[agent]]");
+                "'; valid top-level keys: name, seed, seeds, episodes, steps (or pulls), "
+                "save_agent, vector_threads, and the tables [log], [eval], [[env]], [[agent]]");
   }
 }
 
@@ -231,6 +266,10 @@ ExperimentConfig parse_config(const std::string& text, const std::string& source
   }
   ExperimentConfig cfg;
   cfg.source = source;
+  if (root.contains("steps") && root.contains("pulls"))
+    throw Error(source +
+                ": both 'steps' and 'pulls' are set; pulls is another name for steps "
+                "(bandit pulls are env steps): give one of them");
   for (const auto& [k, node] : root) {
     const std::string key(k.str());
     if (key == "log") {
@@ -282,49 +321,88 @@ ExperimentConfig load_config_file(const std::string& path,
 
 namespace {
 
+// One grid axis: its points, each setting one or more parameters (several for a zip group).
+using Axis = std::vector<std::vector<std::pair<std::string, ParamValue>>>;
+
+// A config list as the value of a list-typed parameter (a list of numbers).
+ParamValue number_list(const std::vector<ParamValue>& items, const std::string& key,
+                       const std::string& id) {
+  std::vector<double> xs;
+  for (const auto& item : items) {
+    if (auto i = std::get_if<std::int64_t>(&item))
+      xs.push_back(static_cast<double>(*i));
+    else if (auto d = std::get_if<double>(&item))
+      xs.push_back(*d);
+    else
+      throw Error("parameter '" + key + "' of '" + id + "' must be a list of numbers");
+  }
+  return xs;
+}
+
 // Splits a component's values into fixed parameters and grid axes, using its schema.
-void split_axes(const ComponentConfig& c, const ParamSchema& schema,
-                std::vector<std::pair<std::string, std::vector<ParamValue>>>& axes,
+void split_axes(const ComponentConfig& c, const ParamSchema& schema, std::vector<Axis>& axes,
                 RawParams& fixed) {
   for (const auto& [key, v] : c.values) {
     const ParamSpec* spec = schema.find(key);
     const bool list_param = spec && spec->type == ParamType::DoubleList;
     if (!v.is_list) {
       fixed[key] = v.scalar;
-    } else if (list_param) {
-      // A list of numbers is the value; a list of lists is an axis of values.
-      bool nested = std::holds_alternative<std::vector<double>>(v.items.front());
-      if (nested) {
-        axes.emplace_back(key, v.items);
-      } else {
-        std::vector<double> xs;
-        for (const auto& item : v.items) {
-          if (auto i = std::get_if<std::int64_t>(&item))
-            xs.push_back(static_cast<double>(*i));
-          else if (auto d = std::get_if<double>(&item))
-            xs.push_back(*d);
-          else
-            throw Error("parameter '" + key + "' of '" + c.id + "' must be a list of numbers");
-        }
-        fixed[key] = xs;
-      }
+    } else if (list_param && !std::holds_alternative<std::vector<double>>(v.items.front())) {
+      fixed[key] = number_list(v.items, key, c.id);  // a list of numbers is the value
     } else {
-      axes.emplace_back(key, v.items);
+      Axis axis;  // a list of values (for a list parameter: a list of lists)
+      for (const auto& item : v.items) axis.push_back({{key, item}});
+      axes.push_back(std::move(axis));
     }
+  }
+  for (std::size_t zi = 0; zi < c.zips.size(); ++zi) {
+    const ZipGroup& z = c.zips[zi];
+    const std::string where = "zip group " + std::to_string(zi + 1) + " of '" + c.id + "'";
+    Axis axis(z.begin()->second.items.size());
+    for (const auto& [key, v] : z) {
+      if (!schema.find(key)) {
+        std::string valid;
+        for (const auto& sp : schema.specs()) valid += (valid.empty() ? "" : ", ") + sp.name;
+        throw Error(where + " names unknown parameter '" + key +
+                    "'; valid parameters: " + (valid.empty() ? std::string("(none)") : valid));
+      }
+      if (c.values.count(key))
+        throw Error(where + " lists '" + key +
+                    "', which is also set outside the group; set it "
+                    "in one place");
+      for (std::size_t zj = 0; zj < zi; ++zj)
+        if (c.zips[zj].count(key))
+          throw Error(where + " lists '" + key + "', which zip group " + std::to_string(zj + 1) +
+                      " lists too; a parameter belongs to one group");
+      if (v.items.size() != axis.size())
+        throw Error(where + ": its lists must have one length, but '" + z.begin()->first +
+                    "' has " + std::to_string(axis.size()) + " values and '" + key + "' has " +
+                    std::to_string(v.items.size()));
+      const bool list_param = schema.find(key)->type == ParamType::DoubleList;
+      for (std::size_t i = 0; i < v.items.size(); ++i) {
+        if (list_param && !std::holds_alternative<std::vector<double>>(v.items[i]))
+          throw Error(where + ": '" + key +
+                      "' takes a list, so its zip entry must be a list of "
+                      "lists (e.g. " +
+                      key + " = [[0.1, 0.9], [0.5, 0.5]])");
+        axis[i].emplace_back(key, v.items[i]);
+      }
+    }
+    axes.push_back(std::move(axis));
   }
 }
 
 std::vector<RawParams> expand_component(const ComponentConfig& c, const ParamSchema& schema) {
-  std::vector<std::pair<std::string, std::vector<ParamValue>>> axes;
+  std::vector<Axis> axes;
   RawParams fixed;
   split_axes(c, schema, axes, fixed);
   std::vector<RawParams> out{fixed};
-  for (const auto& [key, values] : axes) {
+  for (const Axis& axis : axes) {
     std::vector<RawParams> next;
     for (const auto& base : out)
-      for (const auto& v : values) {
+      for (const auto& point : axis) {
         RawParams p = base;
-        p[key] = v;
+        for (const auto& [key, v] : point) p[key] = v;
         next.push_back(std::move(p));
       }
     out = std::move(next);
@@ -376,6 +454,12 @@ std::string config_value_text(const ConfigValue& v) {
     out += (i ? ", " : "") + format_param(v.items[i]);
   return out + "]";
 }
+void write_zips(std::ostream& os, const char* kind, const ComponentConfig& c) {
+  for (const ZipGroup& z : c.zips) {
+    os << "[[" << kind << ".zip]]\n";
+    for (const auto& [k, v] : z) os << k << " = " << config_value_text(v) << "\n";
+  }
+}
 }  // namespace
 
 std::string config_to_toml(const ExperimentConfig& c) {
@@ -396,10 +480,12 @@ std::string config_to_toml(const ExperimentConfig& c) {
   for (const auto& e : c.envs) {
     os << "\n[[env]]\nid = " << format_param(e.id) << "\n";
     for (const auto& [k, v] : e.values) os << k << " = " << config_value_text(v) << "\n";
+    write_zips(os, "env", e);
   }
   for (const auto& a : c.agents) {
     os << "\n[[agent]]\nid = " << format_param(a.id) << "\n";
     for (const auto& [k, v] : a.values) os << k << " = " << config_value_text(v) << "\n";
+    write_zips(os, "agent", a);
   }
   return os.str();
 }

@@ -8,7 +8,10 @@
 //   [[env]]   id = "CliffWalking-v1"   <env parameters>
 //   [[agent]] id = "sarsa"             <agent parameters>
 // A parameter given as a list (for a non-list parameter) is a grid axis: the runs are the
-// product envs × agents × parameter values × seeds. Overrides: `episodes=100`,
+// product envs × agents × parameter values × seeds. A zip group ([agent.zip] or [[agent.zip]]
+// after an [[agent]], likewise for env) holds lists of equal length that advance together:
+// one axis whose i-th value sets every listed parameter to its i-th item. `pulls = N` is
+// `steps = N` under the bandit name (give one of them). Overrides: `episodes=100`,
 // `log.steps=true`, `eval.every=5000`, `save_agent=true`, `env.KEY=V` / `agent.KEY=V` (every
 // entry), `env[1].KEY=V` (one entry). Every mistake is an rlsim::Error naming the key, what was
 // wrong and what would be right.
@@ -31,9 +34,14 @@ struct ConfigValue {
   std::vector<ParamValue> items;
 };
 
+// Parameters that vary together: every list has the same length n, and the group is one
+// grid axis of n points (point i sets each parameter to its i-th item).
+using ZipGroup = std::map<std::string, ConfigValue>;
+
 struct ComponentConfig {
   std::string id;
   std::map<std::string, ConfigValue> values;
+  std::vector<ZipGroup> zips;
 };
 
 struct ExperimentConfig {

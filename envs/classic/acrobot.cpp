@@ -155,6 +155,16 @@ void AcrobotEnv::observe(Value& obs) const {
   write_observation(obs);
 }
 
+// The observation is (cos θ1, sin θ1, cos θ2, sin θ2, dθ1, dθ2): the angles come back by
+// atan2, in (−π, π] as the dynamics keep them.
+bool AcrobotEnv::state_from_observation(const Value& obs, std::vector<double>& state) const {
+  const auto& o = obs.vec;
+  state.assign({std::atan2(static_cast<double>(o[1]), static_cast<double>(o[0])),
+                std::atan2(static_cast<double>(o[3]), static_cast<double>(o[2])),
+                static_cast<double>(o[4]), static_cast<double>(o[5])});
+  return true;
+}
+
 std::string AcrobotEnv::render_text() const {
   char buf[160];
   std::snprintf(buf, sizeof buf, "theta1=%+.4f theta2=%+.4f dtheta1=%+.4f dtheta2=%+.4f", state_[0],

@@ -54,6 +54,11 @@ class ContinuousMountainCarEnv final : public Env {
   void get_state(std::vector<double>& out) const override;
   void set_state(std::span<const double> state) override;
   void observe(Value& obs) const override;
+  // The observation is the state, as float32.
+  bool state_from_observation(const Value& obs, std::vector<double>& state) const override {
+    state.assign(obs.vec.begin(), obs.vec.end());
+    return true;
+  }
   std::string render_text() const override;
   // A 600x400 picture drawn like Gymnasium's rgb_array render (envs/classic/render.cpp).
   static constexpr int kRenderWidth = 600;

@@ -96,6 +96,15 @@ void PendulumEnv::set_state(std::span<const double> state) {
   mark_running();
 }
 
+// The observation is (cos θ, sin θ, dθ): θ comes back by atan2, in (−π, π] (the picture and
+// the next observation are periodic in θ).
+bool PendulumEnv::state_from_observation(const Value& obs, std::vector<double>& state) const {
+  const auto& o = obs.vec;
+  state.assign({std::atan2(static_cast<double>(o[1]), static_cast<double>(o[0])),
+                static_cast<double>(o[2])});
+  return true;
+}
+
 void PendulumEnv::observe(Value& obs) const {
   write_observation(obs);
 }

@@ -53,6 +53,7 @@ class PendulumEnv final : public Env {
   void get_state(std::vector<double>& out) const override;
   void set_state(std::span<const double> state) override;
   void observe(Value& obs) const override;
+  bool state_from_observation(const Value& obs, std::vector<double>& state) const override;
   std::string render_text() const override;
   // A 500x500 picture drawn like Gymnasium's rgb_array render (envs/classic/render.cpp).
   static constexpr int kRenderWidth = 500;

@@ -31,6 +31,11 @@ class TabularEnv : public Env {
   void get_state(std::vector<double>& out) const override;
   void set_state(std::span<const double> state) override;
   void observe(Value& obs) const override { obs.index = state_; }
+  // The observation is the state index.
+  bool state_from_observation(const Value& obs, std::vector<double>& state) const override {
+    state.assign(1, static_cast<double>(obs.index));
+    return true;
+  }
 
   std::int64_t state() const { return state_; }
   std::int64_t num_states() const { return model_.num_states; }

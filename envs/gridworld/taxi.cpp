@@ -175,6 +175,12 @@ void Taxi::get_state(std::vector<double>& out) const {
   if (options_.fickle_passenger) out.push_back(fickle_pending_ ? 1.0 : 0.0);
 }
 
+bool Taxi::state_from_observation(const Value& obs, std::vector<double>& state) const {
+  TabularEnv::state_from_observation(obs, state);
+  if (options_.fickle_passenger) state.push_back(0.0);
+  return true;
+}
+
 void Taxi::set_state(std::span<const double> state) {
   if (!options_.fickle_passenger) {
     TabularEnv::set_state(state);

@@ -61,6 +61,8 @@ class Taxi : public TabularEnv {
   }
 
   void get_state(std::vector<double>& out) const override;
+  // With fickle_passenger the pending change of destination is not observed (nor drawn): 0.
+  bool state_from_observation(const Value& obs, std::vector<double>& state) const override;
   void set_state(std::span<const double> state) override;
   std::string render_text() const override;
   // A 500x500 picture (taxi.cpp): 5x5 cells of 100 pixels, walls as thick lines, the four

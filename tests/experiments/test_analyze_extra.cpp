@@ -12,40 +12,19 @@
 
 #include "core/hdf5_log.hpp"
 
+#include "tests/experiments/driver_util.hpp"
+
 namespace fs = std::filesystem;
-
-namespace {
-
-struct TrajResult {
-  int code;
-  std::string out;
-};
-
-TrajResult run_traj_cli(const std::string& args) {
-  const char* b = std::getenv("RLSIM_BIN");
-  const std::string bin = b ? b : std::string(RLSIM_BINARY_DIR) + "/bin/rlsim";
-  FILE* p = popen(("RLSIM_PLUGIN_PATH= " + bin + " " + args + " 2>&1").c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::string out;
-  std::array<char, 4096> buf{};
-  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-}  // namespace
+using namespace rlsim_test;
 
 TEST_CASE("traj: prints one logged episode and refuses runs without a step log",
           "[analyze-extra]") {
-  const fs::path d = fs::temp_directory_path() / ("rlsim_traj_" + std::to_string(getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
+  const fs::path d = temp_dir("traj");
   const std::string cfg = std::string(RLSIM_SOURCE_DIR) + "/experiments/configs/frozenlake.toml";
   const std::string with = (d / "steps.h5").string(), without = (d / "nosteps.h5").string();
-  TrajResult r =
-      run_traj_cli("run " + cfg + " episodes=20 seeds=1 log.steps=true -q --out " + with);
+  Result r = sh("run " + cfg + " episodes=20 seeds=1 log.steps=true -q --out " + with);
   REQUIRE(r.code == 0);
-  REQUIRE(run_traj_cli("run " + cfg + " episodes=5 seeds=1 -q --out " + without).code == 0);
+  REQUIRE(sh("run " + cfg + " episodes=5 seeds=1 -q --out " + without).code == 0);
 
   // Reference from the reader: episode 4 of run 1.
   rlsim::ExperimentReader reader(with);
@@ -59,7 +38,7 @@ TEST_CASE("traj: prints one logged episode and refuses runs without a step log",
     }
   REQUIRE(rows == static_cast<std::size_t>(run.episodes.lengths[4]));
 
-  r = run_traj_cli("traj " + with + " --run 1 --episode 4");
+  r = sh("traj " + with + " --run 1 --episode 4");
   INFO(r.out);
   REQUIRE(r.code == 0);
   CHECK_THAT(r.out, Catch::Contains("run 1, episode 4, " + std::to_string(rows) + " steps"));
@@ -80,30 +59,24 @@ TEST_CASE("traj: prints one logged episode and refuses runs without a step log",
   while (std::getline(lines, line)) ++table_rows;
   CHECK(table_rows + 1 == rows);
 
-  r = run_traj_cli("traj " + with + " --run 1 --episode 4 --max-rows 1");
+  r = sh("traj " + with + " --run 1 --episode 4 --max-rows 1");
   CHECK(r.code == 0);
   if (rows > 1) CHECK_THAT(r.out, Catch::Contains(std::to_string(rows - 1) + " more steps"));
 
-  r = run_traj_cli("traj " + without + " --run 0 --episode 0");
-  CHECK(r.code == 1);
-  CHECK_THAT(r.out, Catch::Contains("has no step log") && Catch::Contains("log.steps=true"));
-  r = run_traj_cli("traj " + with + " --run 0 --episode 20");
-  CHECK(r.code == 1);
-  CHECK_THAT(r.out, Catch::Contains("logged episodes: 0 to 19"));
-  r = run_traj_cli("traj " + with + " --run 99 --episode 0");
-  CHECK(r.code == 1);
-  CHECK_THAT(r.out, Catch::Contains("has no run 99"));
+  check_error("traj " + without + " --run 0 --episode 0",
+              "has no step log: the experiment ran without log.steps; run it again with "
+              "log.steps=true");
+  check_error("traj " + with + " --run 0 --episode 20", "logged episodes: 0 to 19");
+  check_error("traj " + with + " --run 99 --episode 0", "has no run 99");
   fs::remove_all(d);
 }
 
 TEST_CASE("analyze: --json gives the same numbers as --csv, as valid JSON", "[analyze-extra]") {
-  const fs::path d = fs::temp_directory_path() / ("rlsim_json_" + std::to_string(getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
+  const fs::path d = temp_dir("json");
   const std::string cfg = std::string(RLSIM_SOURCE_DIR) + "/experiments/configs/frozenlake.toml";
   const std::string file = (d / "a.h5").string();
-  REQUIRE(run_traj_cli("run " + cfg + " episodes=30 seeds=3 -q --out " + file).code == 0);
-  const TrajResult json = run_traj_cli("analyze " + file + " --json --last 10");
+  REQUIRE(sh("run " + cfg + " episodes=30 seeds=3 -q --out " + file).code == 0);
+  const Result json = sh("analyze " + file + " --json --last 10");
   INFO(json.out);
   REQUIRE(json.code == 0);
   // Four groups (agents), each with 3 runs; the regret fields are null for FrozenLake.
@@ -127,6 +100,6 @@ TEST_CASE("analyze: --json gives the same numbers as --csv, as valid JSON", "[an
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
   }
-  CHECK(run_traj_cli("analyze " + file + " --json --csv").code == 1);
+  CHECK(sh("analyze " + file + " --json --csv").code == 1);
   fs::remove_all(d);
 }

@@ -11,61 +11,19 @@
 
 #include "core/hdf5_log.hpp"
 
+#include "tests/experiments/driver_util.hpp"
+
 namespace fs = std::filesystem;
+using namespace rlsim_test;
 
 namespace {
 
-std::string rlsim_bin() {
-  if (const char* b = std::getenv("RLSIM_BIN")) return b;
-  return std::string(RLSIM_BINARY_DIR) + "/bin/rlsim";
-}
-
-struct Result {
-  int code;
-  std::string out;  // stdout and stderr together
-};
-
-Result sh(const std::string& args) {
-  // Plugins are given explicitly in these tests; ignore the suite's RLSIM_PLUGIN_PATH.
-  const std::string cmd = "RLSIM_PLUGIN_PATH= " + rlsim_bin() + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::string out;
-  std::array<char, 4096> buf{};
-  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-fs::path temp_dir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("rlsim_test_" + name + "_" + std::to_string(getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
-int count_lines(const std::string& s) {
-  int n = 0;
-  for (char c : s) n += c == '\n';
-  return n;
-}
-
-const char* kSmall = R"(
-name = "small"
-seeds = 3
-episodes = 40
-[[env]]
-id = "FrozenLake-v1"
-[[agent]]
-id = "q-learning"
-[[agent]]
-id = "random"
-)";
+const std::string kSmall = lake_config("small", 3, 40);
 
 }  // namespace
 
 TEST_CASE("cli: run writes a complete file, prints the table, analyze agrees") {
-  fs::path d = temp_dir("run");
+  fs::path d = temp_dir("test_run");
   std::ofstream(d / "small.toml") << kSmall;
   const std::string out = (d / "a.h5").string();
   Result r = sh("run " + (d / "small.toml").string() + " --out " + out + " --threads 2");
@@ -90,7 +48,7 @@ TEST_CASE("cli: run writes a complete file, prints the table, analyze agrees") {
 }
 
 TEST_CASE("cli: --threads 1 and --threads 2 write identical results") {
-  fs::path d = temp_dir("threads");
+  fs::path d = temp_dir("test_threads");
   std::ofstream(d / "small.toml") << kSmall;
   const std::string cfg = (d / "small.toml").string();
   REQUIRE(sh("run " + cfg + " -q --threads 1 log.steps=true --out " + (d / "1.h5").string()).code ==
@@ -113,7 +71,7 @@ TEST_CASE("cli: --threads 1 and --threads 2 write identical results") {
 }
 
 TEST_CASE("cli: bad input gives one clear line and a non-zero exit") {
-  fs::path d = temp_dir("bad");
+  fs::path d = temp_dir("test_bad");
   std::ofstream(d / "small.toml") << kSmall;
   const std::string cfg = (d / "small.toml").string();
   const std::string out = " --out " + (d / "x.h5").string();
@@ -157,7 +115,7 @@ TEST_CASE("cli: bad input gives one clear line and a non-zero exit") {
 }
 
 TEST_CASE("cli: a truncated run file is refused by analyze") {
-  fs::path d = temp_dir("trunc");
+  fs::path d = temp_dir("test_trunc");
   std::ofstream(d / "small.toml") << kSmall;
   const std::string out = (d / "a.h5").string();
   REQUIRE(sh("run " + (d / "small.toml").string() + " -q --out " + out).code == 0);
@@ -207,7 +165,7 @@ TEST_CASE("cli: list, describe and --help document the commands") {
 }
 
 TEST_CASE("cli: plugins are loaded, and wrong ones refused with a clear message") {
-  fs::path d = temp_dir("plugin");
+  fs::path d = temp_dir("test_plugin");
   const std::string chain = std::string(RLSIM_SOURCE_DIR) + "/examples/plugin_env/chain.toml";
   Result r = sh("run " + chain + " -q --plugin " + RLSIM_CHAIN_PLUGIN + " --out " +
                 (d / "c.h5").string() + " episodes=3 seeds=2");

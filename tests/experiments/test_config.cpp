@@ -113,3 +113,104 @@ TEST_CASE("config: the compiled-in default experiment is the shipped file and ex
   CHECK(runs.size() == c.envs.size() * c.agents.size() * c.seeds.size());
   CHECK(runs.size() >= 40);
 }
+
+TEST_CASE("config: a zip group advances its lists together, crossed with the other axes") {
+  Registry r = builtins();
+  const char* text = R"(
+episodes = 5
+seeds = [3, 8]
+[[env]]
+id = "FrozenLake-v1"
+[[agent]]
+id = "q-learning"
+gamma = [0.9, 0.99]
+[agent.zip]
+alpha = [0.1, 0.5, 0.9]
+epsilon = [0.3, 0.1, 0.01]
+)";
+  ExperimentConfig c = parse_config(text, "zip.toml");
+  REQUIRE(c.agents[0].zips.size() == 1);
+  auto runs = expand_runs(c, r);
+  // 2 gamma values x 3 zipped (alpha, epsilon) points x 2 seeds, not 2 x 3 x 3 x 2.
+  REQUIRE(runs.size() == 2 * 3 * 2);
+  const double alphas[] = {0.1, 0.5, 0.9}, epsilons[] = {0.3, 0.1, 0.01};
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const std::size_t point = (i / 2) % 3;  // seeds vary fastest, then the zip, then gamma
+    CHECK(std::get<double>(runs[i].agent_params.at("alpha")) == alphas[point]);
+    CHECK(std::get<double>(runs[i].agent_params.at("epsilon")) == epsilons[point]);
+    CHECK(std::get<double>(runs[i].agent_params.at("gamma")) == (i < 6 ? 0.9 : 0.99));
+    CHECK(runs[i].seed_index == (i % 2 == 0 ? 3 : 8));
+  }
+  // Written back (as stored in the run file) it expands to the same runs.
+  ExperimentConfig d = parse_config(config_to_toml(c), "again");
+  CHECK(config_to_toml(d) == config_to_toml(c));
+  CHECK(expand_runs(d, r).size() == runs.size());
+}
+
+TEST_CASE("config: several zip groups on env and agent multiply with each other") {
+  Registry r = builtins();
+  const char* text = R"(
+episodes = 5
+[[env]]
+id = "FrozenLake-v1"
+[[env.zip]]
+is_slippery = [true, false]
+max_episode_steps = [50, 100]
+[[agent]]
+id = "q-learning"
+[[agent.zip]]
+alpha = [0.1, 0.5]
+[[agent.zip]]
+epsilon = [0.3, 0.1, 0.05]
+gamma = [0.9, 0.95, 0.99]
+)";
+  ExperimentConfig c = parse_config(text, "zip2.toml");
+  REQUIRE(c.envs[0].zips.size() == 1);
+  REQUIRE(c.agents[0].zips.size() == 2);
+  auto runs = expand_runs(c, r);
+  REQUIRE(runs.size() == 2 * 2 * 3);
+  for (const auto& run : runs) {
+    const bool slippery = std::get<bool>(run.env_params.at("is_slippery"));
+    CHECK(std::get<std::int64_t>(run.env_params.at("max_episode_steps")) == (slippery ? 50 : 100));
+    const double eps = std::get<double>(run.agent_params.at("epsilon"));
+    const double gamma = std::get<double>(run.agent_params.at("gamma"));
+    CHECK(gamma == (eps == 0.3 ? 0.9 : eps == 0.1 ? 0.95 : 0.99));
+  }
+  CHECK(expand_runs(parse_config(config_to_toml(c), "again"), r).size() == runs.size());
+}
+
+TEST_CASE("config: zip mistakes are clear errors") {
+  Registry r = builtins();
+  const std::string head =
+      "episodes = 5\n[[env]]\nid = \"FrozenLake-v1\"\n[[agent]]\nid = "
+      "\"q-learning\"\n";
+  REQUIRE_THROWS_WITH(
+      parse_config(head + "[agent.zip]\nalpha = [0.1, 0.5]\nepsilon = [0.1, 0.2, 0.3]\n", "z"),
+      Catch::Contains("must have one length") && Catch::Contains("'alpha' has 2 values") &&
+          Catch::Contains("'epsilon' has 3"));
+  REQUIRE_THROWS_WITH(parse_config(head + "[agent.zip]\nalpha = 0.1\n", "z"),
+                      Catch::Contains("zip.alpha is a single value"));
+  ExperimentConfig c = parse_config(head + "[agent.zip]\nalhpa = [0.1]\nepsilon = [0.2]\n", "z");
+  REQUIRE_THROWS_WITH(expand_runs(c, r), Catch::Contains("names unknown parameter 'alhpa'") &&
+                                             Catch::Contains("alpha"));
+  c = parse_config(head + "alpha = 0.3\n[agent.zip]\nalpha = [0.1]\n", "z");
+  REQUIRE_THROWS_WITH(expand_runs(c, r), Catch::Contains("also set outside the group"));
+  c = parse_config(head + "[[agent.zip]]\nalpha = [0.1]\n[[agent.zip]]\nalpha = [0.2]\n", "z");
+  REQUIRE_THROWS_WITH(expand_runs(c, r), Catch::Contains("zip group 1 lists too"));
+}
+
+TEST_CASE("config: budgets in steps, episodes or pulls; seeds as a count or a list") {
+  const std::string tail = "[[env]]\nid = \"FrozenLake-v1\"\n[[agent]]\nid = \"sarsa\"\n";
+  ExperimentConfig c = parse_config("pulls = 1000\nseeds = 4\n" + tail, "p");
+  CHECK(c.budget.steps == 1000);
+  CHECK(c.budget.episodes == 0);
+  CHECK(c.seeds == std::vector<std::int64_t>{0, 1, 2, 3});
+  c = parse_config("episodes = 7\nseeds = [5, 2]\n" + tail, "e", {"pulls=30"});
+  CHECK(c.budget.episodes == 7);
+  CHECK(c.budget.steps == 30);
+  CHECK(c.seeds == std::vector<std::int64_t>{5, 2});
+  REQUIRE_THROWS_WITH(parse_config("pulls = 10\nsteps = 10\n" + tail, "b"),
+                      Catch::Contains("both 'steps' and 'pulls'"));
+  REQUIRE_THROWS_WITH(parse_config("seeds = [1, 1]\nsteps = 10\n" + tail, "s"),
+                      Catch::Contains("twice"));
+}

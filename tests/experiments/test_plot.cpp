@@ -22,44 +22,12 @@
 #include "core/rng.hpp"
 #include "experiments/cli_util.hpp"
 
+#include "tests/experiments/driver_util.hpp"
+
 namespace fs = std::filesystem;
+using namespace rlsim_test;
 
 namespace {
-
-std::string rlsim_bin() {
-  if (const char* b = std::getenv("RLSIM_BIN")) return b;
-  return std::string(RLSIM_BINARY_DIR) + "/bin/rlsim";
-}
-
-struct Result {
-  int code;
-  std::string out;  // stdout and stderr together
-};
-
-Result sh(const std::string& args) {
-  const std::string cmd = "RLSIM_PLUGIN_PATH= " + rlsim_bin() + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::string out;
-  std::array<char, 4096> buf{};
-  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-fs::path temp_dir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("rlsim_plot_" + name + "_" + std::to_string(getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
-std::string read_text(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
 
 bool is_png(const fs::path& p) {
   const std::string head = read_text(p).substr(0, 8);
@@ -128,22 +96,12 @@ id = "ucb1"
 id = "thompson"
 )";
 
-const char* kFrozenLake = R"(
-name = "plot-frozenlake"
-seeds = 2
-episodes = 300
-[[env]]
-id = "FrozenLake-v1"
-[[agent]]
-id = "q-learning"
-[[agent]]
-id = "random"
-)";
+const std::string kFrozenLake = lake_config("plot-frozenlake", 2, 300);
 
 }  // namespace
 
 TEST_CASE("plot: bandit regret figures with the Lai-Robbins bound", "[plot]") {
-  const fs::path d = temp_dir("bandit");
+  const fs::path d = temp_dir("plot_bandit");
   std::ofstream(d / "bandit.toml") << kBandit;
   const std::string file = (d / "bandit.h5").string();
   Result run = sh("run -q " + (d / "bandit.toml").string() + " --out " + file);
@@ -198,7 +156,7 @@ TEST_CASE("plot: bandit regret figures with the Lai-Robbins bound", "[plot]") {
 }
 
 TEST_CASE("plot: FrozenLake learning curves and episode-length histograms", "[plot]") {
-  const fs::path d = temp_dir("frozenlake");
+  const fs::path d = temp_dir("plot_frozenlake");
   std::ofstream(d / "fl.toml") << kFrozenLake;
   const std::string file = (d / "fl.h5").string();
   Result run = sh("run -q " + (d / "fl.toml").string() + " --out " + file);
@@ -242,7 +200,7 @@ TEST_CASE("plot: --help documents the options and bad input is one clear error",
   Result no_out = sh("plot /nonexistent/x.h5");
   CHECK(no_out.code != 0);
   CHECK_THAT(no_out.out, Catch::Contains("out"));
-  const fs::path d = temp_dir("bad");
+  const fs::path d = temp_dir("plot_bad");
   std::ofstream(d / "f.h5") << "x";
   Result bad_kind = sh("plot " + (d / "f.h5").string() + " --out " + d.string() + " --what bogus");
   CHECK(bad_kind.code != 0);

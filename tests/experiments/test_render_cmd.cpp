@@ -15,45 +15,13 @@
 #include "experiments/cli_util.hpp"
 #include "experiments/gif_writer.hpp"
 
+#include "tests/experiments/driver_util.hpp"
+
 namespace fs = std::filesystem;
+using namespace rlsim_test;
 using namespace rlsim;
 
 namespace {
-
-std::string rlsim_bin() {
-  if (const char* b = std::getenv("RLSIM_BIN")) return b;
-  return std::string(RLSIM_BINARY_DIR) + "/bin/rlsim";
-}
-
-struct Result {
-  int code;
-  std::string out;  // stdout and stderr together
-};
-
-Result sh(const std::string& args) {
-  const std::string cmd = "RLSIM_PLUGIN_PATH= " + rlsim_bin() + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::string out;
-  std::array<char, 4096> buf{};
-  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-fs::path temp_dir(const std::string& name) {
-  fs::path d =
-      fs::temp_directory_path() / ("rlsim_render_" + name + "_" + std::to_string(getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
-int count_lines(const std::string& s) {
-  int n = 0;
-  for (char c : s) n += c == '\n';
-  return n;
-}
 
 // The same rollout as the command: env reset with derive_seed(S, 0, "env"), the agent
 // built with derive_seed(S, 0, "agent"), acting and observing; returns the episode
@@ -128,7 +96,7 @@ int max_difference(const Image& gif, const Image& env, int scale) {
 
 TEST_CASE("render-cmd: FrozenLake GIF has one frame per step plus the reset frame",
           "[render-cmd]") {
-  const fs::path d = temp_dir("lake");
+  const fs::path d = temp_dir("render_lake");
   const std::string gif = (d / "lake.gif").string();
   const Result r = sh("env render FrozenLake-v1 --seed 7 --scale 2 --out " + gif);
   INFO(r.out);
@@ -156,7 +124,7 @@ TEST_CASE("render-cmd: FrozenLake GIF has one frame per step plus the reset fram
 }
 
 TEST_CASE("render-cmd: CartPole GIF and several episodes", "[render-cmd]") {
-  const fs::path d = temp_dir("cartpole");
+  const fs::path d = temp_dir("render_cartpole");
   const std::string gif = (d / "cp.gif").string();
   const Result r = sh("env render CartPole-v1 --seed 3 --episodes 2 --fps 50 -q --out " + gif);
   INFO(r.out);
@@ -175,7 +143,7 @@ TEST_CASE("render-cmd: CartPole GIF and several episodes", "[render-cmd]") {
 
 TEST_CASE("render-cmd: heuristic-lander GIF of LunarLander-v3", "[render-cmd]") {
   // The documented command of docs/rendering.md: one landing by the scripted controller.
-  const fs::path d = temp_dir("lander");
+  const fs::path d = temp_dir("render_lander");
   const std::string gif = (d / "lander.gif").string();
   const Result r =
       sh("env render LunarLander-v3 --agent heuristic-lander --seed 1 --fps 50 -q --out " + gif);
@@ -204,7 +172,7 @@ TEST_CASE("render-cmd: --text prints one text frame per step", "[render-cmd]") {
 }
 
 TEST_CASE("render-cmd: errors give a non-zero exit and one clear message", "[render-cmd]") {
-  const fs::path d = temp_dir("errors");
+  const fs::path d = temp_dir("render_errors");
   const std::string gif = (d / "x.gif").string();
   struct Case {
     std::string args, needle;

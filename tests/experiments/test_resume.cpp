@@ -22,43 +22,17 @@
 #include "core/error.hpp"
 #include "core/hdf5_log.hpp"
 
+#include "tests/experiments/driver_util.hpp"
+
 namespace fs = std::filesystem;
+using namespace rlsim_test;
 
 namespace {
-
-std::string resume_bin() {
-  if (const char* b = std::getenv("RLSIM_BIN")) return b;
-  return std::string(RLSIM_BINARY_DIR) + "/bin/rlsim";
-}
-
-struct ShellResult {
-  int code;
-  std::string out;  // stdout and stderr together
-};
-
-ShellResult run_rlsim(const std::string& args) {
-  const std::string cmd = "RLSIM_PLUGIN_PATH= " + resume_bin() + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::string out;
-  std::array<char, 4096> buf{};
-  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-fs::path resume_temp_dir(const std::string& name) {
-  fs::path d =
-      fs::temp_directory_path() / ("rlsim_resume_" + name + "_" + std::to_string(getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
 
 // Starts `rlsim ARGS...` in a child with stdout/stderr to `log`; an optional file size
 // limit (bytes, with SIGXFSZ ignored so that writes fail with EFBIG instead).
 pid_t spawn(const std::vector<std::string>& args, const std::string& log, rlim_t fsize_limit = 0) {
-  std::vector<std::string> argv{resume_bin()};
+  std::vector<std::string> argv{rlsim_bin()};
   argv.insert(argv.end(), args.begin(), args.end());
   const pid_t pid = fork();
   REQUIRE(pid >= 0);
@@ -88,13 +62,6 @@ int wait_child(pid_t pid) {
   int status = 0;
   REQUIRE(::waitpid(pid, &status, 0) == pid);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
 }
 
 // Many short runs, so that a kill lands between runs most of the time and the test is fast.
@@ -139,7 +106,7 @@ TEST_CASE("resume: a SIGKILLed experiment resumes to the same results as an unin
           "[resume]") {
   // The test reads the file while the experiment still writes it.
   ::setenv("HDF5_USE_FILE_LOCKING", "FALSE", 1);
-  const fs::path d = resume_temp_dir("kill");
+  const fs::path d = temp_dir("resume_kill");
   std::ofstream(d / "many.toml") << kManyRuns;
   const std::string out = (d / "killed.h5").string();
   const pid_t pid = spawn({"run", (d / "many.toml").string(), "--out", out, "--threads", "1", "-q"},
@@ -183,20 +150,19 @@ TEST_CASE("resume: a SIGKILLed experiment resumes to the same results as an unin
     CHECK(r.run_indices().size() <= complete_after_kill + 1);
   }
 
-  const ShellResult resumed = run_rlsim("run --resume " + out + " --threads 2");
+  const Result resumed = sh("run --resume " + out + " --threads 2");
   INFO(resumed.out);
   REQUIRE(resumed.code == 0);
   CHECK_THAT(resumed.out, Catch::Contains("resuming") &&
                               Catch::Contains(std::to_string(complete_after_kill) + " of 24"));
 
   const std::string ref = (d / "ref.h5").string();
-  const ShellResult full =
-      run_rlsim("run " + (d / "many.toml").string() + " --out " + ref + " --threads 2 -q");
+  const Result full = sh("run " + (d / "many.toml").string() + " --out " + ref + " --threads 2 -q");
   REQUIRE(full.code == 0);
   require_same_runs(out, ref);
 
   // Resuming a complete file does nothing and says so.
-  const ShellResult again = run_rlsim("run --resume " + out + " -q");
+  const Result again = sh("run --resume " + out + " -q");
   CHECK(again.code == 0);
   CHECK_THAT(again.out, Catch::Contains("already complete"));
   fs::remove_all(d);
@@ -204,28 +170,28 @@ TEST_CASE("resume: a SIGKILLed experiment resumes to the same results as an unin
 
 TEST_CASE("resume: refused with a clear message when the config no longer expands the same",
           "[resume]") {
-  const fs::path d = resume_temp_dir("refuse");
+  const fs::path d = temp_dir("resume_refuse");
   const std::string chain = std::string(RLSIM_SOURCE_DIR) + "/examples/plugin_env/chain.toml";
   const std::string out = (d / "chain.h5").string();
-  ShellResult r = run_rlsim("run " + chain + " -q episodes=5 seeds=2 --plugin " +
-                            RLSIM_CHAIN_PLUGIN + " --out " + out);
+  Result r = sh("run " + chain + " -q episodes=5 seeds=2 --plugin " + RLSIM_CHAIN_PLUGIN +
+                " --out " + out);
   INFO(r.out);
   REQUIRE(r.code == 0);
-  r = run_rlsim("run --resume " + out + " -q");  // without the plugin
+  r = sh("run --resume " + out + " -q");  // without the plugin
   CHECK(r.code == 1);
   CHECK_THAT(r.out, Catch::Contains("cannot resume") && Catch::Contains("Chain-v0") &&
                         Catch::Contains("--plugin"));
-  r = run_rlsim("run --resume " + out + " seeds=3");
+  r = sh("run --resume " + out + " seeds=3");
   CHECK(r.code == 1);
   CHECK_THAT(r.out, Catch::Contains("give no config file or key=value"));
-  r = run_rlsim("run --resume " + (d / "missing.h5").string());
+  r = sh("run --resume " + (d / "missing.h5").string());
   CHECK(r.code == 1);
   CHECK_THAT(r.out, Catch::Contains("no such file"));
   fs::remove_all(d);
 }
 
 TEST_CASE("resume: an unwritable output is reported before any run starts", "[resume]") {
-  const fs::path d = resume_temp_dir("unwritable");
+  const fs::path d = temp_dir("resume_unwritable");
   std::ofstream(d / "many.toml") << kManyRuns;
   std::ofstream(d / "plain.txt") << "not a directory";
   for (const std::string& out :
@@ -233,8 +199,7 @@ TEST_CASE("resume: an unwritable output is reported before any run starts", "[re
     INFO(out);
     // 24 long runs: if they started, the command would take many seconds and print a table;
     // the error must come first and alone.
-    const ShellResult r =
-        run_rlsim("run " + (d / "many.toml").string() + " --out " + out + " --threads 1");
+    const Result r = sh("run " + (d / "many.toml").string() + " --out " + out + " --threads 1");
     CHECK(r.code == 1);
     CHECK_THAT(r.out, Catch::Contains("cannot create run file") && Catch::Contains(out));
     CHECK_THAT(r.out, !Catch::Contains("results:"));
@@ -244,7 +209,7 @@ TEST_CASE("resume: an unwritable output is reported before any run starts", "[re
 
 TEST_CASE("resume: a write failure mid-experiment ends clearly and keeps earlier runs readable",
           "[resume]") {
-  const fs::path d = resume_temp_dir("fsize");
+  const fs::path d = temp_dir("resume_fsize");
   // Step logging makes each run about 100 KiB on disk, so a 400 KiB limit is hit after a few.
   std::ofstream(d / "steps.toml") << R"(
 name = "steps"
@@ -261,7 +226,7 @@ id = "random"
   const pid_t pid = spawn({"run", (d / "steps.toml").string(), "--out", out, "--threads", "1"},
                           (d / "limited.log").string(), 400 * 1024);
   const int code = wait_child(pid);
-  const std::string log = slurp(d / "limited.log");
+  const std::string log = read_text(d / "limited.log");
   INFO(log);
   CHECK(code == 1);
   CHECK_THAT(log, Catch::Contains("rlsim: error: writing run") &&

@@ -1,0 +1,183 @@
+#include "experiments/progress.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+
+#include "experiments/analyze.hpp"
+
+namespace rlsim {
+
+std::string format_duration(double seconds) {
+  if (!(seconds >= 0) || seconds > 1e7) return "?";
+  const auto s = static_cast<long>(seconds + 0.5);
+  std::ostringstream os;
+  if (s >= 3600) os << s / 3600 << "h";
+  os << std::setw(s >= 3600 ? 2 : 1) << std::setfill('0') << (s / 60) % 60 << "m" << std::setw(2)
+     << s % 60 << "s";
+  return os.str();
+}
+
+std::string format_rate(double x) {
+  std::ostringstream os;
+  os << std::fixed << std::setprecision(1);
+  if (x >= 1e6)
+    os << x / 1e6 << "M";
+  else if (x >= 1e3)
+    os << x / 1e3 << "k";
+  else
+    os << x;
+  return os.str();
+}
+
+namespace {
+// "37/100 runs", the steps/s and times shared by both line kinds.
+struct Numbers {
+  std::string runs, rate, elapsed, eta;
+};
+Numbers numbers(std::int64_t done, std::int64_t total, std::int64_t steps, double el) {
+  const double eta =
+      done > 0 ? el * static_cast<double>(total - done) / static_cast<double>(done) : -1.0;
+  return {std::to_string(done) + "/" + std::to_string(total) + " runs",
+          format_rate(static_cast<double>(steps) / std::max(el, 1e-9)) + " steps/s",
+          "elapsed " + format_duration(el), "ETA " + (done > 0 ? format_duration(eta) : "?")};
+}
+}  // namespace
+
+std::string progress_plain_line(std::int64_t done, std::int64_t total, std::int64_t steps,
+                                double el) {
+  const Numbers n = numbers(done, total, steps, el);
+  return "progress: " + n.runs + ", " + n.rate + ", " + n.elapsed + ", " + n.eta;
+}
+
+std::string progress_bar_line(std::int64_t done, std::int64_t total, std::int64_t steps, double el,
+                              int width) {
+  const Numbers n = numbers(done, total, steps, el);
+  const int filled =
+      total > 0 ? static_cast<int>(std::clamp<std::int64_t>(done * width / total, 0, width)) : 0;
+  // (Built with a stream: GCC 12 warns falsely, -Wrestrict, on this chain of string +.)
+  std::ostringstream os;
+  os << '[' << std::string(static_cast<std::size_t>(filled), '#')
+     << std::string(static_cast<std::size_t>(width - filled), '-') << "] " << n.runs << "  "
+     << n.rate << "  " << n.elapsed << "  " << n.eta;
+  return os.str();
+}
+
+std::string group_done_line(const std::string& group, std::int64_t runs,
+                            const std::vector<double>& returns, const std::vector<double>& regrets,
+                            std::int64_t last_k) {
+  std::ostringstream os;
+  os << "done: " << group << ": " << runs << " run" << (runs == 1 ? "" : "s");
+  auto stat = [&](const char* what, const std::vector<double>& xs) {
+    if (xs.empty()) return;
+    double m = 0;
+    for (double x : xs) m += x;
+    m /= static_cast<double>(xs.size());
+    const double ci = ci95_half_width(xs);
+    os << ", " << what << std::setprecision(4) << m;
+    if (std::isfinite(ci)) os << " ± " << std::setprecision(3) << ci;
+  };
+  stat(("return (last " + std::to_string(last_k) + ") ").c_str(), returns);
+  stat("final regret ", regrets);
+  return os.str();
+}
+
+Progress::Progress(RunCounters& counters, const std::vector<RunSpec>& runs, Mode mode,
+                   std::ostream& os, std::int64_t last_k, double every_seconds)
+    : c_(counters),
+      mode_(mode),
+      os_(os),
+      total_(static_cast<std::int64_t>(runs.size())),
+      last_k_(last_k),
+      every_(every_seconds),
+      t0_(std::chrono::steady_clock::now()) {
+  // Runs that differ only in their seed index form a group.
+  std::map<std::string, std::size_t> groups;
+  for (const RunSpec& r : runs) {
+    std::string env_text, agent_text;
+    for (const auto& [k, v] : r.env_params) env_text += " " + k + "=" + format_param(v);
+    for (const auto& [k, v] : r.agent_params) agent_text += " " + k + "=" + format_param(v);
+    const std::string label = r.env_id + env_text + " / " + r.agent_id + agent_text;
+    const auto [it, inserted] = groups.try_emplace(label, group_size_.size());
+    if (inserted) {
+      group_size_.push_back(0);
+      group_label_.push_back(label);
+    }
+    ++group_size_[it->second];
+    group_of_run_[r.run_index] = it->second;
+  }
+  group_runs_.assign(group_size_.size(), 0);
+  group_returns_.resize(group_size_.size());
+  group_regrets_.resize(group_size_.size());
+  if (mode_ != Mode::off) thread_ = std::thread([this] { loop(); });
+}
+
+Progress::~Progress() {
+  stop(false);
+}
+
+void Progress::run_finished(const RunResult& r) {
+  if (mode_ == Mode::off) return;
+  const auto it = group_of_run_.find(r.info.run_index);
+  if (it == group_of_run_.end()) return;
+  const std::size_t g = it->second;
+  auto& returns = group_returns_[g];
+  ++group_runs_[g];
+  if (r.regret.size() > 0) group_regrets_[g].push_back(r.regret.pseudo_regret.back());
+  const auto& e = r.episodes.returns;
+  const std::size_t k = std::min<std::size_t>(e.size(), static_cast<std::size_t>(last_k_));
+  if (k > 0) {
+    double sum = 0;
+    for (std::size_t i = e.size() - k; i < e.size(); ++i) sum += e[i];
+    returns.push_back(sum / static_cast<double>(k));
+  }
+  if (--group_size_[g] == 0) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (mode_ == Mode::bar) os_ << "\r\033[K";
+    os_ << group_done_line(group_label_[g], group_runs_[g], returns, group_regrets_[g], last_k_)
+        << "\n"
+        << std::flush;
+  }
+}
+
+void Progress::print_line() {
+  const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+  const std::int64_t runs = c_.runs_done.load(), steps = c_.steps.load();
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (mode_ == Mode::bar)
+    os_ << "\r\033[K" << progress_bar_line(runs, total_, steps, el) << std::flush;
+  else
+    os_ << progress_plain_line(runs, total_, steps, el) << "\n" << std::flush;
+}
+
+void Progress::loop() {
+  auto last = std::chrono::steady_clock::now();
+  while (!done_.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    if (done_.load()) break;
+    if (mode_ == Mode::bar) {
+      print_line();
+    } else if (std::chrono::duration<double>(std::chrono::steady_clock::now() - last).count() >=
+               every_) {
+      print_line();
+      last = std::chrono::steady_clock::now();
+    }
+  }
+}
+
+void Progress::stop(bool final_line) {
+  if (stopped_) return;
+  stopped_ = true;
+  done_.store(true);
+  if (thread_.joinable()) thread_.join();
+  if (mode_ == Mode::bar) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    os_ << "\r\033[K" << std::flush;
+  } else if (mode_ == Mode::plain && final_line) {
+    print_line();
+  }
+}
+
+}  // namespace rlsim

@@ -1,0 +1,84 @@
+// Helpers for the tests that run the `rlsim` driver binary end to end (test_cli, test_plot,
+// test_render_cmd, test_resume, test_driver_features): where the binary is, running it with
+// its output captured, fresh temporary directories, reading files back.
+//
+// The binary is $RLSIM_BIN if set (ctest sets it), else the build tree's bin/rlsim. Plugins
+// are given explicitly in these tests, so the suite's RLSIM_PLUGIN_PATH is cleared.
+#pragma once
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace rlsim_test {
+
+inline std::string rlsim_bin() {
+  if (const char* b = std::getenv("RLSIM_BIN")) return b;
+  return std::string(RLSIM_BINARY_DIR) + "/bin/rlsim";
+}
+
+struct Result {
+  int code;         // exit status, -1 if the driver did not exit normally
+  std::string out;  // stdout and stderr together
+};
+
+// Runs `rlsim ARGS` through the shell (ARGS is shell text) and waits for it.
+inline Result sh(const std::string& args) {
+  const std::string cmd = "RLSIM_PLUGIN_PATH= " + rlsim_bin() + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  std::string out;
+  std::array<char, 4096> buf{};
+  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+  const int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+// Runs `rlsim ARGS` and checks it fails as bad input (exit 1) with `message` in its output.
+inline void check_error(const std::string& args, const std::string& message) {
+  const Result r = sh(args);
+  INFO("rlsim " << args << "\n" << r.out);
+  CHECK(r.code == 1);
+  CHECK_THAT(r.out, Catch::Contains(message));
+}
+
+// An empty directory $TMPDIR/rlsim_NAME_PID (removed first if it exists).
+inline std::filesystem::path temp_dir(const std::string& name) {
+  std::filesystem::path d =
+      std::filesystem::temp_directory_path() / ("rlsim_" + name + "_" + std::to_string(getpid()));
+  std::filesystem::remove_all(d);
+  std::filesystem::create_directories(d);
+  return d;
+}
+
+inline int count_lines(const std::string& s) {
+  int n = 0;
+  for (char c : s) n += c == '\n';
+  return n;
+}
+
+// The whole file as bytes (empty if it cannot be read).
+inline std::string read_text(const std::filesystem::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+// A small experiment: q-learning and random on FrozenLake-v1 (default parameters).
+inline std::string lake_config(const std::string& name, int seeds, int episodes) {
+  return "name = \"" + name + "\"\nseeds = " + std::to_string(seeds) +
+         "\nepisodes = " + std::to_string(episodes) +
+         "\n[[env]]\nid = \"FrozenLake-v1\"\n[[agent]]\nid = \"q-learning\"\n[[agent]]\nid = "
+         "\"random\"\n";
+}
+
+}  // namespace rlsim_test
