@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "envs/box2d/observation_bounds.hpp"
 #include "envs/render/canvas.hpp"
 
 namespace rlsim {
@@ -484,6 +485,7 @@ void BipedalWalkerEnv::do_reset(Value& obs) {
   if (obs.vec.size() != static_cast<std::size_t>(kObservationSize))
     obs.vec.resize(kObservationSize);
   sim_.reset(rng(), obs.vec.data());
+  clamp_into_box(spec().observation_space, obs.vec.data());
 }
 
 StepResult BipedalWalkerEnv::do_step(const Value& action, Value& obs) {
@@ -494,6 +496,7 @@ StepResult BipedalWalkerEnv::do_step(const Value& action, Value& obs) {
   if (obs.vec.size() != static_cast<std::size_t>(kObservationSize))
     obs.vec.resize(kObservationSize);
   const BipedalStep s = sim_.step(clipped_.data(), obs.vec.data());
+  clamp_into_box(spec().observation_space, obs.vec.data());
   StepResult r;
   r.reward = s.reward;
   r.terminated = s.terminated;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "envs/box2d/observation_bounds.hpp"
 #include "envs/render/canvas.hpp"
 
 namespace rlsim {
@@ -27,9 +28,8 @@ constexpr std::uint16_t kLanderCategory = 0x0010;
 constexpr std::uint16_t kLegCategory = 0x0020;
 constexpr std::uint16_t kGroundMask = 0x0001;
 
-// Gymnasium 1.x's observation bounds (low = -high, except 0 for the leg flags).
+// Gymnasium 1.x's angle bound, 2 pi as float32.
 constexpr float kTwoPi = static_cast<float>(2 * std::numbers::pi);
-constexpr float kObsHigh[8] = {2.5f, 2.5f, 10.f, 10.f, kTwoPi, 10.f, 1.f, 1.f};
 
 // Gymnasium's wind and turbulence: tanh(sin(2 k t) + sin(pi k t)), k = 0.01.
 double wind_profile(std::int64_t t) {
@@ -279,11 +279,9 @@ LunarLanderSim::Outcome LunarLanderSim::advance(double m_power, double s_power, 
       lander_->GetAngle(),         20.0 * lander_->GetAngularVelocity() / kFps,
       leg_contact_[0] ? 1.0 : 0.0, leg_contact_[1] ? 1.0 : 0.0,
   };
-  // The observation is kept inside the Box bounds Gymnasium declares (a lander that spins
-  // past a full turn has |angle| > 2 pi, which Gymnasium would report outside its own
-  // bounds); the reward below uses the unclamped state, as Gymnasium's does.
-  for (int i = 0; i < 8; ++i)
-    obs_[i] = std::clamp(static_cast<float>(s[i]), -kObsHigh[i], kObsHigh[i]);
+  // Gymnasium's state as float32, unclamped (the Env clamps it into the observation Box:
+  // envs/box2d/observation_bounds.hpp); the reward below uses the double state.
+  for (int i = 0; i < 8; ++i) obs_[i] = static_cast<float>(s[i]);
 
   Outcome out;
   const double shaping = -100 * std::sqrt(s[0] * s[0] + s[1] * s[1]) -
@@ -434,6 +432,7 @@ LunarLanderEnv::LunarLanderEnv(LunarLanderConfig config) : Env(lander_spec(confi
 void LunarLanderEnv::write_observation(Value& obs) const {
   if (obs.vec.size() != 8) obs.vec.resize(8);
   std::copy(sim_.observation().begin(), sim_.observation().end(), obs.vec.begin());
+  clamp_into_box(spec().observation_space, obs.vec.data());
 }
 
 void LunarLanderEnv::do_reset(Value& obs) {

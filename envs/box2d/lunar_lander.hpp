@@ -16,10 +16,11 @@
 // (gymnasium/envs/__init__.py). Options (make() arguments): gravity in (-12, 0), wind with
 // power in [0, 20] and turbulence in [0, 2], whose phases are drawn at each reset (v3).
 // Observation Box bounds are Gymnasium 1.x's: ±2.5 (x, y), ±10 (velocities), ±2π (angle),
-// ±10 (angular velocity), [0, 1] (leg contacts); observations are clamped to them (only a
-// lander spun past a full turn reaches them; the reward uses the unclamped state, as in
-// Gymnasium, which would report such observations outside its Box). Continuous actions are clipped
-// to [-1, 1] as Gymnasium's np.clip does; NaN is rejected by the base Env.
+// ±10 (angular velocity), [0, 1] (leg contacts); the Env clamps observations into them,
+// the Box2D envs' common policy (envs/box2d/observation_bounds.hpp: only a lander spun past
+// a full turn reaches them, and the reward uses the unclamped state, as in Gymnasium).
+// LunarLanderSim::observation() is the raw state. Continuous actions are clipped to
+// [-1, 1] as Gymnasium's np.clip does; NaN is rejected by the base Env.
 //
 // Randomness (terrain, initial force, wind phases, engine dispersion) is drawn from the
 // env's Rng in Gymnasium's order; Box2D 2.4 differs from the pybox2d 2.3 Gymnasium uses,
@@ -86,6 +87,7 @@ class LunarLanderSim {
   // One step with a continuous action [main, lateral], clipped to [-1, 1] first.
   Outcome step_continuous(float main, float lateral, Rng& rng);
 
+  // Gymnasium's state as float32, not clamped into the observation Box.
   const std::array<float, 8>& observation() const { return obs_; }
   const LunarLanderConfig& config() const { return config_; }
   bool started() const { return world_ != nullptr; }
