@@ -16,6 +16,8 @@
 // reset, returns the observation after one step with the zero action. Time limits 1600 (v3) and
 // 2000 (hardcore), reward threshold 300 (gymnasium/envs/__init__.py).
 //
+// State get/set: the episode as a replay (envs/box2d/replay_state.hpp).
+//
 // Constants below are Gymnasium's (bipedal_walker.py, module level). All randomness goes
 // through the env's Rng (Boost distributions), so streams differ from NumPy's but the
 // distributions are the same.
@@ -27,6 +29,7 @@
 
 #include "core/env.hpp"
 #include "core/registry.hpp"
+#include "envs/box2d/replay_state.hpp"
 
 namespace rlsim {
 
@@ -110,6 +113,12 @@ class BipedalWalkerEnv final : public Env {
                             std::optional<bool> hardcore_id = std::nullopt);
   const BipedalWalkerSim& sim() const { return sim_; }
   bool render(Image& frame) const override;
+  void observe(Value& obs) const override;
+  // The state is the episode as a replay (envs/box2d/replay_state.hpp): the stream at the
+  // episode's start and the clipped actions since; set_state rebuilds and replays it.
+  bool has_state() const override { return true; }
+  void get_state(std::vector<double>& out) const override;
+  void set_state(std::span<const double> state) override;
 
  protected:
   void do_reset(Value& obs) override;
@@ -118,6 +127,8 @@ class BipedalWalkerEnv final : public Env {
  private:
   BipedalWalkerSim sim_;
   std::array<float, bipedal::kActionSize> clipped_{};
+  std::array<float, bipedal::kObservationSize> last_obs_{};  // clamped, for observe()
+  ReplayState replay_;
 };
 
 // Registers BipedalWalker-v3 and BipedalWalkerHardcore-v3.

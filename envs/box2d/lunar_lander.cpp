@@ -427,7 +427,8 @@ EnvSpec lander_spec(const LunarLanderConfig& config) {
 
 }  // namespace
 
-LunarLanderEnv::LunarLanderEnv(LunarLanderConfig config) : Env(lander_spec(config)), sim_(config) {}
+LunarLanderEnv::LunarLanderEnv(LunarLanderConfig config)
+    : Env(lander_spec(config)), sim_(config), replay_(config.continuous ? 2 : 1, 1000) {}
 
 void LunarLanderEnv::write_observation(Value& obs) const {
   if (obs.vec.size() != 8) obs.vec.resize(8);
@@ -436,19 +437,52 @@ void LunarLanderEnv::write_observation(Value& obs) const {
 }
 
 void LunarLanderEnv::do_reset(Value& obs) {
+  replay_.begin(rng());
   sim_.reset(rng());
   write_observation(obs);
 }
 
 StepResult LunarLanderEnv::do_step(const Value& action, Value& obs) {
-  const LunarLanderSim::Outcome o = sim_.config().continuous
-                                        ? sim_.step_continuous(action.vec[0], action.vec[1], rng())
-                                        : sim_.step_discrete(action.index, rng());
+  LunarLanderSim::Outcome o;
+  if (sim_.config().continuous) {
+    // Recorded as clipped: the physics clips the same way, so a replay acts the same.
+    const float a[2] = {std::clamp(action.vec[0], -1.0f, 1.0f),
+                        std::clamp(action.vec[1], -1.0f, 1.0f)};
+    o = sim_.step_continuous(a[0], a[1], rng());
+    replay_.record(a);
+  } else {
+    o = sim_.step_discrete(action.index, rng());
+    const float a = static_cast<float>(action.index);
+    replay_.record(&a);
+  }
   write_observation(obs);
   StepResult r;
   r.reward = o.reward;
   r.terminated = o.terminated;
   return r;
+}
+
+void LunarLanderEnv::get_state(std::vector<double>& out) const {
+  replay_.encode(out, spec().id);
+}
+
+void LunarLanderEnv::set_state(std::span<const double> state) {
+  const bool continuous = sim_.config().continuous;
+  const std::string& id = spec().id;
+  rng() = replay_.decode(state, id, [&](const float* a) {
+    if (continuous ? !(a[0] >= -1 && a[0] <= 1 && a[1] >= -1 && a[1] <= 1)
+                   : !(a[0] == 0 || a[0] == 1 || a[0] == 2 || a[0] == 3))
+      throw Error(id + ": set_state: an action of the replay is outside the action space");
+  });
+  sim_.reset(rng());
+  for (std::int64_t t = 0; t < replay_.steps(); ++t) {
+    const float* a = replay_.action(t);
+    if (continuous)
+      sim_.step_continuous(a[0], a[1], rng());
+    else
+      sim_.step_discrete(static_cast<std::int64_t>(a[0]), rng());
+  }
+  mark_running();
 }
 
 void LunarLanderEnv::observe(Value& obs) const {

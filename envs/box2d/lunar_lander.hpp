@@ -26,7 +26,8 @@
 // env's Rng in Gymnasium's order; Box2D 2.4 differs from the pybox2d 2.3 Gymnasium uses,
 // so trajectories agree with Gymnasium's statistically, not step by step. Gymnasium's
 // exhaust particles are decoration only (no effect on the lander) and are not simulated.
-// LunarLanderSim is the physics alone, free of the Env machinery (for bare loops).
+// LunarLanderSim is the physics alone, free of the Env machinery (for bare loops). The Env
+// offers state get/set as a replay of the episode (envs/box2d/replay_state.hpp).
 #pragma once
 #include <array>
 #include <cstdint>
@@ -35,6 +36,7 @@
 #include "core/env.hpp"
 #include "core/registry.hpp"
 #include "core/rng.hpp"
+#include "envs/box2d/replay_state.hpp"
 
 class b2World;
 class b2Body;
@@ -126,6 +128,11 @@ class LunarLanderEnv final : public Env {
   const LunarLanderSim& sim() const { return sim_; }
   bool render(Image& frame) const override;
   void observe(Value& obs) const override;
+  // The state is the episode as a replay (envs/box2d/replay_state.hpp): the stream at the
+  // episode's start and the actions since; set_state rebuilds and replays it exactly.
+  bool has_state() const override { return true; }
+  void get_state(std::vector<double>& out) const override;
+  void set_state(std::span<const double> state) override;
 
  protected:
   void do_reset(Value& obs) override;
@@ -134,6 +141,7 @@ class LunarLanderEnv final : public Env {
  private:
   void write_observation(Value& obs) const;
   LunarLanderSim sim_;
+  ReplayState replay_;
 };
 
 // Registers LunarLander-v3 and LunarLanderContinuous-v3 with their options.

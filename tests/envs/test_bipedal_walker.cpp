@@ -236,3 +236,51 @@ TEST_CASE("BipedalWalker renders a 600x400 frame", "[bipedal-walker]") {
   CHECK(frame.rgb[2] == 255);
   CHECK(colours.count(127u << 16 | 51u << 8 | 229u) == 1);
 }
+
+TEST_CASE("BipedalWalker get_state / set_state replay the episode exactly", "[bipedal-walker]") {
+  for (const char* id : {"BipedalWalker-v3", "BipedalWalkerHardcore-v3"}) {
+    INFO(id);
+    auto a = make(id);
+    REQUIRE(a->has_state());
+    rlsim::Rng policy(31);
+    rlsim::Value obs, act;
+    a->reset(obs, 5);
+    for (int t = 0; t < 25; ++t) {
+      random_action(policy, act);
+      act.vec[0] *= 2.0f;  // out-of-range values are clipped, and replayed clipped
+      a->step(act, obs);
+    }
+    std::vector<double> state;
+    a->get_state(state);
+    const std::vector<float> obs_at_25 = obs.vec;
+    std::vector<rlsim::Value> actions;
+    std::vector<std::vector<float>> next_obs;
+    std::vector<double> rewards;
+    for (int t = 0; t < 30; ++t) {
+      random_action(policy, act);
+      actions.push_back(act);
+      const rlsim::StepResult r = a->step(act, obs);
+      next_obs.push_back(obs.vec);
+      rewards.push_back(r.reward);
+      if (r.terminated) break;
+    }
+    auto b = make(id);
+    rlsim::Value ob;
+    b->reset(ob, 99);
+    b->set_state(state);
+    b->observe(ob);
+    CHECK(ob.vec == obs_at_25);
+    std::vector<double> again;
+    b->get_state(again);
+    CHECK(again == state);
+    for (std::size_t t = 0; t < actions.size(); ++t) {
+      const rlsim::StepResult r = b->step(actions[t], ob);
+      REQUIRE(ob.vec == next_obs[t]);
+      REQUIRE(r.reward == rewards[t]);
+    }
+    std::vector<double> bad = state;
+    bad.back() = 1.5;  // outside Box(-1, 1)
+    CHECK_THROWS_WITH(b->set_state(bad), Catch::Contains("outside the action space"));
+    CHECK_THROWS_AS(b->set_state(std::vector<double>(3, 0.0)), rlsim::Error);
+  }
+}
