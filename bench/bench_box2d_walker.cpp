@@ -13,13 +13,12 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_env_loop.hpp"
 #include "core/registry.hpp"
 #include "core/rng.hpp"
 #include "envs/box2d/bipedal_walker.hpp"
 
 namespace {
-
-constexpr std::size_t kRing = 1 << 16;  // actions (4 floats each)
 
 const rlsim::Registry& registry() {
   static const rlsim::Registry r = [] {
@@ -30,39 +29,15 @@ const rlsim::Registry& registry() {
   return r;
 }
 
-std::vector<float> action_ring() {
-  rlsim::Rng rng(2024);
-  std::vector<float> actions(kRing * 4);
-  for (float& a : actions) a = static_cast<float>(rng.uniform(-1.0, 1.0));
-  return actions;
-}
-
 void bm_env(benchmark::State& state, const std::string& id) {
   auto env = registry().make_env(id, {});
-  const std::vector<float> actions = action_ring();
-  rlsim::Value obs, action;
-  env->spec().action_space.prepare(action);
-  env->reset(obs, 1);
-  std::size_t i = 0;
-  std::int64_t episodes = 0;
-  for (auto _ : state) {
-    const float* a = actions.data() + 4 * (i++ & (kRing - 1));
-    for (int j = 0; j < 4; ++j) action.vec[static_cast<std::size_t>(j)] = a[j];
-    const rlsim::StepResult r = env->step(action, obs);
-    if (r.terminated || r.truncated) {
-      env->reset(obs);
-      ++episodes;
-    }
-  }
-  benchmark::DoNotOptimize(obs.vec.data());
-  state.SetItemsProcessed(state.iterations());
-  state.counters["mean_len"] =
-      episodes ? static_cast<double>(state.iterations()) / static_cast<double>(episodes) : 0.0;
+  rlsim_bench::run_random_actions(state, *env);
 }
 
 // BipedalWalkerSim::reset/step called directly: the Box2D physics, lidar and reward alone.
 void bm_walker_bare_loop(benchmark::State& state) {
-  const std::vector<float> actions = action_ring();
+  const rlsim_bench::ActionRing ring(rlsim::Space::box(-1.0f, 1.0f, {4}));
+  const std::vector<float>& actions = ring.floats;
   rlsim::BipedalWalkerSim sim(false);
   rlsim::Rng rng(1);
   float obs[rlsim::bipedal::kObservationSize];
@@ -70,7 +45,8 @@ void bm_walker_bare_loop(benchmark::State& state) {
   std::size_t i = 0;
   std::int64_t elapsed = 0, episodes = 0;
   for (auto _ : state) {
-    const rlsim::BipedalStep r = sim.step(actions.data() + 4 * (i++ & (kRing - 1)), obs);
+    const rlsim::BipedalStep r =
+        sim.step(actions.data() + 4 * (i++ & (rlsim_bench::kRing - 1)), obs);
     benchmark::DoNotOptimize(obs);
     if (r.terminated || ++elapsed >= 1600) {
       sim.reset(rng, obs);
@@ -78,9 +54,7 @@ void bm_walker_bare_loop(benchmark::State& state) {
       ++episodes;
     }
   }
-  state.SetItemsProcessed(state.iterations());
-  state.counters["mean_len"] =
-      episodes ? static_cast<double>(state.iterations()) / static_cast<double>(episodes) : 0.0;
+  rlsim_bench::report_steps(state, episodes);
 }
 
 }  // namespace

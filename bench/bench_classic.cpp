@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_env_loop.hpp"
 #include "core/registry.hpp"
 #include "core/rng.hpp"
 #include "envs/classic/cart_pole.hpp"
@@ -22,7 +23,7 @@
 
 namespace {
 
-constexpr std::size_t kRing = 1 << 16;
+using rlsim_bench::kRing;
 
 const rlsim::Registry& registry() {
   static const rlsim::Registry r = [] {
@@ -35,44 +36,7 @@ const rlsim::Registry& registry() {
 
 void bm_env(benchmark::State& state, const std::string& id) {
   auto env = registry().make_env(id, {});
-  const rlsim::Space& as = env->spec().action_space;
-  rlsim::Rng rng(2024);
-  std::vector<std::int64_t> discrete(kRing);
-  std::vector<float> continuous(kRing);
-  for (std::size_t i = 0; i < kRing; ++i) {
-    if (as.is_discrete())
-      discrete[i] = rng.integer(as.start(), as.start() + as.n() - 1);
-    else
-      continuous[i] = static_cast<float>(rng.uniform(as.low()[0], as.high()[0]));
-  }
-  rlsim::Value obs, action;
-  as.prepare(action);
-  env->reset(obs, 1);
-  std::size_t i = 0;
-  std::int64_t episodes = 0;
-  if (as.is_discrete()) {
-    for (auto _ : state) {
-      action.index = discrete[i++ & (kRing - 1)];
-      const rlsim::StepResult r = env->step(action, obs);
-      if (r.terminated || r.truncated) {
-        env->reset(obs);
-        ++episodes;
-      }
-    }
-  } else {
-    for (auto _ : state) {
-      action.vec[0] = continuous[i++ & (kRing - 1)];
-      const rlsim::StepResult r = env->step(action, obs);
-      if (r.terminated || r.truncated) {
-        env->reset(obs);
-        ++episodes;
-      }
-    }
-  }
-  benchmark::DoNotOptimize(obs.vec.data());
-  state.SetItemsProcessed(state.iterations());
-  state.counters["mean_len"] =
-      episodes ? static_cast<double>(state.iterations()) / static_cast<double>(episodes) : 0.0;
+  rlsim_bench::run_random_actions(state, *env);
 }
 
 // CartPole-v1 written out by hand: Gymnasium's Euler step, termination, the 500-step limit
@@ -120,9 +84,7 @@ void bm_cart_pole_bare_loop(benchmark::State& state) {
       ++episodes;
     }
   }
-  state.SetItemsProcessed(state.iterations());
-  state.counters["mean_len"] =
-      episodes ? static_cast<double>(state.iterations()) / static_cast<double>(episodes) : 0.0;
+  rlsim_bench::report_steps(state, episodes);
 }
 
 // CartPoleEnv's physics (advance, is_terminal) called directly, without the Env interface:

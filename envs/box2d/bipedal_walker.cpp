@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "envs/box2d/observation_bounds.hpp"
 #include "envs/render/canvas.hpp"
 
 namespace rlsim {
@@ -478,12 +479,17 @@ EnvSpec walker_spec(bool hardcore_id) {
 }  // namespace
 
 BipedalWalkerEnv::BipedalWalkerEnv(BipedalWalkerConfig config, std::optional<bool> hardcore_id)
-    : Env(walker_spec(hardcore_id.value_or(config.hardcore))), sim_(config.hardcore) {}
+    : Env(walker_spec(hardcore_id.value_or(config.hardcore))),
+      sim_(config.hardcore),
+      replay_(kActionSize, 2000) {}
 
 void BipedalWalkerEnv::do_reset(Value& obs) {
   if (obs.vec.size() != static_cast<std::size_t>(kObservationSize))
     obs.vec.resize(kObservationSize);
+  replay_.begin(rng());
   sim_.reset(rng(), obs.vec.data());
+  clamp_into_box(spec().observation_space, obs.vec.data());
+  std::copy(obs.vec.begin(), obs.vec.end(), last_obs_.begin());
 }
 
 StepResult BipedalWalkerEnv::do_step(const Value& action, Value& obs) {
@@ -494,10 +500,36 @@ StepResult BipedalWalkerEnv::do_step(const Value& action, Value& obs) {
   if (obs.vec.size() != static_cast<std::size_t>(kObservationSize))
     obs.vec.resize(kObservationSize);
   const BipedalStep s = sim_.step(clipped_.data(), obs.vec.data());
+  replay_.record(clipped_.data());
+  clamp_into_box(spec().observation_space, obs.vec.data());
+  std::copy(obs.vec.begin(), obs.vec.end(), last_obs_.begin());
   StepResult r;
   r.reward = s.reward;
   r.terminated = s.terminated;
   return r;
+}
+
+void BipedalWalkerEnv::observe(Value& obs) const {
+  if (!replay_.started())
+    throw Error(spec().id + ": observe() called before reset(); call reset() first");
+  obs.vec.assign(last_obs_.begin(), last_obs_.end());
+}
+
+void BipedalWalkerEnv::get_state(std::vector<double>& out) const {
+  replay_.encode(out, spec().id);
+}
+
+void BipedalWalkerEnv::set_state(std::span<const double> state) {
+  const std::string& id = spec().id;
+  rng() = replay_.decode(state, id, [&](const float* a) {
+    for (int j = 0; j < kActionSize; ++j)
+      if (!(a[j] >= -1 && a[j] <= 1))
+        throw Error(id + ": set_state: an action of the replay is outside the action space");
+  });
+  sim_.reset(rng(), last_obs_.data());
+  for (std::int64_t t = 0; t < replay_.steps(); ++t) sim_.step(replay_.action(t), last_obs_.data());
+  clamp_into_box(spec().observation_space, last_obs_.data());
+  mark_running();
 }
 
 bool BipedalWalkerEnv::render(Image& frame) const {

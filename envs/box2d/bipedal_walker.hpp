@@ -7,13 +7,16 @@
 // Observation (24, float32): hull angle, 2 * angular velocity / FPS, 0.3 * vx * (W / SCALE) /
 // FPS, 0.3 * vy * (H / SCALE) / FPS, then per leg: hip angle, hip speed / SPEED_HIP, knee
 // angle + 1, knee speed / SPEED_KNEE, lower-leg ground contact (0/1); then 10 lidar
-// fractions. Reward: the change of shaping = 130 * hull x / SCALE - 5 * |hull angle| minus
-// 0.00035 * MOTORS_TORQUE * |a_i| per joint; -100 (and terminated) when the hull touches
-// the ground or x < 0; terminated without penalty past (TERRAIN_LENGTH - TERRAIN_GRASS) *
-// TERRAIN_STEP. Reset builds a new terrain, pushes the hull with a horizontal force
-// uniform(-INITIAL_RANDOM, INITIAL_RANDOM) and, as Gymnasium's reset, returns the
-// observation after one step with the zero action. Time limits 1600 (v3) and 2000
-// (hardcore), reward threshold 300 (gymnasium/envs/__init__.py).
+// fractions, clamped into the observation Box by the Env (the Box2D envs' common policy,
+// envs/box2d/observation_bounds.hpp; BipedalWalkerSim writes the raw state). Reward: the change of
+// shaping = 130 * hull x / SCALE - 5 * |hull angle| minus 0.00035 * MOTORS_TORQUE * |a_i| per
+// joint; -100 (and terminated) when the hull touches the ground or x < 0; terminated without
+// penalty past (TERRAIN_LENGTH - TERRAIN_GRASS) * TERRAIN_STEP. Reset builds a new terrain, pushes
+// the hull with a horizontal force uniform(-INITIAL_RANDOM, INITIAL_RANDOM) and, as Gymnasium's
+// reset, returns the observation after one step with the zero action. Time limits 1600 (v3) and
+// 2000 (hardcore), reward threshold 300 (gymnasium/envs/__init__.py).
+//
+// State get/set: the episode as a replay (envs/box2d/replay_state.hpp).
 //
 // Constants below are Gymnasium's (bipedal_walker.py, module level). All randomness goes
 // through the env's Rng (Boost distributions), so streams differ from NumPy's but the
@@ -26,6 +29,7 @@
 
 #include "core/env.hpp"
 #include "core/registry.hpp"
+#include "envs/box2d/replay_state.hpp"
 
 namespace rlsim {
 
@@ -109,6 +113,12 @@ class BipedalWalkerEnv final : public Env {
                             std::optional<bool> hardcore_id = std::nullopt);
   const BipedalWalkerSim& sim() const { return sim_; }
   bool render(Image& frame) const override;
+  void observe(Value& obs) const override;
+  // The state is the episode as a replay (envs/box2d/replay_state.hpp): the stream at the
+  // episode's start and the clipped actions since; set_state rebuilds and replays it.
+  bool has_state() const override { return true; }
+  void get_state(std::vector<double>& out) const override;
+  void set_state(std::span<const double> state) override;
 
  protected:
   void do_reset(Value& obs) override;
@@ -117,6 +127,8 @@ class BipedalWalkerEnv final : public Env {
  private:
   BipedalWalkerSim sim_;
   std::array<float, bipedal::kActionSize> clipped_{};
+  std::array<float, bipedal::kObservationSize> last_obs_{};  // clamped, for observe()
+  ReplayState replay_;
 };
 
 // Registers BipedalWalker-v3 and BipedalWalkerHardcore-v3.

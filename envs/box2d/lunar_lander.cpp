@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "envs/box2d/observation_bounds.hpp"
 #include "envs/render/canvas.hpp"
 
 namespace rlsim {
@@ -27,9 +28,8 @@ constexpr std::uint16_t kLanderCategory = 0x0010;
 constexpr std::uint16_t kLegCategory = 0x0020;
 constexpr std::uint16_t kGroundMask = 0x0001;
 
-// Gymnasium 1.x's observation bounds (low = -high, except 0 for the leg flags).
+// Gymnasium 1.x's angle bound, 2 pi as float32.
 constexpr float kTwoPi = static_cast<float>(2 * std::numbers::pi);
-constexpr float kObsHigh[8] = {2.5f, 2.5f, 10.f, 10.f, kTwoPi, 10.f, 1.f, 1.f};
 
 // Gymnasium's wind and turbulence: tanh(sin(2 k t) + sin(pi k t)), k = 0.01.
 double wind_profile(std::int64_t t) {
@@ -279,11 +279,9 @@ LunarLanderSim::Outcome LunarLanderSim::advance(double m_power, double s_power, 
       lander_->GetAngle(),         20.0 * lander_->GetAngularVelocity() / kFps,
       leg_contact_[0] ? 1.0 : 0.0, leg_contact_[1] ? 1.0 : 0.0,
   };
-  // The observation is kept inside the Box bounds Gymnasium declares (a lander that spins
-  // past a full turn has |angle| > 2 pi, which Gymnasium would report outside its own
-  // bounds); the reward below uses the unclamped state, as Gymnasium's does.
-  for (int i = 0; i < 8; ++i)
-    obs_[i] = std::clamp(static_cast<float>(s[i]), -kObsHigh[i], kObsHigh[i]);
+  // Gymnasium's state as float32, unclamped (the Env clamps it into the observation Box:
+  // envs/box2d/observation_bounds.hpp); the reward below uses the double state.
+  for (int i = 0; i < 8; ++i) obs_[i] = static_cast<float>(s[i]);
 
   Outcome out;
   const double shaping = -100 * std::sqrt(s[0] * s[0] + s[1] * s[1]) -
@@ -429,27 +427,62 @@ EnvSpec lander_spec(const LunarLanderConfig& config) {
 
 }  // namespace
 
-LunarLanderEnv::LunarLanderEnv(LunarLanderConfig config) : Env(lander_spec(config)), sim_(config) {}
+LunarLanderEnv::LunarLanderEnv(LunarLanderConfig config)
+    : Env(lander_spec(config)), sim_(config), replay_(config.continuous ? 2 : 1, 1000) {}
 
 void LunarLanderEnv::write_observation(Value& obs) const {
   if (obs.vec.size() != 8) obs.vec.resize(8);
   std::copy(sim_.observation().begin(), sim_.observation().end(), obs.vec.begin());
+  clamp_into_box(spec().observation_space, obs.vec.data());
 }
 
 void LunarLanderEnv::do_reset(Value& obs) {
+  replay_.begin(rng());
   sim_.reset(rng());
   write_observation(obs);
 }
 
 StepResult LunarLanderEnv::do_step(const Value& action, Value& obs) {
-  const LunarLanderSim::Outcome o = sim_.config().continuous
-                                        ? sim_.step_continuous(action.vec[0], action.vec[1], rng())
-                                        : sim_.step_discrete(action.index, rng());
+  LunarLanderSim::Outcome o;
+  if (sim_.config().continuous) {
+    // Recorded as clipped: the physics clips the same way, so a replay acts the same.
+    const float a[2] = {std::clamp(action.vec[0], -1.0f, 1.0f),
+                        std::clamp(action.vec[1], -1.0f, 1.0f)};
+    o = sim_.step_continuous(a[0], a[1], rng());
+    replay_.record(a);
+  } else {
+    o = sim_.step_discrete(action.index, rng());
+    const float a = static_cast<float>(action.index);
+    replay_.record(&a);
+  }
   write_observation(obs);
   StepResult r;
   r.reward = o.reward;
   r.terminated = o.terminated;
   return r;
+}
+
+void LunarLanderEnv::get_state(std::vector<double>& out) const {
+  replay_.encode(out, spec().id);
+}
+
+void LunarLanderEnv::set_state(std::span<const double> state) {
+  const bool continuous = sim_.config().continuous;
+  const std::string& id = spec().id;
+  rng() = replay_.decode(state, id, [&](const float* a) {
+    if (continuous ? !(a[0] >= -1 && a[0] <= 1 && a[1] >= -1 && a[1] <= 1)
+                   : !(a[0] == 0 || a[0] == 1 || a[0] == 2 || a[0] == 3))
+      throw Error(id + ": set_state: an action of the replay is outside the action space");
+  });
+  sim_.reset(rng());
+  for (std::int64_t t = 0; t < replay_.steps(); ++t) {
+    const float* a = replay_.action(t);
+    if (continuous)
+      sim_.step_continuous(a[0], a[1], rng());
+    else
+      sim_.step_discrete(static_cast<std::int64_t>(a[0]), rng());
+  }
+  mark_running();
 }
 
 void LunarLanderEnv::observe(Value& obs) const {

@@ -16,16 +16,18 @@
 // (gymnasium/envs/__init__.py). Options (make() arguments): gravity in (-12, 0), wind with
 // power in [0, 20] and turbulence in [0, 2], whose phases are drawn at each reset (v3).
 // Observation Box bounds are Gymnasium 1.x's: ±2.5 (x, y), ±10 (velocities), ±2π (angle),
-// ±10 (angular velocity), [0, 1] (leg contacts); observations are clamped to them (only a
-// lander spun past a full turn reaches them; the reward uses the unclamped state, as in
-// Gymnasium, which would report such observations outside its Box). Continuous actions are clipped
-// to [-1, 1] as Gymnasium's np.clip does; NaN is rejected by the base Env.
+// ±10 (angular velocity), [0, 1] (leg contacts); the Env clamps observations into them,
+// the Box2D envs' common policy (envs/box2d/observation_bounds.hpp: only a lander spun past
+// a full turn reaches them, and the reward uses the unclamped state, as in Gymnasium).
+// LunarLanderSim::observation() is the raw state. Continuous actions are clipped to
+// [-1, 1] as Gymnasium's np.clip does; NaN is rejected by the base Env.
 //
 // Randomness (terrain, initial force, wind phases, engine dispersion) is drawn from the
 // env's Rng in Gymnasium's order; Box2D 2.4 differs from the pybox2d 2.3 Gymnasium uses,
 // so trajectories agree with Gymnasium's statistically, not step by step. Gymnasium's
 // exhaust particles are decoration only (no effect on the lander) and are not simulated.
-// LunarLanderSim is the physics alone, free of the Env machinery (for bare loops).
+// LunarLanderSim is the physics alone, free of the Env machinery (for bare loops). The Env
+// offers state get/set as a replay of the episode (envs/box2d/replay_state.hpp).
 #pragma once
 #include <array>
 #include <cstdint>
@@ -34,6 +36,7 @@
 #include "core/env.hpp"
 #include "core/registry.hpp"
 #include "core/rng.hpp"
+#include "envs/box2d/replay_state.hpp"
 
 class b2World;
 class b2Body;
@@ -86,6 +89,7 @@ class LunarLanderSim {
   // One step with a continuous action [main, lateral], clipped to [-1, 1] first.
   Outcome step_continuous(float main, float lateral, Rng& rng);
 
+  // Gymnasium's state as float32, not clamped into the observation Box.
   const std::array<float, 8>& observation() const { return obs_; }
   const LunarLanderConfig& config() const { return config_; }
   bool started() const { return world_ != nullptr; }
@@ -124,6 +128,11 @@ class LunarLanderEnv final : public Env {
   const LunarLanderSim& sim() const { return sim_; }
   bool render(Image& frame) const override;
   void observe(Value& obs) const override;
+  // The state is the episode as a replay (envs/box2d/replay_state.hpp): the stream at the
+  // episode's start and the actions since; set_state rebuilds and replays it exactly.
+  bool has_state() const override { return true; }
+  void get_state(std::vector<double>& out) const override;
+  void set_state(std::span<const double> state) override;
 
  protected:
   void do_reset(Value& obs) override;
@@ -132,6 +141,7 @@ class LunarLanderEnv final : public Env {
  private:
   void write_observation(Value& obs) const;
   LunarLanderSim sim_;
+  ReplayState replay_;
 };
 
 // Registers LunarLander-v3 and LunarLanderContinuous-v3 with their options.

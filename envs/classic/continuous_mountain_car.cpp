@@ -2,9 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-
-#include "envs/classic/detail.hpp"
 
 namespace rlsim {
 
@@ -32,13 +29,7 @@ ContinuousMountainCarState unrounded_step(const ContinuousMountainCarState& s, d
   double velocity = s.velocity;
   const double force = std::min(std::max(action, E::kMinAction), E::kMaxAction);
   velocity += force * E::kPower - 0.0025 * std::cos(3 * position);
-  if (velocity > E::kMaxSpeed) velocity = E::kMaxSpeed;
-  if (velocity < -E::kMaxSpeed) velocity = -E::kMaxSpeed;
-  position += velocity;
-  if (position > E::kMaxPosition) position = E::kMaxPosition;
-  if (position < E::kMinPosition) position = E::kMinPosition;
-  if (position == E::kMinPosition && velocity < 0) velocity = 0;
-  return {position, velocity};
+  return E::move(position, velocity);
 }
 
 // self.state = np.array([position, velocity], dtype=np.float32)
@@ -49,25 +40,10 @@ ContinuousMountainCarState round_to_float32(const ContinuousMountainCarState& s)
 }  // namespace
 
 ContinuousMountainCarEnv::ContinuousMountainCarEnv(ContinuousMountainCarConfig config)
-    : Env(continuous_mountain_car_spec()), config_(config) {
-  classic_detail::check_reset_bounds(config_.reset_low, config_.reset_high, spec().id);
-  if (!std::isfinite(config_.goal_velocity))
-    throw Error("MountainCarContinuous-v0: goal_velocity must be a finite number");
-}
+    : MountainCarBase(continuous_mountain_car_spec(), config, kGoalPosition) {}
 
 void ContinuousMountainCarEnv::advance(ContinuousMountainCarState& s, double action) {
   s = round_to_float32(unrounded_step(s, action));
-}
-
-void ContinuousMountainCarEnv::write_observation(Value& obs) const {
-  classic_detail::size_observation(obs, 2);
-  obs.vec[0] = static_cast<float>(state_.position);
-  obs.vec[1] = static_cast<float>(state_.velocity);
-}
-
-void ContinuousMountainCarEnv::do_reset(Value& obs) {
-  state_ = {rng().uniform(config_.reset_low, config_.reset_high), 0.0};
-  write_observation(obs);
 }
 
 StepResult ContinuousMountainCarEnv::do_step(const Value& action, Value& obs) {
@@ -82,26 +58,6 @@ StepResult ContinuousMountainCarEnv::do_step(const Value& action, Value& obs) {
   state_ = round_to_float32(next);
   write_observation(obs);
   return result;
-}
-
-void ContinuousMountainCarEnv::get_state(std::vector<double>& out) const {
-  out.assign({state_.position, state_.velocity});
-}
-
-void ContinuousMountainCarEnv::set_state(std::span<const double> state) {
-  classic_detail::check_state(state, spec().id, {"position", "velocity"});
-  state_ = {state[0], state[1]};
-  mark_running();
-}
-
-void ContinuousMountainCarEnv::observe(Value& obs) const {
-  write_observation(obs);
-}
-
-std::string ContinuousMountainCarEnv::render_text() const {
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "position=%+.4f velocity=%+.5f", state_.position, state_.velocity);
-  return buf;
 }
 
 }  // namespace rlsim

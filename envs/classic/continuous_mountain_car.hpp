@@ -13,31 +13,19 @@
 // point, so trajectories follow Gymnasium's. Reset: position uniform(-0.6, -0.4),
 // velocity 0. Time limit 999, reward threshold 90.
 #pragma once
-#include <string>
-
-#include "core/env.hpp"
+#include "envs/classic/mountain_car_common.hpp"
 
 namespace rlsim {
 
-struct ContinuousMountainCarConfig {
-  double goal_velocity = 0.0;
-  double reset_low = -0.6;
-  double reset_high = -0.4;
-};
+using ContinuousMountainCarConfig = MountainCarConfig;
+using ContinuousMountainCarState = MountainCarState;
 
-struct ContinuousMountainCarState {
-  double position = 0.0;
-  double velocity = 0.0;
-};
-
-class ContinuousMountainCarEnv final : public Env {
+class ContinuousMountainCarEnv final : public MountainCarBase {
  public:
-  // Continuous_MountainCarEnv.__init__ in Gymnasium's continuous_mountain_car.py.
+  // Continuous_MountainCarEnv.__init__ in Gymnasium's continuous_mountain_car.py (the
+  // position and speed limits are MountainCarBase's).
   static constexpr double kMinAction = -1.0;
   static constexpr double kMaxAction = 1.0;
-  static constexpr double kMinPosition = -1.2;
-  static constexpr double kMaxPosition = 0.6;
-  static constexpr double kMaxSpeed = 0.07;
   static constexpr double kGoalPosition = 0.45;
   static constexpr double kPower = 0.0015;
 
@@ -46,34 +34,8 @@ class ContinuousMountainCarEnv final : public Env {
   // The dynamics for a raw (unclipped) action; includes the float32 rounding of the state.
   static void advance(ContinuousMountainCarState& s, double action);
 
-  const ContinuousMountainCarConfig& config() const { return config_; }
-  const ContinuousMountainCarState& state() const { return state_; }
-
-  bool has_state() const override { return true; }
-  // [position, velocity]
-  void get_state(std::vector<double>& out) const override;
-  void set_state(std::span<const double> state) override;
-  void observe(Value& obs) const override;
-  // The observation is the state, as float32.
-  bool state_from_observation(const Value& obs, std::vector<double>& state) const override {
-    state.assign(obs.vec.begin(), obs.vec.end());
-    return true;
-  }
-  std::string render_text() const override;
-  // A 600x400 picture drawn like Gymnasium's rgb_array render (envs/classic/render.cpp).
-  static constexpr int kRenderWidth = 600;
-  static constexpr int kRenderHeight = 400;
-  bool render(Image& frame) const override;
-
  protected:
-  void do_reset(Value& obs) override;
   StepResult do_step(const Value& action, Value& obs) override;
-
- private:
-  void write_observation(Value& obs) const;
-
-  ContinuousMountainCarConfig config_;
-  ContinuousMountainCarState state_;
 };
 
 }  // namespace rlsim

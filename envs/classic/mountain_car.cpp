@@ -1,10 +1,6 @@
 #include "envs/classic/mountain_car.hpp"
 
-#include <algorithm>
 #include <cmath>
-#include <cstdio>
-
-#include "envs/classic/detail.hpp"
 
 namespace rlsim {
 
@@ -26,32 +22,13 @@ EnvSpec mountain_car_spec() {
 }  // namespace
 
 MountainCarEnv::MountainCarEnv(MountainCarConfig config)
-    : Env(mountain_car_spec()), config_(config) {
-  classic_detail::check_reset_bounds(config_.reset_low, config_.reset_high, spec().id);
-  if (!std::isfinite(config_.goal_velocity))
-    throw Error("MountainCar-v0: goal_velocity must be a finite number");
-}
+    : MountainCarBase(mountain_car_spec(), config, kGoalPosition) {}
 
 void MountainCarEnv::advance(MountainCarState& s, std::int64_t action) {
-  double velocity = s.velocity;
-  double position = s.position;
-  velocity += static_cast<double>(action - 1) * kForce + std::cos(3 * position) * (-kGravity);
-  velocity = std::clamp(velocity, -kMaxSpeed, kMaxSpeed);
-  position += velocity;
-  position = std::clamp(position, kMinPosition, kMaxPosition);
-  if (position == kMinPosition && velocity < 0) velocity = 0;
-  s = {position, velocity};
-}
-
-void MountainCarEnv::write_observation(Value& obs) const {
-  classic_detail::size_observation(obs, 2);
-  obs.vec[0] = static_cast<float>(state_.position);
-  obs.vec[1] = static_cast<float>(state_.velocity);
-}
-
-void MountainCarEnv::do_reset(Value& obs) {
-  state_ = {rng().uniform(config_.reset_low, config_.reset_high), 0.0};
-  write_observation(obs);
+  // velocity += (action - 1) * force + cos(3 * position) * (-gravity), summed as Gymnasium does
+  const double velocity = s.velocity + (static_cast<double>(action - 1) * kForce +
+                                        std::cos(3 * s.position) * (-kGravity));
+  s = move(s.position, velocity);
 }
 
 StepResult MountainCarEnv::do_step(const Value& action, Value& obs) {
@@ -62,26 +39,6 @@ StepResult MountainCarEnv::do_step(const Value& action, Value& obs) {
   result.success = result.terminated;
   write_observation(obs);
   return result;
-}
-
-void MountainCarEnv::get_state(std::vector<double>& out) const {
-  out.assign({state_.position, state_.velocity});
-}
-
-void MountainCarEnv::set_state(std::span<const double> state) {
-  classic_detail::check_state(state, spec().id, {"position", "velocity"});
-  state_ = {state[0], state[1]};
-  mark_running();
-}
-
-void MountainCarEnv::observe(Value& obs) const {
-  write_observation(obs);
-}
-
-std::string MountainCarEnv::render_text() const {
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "position=%+.4f velocity=%+.5f", state_.position, state_.velocity);
-  return buf;
 }
 
 }  // namespace rlsim

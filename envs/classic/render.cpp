@@ -97,14 +97,8 @@ bool CartPoleEnv::render(Image& frame) const {
   return true;
 }
 
-bool MountainCarEnv::render(Image& frame) const {
-  draw_mountain_car(frame, kRenderWidth, kRenderHeight, kMinPosition, kMaxPosition, kGoalPosition,
-                    state_.position);
-  return true;
-}
-
-bool ContinuousMountainCarEnv::render(Image& frame) const {
-  draw_mountain_car(frame, kRenderWidth, kRenderHeight, kMinPosition, kMaxPosition, kGoalPosition,
+bool MountainCarBase::render(Image& frame) const {
+  draw_mountain_car(frame, kRenderWidth, kRenderHeight, kMinPosition, kMaxPosition, goal_position_,
                     state_.position);
   return true;
 }

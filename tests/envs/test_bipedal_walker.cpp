@@ -2,11 +2,6 @@
 // with Gymnasium 1.4's random-policy statistics (tests/data/gymnasium_random_stats.json,
 // within 4 combined standard errors), determinism, action clipping, the hardcore terrain,
 // the reward's telescoping shaping and rendering.
-#ifndef BOOST_BIND_GLOBAL_PLACEHOLDERS
-#define BOOST_BIND_GLOBAL_PLACEHOLDERS  // Boost 1.74's json_parser includes the old boost/bind.hpp
-#endif
-#include <boost/property_tree/json_parser.hpp>
-#include <boost/property_tree/ptree.hpp>
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -20,6 +15,7 @@
 #include "core/registry.hpp"
 #include "core/rng.hpp"
 #include "envs/box2d/bipedal_walker.hpp"
+#include "tests/envs/random_policy_stats.hpp"
 
 namespace {
 
@@ -41,76 +37,12 @@ void random_action(rlsim::Rng& rng, rlsim::Value& action) {
   for (float& a : action.vec) a = static_cast<float>(rng.uniform(-1.0, 1.0));
 }
 
-struct Stats {
-  double mean_return = 0, sem_return = 0, mean_length = 0, sem_length = 0, frac_terminated = 0;
-  double n = 0;
-};
-
-void require_agree(const std::string& what, double ours, double sem_ours, double theirs,
-                   double sem_theirs) {
-  const double tol = 4 * std::sqrt(sem_ours * sem_ours + sem_theirs * sem_theirs);
-  INFO(what << ": rlsim " << ours << " +- " << sem_ours << ", Gymnasium " << theirs << " +- "
-            << sem_theirs << ", allowed difference " << tol);
-  REQUIRE(std::fabs(ours - theirs) <= tol);
-}
-
 }  // namespace
 
 TEST_CASE("BipedalWalker-v3 random-policy statistics match Gymnasium", "[bipedal-walker]") {
-  boost::property_tree::ptree root;
-  boost::property_tree::read_json(std::string(RLSIM_TEST_DATA_DIR) + "/gymnasium_random_stats.json",
-                                  root);
-  const auto& e = root.get_child("BipedalWalker-v3");
-  Stats g;
-  g.n = e.get<double>("n_episodes");
-  g.mean_return = e.get<double>("mean_return");
-  g.sem_return = e.get<double>("sem_return");
-  g.mean_length = e.get<double>("mean_length");
-  g.sem_length = e.get<double>("sem_length");
-  g.frac_terminated = e.get<double>("frac_terminated");
-  REQUIRE(e.get<int>("time_limit") == 1600);
-
-  // As Gymnasium's measurement: first reset seeded, later ones continue the env's stream,
-  // uniform actions from a separate generator.
+  // 300 episodes (Gymnasium's figures: 500), played as Gymnasium's were drawn.
   auto env = make("BipedalWalker-v3");
-  rlsim::Rng policy(12346);
-  rlsim::Value obs, action;
-  const int episodes = 300;
-  double sr = 0, sr2 = 0, sl = 0, sl2 = 0, term = 0;
-  for (int ep = 0; ep < episodes; ++ep) {
-    if (ep == 0)
-      env->reset(obs, 12345);
-    else
-      env->reset(obs);
-    double ret = 0, len = 0;
-    for (;;) {
-      random_action(policy, action);
-      const rlsim::StepResult r = env->step(action, obs);
-      ret += r.reward;
-      len += 1;
-      if (r.terminated || r.truncated) {
-        term += r.terminated ? 1 : 0;
-        break;
-      }
-    }
-    sr += ret;
-    sr2 += ret * ret;
-    sl += len;
-    sl2 += len * len;
-  }
-  const double n = episodes;
-  auto sem = [n](double s, double s2) { return std::sqrt((s2 - s * s / n) / (n - 1) / n); };
-  Stats o;
-  o.mean_return = sr / n;
-  o.sem_return = sem(sr, sr2);
-  o.mean_length = sl / n;
-  o.sem_length = sem(sl, sl2);
-  o.frac_terminated = term / n;
-  require_agree("mean return", o.mean_return, o.sem_return, g.mean_return, g.sem_return);
-  require_agree("mean length", o.mean_length, o.sem_length, g.mean_length, g.sem_length);
-  auto frac_sem = [](double p, double k) { return std::sqrt(p * (1 - p) / k); };
-  require_agree("fraction terminated", o.frac_terminated, frac_sem(o.frac_terminated, n),
-                g.frac_terminated, frac_sem(g.frac_terminated, g.n));
+  random_policy::compare(*env, "BipedalWalker-v3", 300);
 }
 
 TEST_CASE("BipedalWalker registration, spaces and limits follow Gymnasium", "[bipedal-walker]") {
@@ -303,4 +235,52 @@ TEST_CASE("BipedalWalker renders a 600x400 frame", "[bipedal-walker]") {
   CHECK(frame.rgb[0] == 215);
   CHECK(frame.rgb[2] == 255);
   CHECK(colours.count(127u << 16 | 51u << 8 | 229u) == 1);
+}
+
+TEST_CASE("BipedalWalker get_state / set_state replay the episode exactly", "[bipedal-walker]") {
+  for (const char* id : {"BipedalWalker-v3", "BipedalWalkerHardcore-v3"}) {
+    INFO(id);
+    auto a = make(id);
+    REQUIRE(a->has_state());
+    rlsim::Rng policy(31);
+    rlsim::Value obs, act;
+    a->reset(obs, 5);
+    for (int t = 0; t < 25; ++t) {
+      random_action(policy, act);
+      act.vec[0] *= 2.0f;  // out-of-range values are clipped, and replayed clipped
+      a->step(act, obs);
+    }
+    std::vector<double> state;
+    a->get_state(state);
+    const std::vector<float> obs_at_25 = obs.vec;
+    std::vector<rlsim::Value> actions;
+    std::vector<std::vector<float>> next_obs;
+    std::vector<double> rewards;
+    for (int t = 0; t < 30; ++t) {
+      random_action(policy, act);
+      actions.push_back(act);
+      const rlsim::StepResult r = a->step(act, obs);
+      next_obs.push_back(obs.vec);
+      rewards.push_back(r.reward);
+      if (r.terminated) break;
+    }
+    auto b = make(id);
+    rlsim::Value ob;
+    b->reset(ob, 99);
+    b->set_state(state);
+    b->observe(ob);
+    CHECK(ob.vec == obs_at_25);
+    std::vector<double> again;
+    b->get_state(again);
+    CHECK(again == state);
+    for (std::size_t t = 0; t < actions.size(); ++t) {
+      const rlsim::StepResult r = b->step(actions[t], ob);
+      REQUIRE(ob.vec == next_obs[t]);
+      REQUIRE(r.reward == rewards[t]);
+    }
+    std::vector<double> bad = state;
+    bad.back() = 1.5;  // outside Box(-1, 1)
+    CHECK_THROWS_WITH(b->set_state(bad), Catch::Contains("outside the action space"));
+    CHECK_THROWS_AS(b->set_state(std::vector<double>(3, 0.0)), rlsim::Error);
+  }
 }

@@ -2,14 +2,10 @@
 // spec as Gymnasium 1.x registers them, random-policy statistics against Gymnasium's
 // (tests/data/gymnasium_random_stats.json, Gymnasium 1.4.0 on pybox2d 2.3.10), determinism,
 // action clipping, the wind options, option validation and rendering.
-#ifndef BOOST_BIND_GLOBAL_PLACEHOLDERS
-#define BOOST_BIND_GLOBAL_PLACEHOLDERS  // Boost 1.74's json_parser includes the old boost/bind.hpp
-#endif
-#include <boost/property_tree/json_parser.hpp>
-#include <boost/property_tree/ptree.hpp>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -21,6 +17,7 @@
 #include "core/registry.hpp"
 #include "core/rng.hpp"
 #include "envs/box2d/lunar_lander.hpp"
+#include "tests/envs/random_policy_stats.hpp"
 
 using namespace rlsim;
 
@@ -39,16 +36,6 @@ std::unique_ptr<Env> make(const std::string& id, const RawParams& p = {}) {
   return lander_registry().make_env(id, p);
 }
 
-void random_action(const Space& as, Rng& rng, Value& a) {
-  if (as.is_discrete()) {
-    a.index = rng.integer(0, as.n() - 1);
-  } else {
-    as.prepare(a);
-    for (std::size_t i = 0; i < a.vec.size(); ++i)
-      a.vec[i] = static_cast<float>(rng.uniform(as.low()[i], as.high()[i]));
-  }
-}
-
 struct Trace {
   std::vector<float> obs;
   std::vector<double> rewards;
@@ -61,10 +48,11 @@ Trace play(Env& env, std::uint64_t seed, std::uint64_t action_seed, int steps) {
   Trace t;
   Rng rng(action_seed);
   Value obs, a;
+  env.spec().action_space.prepare(a);
   env.reset(obs, seed);
   t.obs.insert(t.obs.end(), obs.vec.begin(), obs.vec.end());
   for (int i = 0; i < steps; ++i) {
-    random_action(env.spec().action_space, rng, a);
+    random_policy::random_action(env.spec().action_space, rng, a);
     const StepResult r = env.step(a, obs);
     t.obs.insert(t.obs.end(), obs.vec.begin(), obs.vec.end());
     t.rewards.push_back(r.reward);
@@ -74,103 +62,48 @@ Trace play(Env& env, std::uint64_t seed, std::uint64_t action_seed, int steps) {
   return t;
 }
 
-struct Stats {
-  double mean_return = 0, sem_return = 0, mean_length = 0, sem_length = 0;
-  double frac_terminated = 0;
-  std::int64_t n = 0;
-};
-
-Stats gymnasium_stats(const std::string& id) {
-  boost::property_tree::ptree root;
-  boost::property_tree::read_json(std::string(RLSIM_TEST_DATA_DIR) + "/gymnasium_random_stats.json",
-                                  root);
-  const auto& e = root.get_child(boost::property_tree::ptree::path_type(id, '/'));
-  Stats s;
-  s.n = e.get<std::int64_t>("n_episodes");
-  s.mean_return = e.get<double>("mean_return");
-  s.sem_return = e.get<double>("sem_return");
-  s.mean_length = e.get<double>("mean_length");
-  s.sem_length = e.get<double>("sem_length");
-  s.frac_terminated = e.get<double>("frac_terminated");
-  return s;
-}
-
-// As Gymnasium's figures were drawn: the first reset seeded, later ones continuing the
-// stream, actions uniform over the action space from a separate generator.
-Stats random_policy_stats(const std::string& id, std::int64_t episodes) {
-  auto env = make(id);
-  const Space& as = env->spec().action_space;
-  Rng policy(12346);
-  Value obs, action;
-  as.prepare(action);
-  double sum_r = 0, sum_r2 = 0, sum_l = 0, sum_l2 = 0, terminated = 0;
-  for (std::int64_t e = 0; e < episodes; ++e) {
-    if (e == 0)
-      env->reset(obs, 12345);
-    else
-      env->reset(obs);
-    double ret = 0, len = 0;
-    for (;;) {
-      random_action(as, policy, action);
-      const StepResult r = env->step(action, obs);
-      ret += r.reward;
-      len += 1;
-      if (r.terminated || r.truncated) {
-        terminated += r.terminated ? 1 : 0;
-        break;
-      }
-    }
-    sum_r += ret;
-    sum_r2 += ret * ret;
-    sum_l += len;
-    sum_l2 += len * len;
-  }
-  const double n = static_cast<double>(episodes);
-  auto sem = [n](double sum, double sum2) {
-    return std::sqrt(std::max(0.0, (sum2 - sum * sum / n) / (n - 1)) / n);
-  };
-  Stats s;
-  s.n = episodes;
-  s.mean_return = sum_r / n;
-  s.sem_return = sem(sum_r, sum_r2);
-  s.mean_length = sum_l / n;
-  s.sem_length = sem(sum_l, sum_l2);
-  s.frac_terminated = terminated / n;
-  return s;
-}
-
 #if defined(__SANITIZE_ADDRESS__)
 constexpr std::int64_t kEpisodes = 300;  // ~10x slower under ASan: the same checks, wider
 #else
 constexpr std::int64_t kEpisodes = 2000;
 #endif
 
-// Box2D 2.4 (here) is not the pybox2d 2.3.10 Gymnasium's figures were drawn with. Episode
-// lengths and termination agree within 4 combined standard errors, but the mean random-
-// policy return is lower here, by 13.7 (LunarLander-v3) and 12.3
-// (LunarLanderContinuous-v3) over 3000 episodes (about 4 combined standard errors; see
-// docs/envs-box2d-lander.md). The difference comes from the state just before the crash
-// (the return telescopes to shaping(T-1) - shaping(0) - fuel - 100), i.e. from how the two
-// Box2D versions resolve the final contacts and the legs' joint limits. The allowance is
-// stated here, not hidden in a wider sigma: a wrong shaping weight or fuel cost moves the
-// mean by far more (e.g. 10 points per leg contact, 0.3 per main-engine step).
-constexpr double kBox2d24ReturnAllowance = 15.0;
+// Box2D 2.4 (here) is not the pybox2d 2.3.10 Gymnasium's figures were drawn with, and the
+// two versions' solvers give different random-policy returns for the same env code.
+// Measured with tests/envs/box2d_version_effect.js: one JavaScript transcription of this
+// env run on planck.js 1.5.0 (Box2D 2.3's algorithms: the revolute joint's limit states,
+// the edge-polygon EPCollider) and on @box2d/core 0.11.0 (a port of Box2D 2.4.1), same
+// random streams, N episodes each. The 2.3 run reproduces Gymnasium's figures and the 2.4
+// run reproduces ours, so the difference d = mean(2.4) - mean(2.3) (with its standard
+// error) is the engine's, not this env's: our mean return must agree with Gymnasium's + d
+// within 4 combined standard errors (ours, Gymnasium's and d's). Lengths and terminated
+// fractions are unaffected and are compared without any offset.
+struct VersionEffect {
+  double shift, sem;
+};
+VersionEffect box2d_24_minus_23(const std::string& id) {
+  // box2d_version_effect.js, N = 10000 episodes per engine (docs/envs-box2d-lander.md):
+  // discrete planck -183.15 +- 1.11 (Gymnasium: -183.14 +- 2.02), box2d24 -199.42 +- 1.34;
+  // continuous planck -216.19 +- 1.29 (Gymnasium: -208.60 +- 2.29), box2d24 -227.38 +- 1.40.
+  if (id == "LunarLander-v3") return {-16.27, 1.74};
+  return {-11.19, 1.90};
+}
 
 void compare_with_gymnasium(const std::string& id) {
-  const Stats g = gymnasium_stats(id);
-  const Stats o = random_policy_stats(id, kEpisodes);
-  const double comb_r = std::sqrt(o.sem_return * o.sem_return + g.sem_return * g.sem_return);
-  const double comb_l = std::sqrt(o.sem_length * o.sem_length + g.sem_length * g.sem_length);
-  INFO(id << ": return " << o.mean_return << " +- " << o.sem_return << " (Gymnasium "
-          << g.mean_return << " +- " << g.sem_return << "), length " << o.mean_length << " +- "
-          << o.sem_length << " (Gymnasium " << g.mean_length << " +- " << g.sem_length
-          << "), terminated " << o.frac_terminated << " (Gymnasium " << g.frac_terminated << ")");
-  CHECK(std::fabs(o.mean_length - g.mean_length) <= 4 * comb_l);
-  CHECK(std::fabs(o.mean_return - g.mean_return) <= 4 * comb_r + kBox2d24ReturnAllowance);
-  const double p = g.frac_terminated;
-  const double comb_p =
-      std::sqrt(p * (1 - p) / static_cast<double>(o.n) + p * (1 - p) / static_cast<double>(g.n));
-  CHECK(std::fabs(o.frac_terminated - g.frac_terminated) <= 4 * comb_p + 1.0 / o.n);
+  auto env = make(id);
+  const random_policy::Stats g = random_policy::gymnasium_stats(id);
+  const random_policy::Stats o = random_policy::play(*env, kEpisodes);
+  const VersionEffect d = box2d_24_minus_23(id);
+  const double sem_expected = std::sqrt(g.sem_return * g.sem_return + d.sem * d.sem);
+  random_policy::require_agree(id + " mean return (Gymnasium + Box2D 2.4 - 2.3)", o.mean_return,
+                               o.sem_return, g.mean_return + d.shift, sem_expected);
+  random_policy::require_agree(id + " mean length", o.mean_length, o.sem_length, g.mean_length,
+                               g.sem_length);
+  auto frac_sem = [](double p, double n) { return std::sqrt(p * (1 - p) / n); };
+  random_policy::require_agree(id + " fraction terminated", o.frac_terminated,
+                               frac_sem(o.frac_terminated, static_cast<double>(o.n)),
+                               g.frac_terminated,
+                               frac_sem(g.frac_terminated, static_cast<double>(g.n)));
 }
 
 }  // namespace
@@ -334,4 +267,110 @@ TEST_CASE("lunar lander: render draws a 600x400 frame of sky, ground, lander and
   // The top rows are sky, the bottom row is ground.
   CHECK(frame.rgb[0] == 0);
   CHECK(frame.rgb[(399u * 600u + 300u) * 3u] == 255);
+}
+
+TEST_CASE("lunar lander: observations are clamped into the Box, rewards use the raw state",
+          "[lunar-lander]") {
+  // Firing the left engine only spins the lander past a full turn before it lands (seed 3:
+  // |angle| > 2 pi from about step 78), where Gymnasium would report an angle outside its
+  // own Box. The Env reports the bound; LunarLanderSim keeps the raw state; the reward is
+  // the change of the shaping of the raw state (envs/box2d/observation_bounds.hpp).
+  LunarLanderEnv env;
+  const Space& box = env.spec().observation_space;
+  Value obs, left;
+  left.index = 1;
+  env.reset(obs, 3);
+  auto shaping = [](const std::array<float, 8>& s) {
+    return -100 * std::hypot(double{s[0]}, double{s[1]}) -
+           100 * std::hypot(double{s[2]}, double{s[3]}) - 100 * std::fabs(double{s[4]}) +
+           10 * double{s[6]} + 10 * double{s[7]};
+  };
+  std::array<float, 8> prev = env.sim().observation();
+  int clamped_steps = 0;
+  for (int t = 0; t < 1000; ++t) {
+    const StepResult r = env.step(left, obs);
+    const std::array<float, 8>& raw = env.sim().observation();
+    REQUIRE(box.contains(obs));
+    for (std::size_t i = 0; i < 8; ++i)
+      REQUIRE(obs.vec[i] == std::clamp(raw[i], box.low()[i], box.high()[i]));
+    if (r.terminated) break;
+    if (std::fabs(raw[4]) > box.high()[4]) {
+      ++clamped_steps;
+      CHECK(obs.vec[4] == box.high()[4]);
+      // 0.03: the side engine's fuel; float32 observations round the shaping slightly.
+      CHECK(r.reward == Approx(shaping(raw) - shaping(prev) - 0.03).margin(1e-3));
+    }
+    prev = raw;
+  }
+  CHECK(clamped_steps > 0);
+}
+
+TEST_CASE("lunar lander: get_state / set_state replay the episode exactly", "[lunar-lander]") {
+  for (const char* id : {"LunarLander-v3", "LunarLanderContinuous-v3"}) {
+    INFO(id);
+    auto a = make(id);
+    REQUIRE(a->has_state());
+    const Space& as = a->spec().action_space;
+    Rng policy(77);
+    Value obs, act;
+    as.prepare(act);
+    a->reset(obs, 7);
+    std::vector<double> empty_state;
+    a->get_state(empty_state);  // at reset: the stream and no action
+    for (int t = 0; t < 30; ++t) {
+      random_policy::random_action(as, policy, act);
+      if (!as.is_discrete()) act.vec[1] *= 1.5f;  // out-of-range values are clipped
+      a->step(act, obs);
+    }
+    std::vector<double> state;
+    a->get_state(state);
+    const std::vector<float> obs_at_30 = obs.vec;
+    // The next 40 steps from the original env...
+    std::vector<Value> actions;
+    std::vector<std::vector<float>> next_obs;
+    std::vector<double> rewards;
+    std::vector<int> flags;
+    for (int t = 0; t < 40; ++t) {
+      random_policy::random_action(as, policy, act);
+      actions.push_back(act);
+      const StepResult r = a->step(act, obs);
+      next_obs.push_back(obs.vec);
+      rewards.push_back(r.reward);
+      flags.push_back(r.terminated * 2 + r.truncated);
+      if (r.terminated) break;
+    }
+    // ...are reproduced bit for bit by another env (with another history) set to the state.
+    auto b = make(id);
+    Value ob;
+    b->reset(ob, 12345);
+    b->step(actions[0], ob);
+    b->set_state(state);
+    b->observe(ob);
+    CHECK(ob.vec == obs_at_30);
+    std::vector<double> state_b;
+    b->get_state(state_b);
+    CHECK(state_b == state);
+    for (std::size_t t = 0; t < actions.size(); ++t) {
+      const StepResult r = b->step(actions[t], ob);
+      REQUIRE(ob.vec == next_obs[t]);
+      REQUIRE(r.reward == rewards[t]);
+      REQUIRE(r.terminated * 2 + r.truncated == flags[t]);
+    }
+    // The state at reset replays the reset itself.
+    b->set_state(empty_state);
+    a->reset(obs, 7);
+    b->observe(ob);
+    CHECK(ob.vec == obs.vec);
+    // Damaged states are refused with a message.
+    std::vector<double> bad = state;
+    bad.pop_back();
+    CHECK_THROWS_WITH(b->set_state(bad), Catch::Contains("step count"));
+    bad = state;
+    bad[5] = 0.5;  // not an integer word
+    CHECK_THROWS_AS(b->set_state(bad), Error);
+    CHECK_THROWS_AS(b->set_state(std::vector<double>{1.0, 2.0}), Error);
+    bad = state;
+    bad.back() = 9.0;  // outside either action space
+    CHECK_THROWS_WITH(b->set_state(bad), Catch::Contains("outside the action space"));
+  }
 }
