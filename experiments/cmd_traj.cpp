@@ -8,7 +8,7 @@
 // logged parameters and, for each logged step, set to the state its observation shows
 // (Env::state_from_observation + set_state) and drawn - one frame per logged observation
 // (the state each action was chosen in; the state after the last action is not in the log).
-// Envs whose observation does not determine their state (no state setting: Box2D) are refused.
+// Envs whose observation does not determine their state (Box2D: bodies, contacts) are refused.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -158,7 +158,8 @@ int cmd_traj(const std::vector<std::string>& args) {
                      "must have a step log: run the experiment with log.steps=true. With\n"
                      "--replay, draws the episode instead: one frame per logged observation,\n"
                      "the env set to the state it shows (gridworlds, classic control; envs\n"
-                     "without state setting, such as Box2D, are refused).\n"))
+                     "whose observation does not determine their state, such as Box2D, are\n"
+                     "refused).\n"))
     return 0;
   if (positional.size() != 1) throw Error("rlsim traj needs one run file");
   if (run < 0) throw Error("--run " + std::to_string(run) + " must be >= 0");

@@ -279,7 +279,9 @@ TEST_CASE("driver: traj --replay re-draws logged FrozenLake and CartPole episode
   fs::remove_all(d);
 }
 
-TEST_CASE("driver: traj --replay refuses envs without state setting and bad options", "[traj]") {
+TEST_CASE(
+    "driver: traj --replay refuses envs whose observation is not their state, and bad options",
+    "[traj]") {
   const fs::path d = temp_dir("replay_refuse");
   std::ofstream(d / "lander.toml") << "episodes = 1\n[log]\nsteps = true\n[[env]]\nid = "
                                       "\"LunarLander-v3\"\n[[agent]]\nid = \"random\"\n";
@@ -288,8 +290,9 @@ TEST_CASE("driver: traj --replay refuses envs without state setting and bad opti
   REQUIRE(r.code == 0);
   r = sh("traj " + f + " --run 0 --episode 0 --replay --out " + (d / "x.gif").string());
   CHECK(r.code == 1);
-  CHECK_THAT(r.out, Catch::Contains("LunarLander-v3 offers no state setting") &&
-                        Catch::Contains("cannot be re-drawn"));
+  CHECK_THAT(r.out,
+             Catch::Contains("LunarLander-v3 cannot turn an observation back into its state") &&
+                 Catch::Contains("cannot be re-drawn"));
   CHECK_FALSE(fs::exists(d / "x.gif"));
   check_error("traj " + f + " --run 0 --episode 0 --replay",
               "--replay needs one of --out FILE.gif or --text");
