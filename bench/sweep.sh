@@ -46,8 +46,9 @@ time_run() {
   "$@" "$rlsim" run "$tmp/sweep.toml" --threads "$threads" -q --out "$tmp/s.h5" --overwrite \
     >/dev/null
   end=$(date +%s.%N)
-  echo "$end - $start" | bc -l
+  awk -v a="$start" -v b="$end" 'BEGIN { print b - a }'
 }
+div() { awk -v a="$1" -v b="$2" 'BEGIN { print a / b }'; }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 : >"$tmp/t1"
@@ -65,13 +66,13 @@ t1=$(median <"$tmp/t1")
 t2=$(median <"$tmp/t2")
 echo "== rlsim run (episode logging), $runs runs, median of $reps"
 printf "%-32s %8s %10s %8s\n" setting seconds runs/s "vs 1"
-printf "%-32s %8.2f %10.1f %8.2f\n" "1 thread" "$t1" "$(echo "$runs / $t1" | bc -l)" 1
-printf "%-32s %8.2f %10.1f %8.2f\n" "2 threads" "$t2" "$(echo "$runs / $t2" | bc -l)" \
-  "$(echo "$t1 / $t2" | bc -l)"
+printf "%-32s %8.2f %10.1f %8.2f\n" "1 thread" "$t1" "$(div "$runs" "$t1")" 1
+printf "%-32s %8.2f %10.1f %8.2f\n" "2 threads" "$t2" "$(div "$runs" "$t2")" \
+  "$(div "$t1" "$t2")"
 if [ -n "$mpirun_cmd" ]; then
   m2=$(median <"$tmp/m2")
-  printf "%-32s %8.2f %10.1f %8.2f\n" "2 MPI ranks x 1 thread" "$m2" "$(echo "$runs / $m2" | bc -l)" \
-    "$(echo "$t1 / $m2" | bc -l)"
+  printf "%-32s %8.2f %10.1f %8.2f\n" "2 MPI ranks x 1 thread" "$m2" "$(div "$runs" "$m2")" \
+    "$(div "$t1" "$m2")"
 else
   echo "(no MPI build or no mpirun: the MPI row is skipped)"
 fi
