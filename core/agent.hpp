@@ -66,6 +66,14 @@ class Agent {
   // result when the run ends.
   virtual DiagnosticsTable* diagnostics() { return nullptr; }
   bool evaluation() const { return evaluation_; }
+  // Evaluation during training (the runner's [eval] every/episodes): after each evaluation
+  // the runner reports the mean return of its episodes at that training step. When the
+  // training budget is spent, finish_training() lets the agent settle on the policy it
+  // delivers (e.g. the best evaluated one, like SB3's EvalCallback best_model); it returns
+  // true when that replaced the current policy, and the runner then evaluates the delivered
+  // policy once more, on fresh episodes, as the run's final evaluation.
+  virtual void evaluated(std::int64_t /*step*/, double /*mean_return*/) {}
+  virtual bool finish_training() { return false; }
   virtual void save(StateDict& /*out*/) const {
     throw Error("this agent has no learned state to save");
   }

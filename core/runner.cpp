@@ -83,16 +83,23 @@ class Evaluator {
   Evaluator(const Registry& registry, const RunSpec& spec) : episodes_(spec.eval_episodes) {
     env_ = registry.make_env(spec.env_id, spec.env_params);
     seed_ = derive_seed(spec.master_seed, static_cast<std::uint64_t>(spec.seed_index), "eval");
+    final_seed_ =
+        derive_seed(spec.master_seed, static_cast<std::uint64_t>(spec.seed_index), "eval-final");
     const EnvSpec& es = env_->spec();
     es.observation_space.prepare(obs_);
     es.action_space.prepare(action_);
     cap_ = es.max_episode_steps > 0 ? es.max_episode_steps : kEvalStepCap;
   }
 
-  void run(Agent& agent, std::int64_t at_step, EvalTable& out) {
+  // `fresh`: the episodes of a separate seed (stream "eval-final"), for the final
+  // evaluation of a policy the agent chose by these evaluations (so the figure reported
+  // is not the one it was selected on); that evaluation is not reported to the agent.
+  void run(Agent& agent, std::int64_t at_step, EvalTable& out, bool fresh = false) {
     agent.set_evaluation(true);
+    double sum = 0.0;
     for (std::int64_t e = 0; e < episodes_; ++e) {
-      env_->reset(obs_, e == 0 ? std::optional<std::uint64_t>(seed_) : std::nullopt);
+      env_->reset(
+          obs_, e == 0 ? std::optional<std::uint64_t>(fresh ? final_seed_ : seed_) : std::nullopt);
       double ret = 0.0;
       std::int64_t len = 0;
       while (true) {
@@ -106,13 +113,15 @@ class Evaluator {
       out.step.push_back(at_step);
       out.returns.push_back(ret);
       out.lengths.push_back(len);
+      sum += ret;
     }
     agent.set_evaluation(false);
+    if (!fresh) agent.evaluated(at_step, sum / static_cast<double>(episodes_));
   }
 
  private:
   std::unique_ptr<Env> env_;
-  std::uint64_t seed_ = 0;
+  std::uint64_t seed_ = 0, final_seed_ = 0;
   std::int64_t episodes_ = 0;
   std::int64_t cap_ = kEvalStepCap;
   Value obs_, action_;
@@ -224,6 +233,17 @@ void run_vector(const Registry& registry, const RunSpec& spec, std::unique_ptr<E
 void finish_run(const RunSpec& spec, Agent& agent, Evaluator* evaluator, RunResult& res) {
   if (evaluator && (res.evaluations.step.empty() || res.evaluations.step.back() != res.total_steps))
     evaluator->run(agent, res.total_steps, res.evaluations);
+  if (agent.finish_training() && evaluator) {
+    // The agent now delivers another policy than the one evaluated at the last step: the
+    // rows at the last step become that policy's evaluation, on fresh episodes.
+    EvalTable& ev = res.evaluations;
+    std::size_t keep = ev.size();
+    while (keep > 0 && ev.step[keep - 1] == res.total_steps) --keep;
+    ev.step.resize(keep);
+    ev.returns.resize(keep);
+    ev.lengths.resize(keep);
+    evaluator->run(agent, res.total_steps, ev, true);
+  }
   if (DiagnosticsTable* d = agent.diagnostics()) res.diagnostics = std::move(*d);
   if (spec.save_agent) {
     try {

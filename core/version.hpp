@@ -2,8 +2,8 @@
 // public interfaces (Env, Agent, Registry, Space, Params) would break a compiled plugin.
 #pragma once
 
-#define RLSIM_VERSION_STRING "0.1.0"
-#define RLSIM_ABI_VERSION 1
+#define RLSIM_VERSION_STRING "0.2.0"
+#define RLSIM_ABI_VERSION 2
 
 namespace rlsim {
 const char* version();

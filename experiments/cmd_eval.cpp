@@ -1,6 +1,7 @@
-// `rlsim eval FILE.h5 --run R [--env ID] [key=value ...] [--episodes N] [--seed S]`: rebuilds
-// the agent of one run from its stored id and parameters, loads the learned state the run
-// saved (/runs/R/agent, written when the experiment ran with save_agent = true), and plays
+// `rlsim eval CHECKPOINT.h5 [--run R] [--env ID] [key=value ...] [--episodes N] [--seed S]`:
+// rebuilds the agent of one run from its stored id and parameters, loads the learned state
+// the run saved (/runs/R/agent, written when the experiment ran with save_agent = true;
+// experiments/checkpoint.hpp; without --run the file's only such run), and plays
 // N episodes in evaluation mode (greedy / deterministic, no learning). Prints the mean
 // return and length with their 95% confidence intervals (Student's t). The env defaults to
 // the run's own env and parameters; key=value words replace env parameters. Errors: a run
@@ -21,6 +22,7 @@
 #include "core/error.hpp"
 #include "core/hdf5_log.hpp"
 #include "core/rng.hpp"
+#include "experiments/checkpoint.hpp"
 #include "experiments/cli_util.hpp"
 #include "experiments/commands.hpp"
 
@@ -62,8 +64,9 @@ int cmd_eval(const std::vector<std::string>& args) {
   std::int64_t run = -1, episodes = 100;
   std::uint64_t seed = 0;
   std::string env_id;
-  desc.add_options()("help,h", "show this help")("run", po::value<std::int64_t>(&run)->required(),
-                                                 "run index (rlsim analyze lists groups)")(
+  desc.add_options()("help,h", "show this help")(
+      "run", po::value<std::int64_t>(&run),
+      "run index; default: the file's only run with a saved agent")(
       "env", po::value<std::string>(&env_id),
       "env id; default and only accepted value: the env the run trained on")(
       "episodes", po::value<std::int64_t>(&episodes)->default_value(100),
@@ -77,53 +80,25 @@ int cmd_eval(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse_options(
           args, desc, pos, vm,
-          "usage: rlsim eval FILE.h5 --run R [--env ID] [key=value ...] [--episodes N] "
+          "usage: rlsim eval CHECKPOINT.h5 [--run R] [--env ID] [key=value ...] [--episodes N] "
           "[--seed S]\n\n"
-          "Loads the agent state saved by run R (the experiment must have run with\n"
-          "save_agent = true), plays N episodes in evaluation mode (greedy, no learning)\n"
-          "and prints the mean return and length with 95% confidence intervals.\n"
-          "key=value words set env parameters (default: the run's own).\n"))
+          "Loads the agent state saved by run R of a run file (the experiment must have run\n"
+          "with save_agent = true; without --run, the file's only run with a saved agent),\n"
+          "plays N episodes in evaluation mode (greedy, no learning) and prints the mean\n"
+          "return and length with 95% confidence intervals. --env must name the env the run\n"
+          "trained on; key=value words set env parameters (default: the run's own).\n"))
     return 0;
   if (positional.empty()) throw Error("rlsim eval needs a run file (FILE.h5)");
-  if (run < 0) throw Error("--run " + std::to_string(run) + " must be >= 0");
+  if (vm.count("run") && run < 0) throw Error("--run " + std::to_string(run) + " must be >= 0");
   if (episodes < 1) throw Error("--episodes " + std::to_string(episodes) + " must be >= 1");
   const std::string file = positional[0];
   const std::vector<std::string> env_words(positional.begin() + 1, positional.end());
 
-  ExperimentReader reader(file);
-  const std::vector<std::int64_t> indices = reader.run_indices();
-  if (std::find(indices.begin(), indices.end(), run) == indices.end()) {
-    std::string listed;
-    for (std::size_t i = 0; i < indices.size() && i < 10; ++i)
-      listed += (i ? ", " : "") + std::to_string(indices[i]);
-    if (indices.size() > 10) listed += ", …";
-    throw Error("run " + std::to_string(run) + " is not in '" + file +
-                "' (runs: " + (listed.empty() ? std::string("none") : listed) + ")");
-  }
-  const StoredRun r = reader.read_run(run);
-  if (!r.complete)
-    throw Error("run " + std::to_string(run) + " in '" + file +
-                "' is not complete (the experiment stopped while writing it)");
-  if (!r.has_agent_state)
-    throw Error("run " + std::to_string(run) + " in '" + file + "' (agent '" + r.agent_id +
-                "') saved no agent state: run the experiment with save_agent = true");
-  if (!env_id.empty() && env_id != r.env_id)
-    throw Error("--env " + env_id + " does not match run " + std::to_string(run) +
-                ", whose agent was trained on " + r.env_id + ": pass --env " + r.env_id);
-
   const Registry registry = make_registry(plugins);
-  const RawParams env_params =
-      env_words.empty() ? params_from_text(r.env_params, "env") : parse_kv_params(env_words, "env");
-  const RawParams agent_params = params_from_text(r.agent_params, "agent");
-  auto env = registry.make_env(r.env_id, env_params);
-  auto agent = registry.make_agent(r.agent_id, agent_params, *env, r.agent_seed);
-  try {
-    agent->load(r.agent_state);
-  } catch (const Error& e) {
-    throw Error("cannot load the state of run " + std::to_string(run) + " (agent '" + r.agent_id +
-                "') on " + r.env_id + ": " + e.what());
-  }
-  agent->set_evaluation(true);
+  Checkpoint ck = load_checkpoint(registry, file, run, env_id, env_words);
+  Env* env = ck.env.get();
+  Agent* agent = ck.agent.get();
+  run = ck.run;
 
   const EnvSpec& spec = env->spec();
   Value obs, next, action;
@@ -149,7 +124,7 @@ int cmd_eval(const std::vector<std::string>& args) {
     returns.push_back(ret);
     lengths.push_back(static_cast<double>(length));
   }
-  std::cout << "run " << run << ": " << r.agent_id << " on " << r.env_id << ", " << episodes
+  std::cout << "run " << run << ": " << ck.agent_id << " on " << ck.env_id << ", " << episodes
             << " evaluation episodes (seed " << seed << ")\n"
             << "return  " << format(summarise(returns)) << " (mean ± 95% CI)\n"
             << "length  " << format(summarise(lengths)) << " (mean ± 95% CI)\n";

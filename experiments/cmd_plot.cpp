@@ -36,7 +36,7 @@ namespace rlsim {
 namespace {
 
 const char* kPlotUsage =
-    R"(usage: rlsim plot FILE.h5 --out DIR [--log-x] [--what regret,returns,lengths]
+    R"(usage: rlsim plot FILE.h5 --out DIR [--log-x] [--what regret,returns,lengths,eval]
 
 Draws the figures of a run file into DIR (created if missing), one PNG per env and figure
 kind, each with a JSON sidecar (same name, .json) listing the lines drawn:
@@ -48,6 +48,8 @@ kind, each with a JSON sidecar (same name, .json) listing the lines drawn:
   returns  episode return against env steps (binned), mean and 95% band over seeds
            (runs with 2+ episodes)
   lengths  histogram of episode lengths, one outline per agent (runs with 2+ episodes)
+  eval     evaluation during training ([eval] every/episodes): mean evaluation return
+           against training env steps, mean and 95% band over seeds (runs with evaluations)
 Needs a python3 with h5py, numpy and matplotlib (Debian: python3-h5py python3-numpy
 python3-matplotlib, see scripts/install-deps.sh): $RLSIM_PYTHON, else /usr/bin/python3, else
 python3 on PATH. The script is experiments/analysis/plot.py (installed under
@@ -146,13 +148,13 @@ std::size_t write_arm_means(const Registry& registry, const std::string& run_fil
 
 int cmd_plot(const std::vector<std::string>& args) {
   po::options_description desc("options");
-  std::string file, out, what = "regret,returns,lengths", python;
+  std::string file, out, what = "regret,returns,lengths,eval", python;
   std::vector<std::string> plugins;
   desc.add_options()("help,h", "show this help")("out,o", po::value(&out)->required(),
                                                  "directory for the PNG and JSON files (required)")(
       "log-x", "log-scaled time axis for the regret curves")(
       "what", po::value(&what)->default_value(what),
-      "comma-separated figure kinds: regret, returns, lengths")(
+      "comma-separated figure kinds: regret, returns, lengths, eval")(
       "python", po::value(&python), "python3 interpreter to use (default: as described above)")(
       "quiet,q", "do not list the files written")("plugin", po::value(&plugins)->composing(),
                                                   "load a plugin (for runs of plugin envs)")(
@@ -165,9 +167,9 @@ int cmd_plot(const std::vector<std::string>& args) {
   if (!fs::is_regular_file(file)) throw Error("rlsim plot: run file '" + file + "' does not exist");
   std::stringstream kinds(what);
   for (std::string kind; std::getline(kinds, kind, ',');)
-    if (kind != "regret" && kind != "returns" && kind != "lengths")
+    if (kind != "regret" && kind != "returns" && kind != "lengths" && kind != "eval")
       throw Error("rlsim plot: --what '" + what + "': unknown figure kind '" + kind +
-                  "'; valid: regret, returns, lengths");
+                  "'; valid: regret, returns, lengths, eval");
 
   if (python.empty()) {
     python = find_python();

@@ -2,7 +2,9 @@
 // then one per step) as an animated GIF (experiments/gif_writer.hpp), or prints the env's
 // text frames. Seeds follow the runner (core/runner.cpp): the env is reset with
 // derive_seed(S, 0, "env") and the agent built with derive_seed(S, 0, "agent"), as seed
-// index 0 of a run with master seed S. The agent acts and learns as in a training run.
+// index 0 of a run with master seed S. The agent acts and learns as in a training run;
+// with --checkpoint FILE.h5 [--run R] it is instead the trained agent a run saved
+// (experiments/checkpoint.hpp), playing greedily in evaluation mode without learning.
 // Documented in docs/rendering.md.
 #include <unistd.h>
 
@@ -14,6 +16,7 @@
 
 #include "core/error.hpp"
 #include "core/rng.hpp"
+#include "experiments/checkpoint.hpp"
 #include "experiments/cli_util.hpp"
 #include "experiments/commands.hpp"
 #include "experiments/gif_writer.hpp"
@@ -27,15 +30,20 @@ namespace {
 constexpr const char* kUsage =
     "usage: rlsim env render ID [key=value ...] [--agent AGENT] [--agent-param k=v ...]\n"
     "                        [--episodes N] [--seed S] [--max-steps M] [--fps F]\n"
-    "                        [--scale K] (--out FILE.gif | --text)\n\n"
+    "                        [--scale K] [--checkpoint FILE.h5 [--run R]]\n"
+    "                        (--out FILE.gif | --text)\n\n"
     "Rolls AGENT (default: random) out on env ID (with the given env parameters) for N\n"
     "episodes and writes every frame - the reset frame, then one per step - as a looping\n"
     "animated GIF, or with --text prints the env's text frames to stdout. One line per\n"
     "episode (its number of steps, return, and how it ended) goes to stdout after the\n"
     "frames. Envs without pictures (e.g. bandit problems) are refused. The env is reset\n"
     "with the seed derived from S as seed index 0 of `rlsim run` would, and the agent\n"
-    "acts and learns as in a training run. Colours are quantised per frame with giflib's\n"
-    "median-cut GifQuantizeBuffer (256 colours per frame). See docs/rendering.md.\n";
+    "acts and learns as in a training run. With --checkpoint, the agent is the one run R\n"
+    "of FILE.h5 saved (save_agent = true; without --run the file's only such run), playing\n"
+    "in evaluation mode (greedy, no learning) on ID, which must be the env it trained on\n"
+    "(env parameters: the key=value words, else the run's own). Colours are quantised per\n"
+    "frame with giflib's median-cut GifQuantizeBuffer (256 colours per frame). See\n"
+    "docs/rendering.md.\n";
 
 std::int64_t default_step_cap = 1000;
 
@@ -44,7 +52,8 @@ std::int64_t default_step_cap = 1000;
 int cmd_env_render(const std::vector<std::string>& args) {
   po::options_description desc("options");
   std::vector<std::string> positional, plugins, agent_params;
-  std::string agent_id, out;
+  std::string agent_id, out, checkpoint;
+  std::int64_t run = -1;
   std::int64_t episodes = 1, max_steps = 0;
   std::uint64_t seed = 0;
   double fps = 0.0;
@@ -69,6 +78,10 @@ int cmd_env_render(const std::vector<std::string>& args) {
                                                            "GIF file to write")(
       "text", po::bool_switch(&text), "print the env's text frames to stdout instead of a GIF")(
       "quiet,q", po::bool_switch(&quiet), "no progress line on stderr")(
+      "checkpoint", po::value<std::string>(&checkpoint),
+      "run file whose saved agent plays (instead of --agent), greedily, without learning")(
+      "run", po::value<std::int64_t>(&run),
+      "with --checkpoint: the run index (default: the file's only run with a saved agent)")(
       "plugin", po::value<std::vector<std::string>>(&plugins), "load a plugin .so (repeatable)")(
       "args", po::value<std::vector<std::string>>(&positional), "ID [key=value ...]");
   po::positional_options_description pos;
@@ -93,11 +106,27 @@ int cmd_env_render(const std::vector<std::string>& args) {
   if (scale < 1 || scale > 16)
     throw Error("--scale " + std::to_string(scale) + " must be an integer in [1, 16]");
 
+  if (!checkpoint.empty() && (!vm["agent"].defaulted() || !agent_params.empty()))
+    throw Error(
+        "rlsim env render: --checkpoint brings its own agent (the one the run trained); drop "
+        "--agent and --agent-param");
+  if (checkpoint.empty() && vm.count("run"))
+    throw Error("rlsim env render: --run R needs --checkpoint FILE.h5");
+  if (vm.count("run") && run < 0) throw Error("--run " + std::to_string(run) + " must be >= 0");
+
   const std::string& env_id = positional[0];
   Registry registry = make_registry(plugins);
-  RawParams env_params =
-      parse_kv_params(std::vector<std::string>(positional.begin() + 1, positional.end()), "env");
-  std::unique_ptr<Env> env = registry.make_env(env_id, env_params);
+  const std::vector<std::string> env_words(positional.begin() + 1, positional.end());
+  std::unique_ptr<Env> env;
+  std::unique_ptr<Agent> agent;
+  const std::uint64_t env_seed = derive_seed(seed, 0, "env");
+  if (!checkpoint.empty()) {
+    Checkpoint ck = load_checkpoint(registry, checkpoint, run, env_id, env_words);
+    env = std::move(ck.env);
+    agent = std::move(ck.agent);
+  } else {
+    env = registry.make_env(env_id, parse_kv_params(env_words, "env"));
+  }
   const EnvSpec& spec = env->spec();
   if (max_steps > 0) {
     env->set_max_episode_steps(max_steps);
@@ -107,10 +136,10 @@ int cmd_env_render(const std::vector<std::string>& args) {
       std::cerr << env_id << " has no time limit: episodes are cut at " << default_step_cap
                 << " steps (set --max-steps to change it)\n";
   }
-  const std::uint64_t env_seed = derive_seed(seed, 0, "env");
-  const std::uint64_t agent_seed = derive_seed(seed, 0, "agent");
-  std::unique_ptr<Agent> agent =
-      registry.make_agent(agent_id, parse_kv_params(agent_params, "agent"), *env, agent_seed);
+  if (!agent) {
+    const std::uint64_t agent_seed = derive_seed(seed, 0, "agent");
+    agent = registry.make_agent(agent_id, parse_kv_params(agent_params, "agent"), *env, agent_seed);
+  }
 
   Value obs, next_obs, action;
   spec.observation_space.prepare(obs);

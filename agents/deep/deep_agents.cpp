@@ -28,8 +28,8 @@ ParamSchema dqn_schema() {
                 "env steps between target-network updates (SB3 default 10000)", 1),
       param_int("train_freq", 4, "env steps between training phases (SB3 default 4)", 1),
       param_int("gradient_steps", 1,
-                "gradient steps per training phase; -1 = as many as env steps since the last "
-                "phase (SB3 default 1)",
+                "gradient steps per training phase; -1 = as many as env steps in the phase, "
+                "i.e. train_freq (SB3 default 1)",
                 -1),
       param_double("gamma", 0.99, "discount factor (SB3 default 0.99)", 0.0, 1.0),
       param_double("exploration_fraction", 0.1,
@@ -68,6 +68,10 @@ ParamSchema dqn_schema() {
       param_bool("save_replay_buffer", false,
                  "include the replay buffer in the saved state (needed for training to continue "
                  "exactly after load; large)"),
+      param_bool("keep_best", false,
+                 "deliver the policy of the best evaluation during training (needs [eval] "
+                 "every; ties go to the later policy; the final evaluation then plays fresh "
+                 "episodes), as SB3's EvalCallback best model; false = the last policy"),
   };
 }
 
@@ -159,6 +163,7 @@ DqnConfig dqn_config(const Params& p) {
   c.per_eps = p.get_double("priority_eps");
   c.total_timesteps = p.get_int("total_timesteps");
   c.save_replay_buffer = p.get_bool("save_replay_buffer");
+  c.keep_best = p.get_bool("keep_best");
   return c;
 }
 

@@ -195,8 +195,11 @@ void DqnAgent::observe(const Transition& t) {
   }
   if (num_timesteps_ % config_.train_freq == 0 && num_timesteps_ > config_.learning_starts &&
       buffer_.size() > 0) {
+    // SB3 (off_policy_algorithm.py, learn): gradient_steps = -1 means as many as the env
+    // steps collected by this rollout, which is train_freq steps for one env, also for the
+    // first training phase after learning_starts (not all steps since the start).
     const std::int64_t steps =
-        config_.gradient_steps < 0 ? num_timesteps_ - last_train_ : config_.gradient_steps;
+        config_.gradient_steps < 0 ? config_.train_freq : config_.gradient_steps;
     last_train_ = num_timesteps_;
     train(steps);
   }
@@ -301,6 +304,30 @@ void DqnAgent::train(std::int64_t gradient_steps) {
         num_timesteps_,
         {loss_sum / steps, q_sum / (steps * static_cast<double>(b)), epsilon(), optimizer_.lr()});
   }
+}
+
+void DqnAgent::evaluated(std::int64_t step, double mean_return) {
+  if (!config_.keep_best) return;
+  if (best_step_ >= 0 && mean_return < best_return_) return;
+  const auto params = q_.named_parameters();
+  best_params_.resize(params.size());
+  for (std::size_t i = 0; i < params.size(); ++i) best_params_[i] = params[i].parameter->value;
+  best_step_ = step;
+  best_return_ = mean_return;
+}
+
+bool DqnAgent::finish_training() {
+  if (!config_.keep_best) return false;
+  if (best_step_ < 0) {
+    throw Error(
+        "dqn: keep_best = true needs evaluation during training, and this run had none: set "
+        "[eval] every = N (env steps) and episodes, or keep_best = false");
+  }
+  if (best_step_ == num_timesteps_) return false;  // the current policy is the best
+  const auto params = q_.named_parameters();
+  for (std::size_t i = 0; i < params.size(); ++i) params[i].parameter->value = best_params_[i];
+  sync_.copy();
+  return true;
 }
 
 void DqnAgent::save(StateDict& out) const {

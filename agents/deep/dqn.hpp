@@ -19,7 +19,7 @@
 //   (SB3 order) updates the target network every target_update_interval env steps
 //   (target ← τ·online + (1 − τ)·target; τ = 1 is a hard copy) and, every train_freq env
 //   steps once more than learning_starts steps were taken, runs gradient_steps updates
-//   (−1: as many as env steps since the last training) of Adam on a minibatch:
+//   (−1: as many as the env steps of the phase, train_freq, as SB3) of Adam on a minibatch:
 //   y = G + d·Q_target(s', a*) with a* = argmax Q_target (or argmax Q_online with
 //   double_q); loss Huber(δ = 1) (SB3's smooth_l1_loss) or MSE of Q(s, a) − y, weighted
 //   by the importance weights with prioritized replay; gradients clipped to a global norm
@@ -33,6 +33,11 @@
 //   a loaded agent continues training bit for bit as if never interrupted.
 // - diagnostics(): columns loss, mean_q, epsilon, learning_rate; one row per training
 //   phase (the means over its gradient steps), at the env step it ran.
+// - keep_best: evaluated() (the runner's evaluation during training) keeps a copy of the
+//   online network whenever the mean evaluation return is ≥ the best so far; at the end,
+//   finish_training() puts the kept network into the online and target networks when it is
+//   not the current one (the runner then evaluates it on fresh episodes). The copy is not
+//   part of save(); a run without evaluation during training is refused at its end.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -73,6 +78,9 @@ struct DqnConfig {
   double per_eps = 1e-6;
   std::int64_t total_timesteps = 100000;
   bool save_replay_buffer = false;
+  // Deliver the policy of the best evaluation during training instead of the last one
+  // (the idea of SB3's EvalCallback best_model_save_path); ties go to the later policy.
+  bool keep_best = false;
 };
 
 // Q(s, ·) for every action: an MLP, or a dueling trunk with value and advantage heads,
@@ -101,11 +109,16 @@ class DqnAgent : public Agent {
   DiagnosticsTable* diagnostics() override { return &diagnostics_; }
   void save(StateDict& out) const override;
   void load(const StateDict& in) override;
+  void evaluated(std::int64_t step, double mean_return) override;
+  bool finish_training() override;
 
   // For tests and tools.
   double epsilon() const;
   std::int64_t num_timesteps() const { return num_timesteps_; }
   std::int64_t num_updates() const { return num_updates_; }
+  // keep_best: the training step of the kept policy (-1: none yet) and its evaluation.
+  std::int64_t best_step() const { return best_step_; }
+  double best_return() const { return best_return_; }
   QNetwork& q_network() { return q_; }
   QNetwork& target_network() { return target_; }
   const ReplayBuffer& replay() const { return buffer_; }
@@ -138,6 +151,9 @@ class DqnAgent : public Agent {
   std::vector<float> batch_return_, batch_discount_, batch_target_, batch_weight_;
   std::vector<double> td_error_;
   DiagnosticsTable diagnostics_;
+  std::int64_t best_step_ = -1;
+  double best_return_ = 0.0;
+  std::vector<nn::Matrix> best_params_;
 };
 
 }  // namespace rlsim

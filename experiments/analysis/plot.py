@@ -3,7 +3,7 @@
 episode-length histograms, one PNG per env and figure kind, each with a JSON sidecar that
 lists what was drawn.
 
-Usage:  plot.py RUN_FILE --out DIR [--log-x] [--what regret,returns,lengths]
+Usage:  plot.py RUN_FILE --out DIR [--log-x] [--what regret,returns,lengths,eval]
                 [--arm-means ARM_MEANS.json] [--quiet]
 
 `rlsim plot` runs this script (it finds a suitable python3 and passes --arm-means); it can
@@ -25,6 +25,11 @@ only in their seed, labelled by the agent id and the agent parameters that vary)
            and 95% band over seeds. Drawn when the runs have at least 2 episodes.
   lengths  histogram of episode lengths over all episodes of all seeds, one outline per
            agent. Drawn when the runs have at least 2 episodes.
+  eval     evaluation during training (the runs' eval/ table): the mean return of each
+           evaluation against the training env steps it ran at, then mean and 95% band
+           over seeds at each step (a step is drawn where at least one run evaluated).
+           Drawn when the runs have evaluations. The sidecar line adds "final_mean",
+           "final_ci95" and "final_per_run" (each run's mean at its last evaluation).
 
 Files: DIR/<kind>_<env>.png and DIR/<kind>_<env>.json. The sidecar holds the figure's kind,
 env, axis labels, and "lines": [{"label", "points", "runs", "role"}] with role "mean"
@@ -47,7 +52,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
 
-KINDS = ("regret", "returns", "lengths")
+KINDS = ("regret", "returns", "lengths", "eval")
 BERNOULLI_ID = "BernoulliBandit-v0"
 Z95 = 1.959963984540054  # two-sided 95% quantile of the standard normal
 RETURN_BINS = 100
@@ -132,6 +137,12 @@ class Run:
         else:
             self.regret_step = None
             self.pseudo_regret = None
+        if "eval" in grp and grp["eval/step"].shape[0] > 0:
+            self.eval_step = grp["eval/step"][:]
+            self.eval_return = grp["eval/return"][:]
+        else:
+            self.eval_step = None
+            self.eval_return = None
 
     @property
     def env_key(self):
@@ -386,6 +397,38 @@ def plot_lengths(env_title, runs, labels):
     return fig
 
 
+def eval_means(run):
+    """(steps, mean return of the evaluation at each step) of one run."""
+    steps = np.unique(run.eval_step)
+    means = np.array([run.eval_return[run.eval_step == s].mean() for s in steps])
+    return steps, means
+
+
+def plot_eval(env_title, runs, labels):
+    runs = [r for r in runs if r.eval_step is not None]
+    if not runs:
+        return None
+    fig = Figure("eval", env_title, "training env steps",
+                 "evaluation return (mean of the evaluation episodes)")
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, (key, group) in enumerate(sorted(by_agent(runs).items(), key=lambda kv: labels[kv[0]])):
+        per_run = [eval_means(r) for r in group]
+        grid = np.unique(np.concatenate([s for s, _ in per_run]))
+        rows = np.full((len(group), grid.size), np.nan)
+        for k, (steps, means) in enumerate(per_run):
+            rows[k, np.searchsorted(grid, steps)] = means
+        mean, half = mean_band(rows)
+        color = colors[i % len(colors)]
+        fig.ax.plot(grid, mean, color=color, marker="o", ms=3,
+                    label=f"{labels[key]} (n={len(group)})")
+        if len(group) > 1:
+            fig.ax.fill_between(grid, mean - half, mean + half, color=color, alpha=0.2, lw=0)
+        finals = [float(m[-1]) for _, m in per_run]
+        fig.add(labels[key], grid.size, len(group), "mean", final_mean=float(np.mean(finals)),
+                final_ci95=float(half[-1]), final_per_run=finals)
+    return fig
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -393,7 +436,7 @@ def main(argv=None):
     p.add_argument("--out", required=True, help="directory for the PNG and JSON files")
     p.add_argument("--log-x", action="store_true", help="log-scaled time axis for regret")
     p.add_argument("--what", default=",".join(KINDS),
-                   help="comma-separated figure kinds: regret,returns,lengths (default: all)")
+                   help="comma-separated figure kinds: regret,returns,lengths,eval (default: all)")
     p.add_argument("--arm-means", help="JSON with the arm means of each run (rlsim plot writes it)")
     p.add_argument("--quiet", action="store_true", help="do not list the files written")
     args = p.parse_args(argv)
@@ -431,13 +474,16 @@ def main(argv=None):
                 fig = plot_regret(title, env_runs, labels, arm_means, args.log_x)
             elif kind == "returns":
                 fig = plot_returns(title, env_runs, labels)
+            elif kind == "eval":
+                fig = plot_eval(title, env_runs, labels)
             else:
                 fig = plot_lengths(title, env_runs, labels)
             if fig is not None:
                 written.append(fig.save(args.out, f"{kind}_{stem}"))
     if not written:
         print(f"plot: nothing to draw for --what {','.join(what)} in {args.run_file} (regret "
-              "needs a bandit problem; returns and lengths need runs of 2+ episodes)",
+              "needs a bandit problem; returns and lengths need runs of 2+ episodes; eval needs "
+              "evaluation during training)",
               file=sys.stderr)
         return 1
     if not args.quiet:

@@ -333,3 +333,103 @@ TEST_CASE("dqn learns CartPole-v1 (smoke test, fixed seed)", "[dqn]") {
   CHECK(diag->size() > 50);
   CHECK(diag->values.size() == diag->size() * 4);
 }
+
+// SB3 order (off_policy_algorithm.py learn/collect_rollouts): a training phase after every
+// train_freq env steps once num_timesteps > learning_starts; gradient_steps = -1 runs as
+// many updates as the phase's env steps (train_freq), the first phase included.
+TEST_CASE("dqn training phases: train_freq, learning_starts and gradient_steps = -1", "[dqn]") {
+  DqnConfig c = tiny_config();
+  c.net_arch = {3};
+  c.learning_starts = 10;
+  c.train_freq = 4;
+  c.gradient_steps = -1;
+  c.total_timesteps = 100;
+  DqnAgent agent(c, kObs, Space::discrete(2), 3);
+  Value o{0, {0.1f, 0.2f}}, a{1, {}}, n{0, {0.3f, 0.4f}};
+  std::vector<std::int64_t> updates_after;  // num_updates after each env step
+  for (int t = 1; t <= 20; ++t) {
+    agent.observe({o, a, 1.0, n, false, false});
+    updates_after.push_back(agent.num_updates());
+  }
+  // Steps 4 and 8 are not > learning_starts = 10: no phase. Steps 12, 16, 20: 4 updates each.
+  for (int t = 1; t <= 11; ++t) CHECK(updates_after[static_cast<std::size_t>(t - 1)] == 0);
+  CHECK(updates_after[11] == 4);
+  CHECK(updates_after[14] == 4);
+  CHECK(updates_after[15] == 8);
+  CHECK(updates_after[19] == 12);
+
+  c.gradient_steps = 3;
+  DqnAgent fixed(c, kObs, Space::discrete(2), 3);
+  for (int t = 1; t <= 20; ++t) fixed.observe({o, a, 1.0, n, false, false});
+  CHECK(fixed.num_updates() == 9);  // phases at 12, 16, 20
+}
+
+// SB3 get_linear_fn(initial, final, exploration_fraction) of the progress
+// num_timesteps / total_timesteps.
+TEST_CASE("dqn epsilon schedule is SB3's linear schedule over total_timesteps", "[dqn]") {
+  DqnConfig c = tiny_config();
+  c.net_arch = {3};
+  c.total_timesteps = 100;
+  c.exploration_fraction = 0.2;
+  c.exploration_initial_eps = 1.0;
+  c.exploration_final_eps = 0.1;
+  DqnAgent agent(c, kObs, Space::discrete(2), 3);
+  Value o{0, {0.1f, 0.2f}}, a{1, {}}, n{0, {0.3f, 0.4f}};
+  CHECK(agent.epsilon() == Approx(1.0));
+  for (int t = 0; t < 10; ++t) agent.observe({o, a, 1.0, n, false, false});
+  CHECK(agent.epsilon() == Approx(1.0 - 0.5 * 0.9));  // progress 0.1 of 0.2
+  for (int t = 0; t < 10; ++t) agent.observe({o, a, 1.0, n, false, false});
+  CHECK(agent.epsilon() == Approx(0.1));
+  for (int t = 0; t < 30; ++t) agent.observe({o, a, 1.0, n, false, false});
+  CHECK(agent.epsilon() == Approx(0.1));
+}
+
+// keep_best (SB3 EvalCallback's best model): evaluated() keeps a copy of the online network
+// at each evaluation that is >= the best so far (ties: the later one); finish_training()
+// puts it into the online and target networks unless it is the current policy. The runner
+// side (fresh final episodes) is tested in tests/core/test_runner_keep_best.cpp.
+TEST_CASE("dqn keep_best keeps the best evaluated network and restores it at the end", "[dqn]") {
+  DqnConfig c = tiny_config();
+  c.keep_best = true;
+  DqnAgent agent(c, kObs, Space::discrete(2), 7);
+  Value o{0, {0.1f, 0.2f}}, a{1, {}}, n{0, {0.3f, 0.4f}};
+  auto advance = [&](int steps) {
+    for (int t = 0; t < steps; ++t) agent.observe({o, a, 1.0, n, false, false});
+  };
+  auto weights = [&](bool target) {
+    auto p = (target ? agent.target_network() : agent.q_network()).named_parameters();
+    return std::vector<float>(p[0].parameter->value.data(),
+                              p[0].parameter->value.data() + p[0].parameter->value.size());
+  };
+  CHECK_THROWS_WITH(agent.finish_training(), Catch::Contains("keep_best"));
+  set_linear(agent, false, {1, 2, 3, 4}, {0, 0});
+  advance(10);
+  agent.evaluated(10, 5.0);
+  CHECK(agent.best_step() == 10);
+  set_linear(agent, false, {5, 6, 7, 8}, {0, 0});
+  advance(10);
+  agent.evaluated(20, 3.0);  // worse: the copy from step 10 stays
+  CHECK(agent.best_step() == 10);
+  set_linear(agent, false, {9, 10, 11, 12}, {0, 0});
+  advance(10);
+  agent.evaluated(30, 5.0);  // a tie: the later policy is kept
+  CHECK(agent.best_step() == 30);
+  CHECK(agent.best_return() == 5.0);
+  set_linear(agent, false, {13, 14, 15, 16}, {0, 0});
+  advance(10);
+  agent.evaluated(40, 4.0);
+  REQUIRE(agent.finish_training());
+  CHECK(weights(false) == std::vector<float>{9, 10, 11, 12});
+  CHECK(weights(true) == std::vector<float>{9, 10, 11, 12});
+
+  // The last policy is the best: nothing changes.
+  DqnAgent last(c, kObs, Space::discrete(2), 7);
+  for (int t = 0; t < 5; ++t) last.observe({o, a, 1.0, n, false, false});
+  last.evaluated(5, 1.0);
+  CHECK_FALSE(last.finish_training());
+  // keep_best = false: evaluations are ignored.
+  DqnAgent plain(tiny_config(), kObs, Space::discrete(2), 7);
+  plain.evaluated(0, 1.0);
+  CHECK(plain.best_step() == -1);
+  CHECK_FALSE(plain.finish_training());
+}
