@@ -227,3 +227,23 @@ TEST_CASE("ppo learns CartPole-v1 (smoke test, fixed seed, zoo settings)", "[ppo
   INFO("mean deterministic return " << mean_return);
   CHECK(mean_return >= 300.0);
 }
+
+TEST_CASE("ppo learns Pendulum-v1 with a Gaussian policy (smoke test, fixed seed)", "[ppo]") {
+  // The zoo's Pendulum values (ppo_pendulum.toml) with shorter rollouts; a uniform random
+  // policy scores about −1200 (/work/shared/reference/gymnasium_random_stats.json).
+  Registry reg = on_policy_registry();
+  RawParams p{{"n_envs", std::int64_t{4}},
+              {"n_steps", std::int64_t{256}},
+              {"batch_size", std::int64_t{64}},
+              {"gae_lambda", 0.95},
+              {"gamma", 0.9},
+              {"n_epochs", std::int64_t{10}},
+              {"learning_rate", 1e-3}};
+  auto env = reg.make_env("Pendulum-v1", {});
+  auto agent = reg.make_agent("ppo", p, *env, 1);
+  VectorLoop loop(reg, "Pendulum-v1", *agent, 3);
+  for (int t = 0; t < 40000 / 4; ++t) loop.step();
+  const double mean_return = evaluate_policy(reg, "Pendulum-v1", *agent, 10, 77);
+  INFO("mean deterministic return " << mean_return);
+  CHECK(mean_return >= -600.0);
+}
