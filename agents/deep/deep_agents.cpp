@@ -207,6 +207,7 @@ void register_deep_agents(Registry& registry) {
                                             ctx.seed);
   };
   registry.add_agent(std::move(reinforce));
+  register_actor_critic_agents(registry);
 }
 
 }  // namespace rlsim

@@ -1,0 +1,38 @@
+#include "agents/deep/rng_state.hpp"
+
+#include <sstream>
+
+#include "core/error.hpp"
+
+namespace rlsim {
+
+ArrayRecord rng_to_record(Rng& rng) {
+  std::ostringstream os;
+  os << rng.engine();
+  std::istringstream is(os.str());
+  ArrayRecord r;
+  unsigned long long word = 0;
+  while (is >> word) {
+    r.data.push_back(static_cast<double>(word >> 32));
+    r.data.push_back(static_cast<double>(word & 0xFFFFFFFFULL));
+  }
+  r.shape = {static_cast<std::int64_t>(r.data.size())};
+  return r;
+}
+
+void rng_from_record(Rng& rng, const ArrayRecord& r, const std::string& owner) {
+  if (r.data.size() % 2 != 0) throw Error(owner + " state: entry 'rng' has an odd length");
+  std::ostringstream os;
+  for (std::size_t i = 0; i < r.data.size(); i += 2) {
+    const auto hi = static_cast<unsigned long long>(r.data[i]);
+    const auto lo = static_cast<unsigned long long>(r.data[i + 1]);
+    os << ((hi << 32) | lo) << ' ';
+  }
+  std::istringstream is(os.str());
+  Rng::Engine engine;
+  is >> engine;
+  if (is.fail()) throw Error(owner + " state: entry 'rng' is not a generator state");
+  rng.engine() = engine;
+}
+
+}  // namespace rlsim
