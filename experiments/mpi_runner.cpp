@@ -103,6 +103,14 @@ std::vector<RunSpec> share_of(const std::vector<RunSpec>& specs, int rank, int s
               std::to_string(source) + ": are all ranks running the same rlsim build?");
 }
 
+// A worker exits 0 once rank 0 has ended the job, whatever rank 0's own code: rank 0 prints
+// the one error message only after it has told the workers, and a worker exiting non-zero
+// first makes mpirun abort rank 0 before that message is out (seen under load). The job's
+// exit code is still rank 0's, which mpirun and srun report.
+int worker_exit_code(int /*rank0_code*/) {
+  return 0;
+}
+
 }  // namespace
 
 struct MpiRun::Impl {
@@ -156,7 +164,7 @@ int MpiRun::worker_main() {
   if (st.tag() == kFinal) {  // rank 0 ended before any run (error, --help, --dry-run, …)
     int code = 0;
     world.recv(0, kFinal, code);
-    return code;
+    return worker_exit_code(code);
   }
   if (st.tag() != kJob) unexpected_tag(st.tag(), 0);
   MpiJob job;
@@ -229,7 +237,7 @@ int MpiRun::worker_main() {
     throw;
   }
   compute.join();
-  if (final_code >= 0) return final_code;
+  if (final_code >= 0) return worker_exit_code(final_code);
   if (!error.empty()) world.send(0, kError, error);
   // Interrupted by a signal on this rank (not by rank 0's stop): rank 0 must not mark the
   // experiment complete.
@@ -242,7 +250,7 @@ int MpiRun::worker_main() {
       world.recv(0, kStop, value);
     } else if (st.tag() == kFinal) {
       world.recv(0, kFinal, value);
-      return value;
+      return worker_exit_code(value);
     } else {
       unexpected_tag(st.tag(), 0);
     }

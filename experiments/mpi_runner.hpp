@@ -48,7 +48,8 @@ class MpiRun {
   bool is_worker() const { return rank() != 0; }
 
   // Worker ranks: all of `rlsim run`. Waits for rank 0's job, runs this rank's share, sends
-  // each result to rank 0 as it finishes, and returns the exit code rank 0 decides.
+  // each result to rank 0 as it finishes, and returns 0 when rank 0 ends the job (rank 0
+  // reports any error and exits with the job's code; see worker_exit_code in the .cpp).
   int worker_main();
 
   // Rank 0, in place of execute_runs(): validates every spec, sends the job (the plugin list,

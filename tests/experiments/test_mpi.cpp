@@ -185,7 +185,8 @@ id = "reinforce"
 )");
 }
 
-TEST_CASE("mpi: an error on a worker rank ends every rank with one message and exit 1", "[mpi]") {
+TEST_CASE("mpi: an error on a worker rank ends the job with one message and a non-zero exit",
+          "[mpi]") {
   const fs::path d = mpi_temp_dir("error");
   std::ofstream(d / "c.toml")
       << "seeds = 4\nepisodes = 50\n[[env]]\nid = \"FrozenLake-v1\"\n[[agent]]\nid = \"sarsa\"\n";
@@ -209,7 +210,7 @@ TEST_CASE("mpi: an error on a worker rank ends every rank with one message and e
   fs::remove_all(d);
 }
 
-TEST_CASE("mpi: a bad config is reported once, by rank 0, and every rank exits non-zero", "[mpi]") {
+TEST_CASE("mpi: a bad config is reported once, by rank 0, and the job exits non-zero", "[mpi]") {
   const MpiShell m = mpi_sh(mpirun(2) + mpi_rlsim_bin() + " run episodes=10 agent.no_such_key=1");
   INFO(m.out);
   CHECK(m.code != 0);
