@@ -5,6 +5,7 @@
 #include <sstream>
 #include <string>
 
+#include "agents/deep/rng_state.hpp"
 #include "core/error.hpp"
 
 namespace rlsim {
@@ -19,36 +20,6 @@ std::vector<Index> sizes_of(Index in, const std::vector<Index>& hidden, std::opt
   sizes.insert(sizes.end(), hidden.begin(), hidden.end());
   if (out) sizes.push_back(*out);
   return sizes;
-}
-
-// The mt19937_64 state as doubles: each 64-bit word as two exact 32-bit halves.
-ArrayRecord save_rng(Rng& rng) {
-  std::ostringstream os;
-  os << rng.engine();
-  std::istringstream is(os.str());
-  ArrayRecord r;
-  unsigned long long word = 0;
-  while (is >> word) {
-    r.data.push_back(static_cast<double>(word >> 32));
-    r.data.push_back(static_cast<double>(word & 0xFFFFFFFFULL));
-  }
-  r.shape = {static_cast<std::int64_t>(r.data.size())};
-  return r;
-}
-
-void load_rng(Rng& rng, const ArrayRecord& r) {
-  if (r.data.size() % 2 != 0) throw Error("dqn state: entry 'rng' has an odd length");
-  std::ostringstream os;
-  for (std::size_t i = 0; i < r.data.size(); i += 2) {
-    const auto hi = static_cast<unsigned long long>(r.data[i]);
-    const auto lo = static_cast<unsigned long long>(r.data[i + 1]);
-    os << ((hi << 32) | lo) << ' ';
-  }
-  std::istringstream is(os.str());
-  Rng::Engine engine;
-  is >> engine;
-  if (is.fail()) throw Error("dqn state: entry 'rng' is not a generator state");
-  rng.engine() = engine;
 }
 
 }  // namespace
@@ -339,7 +310,7 @@ void DqnAgent::save(StateDict& out) const {
   out["counters"] = {{3},
                      {static_cast<double>(num_timesteps_), static_cast<double>(num_updates_),
                       static_cast<double>(last_train_)}};
-  out["rng"] = save_rng(self.rng_);
+  out["rng"] = rng_to_record(self.rng_);
   if (config_.save_replay_buffer) {
     buffer_.save(out, "replay.");
     window_.save(out, "nstep.");
@@ -361,7 +332,7 @@ void DqnAgent::load(const StateDict& in) {
   num_timesteps_ = static_cast<std::int64_t>(counters->second.data[0]);
   num_updates_ = static_cast<std::int64_t>(counters->second.data[1]);
   last_train_ = static_cast<std::int64_t>(counters->second.data[2]);
-  if (auto rng = in.find("rng"); rng != in.end()) load_rng(rng_, rng->second);
+  if (auto rng = in.find("rng"); rng != in.end()) rng_from_record(rng_, rng->second, "dqn");
   if (in.count("replay.position") != 0) {
     buffer_.load(in, "replay.");
     window_.load(in, "nstep.");
