@@ -22,39 +22,18 @@
 #include "experiments/checkpoint.hpp"
 #include "experiments/cli_util.hpp"
 #include "experiments/gif_writer.hpp"
+#include "tests/experiments/driver_util.hpp"
 
 namespace fs = std::filesystem;
 using namespace rlsim;
 
 namespace {
 
-std::string rlsim_bin() {
-  if (const char* b = std::getenv("RLSIM_BIN")) return b;
-  return std::string(RLSIM_BINARY_DIR) + "/bin/rlsim";
-}
-
-struct Result {
-  int code;
-  std::string out;  // stdout and stderr together
-};
-
-Result sh(const std::string& args) {
-  const std::string cmd = "RLSIM_PLUGIN_PATH= " + rlsim_bin() + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::string out;
-  std::array<char, 4096> buf{};
-  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+using rlsim_test::Result;
+using rlsim_test::sh;
 
 fs::path temp_dir(const std::string& name) {
-  fs::path d =
-      fs::temp_directory_path() / ("rlsim_checkpoint_" + name + "_" + std::to_string(getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
+  return rlsim_test::temp_dir("checkpoint_" + name);
 }
 
 // Two seeds of a small dqn on CartPole-v1, learning a little in 3000 steps.
