@@ -4,11 +4,18 @@
 // A run without a step log (the experiment ran with log.steps = false) is an error that
 // says how to get one.
 //
-// --replay re-draws the episode through the env's renderer: the run's env is rebuilt with its
-// logged parameters and, for each logged step, set to the state its observation shows
-// (Env::state_from_observation + set_state) and drawn - one frame per logged observation
-// (the state each action was chosen in; the state after the last action is not in the log).
-// Envs whose observation does not determine their state (Box2D: bodies, contacts) are refused.
+// --replay re-draws the episode through the env's renderer, the run's env rebuilt with its
+// logged parameters, in one of two ways:
+// - by observation, where the observation determines the state (gridworlds, classic
+//   control: Env::state_from_observation + set_state): one frame per logged observation;
+// - by re-simulation, for every other env (Box2D: bodies and contacts are not in the
+//   observation): the env copy that played the episode is reset with the run's env seed
+//   (a vector-env copy with its own derived seed, core/vector_env.cpp) and stepped with the
+//   logged actions from the run's first step, resetting where the log shows an episode end.
+//   Every re-simulated observation, reward and end flag is compared with the log, bit for
+//   bit, so the frames are provably the logged episode; a difference (a file written by
+//   another build or CPU, or an env with randomness outside its own stream) is an error.
+//   One frame per logged observation plus the state after the episode's last action.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -23,6 +30,7 @@
 
 #include "core/error.hpp"
 #include "core/hdf5_log.hpp"
+#include "core/rng.hpp"
 #include "experiments/cli_util.hpp"
 #include "experiments/commands.hpp"
 #include "experiments/gif_writer.hpp"
@@ -56,71 +64,129 @@ struct ReplayOptions {
   std::vector<std::string> plugins;
 };
 
-// Draws the logged observations `rows` of run `r` (see the file comment).
+// The observation of row i of the step log, into `obs` (sized for the space).
+void logged_observation(const StepTable& s, std::size_t i, Value& obs) {
+  if (s.obs_discrete)
+    obs.index = s.obs_index[i];
+  else
+    for (int j = 0; j < s.obs_dim; ++j)
+      obs.vec[static_cast<std::size_t>(j)] =
+          s.obs[i * static_cast<std::size_t>(s.obs_dim) + static_cast<std::size_t>(j)];
+}
+
+bool same_observation(const StepTable& s, std::size_t i, const Value& obs) {
+  if (s.obs_discrete) return obs.index == s.obs_index[i];
+  for (int j = 0; j < s.obs_dim; ++j)
+    if (obs.vec[static_cast<std::size_t>(j)] !=
+        s.obs[i * static_cast<std::size_t>(s.obs_dim) + static_cast<std::size_t>(j)])
+      return false;
+  return true;
+}
+
+// Draws episode `episode` of run `r`, whose step-log rows are `rows` (see the file comment).
 void replay(const StoredRun& r, const std::vector<std::size_t>& rows, std::int64_t episode,
             const ReplayOptions& o) {
   const StepTable& s = r.steps;
+  const std::string what = "cannot replay run " + std::to_string(r.run_index) + ": ";
   Registry registry = make_registry(o.plugins);
   std::unique_ptr<Env> env = registry.make_env(r.env_id, params_from_text(r.env_params, "env"));
   const EnvSpec& spec = env->spec();
-  Value obs;
+  Value obs, action;
   spec.observation_space.prepare(obs);
+  spec.action_space.prepare(action);
+  const bool discrete = spec.observation_space.is_discrete();
+  if (discrete != s.obs_discrete ||
+      (!discrete && static_cast<int>(spec.observation_space.flat_size()) != s.obs_dim) ||
+      spec.action_space.is_discrete() != s.action_discrete ||
+      (!s.action_discrete && static_cast<int>(spec.action_space.flat_size()) != s.action_dim))
+    throw Error(
+        what + "its logged observations and actions (" +
+        (s.obs_discrete ? std::string("discrete") : std::to_string(s.obs_dim) + " numbers") + ", " +
+        (s.action_discrete ? std::string("discrete") : std::to_string(s.action_dim) + " numbers") +
+        ") do not fit " + r.env_id + "'s spaces " + spec.observation_space.describe() + " and " +
+        spec.action_space.describe());
   std::vector<double> state;
-  if (!env->has_state() || !env->state_from_observation(obs, state))
-    throw Error("cannot replay run " + std::to_string(r.run_index) + ": " + r.env_id +
-                (env->has_state() ? " cannot turn an observation back into its state"
-                                  : " offers no state setting") +
-                ", so its logged observations cannot be re-drawn (its state holds more than the "
-                "observation shows, e.g. the bodies and contacts of a Box2D world). rlsim env "
-                "render " +
-                r.env_id + " --agent ... draws new episodes instead");
+  const bool by_observation = env->has_state() && env->state_from_observation(obs, state);
   env->reset(obs, 0);
   Image frame;
   if (o.text ? env->render_text().empty() : !env->render(frame))
-    throw Error("cannot replay run " + std::to_string(r.run_index) + ": " + r.env_id + " has no " +
+    throw Error(what + r.env_id + " has no " +
                 (o.text ? "text rendering; use --out FILE.gif" : "picture rendering; try --text"));
-  const bool discrete = spec.observation_space.is_discrete();
-  if (discrete != s.obs_discrete ||
-      (!discrete && static_cast<int>(spec.observation_space.flat_size()) != s.obs_dim))
-    throw Error(
-        "cannot replay run " + std::to_string(r.run_index) + ": its logged observations (" +
-        (s.obs_discrete ? std::string("discrete") : std::to_string(s.obs_dim) + " numbers") +
-        ") do not fit " + r.env_id + "'s observation space " + spec.observation_space.describe());
   const double fps = o.fps > 0 ? o.fps : (discrete ? 4.0 : 30.0);
   std::unique_ptr<GifWriter> gif;
   if (!o.text)
     gif = std::make_unique<GifWriter>(
         o.out, std::max(1, static_cast<int>(std::lround(100.0 / fps))), o.scale);
-  for (std::size_t i : rows) {
-    if (discrete)
-      obs.index = s.obs_index[i];
-    else
-      for (int j = 0; j < s.obs_dim; ++j)
-        obs.vec[static_cast<std::size_t>(j)] =
-            s.obs[i * static_cast<std::size_t>(s.obs_dim) + static_cast<std::size_t>(j)];
-    env->state_from_observation(obs, state);
-    try {
-      env->set_state(state);
-    } catch (const Error& e) {
-      throw Error("cannot replay step " + std::to_string(s.t[i]) + " of episode " +
-                  std::to_string(episode) + ": its logged observation is not a state of " +
-                  r.env_id + ": " + e.what());
-    }
+  // Draws the env's current state, labelled with the logged step it shows.
+  auto draw = [&](const std::string& label) {
     if (o.text) {
       const std::string t = env->render_text();
-      std::cout << "-- episode " << episode << ", step " << s.t[i] << " --\n"
+      std::cout << "-- episode " << episode << ", " << label << " --\n"
                 << t << (!t.empty() && t.back() == '\n' ? "\n" : "\n\n");
     } else {
-      if (!env->render(frame))
-        throw Error(r.env_id + " stopped rendering at step " + std::to_string(s.t[i]));
+      if (!env->render(frame)) throw Error(r.env_id + " stopped rendering at " + label);
       gif->add_frame(frame);
     }
+  };
+
+  if (by_observation) {
+    for (std::size_t i : rows) {
+      logged_observation(s, i, obs);
+      env->state_from_observation(obs, state);
+      try {
+        env->set_state(state);
+      } catch (const Error& e) {
+        throw Error("cannot replay step " + std::to_string(s.t[i]) + " of episode " +
+                    std::to_string(episode) + ": its logged observation is not a state of " +
+                    r.env_id + ": " + e.what());
+      }
+      draw("step " + std::to_string(s.t[i]));
+    }
+  } else {
+    // Re-simulation of the copy that played the episode, from the run's first step.
+    // The env column is all 0 (or absent, format 1) for a single-env run; a vector-env run
+    // has rows of every copy.
+    const bool vector =
+        std::any_of(s.env.begin(), s.env.end(), [](std::int32_t c) { return c != 0; });
+    const std::int32_t copy = vector ? s.env[rows.front()] : 0;
+    const std::uint64_t seed =
+        vector ? derive_seed(r.env_seed, static_cast<std::uint64_t>(copy), "vector-env")
+               : r.env_seed;
+    env->reset(obs, seed);
+    bool ended = false;
+    auto differs = [&](std::size_t i, const std::string& detail) {
+      return Error(what + "re-simulating " + r.env_id +
+                   " from the run's env seed with its logged " +
+                   "actions departs from the log at episode " + std::to_string(s.episode[i]) +
+                   ", step " + std::to_string(s.t[i]) + " (" + detail +
+                   "): the file was written by another build of " + r.env_id +
+                   " (another rlsim version, plugin or CPU), or the env draws randomness outside "
+                   "its own stream");
+    };
+    for (std::size_t i = 0; i <= rows.back(); ++i) {
+      if (vector && s.env[i] != copy) continue;
+      if (ended) env->reset(obs, std::nullopt);
+      if (!same_observation(s, i, obs)) throw differs(i, "the observation differs");
+      if (s.episode[i] == episode) draw("step " + std::to_string(s.t[i]));
+      if (s.action_discrete)
+        action.index = s.action_index[i];
+      else
+        for (int j = 0; j < s.action_dim; ++j)
+          action.vec[static_cast<std::size_t>(j)] =
+              s.action[i * static_cast<std::size_t>(s.action_dim) + static_cast<std::size_t>(j)];
+      const StepResult res = env->step(action, obs);
+      if (res.reward != s.reward[i]) throw differs(i, "the reward differs");
+      if (res.terminated != (s.terminated[i] != 0) || res.truncated != (s.truncated[i] != 0))
+        throw differs(i, "the episode end differs");
+      ended = res.terminated || res.truncated;
+    }
+    draw("after step " + std::to_string(s.t[rows.back()]));
   }
   if (gif) {
     gif->finish();
     std::cout << "wrote " << o.out << ": " << gif->frames() << " frames of " << gif->width() << "x"
               << gif->height() << " at " << fps << " fps (run " << r.run_index << ", episode "
-              << episode << ")\n";
+              << episode << (by_observation ? "" : ", re-simulated") << ")\n";
   }
 }
 
@@ -157,9 +223,11 @@ int cmd_traj(const std::vector<std::string>& args) {
                      "Prints the logged steps of one episode of one run as a table. The run\n"
                      "must have a step log: run the experiment with log.steps=true. With\n"
                      "--replay, draws the episode instead: one frame per logged observation,\n"
-                     "the env set to the state it shows (gridworlds, classic control; envs\n"
-                     "whose observation does not determine their state, such as Box2D, are\n"
-                     "refused).\n"))
+                     "the env set to the state it shows (gridworlds, classic control), or,\n"
+                     "for envs whose observation does not determine their state (Box2D),\n"
+                     "re-simulated from the run's env seed with the logged actions and\n"
+                     "checked against the log step by step (one more frame: the state after\n"
+                     "the last action).\n"))
     return 0;
   if (positional.size() != 1) throw Error("rlsim traj needs one run file");
   if (run < 0) throw Error("--run " + std::to_string(run) + " must be >= 0");

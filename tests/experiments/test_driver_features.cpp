@@ -1,6 +1,7 @@
 // Driver features end to end with the binary: zip groups in --dry-run, `analyze --compare`
 // (checked against an independent Welch computation from the per-run values in the files),
-// `traj --replay` (GIF frames and sizes, text frames against the logged observations), and
+// `traj --replay` (GIF frames and sizes, text frames against the logged observations, Box2D
+// episodes re-simulated from the logged seed and actions, a tampered log refused), and
 // the plain progress lines `rlsim run` prints when stderr is not a terminal.
 #include <catch2/catch.hpp>
 
@@ -17,6 +18,7 @@
 #include <boost/math/distributions/students_t.hpp>
 
 #include "core/hdf5_log.hpp"
+#include "core/runner.hpp"
 #include "experiments/analyze.hpp"
 #include "experiments/cli_util.hpp"
 #include "experiments/gif_writer.hpp"
@@ -279,24 +281,92 @@ TEST_CASE("driver: traj --replay re-draws logged FrozenLake and CartPole episode
   fs::remove_all(d);
 }
 
-TEST_CASE(
-    "driver: traj --replay refuses envs whose observation is not their state, and bad options",
-    "[traj]") {
-  const fs::path d = temp_dir("replay_refuse");
-  std::ofstream(d / "lander.toml") << "episodes = 1\n[log]\nsteps = true\n[[env]]\nid = "
+TEST_CASE("driver: traj --replay re-simulates Box2D episodes and refuses a log it cannot reproduce",
+          "[traj]") {
+  const fs::path d = temp_dir("replay_resim");
+  std::ofstream(d / "lander.toml") << "episodes = 3\n[log]\nsteps = true\n[[env]]\nid = "
                                       "\"LunarLander-v3\"\n[[agent]]\nid = \"random\"\n";
   const std::string f = (d / "lander.h5").string();
   Result r = sh("run " + (d / "lander.toml").string() + " -q --out " + f);
   REQUIRE(r.code == 0);
-  r = sh("traj " + f + " --run 0 --episode 0 --replay --out " + (d / "x.gif").string());
-  CHECK(r.code == 1);
-  CHECK_THAT(r.out,
-             Catch::Contains("LunarLander-v3 cannot turn an observation back into its state") &&
-                 Catch::Contains("cannot be re-drawn"));
-  CHECK_FALSE(fs::exists(d / "x.gif"));
-  check_error("traj " + f + " --run 0 --episode 0 --replay",
-              "--replay needs one of --out FILE.gif or --text");
-  check_error("traj " + f + " --run 0 --episode 0 --text", "add --replay");
+  auto rows_of = [](const rlsim::StepTable& s, std::int64_t episode) {
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) n += s.episode[i] == episode ? 1 : 0;
+    return n;
+  };
+
+  SECTION("single env: episode 2 needs episodes 0 and 1 re-simulated first") {
+    const rlsim::StoredRun run = rlsim::ExperimentReader(f).read_run(0, true);
+    const std::size_t n = rows_of(run.steps, 2);
+    REQUIRE(n > 0);
+    const std::string gif = (d / "lander.gif").string();
+    r = sh("traj " + f + " --run 0 --episode 2 --replay --out " + gif);
+    INFO(r.out);
+    REQUIRE(r.code == 0);
+    CHECK_THAT(r.out, Catch::Contains("re-simulated"));
+    const rlsim::GifSummary g = rlsim::read_gif_summary(gif);
+    CHECK(g.frames == static_cast<int>(n) + 1);  // each logged observation + the last state
+    CHECK(g.width == 600);
+    CHECK(g.height == 400);
+  }
+
+  SECTION("vector env: the copy that played the episode is re-simulated from its own seed") {
+    std::ofstream(d / "vec.toml")
+        << "steps = 600\n[log]\nsteps = true\n[[env]]\nid = \"LunarLander-v3\"\n[[agent]]\n"
+           "id = \"ppo\"\nn_envs = 3\nn_steps = 100\nbatch_size = 100\nn_epochs = 1\n";
+    const std::string v = (d / "vec.h5").string();
+    r = sh("run " + (d / "vec.toml").string() + " -q --out " + v);
+    REQUIRE(r.code == 0);
+    const rlsim::StoredRun run = rlsim::ExperimentReader(v).read_run(0, true);
+    REQUIRE(!run.steps.env.empty());
+    // The first episode whose rows are not copy 0's, so the derived per-copy seed is used.
+    std::int64_t episode = -1;
+    for (std::size_t i = 0; i < run.steps.size() && episode < 0; ++i)
+      if (run.steps.env[i] != 0 && run.steps.episode[i] >= 0) episode = run.steps.episode[i];
+    REQUIRE(episode >= 0);
+    const std::string gif = (d / "vec.gif").string();
+    r = sh("traj " + v + " --run 0 --episode " + std::to_string(episode) + " --replay --out " +
+           gif);
+    INFO(r.out);
+    REQUIRE(r.code == 0);
+    CHECK(rlsim::read_gif_summary(gif).frames == static_cast<int>(rows_of(run.steps, episode)) + 1);
+  }
+
+  SECTION("a log the env does not reproduce (one reward changed) is refused, naming the step") {
+    rlsim::Registry reg = rlsim::make_registry({});
+    rlsim::RunSpec spec;
+    spec.env_id = "LunarLander-v3";
+    spec.agent_id = "random";
+    spec.master_seed = 7;
+    spec.budget.episodes = 1;
+    spec.log_steps = true;
+    rlsim::RunResult res = rlsim::execute_run(reg, spec);
+    REQUIRE(res.steps.size() > 10);
+    res.steps.reward[5] += 1e-9;
+    const std::string bad = (d / "tampered.h5").string();
+    {
+      rlsim::ExperimentMeta meta;
+      meta.config_text = "episodes = 1\n";
+      meta.master_seed = 7;
+      meta.planned_runs = 1;
+      rlsim::ExperimentWriter w(bad, meta);
+      w.write_run(res);
+      w.finish();
+    }
+    r = sh("traj " + bad + " --run 0 --episode 0 --replay --out " + (d / "x.gif").string());
+    CHECK(r.code == 1);
+    CHECK_THAT(r.out, Catch::Contains("departs from the log at episode 0, step 5") &&
+                          Catch::Contains("the reward differs"));
+  }
+
+  SECTION("bad options, and text frames of an env that draws only pictures") {
+    r = sh("traj " + f + " --run 0 --episode 0 --replay --text");
+    CHECK(r.code == 1);
+    CHECK_THAT(r.out, Catch::Contains("LunarLander-v3 has no text rendering"));
+    check_error("traj " + f + " --run 0 --episode 0 --replay",
+                "--replay needs one of --out FILE.gif or --text");
+    check_error("traj " + f + " --run 0 --episode 0 --text", "add --replay");
+  }
   fs::remove_all(d);
 }
 
