@@ -5,8 +5,8 @@
 #include <limits>
 
 #include "agents/deep/advantage.hpp"
-#include "agents/deep/rng_state.hpp"
 #include "core/error.hpp"
+#include "core/rng_state.hpp"
 
 namespace rlsim {
 

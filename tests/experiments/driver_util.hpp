@@ -1,6 +1,7 @@
 // Helpers for the tests that run the `rlsim` driver binary end to end (test_cli, test_plot,
-// test_render_cmd, test_resume, test_driver_features): where the binary is, running it with
-// its output captured, fresh temporary directories, reading files back.
+// test_render_cmd, test_resume, test_driver_features, test_mpi): where the binary is, running
+// it (directly or under mpirun) with its output captured, fresh temporary directories,
+// reading files back.
 //
 // The binary is $RLSIM_BIN if set (ctest sets it), else the build tree's bin/rlsim. Plugins
 // are given explicitly in these tests, so the suite's RLSIM_PLUGIN_PATH is cleared.
@@ -30,10 +31,9 @@ struct Result {
   std::string out;  // stdout and stderr together
 };
 
-// Runs `rlsim ARGS` through the shell (ARGS is shell text) and waits for it.
-inline Result sh(const std::string& args) {
-  const std::string cmd = "RLSIM_PLUGIN_PATH= " + rlsim_bin() + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
+// Runs the shell command CMD (RLSIM_PLUGIN_PATH cleared) and waits for it.
+inline Result shell(const std::string& cmd) {
+  FILE* p = popen(("RLSIM_PLUGIN_PATH= " + cmd + " 2>&1").c_str(), "r");
   REQUIRE(p != nullptr);
   std::string out;
   std::array<char, 4096> buf{};
@@ -41,6 +41,29 @@ inline Result sh(const std::string& args) {
   const int status = pclose(p);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
+
+// Runs `rlsim ARGS` through the shell (ARGS is shell text) and waits for it.
+inline Result sh(const std::string& args) {
+  return shell(rlsim_bin() + " " + args);
+}
+
+#ifdef RLSIM_MPIEXEC
+// The `mpirun -np RANKS ` prefix of a command (RLSIM_MPIEXEC is defined in MPI builds).
+// mpirun as root (CI containers) needs both OMPI_ALLOW_* variables; two ranks on a machine
+// with fewer cores need --oversubscribe. Under AddressSanitizer (the asan preset sets
+// ASAN_OPTIONS), OpenMPI's libraries have no frame pointers, so LeakSanitizer needs the slow
+// unwinder to see the OpenMPI frames that tests/lsan-suppressions.txt matches.
+inline std::string mpirun(int ranks) {
+  return "ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0\" "
+         "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 " +
+         std::string(RLSIM_MPIEXEC) + " --oversubscribe -np " + std::to_string(ranks) + " ";
+}
+
+// Runs `mpirun -np RANKS rlsim ARGS` through the shell and waits for it.
+inline Result mpi_sh(int ranks, const std::string& args) {
+  return shell(mpirun(ranks) + rlsim_bin() + " " + args);
+}
+#endif
 
 // Runs `rlsim ARGS` and checks it fails as bad input (exit 1) with `message` in its output.
 inline void check_error(const std::string& args, const std::string& message) {

@@ -5,15 +5,10 @@
 // and the Boost.Serialization of RunSpec/RunResult round-trips every field. Only built when
 // CMake found MPI (RLSIM_MPI, which defines RLSIM_MPIEXEC for this file).
 #ifdef RLSIM_MPIEXEC
-#include <sys/wait.h>
-#include <unistd.h>
 #include <catch2/catch.hpp>
 
-#include <array>
 #include <boost/archive/binary_iarchive.hpp>
 #include <boost/archive/binary_oarchive.hpp>
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -21,46 +16,12 @@
 #include "core/hdf5_log.hpp"
 #include "experiments/mpi_serialization.hpp"
 
+#include "tests/experiments/driver_util.hpp"
+
 namespace fs = std::filesystem;
+using namespace rlsim_test;
 
 namespace {
-
-std::string mpi_rlsim_bin() {
-  if (const char* b = std::getenv("RLSIM_BIN")) return b;
-  return std::string(RLSIM_BINARY_DIR) + "/bin/rlsim";
-}
-
-// mpirun as root (CI containers) needs both variables; two ranks on a machine with fewer
-// cores need --oversubscribe. Under AddressSanitizer (the asan preset sets ASAN_OPTIONS),
-// OpenMPI's libraries have no frame pointers, so LeakSanitizer needs the slow unwinder to
-// see the OpenMPI frames that tests/lsan-suppressions.txt matches.
-std::string mpirun(int ranks) {
-  return "ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0\" "
-         "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 " +
-         std::string(RLSIM_MPIEXEC) + " --oversubscribe -np " + std::to_string(ranks) + " ";
-}
-
-struct MpiShell {
-  int code;
-  std::string out;  // stdout and stderr together
-};
-
-MpiShell mpi_sh(const std::string& cmd) {
-  FILE* p = popen(("RLSIM_PLUGIN_PATH= " + cmd + " 2>&1").c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::string out;
-  std::array<char, 4096> buf{};
-  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-fs::path mpi_temp_dir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("rlsim_mpi_" + name + "_" + std::to_string(getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
 
 // Every result the reader returns, bitwise (the wall-clock `seconds` is not a result).
 void require_same_results(const std::string& got_path, const std::string& want_path) {
@@ -122,14 +83,14 @@ void require_same_results(const std::string& got_path, const std::string& want_p
 // Runs CONFIG on 2 MPI ranks and as one process; both files must hold the same results.
 void check_mpi_matches_single(const std::string& name, const std::string& config,
                               const std::string& extra = "") {
-  const fs::path d = mpi_temp_dir(name);
+  const fs::path d = temp_dir("mpi_" + name);
   std::ofstream(d / "c.toml") << config;
   const std::string common = (d / "c.toml").string() + " -q --threads 1 " + extra;
   const std::string a = (d / "mpi.h5").string(), b = (d / "single.h5").string();
-  const MpiShell m = mpi_sh(mpirun(2) + mpi_rlsim_bin() + " run " + common + " --out " + a);
+  const Result m = mpi_sh(2, "run " + common + " --out " + a);
   INFO(m.out);
   REQUIRE(m.code == 0);
-  const MpiShell s = mpi_sh(mpi_rlsim_bin() + " run " + common + " --out " + b);
+  const Result s = sh("run " + common + " --out " + b);
   INFO(s.out);
   REQUIRE(s.code == 0);
   require_same_results(a, b);
@@ -187,14 +148,14 @@ id = "reinforce"
 
 TEST_CASE("mpi: an error on a worker rank ends the job with one message and a non-zero exit",
           "[mpi]") {
-  const fs::path d = mpi_temp_dir("error");
+  const fs::path d = temp_dir("mpi_error");
   std::ofstream(d / "c.toml")
       << "seeds = 4\nepisodes = 50\n[[env]]\nid = \"FrozenLake-v1\"\n[[agent]]\nid = \"sarsa\"\n";
   const std::string out = (d / "e.h5").string();
-  const std::string run = " run " + (d / "c.toml").string() + " -q --threads 1 --out " + out;
+  const std::string run = "run " + (d / "c.toml").string() + " -q --threads 1 --out " + out;
   // MPMD launch: rank 1 alone gets a plugin path that does not exist.
-  const MpiShell m = mpi_sh(mpirun(1) + mpi_rlsim_bin() + run + " : -np 1 env RLSIM_PLUGIN_PATH=" +
-                            (d / "missing.so").string() + " " + mpi_rlsim_bin() + run);
+  const Result m = mpi_sh(1, run + " : -np 1 env RLSIM_PLUGIN_PATH=" + (d / "missing.so").string() +
+                                 " " + rlsim_bin() + " " + run);
   INFO(m.out);
   CHECK(m.code != 0);
   std::size_t errors = 0;
@@ -211,7 +172,7 @@ TEST_CASE("mpi: an error on a worker rank ends the job with one message and a no
 }
 
 TEST_CASE("mpi: a bad config is reported once, by rank 0, and the job exits non-zero", "[mpi]") {
-  const MpiShell m = mpi_sh(mpirun(2) + mpi_rlsim_bin() + " run episodes=10 agent.no_such_key=1");
+  const Result m = mpi_sh(2, "run episodes=10 agent.no_such_key=1");
   INFO(m.out);
   CHECK(m.code != 0);
   const auto first = m.out.find("rlsim: error:");

@@ -1,4 +1,4 @@
-#include "agents/deep/rng_state.hpp"
+#include "core/rng_state.hpp"
 
 #include <sstream>
 
