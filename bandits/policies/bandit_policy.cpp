@@ -4,6 +4,7 @@
 
 #include "bandits/policies/state_io.hpp"
 #include "core/error.hpp"
+#include "core/rng_state.hpp"
 
 namespace rlsim {
 
@@ -42,6 +43,18 @@ void BanditAgent::check_distribution_size(std::span<double> out, const std::stri
   if (static_cast<std::int64_t>(out.size()) != arms())
     throw Error("policy '" + who + "': action_probabilities got room for " +
                 std::to_string(out.size()) + " arms; it has K = " + std::to_string(arms()));
+}
+
+void BanditAgent::save_random_stream(StateDict& out) const {
+  // random_stream() is non-const because load writes through it; reading the engine state
+  // changes nothing.
+  if (Rng* rng = const_cast<BanditAgent&>(*this).random_stream()) out["rng"] = rng_to_record(*rng);
+}
+
+void BanditAgent::load_random_stream(const StateDict& in, const std::string& who) {
+  Rng* rng = random_stream();
+  if (rng == nullptr) return;
+  if (auto it = in.find("rng"); it != in.end()) rng_from_record(*rng, it->second, who);
 }
 
 void add_bandit_policy(Registry& registry, AgentEntry entry) {
@@ -123,6 +136,7 @@ void BanditPolicy::save(StateDict& out) const {
   put_array(out, "reward_square_sums", squares_);
   put_scalar(out, "pulls", static_cast<double>(t_));
   save_extra(out);
+  save_random_stream(out);
 }
 
 void BanditPolicy::load(const StateDict& in) {
@@ -133,6 +147,7 @@ void BanditPolicy::load(const StateDict& in) {
   get_array(in, "reward_sums", sums, static_cast<std::size_t>(k_), who);
   get_array(in, "reward_square_sums", squares, static_cast<std::size_t>(k_), who);
   const auto pulls = static_cast<std::int64_t>(get_scalar(in, "pulls", who));
+  load_random_stream(in, who);
   counts_ = std::move(counts);
   sums_ = std::move(sums);
   squares_ = std::move(squares);

@@ -9,7 +9,7 @@
 // numbered 0..K−1 inside a policy. In evaluation mode a policy acts greedily on the
 // empirical means (lowest index among ties, probability 1) and observe() learns nothing.
 // save/load move these statistics through a StateDict, plus a policy's own arrays
-// (save_extra/load_extra).
+// (save_extra/load_extra) and its random stream ("rng", see BanditAgent::random_stream).
 //
 // Helpers shared by the policies (compatibility checks, horizon resolution, argmax,
 // sampling from a probability vector) are declared here too.
@@ -62,6 +62,13 @@ class BanditAgent : public Agent {
   void flush_feedback();
   // Checks out.size() == arms() for action_probabilities.
   void check_distribution_size(std::span<double> out, const std::string& who) const;
+  // The policy's own random stream (nullptr for a deterministic policy). save/load store
+  // its engine state as "rng" (core/rng_state.hpp), so a loaded policy continues the same
+  // draws as one never interrupted; the entry is optional on load (states saved before it
+  // existed load, and continue from the stream the policy was built with).
+  virtual Rng* random_stream() { return nullptr; }
+  void save_random_stream(StateDict& out) const;
+  void load_random_stream(const StateDict& in, const std::string& who);
 
  private:
   struct Pending {

@@ -39,6 +39,7 @@ class ExponentialWeights : public BanditPolicy {
   virtual void update(std::int64_t arm, double x) = 0;
   void save_extra(StateDict& out) const override;
   void load_extra(const StateDict& in) override;
+  Rng* random_stream() override { return &rng_; }
 
   std::vector<double> score_;
   std::vector<double> p_;

@@ -35,6 +35,9 @@ class EpsilonGreedy final : public BanditPolicy {
   void act(const Value& obs, Value& action, Decision& decision) override;
   void action_probabilities(const Value& obs, std::span<double> out) override;
 
+ protected:
+  Rng* random_stream() override { return &rng_; }
+
  private:
   EpsilonGreedyConfig config_;
   double c_over_d2_ = 0.0;

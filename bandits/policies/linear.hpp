@@ -127,6 +127,9 @@ class LinearThompson final : public LinearPolicy {
   double v() const { return v_; }
   void act(const Value& obs, Value& action, Decision& decision) override;
 
+ protected:
+  Rng* random_stream() override { return &rng_; }
+
  private:
   double v_;
   bool propensity_;
@@ -152,6 +155,7 @@ class ContextualEpsilonGreedy final : public LinearPolicy {
 
  protected:
   void update(std::size_t arm, double r) override;
+  Rng* random_stream() override { return &rng_; }
 
  private:
   double epsilon_;

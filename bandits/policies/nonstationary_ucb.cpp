@@ -168,20 +168,39 @@ void SlidingWindowUcb::save_extra(StateDict& out) const {
   put_array(out, "window_rewards", ring_reward_);
   put_scalar(out, "window_filled", static_cast<double>(filled_));
   put_scalar(out, "window_head", static_cast<double>(head_));
+  // The running sums as they are: learn() updates them incrementally between the periodic
+  // resums, so a resum at load could differ in the last bits and change a later choice.
+  put_array(out, "window_sums", ws_);
 }
 
 void SlidingWindowUcb::load_extra(const StateDict& in) {
   std::vector<double> arms;
   get_array(in, "window_arms", arms, ring_arm_.size(), name());
   get_array(in, "window_rewards", ring_reward_, ring_reward_.size(), name());
-  filled_ = static_cast<std::int64_t>(get_scalar(in, "window_filled", name()));
-  head_ = static_cast<std::int64_t>(get_scalar(in, "window_head", name()));
+  const double filled = get_scalar(in, "window_filled", name());
+  const double head = get_scalar(in, "window_head", name());
+  const auto tau = static_cast<double>(tau_);
+  if (!(filled >= 0 && filled <= tau && head >= 0 && head < tau))
+    throw Error(name() + ": saved window_filled = " + std::to_string(filled) +
+                " and window_head = " + std::to_string(head) +
+                " do not fit this policy's window tau = " + std::to_string(tau_) +
+                " (need 0 <= filled <= tau, 0 <= head < tau; was it saved with another tau?)");
+  for (double a : arms)
+    if (!(a >= 0 && a < static_cast<double>(num_arms())))
+      throw Error(name() + ": saved window_arms holds arm " + std::to_string(a) + ", outside [0, " +
+                  std::to_string(num_arms() - 1) + "]");
+  filled_ = static_cast<std::int64_t>(filled);
+  head_ = static_cast<std::int64_t>(head);
   std::fill(wn_.begin(), wn_.end(), 0);
   for (std::size_t i = 0; i < arms.size(); ++i) {
     ring_arm_[i] = static_cast<std::int32_t>(arms[i]);
     if (static_cast<std::int64_t>(i) < filled_) ++wn_[static_cast<std::size_t>(ring_arm_[i])];
   }
-  resum();
+  // Optional: states saved before "window_sums" existed get the sums recomputed.
+  if (in.count("window_sums") != 0)
+    get_array(in, "window_sums", ws_, ws_.size(), name());
+  else
+    resum();
 }
 
 // ---------------------------------------------------------------------------- registration

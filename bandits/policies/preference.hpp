@@ -42,6 +42,9 @@ class SoftmaxPolicy final : public BanditPolicy {
   void act(const Value& obs, Value& action, Decision& decision) override;
   void action_probabilities(const Value& obs, std::span<double> out) override;
 
+ protected:
+  Rng* random_stream() override { return &rng_; }
+
  private:
   SoftmaxConfig config_;
   Rng rng_;
@@ -67,6 +70,7 @@ class GradientBandit final : public BanditPolicy {
  protected:
   void save_extra(StateDict& out) const override;
   void load_extra(const StateDict& in) override;
+  Rng* random_stream() override { return &rng_; }
 
  private:
   GradientBanditConfig config_;
@@ -86,6 +90,7 @@ class Pursuit final : public BanditPolicy {
  protected:
   void save_extra(StateDict& out) const override;
   void load_extra(const StateDict& in) override;
+  Rng* random_stream() override { return &rng_; }
 
  private:
   double beta_;
@@ -113,6 +118,7 @@ class ReinforcementComparison final : public BanditPolicy {
  protected:
   void save_extra(StateDict& out) const override;
   void load_extra(const StateDict& in) override;
+  Rng* random_stream() override { return &rng_; }
 
  private:
   ReinforcementComparisonConfig config_;

@@ -49,6 +49,7 @@ class BetaThompson final : public BanditPolicy {
  protected:
   void save_extra(StateDict& out) const override;
   void load_extra(const StateDict& in) override;
+  Rng* random_stream() override { return &rng_; }
 
  private:
   void refresh(std::size_t arm);
@@ -76,6 +77,7 @@ class GaussianThompson final : public BanditPolicy {
 
  protected:
   void load_extra(const StateDict& in) override;
+  Rng* random_stream() override { return &rng_; }
 
  private:
   void refresh(std::size_t arm);

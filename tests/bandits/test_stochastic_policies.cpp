@@ -408,3 +408,66 @@ TEST_CASE("randomised policies: save/load round trip", "[bandits][policies]") {
   b.load(t);
   for (int arm = 0; arm < 2; ++arm) CHECK(b.index(arm) == a.index(arm));
 }
+
+TEST_CASE("randomised policies continue their draws after save and load", "[bandits][policies]") {
+  EpsilonGreedyConfig c;
+  c.epsilon = 0.5;
+  EpsilonGreedy p(4, c, 31);
+  for (int i = 0; i < 20; ++i) {
+    const Draw d = draw(p);
+    feed(p, d.arm, 0.1 * static_cast<double>(d.arm));
+  }
+  StateDict s;
+  p.save(s);
+  REQUIRE(s.count("rng") == 1);
+  EpsilonGreedy q(4, c, 32);  // another stream: load must replace it
+  q.load(s);
+  for (int i = 0; i < 50; ++i) {
+    const Draw a = draw(p), b = draw(q);
+    REQUIRE(a.arm == b.arm);
+    REQUIRE(a.probability == b.probability);
+    feed(p, a.arm, 0.3);
+    feed(q, b.arm, 0.3);
+  }
+  // A state saved before "rng" existed still loads (the policy keeps its own stream).
+  s.erase("rng");
+  EpsilonGreedy old(4, c, 33);
+  old.load(s);
+  CHECK(old.pulls() == 20);
+  // A record that is not an engine state is refused, naming the policy.
+  s["rng"] = ArrayRecord{{3}, {1.0, 2.0, 3.0}};
+  CHECK_THROWS_WITH(old.load(s), Catch::Contains("epsilon-greedy") && Catch::Contains("rng"));
+}
+
+TEST_CASE("sliding-window UCB restores its running window sums bit for bit",
+          "[bandits][policies]") {
+  SlidingWindowUcbConfig w;
+  w.tau = 4;
+  SlidingWindowUcb a(2, w);
+  // Rewards 0.1 (i + 1): after 6 pulls the running sum of arm 1 (0.2 + 0.4 + 0.6 − 0.2 + ...)
+  // is 1.0000000000000002, while summing its window afresh gives 1.0.
+  for (int i = 0; i < 6; ++i) feed(a, i % 2, 0.1 * (i + 1));
+  StateDict t;
+  a.save(t);
+  SlidingWindowUcb b(2, w);
+  b.load(t);
+  for (int arm = 0; arm < 2; ++arm) {
+    CHECK(b.window_sum(arm) == a.window_sum(arm));
+    CHECK(b.index(arm) == a.index(arm));
+  }
+  // States saved without the sums load with them recomputed from the window.
+  t.erase("window_sums");
+  SlidingWindowUcb c(2, w);
+  c.load(t);
+  CHECK(c.window_sum(0) == a.window_sum(0));
+  CHECK(c.window_sum(1) == Approx(a.window_sum(1)));
+  CHECK(c.window_sum(1) != a.window_sum(1));  // so restoring by a resum would not be exact
+  // A window that does not fit this policy is refused before it is used as an index.
+  t["window_arms"].data[0] = 7.0;
+  CHECK_THROWS_WITH(c.load(t), Catch::Contains("window_arms"));
+  SlidingWindowUcbConfig other;
+  other.tau = 2;
+  SlidingWindowUcb d(2, other);
+  t["window_arms"].data[0] = 1.0;
+  CHECK_THROWS_AS(d.load(t), Error);  // 4 arms saved for a window of 2
+}
