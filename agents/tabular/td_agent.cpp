@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/rng_state.hpp"
 
 namespace rlsim {
 
@@ -224,6 +225,15 @@ void TdAgent::save(StateDict& out) const {
     out["q"] = ArrayRecord{shape, q1_};
   }
   out["counters"] = ArrayRecord{{2}, {static_cast<double>(steps_), static_cast<double>(episodes_)}};
+  // The stream and SARSA's drawn next action, so that a loaded agent continues exactly as
+  // an uninterrupted one, also mid-episode.
+  Rng stream = rng_;
+  out["rng"] = rng_to_record(stream);
+  if (config_.method == TdMethod::Sarsa)
+    out["pending_action"] =
+        ArrayRecord{{4},
+                    {has_pending_ ? 1.0 : 0.0, static_cast<double>(pending_state_),
+                     static_cast<double>(pending_action_), pending_probability_}};
 }
 
 void TdAgent::load_table(const StateDict& in, const std::string& key, std::vector<double>& table) {
@@ -273,11 +283,32 @@ void TdAgent::load(const StateDict& in) {
     steps = static_cast<std::int64_t>(c.data[0]);
     episodes = static_cast<std::int64_t>(c.data[1]);
   }
+  // Optional (states saved before they existed load too): the stream, SARSA's next action.
+  Rng stream = rng_;
+  if (const auto it = in.find("rng"); it != in.end())
+    rng_from_record(stream, it->second, "agent '" + config_.name + "'");
+  std::vector<double> pending{0.0, 0.0, 0.0, 1.0};
+  if (const auto it = in.find("pending_action");
+      it != in.end() && config_.method == TdMethod::Sarsa) {
+    const std::vector<double>& p = it->second.data;
+    if (p.size() != 4 || !(p[0] == 0.0 || p[0] == 1.0) ||
+        !(p[1] >= 0 && p[1] < static_cast<double>(num_states_) && p[1] == std::floor(p[1])) ||
+        !(p[2] >= 0 && p[2] < static_cast<double>(num_actions_) && p[2] == std::floor(p[2])) ||
+        !(p[3] > 0.0 && p[3] <= 1.0))
+      throw Error("agent '" + config_.name +
+                  "': 'pending_action' must hold [flag 0/1, state row, action column, "
+                  "probability in (0, 1]] for this env's table");
+    pending = p;
+  }
   q1_ = std::move(first);
   q2_ = std::move(second);
   steps_ = steps;
   episodes_ = episodes;
-  has_pending_ = false;
+  rng_ = stream;
+  has_pending_ = pending[0] == 1.0;
+  pending_state_ = static_cast<std::int64_t>(pending[1]);
+  pending_action_ = static_cast<std::int64_t>(pending[2]);
+  pending_probability_ = pending[3];
 }
 
 }  // namespace rlsim

@@ -21,7 +21,9 @@
 // α, ε and τ each follow a DecaySchedule (schedule.hpp) over the steps and episodes
 // learned. In evaluation mode every method acts greedily (uniform over tied maxima, reporting
 // 1/#ties) and does not learn. Learned state: "q" (or "q1", "q2") of shape
-// [states, actions] and "counters" = [steps, episodes] for the decay schedules.
+// [states, actions], "counters" = [steps, episodes] for the decay schedules, "rng" (the
+// stream, core/rng_state.hpp) and for SARSA "pending_action" = [flag, state, action,
+// probability], so a loaded agent continues as an uninterrupted one, also mid-episode.
 #pragma once
 #include <cstdint>
 #include <string>
