@@ -1,12 +1,15 @@
 // The conformance test: every registered env and agent (plugins given in RLSIM_PLUGIN_PATH
 // included) goes through the same checks, in the spirit of OpenSpiel's random-simulation
 // test and Gymnasium's env checker. A new env or agent is tested the moment it registers.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <map>
 
 #include "core/error.hpp"
 #include "core/plugin.hpp"
 #include "core/rng.hpp"
+#include "core/vector_env.hpp"
 #include "experiments/builtins.hpp"
 
 using namespace rlsim;
@@ -208,4 +211,191 @@ TEST_CASE("conformance: every agent acts within the action space of every env it
       CHECK(accepted > 0);
     }
   }
+}
+
+namespace {
+
+// Drives one agent on its env(s) the way the runner does: act/observe with begin_episode/
+// end_episode on a single env, or act_batch/observe_batch on a VectorEnv (auto-reset) for an
+// agent that asks for several copies. The agent can be swapped for another between steps,
+// which then continues on the same env(s) in the same state.
+struct AgentLoop {
+  Agent* agent;
+  std::unique_ptr<Env> env;  // single-env mode
+  std::unique_ptr<VectorEnv> venv;
+  Value obs, next;
+  bool need_reset = true, first_reset = true;
+  std::vector<Value> prev, actions;
+  std::vector<Decision> decisions;
+  std::vector<Transition> transitions;
+
+  AgentLoop(const Registry& reg, const std::string& env_id, Agent& a) : agent(&a) {
+    const std::int64_t n = a.num_envs();
+    if (n == 1) {
+      env = reg.make_env(env_id, {});
+      env->spec().observation_space.prepare(obs);
+      env->spec().observation_space.prepare(next);
+    } else {
+      std::vector<std::unique_ptr<Env>> copies;
+      for (std::int64_t i = 0; i < n; ++i) copies.push_back(reg.make_env(env_id, {}));
+      venv = std::make_unique<VectorEnv>(std::move(copies));
+      venv->reset(21);
+      prev.resize(static_cast<std::size_t>(n));
+      for (Value& v : prev) venv->spec().observation_space.prepare(v);
+    }
+    const Space& as = env ? env->spec().action_space : venv->spec().action_space;
+    actions.resize(static_cast<std::size_t>(n));
+    decisions.resize(static_cast<std::size_t>(n));
+    for (Value& v : actions) as.prepare(v);
+  }
+
+  // One step; the actions and decisions it took are in `actions` and `decisions`.
+  void step() {
+    if (venv) {
+      const std::size_t n = venv->size();
+      for (std::size_t i = 0; i < n; ++i) prev[i] = venv->obs(i);
+      agent->act_batch(venv->obs(), actions, decisions);
+      venv->step(actions);
+      transitions.clear();
+      for (std::size_t i = 0; i < n; ++i)
+        transitions.push_back(Transition{prev[i], actions[i], venv->reward(i),
+                                         venv->done(i) ? venv->final_obs(i) : venv->obs(i),
+                                         venv->terminated(i), venv->truncated(i)});
+      agent->observe_batch(transitions);
+      return;
+    }
+    if (need_reset) {  // the first reset is seeded, later ones continue the env's stream
+      env->reset(obs, first_reset ? std::optional<std::uint64_t>(21) : std::nullopt);
+      agent->begin_episode(obs);
+      need_reset = first_reset = false;
+    }
+    agent->act(obs, actions[0], decisions[0]);
+    const StepResult r = env->step(actions[0], next);
+    agent->observe(Transition{obs, actions[0], r.reward, next, r.terminated, r.truncated});
+    if (r.terminated || r.truncated) {
+      agent->end_episode();
+      need_reset = true;
+    } else {
+      std::swap(obs, next);
+    }
+  }
+};
+
+bool same_number(double a, double b) {
+  return a == b || (std::isnan(a) && std::isnan(b));
+}
+
+// Same actions and the same reported probabilities, bit for bit (NaN matches NaN).
+bool same_decisions(const AgentLoop& a, const AgentLoop& b) {
+  for (std::size_t i = 0; i < a.actions.size(); ++i) {
+    if (a.actions[i].index != b.actions[i].index || a.actions[i].vec != b.actions[i].vec)
+      return false;
+    if (!same_number(a.decisions[i].probability, b.decisions[i].probability) ||
+        !same_number(a.decisions[i].log_prob, b.decisions[i].log_prob))
+      return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+// DESIGN.md: agents save/load their learned state; users checkpoint and resume. So for every
+// agent that saves: run it, save mid-run, load into a fresh agent (built with another seed,
+// so that whatever load does not restore shows), and continue: the loaded agent must take
+// the same actions with the same probabilities as the agent never interrupted, and end in
+// the same saved state. An agent whose save throws rlsim::Error (no learned state) is
+// skipped. Each agent runs on the first registered env it accepts (big planning models
+// skipped, as above), with its default parameters and a budget of the steps taken.
+TEST_CASE("conformance: every agent that saves continues identically after save and load") {
+  Registry reg = all_registered();
+  constexpr int kBefore = 150, kAfter = 150;
+  // Built-in agents with learned state when this test was written: every bandit policy but
+  // neural-epsilon-greedy (24), the tabular TD (4) and planning (2) agents, dqn, ppo and a2c
+  // (33; reinforce is a known gap). Fewer checked means an agent lost save/load or found no
+  // env.
+  constexpr int kMinChecked = 33;
+  // Parameters an agent needs for an exact continuation. DQN saves its replay buffer only
+  // when asked (as SB3 saves it apart from the model); without it, training after load
+  // samples from an empty buffer.
+  const std::map<std::string, RawParams> params{{"dqn", {{"save_replay_buffer", true}}}};
+  // Known gaps, strict: each must still fail here (remove it from the list once it passes).
+  // reinforce saves neither its random stream nor the episode collected so far.
+  const std::vector<std::string> known_gaps{"reinforce"};
+  int checked = 0;
+  std::string skipped, failures;
+  // "" when the agent continued identically; otherwise what differed.
+  auto check_agent = [&](const std::string& agent_id, const std::string& env_id) -> std::string {
+    auto probe = reg.make_env(env_id, {});
+    const std::int64_t budget = kBefore + kAfter;
+    const auto given = params.find(agent_id);
+    const RawParams p = given == params.end() ? RawParams{} : given->second;
+    auto uninterrupted = reg.make_agent(agent_id, p, *probe, 5, budget);
+    auto saved = reg.make_agent(agent_id, p, *probe, 5, budget);
+    auto loaded = reg.make_agent(agent_id, p, *probe, 6, budget);
+    AgentLoop lu(reg, env_id, *uninterrupted), ls(reg, env_id, *saved);
+    for (int t = 0; t < kBefore; ++t) {
+      lu.step();
+      ls.step();
+      if (!same_decisions(lu, ls))
+        return "same seed and env history, other decision at step " + std::to_string(t);
+    }
+    StateDict state;
+    try {
+      saved->save(state);
+    } catch (const Error&) {
+      return "skip";
+    }
+    loaded->load(state);
+    ls.agent = loaded.get();  // continues on the saved agent's env(s), in their state
+    for (int t = 0; t < kAfter; ++t) {
+      lu.step();
+      ls.step();
+      if (!same_decisions(lu, ls))
+        return "other decision at step " + std::to_string(t) + " after load";
+    }
+    StateDict a, b;
+    uninterrupted->save(a);
+    loaded->save(b);
+    for (const auto& [name, record] : a)
+      if (b.count(name) == 0 || b.at(name).shape != record.shape || b.at(name).data != record.data)
+        return "saved entry '" + name + "' differs at the end";
+    if (a.size() != b.size()) return "the final saved states have other entries";
+    return "";
+  };
+  for (const auto& agent_id : reg.agent_ids()) {
+    const AgentEntry& entry = reg.agent(agent_id);
+    std::string env_id;
+    for (const auto& candidate : reg.env_ids()) {
+      auto env = reg.make_env(candidate, {});
+      if (entry.check && entry.check(env->spec(), *env)) continue;
+      if (env->model() && env->model()->num_states > 1000) continue;
+      env_id = candidate;
+      break;
+    }
+    INFO(agent_id << " accepts no registered env");
+    REQUIRE_FALSE(env_id.empty());
+    std::string outcome;
+    try {
+      outcome = check_agent(agent_id, env_id);
+    } catch (const std::exception& e) {
+      outcome = std::string("threw: ") + e.what();
+    }
+    const bool known_gap =
+        std::find(known_gaps.begin(), known_gaps.end(), agent_id) != known_gaps.end();
+    if (outcome == "skip")
+      skipped += agent_id + " ";
+    else if (known_gap)
+      failures += outcome.empty() ? agent_id +
+                                        " now continues identically: remove it from "
+                                        "known_gaps\n"
+                                  : "";
+    else if (!outcome.empty())
+      failures += agent_id + " on " + env_id + ": " + outcome + "\n";
+    else
+      ++checked;
+  }
+  INFO("skipped (save throws): " << skipped);
+  INFO("checked: " << checked);
+  CHECK(failures == "");
+  CHECK(checked >= kMinChecked);
 }
