@@ -11,17 +11,18 @@
 //
 // Layout (doubles, every value exact): [kTag, action size d, 313 pairs (high 32 bits, low
 // 32 bits) = mt19937_64's 312 words and its index as libstdc++ writes them, number of
-// steps k, then k * d action values].
+// steps k, then k * d action values]. The pairs are the record of core/rng_state.hpp
+// (rng_to_record / rng_from_record), checked here to be 32-bit integers before parsing.
 #pragma once
 #include <cmath>
 #include <cstdint>
 #include <span>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "core/error.hpp"
 #include "core/rng.hpp"
+#include "core/rng_state.hpp"
 
 namespace rlsim {
 
@@ -52,21 +53,14 @@ class ReplayState {
 
   void encode(std::vector<double>& out, const std::string& env_id) const {
     if (!started_) throw Error(env_id + ": get_state before reset; call reset() first");
-    std::ostringstream text;
     Rng copy = start_;
-    text << copy.engine();
-    std::istringstream words(text.str());
+    const ArrayRecord words = rng_to_record(copy);  // the (high, low) pairs of the layout
+    if (words.data.size() != static_cast<std::size_t>(2 * kWords))
+      throw Error(env_id + ": unexpected random-engine state size");
     out.clear();
     out.push_back(kTag);
     out.push_back(dim_);
-    std::uint64_t w = 0;
-    int n = 0;
-    while (words >> w) {
-      out.push_back(static_cast<double>(w >> 32));
-      out.push_back(static_cast<double>(w & 0xffffffffULL));
-      ++n;
-    }
-    if (n != kWords) throw Error(env_id + ": unexpected random-engine state size");
+    out.insert(out.end(), words.data.begin(), words.data.end());
     out.push_back(static_cast<double>(steps()));
     for (float a : actions_) out.push_back(a);
   }
@@ -82,22 +76,24 @@ class ReplayState {
     };
     if (state.size() < head || state[0] != kTag || state[1] != dim_)
       throw bad("not a Box2D replay state (" + std::to_string(state.size()) + " numbers)");
-    std::ostringstream text;
     for (int i = 0; i < kWords; ++i) {
       const double hi = state[2 + 2 * i], lo = state[3 + 2 * i];
       if (!(hi >= 0 && hi < 4294967296.0 && lo >= 0 && lo < 4294967296.0) || hi != std::floor(hi) ||
           lo != std::floor(lo))
         throw bad("random-engine word " + std::to_string(i) + " is not a 32-bit pair");
-      text << ((static_cast<std::uint64_t>(hi) << 32) | static_cast<std::uint64_t>(lo)) << ' ';
     }
     const double k = state[head - 1];
     if (!(k >= 0 && k == std::floor(k)) ||
         state.size() != head + static_cast<std::size_t>(k) * static_cast<std::size_t>(dim_))
       throw bad("the step count does not match the number of action values");
     Rng rng;
-    std::istringstream in(text.str());
-    in >> rng.engine();
-    if (in.fail()) throw bad("the random-engine state does not parse");
+    const ArrayRecord words{{2 * kWords},
+                            std::vector<double>(state.begin() + 2, state.begin() + 2 + 2 * kWords)};
+    try {
+      rng_from_record(rng, words, env_id);
+    } catch (const Error&) {
+      throw bad("the random-engine state does not parse");
+    }
     std::vector<float> actions;
     actions.reserve(state.size() - head);
     for (std::size_t i = head; i < state.size(); ++i) {
