@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "core/error.hpp"
+#include "core/nn/serialize.hpp"
 
 namespace rlsim {
 
@@ -129,6 +130,72 @@ void NeuralEpsilonGreedy::learn(const Transition& transition) {
   train_tape_.backward(loss);
   optimizer_.step();
   ++updates_;
+}
+
+void NeuralEpsilonGreedy::save(StateDict& out) const {
+  // Module parameter lists are gathered through non-const calls; nothing is modified.
+  auto& self = const_cast<NeuralEpsilonGreedy&>(*this);
+  nn::to_state_dict(self.net_, out, "net.");
+  optimizer_.save_state(out, "optimizer.");
+  const std::int64_t n = config_.replay;
+  ArrayRecord contexts{{n, d_}, {}}, arms{{n}, {}}, rewards{{n}, {}};
+  contexts.data.reserve(static_cast<std::size_t>(n * d_));
+  for (Index i = 0; i < static_cast<Index>(n); ++i) {
+    for (Index j = 0; j < static_cast<Index>(d_); ++j) contexts.data.push_back(replay_x_(i, j));
+    arms.data.push_back(static_cast<double>(replay_a_[static_cast<std::size_t>(i)]));
+    rewards.data.push_back(replay_r_[static_cast<std::size_t>(i)]);
+  }
+  out["replay.contexts"] = std::move(contexts);
+  out["replay.arms"] = std::move(arms);
+  out["replay.rewards"] = std::move(rewards);
+  out["counters"] = ArrayRecord{
+      {3},
+      {static_cast<double>(stored_), static_cast<double>(next_), static_cast<double>(updates_)}};
+  save_random_stream(out);
+}
+
+void NeuralEpsilonGreedy::load(const StateDict& in) {
+  const std::string who = "policy 'neural-epsilon-greedy'";
+  const std::int64_t n = config_.replay;
+  auto entry = [&](const std::string& key, std::size_t size) -> const std::vector<double>& {
+    const auto it = in.find(key);
+    if (it == in.end())
+      throw Error(who + ": cannot load: the state has no entry '" + key +
+                  "'; was it saved by this policy?");
+    if (it->second.data.size() != size)
+      throw Error(who + ": entry '" + key + "' has " + std::to_string(it->second.data.size()) +
+                  " values; this policy needs " + std::to_string(size) +
+                  " (was it saved with another replay size, dimension or number of arms?)");
+    return it->second.data;
+  };
+  // Check everything that can be checked before changing anything.
+  const auto& counters = entry("counters", 3);
+  const auto& contexts = entry("replay.contexts", static_cast<std::size_t>(n * d_));
+  const auto& arms = entry("replay.arms", static_cast<std::size_t>(n));
+  const auto& rewards = entry("replay.rewards", static_cast<std::size_t>(n));
+  const double stored = counters[0], next = counters[1], updates = counters[2];
+  if (!(stored >= 0 && stored <= static_cast<double>(n) && next >= 0 &&
+        next < static_cast<double>(n) && updates >= 0))
+    throw Error(who + ": 'counters' = [stored, next, updates] must satisfy 0 <= stored <= " +
+                std::to_string(n) + ", 0 <= next < " + std::to_string(n) + ", updates >= 0");
+  for (double a : arms)
+    if (!(a >= 0 && a < static_cast<double>(k_)))
+      throw Error(who + ": 'replay.arms' holds arm " + std::to_string(a) + ", outside [0, " +
+                  std::to_string(k_ - 1) + "]");
+  nn::from_state_dict(net_, in, "net.");
+  optimizer_.load_state(in, "optimizer.");
+  load_random_stream(in, who);
+  for (Index i = 0; i < static_cast<Index>(n); ++i) {
+    const auto r = static_cast<std::size_t>(i);
+    for (Index j = 0; j < static_cast<Index>(d_); ++j)
+      replay_x_(i, j) = static_cast<float>(
+          contexts[r * static_cast<std::size_t>(d_) + static_cast<std::size_t>(j)]);
+    replay_a_[r] = static_cast<std::int64_t>(arms[r]);
+    replay_r_[r] = static_cast<float>(rewards[r]);
+  }
+  stored_ = static_cast<std::int64_t>(stored);
+  next_ = static_cast<std::int64_t>(next);
+  updates_ = static_cast<std::int64_t>(updates);
 }
 
 void register_neural_policies(Registry& registry) {

@@ -9,7 +9,10 @@
 // error (f(x_i)_{a_i} − r_i)² over `minibatch` samples drawn uniformly from the ring.
 // Acting: with probability ε a uniformly random arm, otherwise argmax_a f(x)_a (lowest
 // index among ties); propensities exact (1 − ε + ε/K greedy, ε/K others). Evaluation mode:
-// greedy. The policy has no save/load (its state is not needed by any command yet).
+// greedy. save/load move the network ("net.*"), Adam's state ("optimizer.*"), the replay
+// ring ("replay.contexts", "replay.arms", "replay.rewards"), "counters" = [stored, next
+// slot, updates] and the random stream ("rng", optional on load), so a loaded policy
+// continues exactly as one never interrupted.
 // Buffers (tapes, replay, minibatch) are allocated once.
 #pragma once
 #include <optional>
@@ -38,9 +41,12 @@ class NeuralEpsilonGreedy final : public BanditAgent {
   void predict(const Value& obs, std::span<double> out);
   void act(const Value& obs, Value& action, Decision& decision) override;
   void action_probabilities(const Value& obs, std::span<double> out) override;
+  void save(StateDict& out) const override;
+  void load(const StateDict& in) override;
 
  protected:
   void learn(const Transition& transition) override;
+  Rng* random_stream() override { return &rng_; }
 
  private:
   std::int64_t greedy_arm(const Value& obs);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "bandits/policies/linear.hpp"
+#include "bandits/policies/neural.hpp"
 #include "bandits/register.hpp"
 #include "core/registry.hpp"
 
@@ -116,4 +117,52 @@ TEST_CASE("neural-epsilon-greedy: beats uniform random play on LinearContextualB
   double total = 0.0;
   for (double p : pi) total += p;
   CHECK(total == Approx(1.0));
+}
+
+TEST_CASE("neural-epsilon-greedy: save/load round trip and refusal of another shape",
+          "[contextual-extra]") {
+  Registry reg;
+  register_bandits(reg);
+  auto env = reg.make_env("LinearContextualBandit-v0", {{"horizon", std::int64_t{100}}});
+  const RawParams small{
+      {"hidden", std::int64_t{8}}, {"replay", std::int64_t{16}}, {"minibatch", std::int64_t{4}}};
+  auto agent = reg.make_agent("neural-epsilon-greedy", small, *env, 3);
+  Value obs, next, action;
+  env->reset(obs, 5);
+  for (int t = 0; t < 40; ++t) {  // the ring wraps, Adam steps
+    Decision d;
+    agent->act(obs, action, d);
+    const StepResult r = env->step(action, next);
+    agent->observe(Transition{obs, action, r.reward, next, r.terminated, r.truncated});
+    std::swap(obs, next);
+  }
+  StateDict state;
+  agent->save(state);
+  CHECK(state.count("rng") == 1);
+  CHECK(state.at("counters").data == std::vector<double>{16, 40 % 16, 40 - 4 + 1});
+  auto loaded = reg.make_agent("neural-epsilon-greedy", small, *env, 4);
+  loaded->load(state);
+  StateDict again;
+  loaded->save(again);
+  REQUIRE(again.size() == state.size());
+  for (const auto& [key, record] : state) {  // every entry, bit for bit
+    INFO(key);
+    CHECK(again.at(key).shape == record.shape);
+    CHECK(again.at(key).data == record.data);
+  }
+  std::vector<double> a(5), b(5);
+  dynamic_cast<NeuralEpsilonGreedy&>(*agent).predict(obs, a);
+  dynamic_cast<NeuralEpsilonGreedy&>(*loaded).predict(obs, b);
+  CHECK(a == b);
+
+  RawParams other_replay = small;
+  other_replay["replay"] = std::int64_t{32};
+  CHECK_THROWS_WITH(reg.make_agent("neural-epsilon-greedy", other_replay, *env, 4)->load(state),
+                    Catch::Contains("replay.contexts") && Catch::Contains("replay size"));
+  RawParams other_hidden = small;
+  other_hidden["hidden"] = std::int64_t{9};
+  CHECK_THROWS_AS(reg.make_agent("neural-epsilon-greedy", other_hidden, *env, 4)->load(state),
+                  Error);
+  state["replay.arms"].data[3] = 5.0;  // K = 5 arms: 0..4
+  CHECK_THROWS_WITH(loaded->load(state), Catch::Contains("outside [0, 4]"));
 }
