@@ -1,5 +1,7 @@
 #include "bandits/policies/bandit_policy.hpp"
 
+#include <functional>
+#include <optional>
 #include <sstream>
 
 #include "bandits/policies/state_io.hpp"
@@ -45,16 +47,108 @@ void BanditAgent::check_distribution_size(std::span<double> out, const std::stri
                 std::to_string(out.size()) + " arms; it has K = " + std::to_string(arms()));
 }
 
-void BanditAgent::save_random_stream(StateDict& out) const {
+namespace {
+
+// A column of Values (one field of the pending transitions) as two records: "<key>.index"
+// {n} and "<key>.vec" {n, m}, m the size of every vec (0 for discrete values).
+void put_values(StateDict& out, const std::string& key, std::int64_t n,
+                const std::function<const Value&(std::size_t)>& at) {
+  const std::size_t m = n > 0 ? at(0).vec.size() : 0;
+  ArrayRecord index{{n}, {}}, vec{{n, static_cast<std::int64_t>(m)}, {}};
+  for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
+    index.data.push_back(static_cast<double>(at(i).index));
+    vec.data.insert(vec.data.end(), at(i).vec.begin(), at(i).vec.end());
+  }
+  out[key + ".index"] = std::move(index);
+  out[key + ".vec"] = std::move(vec);
+}
+
+// The entry `key` of a state holding n pending transitions, checked to have shape {n}
+// (columns = 0), {n, columns} (columns > 0) or {n, any} (columns < 0).
+const ArrayRecord& pending_record(const StateDict& in, const std::string& key, std::int64_t n,
+                                  std::int64_t columns, const std::string& who) {
+  const auto it = in.find(key);
+  if (it == in.end())
+    throw Error(who + ": saved state holds " + std::to_string(n) +
+                " pending transitions but no entry '" + key + "'; was it saved by this policy?");
+  const std::vector<std::int64_t>& shape = it->second.shape;
+  const bool fits = columns == 0 ? shape == std::vector<std::int64_t>{n}
+                                 : shape.size() == 2 && shape[0] == n && shape[1] >= 0 &&
+                                       (columns < 0 || shape[1] == columns);
+  const std::int64_t width = shape.size() == 2 ? shape[1] : 1;
+  if (!fits || it->second.data.size() != static_cast<std::size_t>(n * width))
+    throw Error(who + ": saved entry '" + key + "' does not hold one row per pending transition (" +
+                std::to_string(n) + (columns > 0 ? " x " + std::to_string(columns) : "") +
+                " values)");
+  return it->second;
+}
+
+}  // namespace
+
+void BanditAgent::save_shared_state(StateDict& out) const {
   // random_stream() is non-const because load writes through it; reading the engine state
   // changes nothing.
   if (Rng* rng = const_cast<BanditAgent&>(*this).random_stream()) out["rng"] = rng_to_record(*rng);
+  if (pending_ == 0) return;
+  const auto at = [this](std::size_t i) -> const Pending& { return buffer_[i]; };
+  put_values(out, "pending.obs", pending_,
+             [&](std::size_t i) -> const Value& { return at(i).obs; });
+  put_values(out, "pending.action", pending_,
+             [&](std::size_t i) -> const Value& { return at(i).action; });
+  put_values(out, "pending.next_obs", pending_,
+             [&](std::size_t i) -> const Value& { return at(i).next_obs; });
+  ArrayRecord rewards{{pending_}, {}}, flags{{pending_, 2}, {}};
+  for (std::size_t i = 0; i < static_cast<std::size_t>(pending_); ++i) {
+    rewards.data.push_back(buffer_[i].reward);
+    flags.data.push_back(buffer_[i].terminated ? 1.0 : 0.0);
+    flags.data.push_back(buffer_[i].truncated ? 1.0 : 0.0);
+  }
+  out["pending.reward"] = std::move(rewards);
+  out["pending.flags"] = std::move(flags);
 }
 
-void BanditAgent::load_random_stream(const StateDict& in, const std::string& who) {
+void BanditAgent::load_shared_state(const StateDict& in, const std::string& who) {
+  // Everything is checked before anything changes.
   Rng* rng = random_stream();
-  if (rng == nullptr) return;
-  if (auto it = in.find("rng"); it != in.end()) rng_from_record(*rng, it->second, who);
+  std::optional<Rng> stream;
+  if (auto it = in.find("rng"); it != in.end() && rng != nullptr) {
+    stream = *rng;
+    rng_from_record(*stream, it->second, who);
+  }
+  std::int64_t n = 0;
+  if (auto it = in.find("pending.reward"); it != in.end()) {
+    n = it->second.shape.size() == 1 ? it->second.shape[0] : -1;
+    if (n < 1 || n >= batch_)
+      throw Error(who + ": saved state holds " + std::to_string(n) +
+                  " pending transitions; this policy (batch = " + std::to_string(batch_) +
+                  ") holds 1 to " + std::to_string(batch_ - 1) +
+                  " (was it saved with another batch?)");
+  }
+  const auto* obs_i = n ? &pending_record(in, "pending.obs.index", n, 0, who) : nullptr;
+  const auto* obs_v = n ? &pending_record(in, "pending.obs.vec", n, -1, who) : nullptr;
+  const auto* act_i = n ? &pending_record(in, "pending.action.index", n, 0, who) : nullptr;
+  const auto* act_v = n ? &pending_record(in, "pending.action.vec", n, -1, who) : nullptr;
+  const auto* next_i = n ? &pending_record(in, "pending.next_obs.index", n, 0, who) : nullptr;
+  const auto* next_v = n ? &pending_record(in, "pending.next_obs.vec", n, -1, who) : nullptr;
+  const auto* reward = n ? &pending_record(in, "pending.reward", n, 0, who) : nullptr;
+  const auto* flags = n ? &pending_record(in, "pending.flags", n, 2, who) : nullptr;
+  if (stream) *rng = *stream;
+  pending_ = n;
+  const auto fill = [](Value& v, const ArrayRecord& index, const ArrayRecord& vec, std::size_t i) {
+    const auto m = static_cast<std::size_t>(vec.shape[1]);
+    v.index = static_cast<std::int64_t>(index.data[i]);
+    v.vec.resize(m);
+    for (std::size_t j = 0; j < m; ++j) v.vec[j] = static_cast<float>(vec.data[i * m + j]);
+  };
+  for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
+    Pending& p = buffer_[i];
+    fill(p.obs, *obs_i, *obs_v, i);
+    fill(p.action, *act_i, *act_v, i);
+    fill(p.next_obs, *next_i, *next_v, i);
+    p.reward = reward->data[i];
+    p.terminated = flags->data[2 * i] != 0.0;
+    p.truncated = flags->data[2 * i + 1] != 0.0;
+  }
 }
 
 void add_bandit_policy(Registry& registry, AgentEntry entry) {
@@ -136,7 +230,7 @@ void BanditPolicy::save(StateDict& out) const {
   put_array(out, "reward_square_sums", squares_);
   put_scalar(out, "pulls", static_cast<double>(t_));
   save_extra(out);
-  save_random_stream(out);
+  save_shared_state(out);
 }
 
 void BanditPolicy::load(const StateDict& in) {
@@ -147,7 +241,7 @@ void BanditPolicy::load(const StateDict& in) {
   get_array(in, "reward_sums", sums, static_cast<std::size_t>(k_), who);
   get_array(in, "reward_square_sums", squares, static_cast<std::size_t>(k_), who);
   const auto pulls = static_cast<std::int64_t>(get_scalar(in, "pulls", who));
-  load_random_stream(in, who);
+  load_shared_state(in, who);
   counts_ = std::move(counts);
   sums_ = std::move(sums);
   squares_ = std::move(squares);

@@ -9,7 +9,7 @@
 // numbered 0..K−1 inside a policy. In evaluation mode a policy acts greedily on the
 // empirical means (lowest index among ties, probability 1) and observe() learns nothing.
 // save/load move these statistics through a StateDict, plus a policy's own arrays
-// (save_extra/load_extra) and its random stream ("rng", see BanditAgent::random_stream).
+// (save_extra/load_extra), its random stream and pending feedback (save_shared_state).
 //
 // Helpers shared by the policies (compatibility checks, horizon resolution, argmax,
 // sampling from a probability vector) are declared here too.
@@ -35,8 +35,8 @@ namespace rlsim {
 // to the policy only at the end of each batch of B pulls: observe() copies the transition
 // into a buffer allocated once, and when B are pending they are learnt in order. Choices
 // within a batch therefore use the state at the batch start (the policy's own random
-// stream still advances with each choice). end_episode() learns a partial batch; the
-// pending buffer is not part of save/load. Model: the "batched bandits" of Perchet,
+// stream still advances with each choice). end_episode() learns a partial batch; save/load
+// keep the pending transitions (save_shared_state). Model: the "batched bandits" of Perchet,
 // Rigollet, Chassang & Snowberg (2016), "Batched bandit problems", Ann. Statist. 44(2),
 // with a fixed grid of equal batches.
 //
@@ -62,13 +62,16 @@ class BanditAgent : public Agent {
   void flush_feedback();
   // Checks out.size() == arms() for action_probabilities.
   void check_distribution_size(std::span<double> out, const std::string& who) const;
-  // The policy's own random stream (nullptr for a deterministic policy). save/load store
-  // its engine state as "rng" (core/rng_state.hpp), so a loaded policy continues the same
-  // draws as one never interrupted; the entry is optional on load (states saved before it
-  // existed load, and continue from the stream the policy was built with).
+  // The policy's own random stream (nullptr for a deterministic policy).
   virtual Rng* random_stream() { return nullptr; }
-  void save_random_stream(StateDict& out) const;
-  void load_random_stream(const StateDict& in, const std::string& who);
+  // What every policy's save/load adds to its own arrays, so that a loaded policy continues
+  // exactly as one never interrupted: the random stream's engine state as "rng"
+  // (core/rng_state.hpp), and the transitions of a batch not yet revealed as "pending.*"
+  // (present only when some are pending). Both are optional on load (states saved before
+  // they existed load: the stream the policy was built with, nothing pending); load
+  // replaces whatever was pending, and checks everything before changing anything.
+  void save_shared_state(StateDict& out) const;
+  void load_shared_state(const StateDict& in, const std::string& who);
 
  private:
   struct Pending {

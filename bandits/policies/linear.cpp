@@ -153,7 +153,7 @@ void LinearPolicy::save(StateDict& out) const {
   out["inverse_gram"] = std::move(inv);
   out["reward_weighted_contexts"] = std::move(b);
   put_scalar(out, "pulls", static_cast<double>(t_));
-  save_random_stream(out);
+  save_shared_state(out);
 }
 
 void LinearPolicy::load(const StateDict& in) {
@@ -162,7 +162,7 @@ void LinearPolicy::load(const StateDict& in) {
   const ArrayRecord& inv = get_record(in, "inverse_gram", k * d * d, who);
   const ArrayRecord& b = get_record(in, "reward_weighted_contexts", k * d, who);
   const auto pulls = static_cast<std::int64_t>(get_scalar(in, "pulls", who));
-  load_random_stream(in, who);
+  load_shared_state(in, who);
   t_ = pulls;
   for (std::size_t a = 0; a < k; ++a) {
     for (std::size_t i = 0; i < d; ++i)

@@ -151,7 +151,7 @@ void NeuralEpsilonGreedy::save(StateDict& out) const {
   out["counters"] = ArrayRecord{
       {3},
       {static_cast<double>(stored_), static_cast<double>(next_), static_cast<double>(updates_)}};
-  save_random_stream(out);
+  save_shared_state(out);
 }
 
 void NeuralEpsilonGreedy::load(const StateDict& in) {
@@ -184,7 +184,7 @@ void NeuralEpsilonGreedy::load(const StateDict& in) {
                   std::to_string(k_ - 1) + "]");
   nn::from_state_dict(net_, in, "net.");
   optimizer_.load_state(in, "optimizer.");
-  load_random_stream(in, who);
+  load_shared_state(in, who);
   for (Index i = 0; i < static_cast<Index>(n); ++i) {
     const auto r = static_cast<std::size_t>(i);
     for (Index j = 0; j < static_cast<Index>(d_); ++j)
