@@ -1,12 +1,17 @@
 // Every registered bandit policy through the registry on a bandit problem (actions in range,
 // probabilities valid, determinism), compatibility refusals, and runs through core's
-// execute_run whose regret curve must equal an independent loop over env.oracle().
+// execute_run whose regret curve must equal an independent loop over env.oracle(); save/load
+// mid-batch (through an HDF5 file) continuing exactly.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
 
 #include "bandits/policies/bandit_policy.hpp"
 #include "bandits/register.hpp"
+#include "core/hdf5_log.hpp"
 #include "core/runner.hpp"
 #include "helpers.hpp"
 
@@ -146,6 +151,9 @@ TEST_CASE("save/load mid-batch: every policy continues as if never interrupted",
   // and take the same actions with the same probabilities as the uninterrupted one.
   Registry reg = bandit_registry();
   const RawParams p{{"batch", std::int64_t{8}}};
+  const std::filesystem::path file =
+      std::filesystem::temp_directory_path() /
+      ("rlsim_bandits_mid_batch_" + std::to_string(::getpid()) + ".h5");
   int checked = 0;
   for (const auto& id : reg.agent_ids()) {
     std::string env_id;
@@ -177,8 +185,13 @@ TEST_CASE("save/load mid-batch: every policy continues as if never interrupted",
     };
     for (int t = 0; t < 53; ++t) {
       if (t == 13) {
-        StateDict state;
-        s->save(state);
+        StateDict saved;
+        s->save(saved);
+        // Through an HDF5 file, as a checkpoint would go (pending.obs.vec of a Discrete(1)
+        // context has shape {5, 0}).
+        write_state_dict(file.string(), id, saved);
+        const StateDict state = read_state_dict(file.string(), id);
+        REQUIRE(state.size() == saved.size());
         REQUIRE(state.count("pending.reward") == 1);
         CHECK(state.at("pending.reward").shape == std::vector<std::int64_t>{5});
         l->load(state);
@@ -197,5 +210,6 @@ TEST_CASE("save/load mid-batch: every policy continues as if never interrupted",
     }
     ++checked;
   }
+  std::filesystem::remove(file);
   CHECK(checked == 25);  // every bandit policy registered
 }
