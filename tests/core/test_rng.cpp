@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/rng.hpp"
+#include "core/rng_state.hpp"
 
 using namespace rlsim;
 
@@ -44,4 +45,29 @@ TEST_CASE("Rng draws are reproducible and have the right moments") {
   CHECK(std::abs(u / n - 0.5) < 0.005);
   CHECK(std::abs(lo / double(n) - 0.1) < 0.005);
   CHECK(std::abs(hi / double(n) - 0.1) < 0.005);
+}
+
+TEST_CASE("rng_to_record / rng_from_record continue the stream and refuse damaged records") {
+  rlsim::Rng a(12345);
+  for (int i = 0; i < 1000; ++i) a.uniform();
+  const rlsim::ArrayRecord rec = rlsim::rng_to_record(a);
+  REQUIRE(rec.data.size() == 2 * 313);  // mt19937_64: 312 words and the position
+  rlsim::Rng b(1);
+  rlsim::rng_from_record(b, rec, "test");
+  for (int i = 0; i < 100; ++i) CHECK(a.uniform() == b.uniform());
+
+  auto refused = [&](std::size_t at, double value, const std::string& why) {
+    rlsim::ArrayRecord bad = rec;
+    bad.data[at] = value;
+    rlsim::Rng c(1);
+    CHECK_THROWS_WITH(rlsim::rng_from_record(c, bad, "agent-x"),
+                      Catch::Contains("agent-x state: entry 'rng'") && Catch::Contains(why));
+  };
+  refused(3, -1.0, "whole numbers in [0, 2^32)");
+  refused(4, 4294967296.0, "whole numbers in [0, 2^32)");
+  refused(5, 0.5, "whole numbers in [0, 2^32)");
+  refused(6, std::nan(""), "whole numbers in [0, 2^32)");
+  rlsim::ArrayRecord odd = rec;
+  odd.data.pop_back();
+  CHECK_THROWS_WITH(rlsim::rng_from_record(b, odd, "agent-x"), Catch::Contains("odd length"));
 }
