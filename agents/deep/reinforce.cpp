@@ -1,5 +1,7 @@
 #include "agents/deep/reinforce.hpp"
 
+#include "core/rng_state.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -250,6 +252,15 @@ void ReinforceAgent::save(StateDict& out) const {
     value_opt_->save_state(out, "value_optimizer.");
   }
   out["counters"] = {{2}, {static_cast<double>(episodes_), static_cast<double>(steps_)}};
+  // The sampling stream and the episode collected so far, so that a loaded agent continues
+  // exactly (also when saved mid-episode).
+  out["rng"] = rng_to_record(self.rng_);
+  auto floats = [](const std::vector<float>& v) {
+    return ArrayRecord{{static_cast<std::int64_t>(v.size())}, {v.begin(), v.end()}};
+  };
+  out["episode.obs"] = floats(ep_obs_);
+  out["episode.actions"] = floats(ep_actions_);
+  out["episode.rewards"] = floats(ep_rewards_);
 }
 
 void ReinforceAgent::load(const StateDict& in) {
@@ -266,6 +277,21 @@ void ReinforceAgent::load(const StateDict& in) {
                   " values is missing");
     }
   }
+  // The episode in progress (optional: states saved before it existed start a new one).
+  const auto ep_obs = in.find("episode.obs"), ep_actions = in.find("episode.actions"),
+             ep_rewards = in.find("episode.rewards");
+  const bool has_episode = ep_obs != in.end() && ep_actions != in.end() && ep_rewards != in.end();
+  if (has_episode) {
+    const std::size_t n = ep_rewards->second.data.size();
+    const std::size_t per_action = discrete_ ? 1 : static_cast<std::size_t>(action_dim_);
+    if (ep_obs->second.data.size() != n * static_cast<std::size_t>(obs_dim_) ||
+        ep_actions->second.data.size() != n * per_action)
+      throw Error("reinforce state: the episode in progress has " + std::to_string(n) +
+                  " rewards but " + std::to_string(ep_obs->second.data.size()) +
+                  " observation values and " + std::to_string(ep_actions->second.data.size()) +
+                  " action values: expected " + std::to_string(obs_dim_) + " and " +
+                  std::to_string(per_action) + " per step");
+  }
   nn::from_state_dict(policy_, in, "policy.");
   policy_opt_->load_state(in, "policy_optimizer.");
   if (!discrete_) {
@@ -280,6 +306,19 @@ void ReinforceAgent::load(const StateDict& in) {
   }
   episodes_ = static_cast<std::int64_t>(counters->second.data[0]);
   steps_ = static_cast<std::int64_t>(counters->second.data[1]);
+  if (auto rng = in.find("rng"); rng != in.end()) rng_from_record(rng_, rng->second, "reinforce");
+  auto assign = [](std::vector<float>& v, const ArrayRecord& r) {
+    v.assign(r.data.begin(), r.data.end());  // the doubles hold floats exactly
+  };
+  if (has_episode) {
+    assign(ep_obs_, ep_obs->second);
+    assign(ep_actions_, ep_actions->second);
+    assign(ep_rewards_, ep_rewards->second);
+  } else {
+    ep_obs_.clear();
+    ep_actions_.clear();
+    ep_rewards_.clear();
+  }
 }
 
 }  // namespace rlsim

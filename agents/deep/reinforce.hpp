@@ -23,7 +23,9 @@
 //   (Spinning Up's VPG, CleanRL).
 // - Buffers grow to the longest episode seen and are then reused (no allocation per step).
 // - save/load (StateDict): "policy.*", "policy_optimizer.*", "log_std", "value.*",
-//   "value_optimizer.*", "counters" = [episodes learned].
+//   "value_optimizer.*", "counters" = [episodes learned, steps], "rng" (the sampling stream)
+//   and "episode.obs|actions|rewards" (the episode in progress), so a loaded agent continues
+//   exactly as one never interrupted; the last two are optional on load.
 #pragma once
 #include <cstdint>
 #include <optional>
