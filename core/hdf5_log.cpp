@@ -4,12 +4,16 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <limits>
 #include <map>
 #include <set>
+#include <thread>
 #include <type_traits>
 
 #include "core/error.hpp"
@@ -515,7 +519,7 @@ hdf5::Group create_group(hid_t loc, const std::string& name, const std::string& 
                      "cannot create group " + what);
 }
 
-void flush(hid_t file, const std::string& path) {
+void flush_file(hid_t file, const std::string& path) {
   check_status(H5Fflush(file, H5F_SCOPE_GLOBAL), "cannot flush run file " + in_quotes(path));
 }
 
@@ -784,14 +788,156 @@ struct ExperimentWriter::Impl {
   bool broken = false;  // a write to the file failed: never touch it again
   std::string broken_reason;
   std::vector<std::int64_t> removed;
+  // Batched flushes (see the header): `dirty` when runs were written since the last flush.
+  double flush_seconds = 1.0;
+  bool dirty = false;
+  std::chrono::steady_clock::time_point last_flush = std::chrono::steady_clock::now();
+  // The flusher thread: flushes `dirty` files flush_seconds after the last flush, so a run
+  // reaches the disk within about flush_seconds even when no other run follows it soon.
+  std::thread flusher;
+  std::mutex flusher_mutex;  // guards `stopping` (HDF5 state is guarded by hdf5::Lock)
+  std::condition_variable flusher_wake;
+  bool stopping = false;
+
+  // Flushes if runs were written since the last flush. Call under an hdf5::Lock. A failure
+  // marks the writer broken (the file is not touched again) and throws.
+  void flush_now();
+  // True when the metadata cache holds more than kMaxMetadataCacheBytes. Under a Lock.
+  bool cache_full();
+  void start_flusher();
+  void stop_flusher();
   ~Impl() {
+    stop_flusher();
     hdf5::Lock lock;
     if (broken)
       file.release();  // closing would flush metadata that may not fit any more
     else
-      file.reset();
+      file.reset();  // flushes the runs written since the last flush
   }
 };
+
+namespace {
+
+// Keeps every modified metadata entry in HDF5's metadata cache until the next flush: with
+// evictions off, the library writes metadata only when the file is flushed or closed, so
+// between flushes the file on disk stays the last flushed, consistent state (raw data go
+// to fresh file space, which that state does not refer to: see the file space strategy).
+// HDF5 allows evictions off only with automatic cache resizing off (H5ACpublic.h,
+// H5AC_cache_config_t::evictions_enabled). The cache then holds the metadata of the runs
+// written since the file was opened; that is a few KiB per run.
+void hold_metadata_until_flush(hid_t file, const std::string& path) {
+  const std::string what = "the metadata cache settings of run file " + in_quotes(path);
+  H5AC_cache_config_t config;
+  std::memset(&config, 0, sizeof config);
+  config.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+  check_status(H5Fget_mdc_config(file, &config), "cannot read " + what);
+  config.evictions_enabled = 0;
+  config.incr_mode = H5C_incr__off;
+  config.flash_incr_mode = H5C_flash_incr__off;
+  config.decr_mode = H5C_decr__off;
+  check_status(H5Fset_mdc_config(file, &config), "cannot set " + what);
+}
+
+// File access with the HDF5 1.8 object formats (checksummed metadata; see the constructor).
+hdf5::PropList v18_file_access(const std::string& where) {
+  hdf5::PropList fapl(H5Pcreate(H5P_FILE_ACCESS), "cannot create properties for " + where);
+  check_status(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_LATEST),
+               "cannot set the format bounds of " + where);
+  return fapl;
+}
+
+// The metadata cache size (as HDF5 counts it) above which the writer flushes and reopens
+// the file: about 200 runs of the sweep, 45 MiB of memory.
+constexpr std::size_t kMaxMetadataCacheBytes = 4u << 20;
+
+// The flush interval: RLSIM_FLUSH_SECONDS (a number >= 0; 0 flushes after every run) or 1 s.
+double flush_interval_from_env() {
+  const char* text = std::getenv("RLSIM_FLUSH_SECONDS");
+  if (!text || !*text) return 1.0;
+  char* end = nullptr;
+  const double v = std::strtod(text, &end);
+  if (end == text || *end != '\0' || !(v >= 0) || v > 86400)
+    throw Error("environment variable RLSIM_FLUSH_SECONDS is '" + std::string(text) +
+                "': expected the seconds between flushes of the run file, a number from 0 (flush "
+                "after every run) to 86400, such as 1 or 0.1");
+  return v;
+}
+
+}  // namespace
+
+void ExperimentWriter::Impl::flush_now() {
+  if (!dirty || broken || !file) return;
+  try {
+    flush_file(file.get(), path);
+  } catch (const Error& e) {
+    broken = true;
+    broken_reason = e.what();
+    throw;
+  }
+  dirty = false;
+  last_flush = std::chrono::steady_clock::now();
+  // With evictions off the cache keeps every entry it has read or written, clean or not
+  // (HDF5 counts about 18 KiB per run of the sweep in BENCHMARKS.md, which take about
+  // 0.2 MiB of memory). Closing and reopening the file empties it; right after a flush
+  // nothing is lost, and the file on disk is unchanged.
+  if (!cache_full()) return;
+  try {
+    if (!file.reset()) hdf5::fail("cannot close run file " + in_quotes(path));
+    hdf5::PropList fapl = v18_file_access("run file " + in_quotes(path));
+    file = hdf5::File(H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl.get()),
+                      "cannot reopen run file " + in_quotes(path));
+    hold_metadata_until_flush(file.get(), path);
+  } catch (const Error& e) {
+    broken = true;
+    broken_reason = e.what();
+    throw;
+  }
+}
+
+bool ExperimentWriter::Impl::cache_full() {
+  std::size_t max_size = 0, min_clean = 0, cur_size = 0;
+  int entries = 0;
+  if (H5Fget_mdc_size(file.get(), &max_size, &min_clean, &cur_size, &entries) < 0) {
+    hdf5::error_detail();  // the size is advisory: keep going
+    return false;
+  }
+  return cur_size >= kMaxMetadataCacheBytes;
+}
+
+void ExperimentWriter::Impl::start_flusher() {
+  if (flush_seconds <= 0) return;  // every write_run flushes
+  flusher = std::thread([this] {
+    const auto interval = std::chrono::duration<double>(flush_seconds);
+    std::unique_lock<std::mutex> guard(flusher_mutex);
+    while (!stopping) {
+      // A quarter interval between looks: a run reaches the disk within 1.25 intervals.
+      flusher_wake.wait_for(guard, interval / 4);
+      if (stopping) break;
+      guard.unlock();
+      {
+        hdf5::Lock lock;
+        if (dirty && std::chrono::steady_clock::now() - last_flush >= interval) {
+          try {
+            flush_now();
+          } catch (const Error&) {
+            // Recorded in broken_reason; the next write_run or finish reports it.
+          }
+        }
+      }
+      guard.lock();
+    }
+  });
+}
+
+void ExperimentWriter::Impl::stop_flusher() {
+  if (!flusher.joinable()) return;
+  {
+    std::lock_guard<std::mutex> guard(flusher_mutex);
+    stopping = true;
+  }
+  flusher_wake.notify_all();
+  flusher.join();
+}
 
 namespace {
 
@@ -826,7 +972,8 @@ void open_for_append(const std::string& path, hdf5::File& file,
     removed.push_back(i);
   }
   write_attr<std::int32_t>(f, "complete", 0, where);
-  flush(f, path);
+  flush_file(f, path);
+  hold_metadata_until_flush(f, path);
 }
 
 }  // namespace
@@ -835,9 +982,13 @@ ExperimentWriter::ExperimentWriter(const std::string& path, const ExperimentMeta
                                    WriteMode mode)
     : impl_(std::make_unique<Impl>()) {
   impl_->path = path;
+  impl_->flush_seconds = flush_interval_from_env();
   if (mode == WriteMode::append) {
-    hdf5::Lock lock;
-    open_for_append(path, impl_->file, impl_->removed);
+    {
+      hdf5::Lock lock;
+      open_for_append(path, impl_->file, impl_->removed);
+    }
+    impl_->start_flusher();
     return;
   }
   check_output_location(path, "run file");
@@ -850,9 +1001,7 @@ ExperimentWriter::ExperimentWriter(const std::string& path, const ExperimentMeta
                "cannot set the file space strategy of " + where);
   // HDF5 1.8 object formats: their metadata (object headers, heaps, B-trees) carry
   // checksums, so a damaged file is reported as an error instead of being misread.
-  hdf5::PropList fapl(H5Pcreate(H5P_FILE_ACCESS), "cannot create properties for " + where);
-  check_status(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_LATEST),
-               "cannot set the format bounds of " + where);
+  hdf5::PropList fapl = v18_file_access(where);
   impl_->file = hdf5::File(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()),
                            "cannot create " + where);
   const hid_t f = impl_->file.get();
@@ -866,7 +1015,9 @@ ExperimentWriter::ExperimentWriter(const std::string& path, const ExperimentMeta
   write_attr<std::int64_t>(f, "planned_runs", meta.planned_runs, where);
   write_attr<std::int32_t>(f, "complete", 0, where);
   create_group(f, "runs", where + " /runs");
-  flush(f, path);
+  flush_file(f, path);
+  hold_metadata_until_flush(f, path);
+  impl_->start_flusher();
 }
 
 ExperimentWriter::~ExperimentWriter() = default;
@@ -902,8 +1053,6 @@ void ExperimentWriter::write_run(const RunResult& run) {
     hdf5::Group g = create_group(runs.get(), name, where);
     const hid_t gid = g.get();
     const RunInfo& info = run.info;
-    // `complete` exists from the start (0) so that setting it last changes one value in place.
-    write_attr<std::int32_t>(gid, "complete", 0, where);
     write_attr<std::int64_t>(gid, "run_index", info.run_index, where);
     write_attr_string(gid, "env_id", info.env_id, where);
     write_attr_string(gid, "agent_id", info.agent_id, where);
@@ -959,16 +1108,23 @@ void ExperimentWriter::write_run(const RunResult& run) {
       }
     }
     if (run.has_agent_state) write_state_group(gid, "agent", run.agent_state, where + "/agent");
-    // Everything reaches the file before `complete` is set, and `complete` after.
-    flush(f, path);
+    // The run's metadata, `complete` included, stay in the metadata cache until the next
+    // flush writes them all (hold_metadata_until_flush), so the file on disk never holds
+    // a part of this run: it has all of it, marked complete, or none of it.
     write_attr<std::int32_t>(gid, "complete", 1, where);
     g.reset();
-    flush(f, path);
+    runs.reset();
+    impl_->dirty = true;
+    if (impl_->flush_seconds <= 0 ||
+        std::chrono::steady_clock::now() - impl_->last_flush >=
+            std::chrono::duration<double>(impl_->flush_seconds) ||
+        impl_->cache_full())
+      impl_->flush_now();
   } catch (const std::exception& e) {
     // The file could not be written (disk full, file size limit, I/O error). Touching it
     // again (deleting the partial group, flushing, closing) could overwrite the state of
-    // the last good flush, so the writer leaves it alone from now on: the runs written
-    // before stay readable and this one is absent or not marked complete.
+    // the last good flush, so the writer leaves it alone from now on: the runs flushed
+    // before stay readable; this one and those written since the last flush are absent.
     impl_->broken = true;
     impl_->broken_reason = e.what();
     std::string free_space;
@@ -978,11 +1134,20 @@ void ExperimentWriter::write_run(const RunResult& run) {
     if (!ec) free_space = ", " + std::to_string(info.available / (1024 * 1024)) + " MiB free";
     throw Error("writing run " + name + " to run file " + in_quotes(path) + " failed: " + e.what() +
                 " (disk full, file size limit or I/O error?" + free_space +
-                "); the runs written before it stay readable in the file");
+                "); the runs flushed to it before stay readable in the file");
   }
 }
 
+void ExperimentWriter::flush() {
+  hdf5::Lock lock;
+  if (impl_->broken)
+    throw Error("cannot flush run file " + in_quotes(impl_->path) + ": an earlier write failed (" +
+                impl_->broken_reason + ")");
+  impl_->flush_now();
+}
+
 void ExperimentWriter::finish() {
+  impl_->stop_flusher();  // before the lock: the flusher may be waiting for it
   hdf5::Lock lock;
   if (impl_->broken)
     throw Error("cannot finish run file " + in_quotes(impl_->path) + ": an earlier write failed (" +
@@ -990,7 +1155,7 @@ void ExperimentWriter::finish() {
   if (!impl_->file) return;
   const std::string where = "run file " + in_quotes(impl_->path);
   write_attr<std::int32_t>(impl_->file.get(), "complete", 1, where);
-  flush(impl_->file.get(), impl_->path);
+  flush_file(impl_->file.get(), impl_->path);
   if (!impl_->file.reset()) hdf5::fail("cannot close " + where);
 }
 

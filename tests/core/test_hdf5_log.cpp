@@ -246,11 +246,13 @@ TEST_CASE("hdf5 log: a killed writer leaves a readable file with its finished ru
   const pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
-    // Child: write two runs, then die without closing the file or running exit handlers.
+    // Child: write two runs, flush, then die without closing the file or running exit
+    // handlers.
     try {
       auto* w = new rlsim::ExperimentWriter(path, make_meta());
       w->write_run(a);
       w->write_run(b);
+      w->flush();
       ::_exit(0);
     } catch (...) {
       ::_exit(3);
@@ -268,6 +270,107 @@ TEST_CASE("hdf5 log: a killed writer leaves a readable file with its finished ru
   CHECK(r.complete_run_indices() == std::vector<std::int64_t>{0, 1});
   check_same(r.read_run(0, true), a, true);
   check_same(r.read_run(1, true), b, true);
+}
+
+TEST_CASE("hdf5 log: a kill between flushes loses only the runs written since the last flush",
+          "[hdf5]") {
+  TempDir tmp;
+  const std::string path = tmp.file("unflushed.h5");
+  const rlsim::RunResult a = make_run(0, 30, 500, false, false, 10);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    // Child: one run flushed, then enough unflushed runs (metadata of more than HDF5's
+    // default 2 MiB metadata cache, so a cache that evicted would have written some of it,
+    // but less than the 4 MiB at which the writer flushes early), then die. The interval
+    // is long enough that no timed flush happens.
+    try {
+      ::setenv("RLSIM_FLUSH_SECONDS", "3600", 1);
+      auto* w = new rlsim::ExperimentWriter(path, make_meta());
+      w->write_run(a);
+      w->flush();
+      for (std::int64_t i = 1; i <= 70; ++i) w->write_run(make_run(i, 20, 50, false, false, 3));
+      ::_exit(0);
+    } catch (...) {
+      ::_exit(3);
+    }
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+
+  rlsim::ExperimentReader r(path);
+  CHECK_FALSE(r.meta().complete);
+  // Not even an incomplete group of the unflushed runs is on disk.
+  CHECK(r.run_indices() == std::vector<std::int64_t>{0});
+  CHECK(r.complete_run_indices() == std::vector<std::int64_t>{0});
+  check_same(r.read_run(0, true), a, true);
+}
+
+TEST_CASE("hdf5 log: RLSIM_FLUSH_SECONDS=0 flushes every run; a bad value is refused", "[hdf5]") {
+  TempDir tmp;
+  const std::string path = tmp.file("every.h5");
+  const rlsim::RunResult a = make_run(0, 30, 500, false, false, 10);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    try {
+      ::setenv("RLSIM_FLUSH_SECONDS", "0", 1);
+      auto* w = new rlsim::ExperimentWriter(path, make_meta());
+      w->write_run(a);
+      ::_exit(0);  // no flush(), no close
+    } catch (...) {
+      ::_exit(3);
+    }
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  {
+    rlsim::ExperimentReader r(path);
+    CHECK(r.complete_run_indices() == std::vector<std::int64_t>{0});
+    check_same(r.read_run(0, true), a, true);
+  }
+
+  const char* old = std::getenv("RLSIM_FLUSH_SECONDS");
+  const std::string saved = old ? old : "";
+  ::setenv("RLSIM_FLUSH_SECONDS", "soon", 1);
+  CHECK_THROWS_WITH(rlsim::ExperimentWriter(tmp.file("bad.h5"), make_meta()),
+                    Catch::Contains("RLSIM_FLUSH_SECONDS") && Catch::Contains("'soon'"));
+  if (old)
+    ::setenv("RLSIM_FLUSH_SECONDS", saved.c_str(), 1);
+  else
+    ::unsetenv("RLSIM_FLUSH_SECONDS");
+}
+
+TEST_CASE("hdf5 log: runs written without an explicit flush reach the disk within the interval",
+          "[hdf5]") {
+  TempDir tmp;
+  const std::string path = tmp.file("timed.h5");
+  const rlsim::RunResult a = make_run(0, 30, 500, false, false, 10);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    // The background flusher writes the run although no other write_run follows.
+    try {
+      ::setenv("RLSIM_FLUSH_SECONDS", "0.05", 1);
+      auto* w = new rlsim::ExperimentWriter(path, make_meta());
+      w->write_run(a);
+      ::usleep(500 * 1000);
+      ::_exit(0);
+    } catch (...) {
+      ::_exit(3);
+    }
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  rlsim::ExperimentReader r(path);
+  CHECK(r.complete_run_indices() == std::vector<std::int64_t>{0});
+  check_same(r.read_run(0, true), a, true);
 }
 
 TEST_CASE("hdf5 log: a half-written run is listed but not complete, and reads without error",
