@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -15,6 +16,8 @@
 #include <set>
 #include <thread>
 #include <type_traits>
+
+#include <zlib.h>
 
 #include "core/error.hpp"
 #include "core/hdf5_handles.hpp"
@@ -82,6 +85,9 @@ using hdf5::check_status;
 constexpr hsize_t kMaxChunkRows = 65536;
 constexpr hsize_t kMaxChunkBytes = 512 * 1024;
 constexpr unsigned kDeflateLevel = 4;
+// Step tables use deflate level 1: 1.5x faster to write than level 4 for 13% more bytes
+// (BENCHMARKS.md, "Sweeps and logging overhead"); readers do not depend on the level.
+constexpr unsigned kStepDeflateLevel = 1;
 
 // ---- types ------------------------------------------------------------------------------
 
@@ -401,35 +407,151 @@ std::vector<std::string> read_attr_string_list(hid_t obj, const char* name,
 
 // ---- datasets ---------------------------------------------------------------------------
 
-// Writes `data` as a chunked, shuffled and deflated dataset: 1-D of data.size() rows when
-// cols == 0, else 2-D [data.size() / cols, cols]. The row dimension is extendible, so a
-// 0-row table is a valid chunked dataset too.
+// A table column encoded as HDF5's filter pipeline (shuffle, then deflate) would encode it,
+// ready for H5Dwrite_chunk. Encoding needs no HDF5 call, so it runs on the thread that
+// finished the run, outside the HDF5 lock: with several threads the compression runs in
+// parallel, and the writer under the lock only creates objects and writes bytes. The bytes
+// are those HDF5 would write itself (same shuffle, same zlib stream as compress2 at
+// kDeflateLevel, an edge chunk padded with the fill value 0), so the file is unchanged.
+struct EncodedColumn {
+  const char* name = "";
+  hid_t (*mem_type)() = nullptr;   // called under the lock (the H5T_* globals need
+  hid_t (*file_type)() = nullptr;  // the library initialised)
+  int rank = 1;
+  hsize_t rows = 0, cols = 0, chunk_rows = 1;
+  unsigned level = kDeflateLevel;                  // deflate level
+  std::vector<std::vector<unsigned char>> chunks;  // compressed, in row order
+};
+
+// zlib state and scratch buffers of one thread, reused from chunk to chunk (a fresh
+// deflateInit per chunk allocates and clears about 256 KiB: last session's profile).
+struct ChunkEncoder {
+  std::array<z_stream, 10> streams{};  // one per deflate level, initialised when first used
+  std::array<bool, 10> ready{};
+  std::vector<unsigned char> padded, shuffled, out;
+  ~ChunkEncoder() {
+    for (std::size_t l = 0; l < streams.size(); ++l)
+      if (ready[l]) deflateEnd(&streams[l]);
+  }
+  // Byte plane j (byte j of every element) is written contiguously: sequential stores,
+  // strided loads of a compile-time stride.
+  template <std::size_t S>
+  static void shuffle(const unsigned char* src, unsigned char* dst, std::size_t n) {
+    for (std::size_t j = 0; j < S; ++j) {
+      unsigned char* plane = dst + j * n;
+      for (std::size_t i = 0; i < n; ++i) plane[i] = src[i * S + j];
+    }
+  }
+  // Shuffles (HDF5's H5Z shuffle: byte j of element i goes to j * n + i; a no-op for 1-byte
+  // elements) and deflates `bytes` bytes of `elem`-byte elements into `dst`.
+  void encode(const unsigned char* src, std::size_t bytes, std::size_t elem, unsigned lvl,
+              std::vector<unsigned char>& dst) {
+    z_stream& zs = streams.at(lvl);
+    if (!ready[lvl]) {
+      if (deflateInit(&zs, static_cast<int>(lvl)) != Z_OK)
+        throw Error("cannot initialise zlib to compress a run file column");
+      ready[lvl] = true;
+    } else if (deflateReset(&zs) != Z_OK) {
+      throw Error("cannot reset zlib to compress a run file column");
+    }
+    const unsigned char* in = src;
+    const std::size_t n = bytes / elem;
+    if (elem > 1 && n > 1) {
+      shuffled.resize(bytes);
+      switch (elem) {
+        case 2:
+          shuffle<2>(src, shuffled.data(), n);
+          break;
+        case 4:
+          shuffle<4>(src, shuffled.data(), n);
+          break;
+        case 8:
+          shuffle<8>(src, shuffled.data(), n);
+          break;
+        default:
+          for (std::size_t j = 0; j < elem; ++j)
+            for (std::size_t i = 0; i < n; ++i) shuffled[j * n + i] = src[i * elem + j];
+      }
+      in = shuffled.data();
+    }
+    out.resize(deflateBound(&zs, static_cast<uLong>(bytes)));
+    zs.next_in = const_cast<unsigned char*>(in);
+    zs.avail_in = static_cast<uInt>(bytes);
+    zs.next_out = out.data();
+    zs.avail_out = static_cast<uInt>(out.size());
+    if (deflate(&zs, Z_FINISH) != Z_STREAM_END)
+      throw Error("zlib could not compress a run file column of " + std::to_string(bytes) +
+                  " bytes");
+    dst.assign(out.data(), out.data() + zs.total_out);
+  }
+};
+
+ChunkEncoder& thread_encoder() {
+  thread_local ChunkEncoder encoder;
+  return encoder;
+}
+
+// Encodes `data` as a 1-D column of data.size() rows when cols == 0, else 2-D
+// [data.size() / cols, cols]. Chunks: at most kMaxChunkRows rows and kMaxChunkBytes bytes,
+// one chunk for a small table.
 template <class T>
-void write_column(hid_t group, const char* name, const std::vector<T>& data, hsize_t cols,
-                  const std::string& where) {
-  const std::string what = "dataset " + where + "/" + name;
-  const int rank = cols == 0 ? 1 : 2;
+EncodedColumn encode_column(const char* name, const std::vector<T>& data, hsize_t cols,
+                            unsigned level = kDeflateLevel) {
+  EncodedColumn c;
+  c.name = name;
+  c.level = level;
+  c.mem_type = &H5Type<T>::mem;
+  c.file_type = &H5Type<T>::file;
+  c.rank = cols == 0 ? 1 : 2;
+  c.cols = cols;
   const hsize_t width = cols == 0 ? 1 : cols;
-  const hsize_t rows = data.size() / width;
-  const hsize_t dims[2] = {rows, cols};
-  const hsize_t maxdims[2] = {H5S_UNLIMITED, cols};
-  hdf5::Dataspace space(H5Screate_simple(rank, dims, maxdims),
-                        "cannot create the dataspace of " + what);
+  c.rows = data.size() / width;
   const hsize_t row_bytes = width * sizeof(T);
-  const hsize_t chunk_rows = std::clamp<hsize_t>(
-      rows, 1, std::max<hsize_t>(1, std::min(kMaxChunkRows, kMaxChunkBytes / row_bytes)));
-  const hsize_t chunk[2] = {chunk_rows, cols};
+  c.chunk_rows = std::clamp<hsize_t>(
+      c.rows, 1, std::max<hsize_t>(1, std::min(kMaxChunkRows, kMaxChunkBytes / row_bytes)));
+  if (c.rows == 0) return c;
+  ChunkEncoder& enc = thread_encoder();
+  const std::size_t chunk_elems = static_cast<std::size_t>(c.chunk_rows * width);
+  const std::size_t chunk_bytes = chunk_elems * sizeof(T);
+  const std::size_t total = static_cast<std::size_t>(c.rows * width);
+  const auto* bytes = reinterpret_cast<const unsigned char*>(data.data());
+  for (std::size_t first = 0; first < total; first += chunk_elems) {
+    const std::size_t have = std::min(chunk_elems, total - first);
+    const unsigned char* src = bytes + first * sizeof(T);
+    if (have < chunk_elems) {  // the edge chunk: padded with the fill value (0)
+      enc.padded.assign(chunk_bytes, 0);
+      std::memcpy(enc.padded.data(), src, have * sizeof(T));
+      src = enc.padded.data();
+    }
+    c.chunks.emplace_back();
+    enc.encode(src, chunk_bytes, sizeof(T), level, c.chunks.back());
+  }
+  return c;
+}
+
+// Creates the dataset of an encoded column in `group` (chunked, shuffle + deflate, the row
+// dimension extendible so a 0-row table is a valid chunked dataset too) and writes its
+// chunks as they are (H5Dwrite_chunk, HDF5 >= 1.10.2; filter mask 0: every filter applied).
+void write_encoded(hid_t group, const EncodedColumn& c, const std::string& where) {
+  const std::string what = "dataset " + where + "/" + c.name;
+  const hsize_t dims[2] = {c.rows, c.cols};
+  const hsize_t maxdims[2] = {H5S_UNLIMITED, c.cols};
+  hdf5::Dataspace space(H5Screate_simple(c.rank, dims, maxdims),
+                        "cannot create the dataspace of " + what);
+  const hsize_t chunk[2] = {c.chunk_rows, c.cols};
   hdf5::PropList dcpl(H5Pcreate(H5P_DATASET_CREATE), "cannot create properties for " + what);
-  check_status(H5Pset_chunk(dcpl.get(), rank, chunk), "cannot set chunking of " + what);
+  check_status(H5Pset_chunk(dcpl.get(), c.rank, chunk), "cannot set chunking of " + what);
   check_status(H5Pset_shuffle(dcpl.get()), "cannot set the shuffle filter of " + what);
-  check_status(H5Pset_deflate(dcpl.get(), kDeflateLevel),
-               "cannot set deflate compression of " + what);
+  check_status(H5Pset_deflate(dcpl.get(), c.level), "cannot set deflate compression of " + what);
   hdf5::Dataset ds(
-      H5Dcreate2(group, name, H5Type<T>::file(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+      H5Dcreate2(group, c.name, c.file_type(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
       "cannot create " + what);
-  if (rows > 0)
-    check_status(H5Dwrite(ds.get(), H5Type<T>::mem(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()),
-                 "cannot write " + what);
+  for (std::size_t k = 0; k < c.chunks.size(); ++k) {
+    const hsize_t offset[2] = {static_cast<hsize_t>(k) * c.chunk_rows, 0};
+    check_status(
+        H5Dwrite_chunk(ds.get(), H5P_DEFAULT, 0, offset, c.chunks[k].size(), c.chunks[k].data()),
+        "cannot write " + what);
+  }
   if (!ds.reset()) hdf5::fail("cannot write " + what);
 }
 
@@ -656,12 +778,18 @@ std::size_t rows_of(const std::vector<T>& column, hsize_t width) {
   return width == 0 ? column.size() : column.size() / static_cast<std::size_t>(width);
 }
 
-// Writes every column that `columns` lists for table t into `group` (path `where`).
+// Encodes every column that `columns` lists for table t, appending to `out`.
 template <class Table, class Columns>
-void write_table(hid_t group, const Table& t, Columns columns, const std::string& where) {
+void encode_table(const Table& t, Columns columns, std::vector<EncodedColumn>& out,
+                  unsigned level = kDeflateLevel) {
   columns(t, [&](const char* name, const auto& column, hsize_t width) {
-    write_column(group, name, column, width, where);
+    out.push_back(encode_column(name, column, width, level));
   });
+}
+
+void write_encoded_table(hid_t group, const std::vector<EncodedColumn>& columns,
+                         const std::string& where) {
+  for (const EncodedColumn& c : columns) write_encoded(group, c, where);
 }
 
 // Reads every column that `columns` lists for table t from `group` (path `where`, table
@@ -1034,6 +1162,31 @@ void ExperimentWriter::write_run(const RunResult& run) {
   const std::string name = run_name(run.info.run_index);
   validate(run, name);
   if (run.has_agent_state) validate_state(path(), "/runs/" + name + "/agent", run.agent_state);
+  // Compression first, on this thread and without the HDF5 lock (see EncodedColumn).
+  std::vector<EncodedColumn> episodes, steps, regret, eval, diagnostics;
+  encode_table(run.episodes, episode_columns, episodes);
+  if (run.steps.size() > 0) {
+    const StepTable& t = run.steps;
+    if (t.env.empty())
+      steps.push_back(
+          encode_column("env", std::vector<std::int32_t>(t.size(), 0), 0, kStepDeflateLevel));
+    else
+      steps.push_back(encode_column("env", t.env, 0, kStepDeflateLevel));
+    encode_table(t, step_columns, steps, kStepDeflateLevel);
+  }
+  if (run.regret.size() > 0) encode_table(run.regret, regret_columns, regret);
+  if (run.evaluations.size() > 0) encode_table(run.evaluations, eval_columns, eval);
+  if (!run.diagnostics.names.empty()) {
+    const DiagnosticsTable& d = run.diagnostics;
+    diagnostics.push_back(encode_column("step", d.step, 0));
+    const std::size_t cols = d.names.size();
+    std::vector<double> column(d.size());
+    for (std::size_t c = 0; c < cols; ++c) {
+      for (std::size_t row = 0; row < d.size(); ++row) column[row] = d.values[row * cols + c];
+      diagnostics.push_back(encode_column(d.names[c].c_str(), column, 0));
+    }
+  }
+
   hdf5::Lock lock;
   const std::string& path = impl_->path;
   if (impl_->broken)
@@ -1068,7 +1221,7 @@ void ExperimentWriter::write_run(const RunResult& run) {
     {
       const std::string w = where + "/episodes";
       hdf5::Group e = create_group(gid, "episodes", w);
-      write_table(e.get(), run.episodes, episode_columns, w);
+      write_encoded_table(e.get(), episodes, w);
     }
     if (run.steps.size() > 0) {
       const std::string w = where + "/steps";
@@ -1078,34 +1231,23 @@ void ExperimentWriter::write_run(const RunResult& run) {
       write_attr<std::int32_t>(s.get(), "action_discrete", t.action_discrete ? 1 : 0, w);
       write_attr<std::int32_t>(s.get(), "obs_dim", t.obs_discrete ? 1 : t.obs_dim, w);
       write_attr<std::int32_t>(s.get(), "action_dim", t.action_discrete ? 1 : t.action_dim, w);
-      if (t.env.empty())
-        write_column(s.get(), "env", std::vector<std::int32_t>(t.size(), 0), 0, w);
-      else
-        write_column(s.get(), "env", t.env, 0, w);
-      write_table(s.get(), t, step_columns, w);
+      write_encoded_table(s.get(), steps, w);
     }
     if (run.regret.size() > 0) {
       const std::string w = where + "/regret";
       hdf5::Group r = create_group(gid, "regret", w);
-      write_table(r.get(), run.regret, regret_columns, w);
+      write_encoded_table(r.get(), regret, w);
     }
     if (run.evaluations.size() > 0) {
       const std::string w = where + "/eval";
       hdf5::Group e = create_group(gid, "eval", w);
-      write_table(e.get(), run.evaluations, eval_columns, w);
+      write_encoded_table(e.get(), eval, w);
     }
     if (!run.diagnostics.names.empty()) {
       const std::string w = where + "/diagnostics";
-      const DiagnosticsTable& d = run.diagnostics;
       hdf5::Group dg = create_group(gid, "diagnostics", w);
-      write_attr_string_list(dg.get(), "columns", d.names, w);
-      write_column(dg.get(), "step", d.step, 0, w);
-      const std::size_t cols = d.names.size();
-      std::vector<double> column(d.size());
-      for (std::size_t c = 0; c < cols; ++c) {
-        for (std::size_t row = 0; row < d.size(); ++row) column[row] = d.values[row * cols + c];
-        write_column(dg.get(), d.names[c].c_str(), column, 0, w);
-      }
+      write_attr_string_list(dg.get(), "columns", run.diagnostics.names, w);
+      write_encoded_table(dg.get(), diagnostics, w);
     }
     if (run.has_agent_state) write_state_group(gid, "agent", run.agent_state, where + "/agent");
     // The run's metadata, `complete` included, stay in the metadata cache until the next

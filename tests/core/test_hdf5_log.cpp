@@ -226,7 +226,47 @@ TEST_CASE("hdf5 log: writer to reader round trip of meta, episodes, steps and re
   nvalues = 4;
   CHECK(H5Pget_filter2(dcpl.get(), 1, &flags, &nvalues, values, 0, nullptr, nullptr) ==
         H5Z_FILTER_DEFLATE);
-  CHECK(values[0] == 4);
+  CHECK(values[0] == 1);  // step tables: deflate level 1
+  {
+    rlsim::hdf5::Dataset ep(H5Dopen2(f.get(), "/runs/000000/episodes/return", H5P_DEFAULT), "open");
+    rlsim::hdf5::PropList ep_dcpl(H5Dget_create_plist(ep.get()), "plist");
+    nvalues = 4;
+    CHECK(H5Pget_filter2(ep_dcpl.get(), 1, &flags, &nvalues, values, 0, nullptr, nullptr) ==
+          H5Z_FILTER_DEFLATE);
+    CHECK(values[0] == 4);  // other tables: level 4
+  }
+  // rlsim compresses the chunks itself (H5Dwrite_chunk); they must be the bytes HDF5's own
+  // filter pipeline writes for the same data and dataset settings, the edge chunk (70 000
+  // rows in chunks of 65 536) included.
+  {
+    const std::string scratch = tmp.file("pipeline.h5");
+    std::vector<double> reward(70000);
+    REQUIRE(H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, reward.data()) >=
+            0);
+    rlsim::hdf5::File g(H5Fcreate(scratch.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
+                        "create");
+    rlsim::hdf5::Dataspace rspace(H5Dget_space(ds.get()), "space");
+    rlsim::hdf5::Dataset ref(H5Dcreate2(g.get(), "reward", H5T_IEEE_F64LE, rspace.get(),
+                                        H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                             "create");
+    REQUIRE(H5Dwrite(ref.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, reward.data()) >=
+            0);
+    REQUIRE(H5Fflush(g.get(), H5F_SCOPE_GLOBAL) >= 0);
+    for (hsize_t row : {hsize_t{0}, hsize_t{65536}}) {
+      INFO("chunk at row " << row);
+      const hsize_t offset[1] = {row};
+      hsize_t got_size = 0, want_size = 0;
+      REQUIRE(H5Dget_chunk_storage_size(ds.get(), offset, &got_size) >= 0);
+      REQUIRE(H5Dget_chunk_storage_size(ref.get(), offset, &want_size) >= 0);
+      REQUIRE(got_size == want_size);
+      std::vector<unsigned char> got(got_size), want(want_size);
+      uint32_t got_mask = 1, want_mask = 1;
+      REQUIRE(H5Dread_chunk(ds.get(), H5P_DEFAULT, offset, &got_mask, got.data()) >= 0);
+      REQUIRE(H5Dread_chunk(ref.get(), H5P_DEFAULT, offset, &want_mask, want.data()) >= 0);
+      CHECK(got_mask == want_mask);
+      CHECK(got == want);
+    }
+  }
   rlsim::hdf5::Dataset obs(H5Dopen2(f.get(), "/runs/000001/steps/obs", H5P_DEFAULT), "open");
   rlsim::hdf5::Dataspace space(H5Dget_space(obs.get()), "space");
   hsize_t dims[2] = {0, 0};
