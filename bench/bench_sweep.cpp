@@ -5,7 +5,8 @@
 // log = 0: logging off: each RunResult is dropped (the runner still fills its in-memory
 //          episode table; no file is opened)
 // log = 1: episode logging: every run is written to an HDF5 run file as it finishes
-//          (episode table, run attributes, flush per run), as `rlsim run` does by default
+//          (episode table, run attributes; flushed at most once a second and at the end),
+//          as `rlsim run` does by default
 // log = 2: step logging: as 1 with log_steps (log.steps = true)
 // The file is created inside the timed region and deleted after it. runs_per_s is the figure
 // to compare; bench/sweep.sh runs this with 3 repetitions plus the `mpirun -np 2` sweep, and

@@ -3,14 +3,21 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <limits>
 #include <map>
 #include <set>
+#include <thread>
 #include <type_traits>
+
+#include <zlib.h>
 
 #include "core/error.hpp"
 #include "core/hdf5_handles.hpp"
@@ -78,6 +85,9 @@ using hdf5::check_status;
 constexpr hsize_t kMaxChunkRows = 65536;
 constexpr hsize_t kMaxChunkBytes = 512 * 1024;
 constexpr unsigned kDeflateLevel = 4;
+// Step tables use deflate level 1: 1.5x faster to write than level 4 for 13% more bytes
+// (BENCHMARKS.md, "Sweeps and logging overhead"); readers do not depend on the level.
+constexpr unsigned kStepDeflateLevel = 1;
 
 // ---- types ------------------------------------------------------------------------------
 
@@ -397,35 +407,151 @@ std::vector<std::string> read_attr_string_list(hid_t obj, const char* name,
 
 // ---- datasets ---------------------------------------------------------------------------
 
-// Writes `data` as a chunked, shuffled and deflated dataset: 1-D of data.size() rows when
-// cols == 0, else 2-D [data.size() / cols, cols]. The row dimension is extendible, so a
-// 0-row table is a valid chunked dataset too.
+// A table column encoded as HDF5's filter pipeline (shuffle, then deflate) would encode it,
+// ready for H5Dwrite_chunk. Encoding needs no HDF5 call, so it runs on the thread that
+// finished the run, outside the HDF5 lock: with several threads the compression runs in
+// parallel, and the writer under the lock only creates objects and writes bytes. The bytes
+// are those HDF5 would write itself (same shuffle, same zlib stream as compress2 at
+// kDeflateLevel, an edge chunk padded with the fill value 0), so the file is unchanged.
+struct EncodedColumn {
+  const char* name = "";
+  hid_t (*mem_type)() = nullptr;   // called under the lock (the H5T_* globals need
+  hid_t (*file_type)() = nullptr;  // the library initialised)
+  int rank = 1;
+  hsize_t rows = 0, cols = 0, chunk_rows = 1;
+  unsigned level = kDeflateLevel;                  // deflate level
+  std::vector<std::vector<unsigned char>> chunks;  // compressed, in row order
+};
+
+// zlib state and scratch buffers of one thread, reused from chunk to chunk (a fresh
+// deflateInit per chunk allocates and clears about 256 KiB: last session's profile).
+struct ChunkEncoder {
+  std::array<z_stream, 10> streams{};  // one per deflate level, initialised when first used
+  std::array<bool, 10> ready{};
+  std::vector<unsigned char> padded, shuffled, out;
+  ~ChunkEncoder() {
+    for (std::size_t l = 0; l < streams.size(); ++l)
+      if (ready[l]) deflateEnd(&streams[l]);
+  }
+  // Byte plane j (byte j of every element) is written contiguously: sequential stores,
+  // strided loads of a compile-time stride.
+  template <std::size_t S>
+  static void shuffle(const unsigned char* src, unsigned char* dst, std::size_t n) {
+    for (std::size_t j = 0; j < S; ++j) {
+      unsigned char* plane = dst + j * n;
+      for (std::size_t i = 0; i < n; ++i) plane[i] = src[i * S + j];
+    }
+  }
+  // Shuffles (HDF5's H5Z shuffle: byte j of element i goes to j * n + i; a no-op for 1-byte
+  // elements) and deflates `bytes` bytes of `elem`-byte elements into `dst`.
+  void encode(const unsigned char* src, std::size_t bytes, std::size_t elem, unsigned lvl,
+              std::vector<unsigned char>& dst) {
+    z_stream& zs = streams.at(lvl);
+    if (!ready[lvl]) {
+      if (deflateInit(&zs, static_cast<int>(lvl)) != Z_OK)
+        throw Error("cannot initialise zlib to compress a run file column");
+      ready[lvl] = true;
+    } else if (deflateReset(&zs) != Z_OK) {
+      throw Error("cannot reset zlib to compress a run file column");
+    }
+    const unsigned char* in = src;
+    const std::size_t n = bytes / elem;
+    if (elem > 1 && n > 1) {
+      shuffled.resize(bytes);
+      switch (elem) {
+        case 2:
+          shuffle<2>(src, shuffled.data(), n);
+          break;
+        case 4:
+          shuffle<4>(src, shuffled.data(), n);
+          break;
+        case 8:
+          shuffle<8>(src, shuffled.data(), n);
+          break;
+        default:
+          for (std::size_t j = 0; j < elem; ++j)
+            for (std::size_t i = 0; i < n; ++i) shuffled[j * n + i] = src[i * elem + j];
+      }
+      in = shuffled.data();
+    }
+    out.resize(deflateBound(&zs, static_cast<uLong>(bytes)));
+    zs.next_in = const_cast<unsigned char*>(in);
+    zs.avail_in = static_cast<uInt>(bytes);
+    zs.next_out = out.data();
+    zs.avail_out = static_cast<uInt>(out.size());
+    if (deflate(&zs, Z_FINISH) != Z_STREAM_END)
+      throw Error("zlib could not compress a run file column of " + std::to_string(bytes) +
+                  " bytes");
+    dst.assign(out.data(), out.data() + zs.total_out);
+  }
+};
+
+ChunkEncoder& thread_encoder() {
+  thread_local ChunkEncoder encoder;
+  return encoder;
+}
+
+// Encodes `data` as a 1-D column of data.size() rows when cols == 0, else 2-D
+// [data.size() / cols, cols]. Chunks: at most kMaxChunkRows rows and kMaxChunkBytes bytes,
+// one chunk for a small table.
 template <class T>
-void write_column(hid_t group, const char* name, const std::vector<T>& data, hsize_t cols,
-                  const std::string& where) {
-  const std::string what = "dataset " + where + "/" + name;
-  const int rank = cols == 0 ? 1 : 2;
+EncodedColumn encode_column(const char* name, const std::vector<T>& data, hsize_t cols,
+                            unsigned level = kDeflateLevel) {
+  EncodedColumn c;
+  c.name = name;
+  c.level = level;
+  c.mem_type = &H5Type<T>::mem;
+  c.file_type = &H5Type<T>::file;
+  c.rank = cols == 0 ? 1 : 2;
+  c.cols = cols;
   const hsize_t width = cols == 0 ? 1 : cols;
-  const hsize_t rows = data.size() / width;
-  const hsize_t dims[2] = {rows, cols};
-  const hsize_t maxdims[2] = {H5S_UNLIMITED, cols};
-  hdf5::Dataspace space(H5Screate_simple(rank, dims, maxdims),
-                        "cannot create the dataspace of " + what);
+  c.rows = data.size() / width;
   const hsize_t row_bytes = width * sizeof(T);
-  const hsize_t chunk_rows = std::clamp<hsize_t>(
-      rows, 1, std::max<hsize_t>(1, std::min(kMaxChunkRows, kMaxChunkBytes / row_bytes)));
-  const hsize_t chunk[2] = {chunk_rows, cols};
+  c.chunk_rows = std::clamp<hsize_t>(
+      c.rows, 1, std::max<hsize_t>(1, std::min(kMaxChunkRows, kMaxChunkBytes / row_bytes)));
+  if (c.rows == 0) return c;
+  ChunkEncoder& enc = thread_encoder();
+  const std::size_t chunk_elems = static_cast<std::size_t>(c.chunk_rows * width);
+  const std::size_t chunk_bytes = chunk_elems * sizeof(T);
+  const std::size_t total = static_cast<std::size_t>(c.rows * width);
+  const auto* bytes = reinterpret_cast<const unsigned char*>(data.data());
+  for (std::size_t first = 0; first < total; first += chunk_elems) {
+    const std::size_t have = std::min(chunk_elems, total - first);
+    const unsigned char* src = bytes + first * sizeof(T);
+    if (have < chunk_elems) {  // the edge chunk: padded with the fill value (0)
+      enc.padded.assign(chunk_bytes, 0);
+      std::memcpy(enc.padded.data(), src, have * sizeof(T));
+      src = enc.padded.data();
+    }
+    c.chunks.emplace_back();
+    enc.encode(src, chunk_bytes, sizeof(T), level, c.chunks.back());
+  }
+  return c;
+}
+
+// Creates the dataset of an encoded column in `group` (chunked, shuffle + deflate, the row
+// dimension extendible so a 0-row table is a valid chunked dataset too) and writes its
+// chunks as they are (H5Dwrite_chunk, HDF5 >= 1.10.2; filter mask 0: every filter applied).
+void write_encoded(hid_t group, const EncodedColumn& c, const std::string& where) {
+  const std::string what = "dataset " + where + "/" + c.name;
+  const hsize_t dims[2] = {c.rows, c.cols};
+  const hsize_t maxdims[2] = {H5S_UNLIMITED, c.cols};
+  hdf5::Dataspace space(H5Screate_simple(c.rank, dims, maxdims),
+                        "cannot create the dataspace of " + what);
+  const hsize_t chunk[2] = {c.chunk_rows, c.cols};
   hdf5::PropList dcpl(H5Pcreate(H5P_DATASET_CREATE), "cannot create properties for " + what);
-  check_status(H5Pset_chunk(dcpl.get(), rank, chunk), "cannot set chunking of " + what);
+  check_status(H5Pset_chunk(dcpl.get(), c.rank, chunk), "cannot set chunking of " + what);
   check_status(H5Pset_shuffle(dcpl.get()), "cannot set the shuffle filter of " + what);
-  check_status(H5Pset_deflate(dcpl.get(), kDeflateLevel),
-               "cannot set deflate compression of " + what);
+  check_status(H5Pset_deflate(dcpl.get(), c.level), "cannot set deflate compression of " + what);
   hdf5::Dataset ds(
-      H5Dcreate2(group, name, H5Type<T>::file(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+      H5Dcreate2(group, c.name, c.file_type(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
       "cannot create " + what);
-  if (rows > 0)
-    check_status(H5Dwrite(ds.get(), H5Type<T>::mem(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()),
-                 "cannot write " + what);
+  for (std::size_t k = 0; k < c.chunks.size(); ++k) {
+    const hsize_t offset[2] = {static_cast<hsize_t>(k) * c.chunk_rows, 0};
+    check_status(
+        H5Dwrite_chunk(ds.get(), H5P_DEFAULT, 0, offset, c.chunks[k].size(), c.chunks[k].data()),
+        "cannot write " + what);
+  }
   if (!ds.reset()) hdf5::fail("cannot write " + what);
 }
 
@@ -515,7 +641,7 @@ hdf5::Group create_group(hid_t loc, const std::string& name, const std::string& 
                      "cannot create group " + what);
 }
 
-void flush(hid_t file, const std::string& path) {
+void flush_file(hid_t file, const std::string& path) {
   check_status(H5Fflush(file, H5F_SCOPE_GLOBAL), "cannot flush run file " + in_quotes(path));
 }
 
@@ -652,12 +778,18 @@ std::size_t rows_of(const std::vector<T>& column, hsize_t width) {
   return width == 0 ? column.size() : column.size() / static_cast<std::size_t>(width);
 }
 
-// Writes every column that `columns` lists for table t into `group` (path `where`).
+// Encodes every column that `columns` lists for table t, appending to `out`.
 template <class Table, class Columns>
-void write_table(hid_t group, const Table& t, Columns columns, const std::string& where) {
+void encode_table(const Table& t, Columns columns, std::vector<EncodedColumn>& out,
+                  unsigned level = kDeflateLevel) {
   columns(t, [&](const char* name, const auto& column, hsize_t width) {
-    write_column(group, name, column, width, where);
+    out.push_back(encode_column(name, column, width, level));
   });
+}
+
+void write_encoded_table(hid_t group, const std::vector<EncodedColumn>& columns,
+                         const std::string& where) {
+  for (const EncodedColumn& c : columns) write_encoded(group, c, where);
 }
 
 // Reads every column that `columns` lists for table t from `group` (path `where`, table
@@ -784,14 +916,156 @@ struct ExperimentWriter::Impl {
   bool broken = false;  // a write to the file failed: never touch it again
   std::string broken_reason;
   std::vector<std::int64_t> removed;
+  // Batched flushes (see the header): `dirty` when runs were written since the last flush.
+  double flush_seconds = 1.0;
+  bool dirty = false;
+  std::chrono::steady_clock::time_point last_flush = std::chrono::steady_clock::now();
+  // The flusher thread: flushes `dirty` files flush_seconds after the last flush, so a run
+  // reaches the disk within about flush_seconds even when no other run follows it soon.
+  std::thread flusher;
+  std::mutex flusher_mutex;  // guards `stopping` (HDF5 state is guarded by hdf5::Lock)
+  std::condition_variable flusher_wake;
+  bool stopping = false;
+
+  // Flushes if runs were written since the last flush. Call under an hdf5::Lock. A failure
+  // marks the writer broken (the file is not touched again) and throws.
+  void flush_now();
+  // True when the metadata cache holds more than kMaxMetadataCacheBytes. Under a Lock.
+  bool cache_full();
+  void start_flusher();
+  void stop_flusher();
   ~Impl() {
+    stop_flusher();
     hdf5::Lock lock;
     if (broken)
       file.release();  // closing would flush metadata that may not fit any more
     else
-      file.reset();
+      file.reset();  // flushes the runs written since the last flush
   }
 };
+
+namespace {
+
+// Keeps every modified metadata entry in HDF5's metadata cache until the next flush: with
+// evictions off, the library writes metadata only when the file is flushed or closed, so
+// between flushes the file on disk stays the last flushed, consistent state (raw data go
+// to fresh file space, which that state does not refer to: see the file space strategy).
+// HDF5 allows evictions off only with automatic cache resizing off (H5ACpublic.h,
+// H5AC_cache_config_t::evictions_enabled). The cache then holds the metadata of the runs
+// written since the file was opened; that is a few KiB per run.
+void hold_metadata_until_flush(hid_t file, const std::string& path) {
+  const std::string what = "the metadata cache settings of run file " + in_quotes(path);
+  H5AC_cache_config_t config;
+  std::memset(&config, 0, sizeof config);
+  config.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+  check_status(H5Fget_mdc_config(file, &config), "cannot read " + what);
+  config.evictions_enabled = 0;
+  config.incr_mode = H5C_incr__off;
+  config.flash_incr_mode = H5C_flash_incr__off;
+  config.decr_mode = H5C_decr__off;
+  check_status(H5Fset_mdc_config(file, &config), "cannot set " + what);
+}
+
+// File access with the HDF5 1.8 object formats (checksummed metadata; see the constructor).
+hdf5::PropList v18_file_access(const std::string& where) {
+  hdf5::PropList fapl(H5Pcreate(H5P_FILE_ACCESS), "cannot create properties for " + where);
+  check_status(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_LATEST),
+               "cannot set the format bounds of " + where);
+  return fapl;
+}
+
+// The metadata cache size (as HDF5 counts it) above which the writer flushes and reopens
+// the file: about 200 runs of the sweep, 45 MiB of memory.
+constexpr std::size_t kMaxMetadataCacheBytes = 4u << 20;
+
+// The flush interval: RLSIM_FLUSH_SECONDS (a number >= 0; 0 flushes after every run) or 1 s.
+double flush_interval_from_env() {
+  const char* text = std::getenv("RLSIM_FLUSH_SECONDS");
+  if (!text || !*text) return 1.0;
+  char* end = nullptr;
+  const double v = std::strtod(text, &end);
+  if (end == text || *end != '\0' || !(v >= 0) || v > 86400)
+    throw Error("environment variable RLSIM_FLUSH_SECONDS is '" + std::string(text) +
+                "': expected the seconds between flushes of the run file, a number from 0 (flush "
+                "after every run) to 86400, such as 1 or 0.1");
+  return v;
+}
+
+}  // namespace
+
+void ExperimentWriter::Impl::flush_now() {
+  if (!dirty || broken || !file) return;
+  try {
+    flush_file(file.get(), path);
+  } catch (const Error& e) {
+    broken = true;
+    broken_reason = e.what();
+    throw;
+  }
+  dirty = false;
+  last_flush = std::chrono::steady_clock::now();
+  // With evictions off the cache keeps every entry it has read or written, clean or not
+  // (HDF5 counts about 18 KiB per run of the sweep in BENCHMARKS.md, which take about
+  // 0.2 MiB of memory). Closing and reopening the file empties it; right after a flush
+  // nothing is lost, and the file on disk is unchanged.
+  if (!cache_full()) return;
+  try {
+    if (!file.reset()) hdf5::fail("cannot close run file " + in_quotes(path));
+    hdf5::PropList fapl = v18_file_access("run file " + in_quotes(path));
+    file = hdf5::File(H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl.get()),
+                      "cannot reopen run file " + in_quotes(path));
+    hold_metadata_until_flush(file.get(), path);
+  } catch (const Error& e) {
+    broken = true;
+    broken_reason = e.what();
+    throw;
+  }
+}
+
+bool ExperimentWriter::Impl::cache_full() {
+  std::size_t max_size = 0, min_clean = 0, cur_size = 0;
+  int entries = 0;
+  if (H5Fget_mdc_size(file.get(), &max_size, &min_clean, &cur_size, &entries) < 0) {
+    hdf5::error_detail();  // the size is advisory: keep going
+    return false;
+  }
+  return cur_size >= kMaxMetadataCacheBytes;
+}
+
+void ExperimentWriter::Impl::start_flusher() {
+  if (flush_seconds <= 0) return;  // every write_run flushes
+  flusher = std::thread([this] {
+    const auto interval = std::chrono::duration<double>(flush_seconds);
+    std::unique_lock<std::mutex> guard(flusher_mutex);
+    while (!stopping) {
+      // A quarter interval between looks: a run reaches the disk within 1.25 intervals.
+      flusher_wake.wait_for(guard, interval / 4);
+      if (stopping) break;
+      guard.unlock();
+      {
+        hdf5::Lock lock;
+        if (dirty && std::chrono::steady_clock::now() - last_flush >= interval) {
+          try {
+            flush_now();
+          } catch (const Error&) {
+            // Recorded in broken_reason; the next write_run or finish reports it.
+          }
+        }
+      }
+      guard.lock();
+    }
+  });
+}
+
+void ExperimentWriter::Impl::stop_flusher() {
+  if (!flusher.joinable()) return;
+  {
+    std::lock_guard<std::mutex> guard(flusher_mutex);
+    stopping = true;
+  }
+  flusher_wake.notify_all();
+  flusher.join();
+}
 
 namespace {
 
@@ -826,7 +1100,8 @@ void open_for_append(const std::string& path, hdf5::File& file,
     removed.push_back(i);
   }
   write_attr<std::int32_t>(f, "complete", 0, where);
-  flush(f, path);
+  flush_file(f, path);
+  hold_metadata_until_flush(f, path);
 }
 
 }  // namespace
@@ -835,9 +1110,13 @@ ExperimentWriter::ExperimentWriter(const std::string& path, const ExperimentMeta
                                    WriteMode mode)
     : impl_(std::make_unique<Impl>()) {
   impl_->path = path;
+  impl_->flush_seconds = flush_interval_from_env();
   if (mode == WriteMode::append) {
-    hdf5::Lock lock;
-    open_for_append(path, impl_->file, impl_->removed);
+    {
+      hdf5::Lock lock;
+      open_for_append(path, impl_->file, impl_->removed);
+    }
+    impl_->start_flusher();
     return;
   }
   check_output_location(path, "run file");
@@ -850,9 +1129,7 @@ ExperimentWriter::ExperimentWriter(const std::string& path, const ExperimentMeta
                "cannot set the file space strategy of " + where);
   // HDF5 1.8 object formats: their metadata (object headers, heaps, B-trees) carry
   // checksums, so a damaged file is reported as an error instead of being misread.
-  hdf5::PropList fapl(H5Pcreate(H5P_FILE_ACCESS), "cannot create properties for " + where);
-  check_status(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_LATEST),
-               "cannot set the format bounds of " + where);
+  hdf5::PropList fapl = v18_file_access(where);
   impl_->file = hdf5::File(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()),
                            "cannot create " + where);
   const hid_t f = impl_->file.get();
@@ -866,7 +1143,9 @@ ExperimentWriter::ExperimentWriter(const std::string& path, const ExperimentMeta
   write_attr<std::int64_t>(f, "planned_runs", meta.planned_runs, where);
   write_attr<std::int32_t>(f, "complete", 0, where);
   create_group(f, "runs", where + " /runs");
-  flush(f, path);
+  flush_file(f, path);
+  hold_metadata_until_flush(f, path);
+  impl_->start_flusher();
 }
 
 ExperimentWriter::~ExperimentWriter() = default;
@@ -883,6 +1162,31 @@ void ExperimentWriter::write_run(const RunResult& run) {
   const std::string name = run_name(run.info.run_index);
   validate(run, name);
   if (run.has_agent_state) validate_state(path(), "/runs/" + name + "/agent", run.agent_state);
+  // Compression first, on this thread and without the HDF5 lock (see EncodedColumn).
+  std::vector<EncodedColumn> episodes, steps, regret, eval, diagnostics;
+  encode_table(run.episodes, episode_columns, episodes);
+  if (run.steps.size() > 0) {
+    const StepTable& t = run.steps;
+    if (t.env.empty())
+      steps.push_back(
+          encode_column("env", std::vector<std::int32_t>(t.size(), 0), 0, kStepDeflateLevel));
+    else
+      steps.push_back(encode_column("env", t.env, 0, kStepDeflateLevel));
+    encode_table(t, step_columns, steps, kStepDeflateLevel);
+  }
+  if (run.regret.size() > 0) encode_table(run.regret, regret_columns, regret);
+  if (run.evaluations.size() > 0) encode_table(run.evaluations, eval_columns, eval);
+  if (!run.diagnostics.names.empty()) {
+    const DiagnosticsTable& d = run.diagnostics;
+    diagnostics.push_back(encode_column("step", d.step, 0));
+    const std::size_t cols = d.names.size();
+    std::vector<double> column(d.size());
+    for (std::size_t c = 0; c < cols; ++c) {
+      for (std::size_t row = 0; row < d.size(); ++row) column[row] = d.values[row * cols + c];
+      diagnostics.push_back(encode_column(d.names[c].c_str(), column, 0));
+    }
+  }
+
   hdf5::Lock lock;
   const std::string& path = impl_->path;
   if (impl_->broken)
@@ -902,8 +1206,6 @@ void ExperimentWriter::write_run(const RunResult& run) {
     hdf5::Group g = create_group(runs.get(), name, where);
     const hid_t gid = g.get();
     const RunInfo& info = run.info;
-    // `complete` exists from the start (0) so that setting it last changes one value in place.
-    write_attr<std::int32_t>(gid, "complete", 0, where);
     write_attr<std::int64_t>(gid, "run_index", info.run_index, where);
     write_attr_string(gid, "env_id", info.env_id, where);
     write_attr_string(gid, "agent_id", info.agent_id, where);
@@ -919,7 +1221,7 @@ void ExperimentWriter::write_run(const RunResult& run) {
     {
       const std::string w = where + "/episodes";
       hdf5::Group e = create_group(gid, "episodes", w);
-      write_table(e.get(), run.episodes, episode_columns, w);
+      write_encoded_table(e.get(), episodes, w);
     }
     if (run.steps.size() > 0) {
       const std::string w = where + "/steps";
@@ -929,46 +1231,42 @@ void ExperimentWriter::write_run(const RunResult& run) {
       write_attr<std::int32_t>(s.get(), "action_discrete", t.action_discrete ? 1 : 0, w);
       write_attr<std::int32_t>(s.get(), "obs_dim", t.obs_discrete ? 1 : t.obs_dim, w);
       write_attr<std::int32_t>(s.get(), "action_dim", t.action_discrete ? 1 : t.action_dim, w);
-      if (t.env.empty())
-        write_column(s.get(), "env", std::vector<std::int32_t>(t.size(), 0), 0, w);
-      else
-        write_column(s.get(), "env", t.env, 0, w);
-      write_table(s.get(), t, step_columns, w);
+      write_encoded_table(s.get(), steps, w);
     }
     if (run.regret.size() > 0) {
       const std::string w = where + "/regret";
       hdf5::Group r = create_group(gid, "regret", w);
-      write_table(r.get(), run.regret, regret_columns, w);
+      write_encoded_table(r.get(), regret, w);
     }
     if (run.evaluations.size() > 0) {
       const std::string w = where + "/eval";
       hdf5::Group e = create_group(gid, "eval", w);
-      write_table(e.get(), run.evaluations, eval_columns, w);
+      write_encoded_table(e.get(), eval, w);
     }
     if (!run.diagnostics.names.empty()) {
       const std::string w = where + "/diagnostics";
-      const DiagnosticsTable& d = run.diagnostics;
       hdf5::Group dg = create_group(gid, "diagnostics", w);
-      write_attr_string_list(dg.get(), "columns", d.names, w);
-      write_column(dg.get(), "step", d.step, 0, w);
-      const std::size_t cols = d.names.size();
-      std::vector<double> column(d.size());
-      for (std::size_t c = 0; c < cols; ++c) {
-        for (std::size_t row = 0; row < d.size(); ++row) column[row] = d.values[row * cols + c];
-        write_column(dg.get(), d.names[c].c_str(), column, 0, w);
-      }
+      write_attr_string_list(dg.get(), "columns", run.diagnostics.names, w);
+      write_encoded_table(dg.get(), diagnostics, w);
     }
     if (run.has_agent_state) write_state_group(gid, "agent", run.agent_state, where + "/agent");
-    // Everything reaches the file before `complete` is set, and `complete` after.
-    flush(f, path);
+    // The run's metadata, `complete` included, stay in the metadata cache until the next
+    // flush writes them all (hold_metadata_until_flush), so the file on disk never holds
+    // a part of this run: it has all of it, marked complete, or none of it.
     write_attr<std::int32_t>(gid, "complete", 1, where);
     g.reset();
-    flush(f, path);
+    runs.reset();
+    impl_->dirty = true;
+    if (impl_->flush_seconds <= 0 ||
+        std::chrono::steady_clock::now() - impl_->last_flush >=
+            std::chrono::duration<double>(impl_->flush_seconds) ||
+        impl_->cache_full())
+      impl_->flush_now();
   } catch (const std::exception& e) {
     // The file could not be written (disk full, file size limit, I/O error). Touching it
     // again (deleting the partial group, flushing, closing) could overwrite the state of
-    // the last good flush, so the writer leaves it alone from now on: the runs written
-    // before stay readable and this one is absent or not marked complete.
+    // the last good flush, so the writer leaves it alone from now on: the runs flushed
+    // before stay readable; this one and those written since the last flush are absent.
     impl_->broken = true;
     impl_->broken_reason = e.what();
     std::string free_space;
@@ -978,11 +1276,20 @@ void ExperimentWriter::write_run(const RunResult& run) {
     if (!ec) free_space = ", " + std::to_string(info.available / (1024 * 1024)) + " MiB free";
     throw Error("writing run " + name + " to run file " + in_quotes(path) + " failed: " + e.what() +
                 " (disk full, file size limit or I/O error?" + free_space +
-                "); the runs written before it stay readable in the file");
+                "); the runs flushed to it before stay readable in the file");
   }
 }
 
+void ExperimentWriter::flush() {
+  hdf5::Lock lock;
+  if (impl_->broken)
+    throw Error("cannot flush run file " + in_quotes(impl_->path) + ": an earlier write failed (" +
+                impl_->broken_reason + ")");
+  impl_->flush_now();
+}
+
 void ExperimentWriter::finish() {
+  impl_->stop_flusher();  // before the lock: the flusher may be waiting for it
   hdf5::Lock lock;
   if (impl_->broken)
     throw Error("cannot finish run file " + in_quotes(impl_->path) + ": an earlier write failed (" +
@@ -990,7 +1297,7 @@ void ExperimentWriter::finish() {
   if (!impl_->file) return;
   const std::string where = "run file " + in_quotes(impl_->path);
   write_attr<std::int32_t>(impl_->file.get(), "complete", 1, where);
-  flush(impl_->file.get(), impl_->path);
+  flush_file(impl_->file.get(), impl_->path);
   if (!impl_->file.reset()) hdf5::fail("cannot close " + where);
 }
 

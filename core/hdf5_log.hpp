@@ -1,11 +1,15 @@
 // HDF5 run files: one file per experiment, written by ExperimentWriter and read back by
 // ExperimentReader. The layout is documented for h5py users in docs/log-format.md.
 //
-// Crash safety: each run is written as a whole group when it finishes and the file is
-// flushed; the run's attribute `complete` is set last, and the root attribute `complete`
-// only by finish(). A killed experiment leaves a readable file in which every run marked
-// complete is whole. All HDF5 calls are serialised by one process-wide mutex (Debian's
-// HDF5 is not built thread-safe).
+// Crash safety: each run is written as a whole group when it finishes, marked complete in
+// the same step, and reaches the disk at the next flush. Flushes are batched: at most one
+// per RLSIM_FLUSH_SECONDS (default 1 s; 0 flushes after every run), and always at finish(),
+// flush() and when the writer is destroyed. HDF5's metadata cache evictions are disabled, so
+// no metadata reaches the disk between flushes and the file on disk is always the state of
+// the last flush. A killed experiment leaves a readable file holding only complete runs,
+// minus those written in the last interval (rerun by `rlsim run --resume`); the root
+// attribute `complete` is set only by finish(). All HDF5 calls are serialised by one
+// process-wide mutex (Debian's HDF5 is not built thread-safe).
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -68,15 +72,21 @@ class ExperimentWriter {
   // not a writable rlsim run file.
   ExperimentWriter(const std::string& path, const ExperimentMeta& meta,
                    WriteMode mode = WriteMode::create);
-  ~ExperimentWriter();  // closes without marking complete if finish() was not called
+  // Flushes and closes without marking complete if finish() was not called (Ctrl-C, an
+  // error exit); after a failed write it leaves the file as the last flush left it.
+  ~ExperimentWriter();
   ExperimentWriter(const ExperimentWriter&) = delete;
   ExperimentWriter& operator=(const ExperimentWriter&) = delete;
-  // Writes /runs/<6-digit run index> and flushes. Thread-safe. A run whose tables are
+  // Writes /runs/<6-digit run index>, marked complete; it reaches the disk at the next
+  // flush (this call flushes when the last flush is RLSIM_FLUSH_SECONDS old; a background
+  // thread flushes a file left unflushed that long). Thread-safe. A run whose tables are
   // inconsistent is refused before anything is written. When the file itself cannot be
   // written (disk full, file size limit, I/O error) the error names the file, and the
-  // writer stops touching the file: it is not flushed or closed again, so the runs written
-  // before stay readable; later write_run/finish calls throw.
+  // writer stops touching the file: it is not flushed or closed again, so the runs flushed
+  // before stay readable; later write_run/flush/finish calls throw.
   void write_run(const RunResult& run);
+  // Writes the runs written since the last flush to the disk now.
+  void flush();
   // Run indices of the incomplete run groups that WriteMode::append deleted.
   const std::vector<std::int64_t>& removed_runs() const;
   // Marks the experiment complete and closes the file.

@@ -226,7 +226,47 @@ TEST_CASE("hdf5 log: writer to reader round trip of meta, episodes, steps and re
   nvalues = 4;
   CHECK(H5Pget_filter2(dcpl.get(), 1, &flags, &nvalues, values, 0, nullptr, nullptr) ==
         H5Z_FILTER_DEFLATE);
-  CHECK(values[0] == 4);
+  CHECK(values[0] == 1);  // step tables: deflate level 1
+  {
+    rlsim::hdf5::Dataset ep(H5Dopen2(f.get(), "/runs/000000/episodes/return", H5P_DEFAULT), "open");
+    rlsim::hdf5::PropList ep_dcpl(H5Dget_create_plist(ep.get()), "plist");
+    nvalues = 4;
+    CHECK(H5Pget_filter2(ep_dcpl.get(), 1, &flags, &nvalues, values, 0, nullptr, nullptr) ==
+          H5Z_FILTER_DEFLATE);
+    CHECK(values[0] == 4);  // other tables: level 4
+  }
+  // rlsim compresses the chunks itself (H5Dwrite_chunk); they must be the bytes HDF5's own
+  // filter pipeline writes for the same data and dataset settings, the edge chunk (70 000
+  // rows in chunks of 65 536) included.
+  {
+    const std::string scratch = tmp.file("pipeline.h5");
+    std::vector<double> reward(70000);
+    REQUIRE(H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, reward.data()) >=
+            0);
+    rlsim::hdf5::File g(H5Fcreate(scratch.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
+                        "create");
+    rlsim::hdf5::Dataspace rspace(H5Dget_space(ds.get()), "space");
+    rlsim::hdf5::Dataset ref(H5Dcreate2(g.get(), "reward", H5T_IEEE_F64LE, rspace.get(),
+                                        H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                             "create");
+    REQUIRE(H5Dwrite(ref.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, reward.data()) >=
+            0);
+    REQUIRE(H5Fflush(g.get(), H5F_SCOPE_GLOBAL) >= 0);
+    for (hsize_t row : {hsize_t{0}, hsize_t{65536}}) {
+      INFO("chunk at row " << row);
+      const hsize_t offset[1] = {row};
+      hsize_t got_size = 0, want_size = 0;
+      REQUIRE(H5Dget_chunk_storage_size(ds.get(), offset, &got_size) >= 0);
+      REQUIRE(H5Dget_chunk_storage_size(ref.get(), offset, &want_size) >= 0);
+      REQUIRE(got_size == want_size);
+      std::vector<unsigned char> got(got_size), want(want_size);
+      uint32_t got_mask = 1, want_mask = 1;
+      REQUIRE(H5Dread_chunk(ds.get(), H5P_DEFAULT, offset, &got_mask, got.data()) >= 0);
+      REQUIRE(H5Dread_chunk(ref.get(), H5P_DEFAULT, offset, &want_mask, want.data()) >= 0);
+      CHECK(got_mask == want_mask);
+      CHECK(got == want);
+    }
+  }
   rlsim::hdf5::Dataset obs(H5Dopen2(f.get(), "/runs/000001/steps/obs", H5P_DEFAULT), "open");
   rlsim::hdf5::Dataspace space(H5Dget_space(obs.get()), "space");
   hsize_t dims[2] = {0, 0};
@@ -246,11 +286,13 @@ TEST_CASE("hdf5 log: a killed writer leaves a readable file with its finished ru
   const pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
-    // Child: write two runs, then die without closing the file or running exit handlers.
+    // Child: write two runs, flush, then die without closing the file or running exit
+    // handlers.
     try {
       auto* w = new rlsim::ExperimentWriter(path, make_meta());
       w->write_run(a);
       w->write_run(b);
+      w->flush();
       ::_exit(0);
     } catch (...) {
       ::_exit(3);
@@ -268,6 +310,107 @@ TEST_CASE("hdf5 log: a killed writer leaves a readable file with its finished ru
   CHECK(r.complete_run_indices() == std::vector<std::int64_t>{0, 1});
   check_same(r.read_run(0, true), a, true);
   check_same(r.read_run(1, true), b, true);
+}
+
+TEST_CASE("hdf5 log: a kill between flushes loses only the runs written since the last flush",
+          "[hdf5]") {
+  TempDir tmp;
+  const std::string path = tmp.file("unflushed.h5");
+  const rlsim::RunResult a = make_run(0, 30, 500, false, false, 10);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    // Child: one run flushed, then enough unflushed runs (metadata of more than HDF5's
+    // default 2 MiB metadata cache, so a cache that evicted would have written some of it,
+    // but less than the 4 MiB at which the writer flushes early), then die. The interval
+    // is long enough that no timed flush happens.
+    try {
+      ::setenv("RLSIM_FLUSH_SECONDS", "3600", 1);
+      auto* w = new rlsim::ExperimentWriter(path, make_meta());
+      w->write_run(a);
+      w->flush();
+      for (std::int64_t i = 1; i <= 70; ++i) w->write_run(make_run(i, 20, 50, false, false, 3));
+      ::_exit(0);
+    } catch (...) {
+      ::_exit(3);
+    }
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+
+  rlsim::ExperimentReader r(path);
+  CHECK_FALSE(r.meta().complete);
+  // Not even an incomplete group of the unflushed runs is on disk.
+  CHECK(r.run_indices() == std::vector<std::int64_t>{0});
+  CHECK(r.complete_run_indices() == std::vector<std::int64_t>{0});
+  check_same(r.read_run(0, true), a, true);
+}
+
+TEST_CASE("hdf5 log: RLSIM_FLUSH_SECONDS=0 flushes every run; a bad value is refused", "[hdf5]") {
+  TempDir tmp;
+  const std::string path = tmp.file("every.h5");
+  const rlsim::RunResult a = make_run(0, 30, 500, false, false, 10);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    try {
+      ::setenv("RLSIM_FLUSH_SECONDS", "0", 1);
+      auto* w = new rlsim::ExperimentWriter(path, make_meta());
+      w->write_run(a);
+      ::_exit(0);  // no flush(), no close
+    } catch (...) {
+      ::_exit(3);
+    }
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  {
+    rlsim::ExperimentReader r(path);
+    CHECK(r.complete_run_indices() == std::vector<std::int64_t>{0});
+    check_same(r.read_run(0, true), a, true);
+  }
+
+  const char* old = std::getenv("RLSIM_FLUSH_SECONDS");
+  const std::string saved = old ? old : "";
+  ::setenv("RLSIM_FLUSH_SECONDS", "soon", 1);
+  CHECK_THROWS_WITH(rlsim::ExperimentWriter(tmp.file("bad.h5"), make_meta()),
+                    Catch::Contains("RLSIM_FLUSH_SECONDS") && Catch::Contains("'soon'"));
+  if (old)
+    ::setenv("RLSIM_FLUSH_SECONDS", saved.c_str(), 1);
+  else
+    ::unsetenv("RLSIM_FLUSH_SECONDS");
+}
+
+TEST_CASE("hdf5 log: runs written without an explicit flush reach the disk within the interval",
+          "[hdf5]") {
+  TempDir tmp;
+  const std::string path = tmp.file("timed.h5");
+  const rlsim::RunResult a = make_run(0, 30, 500, false, false, 10);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    // The background flusher writes the run although no other write_run follows.
+    try {
+      ::setenv("RLSIM_FLUSH_SECONDS", "0.05", 1);
+      auto* w = new rlsim::ExperimentWriter(path, make_meta());
+      w->write_run(a);
+      ::usleep(500 * 1000);
+      ::_exit(0);
+    } catch (...) {
+      ::_exit(3);
+    }
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  rlsim::ExperimentReader r(path);
+  CHECK(r.complete_run_indices() == std::vector<std::int64_t>{0});
+  check_same(r.read_run(0, true), a, true);
 }
 
 TEST_CASE("hdf5 log: a half-written run is listed but not complete, and reads without error",
