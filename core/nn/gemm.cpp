@@ -53,7 +53,8 @@ thread_local GrowBuffer packed_a;
 // the 16 values of the packed B panel. a_offset[i] is where row i of the panel starts
 // relative to row 0; a_step the distance between depths.
 void micro_kernel(Index kc, const float* a, Index a_step, const Index* a_offset,
-                  const float* __restrict b, float* c, Index ldc, bool add, Index mr, Index nr) {
+                  const float* __restrict b, float* c, Index ldc, bool add, const float* bias,
+                  Index mr, Index nr) {
   const Index o1 = a_offset[1], o2 = a_offset[2], o3 = a_offset[3], o4 = a_offset[4],
               o5 = a_offset[5];
   __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
@@ -88,6 +89,9 @@ void micro_kernel(Index kc, const float* a, Index a_step, const Index* a_offset,
       if (add) {
         lo = _mm256_add_ps(lo, _mm256_loadu_ps(ci));
         hi = _mm256_add_ps(hi, _mm256_loadu_ps(ci + 8));
+      } else if (bias != nullptr) {
+        lo = _mm256_add_ps(lo, _mm256_loadu_ps(bias));
+        hi = _mm256_add_ps(hi, _mm256_loadu_ps(bias + 8));
       }
       _mm256_storeu_ps(ci, lo);
       _mm256_storeu_ps(ci + 8, hi);
@@ -101,7 +105,8 @@ void micro_kernel(Index kc, const float* a, Index a_step, const Index* a_offset,
   }
   for (Index i = 0; i < mr; ++i) {
     for (Index j = 0; j < nr; ++j) {
-      c[i * ldc + j] = add ? c[i * ldc + j] + t[i * kNr + j] : t[i * kNr + j];
+      const float base = add ? c[i * ldc + j] : bias != nullptr ? bias[j] : 0.0f;
+      c[i * ldc + j] = add || bias != nullptr ? t[i * kNr + j] + base : t[i * kNr + j];
     }
   }
 }
@@ -190,11 +195,13 @@ void pack_a(Index m, Index kc, const float* a, Index rs, Index cs, float* dst) {
 }  // namespace
 
 bool gemm(Index m, Index n, Index k, const float* a, Index a_rs, Index a_cs, const float* b,
-          Index b_rs, Index b_cs, float* c, Index ldc, bool accumulate) {
+          Index b_rs, Index b_cs, float* c, Index ldc, bool accumulate, const float* bias) {
   if (n < kNr || m < kMr) return false;
   if (k == 0) {
     if (!accumulate) {
-      for (Index i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
+      for (Index i = 0; i < m; ++i) {
+        for (Index j = 0; j < n; ++j) c[i * ldc + j] = bias != nullptr ? bias[j] : 0.0f;
+      }
     }
     return true;
   }
@@ -221,10 +228,12 @@ bool gemm(Index m, Index n, Index k, const float* a, Index a_rs, Index a_cs, con
         if (direct_a) {
           // Rows past the edge re-read row 0 of the panel; their results are dropped.
           for (Index i = 0; i < kMr; ++i) direct_offset[i] = i < mr ? i : 0;
-          micro_kernel(kc, a + i0 + k0 * a_cs, a_cs, direct_offset, b_panel, ci, ldc, add, mr, nr);
+          micro_kernel(kc, a + i0 + k0 * a_cs, a_cs, direct_offset, b_panel, ci, ldc, add,
+                       bias == nullptr ? nullptr : bias + j0, mr, nr);
         } else {
           static constexpr Index kPackedOffset[kMr] = {0, 1, 2, 3, 4, 5};
-          micro_kernel(kc, pa + i0 * kc, kMr, kPackedOffset, b_panel, ci, ldc, add, mr, nr);
+          micro_kernel(kc, pa + i0 * kc, kMr, kPackedOffset, b_panel, ci, ldc, add,
+                       bias == nullptr ? nullptr : bias + j0, mr, nr);
         }
       }
     }
@@ -235,7 +244,7 @@ bool gemm(Index m, Index n, Index k, const float* a, Index a_rs, Index a_cs, con
 #else
 
 bool gemm(Index, Index, Index, const float*, Index, Index, const float*, Index, Index, float*,
-          Index, bool) {
+          Index, bool, const float*) {
   return false;
 }
 

@@ -385,17 +385,26 @@ Index lines_of(const Node& n) {
   return Axis == 1 ? n.rows : n.cols;
 }
 
-// out (row-major, op(lhs).rows × op(rhs).cols) = op(lhs)·op(rhs), or += when `accumulate`;
-// op transposes when its flag is set. The operands are row-major buffers of the given
-// shapes. core/nn/gemm.hpp takes the shapes it is faster on; Eigen the others.
+// out (row-major, op(lhs).rows × op(rhs).cols) = op(lhs)·op(rhs) (+ bias, a row added to
+// every row), or out += op(lhs)·op(rhs) when `accumulate`; op transposes when its flag is
+// set. The operands are row-major buffers of the given shapes. core/nn/gemm.hpp takes the
+// shapes it is faster on; Eigen the others.
 void product(float* out, const float* lhs, Index lhs_rows, Index lhs_cols, bool lhs_transposed,
-             const float* rhs, Index rhs_rows, Index rhs_cols, bool rhs_transposed,
-             bool accumulate) {
+             const float* rhs, Index rhs_rows, Index rhs_cols, bool rhs_transposed, bool accumulate,
+             const float* bias = nullptr) {
   const Index m = lhs_transposed ? lhs_cols : lhs_rows, k = lhs_transposed ? lhs_rows : lhs_cols;
   const Index n = rhs_transposed ? rhs_rows : rhs_cols;
+  if (accumulate) bias = nullptr;
   if (gemm(m, n, k, lhs, lhs_transposed ? 1 : lhs_cols, lhs_transposed ? lhs_cols : 1, rhs,
-           rhs_transposed ? 1 : rhs_cols, rhs_transposed ? rhs_cols : 1, out, n, accumulate)) {
+           rhs_transposed ? 1 : rhs_cols, rhs_transposed ? rhs_cols : 1, out, n, accumulate,
+           bias)) {
     return;
+  }
+  if (bias != nullptr) {
+    // Start from the bias and let the product accumulate: one pass less than y = x·W; y += b.
+    const ConstRowMap bv(bias, n);
+    for (Index i = 0; i < m; ++i) RowMap(out + i * n, n) = bv;
+    accumulate = true;
   }
   MatrixMap o(out, m, n);
   const ConstMatrixMap l(lhs, lhs_rows, lhs_cols), r(rhs, rhs_rows, rhs_cols);
@@ -488,13 +497,8 @@ Var linear(Var x, Var weight, Var bias) {
   out.in[2] = bias.valid() ? bias.id() : -1;
   const Node& xn = t.node_at(x.id());
   const Node& wn = t.node_at(weight.id());
-  if (bias.valid()) {
-    // Start from the bias and let the product accumulate: one pass less than y = x·W; y += b.
-    const ConstRowMap bv(t.node_at(bias.id()).value, out.cols);
-    for (Index i = 0; i < out.rows; ++i) RowMap(out.value + i * out.cols, out.cols) = bv;
-  }
-  product(out.value, xn.value, xn.rows, xn.cols, false, wn.value, wn.rows, wn.cols, false,
-          bias.valid());
+  product(out.value, xn.value, xn.rows, xn.cols, false, wn.value, wn.rows, wn.cols, false, false,
+          bias.valid() ? t.node_at(bias.id()).value : nullptr);
   return y;
 }
 

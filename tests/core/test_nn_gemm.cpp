@@ -4,6 +4,7 @@
 // the ops that use it (linear, matmul) against Eigen's product.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -49,12 +50,15 @@ TEST_CASE("nn gemm: matches a double reference for all shapes, strides and modes
   rlsim::Rng rng(7);
   const Index shapes[][3] = {{6, 16, 1},    {7, 17, 3},    {64, 256, 256}, {64, 256, 4},
                              {256, 64, 64}, {13, 33, 300}, {4, 256, 64},   {64, 2, 256},
-                             {1, 256, 256}, {12, 48, 8},   {30, 40, 9},    {6, 16, 0}};
+                             {1, 256, 256}, {12, 48, 8},   {30, 40, 9},    {6, 16, 0},
+                             {256, 1, 64},  {40, 3, 70},   {17, 4, 9},     {64, 2, 300},
+                             {256, 2, 4},   {33, 1, 0},    {16, 5, 16},    {15, 2, 8}};
   for (const auto& s : shapes) {
     const Index m = s[0], n = s[1], k = s[2];
-    for (int variant = 0; variant < 8; ++variant) {
+    for (int variant = 0; variant < 16; ++variant) {
       const bool ta = (variant & 1) != 0, tb = (variant & 2) != 0, acc = (variant & 4) != 0;
-      CAPTURE(m, n, k, ta, tb, acc);
+      const bool with_bias = (variant & 8) != 0 && !acc;
+      CAPTURE(m, n, k, ta, tb, acc, with_bias);
       // A is stored row-major as m×k, or as k×m when transposed; B likewise.
       const auto a = random_vector(rng, m * k), b = random_vector(rng, k * n);
       const Index ars = ta ? 1 : k, acs = ta ? m : 1, brs = tb ? 1 : n, bcs = tb ? k : 1;
@@ -105,5 +109,28 @@ TEST_CASE("nn gemm: linear and matmul give Eigen's product, forward and backward
     const nn::Var z = nn::matmul(tape.constant(x), tape.param(w));
     const nn::Matrix z_ref = x * w.value;
     CHECK((z.value() - z_ref).cwiseAbs().maxCoeff() < 1e-4f);
+  }
+}
+
+TEST_CASE("nn gemm: a narrow linear layer (value head, Eigen) gives the product with its bias",
+          "[nn]") {
+  rlsim::Rng rng(5);
+  for (const Index outputs : {1, 2, 3, 4}) {
+    CAPTURE(outputs);
+    nn::Parameter w(64, outputs), bias(1, outputs);
+    for (Index i = 0; i < w.value.size(); ++i) w.value.data()[i] = static_cast<float>(rng.normal());
+    for (Index i = 0; i < outputs; ++i) bias.value(0, i) = static_cast<float>(rng.normal());
+    nn::Matrix x(70, 64), seed(70, outputs);
+    for (Index i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>(rng.normal());
+    for (Index i = 0; i < seed.size(); ++i) seed.data()[i] = static_cast<float>(rng.normal());
+    nn::Tape tape;
+    w.grad.setZero();
+    bias.grad.setZero();
+    const nn::Var y = nn::linear(tape.constant(x), tape.param(w), tape.param(bias));
+    tape.backward(y, seed);
+    const nn::Matrix y_ref = (x * w.value).rowwise() + bias.value.row(0);
+    const nn::Matrix dw_ref = x.transpose() * seed;
+    CHECK((y.value() - y_ref).cwiseAbs().maxCoeff() < 1e-4f);
+    CHECK((w.grad - dw_ref).cwiseAbs().maxCoeff() < 1e-4f);
   }
 }
