@@ -7,15 +7,15 @@
 // of n floats) and accumulate = false, C = A·B + bias (the sum rounded as Eigen's C = bias;
 // C += A·B rounds it). It returns false, writing nothing, when it does not take the shape
 // (n < 16 or m < 6, where Eigen's product is as fast or within a few percent, or a build
-// without AVX2/FMA); the caller then uses Eigen. No heap allocation
-// after the first call with the largest shape on a thread (per-thread packing buffers grow
-// only). Each C element is one sequential fused-multiply-add chain over k in blocks of 256
-// (as in Eigen's kernel), so results match Eigen's to the last bit for k ≤ 256 in our tests,
+// without AVX2/FMA); the caller then uses Eigen. No heap allocation (one 16 KiB per-thread
+// packing buffer). Each C element is one sequential fused-multiply-add chain over k in blocks of
+// 256 (as in Eigen's kernel), so results match Eigen's to the last bit for k ≤ 256 in our tests,
 // though that is not promised.
 //
 // Reference: the Goto/BLIS structure (Goto & van de Geijn, "Anatomy of high-performance matrix
 // multiplication", ACM TOMS 34(3), 2008): B packed into k×16 column panels that stay in L1,
-// A read as 6-row panels, a 6×16 register-blocked micro-kernel of 12 AVX accumulators.
+// A read in place 6 rows at a time, a 6×16 register-blocked micro-kernel of 12 AVX
+// accumulators.
 // Narrow outputs (n ≤ 4: value and action heads) stay on Eigen on purpose: Eigen computes a
 // row-major product as Cᵀ = Bᵀ·Aᵀ and, with so few lhs rows, sums along k in vector lanes;
 // a faster rows-in-lanes kernel (tried: about 4% of a PPO CartPole run) cannot reproduce
