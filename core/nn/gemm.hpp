@@ -7,8 +7,8 @@
 // of n floats) and accumulate = false, C = A·B + bias (the sum rounded as Eigen's C = bias;
 // C += A·B rounds it). It returns false, writing nothing, when it does not take the shape
 // (n < 16 or m < 6, where Eigen's product is as fast or within a few percent, or a build
-// without AVX2/FMA); the caller then uses Eigen. No heap allocation (one 16 KiB per-thread
-// packing buffer). Each C element is one sequential fused-multiply-add chain over k in blocks of
+// without AVX2/FMA); the caller then uses Eigen. No heap allocation (the packing buffer, 16 KiB, is
+// on the stack). Each C element is one sequential fused-multiply-add chain over k in blocks of
 // 256 (as in Eigen's kernel), so results match Eigen's to the last bit for k ≤ 256 in our tests,
 // though that is not promised.
 //
