@@ -6,9 +6,10 @@
 //   forward           inference only (a tape with grad disabled; torch: NoGradGuard)
 //   forward_backward  forward, MSE loss against a fixed target, zero_grad, backward
 //   adam_step         forward_backward + Adam step
-// and dqn_update: batch 32, 4-64-64-2 online and target networks; target
-// r + γ·(1−done)·max_a Q'(s', a) without gradients, Q(s, a) by gather, Huber loss,
-// backward, global-norm clipping at 10, Adam.
+// and dqn_update: online and target networks (batch 32, 4-64-64-2; and batch 64, 4-256-256-2,
+// the shape of experiments/configs/dqn_cartpole.toml); target r + γ·(1−done)·max_a Q'(s', a)
+// without gradients, Q(s, a) by gather, Huber loss, backward, global-norm clipping at 10, Adam.
+// (dqn_update/4-256-256-2/b64 has no libtorch counterpart yet.)
 //
 // Run: build/bench/bench_nn --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
@@ -55,19 +56,19 @@ void bench_mlp(benchmark::State& state, std::vector<nn::Index> sizes, nn::Index 
   state.SetItemsProcessed(state.iterations() * batch);
 }
 
-void bench_dqn_update(benchmark::State& state) {
-  const nn::Index batch = 32;
+void bench_dqn_update(benchmark::State& state, std::vector<nn::Index> sizes, nn::Index batch) {
   rlsim::Rng rng(2);
-  nn::Mlp online({4, 64, 64, 2}, nn::Activation::relu, nn::Activation::identity, rng);
+  nn::Mlp online(sizes, nn::Activation::relu, nn::Activation::identity, rng);
   nn::Mlp target = online;
   nn::Adam adam(online.named_parameters(), {.lr = 1e-4});
-  const nn::Matrix obs = random_matrix(rng, batch, 4), next_obs = random_matrix(rng, batch, 4);
+  const nn::Matrix obs = random_matrix(rng, batch, sizes.front()),
+                   next_obs = random_matrix(rng, batch, sizes.front());
   nn::Matrix reward(batch, 1), not_done(batch, 1);
   std::vector<std::int64_t> actions(batch);
   for (nn::Index i = 0; i < batch; ++i) {
     reward(i, 0) = 1.0f;
     not_done(i, 0) = i % 10 == 0 ? 0.0f : 1.0f;
-    actions[static_cast<std::size_t>(i)] = rng.integer(0, 1);
+    actions[static_cast<std::size_t>(i)] = rng.integer(0, sizes.back() - 1);
   }
   nn::Tape tape;
   for (auto _ : state) {
@@ -119,8 +120,11 @@ int main(int argc, char** argv) {
           ->Unit(benchmark::kMicrosecond);
     }
   }
-  benchmark::RegisterBenchmark("dqn_update/4-64-64-2/b32", bench_dqn_update)
-      ->Unit(benchmark::kMicrosecond);
+  for (const Case& c : {Case{{4, 64, 64, 2}, 32}, Case{{4, 256, 256, 2}, 64}}) {
+    const std::string name = "dqn_update/" + sizes_name(c.sizes) + "/b" + std::to_string(c.batch);
+    benchmark::RegisterBenchmark(name.c_str(), bench_dqn_update, c.sizes, c.batch)
+        ->Unit(benchmark::kMicrosecond);
+  }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

@@ -8,6 +8,8 @@
 #include <limits>
 #include <string>
 
+#include "core/nn/gemm.hpp"
+
 namespace rlsim::nn {
 namespace {
 
@@ -383,6 +385,49 @@ Index lines_of(const Node& n) {
   return Axis == 1 ? n.rows : n.cols;
 }
 
+// out (row-major, op(lhs).rows × op(rhs).cols) = op(lhs)·op(rhs) (+ bias, a row added to
+// every row), or out += op(lhs)·op(rhs) when `accumulate`; op transposes when its flag is
+// set. The operands are row-major buffers of the given shapes. core/nn/gemm.hpp takes the
+// shapes it is faster on; Eigen the others.
+void product(float* out, const float* lhs, Index lhs_rows, Index lhs_cols, bool lhs_transposed,
+             const float* rhs, Index rhs_rows, Index rhs_cols, bool rhs_transposed, bool accumulate,
+             const float* bias = nullptr) {
+  const Index m = lhs_transposed ? lhs_cols : lhs_rows, k = lhs_transposed ? lhs_rows : lhs_cols;
+  const Index n = rhs_transposed ? rhs_rows : rhs_cols;
+  if (accumulate) bias = nullptr;
+  if (gemm(m, n, k, lhs, lhs_transposed ? 1 : lhs_cols, lhs_transposed ? lhs_cols : 1, rhs,
+           rhs_transposed ? 1 : rhs_cols, rhs_transposed ? rhs_cols : 1, out, n, accumulate,
+           bias)) {
+    return;
+  }
+  if (bias != nullptr) {
+    // Start from the bias and let the product accumulate: one pass less than y = x·W; y += b.
+    const ConstRowMap bv(bias, n);
+    for (Index i = 0; i < m; ++i) RowMap(out + i * n, n) = bv;
+    accumulate = true;
+  }
+  MatrixMap o(out, m, n);
+  const ConstMatrixMap l(lhs, lhs_rows, lhs_cols), r(rhs, rhs_rows, rhs_cols);
+  auto run = [&](const auto& a, const auto& b) {
+    if (accumulate) {
+      o.noalias() += a * b;
+    } else {
+      o.noalias() = a * b;
+    }
+  };
+  if (lhs_transposed) {
+    if (rhs_transposed) {
+      run(l.transpose(), r.transpose());
+    } else {
+      run(l.transpose(), r);
+    }
+  } else if (rhs_transposed) {
+    run(l, r.transpose());
+  } else {
+    run(l, r);
+  }
+}
+
 }  // namespace
 
 // ===================================================================================
@@ -402,28 +447,28 @@ Var matmul(Var a, Var b) {
   Node& out = t.node_at(y.id());
   out.in[0] = a.id();
   out.in[1] = b.id();
-  value_of(out).noalias() = cvalue_of(t.node_at(a.id())) * cvalue_of(t.node_at(b.id()));
+  const Node& an = t.node_at(a.id());  // na and nb may dangle after push
+  const Node& bn = t.node_at(b.id());
+  product(out.value, an.value, an.rows, an.cols, false, bn.value, bn.rows, bn.cols, false, false);
   return y;
 }
 
 namespace {
-template <class Lhs, class Rhs>
-void accumulate_product(Node& x, const Lhs& lhs, const Rhs& rhs) {
+// ∂L/∂x (+)= op(lhs)·op(rhs), assigning on the first contribution of a backward pass.
+void accumulate_product(Node& x, const float* lhs, Index lhs_rows, Index lhs_cols,
+                        bool lhs_transposed, const float* rhs, Index rhs_rows, Index rhs_cols,
+                        bool rhs_transposed) {
   if (!x.requires_grad) return;
-  if (x.grad_ready) {
-    grad_of(x).noalias() += lhs * rhs;
-  } else {
-    grad_of(x).noalias() = lhs * rhs;
-    x.grad_ready = true;
-  }
+  product(x.grad, lhs, lhs_rows, lhs_cols, lhs_transposed, rhs, rhs_rows, rhs_cols, rhs_transposed,
+          x.grad_ready);
+  x.grad_ready = true;
 }
 
 void matmul_backward(Tape& t, Node& n) {
   Node& a = t.node_at(n.in[0]);
   Node& b = t.node_at(n.in[1]);
-  const ConstMatrixMap g(n.grad, n.rows, n.cols);
-  accumulate_product(a, g, cvalue_of(b).transpose());
-  accumulate_product(b, cvalue_of(a).transpose(), g);
+  accumulate_product(a, n.grad, n.rows, n.cols, false, b.value, b.rows, b.cols, true);
+  accumulate_product(b, a.value, a.rows, a.cols, true, n.grad, n.rows, n.cols, false);
 }
 }  // namespace
 
@@ -450,17 +495,10 @@ Var linear(Var x, Var weight, Var bias) {
   out.in[0] = x.id();
   out.in[1] = weight.id();
   out.in[2] = bias.valid() ? bias.id() : -1;
-  MatrixMap v = value_of(out);
-  const ConstMatrixMap xv = cvalue_of(t.node_at(x.id()));
-  const ConstMatrixMap wv = cvalue_of(t.node_at(weight.id()));
-  if (bias.valid()) {
-    // Start from the bias and let the product accumulate: one pass less than y = x·W; y += b.
-    const ConstRowMap bv(t.node_at(bias.id()).value, out.cols);
-    for (Index i = 0; i < out.rows; ++i) RowMap(out.value + i * out.cols, out.cols) = bv;
-    v.noalias() += xv * wv;
-  } else {
-    v.noalias() = xv * wv;
-  }
+  const Node& xn = t.node_at(x.id());
+  const Node& wn = t.node_at(weight.id());
+  product(out.value, xn.value, xn.rows, xn.cols, false, wn.value, wn.rows, wn.cols, false, false,
+          bias.valid() ? t.node_at(bias.id()).value : nullptr);
   return y;
 }
 
@@ -468,9 +506,8 @@ namespace {
 void linear_backward(Tape& t, Node& n) {
   Node& x = t.node_at(n.in[0]);
   Node& w = t.node_at(n.in[1]);
-  const ConstMatrixMap g(n.grad, n.rows, n.cols);
-  accumulate_product(x, g, cvalue_of(w).transpose());
-  accumulate_product(w, cvalue_of(x).transpose(), g);
+  accumulate_product(x, n.grad, n.rows, n.cols, false, w.value, w.rows, w.cols, true);
+  accumulate_product(w, x.value, x.rows, x.cols, true, n.grad, n.rows, n.cols, false);
   if (n.in[2] >= 0) {
     Node& b = t.node_at(n.in[2]);
     if (b.requires_grad) {
