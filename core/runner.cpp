@@ -1,5 +1,6 @@
 #include "core/runner.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <exception>
@@ -69,7 +70,8 @@ void record_step(StepTable& st, std::int64_t episode, std::int64_t t, const Valu
   st.log_prob.push_back(d.log_prob);
 }
 
-constexpr std::int64_t kNoEvaluation = std::numeric_limits<std::int64_t>::max();
+// A step count never reached (no evaluation, no step budget, ...).
+constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
 // An evaluation episode on an env without a time limit is cut after this many steps (an
 // agent whose greedy policy loops would otherwise never finish); docs/vector-env.md.
 constexpr std::int64_t kEvalStepCap = 100000;
@@ -169,7 +171,7 @@ void run_vector(const Registry& registry, const RunSpec& spec, std::unique_ptr<E
   const std::int64_t max_steps = spec.budget.steps;
   const auto width = static_cast<std::int64_t>(n);
   std::int64_t total = 0, episode = 0, pending_count = 0;
-  std::int64_t next_eval = evaluator ? spec.eval_every : kNoEvaluation;
+  std::int64_t next_eval = evaluator ? spec.eval_every : kNever;
   EpisodeTable& et = res.episodes;
   while ((max_episodes <= 0 || episode < max_episodes) && (max_steps <= 0 || total < max_steps)) {
     if (counters && counters->stop.load(std::memory_order_relaxed))
@@ -257,6 +259,192 @@ void finish_run(const RunSpec& spec, Agent& agent, Evaluator* evaluator, RunResu
   }
 }
 
+// Steps between two updates of RunCounters::steps (and checks of RunCounters::stop).
+constexpr std::int64_t kReportEvery = 4096;
+
+// Table rows from values (copies): the loop's counters and sums never have their address
+// taken, so the compiler can keep them in registers across the per-step calls.
+void push_regret(RegretCurve& curve, std::int64_t step, double pseudo, double realised) {
+  curve.step.push_back(step);
+  curve.pseudo_regret.push_back(pseudo);
+  curve.realised_regret.push_back(realised);
+}
+
+void push_episode(EpisodeTable& et, double ret, std::int64_t len, std::int64_t end_step,
+                  StepResult last, bool defines_success) {
+  et.returns.push_back(ret);
+  et.lengths.push_back(len);
+  et.end_steps.push_back(end_step);
+  et.terminated.push_back(last.terminated);
+  et.truncated.push_back(last.truncated && !last.terminated);
+  et.success.push_back(defines_success ? static_cast<std::int8_t>(last.success) : -1);
+}
+
+// The rare per-step events of the single-env loop: a regret checkpoint, a progress update
+// (with a check of RunCounters::stop), an evaluation, the end of the step budget. The loop
+// compares its step count with one number, next(), the earliest step at which any is due,
+// and calls handle() there; nothing else about these options is looked at per step.
+class SingleEnvEvents {
+ public:
+  SingleEnvEvents(const RunSpec& spec, const EnvSpec& es, bool oracle, Evaluator* evaluator,
+                  RunCounters* counters, Agent& agent, RunResult& res)
+      : every_step_(oracle && spec.regret_every_step),
+        eval_every_(spec.eval_every),
+        evaluator_(evaluator),
+        counters_(counters),
+        agent_(agent),
+        res_(res) {
+    // Regret checkpoints: every step, or log-spaced up to the planned number of pulls.
+    if (oracle && !spec.regret_every_step) {
+      std::int64_t planned = spec.budget.steps;
+      if (planned <= 0)
+        planned = spec.budget.episodes * std::max<std::int64_t>(es.max_episode_steps, 1);
+      checkpoints_ = log_spaced_checkpoints(planned);
+    }
+    next_checkpoint_ = every_step_ ? 1 : checkpoint_at(0);
+    next_eval_ = evaluator ? spec.eval_every : kNever;
+    next_report_ = counters ? kReportEvery : kNever;
+    limit_ = spec.budget.steps > 0 ? spec.budget.steps : kNever;
+    update_next();
+  }
+
+  std::int64_t next() const { return next_; }
+  // The step budget (kNever: none).
+  std::int64_t limit() const { return limit_; }
+
+  // Called when the step count `total` reaches next(), after the agent observed that step,
+  // with the regret sums up to it.
+  [[gnu::noinline]] void handle(std::int64_t total, double pseudo, double realised) {
+    if (total == next_checkpoint_) {
+      push_regret(res_.regret, total, pseudo, realised);
+      next_checkpoint_ = every_step_ ? total + 1 : checkpoint_at(++checkpoint_index_);
+    }
+    if (total == next_report_) {
+      report(total);
+      if (counters_->stop.load(std::memory_order_relaxed)) throw Interrupted("interrupted");
+      next_report_ = total + kReportEvery;
+    }
+    if (total == next_eval_) {  // mid-episode: the training env waits, untouched
+      evaluator_->run(agent_, total, res_.evaluations);
+      next_eval_ += eval_every_;
+    }
+    update_next();
+  }
+
+  // Adds the steps not yet reported to RunCounters::steps.
+  void report(std::int64_t total) {
+    if (!counters_) return;
+    counters_->steps.fetch_add(total - reported_, std::memory_order_relaxed);
+    reported_ = total;
+  }
+
+ private:
+  std::int64_t checkpoint_at(std::size_t i) const {
+    return i < checkpoints_.size() ? checkpoints_[i] : kNever;
+  }
+  void update_next() {
+    next_ = std::min(std::min(next_checkpoint_, next_report_), std::min(next_eval_, limit_));
+  }
+
+  bool every_step_;
+  std::int64_t eval_every_;
+  Evaluator* evaluator_;
+  RunCounters* counters_;
+  Agent& agent_;
+  RunResult& res_;
+  std::vector<std::int64_t> checkpoints_;
+  std::size_t checkpoint_index_ = 0;
+  std::int64_t next_checkpoint_ = kNever, next_eval_ = kNever, next_report_ = kNever;
+  std::int64_t limit_ = kNever, next_ = kNever, reported_ = 0;
+};
+
+// The loop of a run on one env (num_envs() = 1). The options fixed for the whole run are
+// template parameters, so that the per-step path carries no branches on them and keeps its
+// sums in registers: kOracle (the env has a regret oracle: two oracle calls and the regret
+// sums every step) and kLog (log_steps: a StepTable row every step). Everything rarer is a
+// SingleEnvEvents event. Every instantiation computes the same results
+// (tests/core/test_runner.cpp compares runs with and without step logging).
+template <bool kOracle, bool kLog>
+void run_single(const RunSpec& spec, Env& env, Agent& agent, Evaluator* evaluator,
+                RunCounters* counters, RunResult& res) {
+  const EnvSpec& es = env.spec();
+  const Oracle* oracle = env.oracle();  // non-null when kOracle
+
+  Value obs, next_obs, action;
+  es.observation_space.prepare(obs);
+  es.observation_space.prepare(next_obs);
+  es.action_space.prepare(action);
+  // The current and next observation; swapped after each step (no copy of the Values).
+  Value* cur = &obs;
+  Value* nxt = &next_obs;
+
+  StepTable& st = res.steps;
+  st.obs_discrete = es.observation_space.is_discrete();
+  st.action_discrete = es.action_space.is_discrete();
+  st.obs_dim = static_cast<int>(es.observation_space.flat_size());
+  st.action_dim = static_cast<int>(es.action_space.flat_size());
+
+  SingleEnvEvents events(spec, es, kOracle, evaluator, counters, agent, res);
+  const std::int64_t max_episodes = spec.budget.episodes;
+  const std::int64_t limit = events.limit();
+  const bool defines_success = es.defines_success;
+  std::int64_t next_event = events.next();
+  std::int64_t total = 0, episode = 0;
+  double pseudo_regret = 0.0, realised_regret = 0.0;
+  bool first = true;
+  while ((max_episodes <= 0 || episode < max_episodes) && total < limit) {
+    if (counters && counters->stop.load(std::memory_order_relaxed))
+      throw Interrupted("interrupted");
+    env.reset(*cur, first ? std::optional<std::uint64_t>(res.info.env_seed) : std::nullopt);
+    first = false;
+    agent.begin_episode(*cur);
+    double ret = 0.0;
+    std::int64_t len = 0;
+    StepResult last;
+    bool ended = false;
+    while (true) {
+      Decision d;
+      agent.act(*cur, action, d);
+      double best = 0.0, expected = 0.0;
+      if constexpr (kOracle) {
+        best = oracle->best_expected_reward();
+        expected = oracle->expected_reward(action.index);
+      }
+      const StepResult r = env.step(action, *nxt);
+      if constexpr (kLog) record_step(st, episode, len, *cur, action, r, d);
+      ret += r.reward;
+      ++len;
+      ++total;
+      if constexpr (kOracle) {
+        pseudo_regret += best - expected;
+        realised_regret += best - r.reward;
+      }
+      agent.observe(Transition{*cur, action, r.reward, *nxt, r.terminated, r.truncated});
+      std::swap(cur, nxt);
+      const bool done = r.terminated || r.truncated;
+      if (total == next_event) [[unlikely]] {
+        events.handle(total, pseudo_regret, realised_regret);
+        next_event = events.next();
+        if (!done && total == limit) break;  // the budget cut the episode short
+      }
+      if (done) {
+        last = r;
+        ended = true;
+        break;
+      }
+    }
+    agent.end_episode();
+    if (!ended) break;  // a partial episode is not an episode: it is not recorded
+    push_episode(res.episodes, ret, len, total, last, defines_success);
+    ++episode;
+  }
+  // Regret's last point is the final pull, even if the plan guessed the horizon wrong.
+  if (kOracle && (res.regret.step.empty() || res.regret.step.back() != total))
+    push_regret(res.regret, total, pseudo_regret, realised_regret);
+  events.report(total);
+  res.total_steps = total;
+}
+
 }  // namespace
 
 RunResult execute_run(const Registry& registry, const RunSpec& spec, RunCounters* counters) {
@@ -294,105 +482,15 @@ RunResult execute_run(const Registry& registry, const RunSpec& spec, RunCounters
     res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return res;
   }
-  const EnvSpec& es = env->spec();
-  const Oracle* oracle = env->oracle();
-
-  Value obs, next_obs, action;
-  es.observation_space.prepare(obs);
-  es.observation_space.prepare(next_obs);
-  es.action_space.prepare(action);
-
-  StepTable& st = res.steps;
-  st.obs_discrete = es.observation_space.is_discrete();
-  st.action_discrete = es.action_space.is_discrete();
-  st.obs_dim = static_cast<int>(es.observation_space.flat_size());
-  st.action_dim = static_cast<int>(es.action_space.flat_size());
-
-  // Regret checkpoints: every step, or log-spaced up to the planned number of pulls.
-  std::vector<std::int64_t> checkpoints;
-  if (oracle && !spec.regret_every_step) {
-    std::int64_t planned = spec.budget.steps;
-    if (planned <= 0)
-      planned = spec.budget.episodes * std::max<std::int64_t>(es.max_episode_steps, 1);
-    checkpoints = log_spaced_checkpoints(planned);
-  }
-  std::size_t next_checkpoint = 0;
-  double pseudo_regret = 0.0, realised_regret = 0.0;
-
-  const std::int64_t max_episodes = spec.budget.episodes;
-  const std::int64_t max_steps = spec.budget.steps;
-  std::int64_t total = 0, episode = 0, pending_count = 0;
-  std::int64_t next_eval = evaluator ? spec.eval_every : kNoEvaluation;
-  bool first = true;
-  EpisodeTable& et = res.episodes;
-  while ((max_episodes <= 0 || episode < max_episodes) && (max_steps <= 0 || total < max_steps)) {
-    if (counters && counters->stop.load(std::memory_order_relaxed))
-      throw Interrupted("interrupted");
-    env->reset(obs, first ? std::optional<std::uint64_t>(info.env_seed) : std::nullopt);
-    first = false;
-    agent->begin_episode(obs);
-    double ret = 0.0;
-    std::int64_t len = 0;
-    StepResult r;
-    bool ended = false;
-    while (true) {
-      Decision d;
-      agent->act(obs, action, d);
-      double best = 0.0, expected = 0.0;
-      if (oracle) {
-        best = oracle->best_expected_reward();
-        expected = oracle->expected_reward(action.index);
-      }
-      r = env->step(action, next_obs);
-      if (spec.log_steps) record_step(st, episode, len, obs, action, r, d);
-      ret += r.reward;
-      ++len;
-      ++total;
-      if (oracle) {
-        pseudo_regret += best - expected;
-        realised_regret += best - r.reward;
-        if (spec.regret_every_step ||
-            (next_checkpoint < checkpoints.size() && total == checkpoints[next_checkpoint])) {
-          res.regret.step.push_back(total);
-          res.regret.pseudo_regret.push_back(pseudo_regret);
-          res.regret.realised_regret.push_back(realised_regret);
-          ++next_checkpoint;
-        }
-      }
-      agent->observe(Transition{obs, action, r.reward, next_obs, r.terminated, r.truncated});
-      std::swap(obs, next_obs);
-      if (counters && ++pending_count == 4096) {
-        counters->steps.fetch_add(pending_count, std::memory_order_relaxed);
-        pending_count = 0;
-      }
-      if (total == next_eval) {  // mid-episode: the training env waits, untouched
-        evaluator->run(*agent, total, res.evaluations);
-        next_eval += spec.eval_every;
-      }
-      if (r.terminated || r.truncated) {
-        ended = true;
-        break;
-      }
-      if (max_steps > 0 && total >= max_steps) break;  // the budget cut the episode short
-    }
-    agent->end_episode();
-    if (!ended) break;  // a partial episode is not an episode: it is not recorded
-    et.returns.push_back(ret);
-    et.lengths.push_back(len);
-    et.end_steps.push_back(total);
-    et.terminated.push_back(r.terminated);
-    et.truncated.push_back(r.truncated && !r.terminated);
-    et.success.push_back(es.defines_success ? static_cast<std::int8_t>(r.success) : -1);
-    ++episode;
-  }
-  // Regret's last point is the final pull, even if the plan guessed the horizon wrong.
-  if (oracle && (res.regret.step.empty() || res.regret.step.back() != total)) {
-    res.regret.step.push_back(total);
-    res.regret.pseudo_regret.push_back(pseudo_regret);
-    res.regret.realised_regret.push_back(realised_regret);
-  }
-  if (counters) counters->steps.fetch_add(pending_count, std::memory_order_relaxed);
-  res.total_steps = total;
+  const bool has_oracle = env->oracle() != nullptr;
+  if (has_oracle && spec.log_steps)
+    run_single<true, true>(spec, *env, *agent, evaluator.get(), counters, res);
+  else if (has_oracle)
+    run_single<true, false>(spec, *env, *agent, evaluator.get(), counters, res);
+  else if (spec.log_steps)
+    run_single<false, true>(spec, *env, *agent, evaluator.get(), counters, res);
+  else
+    run_single<false, false>(spec, *env, *agent, evaluator.get(), counters, res);
   finish_run(spec, *agent, evaluator.get(), res);
   res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return res;

@@ -68,7 +68,10 @@ std::vector<std::int64_t> log_spaced_checkpoints(std::int64_t last, int per_deca
 struct RunCounters {
   std::atomic<std::int64_t> steps{0};
   std::atomic<std::int64_t> runs_done{0};
-  std::atomic<bool> stop{false};  // set to ask runs to stop early (Ctrl-C)
+  // Set to ask runs to stop early (Ctrl-C): a run checks it at each episode start and, on one
+  // env, with each progress update of `steps` (every 4096 steps), so a long bandit episode
+  // stops too.
+  std::atomic<bool> stop{false};
 };
 
 // Builds env and agent (throwing rlsim::Error on bad ids/params/incompatibility) and runs.

@@ -12,9 +12,18 @@ void softmax_into(const double* x, std::int64_t n, double temperature, double* p
   double top = x[0];
   for (std::int64_t i = 1; i < n; ++i) top = std::max(top, x[i]);
   double total = 0.0;
-  for (std::int64_t i = 0; i < n; ++i) {
-    p[i] = std::exp((x[i] - top) / temperature);
-    total += p[i];
+  if (temperature == 1.0) {
+    // y / 1 is exactly y: the same numbers without a division per arm (EXP3 and the
+    // gradient bandits call this every pull with temperature 1).
+    for (std::int64_t i = 0; i < n; ++i) {
+      p[i] = std::exp(x[i] - top);
+      total += p[i];
+    }
+  } else {
+    for (std::int64_t i = 0; i < n; ++i) {
+      p[i] = std::exp((x[i] - top) / temperature);
+      total += p[i];
+    }
   }
   const double inv = 1.0 / total;
   for (std::int64_t i = 0; i < n; ++i) p[i] *= inv;

@@ -81,10 +81,12 @@ void BetaThompson::act(const Value&, Value& action, Decision& decision) {
     }
   }
   emit(best, action, decision, 1.0);
-  if (config_.propensity && !config_.optimistic)
+  if (config_.propensity && !config_.optimistic) {
     emit_probability(decision, choice_probability(best));
-  else
-    emit_probability(decision, kNaN);
+  } else {
+    decision.probability = kNaN;  // no closed form; log(NaN) is NaN, without a call per pull
+    decision.log_prob = kNaN;
+  }
 }
 
 void BetaThompson::learn(const Transition& transition) {

@@ -2,9 +2,12 @@
 #include <catch2/catch.hpp>
 #include <map>
 #include <mutex>
+#include <string>
+#include <vector>
 
 #include "core/error.hpp"
 #include "core/registry.hpp"
+#include "core/rng.hpp"
 #include "core/runner.hpp"
 
 using namespace rlsim;
@@ -94,6 +97,46 @@ class Uniform : public Agent {
   std::int64_t n_;
 };
 
+// Acts from its own stream mixed with a hash of every transition and episode boundary it was
+// shown, so that any difference in what the runner hands it changes its later actions.
+class History : public Agent {
+ public:
+  History(std::uint64_t seed, std::int64_t n) : rng_(seed), n_(n) {}
+  void act(const Value& obs, Value& action, Decision& d) override {
+    mix(static_cast<std::uint64_t>(obs.index) + 11);
+    action.index =
+        static_cast<std::int64_t>((rng_.engine()() ^ hash_) % static_cast<std::uint64_t>(n_));
+    d.probability = 0.25 + 0.5 * static_cast<double>(action.index);
+    d.log_prob = -static_cast<double>(hash_ % 7);
+  }
+  void observe(const Transition& t) override {
+    mix(static_cast<std::uint64_t>(t.obs.index));
+    mix(static_cast<std::uint64_t>(t.action.index));
+    mix(static_cast<std::uint64_t>(t.reward * 1000.0 + 5000.0));
+    mix(static_cast<std::uint64_t>(t.next_obs.index));
+    mix(static_cast<std::uint64_t>(t.terminated) + 2 * static_cast<std::uint64_t>(t.truncated));
+  }
+  void begin_episode(const Value& obs) override { mix(static_cast<std::uint64_t>(obs.index) + 77); }
+  void end_episode() override { mix(99); }
+
+ private:
+  void mix(std::uint64_t x) { hash_ = mix64(hash_ ^ x); }
+  Rng rng_;
+  std::int64_t n_;
+  std::uint64_t hash_ = 0;
+};
+
+// Asks the run to stop (RunCounters::stop) after `after` actions; counts its actions.
+RunCounters* g_stop_counters = nullptr;
+std::int64_t g_stopper_acts = 0;
+class Stopper : public Agent {
+ public:
+  void act(const Value&, Value& action, Decision&) override {
+    action.index = 0;
+    if (++g_stopper_acts == 5000) g_stop_counters->stop.store(true);
+  }
+};
+
 Registry test_registry() {
   Registry r;
   r.add_env({"Corridor-v0", "test corridor",
@@ -117,6 +160,20 @@ Registry test_registry() {
                require_discrete_actions,
                [](const AgentContext& c, const Params&) -> std::unique_ptr<Agent> {
                  return std::make_unique<Uniform>(c.seed, c.spec.action_space.n());
+               }});
+  r.add_agent({"history",
+               "acts on a hash of what it saw",
+               {},
+               require_discrete_actions,
+               [](const AgentContext& c, const Params&) -> std::unique_ptr<Agent> {
+                 return std::make_unique<History>(c.seed, c.spec.action_space.n());
+               }});
+  r.add_agent({"stopper",
+               "stops the run",
+               {},
+               require_discrete_actions,
+               [](const AgentContext&, const Params&) -> std::unique_ptr<Agent> {
+                 return std::make_unique<Stopper>();
                }});
   return r;
 }
@@ -276,4 +333,105 @@ TEST_CASE("env base class: actions outside the space and steps after the end are
   StepResult s = env.step(a, obs);
   CHECK(s.terminated);
   REQUIRE_THROWS_WITH(env.step(a, obs), Catch::Contains("after the episode ended"));
+}
+
+// The single-env loop is compiled once per combination of regret oracle and step logging, and
+// folds regret checkpoints, progress updates, evaluations and the step budget into one
+// per-step test: none of these options may change what the agent sees or what is recorded.
+TEST_CASE("runner: step logging, regret every step and progress counters leave results unchanged") {
+  Registry r = test_registry();
+  struct Case {
+    std::string env;
+    RawParams env_params;
+    std::int64_t episodes, steps;
+  };
+  // Corridor: episodes end (terminated or truncated at 20) and the step budget cuts the last
+  // one; TwoArms (regret oracle, no time limit): one episode cut by the step budget, longer
+  // than a progress update (4096 steps).
+  const std::vector<Case> cases{{"Corridor-v0", {{"flip", 0.3}, {"n", std::int64_t{6}}}, 40, 333},
+                                {"Corridor-v0", {{"flip", 0.3}, {"n", std::int64_t{6}}}, 25, 0},
+                                {"TwoArms-v0", {}, 0, 9000}};
+  for (const Case& c : cases) {
+    CAPTURE(c.env, c.episodes, c.steps);
+    RunSpec base = spec(c.env, "history");
+    base.env_params = c.env_params;
+    base.budget.episodes = c.episodes;
+    base.budget.steps = c.steps;
+    base.eval_every = 47;  // mid-episode evaluations
+    base.eval_episodes = 2;
+    if (c.env == "TwoArms-v0") base.eval_every = 4000;  // its eval episodes run 100000 steps
+    const RunResult ref = execute_run(r, base);
+    REQUIRE(ref.total_steps > 0);
+    CHECK(ref.evaluations.size() > 2);
+    for (int variant = 1; variant < 8; ++variant) {
+      RunSpec s = base;
+      s.log_steps = (variant & 1) != 0;
+      s.regret_every_step = (variant & 2) != 0;
+      RunCounters counters;
+      const RunResult res = execute_run(r, s, (variant & 4) ? &counters : nullptr);
+      CAPTURE(variant);
+      CHECK(res.total_steps == ref.total_steps);
+      CHECK(res.episodes.returns == ref.episodes.returns);
+      CHECK(res.episodes.lengths == ref.episodes.lengths);
+      CHECK(res.episodes.end_steps == ref.episodes.end_steps);
+      CHECK(res.episodes.terminated == ref.episodes.terminated);
+      CHECK(res.episodes.truncated == ref.episodes.truncated);
+      CHECK(res.episodes.success == ref.episodes.success);
+      CHECK(res.evaluations.step == ref.evaluations.step);
+      CHECK(res.evaluations.returns == ref.evaluations.returns);
+      CHECK(res.evaluations.lengths == ref.evaluations.lengths);
+      if (variant & 4) CHECK(counters.steps.load() == res.total_steps);
+      if (c.env == "TwoArms-v0") {
+        REQUIRE(ref.regret.size() > 10);
+        CHECK(ref.regret.step.back() == ref.total_steps);
+        if (s.regret_every_step) {
+          // Every step recorded; at the log-spaced steps the same sums as the default curve.
+          REQUIRE(res.regret.size() == static_cast<std::size_t>(ref.total_steps));
+          for (std::size_t i = 0; i < ref.regret.size(); ++i) {
+            const auto row = static_cast<std::size_t>(ref.regret.step[i] - 1);
+            CHECK(res.regret.step[row] == ref.regret.step[i]);
+            CHECK(res.regret.pseudo_regret[row] == ref.regret.pseudo_regret[i]);
+            CHECK(res.regret.realised_regret[row] == ref.regret.realised_regret[i]);
+          }
+        } else {
+          CHECK(res.regret.step == ref.regret.step);
+          CHECK(res.regret.pseudo_regret == ref.regret.pseudo_regret);
+          CHECK(res.regret.realised_regret == ref.regret.realised_regret);
+        }
+      } else {
+        CHECK(res.regret.size() == 0);
+      }
+      if (s.log_steps) {
+        // One row per step; rows of each recorded episode add up to its return, in order.
+        REQUIRE(res.steps.size() == static_cast<std::size_t>(res.total_steps));
+        std::size_t row = 0;
+        for (std::size_t e = 0; e < res.episodes.size(); ++e) {
+          double sum = 0.0;
+          for (std::int64_t t = 0; t < res.episodes.lengths[e]; ++t, ++row) {
+            CHECK(res.steps.episode[row] == static_cast<std::int64_t>(e));
+            CHECK(res.steps.t[row] == t);
+            sum += res.steps.reward[row];
+          }
+          CHECK(sum == res.episodes.returns[e]);
+          CHECK(res.steps.terminated[row - 1] == res.episodes.terminated[e]);
+        }
+        CHECK(res.steps.probability[0] == 0.25 + 0.5 * res.steps.action_index[0]);
+      } else {
+        CHECK(res.steps.size() == 0);
+      }
+    }
+  }
+}
+
+TEST_CASE("runner: a stop request ends a long episode at the next progress update") {
+  Registry r = test_registry();
+  RunSpec s = spec("TwoArms-v0", "stopper");
+  s.budget.episodes = 0;
+  s.budget.steps = 1000000;  // one episode (TwoArms has no time limit)
+  RunCounters counters;
+  g_stop_counters = &counters;
+  g_stopper_acts = 0;
+  REQUIRE_THROWS_AS(execute_run(r, s, &counters), Interrupted);
+  CHECK(g_stopper_acts == 8192);  // the update after the request, at 2 × 4096 steps
+  CHECK(counters.steps.load() == 8192);
 }
