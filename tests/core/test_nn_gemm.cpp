@@ -67,9 +67,11 @@ TEST_CASE("nn gemm: matches a double reference for all shapes, strides and modes
       const bool taken =
           nn::gemm(m, n, k, a.data(), ars, acs, b.data(), brs, bcs, c.data(), n, acc);
       if (!taken) {
-        // Only shapes that Eigen handles better (or a build without AVX2/FMA) are declined,
-        // and then nothing is written.
+        // Only shapes that Eigen handles better are declined (a build without AVX2/FMA, such
+        // as the sanitizer preset, declines every shape), and then nothing is written.
+#if defined(__AVX2__) && defined(__FMA__)
         CHECK((n < 16 || m < 6));
+#endif
         CHECK(c == c0);
         continue;
       }
