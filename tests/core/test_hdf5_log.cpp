@@ -398,7 +398,9 @@ TEST_CASE("hdf5 log: runs written without an explicit flush reach the disk withi
       ::setenv("RLSIM_FLUSH_SECONDS", "0.05", 1);
       auto* w = new rlsim::ExperimentWriter(path, make_meta());
       w->write_run(a);
-      ::usleep(500 * 1000);
+      // 60 intervals: the flusher runs even on a loaded machine (the test waits, it does
+      // not time anything).
+      ::usleep(3000 * 1000);
       ::_exit(0);
     } catch (...) {
       ::_exit(3);
