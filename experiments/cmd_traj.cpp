@@ -64,14 +64,16 @@ struct ReplayOptions {
   std::vector<std::string> plugins;
 };
 
-// The observation of row i of the step log, into `obs` (sized for the space).
-void logged_observation(const StepTable& s, std::size_t i, Value& obs) {
-  if (s.obs_discrete)
-    obs.index = s.obs_index[i];
-  else
-    for (int j = 0; j < s.obs_dim; ++j)
-      obs.vec[static_cast<std::size_t>(j)] =
-          s.obs[i * static_cast<std::size_t>(s.obs_dim) + static_cast<std::size_t>(j)];
+// Row i of a logged column pair (discrete indices, or `dim` floats per row) into `out`,
+// a value sized for its space: the observation or the action of that step.
+void logged_row(bool discrete, const std::vector<std::int64_t>& index,
+                const std::vector<float>& vec, int dim, std::size_t i, Value& out) {
+  if (discrete) {
+    out.index = index[i];
+    return;
+  }
+  const auto first = vec.begin() + static_cast<std::ptrdiff_t>(i * static_cast<std::size_t>(dim));
+  std::copy(first, first + dim, out.vec.begin());
 }
 
 bool same_observation(const StepTable& s, std::size_t i, const Value& obs) {
@@ -131,7 +133,7 @@ void replay(const StoredRun& r, const std::vector<std::size_t>& rows, std::int64
 
   if (by_observation) {
     for (std::size_t i : rows) {
-      logged_observation(s, i, obs);
+      logged_row(s.obs_discrete, s.obs_index, s.obs, s.obs_dim, i, obs);
       env->state_from_observation(obs, state);
       try {
         env->set_state(state);
@@ -168,12 +170,7 @@ void replay(const StoredRun& r, const std::vector<std::size_t>& rows, std::int64
       if (ended) env->reset(obs, std::nullopt);
       if (!same_observation(s, i, obs)) throw differs(i, "the observation differs");
       if (s.episode[i] == episode) draw("step " + std::to_string(s.t[i]));
-      if (s.action_discrete)
-        action.index = s.action_index[i];
-      else
-        for (int j = 0; j < s.action_dim; ++j)
-          action.vec[static_cast<std::size_t>(j)] =
-              s.action[i * static_cast<std::size_t>(s.action_dim) + static_cast<std::size_t>(j)];
+      logged_row(s.action_discrete, s.action_index, s.action, s.action_dim, i, action);
       const StepResult res = env->step(action, obs);
       if (res.reward != s.reward[i]) throw differs(i, "the reward differs");
       if (res.terminated != (s.terminated[i] != 0) || res.truncated != (s.truncated[i] != 0))
