@@ -23,63 +23,6 @@ using namespace rlsim_test;
 
 namespace {
 
-// Every result the reader returns, bitwise (the wall-clock `seconds` is not a result).
-void require_same_results(const std::string& got_path, const std::string& want_path) {
-  rlsim::ExperimentReader got(got_path), want(want_path);
-  CHECK(got.meta().complete);
-  CHECK(got.meta().planned_runs == want.meta().planned_runs);
-  CHECK(got.meta().master_seed == want.meta().master_seed);
-  CHECK(got.meta().config_text == want.meta().config_text);
-  REQUIRE(!want.run_indices().empty());
-  REQUIRE(got.run_indices() == want.run_indices());
-  REQUIRE(got.complete_run_indices() == want.run_indices());
-  for (std::int64_t i : want.run_indices()) {
-    INFO("run " << i);
-    const rlsim::StoredRun a = got.read_run(i, true), b = want.read_run(i, true);
-    CHECK(a.run_index == b.run_index);
-    CHECK(a.env_id == b.env_id);
-    CHECK(a.agent_id == b.agent_id);
-    CHECK(a.env_params == b.env_params);
-    CHECK(a.agent_params == b.agent_params);
-    CHECK(a.group == b.group);
-    CHECK(a.seed_index == b.seed_index);
-    CHECK(a.env_seed == b.env_seed);
-    CHECK(a.agent_seed == b.agent_seed);
-    CHECK(a.total_steps == b.total_steps);
-    CHECK(a.episodes.returns == b.episodes.returns);
-    CHECK(a.episodes.lengths == b.episodes.lengths);
-    CHECK(a.episodes.end_steps == b.episodes.end_steps);
-    CHECK(a.episodes.terminated == b.episodes.terminated);
-    CHECK(a.episodes.truncated == b.episodes.truncated);
-    CHECK(a.episodes.success == b.episodes.success);
-    CHECK(a.has_steps == b.has_steps);
-    CHECK(a.steps.episode == b.steps.episode);
-    CHECK(a.steps.t == b.steps.t);
-    CHECK(a.steps.obs_index == b.steps.obs_index);
-    CHECK(a.steps.obs == b.steps.obs);
-    CHECK(a.steps.action_index == b.steps.action_index);
-    CHECK(a.steps.action == b.steps.action);
-    CHECK(a.steps.reward == b.steps.reward);
-    CHECK(a.steps.env == b.steps.env);
-    CHECK(a.steps.probability == b.steps.probability);
-    CHECK(a.regret.step == b.regret.step);
-    CHECK(a.regret.pseudo_regret == b.regret.pseudo_regret);
-    CHECK(a.regret.realised_regret == b.regret.realised_regret);
-    CHECK(a.evaluations.step == b.evaluations.step);
-    CHECK(a.evaluations.returns == b.evaluations.returns);
-    CHECK(a.diagnostics.names == b.diagnostics.names);
-    CHECK(a.diagnostics.values == b.diagnostics.values);
-    CHECK(a.has_agent_state == b.has_agent_state);
-    REQUIRE(a.agent_state.size() == b.agent_state.size());
-    for (const auto& [name, rec] : b.agent_state) {
-      INFO("agent state " << name);
-      REQUIRE(a.agent_state.count(name) == 1);
-      CHECK(a.agent_state.at(name).shape == rec.shape);
-      CHECK(a.agent_state.at(name).data == rec.data);
-    }
-  }
-}
-
 // Runs CONFIG on 2 MPI ranks and as one process; both files must hold the same results.
 void check_mpi_matches_single(const std::string& name, const std::string& config,
                               const std::string& extra = "") {

@@ -78,28 +78,6 @@ id = "q-learning"
 id = "sarsa"
 )";
 
-void require_same_runs(const std::string& got_path, const std::string& want_path) {
-  rlsim::ExperimentReader got(got_path), want(want_path);
-  CHECK(got.meta().complete);
-  CHECK(got.meta().planned_runs == want.meta().planned_runs);
-  REQUIRE(got.run_indices() == want.run_indices());
-  REQUIRE(got.complete_run_indices() == want.run_indices());
-  for (std::int64_t i : want.run_indices()) {
-    INFO("run " << i);
-    const rlsim::StoredRun a = got.read_run(i), b = want.read_run(i);
-    CHECK(a.group == b.group);
-    CHECK(a.env_seed == b.env_seed);
-    CHECK(a.agent_seed == b.agent_seed);
-    CHECK(a.total_steps == b.total_steps);
-    CHECK(a.episodes.returns == b.episodes.returns);  // bitwise equal doubles
-    CHECK(a.episodes.lengths == b.episodes.lengths);
-    CHECK(a.episodes.end_steps == b.episodes.end_steps);
-    CHECK(a.episodes.terminated == b.episodes.terminated);
-    CHECK(a.episodes.truncated == b.episodes.truncated);
-    CHECK(a.episodes.success == b.episodes.success);
-  }
-}
-
 }  // namespace
 
 TEST_CASE("resume: a SIGKILLed experiment resumes to the same results as an uninterrupted one",
@@ -162,7 +140,7 @@ TEST_CASE("resume: a SIGKILLed experiment resumes to the same results as an unin
   const std::string ref = (d / "ref.h5").string();
   const Result full = sh("run " + (d / "many.toml").string() + " --out " + ref + " --threads 2 -q");
   REQUIRE(full.code == 0);
-  require_same_runs(out, ref);
+  require_same_results(out, ref);
 
   // Resuming a complete file does nothing and says so.
   const Result again = sh("run --resume " + out + " -q");
