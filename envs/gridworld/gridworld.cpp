@@ -104,17 +104,6 @@ std::vector<WeightedMove> slip_moves(const GridAction& a, double slip, SlipModel
   return moves;
 }
 
-void add_outcome(std::vector<ModelOutcome>& outs, double p, std::int64_t next, double reward,
-                 bool terminated) {
-  if (p <= 0.0) return;
-  for (auto& o : outs)
-    if (o.next_state == next && o.reward == reward && o.terminated == terminated) {
-      o.probability += p;
-      return;
-    }
-  outs.push_back({p, next, reward, terminated});
-}
-
 GridBuild build(const GridworldConfig& c) {
   const std::string& id = c.id;
   GridBuild b;

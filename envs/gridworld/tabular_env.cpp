@@ -18,6 +18,17 @@ std::size_t pick(const double* cumulative, std::size_t n, double u) {
 }
 }  // namespace
 
+void add_outcome(std::vector<ModelOutcome>& outs, double p, std::int64_t next, double reward,
+                 bool terminated) {
+  if (p <= 0.0) return;
+  for (auto& o : outs)
+    if (o.next_state == next && o.reward == reward && o.terminated == terminated) {
+      o.probability += p;
+      return;
+    }
+  outs.push_back({p, next, reward, terminated});
+}
+
 TabularEnv::TabularEnv(EnvSpec spec, TabularModel model, std::vector<bool> goal,
                        bool model_is_exact)
     : Env(std::move(spec)),

@@ -24,6 +24,12 @@
 
 namespace rlsim {
 
+// Adds the outcome (probability p, next state, reward, terminated) to the outcomes of one
+// (state, action) while a model is built, merging it into an equal outcome already there
+// (several slips can land on the same cell); p <= 0 adds nothing.
+void add_outcome(std::vector<ModelOutcome>& outs, double p, std::int64_t next, double reward,
+                 bool terminated);
+
 class TabularEnv : public Env {
  public:
   const TabularModel* model() const override { return model_is_exact_ ? &model_ : nullptr; }

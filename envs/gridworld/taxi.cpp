@@ -50,17 +50,6 @@ int location_index(Cell c) {
   return -1;
 }
 
-void add_outcome(std::vector<ModelOutcome>& outs, double p, std::int64_t next, double reward,
-                 bool terminated) {
-  if (p <= 0.0) return;
-  for (auto& o : outs)
-    if (o.next_state == next && o.reward == reward && o.terminated == terminated) {
-      o.probability += p;
-      return;
-    }
-  outs.push_back({p, next, reward, terminated});
-}
-
 // The states where the passenger has been delivered (passenger location == destination).
 std::vector<bool> delivered_states() {
   std::vector<bool> goal(500, false);
