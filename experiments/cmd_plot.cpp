@@ -49,7 +49,9 @@ kind, each with a JSON sidecar (same name, .json) listing the lines drawn:
            (runs with 2+ episodes)
   lengths  histogram of episode lengths, one outline per agent (runs with 2+ episodes)
   eval     evaluation during training ([eval] every/episodes): mean evaluation return
-           against training env steps, mean and 95% band over seeds (runs with evaluations)
+           against training env steps, mean and 95% band over seeds at the steps every run
+           evaluated at; runs that end at different steps (episode budgets) add one point
+           for their final evaluations (runs with evaluations)
 Needs a python3 with h5py, numpy and matplotlib (Debian: python3-h5py python3-numpy
 python3-matplotlib, see scripts/install-deps.sh): $RLSIM_PYTHON, else /usr/bin/python3, else
 python3 on PATH. The script is experiments/analysis/plot.py (installed under

@@ -27,9 +27,14 @@ only in their seed, labelled by the agent id and the agent parameters that vary)
            agent. Drawn when the runs have at least 2 episodes.
   eval     evaluation during training (the runs' eval/ table): the mean return of each
            evaluation against the training env steps it ran at, then mean and 95% band
-           over seeds at each step (a step is drawn where at least one run evaluated).
-           Drawn when the runs have evaluations. The sidecar line adds "final_mean",
-           "final_ci95" and "final_per_run" (each run's mean at its last evaluation).
+           over seeds at the steps where every run of the agent evaluated. When the runs
+           end at different steps (a budget in episodes), their final evaluations fall at
+           different steps: they are drawn as one more point with an error bar, at the mean
+           of the runs' last steps. Drawn when the runs have evaluations. The sidecar line
+           adds "final_mean", "final_ci95" (95% half-width over the runs' finals),
+           "final_per_run" (each run's mean at its last evaluation) and "final_steps"
+           ([first, last] of the runs' last evaluation steps); "points" counts the
+           line's shared steps.
 
 Files: DIR/<kind>_<env>.png and DIR/<kind>_<env>.json. The sidecar holds the figure's kind,
 env, axis labels, and "lines": [{"label", "points", "runs", "role"}] with role "mean"
@@ -413,19 +418,32 @@ def plot_eval(env_title, runs, labels):
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for i, (key, group) in enumerate(sorted(by_agent(runs).items(), key=lambda kv: labels[kv[0]])):
         per_run = [eval_means(r) for r in group]
-        grid = np.unique(np.concatenate([s for s, _ in per_run]))
-        rows = np.full((len(group), grid.size), np.nan)
-        for k, (steps, means) in enumerate(per_run):
-            rows[k, np.searchsorted(grid, steps)] = means
+        last_steps = [int(s[-1]) for s, _ in per_run]
+        finals = np.array([float(m[-1]) for _, m in per_run])
+        # The line runs over the steps every run evaluated at; with one shared last step
+        # (a budget in steps) that includes the finals.
+        grid = per_run[0][0]
+        for steps, _ in per_run[1:]:
+            grid = np.intersect1d(grid, steps)
+        rows = np.array([m[np.searchsorted(s, grid)] for s, m in per_run]).reshape(
+            len(group), grid.size)
         mean, half = mean_band(rows)
         color = colors[i % len(colors)]
-        fig.ax.plot(grid, mean, color=color, marker="o", ms=3,
-                    label=f"{labels[key]} (n={len(group)})")
-        if len(group) > 1:
-            fig.ax.fill_between(grid, mean - half, mean + half, color=color, alpha=0.2, lw=0)
-        finals = [float(m[-1]) for _, m in per_run]
-        fig.add(labels[key], grid.size, len(group), "mean", final_mean=float(np.mean(finals)),
-                final_ci95=float(half[-1]), final_per_run=finals)
+        label = f"{labels[key]} (n={len(group)})"
+        if grid.size:
+            fig.ax.plot(grid, mean, color=color, marker="o", ms=3, label=label)
+            label = None
+            if len(group) > 1:
+                fig.ax.fill_between(grid, mean - half, mean + half, color=color, alpha=0.2, lw=0)
+        final_mean, final_half = mean_band(finals.reshape(len(group), 1))
+        if min(last_steps) != max(last_steps) or not grid.size:
+            fig.ax.errorbar([float(np.mean(last_steps))], final_mean, yerr=final_half,
+                            color=color, marker="D", ms=5, capsize=3, ls="none",
+                            label=(label or f"{labels[key]}") +
+                            f" final (runs end at steps {min(last_steps)}-{max(last_steps)})")
+        fig.add(labels[key], grid.size, len(group), "mean", final_mean=float(final_mean[0]),
+                final_ci95=float(final_half[0]), final_per_run=[float(x) for x in finals],
+                final_steps=[min(last_steps), max(last_steps)])
     return fig
 
 

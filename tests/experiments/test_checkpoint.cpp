@@ -9,12 +9,14 @@
 #include <catch2/catch.hpp>
 
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "core/hdf5_log.hpp"
@@ -135,6 +137,20 @@ TEST_CASE("checkpoint: eval and render play the saved agent greedily", "[checkpo
   }
 }
 
+namespace {
+// The numbers of the JSON array `"key": [ ... ]` in TEXT (Python's json prints floats with
+// repr, so compare numerically rather than textually).
+std::vector<double> json_numbers(const std::string& text, const std::string& key) {
+  const std::regex re("\"" + key + "\": \\[([^\\]]*)\\]");
+  std::smatch m;
+  if (!std::regex_search(text, m, re)) return {};
+  std::stringstream values(m[1].str());
+  std::vector<double> got;
+  for (std::string v; std::getline(values, v, ',');) got.push_back(std::stod(v));
+  return got;
+}
+}  // namespace
+
 TEST_CASE("plot --what eval: evaluation return against steps, per-run finals", "[checkpoint]") {
   const fs::path d = temp_dir("plot");
   std::ofstream(d / "e.toml") << R"(name = "evalcurve"
@@ -160,14 +176,7 @@ id = "q-learning"
   json << f.rdbuf();
   INFO(json.str());
   CHECK_THAT(json.str(), Catch::Contains("\"points\": 4") && Catch::Contains("\"runs\": 3"));
-  // Python's json prints floats with repr: compare numerically instead of textually.
-  std::regex re("\"final_per_run\": \\[([^\\]]*)\\]");
-  std::smatch m;
-  const std::string text = json.str();
-  REQUIRE(std::regex_search(text, m, re));
-  std::stringstream values(m[1].str());
-  std::vector<double> got;
-  for (std::string v; std::getline(values, v, ',');) got.push_back(std::stod(v));
+  const std::vector<double> got = json_numbers(json.str(), "final_per_run");
   REQUIRE(got.size() == 3);
   // Each run's last evaluation (at step 400): the mean of its 5 episodes.
   ExperimentReader reader(file);
@@ -179,4 +188,80 @@ id = "q-learning"
       if (run.evaluations.step[j] == 400) sum += run.evaluations.returns[j];
     CHECK(got[k++] == Approx(sum / 5.0));
   }
+}
+
+TEST_CASE("plot --what eval: runs with an episode budget end at their own steps", "[checkpoint]") {
+  // A budget in episodes: each run ends, and makes its final evaluation, at its own step
+  // count. The line must run over the steps every run evaluated at, and the finals form
+  // one separate point whose statistics are those of the runs' last evaluations.
+  const fs::path d = temp_dir("plot_episodes");
+  std::ofstream(d / "e.toml") << R"(name = "evalcurve-episodes"
+seed = 3
+seeds = 4
+episodes = 60
+[eval]
+every = 100
+episodes = 5
+[[env]]
+id = "FrozenLake-v1"
+[[agent]]
+id = "q-learning"
+)";
+  const std::string file = (d / "e.h5").string();
+  REQUIRE(sh("run " + (d / "e.toml").string() + " -q --threads 2 --out " + file).code == 0);
+  const Result r = sh("plot " + file + " --what eval -q --out " + (d / "plots").string());
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  std::ifstream f(d / "plots" / "eval_FrozenLake-v1.json");
+  std::stringstream json;
+  json << f.rdbuf();
+  const std::string text = json.str();
+  INFO(text);
+
+  // Independent computation from the run file.
+  ExperimentReader reader(file);
+  std::vector<std::set<std::int64_t>> steps;
+  std::vector<double> finals;
+  std::int64_t first_last = -1, last_last = -1;
+  for (std::int64_t i : reader.complete_run_indices()) {
+    const StoredRun run = reader.read_run(i);
+    REQUIRE(run.evaluations.size() > 0);
+    steps.emplace_back(run.evaluations.step.begin(), run.evaluations.step.end());
+    const std::int64_t last = *steps.back().rbegin();
+    double sum = 0.0;
+    int n = 0;
+    for (std::size_t j = 0; j < run.evaluations.size(); ++j)
+      if (run.evaluations.step[j] == last) {
+        sum += run.evaluations.returns[j];
+        ++n;
+      }
+    finals.push_back(sum / n);
+    first_last = first_last < 0 ? last : std::min(first_last, last);
+    last_last = std::max(last_last, last);
+  }
+  REQUIRE(finals.size() == 4);
+  REQUIRE(first_last != last_last);  // the runs do end at different steps
+  std::size_t shared = 0;
+  for (std::int64_t s : steps[0]) {
+    bool everywhere = true;
+    for (const auto& other : steps) everywhere = everywhere && other.count(s) == 1;
+    shared += everywhere ? 1 : 0;
+  }
+  CHECK_THAT(text, Catch::Contains("\"points\": " + std::to_string(shared) + ",") &&
+                       Catch::Contains("\"runs\": 4"));
+  const std::vector<double> got = json_numbers(text, "final_per_run");
+  REQUIRE(got.size() == 4);
+  for (std::size_t k = 0; k < 4; ++k) CHECK(got[k] == Approx(finals[k]));
+  const std::vector<double> range = json_numbers(text, "final_steps");
+  REQUIRE(range.size() == 2);
+  CHECK(range[0] == static_cast<double>(first_last));
+  CHECK(range[1] == static_cast<double>(last_last));
+  double mean = 0.0, var = 0.0;
+  for (double x : finals) mean += x / 4.0;
+  for (double x : finals) var += (x - mean) * (x - mean) / 3.0;
+  const double half = 1.959963984540054 * std::sqrt(var) / 2.0;  // z_0.975 * sd / sqrt(4)
+  const std::regex ci("\"final_ci95\": ([-0-9.eE+]+)");
+  std::smatch m;
+  REQUIRE(std::regex_search(text, m, ci));
+  CHECK(std::stod(m[1].str()) == Approx(half).margin(1e-12));
 }
