@@ -14,8 +14,10 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <span>
 #include <thread>
 #include <type_traits>
+#include <unordered_set>
 
 #include <zlib.h>
 
@@ -88,6 +90,14 @@ constexpr unsigned kDeflateLevel = 4;
 // Step tables use deflate level 1: 1.5x faster to write than level 4 for 13% more bytes
 // (BENCHMARKS.md, "Sweeps and logging overhead"); readers do not depend on the level.
 constexpr unsigned kStepDeflateLevel = 1;
+// Half the entries of a node of the B-tree that indexes a dataset's chunks (H5Pset_istore_k;
+// HDF5's default is 32). Every chunked dataset gets one node when its first chunk is
+// written, sized for 2K entries: about 2.1 KiB at K = 32, 0.1 KiB at K = 1. A run's tables
+// are mostly one chunk per column, so at 32 these nodes were about 60% of the file on the
+// FrozenLake sweep (21 KiB per run with episode logging; 6.7 KiB at K = 1). Tables of many
+// chunks get a deeper tree, which HDF5 walks once per read. The value is recorded in the
+// file (superblock extension); readers need not know it.
+constexpr unsigned kChunkIndexK = 1;
 
 // ---- types ------------------------------------------------------------------------------
 
@@ -270,6 +280,26 @@ void write_attr_string(hid_t obj, const char* name, const std::string& value,
                "cannot write " + what);
 }
 
+// Attributes of an object created in the same write (so known to be absent): no lookup,
+// and the caller's scalar dataspace.
+template <class T>
+void create_attr(hid_t obj, const char* name, T value, const std::string& where, hid_t scalar) {
+  hdf5::Attribute attr(H5Acreate2(obj, name, H5Type<T>::file(), scalar, H5P_DEFAULT, H5P_DEFAULT),
+                       "cannot create attribute '" + std::string(name) + "' of " + where);
+  check_status(H5Awrite(attr.get(), H5Type<T>::mem(), &value),
+               "cannot write attribute '" + std::string(name) + "' of " + where);
+}
+
+void create_attr_string(hid_t obj, const char* name, const std::string& value,
+                        const std::string& where, hid_t scalar) {
+  hdf5::Datatype type = fixed_string_type(value.size());
+  hdf5::Attribute attr(H5Acreate2(obj, name, type.get(), scalar, H5P_DEFAULT, H5P_DEFAULT),
+                       "cannot create attribute '" + std::string(name) + "' of " + where);
+  const char nul = '\0';
+  check_status(H5Awrite(attr.get(), type.get(), value.empty() ? &nul : value.data()),
+               "cannot write attribute '" + std::string(name) + "' of " + where);
+}
+
 hdf5::Attribute open_scalar_attr(hid_t obj, const char* name, const std::string& where) {
   const std::string what = "attribute '" + std::string(name) + "' of " + where;
   const htri_t exists = H5Aexists(obj, name);
@@ -410,24 +440,39 @@ std::vector<std::string> read_attr_string_list(hid_t obj, const char* name,
 // A table column encoded as HDF5's filter pipeline (shuffle, then deflate) would encode it,
 // ready for H5Dwrite_chunk. Encoding needs no HDF5 call, so it runs on the thread that
 // finished the run, outside the HDF5 lock: with several threads the compression runs in
-// parallel, and the writer under the lock only creates objects and writes bytes. The bytes
-// are those HDF5 would write itself (same shuffle, same zlib stream as compress2 at
-// kDeflateLevel, an edge chunk padded with the fill value 0), so the file is unchanged.
+// parallel, and the writer under the lock only creates objects and writes bytes. The chunks
+// are what HDF5's pipeline inflates (HDF5's shuffle, then a zlib stream; an edge chunk padded
+// with the fill value 0), so any HDF5 reader decodes them as if HDF5 had written them. The
+// buffers are reused from run to run (see RunEncoding).
 struct EncodedColumn {
   const char* name = "";
   hid_t (*mem_type)() = nullptr;   // called under the lock (the H5T_* globals need
   hid_t (*file_type)() = nullptr;  // the library initialised)
   int rank = 1;
   hsize_t rows = 0, cols = 0, chunk_rows = 1;
-  unsigned level = kDeflateLevel;                  // deflate level
-  std::vector<std::vector<unsigned char>> chunks;  // compressed, in row order
+  unsigned level = kDeflateLevel;    // deflate level (the dataset's filter parameter)
+  std::vector<unsigned char> bytes;  // the compressed chunks, in row order, back to back
+  std::vector<std::size_t> ends;     // where each chunk ends in `bytes`
 };
 
+// How a table's chunks are deflated. Step tables: level 1, zlib's default strategy. The
+// other tables (episodes, eval, regret, diagnostics): zlib's run-length strategy (Z_RLE,
+// only matches at distance 1): on their shuffled columns it is about 2x faster than level 4
+// and within 6% of its size, smaller on the FrozenLake sweep (BENCHMARKS.md, "Sweeps and
+// logging overhead"). The strategy is the compressor's choice; the stream is ordinary
+// deflate, which any inflater reads, and the dataset's filter keeps naming level 4.
+struct Deflate {
+  unsigned level;
+  bool rle;
+};
+constexpr Deflate kTableDeflate{kDeflateLevel, true};
+constexpr Deflate kStepDeflate{kStepDeflateLevel, false};
+
 // zlib state and scratch buffers of one thread, reused from chunk to chunk (a fresh
-// deflateInit per chunk allocates and clears about 256 KiB: last session's profile).
+// deflateInit per chunk allocates and clears about 256 KiB).
 struct ChunkEncoder {
-  std::array<z_stream, 10> streams{};  // one per deflate level, initialised when first used
-  std::array<bool, 10> ready{};
+  std::array<z_stream, 20> streams{};  // per level (0-9) and strategy, made when first used
+  std::array<bool, 20> ready{};
   std::vector<unsigned char> padded, shuffled, out;
   ~ChunkEncoder() {
     for (std::size_t l = 0; l < streams.size(); ++l)
@@ -443,21 +488,23 @@ struct ChunkEncoder {
     }
   }
   // Shuffles (HDF5's H5Z shuffle: byte j of element i goes to j * n + i; a no-op for 1-byte
-  // elements) and deflates `bytes` bytes of `elem`-byte elements into `dst`.
-  void encode(const unsigned char* src, std::size_t bytes, std::size_t elem, unsigned lvl,
+  // elements) and deflates `bytes` bytes of `elem`-byte elements, appending them to `dst`.
+  void encode(const unsigned char* src, std::size_t bytes, std::size_t elem, Deflate how,
               std::vector<unsigned char>& dst) {
-    z_stream& zs = streams.at(lvl);
-    if (!ready[lvl]) {
-      if (deflateInit(&zs, static_cast<int>(lvl)) != Z_OK)
+    const std::size_t slot = how.level + (how.rle ? 10 : 0);
+    z_stream& zs = streams.at(slot);
+    if (!ready[slot]) {
+      if (deflateInit2(&zs, static_cast<int>(how.level), Z_DEFLATED, 15, 8,
+                       how.rle ? Z_RLE : Z_DEFAULT_STRATEGY) != Z_OK)
         throw Error("cannot initialise zlib to compress a run file column");
-      ready[lvl] = true;
+      ready[slot] = true;
     } else if (deflateReset(&zs) != Z_OK) {
       throw Error("cannot reset zlib to compress a run file column");
     }
     const unsigned char* in = src;
     const std::size_t n = bytes / elem;
     if (elem > 1 && n > 1) {
-      shuffled.resize(bytes);
+      if (shuffled.size() < bytes) shuffled.resize(bytes);
       switch (elem) {
         case 2:
           shuffle<2>(src, shuffled.data(), n);
@@ -474,7 +521,8 @@ struct ChunkEncoder {
       }
       in = shuffled.data();
     }
-    out.resize(deflateBound(&zs, static_cast<uLong>(bytes)));
+    const std::size_t bound = deflateBound(&zs, static_cast<uLong>(bytes));
+    if (out.size() < bound) out.resize(bound);
     zs.next_in = const_cast<unsigned char*>(in);
     zs.avail_in = static_cast<uInt>(bytes);
     zs.next_out = out.data();
@@ -482,24 +530,47 @@ struct ChunkEncoder {
     if (deflate(&zs, Z_FINISH) != Z_STREAM_END)
       throw Error("zlib could not compress a run file column of " + std::to_string(bytes) +
                   " bytes");
-    dst.assign(out.data(), out.data() + zs.total_out);
+    dst.insert(dst.end(), out.data(), out.data() + zs.total_out);
   }
 };
 
-ChunkEncoder& thread_encoder() {
-  thread_local ChunkEncoder encoder;
-  return encoder;
+// One thread's encoded tables of a run, kept from run to run so that their buffers are
+// allocated once (a table's slots grow to the most columns it has had; `used` are valid).
+struct EncodedTable {
+  std::vector<EncodedColumn> slots;
+  std::size_t used = 0;
+  void clear() { used = 0; }
+  EncodedColumn& next() {
+    if (used == slots.size()) slots.emplace_back();
+    EncodedColumn& c = slots[used++];
+    c.bytes.clear();
+    c.ends.clear();
+    return c;
+  }
+  const EncodedColumn* begin() const { return slots.data(); }
+  const EncodedColumn* end() const { return slots.data() + used; }
+};
+
+struct RunEncoding {
+  ChunkEncoder encoder;
+  EncodedTable episodes, steps, regret, eval, diagnostics;
+  std::vector<std::int32_t> zeros;  // the steps/env column of a single-env run
+  std::vector<double> column;       // a diagnostics column
+};
+
+RunEncoding& thread_encoding() {
+  thread_local RunEncoding encoding;
+  return encoding;
 }
 
-// Encodes `data` as a 1-D column of data.size() rows when cols == 0, else 2-D
+// Encodes `data` into `c` as a 1-D column of data.size() rows when cols == 0, else 2-D
 // [data.size() / cols, cols]. Chunks: at most kMaxChunkRows rows and kMaxChunkBytes bytes,
 // one chunk for a small table.
 template <class T>
-EncodedColumn encode_column(const char* name, const std::vector<T>& data, hsize_t cols,
-                            unsigned level = kDeflateLevel) {
-  EncodedColumn c;
+void encode_column(EncodedColumn& c, const char* name, std::span<const T> data, hsize_t cols,
+                   Deflate how, ChunkEncoder& enc) {
   c.name = name;
-  c.level = level;
+  c.level = how.level;
   c.mem_type = &H5Type<T>::mem;
   c.file_type = &H5Type<T>::file;
   c.rank = cols == 0 ? 1 : 2;
@@ -509,8 +580,7 @@ EncodedColumn encode_column(const char* name, const std::vector<T>& data, hsize_
   const hsize_t row_bytes = width * sizeof(T);
   c.chunk_rows = std::clamp<hsize_t>(
       c.rows, 1, std::max<hsize_t>(1, std::min(kMaxChunkRows, kMaxChunkBytes / row_bytes)));
-  if (c.rows == 0) return c;
-  ChunkEncoder& enc = thread_encoder();
+  if (c.rows == 0) return;
   const std::size_t chunk_elems = static_cast<std::size_t>(c.chunk_rows * width);
   const std::size_t chunk_bytes = chunk_elems * sizeof(T);
   const std::size_t total = static_cast<std::size_t>(c.rows * width);
@@ -523,34 +593,76 @@ EncodedColumn encode_column(const char* name, const std::vector<T>& data, hsize_
       std::memcpy(enc.padded.data(), src, have * sizeof(T));
       src = enc.padded.data();
     }
-    c.chunks.emplace_back();
-    enc.encode(src, chunk_bytes, sizeof(T), level, c.chunks.back());
+    enc.encode(src, chunk_bytes, sizeof(T), how, c.bytes);
+    c.ends.push_back(c.bytes.size());
   }
-  return c;
 }
+
+// HDF5 objects the writer reuses from run to run (under the HDF5 lock): creation property
+// lists and a scalar dataspace, made once instead of per group, dataset and attribute.
+struct WriteKit {
+  // Run groups and their table groups: attributes stay in the object header (compact
+  // storage) up to kMaxCompactAttrs; above HDF5's default of 8 a run group's 12 attributes
+  // went to dense storage, a fractal heap and a B-tree per run. No access/modification
+  // time stamps on groups and datasets (H5Pset_obj_track_times): one message less per
+  // object, and the objects' bytes do not depend on when they were written.
+  static constexpr unsigned kMaxCompactAttrs = 32;
+  hdf5::PropList gcpl;
+  hdf5::Dataspace scalar;
+  // Dataset creation lists by (rank, chunk rows, columns, deflate level).
+  std::map<std::array<hsize_t, 4>, hdf5::PropList> dcpls;
+
+  void reset() {
+    dcpls.clear();
+    gcpl.reset();
+    scalar.reset();
+  }
+
+  void init(const std::string& where) {
+    gcpl = hdf5::PropList(H5Pcreate(H5P_GROUP_CREATE), "cannot create properties for " + where);
+    check_status(H5Pset_attr_phase_change(gcpl.get(), kMaxCompactAttrs, kMaxCompactAttrs - 1),
+                 "cannot set the attribute storage of " + where);
+    check_status(H5Pset_obj_track_times(gcpl.get(), false),
+                 "cannot set the time stamps of " + where);
+    scalar = hdf5::Dataspace(H5Screate(H5S_SCALAR), "cannot create a scalar dataspace");
+  }
+
+  hid_t dcpl(const EncodedColumn& c, const std::string& what) {
+    const std::array<hsize_t, 4> key{static_cast<hsize_t>(c.rank), c.chunk_rows, c.cols, c.level};
+    auto it = dcpls.find(key);
+    if (it != dcpls.end()) return it->second.get();
+    const hsize_t chunk[2] = {c.chunk_rows, c.cols};
+    hdf5::PropList p(H5Pcreate(H5P_DATASET_CREATE), "cannot create properties for " + what);
+    check_status(H5Pset_chunk(p.get(), c.rank, chunk), "cannot set chunking of " + what);
+    check_status(H5Pset_shuffle(p.get()), "cannot set the shuffle filter of " + what);
+    check_status(H5Pset_deflate(p.get(), c.level), "cannot set deflate compression of " + what);
+    check_status(H5Pset_obj_track_times(p.get(), false), "cannot set the time stamps of " + what);
+    // A long run has many distinct chunk row counts: keep the cache small.
+    if (dcpls.size() >= 64) dcpls.clear();
+    return dcpls.emplace(key, std::move(p)).first->second.get();
+  }
+};
 
 // Creates the dataset of an encoded column in `group` (chunked, shuffle + deflate, the row
 // dimension extendible so a 0-row table is a valid chunked dataset too) and writes its
 // chunks as they are (H5Dwrite_chunk, HDF5 >= 1.10.2; filter mask 0: every filter applied).
-void write_encoded(hid_t group, const EncodedColumn& c, const std::string& where) {
+void write_encoded(hid_t group, const EncodedColumn& c, const std::string& where, WriteKit& kit) {
   const std::string what = "dataset " + where + "/" + c.name;
   const hsize_t dims[2] = {c.rows, c.cols};
   const hsize_t maxdims[2] = {H5S_UNLIMITED, c.cols};
   hdf5::Dataspace space(H5Screate_simple(c.rank, dims, maxdims),
                         "cannot create the dataspace of " + what);
-  const hsize_t chunk[2] = {c.chunk_rows, c.cols};
-  hdf5::PropList dcpl(H5Pcreate(H5P_DATASET_CREATE), "cannot create properties for " + what);
-  check_status(H5Pset_chunk(dcpl.get(), c.rank, chunk), "cannot set chunking of " + what);
-  check_status(H5Pset_shuffle(dcpl.get()), "cannot set the shuffle filter of " + what);
-  check_status(H5Pset_deflate(dcpl.get(), c.level), "cannot set deflate compression of " + what);
+  const hid_t dcpl = kit.dcpl(c, what);
   hdf5::Dataset ds(
-      H5Dcreate2(group, c.name, c.file_type(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+      H5Dcreate2(group, c.name, c.file_type(), space.get(), H5P_DEFAULT, dcpl, H5P_DEFAULT),
       "cannot create " + what);
-  for (std::size_t k = 0; k < c.chunks.size(); ++k) {
+  std::size_t start = 0;
+  for (std::size_t k = 0; k < c.ends.size(); ++k) {
     const hsize_t offset[2] = {static_cast<hsize_t>(k) * c.chunk_rows, 0};
     check_status(
-        H5Dwrite_chunk(ds.get(), H5P_DEFAULT, 0, offset, c.chunks[k].size(), c.chunks[k].data()),
+        H5Dwrite_chunk(ds.get(), H5P_DEFAULT, 0, offset, c.ends[k] - start, c.bytes.data() + start),
         "cannot write " + what);
+    start = c.ends[k];
   }
   if (!ds.reset()) hdf5::fail("cannot write " + what);
 }
@@ -636,8 +748,9 @@ hdf5::Group open_group(hid_t loc, const std::string& name, const std::string& wh
                      "cannot open group " + where + "/" + name);
 }
 
-hdf5::Group create_group(hid_t loc, const std::string& name, const std::string& what) {
-  return hdf5::Group(H5Gcreate2(loc, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+hdf5::Group create_group(hid_t loc, const std::string& name, const std::string& what,
+                         hid_t gcpl = H5P_DEFAULT) {
+  return hdf5::Group(H5Gcreate2(loc, name.c_str(), H5P_DEFAULT, gcpl, H5P_DEFAULT),
                      "cannot create group " + what);
 }
 
@@ -780,16 +893,17 @@ std::size_t rows_of(const std::vector<T>& column, hsize_t width) {
 
 // Encodes every column that `columns` lists for table t, appending to `out`.
 template <class Table, class Columns>
-void encode_table(const Table& t, Columns columns, std::vector<EncodedColumn>& out,
-                  unsigned level = kDeflateLevel) {
+void encode_table(const Table& t, Columns columns, EncodedTable& out, Deflate how,
+                  ChunkEncoder& enc) {
   columns(t, [&](const char* name, const auto& column, hsize_t width) {
-    out.push_back(encode_column(name, column, width, level));
+    using T = typename std::decay_t<decltype(column)>::value_type;
+    encode_column(out.next(), name, std::span<const T>(column), width, how, enc);
   });
 }
 
-void write_encoded_table(hid_t group, const std::vector<EncodedColumn>& columns,
-                         const std::string& where) {
-  for (const EncodedColumn& c : columns) write_encoded(group, c, where);
+void write_encoded_table(hid_t group, const EncodedTable& columns, const std::string& where,
+                         WriteKit& kit) {
+  for (const EncodedColumn& c : columns) write_encoded(group, c, where, kit);
 }
 
 // Reads every column that `columns` lists for table t from `group` (path `where`, table
@@ -926,6 +1040,11 @@ struct ExperimentWriter::Impl {
   std::mutex flusher_mutex;  // guards `stopping` (HDF5 state is guarded by hdf5::Lock)
   std::condition_variable flusher_wake;
   bool stopping = false;
+  // The open group /runs, the run indices it holds (filled when the file is opened, so
+  // that a repeated index is refused without asking HDF5) and the reused property lists.
+  hdf5::Group runs;
+  std::unordered_set<std::string> written;
+  WriteKit kit;
 
   // Flushes if runs were written since the last flush. Call under an hdf5::Lock. A failure
   // marks the writer broken (the file is not touched again) and throws.
@@ -934,13 +1053,22 @@ struct ExperimentWriter::Impl {
   bool cache_full();
   void start_flusher();
   void stop_flusher();
+  // Closes /runs and the file (under a Lock): the group first, else HDF5 would keep the
+  // file open until the group is closed.
+  bool close_file() {
+    if (!runs.reset()) return false;
+    return file.reset();
+  }
   ~Impl() {
     stop_flusher();
     hdf5::Lock lock;
-    if (broken)
-      file.release();  // closing would flush metadata that may not fit any more
-    else
-      file.reset();  // flushes the runs written since the last flush
+    kit.reset();
+    if (broken) {
+      runs.release();  // closing would flush metadata that may not fit any more
+      file.release();
+    } else {
+      close_file();  // flushes the runs written since the last flush
+    }
   }
 };
 
@@ -1010,11 +1138,13 @@ void ExperimentWriter::Impl::flush_now() {
   // nothing is lost, and the file on disk is unchanged.
   if (!cache_full()) return;
   try {
-    if (!file.reset()) hdf5::fail("cannot close run file " + in_quotes(path));
+    if (!close_file()) hdf5::fail("cannot close run file " + in_quotes(path));
     hdf5::PropList fapl = v18_file_access("run file " + in_quotes(path));
     file = hdf5::File(H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl.get()),
                       "cannot reopen run file " + in_quotes(path));
     hold_metadata_until_flush(file.get(), path);
+    runs = hdf5::Group(H5Gopen2(file.get(), "runs", H5P_DEFAULT),
+                       "cannot open group " + in_quotes(path) + " /runs");
   } catch (const Error& e) {
     broken = true;
     broken_reason = e.what();
@@ -1069,6 +1199,16 @@ void ExperimentWriter::Impl::stop_flusher() {
 
 namespace {
 
+// Adds each link name of a group to the std::unordered_set<std::string> `data`.
+herr_t collect_link_name(hid_t, const char* name, const H5L_info_t*, void* data) {
+  try {
+    static_cast<std::unordered_set<std::string>*>(data)->insert(name);
+  } catch (...) {
+    return -1;
+  }
+  return 0;
+}
+
 // Reopens an rlsim run file for appending runs; deletes the incomplete run groups.
 void open_for_append(const std::string& path, hdf5::File& file,
                      std::vector<std::int64_t>& removed) {
@@ -1115,6 +1255,13 @@ ExperimentWriter::ExperimentWriter(const std::string& path, const ExperimentMeta
     {
       hdf5::Lock lock;
       open_for_append(path, impl_->file, impl_->removed);
+      impl_->kit.init("run file " + in_quotes(path));
+      impl_->runs = hdf5::Group(H5Gopen2(impl_->file.get(), "runs", H5P_DEFAULT),
+                                "cannot open group " + in_quotes(path) + " /runs");
+      hsize_t idx = 0;
+      check_status(H5Literate(impl_->runs.get(), H5_INDEX_NAME, H5_ITER_INC, &idx,
+                              collect_link_name, &impl_->written),
+                   "cannot list the runs in group " + in_quotes(path) + " /runs");
     }
     impl_->start_flusher();
     return;
@@ -1127,6 +1274,10 @@ ExperimentWriter::ExperimentWriter(const std::string& path, const ExperimentMeta
   hdf5::PropList fcpl(H5Pcreate(H5P_FILE_CREATE), "cannot create properties for " + where);
   check_status(H5Pset_file_space_strategy(fcpl.get(), H5F_FSPACE_STRATEGY_NONE, 0, 1),
                "cannot set the file space strategy of " + where);
+  // Chunk index B-tree nodes of kChunkIndexK (HDF5's default 32 makes every dataset's
+  // first node about 2 KiB, most of a small run's bytes; see kChunkIndexK).
+  check_status(H5Pset_istore_k(fcpl.get(), kChunkIndexK),
+               "cannot set the chunk index node size of " + where);
   // HDF5 1.8 object formats: their metadata (object headers, heaps, B-trees) carry
   // checksums, so a damaged file is reported as an error instead of being misread.
   hdf5::PropList fapl = v18_file_access(where);
@@ -1142,9 +1293,10 @@ ExperimentWriter::ExperimentWriter(const std::string& path, const ExperimentMeta
   write_attr<std::uint64_t>(f, "master_seed", meta.master_seed, where);
   write_attr<std::int64_t>(f, "planned_runs", meta.planned_runs, where);
   write_attr<std::int32_t>(f, "complete", 0, where);
-  create_group(f, "runs", where + " /runs");
+  impl_->runs = create_group(f, "runs", where + " /runs");
   flush_file(f, path);
   hold_metadata_until_flush(f, path);
+  impl_->kit.init(where);
   impl_->start_flusher();
 }
 
@@ -1162,28 +1314,39 @@ void ExperimentWriter::write_run(const RunResult& run) {
   const std::string name = run_name(run.info.run_index);
   validate(run, name);
   if (run.has_agent_state) validate_state(path(), "/runs/" + name + "/agent", run.agent_state);
-  // Compression first, on this thread and without the HDF5 lock (see EncodedColumn).
-  std::vector<EncodedColumn> episodes, steps, regret, eval, diagnostics;
-  encode_table(run.episodes, episode_columns, episodes);
+  // Compression first, on this thread and without the HDF5 lock (see EncodedColumn), into
+  // this thread's reused buffers.
+  RunEncoding& enc = thread_encoding();
+  ChunkEncoder& ce = enc.encoder;
+  const Deflate table_deflate = kTableDeflate;
+  for (EncodedTable* t : {&enc.episodes, &enc.steps, &enc.regret, &enc.eval, &enc.diagnostics})
+    t->clear();
+  encode_table(run.episodes, episode_columns, enc.episodes, table_deflate, ce);
   if (run.steps.size() > 0) {
     const StepTable& t = run.steps;
-    if (t.env.empty())
-      steps.push_back(
-          encode_column("env", std::vector<std::int32_t>(t.size(), 0), 0, kStepDeflateLevel));
-    else
-      steps.push_back(encode_column("env", t.env, 0, kStepDeflateLevel));
-    encode_table(t, step_columns, steps, kStepDeflateLevel);
+    std::span<const std::int32_t> env(t.env);
+    if (t.env.empty()) {  // one env copy: every row is copy 0
+      if (enc.zeros.size() < t.size()) enc.zeros.resize(t.size(), 0);
+      env = std::span<const std::int32_t>(enc.zeros.data(), t.size());
+    }
+    encode_column(enc.steps.next(), "env", env, 0, kStepDeflate, ce);
+    encode_table(t, step_columns, enc.steps, kStepDeflate, ce);
   }
-  if (run.regret.size() > 0) encode_table(run.regret, regret_columns, regret);
-  if (run.evaluations.size() > 0) encode_table(run.evaluations, eval_columns, eval);
+  if (run.regret.size() > 0)
+    encode_table(run.regret, regret_columns, enc.regret, table_deflate, ce);
+  if (run.evaluations.size() > 0)
+    encode_table(run.evaluations, eval_columns, enc.eval, table_deflate, ce);
   if (!run.diagnostics.names.empty()) {
     const DiagnosticsTable& d = run.diagnostics;
-    diagnostics.push_back(encode_column("step", d.step, 0));
+    encode_column(enc.diagnostics.next(), "step", std::span<const std::int64_t>(d.step), 0,
+                  table_deflate, ce);
     const std::size_t cols = d.names.size();
-    std::vector<double> column(d.size());
+    std::vector<double>& column = enc.column;
+    column.resize(d.size());
     for (std::size_t c = 0; c < cols; ++c) {
       for (std::size_t row = 0; row < d.size(); ++row) column[row] = d.values[row * cols + c];
-      diagnostics.push_back(encode_column(d.names[c].c_str(), column, 0));
+      encode_column(enc.diagnostics.next(), d.names[c].c_str(), std::span<const double>(column), 0,
+                    table_deflate, ce);
     }
   }
 
@@ -1195,67 +1358,68 @@ void ExperimentWriter::write_run(const RunResult& run) {
   if (!impl_->file)
     throw Error("cannot write run " + name + " to " + in_quotes(path) +
                 ": the writer is already finished (finish() was called)");
-  const hid_t f = impl_->file.get();
   const std::string where = in_quotes(path) + " /runs/" + name;
-  hdf5::Group runs(H5Gopen2(f, "runs", H5P_DEFAULT),
-                   "cannot open group " + in_quotes(path) + " /runs");
-  if (link_exists(runs.get(), name, where))
+  if (impl_->written.count(name) > 0)
     throw Error("cannot write run " + name + " to " + in_quotes(path) +
                 ": it is already there (each run index is written once)");
   try {
-    hdf5::Group g = create_group(runs.get(), name, where);
+    WriteKit& kit = impl_->kit;
+    const hid_t scalar = kit.scalar.get();
+    const hid_t gcpl = kit.gcpl.get();
+    hdf5::Group g = create_group(impl_->runs.get(), name, where, gcpl);
+    impl_->written.insert(name);
     const hid_t gid = g.get();
     const RunInfo& info = run.info;
-    write_attr<std::int64_t>(gid, "run_index", info.run_index, where);
-    write_attr_string(gid, "env_id", info.env_id, where);
-    write_attr_string(gid, "agent_id", info.agent_id, where);
-    write_attr_string(gid, "env_params", info.env_params.to_text(), where);
-    write_attr_string(gid, "agent_params", info.agent_params.to_text(), where);
-    write_attr_string(gid, "group", info.group, where);
-    write_attr<std::int64_t>(gid, "seed_index", info.seed_index, where);
-    write_attr<std::uint64_t>(gid, "env_seed", info.env_seed, where);
-    write_attr<std::uint64_t>(gid, "agent_seed", info.agent_seed, where);
-    write_attr<std::int64_t>(gid, "total_steps", run.total_steps, where);
-    write_attr<double>(gid, "seconds", run.seconds, where);
+    create_attr<std::int64_t>(gid, "run_index", info.run_index, where, scalar);
+    create_attr_string(gid, "env_id", info.env_id, where, scalar);
+    create_attr_string(gid, "agent_id", info.agent_id, where, scalar);
+    create_attr_string(gid, "env_params", info.env_params.to_text(), where, scalar);
+    create_attr_string(gid, "agent_params", info.agent_params.to_text(), where, scalar);
+    create_attr_string(gid, "group", info.group, where, scalar);
+    create_attr<std::int64_t>(gid, "seed_index", info.seed_index, where, scalar);
+    create_attr<std::uint64_t>(gid, "env_seed", info.env_seed, where, scalar);
+    create_attr<std::uint64_t>(gid, "agent_seed", info.agent_seed, where, scalar);
+    create_attr<std::int64_t>(gid, "total_steps", run.total_steps, where, scalar);
+    create_attr<double>(gid, "seconds", run.seconds, where, scalar);
 
     {
       const std::string w = where + "/episodes";
-      hdf5::Group e = create_group(gid, "episodes", w);
-      write_encoded_table(e.get(), episodes, w);
+      hdf5::Group e = create_group(gid, "episodes", w, gcpl);
+      write_encoded_table(e.get(), enc.episodes, w, kit);
     }
     if (run.steps.size() > 0) {
       const std::string w = where + "/steps";
-      hdf5::Group s = create_group(gid, "steps", w);
+      hdf5::Group s = create_group(gid, "steps", w, gcpl);
       const StepTable& t = run.steps;
-      write_attr<std::int32_t>(s.get(), "obs_discrete", t.obs_discrete ? 1 : 0, w);
-      write_attr<std::int32_t>(s.get(), "action_discrete", t.action_discrete ? 1 : 0, w);
-      write_attr<std::int32_t>(s.get(), "obs_dim", t.obs_discrete ? 1 : t.obs_dim, w);
-      write_attr<std::int32_t>(s.get(), "action_dim", t.action_discrete ? 1 : t.action_dim, w);
-      write_encoded_table(s.get(), steps, w);
+      create_attr<std::int32_t>(s.get(), "obs_discrete", t.obs_discrete ? 1 : 0, w, scalar);
+      create_attr<std::int32_t>(s.get(), "action_discrete", t.action_discrete ? 1 : 0, w, scalar);
+      create_attr<std::int32_t>(s.get(), "obs_dim", t.obs_discrete ? 1 : t.obs_dim, w, scalar);
+      create_attr<std::int32_t>(s.get(), "action_dim", t.action_discrete ? 1 : t.action_dim, w,
+                                scalar);
+      write_encoded_table(s.get(), enc.steps, w, kit);
     }
     if (run.regret.size() > 0) {
       const std::string w = where + "/regret";
-      hdf5::Group r = create_group(gid, "regret", w);
-      write_encoded_table(r.get(), regret, w);
+      hdf5::Group r = create_group(gid, "regret", w, gcpl);
+      write_encoded_table(r.get(), enc.regret, w, kit);
     }
     if (run.evaluations.size() > 0) {
       const std::string w = where + "/eval";
-      hdf5::Group e = create_group(gid, "eval", w);
-      write_encoded_table(e.get(), eval, w);
+      hdf5::Group e = create_group(gid, "eval", w, gcpl);
+      write_encoded_table(e.get(), enc.eval, w, kit);
     }
     if (!run.diagnostics.names.empty()) {
       const std::string w = where + "/diagnostics";
-      hdf5::Group dg = create_group(gid, "diagnostics", w);
+      hdf5::Group dg = create_group(gid, "diagnostics", w, gcpl);
       write_attr_string_list(dg.get(), "columns", run.diagnostics.names, w);
-      write_encoded_table(dg.get(), diagnostics, w);
+      write_encoded_table(dg.get(), enc.diagnostics, w, kit);
     }
     if (run.has_agent_state) write_state_group(gid, "agent", run.agent_state, where + "/agent");
     // The run's metadata, `complete` included, stay in the metadata cache until the next
     // flush writes them all (hold_metadata_until_flush), so the file on disk never holds
     // a part of this run: it has all of it, marked complete, or none of it.
-    write_attr<std::int32_t>(gid, "complete", 1, where);
+    create_attr<std::int32_t>(gid, "complete", 1, where, scalar);
     g.reset();
-    runs.reset();
     impl_->dirty = true;
     if (impl_->flush_seconds <= 0 ||
         std::chrono::steady_clock::now() - impl_->last_flush >=
@@ -1298,7 +1462,8 @@ void ExperimentWriter::finish() {
   const std::string where = "run file " + in_quotes(impl_->path);
   write_attr<std::int32_t>(impl_->file.get(), "complete", 1, where);
   flush_file(impl_->file.get(), impl_->path);
-  if (!impl_->file.reset()) hdf5::fail("cannot close " + where);
+  impl_->kit.reset();
+  if (!impl_->close_file()) hdf5::fail("cannot close " + where);
 }
 
 // ---------------------------------------------------------------------------------------

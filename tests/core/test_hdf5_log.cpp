@@ -4,6 +4,7 @@
 #include <hdf5.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -177,7 +178,10 @@ TEST_CASE("hdf5 log: writer to reader round trip of meta, episodes, steps and re
   // Discrete steps over two chunks (> 65536 rows), Box steps, and a run with empty tables.
   const rlsim::RunResult discrete = make_run(0, 40, 70000, false, false, 25);
   const rlsim::RunResult box = make_run(1, 5, 300, true, true, 0);
-  const rlsim::RunResult mixed = make_run(7, 3, 20, true, false, 3);
+  rlsim::RunResult mixed = make_run(7, 3, 20, true, false, 3);
+  // A run attribute of more than 64 KiB: too large for the compact attribute storage that run
+  // groups use, so HDF5 moves that group's attributes to dense storage; both read back.
+  mixed.info.group = "long group " + std::string(70000, 'g');
   const rlsim::RunResult empty = make_run(12, 0, 0, false, false, 0);
   {
     rlsim::ExperimentWriter w(path, meta);
@@ -235,37 +239,61 @@ TEST_CASE("hdf5 log: writer to reader round trip of meta, episodes, steps and re
           H5Z_FILTER_DEFLATE);
     CHECK(values[0] == 4);  // other tables: level 4
   }
-  // rlsim compresses the chunks itself (H5Dwrite_chunk); they must be the bytes HDF5's own
-  // filter pipeline writes for the same data and dataset settings, the edge chunk (70 000
-  // rows in chunks of 65 536) included.
+  // rlsim compresses the chunks itself (H5Dwrite_chunk, with libdeflate); they must decode
+  // to the data through HDF5's own pipeline, and each stored chunk, inflated by zlib and
+  // unshuffled, must be the chunk's raw bytes (the edge chunk, 70 000 rows in chunks of
+  // 65 536, padded with zeros). A wrong shuffle, stream or padding fails one of the two.
   {
-    const std::string scratch = tmp.file("pipeline.h5");
     std::vector<double> reward(70000);
     REQUIRE(H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, reward.data()) >=
             0);
-    rlsim::hdf5::File g(H5Fcreate(scratch.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
-                        "create");
-    rlsim::hdf5::Dataspace rspace(H5Dget_space(ds.get()), "space");
-    rlsim::hdf5::Dataset ref(H5Dcreate2(g.get(), "reward", H5T_IEEE_F64LE, rspace.get(),
-                                        H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
-                             "create");
-    REQUIRE(H5Dwrite(ref.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, reward.data()) >=
-            0);
-    REQUIRE(H5Fflush(g.get(), H5F_SCOPE_GLOBAL) >= 0);
+    CHECK(reward == discrete.steps.reward);
+    const std::size_t chunk_rows = 65536, elem = sizeof(double);
     for (hsize_t row : {hsize_t{0}, hsize_t{65536}}) {
       INFO("chunk at row " << row);
       const hsize_t offset[1] = {row};
-      hsize_t got_size = 0, want_size = 0;
-      REQUIRE(H5Dget_chunk_storage_size(ds.get(), offset, &got_size) >= 0);
-      REQUIRE(H5Dget_chunk_storage_size(ref.get(), offset, &want_size) >= 0);
-      REQUIRE(got_size == want_size);
-      std::vector<unsigned char> got(got_size), want(want_size);
-      uint32_t got_mask = 1, want_mask = 1;
-      REQUIRE(H5Dread_chunk(ds.get(), H5P_DEFAULT, offset, &got_mask, got.data()) >= 0);
-      REQUIRE(H5Dread_chunk(ref.get(), H5P_DEFAULT, offset, &want_mask, want.data()) >= 0);
-      CHECK(got_mask == want_mask);
-      CHECK(got == want);
+      hsize_t stored = 0;
+      REQUIRE(H5Dget_chunk_storage_size(ds.get(), offset, &stored) >= 0);
+      std::vector<unsigned char> z(stored);
+      uint32_t mask = 1;
+      REQUIRE(H5Dread_chunk(ds.get(), H5P_DEFAULT, offset, &mask, z.data()) >= 0);
+      CHECK(mask == 0);  // every filter applied
+      std::vector<unsigned char> shuffled(chunk_rows * elem + 1);
+      uLongf got = static_cast<uLongf>(shuffled.size());
+      REQUIRE(uncompress(shuffled.data(), &got, z.data(), static_cast<uLong>(z.size())) == Z_OK);
+      REQUIRE(got == chunk_rows * elem);
+      std::vector<double> want(chunk_rows, 0.0);
+      const std::size_t have = std::min<std::size_t>(chunk_rows, reward.size() - row);
+      std::copy_n(reward.begin() + static_cast<std::ptrdiff_t>(row), have, want.begin());
+      const auto* raw = reinterpret_cast<const unsigned char*>(want.data());
+      bool same = true;
+      for (std::size_t i = 0; i < chunk_rows && same; ++i)
+        for (std::size_t j = 0; j < elem; ++j)
+          same = same && shuffled[j * chunk_rows + i] == raw[i * elem + j];
+      CHECK(same);
     }
+  }
+  // Storage choices of the writer (docs/log-format.md, Storage): small chunk index nodes
+  // (istore K = 1), a run group's attributes in its object header (compact), no time stamps
+  // on groups and datasets.
+  {
+    rlsim::hdf5::PropList fcpl(H5Fget_create_plist(f.get()), "plist");
+    unsigned ik = 0;
+    REQUIRE(H5Pget_istore_k(fcpl.get(), &ik) >= 0);
+    CHECK(ik == 1);
+    constexpr std::uint64_t kAttributeMessage = std::uint64_t{1} << 0x000C;  // H5O spec
+    H5O_info_t info;
+    REQUIRE(H5Oget_info_by_name2(f.get(), "/runs/000000", &info, H5O_INFO_ALL, H5P_DEFAULT) >= 0);
+    CHECK(info.num_attrs == 12);
+    CHECK((info.hdr.mesg.present & kAttributeMessage) != 0);  // compact: messages in the header
+    CHECK(info.mtime == 0);
+    REQUIRE(H5Oget_info_by_name2(f.get(), "/runs/000007", &info, H5O_INFO_ALL, H5P_DEFAULT) >= 0);
+    CHECK(info.num_attrs == 12);
+    CHECK((info.hdr.mesg.present & kAttributeMessage) == 0);  // dense: the 70 KB attribute
+    REQUIRE(H5Oget_info_by_name2(f.get(), "/runs/000000/episodes/return", &info, H5O_INFO_ALL,
+                                 H5P_DEFAULT) >= 0);
+    CHECK(info.mtime == 0);
+    CHECK(info.ctime == 0);
   }
   rlsim::hdf5::Dataset obs(H5Dopen2(f.get(), "/runs/000001/steps/obs", H5P_DEFAULT), "open");
   rlsim::hdf5::Dataspace space(H5Dget_space(obs.get()), "space");
