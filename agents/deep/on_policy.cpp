@@ -347,15 +347,21 @@ OnPolicyAgent::Evaluated OnPolicyAgent::evaluate_minibatch() {
   auto out = net_.forward(train_tape_, train_tape_.constant(mb_obs_.data(), rows, obs_dim_));
   Evaluated e;
   e.value = out.value;
+  // With ent_coef = 0 the entropy only feeds the diagnostics: recorded without gradient, its
+  // backward (which would add zeros) is skipped; the gradients are the same.
+  const bool entropy_grad = config_.ent_coef != 0.0;
   if (discrete_) {
     e.log_prob = nn::categorical_log_prob(out.action, mb_labels_);
+    train_tape_.set_grad_enabled(entropy_grad);
     e.entropy = nn::categorical_entropy(out.action);
   } else {
     nn::Var ls = train_tape_.param(net_.log_std());
     e.log_prob = nn::gaussian_log_prob(out.action, ls,
                                        train_tape_.constant(mb_actions_.data(), rows, action_dim_));
+    train_tape_.set_grad_enabled(entropy_grad);
     e.entropy = nn::gaussian_entropy(ls);
   }
+  train_tape_.set_grad_enabled(true);
   return e;
 }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include <Eigen/Core>
+
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 #define RLSIM_NN_GEMM_AVX2 1
@@ -16,9 +18,10 @@ namespace rlsim::nn {
 
 namespace {
 
-constexpr Index kMr = 6;    // rows of C per micro-kernel call
-constexpr Index kNr = 16;   // columns of C per micro-kernel call (two AVX registers)
-constexpr Index kKc = 256;  // depth of one packed block: a k×16 B panel is 16 KiB (L1)
+constexpr Index kMr = 6;                // rows of C per micro-kernel call
+constexpr Index kNr = 16;               // columns of C per micro-kernel call (two AVX registers)
+constexpr Index kKc = 256;              // depth of one packed block: a k×16 B panel is 16 KiB (L1)
+constexpr Index kNarrowMaxDepth = 512;  // gemm_narrow's packed A panel: 16 KiB on the stack
 
 // C[0:mr, 0:nr] (+)= Σ_k a_k ⊗ b_k with a_k the 6 values of the A panel at depth k and b_k
 // the 16 values of the packed B panel. a_offset[i] is where row i of the panel starts
@@ -132,7 +135,81 @@ void pack_b(Index kc, Index nr, const float* b, Index rs, Index cs, float* dst) 
   }
 }
 
+// Packs rows [r0, r0 + rows) of A (rows ≤ 8) into dst as k groups of 8 floats (dst[p·8 + l]
+// = A(r0 + l, p), zero for l ≥ rows).
+void pack_rows8(Index rows, Index k, const float* a, Index rs, Index cs, float* dst) {
+  if (rows == 8 && rs == 1) {  // a transposed operand: the 8 rows of a depth are contiguous
+    for (Index p = 0; p < k; ++p) _mm256_store_ps(dst + p * 8, _mm256_loadu_ps(a + p * cs));
+    return;
+  }
+  Index p0 = 0;
+  if (rows == 8 && cs == 1) {
+    for (; p0 + 8 <= k; p0 += 8) {
+      __m256 r[8];
+      for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(a + i * rs + p0);
+      transpose8x8(r);
+      for (int i = 0; i < 8; ++i) _mm256_store_ps(dst + (p0 + i) * 8, r[i]);
+    }
+  }
+  for (Index p = p0; p < k; ++p) {
+    for (Index l = 0; l < 8; ++l) dst[p * 8 + l] = l < rows ? a[l * rs + p * cs] : 0.0f;
+  }
+}
+
 }  // namespace
+
+bool gemm_narrow(Index m, Index n, Index k, const float* a, Index a_rs, Index a_cs, const float* b,
+                 Index b_rs, Index b_cs, float* c, Index ldc, bool accumulate, const float* bias) {
+  if (n < 2 || n > 3 || m < 4 || m % 4 != 0 || k < 1 || k > kNarrowMaxDepth || k + m + n < 20)
+    return false;
+  // The order reproduced is that of Eigen's 8-float packets (AVX); with AVX-512 (16-float
+  // packets) Eigen takes another path.
+  if (Eigen::internal::packet_traits<float>::size != 8) return false;
+  // Eigen splits the depth into blocks of kc (each block adds into C): keep to one block.
+  {
+    Index kc = k, mc = n, nc = m;
+    Eigen::internal::computeProductBlockingSizes<float, float, 1, Index>(kc, mc, nc, 1);
+    if (kc < k) return false;
+  }
+  alignas(32) float panel[kNarrowMaxDepth * 8];
+  alignas(32) float out[8] = {};
+  const Index endk4 = k / 8 * 8, endk = k / 2 * 2;
+  for (Index r0 = 0; r0 < m; r0 += 8) {
+    const Index rows = std::min<Index>(8, m - r0);
+    pack_rows8(rows, k, a + r0 * a_rs, a_rs, a_cs, panel);
+    for (Index j = 0; j < n; ++j) {
+      const float* bj = b + j * b_cs;
+      // Lane l: output (r0 + l, j). acc[q]: the depths ≡ q (mod 8) of Eigen's swapped kernel.
+      __m256 acc[8];
+      for (auto& x : acc) x = _mm256_setzero_ps();
+      for (Index p = 0; p < endk4; p += 8) {
+        for (int q = 0; q < 8; ++q) {
+          acc[q] = _mm256_fmadd_ps(_mm256_load_ps(panel + (p + q) * 8),
+                                   _mm256_set1_ps(bj[(p + q) * b_rs]), acc[q]);
+        }
+      }
+      __m256 even = _mm256_add_ps(_mm256_add_ps(acc[0], acc[2]), _mm256_add_ps(acc[4], acc[6]));
+      __m256 odd = _mm256_add_ps(_mm256_add_ps(acc[1], acc[3]), _mm256_add_ps(acc[5], acc[7]));
+      for (Index p = endk4; p < endk; p += 2) {
+        even = _mm256_fmadd_ps(_mm256_load_ps(panel + p * 8), _mm256_set1_ps(bj[p * b_rs]), even);
+        odd = _mm256_fmadd_ps(_mm256_load_ps(panel + (p + 1) * 8),
+                              _mm256_set1_ps(bj[(p + 1) * b_rs]), odd);
+      }
+      __m256 sum = _mm256_add_ps(even, odd);
+      if (endk < k) {
+        sum =
+            _mm256_fmadd_ps(_mm256_load_ps(panel + endk * 8), _mm256_set1_ps(bj[endk * b_rs]), sum);
+      }
+      // Eigen adds the block's sum into C (preset to the bias, or zero, or C itself).
+      for (Index l = 0; l < rows; ++l) {
+        out[l] = accumulate ? c[(r0 + l) * ldc + j] : bias != nullptr ? bias[j] : 0.0f;
+      }
+      _mm256_store_ps(out, _mm256_add_ps(sum, _mm256_load_ps(out)));
+      for (Index l = 0; l < rows; ++l) c[(r0 + l) * ldc + j] = out[l];
+    }
+  }
+  return true;
+}
 
 bool gemm(Index m, Index n, Index k, const float* a, Index a_rs, Index a_cs, const float* b,
           Index b_rs, Index b_cs, float* c, Index ldc, bool accumulate, const float* bias) {
@@ -173,6 +250,10 @@ bool gemm(Index m, Index n, Index k, const float* a, Index a_rs, Index a_cs, con
 
 bool gemm(Index, Index, Index, const float*, Index, Index, const float*, Index, Index, float*,
           Index, bool, const float*) {
+  return false;
+}
+bool gemm_narrow(Index, Index, Index, const float*, Index, Index, const float*, Index, Index,
+                 float*, Index, bool, const float*) {
   return false;
 }
 

@@ -16,10 +16,23 @@
 // multiplication", ACM TOMS 34(3), 2008): B packed into k×16 column panels that stay in L1,
 // A read in place 6 rows at a time, a 6×16 register-blocked micro-kernel of 12 AVX
 // accumulators.
-// Narrow outputs (n ≤ 4: value and action heads) stay on Eigen on purpose: Eigen computes a
-// row-major product as Cᵀ = Bᵀ·Aᵀ and, with so few lhs rows, sums along k in vector lanes;
-// a faster rows-in-lanes kernel (tried: about 4% of a PPO CartPole run) cannot reproduce
-// that order, and bit-identical results with Eigen's products were kept instead.
+// Narrow outputs (n ≤ 4: value and action heads) do not fit the kernel: Eigen computes a
+// row-major product as Cᵀ = Bᵀ·Aᵀ and, with so few lhs rows, sums along k in vector lanes, an
+// order a rows-in-lanes kernel does not reproduce. gemm_narrow reproduces it for 2 or 3
+// columns; 1 column (Eigen's matrix-vector product) and 4 stay on Eigen.
+//
+// gemm_narrow: gemm's contract for C with 2 or 3 columns (a policy head and its weight
+// gradient), with Eigen 3.4's results bit for bit. For a left operand (Bᵀ) of fewer than 4
+// rows Eigen runs the rows-one-at-a-time "swapped" path of gebp_kernel
+// (Eigen/src/Core/products/GeneralBlockPanelKernel.h): for each C(i, j), eight FMA chains over
+// the depths p ≡ 0…7 (mod 8) below the last multiple of 8, combined as
+// e = (s0 + s2) + (s4 + s6), o = (s1 + s3) + (s5 + s7); the remaining depth pairs FMA'd into e
+// and o; then e + o; an odd last depth FMA'd in; the sum added into C (preset to the bias, to
+// zero, or C itself). gemm_narrow performs exactly those operations, 8 rows of C at a time in
+// vector lanes. It declines (false) where Eigen takes another path or splits the sum: rows not
+// a multiple of 4, rows + columns + depth < 20 (Eigen's coefficient-based product), a depth
+// that Eigen's blocking (computeProductBlockingSizes) would split, or a depth > 512, or a build
+// whose Eigen packets are not 8 floats (AVX-512).
 #pragma once
 #include "core/nn/tape.hpp"
 
@@ -28,5 +41,8 @@ namespace rlsim::nn {
 bool gemm(Index m, Index n, Index k, const float* a, Index a_row_stride, Index a_col_stride,
           const float* b, Index b_row_stride, Index b_col_stride, float* c, Index ldc,
           bool accumulate, const float* bias = nullptr);
+bool gemm_narrow(Index m, Index n, Index k, const float* a, Index a_row_stride, Index a_col_stride,
+                 const float* b, Index b_row_stride, Index b_col_stride, float* c, Index ldc,
+                 bool accumulate, const float* bias = nullptr);
 
 }  // namespace rlsim::nn

@@ -169,7 +169,15 @@ Mlp::Mlp(const std::vector<Index>& sizes, Activation activation, Activation outp
 
 Var Mlp::forward(Var x) {
   for (std::size_t i = 0; i < layers_.size(); ++i) {
-    x = activate(layers_[i].forward(x), i + 1 == layers_.size() ? output_activation_ : activation_);
+    const Activation a = i + 1 == layers_.size() ? output_activation_ : activation_;
+    Linear& l = layers_[i];
+    if (a == Activation::tanh) {
+      // One node, the same numbers as tanh(linear(...)) (ops.hpp), one pass less over memory.
+      Tape& t = x.tape();
+      x = linear_tanh(x, t.param(l.weight), l.has_bias() ? t.param(l.bias) : Var());
+    } else {
+      x = activate(l.forward(x), a);
+    }
   }
   return x;
 }

@@ -26,6 +26,9 @@ namespace rlsim::nn {
 Var matmul(Var a, Var b);  // (R×K)(K×C)
 // x·W + b with x R×I, W I×O, b 1×O (b may be a default Var: no bias). One node.
 Var linear(Var x, Var weight, Var bias);
+// tanh(x·W + b) as one node: the values and gradients of tanh(linear(x, W, b)) bit for bit,
+// without the pre-activation's value and gradient buffers.
+Var linear_tanh(Var x, Var weight, Var bias);
 
 // --- elementwise with broadcasting ---
 Var add(Var a, Var b);

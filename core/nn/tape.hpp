@@ -114,6 +114,7 @@ enum class Op : std::uint8_t {
   // linear algebra
   matmul,
   linear,
+  linear_tanh,  // tanh(x·W + b) as one node (ops.hpp)
   // reductions and axis ops
   sum,
   sum_axis,
@@ -146,6 +147,7 @@ struct Node {
   float a = 0.0f, b = 0.0f;  // scalar arguments of the op
   float* value = nullptr;
   float* grad = nullptr;  // null unless requires_grad
+  float* aux = nullptr;   // an op's own scratch of the node's shape (linear_tanh), or null
   Parameter* param = nullptr;
 };
 
@@ -192,6 +194,8 @@ class Tape {
   Node& node_at(std::int32_t id) { return nodes_[static_cast<std::size_t>(id)]; }
   // Appends a node with value (and grad, when requires_grad && grad_enabled) buffers.
   Var push(Op op, Index rows, Index cols, bool requires_grad);
+  // A scratch buffer of n floats that stays valid until reset().
+  float* scratch(std::size_t n) { return arena_.allocate(n); }
   // Appends n integers to the tape's integer buffer; returns their offset.
   std::int32_t push_ints(std::size_t n);
   std::int32_t* ints(std::int32_t offset) { return ints_.data() + offset; }

@@ -136,3 +136,100 @@ TEST_CASE("nn gemm: a narrow linear layer (value head, Eigen) gives the product 
     CHECK((w.grad - dw_ref).cwiseAbs().maxCoeff() < 1e-4f);
   }
 }
+
+// linear_tanh is one node for tanh(linear(x, W, b)); its values and every gradient must be
+// those of the two-node form bit for bit, on the GEMM kernel's shapes (edge tiles, depth past
+// one 256 block) and on Eigen's (narrow or short products).
+TEST_CASE("nn gemm: linear_tanh equals tanh(linear) bit for bit, forward and backward", "[nn]") {
+  rlsim::Rng rng(11);
+  struct Shape {
+    Index batch, in, out;
+    bool bias;
+  };
+  for (const Shape s : {Shape{256, 64, 64, true}, Shape{8, 4, 64, true}, Shape{70, 33, 40, true},
+                        Shape{13, 300, 17, false}, Shape{5, 64, 64, true}, Shape{64, 16, 3, true},
+                        Shape{1, 4, 64, true}}) {
+    CAPTURE(s.batch, s.in, s.out, s.bias);
+    nn::Parameter x(s.batch, s.in), w(s.in, s.out), b(1, s.out);
+    for (nn::Parameter* p : {&x, &w, &b}) {
+      for (Index i = 0; i < p->value.size(); ++i)
+        p->value.data()[i] = static_cast<float>(rng.normal(0.0, 0.7));
+    }
+    nn::Matrix seed(s.batch, s.out);
+    for (Index i = 0; i < seed.size(); ++i) seed.data()[i] = static_cast<float>(rng.normal());
+    nn::Matrix value[2], gx[2], gw[2], gb[2];
+    for (int fused = 0; fused < 2; ++fused) {
+      for (nn::Parameter* p : {&x, &w, &b}) p->grad.setZero();
+      nn::Tape tape;
+      const nn::Var bias = s.bias ? tape.param(b) : nn::Var();
+      const nn::Var y = fused ? nn::linear_tanh(tape.param(x), tape.param(w), bias)
+                              : nn::tanh(nn::linear(tape.param(x), tape.param(w), bias));
+      tape.backward(y, seed);
+      value[fused] = y.value();
+      gx[fused] = x.grad;
+      gw[fused] = w.grad;
+      gb[fused] = b.grad;
+    }
+    CHECK(value[0] == value[1]);
+    CHECK(gx[0] == gx[1]);
+    CHECK(gw[0] == gw[1]);
+    CHECK(gb[0] == gb[1]);
+    CHECK(value[1].cwiseAbs().maxCoeff() <= 1.0f);
+  }
+}
+
+// gemm_narrow must give Eigen's product bit for bit (it replaces Eigen's for 2- and 3-column
+// outputs): plain and transposed A, with a bias, assigning and accumulating, over depths
+// that exercise each part of Eigen's order (below 8, odd, multiples of 8 with remainders).
+TEST_CASE("nn gemm: gemm_narrow equals Eigen's product bit for bit", "[nn]") {
+  rlsim::Rng rng(17);
+  using Eigen::Map;
+  int taken = 0;
+  for (const Index m : {4, 8, 12, 20, 64, 256}) {
+    for (const Index n : {2, 3}) {
+      for (const Index k : {1, 3, 7, 9, 16, 17, 63, 64, 65, 256, 300}) {
+        for (const bool transposed : {false, true}) {
+          for (const int mode : {0, 1, 2}) {  // 0: C = A·B, 1: C = A·B + bias, 2: C += A·B
+            CAPTURE(m, n, k, transposed, mode);
+            // A (m×k) stored row-major, or as its transpose (k×m row-major).
+            const std::vector<float> a = random_vector(rng, m * k), b = random_vector(rng, k * n),
+                                     bias = random_vector(rng, n), c0 = random_vector(rng, m * n);
+            const Index ars = transposed ? 1 : k, acs = transposed ? m : 1;
+            std::vector<float> c = c0;
+            const bool ok = nn::gemm_narrow(m, n, k, a.data(), ars, acs, b.data(), n, 1, c.data(),
+                                            n, mode == 2, mode == 1 ? bias.data() : nullptr);
+            if (!ok) {
+              CHECK(c == c0);  // declined: nothing written
+              continue;
+            }
+            ++taken;
+            // Eigen, as core/nn/ops.cpp's product() calls it.
+            nn::Matrix ref = Map<const nn::Matrix>(c0.data(), m, n);
+            const Map<const nn::Matrix> bm(b.data(), k, n);
+            if (mode == 1) ref.rowwise() = Map<const nn::Matrix>(bias.data(), 1, n).row(0);
+            if (transposed) {
+              const Map<const nn::Matrix> at(a.data(), k, m);
+              if (mode == 0) {
+                ref.noalias() = at.transpose() * bm;
+              } else {
+                ref.noalias() += at.transpose() * bm;
+              }
+            } else {
+              const Map<const nn::Matrix> am(a.data(), m, k);
+              if (mode == 0) {
+                ref.noalias() = am * bm;
+              } else {
+                ref.noalias() += am * bm;
+              }
+            }
+            CHECK(Map<const nn::Matrix>(c.data(), m, n) == ref);
+          }
+        }
+      }
+    }
+  }
+#if defined(__AVX2__) && defined(__FMA__)
+  if (Eigen::internal::packet_traits<float>::size == 8)
+    CHECK(taken > 300);  // PPO's heads among them
+#endif
+}

@@ -234,6 +234,17 @@ TEST_CASE("nn ops: matmul and linear gradients", "[nn][grad]") {
         "linear without bias", {random_matrix(rng, r, k, -1, 1), random_matrix(rng, k, c, -1, 1)},
         [](auto& v) { return nn::linear(v[0], v[1], Var()); },
         [](const Inputs& x) { return MatD(x[0] * x[1]); }, rng);
+    check_gradients(
+        "linear_tanh",
+        {random_matrix(rng, r, k, -1, 1), random_matrix(rng, k, c, -1, 1),
+         random_matrix(rng, 1, c, -1, 1)},
+        [](auto& v) { return nn::linear_tanh(v[0], v[1], v[2]); },
+        [](const Inputs& x) {
+          MatD y = x[0] * x[1];
+          y.rowwise() += x[2].row(0);
+          return MatD(y.array().tanh());
+        },
+        rng);
   }
 }
 
