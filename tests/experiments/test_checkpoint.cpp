@@ -149,11 +149,27 @@ std::vector<double> json_numbers(const std::string& text, const std::string& key
   for (std::string v; std::getline(values, v, ',');) got.push_back(std::stod(v));
   return got;
 }
+
+// Runs the experiment CONFIG (TOML text) into DIR/e.h5 on 2 threads, draws its evaluation
+// curve with `rlsim plot --what eval` and returns the PNG's JSON sidecar.
+std::string eval_plot_sidecar(const fs::path& d, const std::string& config) {
+  std::ofstream(d / "e.toml") << config;
+  const std::string file = (d / "e.h5").string();
+  REQUIRE(sh("run " + (d / "e.toml").string() + " -q --threads 2 --out " + file).code == 0);
+  const Result r = sh("plot " + file + " --what eval -q --out " + (d / "plots").string());
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  REQUIRE(fs::is_regular_file(d / "plots" / "eval_FrozenLake-v1.png"));
+  std::ifstream f(d / "plots" / "eval_FrozenLake-v1.json");
+  std::stringstream json;
+  json << f.rdbuf();
+  return json.str();
+}
 }  // namespace
 
 TEST_CASE("plot --what eval: evaluation return against steps, per-run finals", "[checkpoint]") {
   const fs::path d = temp_dir("plot");
-  std::ofstream(d / "e.toml") << R"(name = "evalcurve"
+  const std::string text = eval_plot_sidecar(d, R"(name = "evalcurve"
 seed = 2
 seeds = 3
 steps = 400
@@ -164,19 +180,11 @@ episodes = 5
 id = "FrozenLake-v1"
 [[agent]]
 id = "q-learning"
-)";
+)");
   const std::string file = (d / "e.h5").string();
-  REQUIRE(sh("run " + (d / "e.toml").string() + " -q --threads 2 --out " + file).code == 0);
-  const Result r = sh("plot " + file + " --what eval -q --out " + (d / "plots").string());
-  INFO(r.out);
-  REQUIRE(r.code == 0);
-  REQUIRE(fs::is_regular_file(d / "plots" / "eval_FrozenLake-v1.png"));
-  std::ifstream f(d / "plots" / "eval_FrozenLake-v1.json");
-  std::stringstream json;
-  json << f.rdbuf();
-  INFO(json.str());
-  CHECK_THAT(json.str(), Catch::Contains("\"points\": 4") && Catch::Contains("\"runs\": 3"));
-  const std::vector<double> got = json_numbers(json.str(), "final_per_run");
+  INFO(text);
+  CHECK_THAT(text, Catch::Contains("\"points\": 4") && Catch::Contains("\"runs\": 3"));
+  const std::vector<double> got = json_numbers(text, "final_per_run");
   REQUIRE(got.size() == 3);
   // Each run's last evaluation (at step 400): the mean of its 5 episodes.
   ExperimentReader reader(file);
@@ -195,7 +203,7 @@ TEST_CASE("plot --what eval: runs with an episode budget end at their own steps"
   // count. The line must run over the steps every run evaluated at, and the finals form
   // one separate point whose statistics are those of the runs' last evaluations.
   const fs::path d = temp_dir("plot_episodes");
-  std::ofstream(d / "e.toml") << R"(name = "evalcurve-episodes"
+  const std::string text = eval_plot_sidecar(d, R"(name = "evalcurve-episodes"
 seed = 3
 seeds = 4
 episodes = 60
@@ -206,16 +214,8 @@ episodes = 5
 id = "FrozenLake-v1"
 [[agent]]
 id = "q-learning"
-)";
+)");
   const std::string file = (d / "e.h5").string();
-  REQUIRE(sh("run " + (d / "e.toml").string() + " -q --threads 2 --out " + file).code == 0);
-  const Result r = sh("plot " + file + " --what eval -q --out " + (d / "plots").string());
-  INFO(r.out);
-  REQUIRE(r.code == 0);
-  std::ifstream f(d / "plots" / "eval_FrozenLake-v1.json");
-  std::stringstream json;
-  json << f.rdbuf();
-  const std::string text = json.str();
   INFO(text);
 
   // Independent computation from the run file.
