@@ -248,40 +248,8 @@ bool path_exists(hid_t loc, const std::string& rel, const std::string& what) {
 
 // ---- attributes -------------------------------------------------------------------------
 
-template <class T>
-void write_attr(hid_t obj, const char* name, T value, const std::string& where) {
-  const std::string what = "attribute '" + std::string(name) + "' of " + where;
-  hdf5::Attribute attr;
-  const htri_t exists = H5Aexists(obj, name);
-  if (exists < 0) hdf5::fail("cannot look up " + what);
-  if (exists > 0) {
-    attr = hdf5::Attribute(H5Aopen(obj, name, H5P_DEFAULT), "cannot open " + what);
-  } else {
-    hdf5::Dataspace space(H5Screate(H5S_SCALAR), "cannot create the dataspace of " + what);
-    attr = hdf5::Attribute(
-        H5Acreate2(obj, name, H5Type<T>::file(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
-        "cannot create " + what);
-  }
-  check_status(H5Awrite(attr.get(), H5Type<T>::mem(), &value), "cannot write " + what);
-}
-
-void write_attr_string(hid_t obj, const char* name, const std::string& value,
-                       const std::string& where) {
-  const std::string what = "attribute '" + std::string(name) + "' of " + where;
-  const htri_t exists = H5Aexists(obj, name);
-  if (exists < 0) hdf5::fail("cannot look up " + what);
-  if (exists > 0) check_status(H5Adelete(obj, name), "cannot replace " + what);
-  hdf5::Datatype type = fixed_string_type(value.size());
-  hdf5::Dataspace space(H5Screate(H5S_SCALAR), "cannot create the dataspace of " + what);
-  hdf5::Attribute attr(H5Acreate2(obj, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
-                       "cannot create " + what);
-  const char nul = '\0';
-  check_status(H5Awrite(attr.get(), type.get(), value.empty() ? &nul : value.data()),
-               "cannot write " + what);
-}
-
-// Attributes of an object created in the same write (so known to be absent): no lookup,
-// and the caller's scalar dataspace.
+// Creates attribute `name` of `obj`, known to be absent (the object was made in the same
+// write), on the caller's scalar dataspace: no lookup, no dataspace per attribute.
 template <class T>
 void create_attr(hid_t obj, const char* name, T value, const std::string& where, hid_t scalar) {
   hdf5::Attribute attr(H5Acreate2(obj, name, H5Type<T>::file(), scalar, H5P_DEFAULT, H5P_DEFAULT),
@@ -300,11 +268,39 @@ void create_attr_string(hid_t obj, const char* name, const std::string& value,
                "cannot write attribute '" + std::string(name) + "' of " + where);
 }
 
+// Whether `obj` (at `where`) has attribute `name`.
+bool has_attr(hid_t obj, const char* name, const std::string& where) {
+  const htri_t exists = H5Aexists(obj, name);
+  if (exists < 0) hdf5::fail("cannot look up attribute '" + std::string(name) + "' of " + where);
+  return exists > 0;
+}
+
+// Writes attribute `name` of `obj`, overwriting it in place if it is there.
+template <class T>
+void write_attr(hid_t obj, const char* name, T value, const std::string& where) {
+  const std::string what = "attribute '" + std::string(name) + "' of " + where;
+  if (has_attr(obj, name, where)) {
+    hdf5::Attribute attr(H5Aopen(obj, name, H5P_DEFAULT), "cannot open " + what);
+    check_status(H5Awrite(attr.get(), H5Type<T>::mem(), &value), "cannot write " + what);
+    return;
+  }
+  hdf5::Dataspace space(H5Screate(H5S_SCALAR), "cannot create the dataspace of " + what);
+  create_attr(obj, name, value, where, space.get());
+}
+
+// Writes string attribute `name` of `obj`, replacing it if it is there (its length, and so
+// its type, may differ).
+void write_attr_string(hid_t obj, const char* name, const std::string& value,
+                       const std::string& where) {
+  const std::string what = "attribute '" + std::string(name) + "' of " + where;
+  if (has_attr(obj, name, where)) check_status(H5Adelete(obj, name), "cannot replace " + what);
+  hdf5::Dataspace space(H5Screate(H5S_SCALAR), "cannot create the dataspace of " + what);
+  create_attr_string(obj, name, value, where, space.get());
+}
+
 hdf5::Attribute open_scalar_attr(hid_t obj, const char* name, const std::string& where) {
   const std::string what = "attribute '" + std::string(name) + "' of " + where;
-  const htri_t exists = H5Aexists(obj, name);
-  if (exists < 0) hdf5::fail("cannot look up " + what);
-  if (exists == 0) throw Error(where + " has no attribute '" + name + "'");
+  if (!has_attr(obj, name, where)) throw Error(where + " has no attribute '" + name + "'");
   hdf5::Attribute attr(H5Aopen(obj, name, H5P_DEFAULT), "cannot open " + what);
   hdf5::Dataspace space(H5Aget_space(attr.get()), "cannot read the dataspace of " + what);
   const hssize_t n = H5Sget_simple_extent_npoints(space.get());
@@ -324,12 +320,6 @@ T read_attr(hid_t obj, const char* name, const std::string& where) {
   T value{};
   check_status(H5Aread(attr.get(), H5Type<T>::mem(), &value), "cannot read " + what);
   return value;
-}
-
-bool has_attr(hid_t obj, const char* name, const std::string& where) {
-  const htri_t exists = H5Aexists(obj, name);
-  if (exists < 0) hdf5::fail("cannot look up attribute '" + std::string(name) + "' of " + where);
-  return exists > 0;
 }
 
 // Refuses a variable-length string type where the file's format version rules it out
@@ -1318,10 +1308,9 @@ void ExperimentWriter::write_run(const RunResult& run) {
   // this thread's reused buffers.
   RunEncoding& enc = thread_encoding();
   ChunkEncoder& ce = enc.encoder;
-  const Deflate table_deflate = kTableDeflate;
   for (EncodedTable* t : {&enc.episodes, &enc.steps, &enc.regret, &enc.eval, &enc.diagnostics})
     t->clear();
-  encode_table(run.episodes, episode_columns, enc.episodes, table_deflate, ce);
+  encode_table(run.episodes, episode_columns, enc.episodes, kTableDeflate, ce);
   if (run.steps.size() > 0) {
     const StepTable& t = run.steps;
     std::span<const std::int32_t> env(t.env);
@@ -1333,20 +1322,20 @@ void ExperimentWriter::write_run(const RunResult& run) {
     encode_table(t, step_columns, enc.steps, kStepDeflate, ce);
   }
   if (run.regret.size() > 0)
-    encode_table(run.regret, regret_columns, enc.regret, table_deflate, ce);
+    encode_table(run.regret, regret_columns, enc.regret, kTableDeflate, ce);
   if (run.evaluations.size() > 0)
-    encode_table(run.evaluations, eval_columns, enc.eval, table_deflate, ce);
+    encode_table(run.evaluations, eval_columns, enc.eval, kTableDeflate, ce);
   if (!run.diagnostics.names.empty()) {
     const DiagnosticsTable& d = run.diagnostics;
     encode_column(enc.diagnostics.next(), "step", std::span<const std::int64_t>(d.step), 0,
-                  table_deflate, ce);
+                  kTableDeflate, ce);
     const std::size_t cols = d.names.size();
     std::vector<double>& column = enc.column;
     column.resize(d.size());
     for (std::size_t c = 0; c < cols; ++c) {
       for (std::size_t row = 0; row < d.size(); ++row) column[row] = d.values[row * cols + c];
       encode_column(enc.diagnostics.next(), d.names[c].c_str(), std::span<const double>(column), 0,
-                    table_deflate, ce);
+                    kTableDeflate, ce);
     }
   }
 

@@ -150,10 +150,21 @@ std::vector<double> json_numbers(const std::string& text, const std::string& key
   return got;
 }
 
-// Runs the experiment CONFIG (TOML text) into DIR/e.h5 on 2 threads, draws its evaluation
+// Runs SEEDS runs of Q-learning on FrozenLake-v1 (master seed SEED, budget line BUDGET,
+// 5 evaluation episodes every 100 steps) into DIR/e.h5 on 2 threads, draws the evaluation
 // curve with `rlsim plot --what eval` and returns the PNG's JSON sidecar.
-std::string eval_plot_sidecar(const fs::path& d, const std::string& config) {
-  std::ofstream(d / "e.toml") << config;
+std::string eval_plot_sidecar(const fs::path& d, int seed, int seeds, const std::string& budget) {
+  std::ofstream(d / "e.toml") << "name = \"evalcurve\"\nseed = " << seed << "\nseeds = " << seeds
+                              << "\n"
+                              << budget << R"(
+[eval]
+every = 100
+episodes = 5
+[[env]]
+id = "FrozenLake-v1"
+[[agent]]
+id = "q-learning"
+)";
   const std::string file = (d / "e.h5").string();
   REQUIRE(sh("run " + (d / "e.toml").string() + " -q --threads 2 --out " + file).code == 0);
   const Result r = sh("plot " + file + " --what eval -q --out " + (d / "plots").string());
@@ -169,18 +180,7 @@ std::string eval_plot_sidecar(const fs::path& d, const std::string& config) {
 
 TEST_CASE("plot --what eval: evaluation return against steps, per-run finals", "[checkpoint]") {
   const fs::path d = temp_dir("plot");
-  const std::string text = eval_plot_sidecar(d, R"(name = "evalcurve"
-seed = 2
-seeds = 3
-steps = 400
-[eval]
-every = 100
-episodes = 5
-[[env]]
-id = "FrozenLake-v1"
-[[agent]]
-id = "q-learning"
-)");
+  const std::string text = eval_plot_sidecar(d, 2, 3, "steps = 400");
   const std::string file = (d / "e.h5").string();
   INFO(text);
   CHECK_THAT(text, Catch::Contains("\"points\": 4") && Catch::Contains("\"runs\": 3"));
@@ -203,18 +203,7 @@ TEST_CASE("plot --what eval: runs with an episode budget end at their own steps"
   // count. The line must run over the steps every run evaluated at, and the finals form
   // one separate point whose statistics are those of the runs' last evaluations.
   const fs::path d = temp_dir("plot_episodes");
-  const std::string text = eval_plot_sidecar(d, R"(name = "evalcurve-episodes"
-seed = 3
-seeds = 4
-episodes = 60
-[eval]
-every = 100
-episodes = 5
-[[env]]
-id = "FrozenLake-v1"
-[[agent]]
-id = "q-learning"
-)");
+  const std::string text = eval_plot_sidecar(d, 3, 4, "episodes = 60");
   const std::string file = (d / "e.h5").string();
   INFO(text);
 
