@@ -22,35 +22,97 @@ import h5py
 import numpy as np
 
 
-def complete_run_returns(path):
-    """Episode returns of every complete run: {run name: (group, numpy array)}."""
+def text(value):
+    """A string attribute as str: rlsim writes fixed-length UTF-8 strings, which h5py
+    returns as bytes (format 1 files had variable-length ones, which it returns as str)."""
+    return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
+def mean_return_by_group(path):
+    """{group text: mean over the group's runs of their mean episode return}; runs without
+    an episode do not count, groups without any such run are left out."""
+    with h5py.File(path, "r") as f:
+        run_index = f["run_table/run_index"][:]  # one row per run in the file
+        run_group = f["run_table/group"][:]  # its group: G of /groups/G (6 digits)
+        names = {int(g): text(grp.attrs["group"]) for g, grp in f["groups"].items()}
+        run = f["episodes/run"][:]  # whose episode each row is; read every column once
+        ret = f["episodes/return"][:]
+    runs, row, count = np.unique(run, return_inverse=True, return_counts=True)
+    run_mean = np.bincount(row, weights=ret) / count  # mean return of each of `runs`
+    order = np.argsort(run_index)  # rows of run_table are in the order runs were written
+    group = run_group[order[np.searchsorted(run_index, runs, sorter=order)]]
+    groups, g_row = np.unique(group, return_inverse=True)
+    means = np.bincount(g_row, weights=run_mean) / np.bincount(g_row)
+    return {names[g]: float(m) for g, m in zip(groups.tolist(), means)}
+
+
+def returns_by_run(path):
+    """{run index: its episode returns in the order they ended}, for runs with episodes.
+    A run's rows are contiguous: split the column where `run` changes."""
+    with h5py.File(path, "r") as f:
+        run = f["episodes/run"][:]
+        ret = f["episodes/return"][:]
+    starts = np.flatnonzero(np.diff(run, prepend=-1))  # first row of each run's rows
+    return dict(zip(run[starts].tolist(), np.split(ret, starts[1:])))
+
+
+def run_steps(path, index):
+    """The step log of run `index` (recorded with log.steps=true) as {column: array}, plus
+    `episode_return`: the return of each step's episode (NaN when episodes/ does not hold
+    that episode: it was cut short by the budget)."""
+    with h5py.File(path, "r") as f:
+        steps = f[f"runs/{index:06d}/steps"]
+        out = {name: column[:] for name, column in steps.items()}  # obs_index or obs, ...
+        out["obs_discrete"] = steps.attrs["obs_discrete"] == 1  # obs_index (T,) or obs (T, d)
+        returns = f["episodes/return"][:][f["episodes/run"][:] == index]  # the run's rows
+    # `episode` is the row among the run's episodes (0: its first); later ids: cut short.
+    padded = np.append(returns, np.nan)
+    out["episode_return"] = padded[np.minimum(out["episode"], returns.size)]
+    return out
+# --- example end ---
+
+
+def legacy_run_returns(path):
+    """Formats 1 and 2 (one group per run): {run index: (group text, episode returns)} of
+    the runs whose `complete` attribute is 1."""
     out = {}
     with h5py.File(path, "r") as f:
         for name, run in f["runs"].items():
             if run.attrs.get("complete", 0) != 1:
                 continue  # the experiment was stopped while writing this run
-            returns = run["episodes/return"][:]  # float64 numpy array, one per episode
-            out[name] = (text(run.attrs["group"]), returns)
+            out[int(name)] = (text(run.attrs["group"]), run["episodes/return"][:])
     return out
 
 
-def text(value):
-    """A string attribute as str. Format 2 files store fixed-length UTF-8 strings, which
-    h5py returns as bytes; format 1 files stored variable-length ones (already str)."""
-    return value.decode("utf-8") if isinstance(value, bytes) else value
-
-
-def mean_return_by_group(path):
-    """Mean over the complete runs of each group of their mean episode return."""
+def group_summary(path, version):
+    """{group text: (runs, episodes, mean return or NaN)} for the summary."""
+    if version >= 3:
+        with h5py.File(path, "r") as f:
+            names = {int(g): text(grp.attrs["group"]) for g, grp in f["groups"].items()}
+            run_index = f["run_table/run_index"][:]
+            run_group = f["run_table/group"][:]
+            run = f["episodes/run"][:]
+        means = mean_return_by_group(path)
+        order = np.argsort(run_index)
+        ep_group = run_group[order[np.searchsorted(run_index, run, sorter=order)]]
+        out = {}
+        for g, name in names.items():
+            out[name] = (int(np.sum(run_group == g)), int(np.sum(ep_group == g)),
+                         means.get(name, math.nan))
+        return out
     per_group = {}
-    for group, returns in complete_run_returns(path).values():
-        if returns.size > 0:
-            per_group.setdefault(group, []).append(returns.mean())
-    return {group: float(np.mean(means)) for group, means in per_group.items()}
-# --- example end ---
+    for group, returns in legacy_run_returns(path).values():
+        per_group.setdefault(group, []).append(returns)
+    out = {}
+    for group, runs in per_group.items():
+        means = [r.mean() for r in runs if r.size]
+        out[group] = (len(runs), sum(r.size for r in runs),
+                      float(np.mean(means)) if means else math.nan)
+    return out
 
 
-FORMAT_VERSIONS = (1, 2)  # 1: variable-length strings (str); 2: fixed-length (bytes)
+FORMAT_VERSIONS = (1, 2, 3)  # 1: variable-length strings (str); 2: fixed-length (bytes);
+# 3: experiment-wide tables (run_table, groups, episodes, regret, eval)
 
 # name -> numpy dtype ("str" for a string attribute), as documented.
 ROOT_ATTRS = {
@@ -64,13 +126,25 @@ ROOT_ATTRS = {
     "planned_runs": "int64",
     "complete": "int32",
 }
-RUN_ATTRS = {
-    "run_index": "int64",
+GROUP_ATTRS = {  # format 3: /groups/G
     "env_id": "str",
     "agent_id": "str",
     "env_params": "str",
     "agent_params": "str",
     "group": "str",
+}
+RUN_TABLE_COLUMNS = {  # format 3: run_table/
+    "run_index": "int64",
+    "group": "int64",
+    "seed_index": "int64",
+    "env_seed": "uint64",
+    "agent_seed": "uint64",
+    "total_steps": "int64",
+    "seconds": "float64",
+}
+RUN_ATTRS = {  # formats 1 and 2: /runs/N
+    "run_index": "int64",
+    **{k: v for k, v in GROUP_ATTRS.items()},
     "seed_index": "int64",
     "env_seed": "uint64",
     "agent_seed": "uint64",
@@ -106,7 +180,20 @@ REGRET_COLUMNS = {
     "pseudo_regret": "float64",
     "realised_regret": "float64",
 }
+EVAL_COLUMNS = {
+    "step": "int64",
+    "return": "float64",
+    "length": "int64",
+}
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+RUN_NAME = re.compile(r"^(\d{6}|[1-9]\d{6,})$")  # 6-digit zero-padded, more digits unpadded
+
+
+def row_blocks(run):
+    """(first row, end row, run index) of each block of equal values of a `run` column."""
+    starts = np.flatnonzero(np.diff(run, prepend=run[:1] - 1)) if run.size else run[:0]
+    ends = np.append(starts[1:], run.size)
+    return starts, ends, run[starts]
 
 
 class Checker:
@@ -145,8 +232,10 @@ class Checker:
                 ok = False
         return ok
 
-    def column(self, group, name, where, dtype, ncols=None):
-        """Checks one table column; returns its data, or None if it is wrong."""
+    def column(self, group, name, where, dtype, ncols=None, compressed=True):
+        """Checks one table column; returns its data, or None if it is wrong. A compressed
+        column is chunked with shuffle + deflate; an uncompressed one (format 3's
+        experiment-wide tables) is chunked; both have extendible rows."""
         if name not in group:
             self.problem(where, f"dataset '{name}' is missing")
             return None
@@ -165,10 +254,13 @@ class Checker:
         if ncols is not None and ds.shape[1] != ncols:
             self.problem(where, f"dataset '{name}' has {ds.shape[1]} columns, expected {ncols}")
             ok = False
-        if ds.chunks is None or ds.compression != "gzip" or not ds.shuffle:
+        if compressed and (ds.chunks is None or ds.compression != "gzip" or not ds.shuffle):
             self.problem(where, f"dataset '{name}' is not chunked with shuffle + deflate "
                          f"(chunks={ds.chunks}, compression={ds.compression}, "
                          f"shuffle={ds.shuffle})")
+            ok = False
+        if not compressed and ds.chunks is None:
+            self.problem(where, f"dataset '{name}' is not chunked")
             ok = False
         if ds.maxshape[0] is not None:
             self.problem(where, f"dataset '{name}' rows are not extendible "
@@ -180,11 +272,12 @@ class Checker:
         for name in group:
             if name not in allowed:
                 self.problem(where, f"unexpected member '{name}' (documented: "
-                             f"{', '.join(sorted(allowed))})")
+                             f"{', '.join(sorted(allowed)) or 'none'})")
 
-    def table(self, group, where, columns):
+    def table(self, group, where, columns, compressed=True):
         """Checks a group of equally long 1-D columns; returns {name: data} or None."""
-        data = {name: self.column(group, name, where, dtype) for name, dtype in columns.items()}
+        data = {name: self.column(group, name, where, dtype, compressed=compressed)
+                for name, dtype in columns.items()}
         if any(v is None for v in data.values()):
             return None
         lengths = {name: len(v) for name, v in data.items()}
@@ -199,51 +292,28 @@ class Checker:
             self.problem(where, f"'{name}' has values outside {allowed}: "
                          f"{sorted(set(values[bad].tolist()))[:5]}")
 
-    def run(self, name, run):
-        where = f"/runs/{name}"
-        if not isinstance(run, h5py.Group):
-            self.problem(where, "is not a group")
-            return False
-        if not re.fullmatch(r"\d{6,}", name):
-            self.problem(where, "name is not the zero-padded (6-digit) run index")
-        if "complete" not in run.attrs:
-            self.problem(where, "attribute 'complete' is missing")
-            return False
-        complete = run.attrs["complete"] == 1
-        if not complete:
-            return False  # an unfinished run: readers skip it, nothing more is promised
-        if not self.attrs(run, where, RUN_ATTRS):
-            return True
-        if re.fullmatch(r"\d+", name) and run.attrs["run_index"] != int(name):
-            self.problem(where, f"run_index {run.attrs['run_index']} does not match the name")
-        self.members(run, where, {"episodes", "steps", "regret", "eval", "diagnostics", "agent"})
-        if "episodes" not in run:
-            self.problem(where, "group 'episodes' is missing")
-        else:
-            w = where + "/episodes"
-            self.members(run["episodes"], w, set(EPISODE_COLUMNS))
-            ep = self.table(run["episodes"], w, EPISODE_COLUMNS)
-            if ep is not None:
-                self.flags(ep["terminated"], w, "terminated", [0, 1])
-                self.flags(ep["truncated"], w, "truncated", [0, 1])
-                self.flags(ep["success"], w, "success", [-1, 0, 1])
-                if (ep["length"] < 0).any():
-                    self.problem(w, "'length' has negative values")
-                if (np.diff(ep["end_step"]) < 0).any():
-                    self.problem(w, "'end_step' decreases")
-                if len(ep["end_step"]) and ep["end_step"][-1] > run.attrs["total_steps"]:
-                    self.problem(w, "'end_step' exceeds the run's total_steps")
-        if "steps" in run:
-            self.steps(run["steps"], where + "/steps")
-        if "regret" in run:
-            w = where + "/regret"
-            self.members(run["regret"], w, set(REGRET_COLUMNS))
-            rg = self.table(run["regret"], w, REGRET_COLUMNS)
-            if rg is not None and (np.diff(rg["step"]) <= 0).any():
-                self.problem(w, "'step' is not strictly increasing")
-        return True
+    def episodes(self, ep, where, total_steps):
+        """Checks an episodes table of one run (TOTAL_STEPS a number) or of every run
+        (`run` column present, TOTAL_STEPS an array: each row's run's total_steps)."""
+        self.flags(ep["terminated"], where, "terminated", [0, 1])
+        self.flags(ep["truncated"], where, "truncated", [0, 1])
+        self.flags(ep["success"], where, "success", [-1, 0, 1])
+        if (ep["length"] < 0).any():
+            self.problem(where, "'length' has negative values")
+        drops = np.diff(ep["end_step"]) < 0
+        if "run" in ep:
+            drops &= np.diff(ep["run"]) == 0
+        if drops.any():
+            self.problem(where, "'end_step' decreases" + (" within a run" if "run" in ep else ""))
+        over = ep["end_step"] > total_steps
+        if over.any():
+            self.problem(where, "'end_step' exceeds the run's total_steps" +
+                         (f" (runs {sorted(set(ep['run'][over].tolist()))[:5]})"
+                          if "run" in ep else ""))
 
-    def steps(self, group, where):
+    def steps(self, group, where, episodes=None, total_steps=None):
+        """Checks a steps group; with the run's episode returns and lengths (EPISODES,
+        {"return", "length"}), also that each episode's steps add up to its row."""
         if not self.attrs(group, where, STEP_ATTRS):
             return
         obs_discrete = group.attrs["obs_discrete"] == 1
@@ -274,24 +344,267 @@ class Checker:
         self.flags(st["truncated"], where, "truncated", [0, 1])
         if (st["t"] < 0).any():
             self.problem(where, "'t' has negative values")
+        if (st["episode"] < 0).any():
+            self.problem(where, "'episode' has negative values")
+            return
+        if total_steps is not None and rows != total_steps:
+            self.problem(where, f"{rows} rows, but the run's total_steps is {total_steps}")
+        if episodes is not None:
+            n = len(episodes["return"])
+            held = st["episode"] < n
+            lengths = np.bincount(st["episode"][held], minlength=n)
+            sums = np.bincount(st["episode"][held], weights=st["reward"][held], minlength=n)
+            if (lengths != episodes["length"]).any():
+                bad = np.flatnonzero(lengths != episodes["length"])
+                self.problem(where, f"episodes {bad[:5].tolist()} have {lengths[bad[:5]].tolist()}"
+                             f" steps, their rows say length {episodes['length'][bad[:5]].tolist()}")
+            elif not np.allclose(sums, episodes["return"], rtol=1e-9, atol=1e-9,
+                                 equal_nan=True):
+                bad = np.flatnonzero(~np.isclose(sums, episodes["return"], rtol=1e-9,
+                                                 atol=1e-9, equal_nan=True))
+                self.problem(where, f"the rewards of episodes {bad[:5].tolist()} do not add up "
+                             "to their return")
+
+    def diagnostics(self, group, where):
+        if "columns" not in group.attrs:
+            self.problem(where, "attribute 'columns' is missing")
+            return
+        names = np.asarray(group.attrs["columns"])
+        if names.ndim != 1 or names.dtype.kind != ("O" if self.version == 1 else "S"):
+            self.problem(where, f"attribute 'columns' is {names.dtype} of shape {names.shape}, "
+                         "expected a 1-D array of fixed-length strings")
+            return
+        names = [text(n) for n in names.tolist()]
+        for n in names:
+            if not n or n == "step" or "/" in n:
+                self.problem(where, f"column name {n!r} is empty, 'step' or has a '/'")
+        if len(set(names)) != len(names):
+            self.problem(where, f"column names are not unique: {names}")
+        self.members(group, where, set(names) | {"step"})
+        self.table(group, where, {"step": "int64", **{n: "float64" for n in set(names)
+                                                      if n and "/" not in n}})
+
+    def agent(self, group, where):
+        if group.attrs.get("rlsim_state_dict_version", None) != 1:
+            self.problem(where, "attribute 'rlsim_state_dict_version' is not 1")
+
+        def visit(name, obj):
+            if isinstance(obj, h5py.Dataset) and obj.dtype.kind not in "iuf":
+                self.problem(where, f"entry '{name}' is {obj.dtype}, expected numbers")
+
+        group.visititems(visit)
+
+    def run_data(self, run, where, episodes, total_steps):
+        """steps, diagnostics and agent of one run (the same in every format)."""
+        if "steps" in run:
+            self.steps(run["steps"], where + "/steps", episodes, total_steps)
+        if "diagnostics" in run:
+            self.diagnostics(run["diagnostics"], where + "/diagnostics")
+        if "agent" in run:
+            self.agent(run["agent"], where + "/agent")
+
+    def run(self, name, run):
+        """Formats 1 and 2: one run group; returns whether it is complete."""
+        where = f"/runs/{name}"
+        if not isinstance(run, h5py.Group):
+            self.problem(where, "is not a group")
+            return False
+        if not re.fullmatch(r"\d{6,}", name):
+            self.problem(where, "name is not the zero-padded (6-digit) run index")
+        if "complete" not in run.attrs:
+            self.problem(where, "attribute 'complete' is missing")
+            return False
+        complete = run.attrs["complete"] == 1
+        if not complete:
+            return False  # an unfinished run: readers skip it, nothing more is promised
+        if not self.attrs(run, where, RUN_ATTRS):
+            return True
+        if re.fullmatch(r"\d+", name) and run.attrs["run_index"] != int(name):
+            self.problem(where, f"run_index {run.attrs['run_index']} does not match the name")
+        self.members(run, where, {"episodes", "steps", "regret", "eval", "diagnostics", "agent"})
+        ep = None
+        total_steps = int(run.attrs["total_steps"])
+        if "episodes" not in run:
+            self.problem(where, "group 'episodes' is missing")
+        else:
+            w = where + "/episodes"
+            self.members(run["episodes"], w, set(EPISODE_COLUMNS))
+            ep = self.table(run["episodes"], w, EPISODE_COLUMNS)
+            if ep is not None:
+                self.episodes(ep, w, total_steps)
+        if "regret" in run:
+            w = where + "/regret"
+            self.members(run["regret"], w, set(REGRET_COLUMNS))
+            rg = self.table(run["regret"], w, REGRET_COLUMNS)
+            if rg is not None and (np.diff(rg["step"]) <= 0).any():
+                self.problem(w, "'step' is not strictly increasing")
+        if "eval" in run:
+            w = where + "/eval"
+            self.members(run["eval"], w, set(EVAL_COLUMNS))
+            ev = self.table(run["eval"], w, EVAL_COLUMNS)
+            if ev is not None and (np.diff(ev["step"]) < 0).any():
+                self.problem(w, "'step' decreases")
+        self.run_data(run, where, ep, total_steps)
+        return True
+
+    def experiment_table(self, f, name, columns, runs):
+        """Format 3: an experiment-wide table with a `run` column: its members and columns,
+        every `run` value a run of run_table (RUNS: run_index → row), each run's rows
+        contiguous and the runs in run_table order. Returns ({column: data}, {run index:
+        (first row, end row)}) or (None, {})."""
+        where = "/" + name
+        if name not in f or not isinstance(f[name], h5py.Group):
+            self.problem("/", f"group '{name}' is missing")
+            return None, {}
+        columns = {"run": "int64", **columns}
+        self.members(f[name], where, set(columns))
+        data = self.table(f[name], where, columns, compressed=False)
+        if data is None:
+            return None, {}
+        run = data["run"]
+        unknown = ~np.isin(run, np.fromiter(runs, np.int64, len(runs)))
+        if unknown.any():
+            self.problem(where, f"'run' has values that are not in run_table/run_index: "
+                         f"{sorted(set(run[unknown].tolist()))[:5]}")
+        starts, ends, who = row_blocks(run)
+        index, first = np.unique(who, return_index=True)
+        if index.size != who.size:
+            split = sorted(set(who.tolist()) - set(who[first].tolist())
+                           | {w for w in who.tolist() if (who == w).sum() > 1})
+            self.problem(where, f"the rows of runs {split[:5]} are not contiguous")
+        else:
+            rows = np.array([runs.get(w, -1) for w in who.tolist()])
+            if (np.diff(rows[rows >= 0]) < 0).any():
+                self.problem(where, "the runs' rows are not in run_table order")
+        spans = {int(w): (int(a), int(b)) for a, b, w in zip(starts, ends, who)}
+        return data, spans
+
+    def file_v3(self, f):
+        """Format 3; returns the run indices of run_table."""
+        self.members(f, "/", {"run_table", "groups", "episodes", "regret", "eval", "runs"})
+        # groups
+        numbers = set()
+        if "groups" not in f or not isinstance(f["groups"], h5py.Group):
+            self.problem("/", "group 'groups' is missing")
+        else:
+            texts = {}
+            for name, grp in f["groups"].items():
+                where = f"/groups/{name}"
+                if not isinstance(grp, h5py.Group):
+                    self.problem(where, "is not a group")
+                    continue
+                if not RUN_NAME.match(name):
+                    self.problem(where, "name is not the zero-padded (6-digit) group number")
+                    continue
+                numbers.add(int(name))
+                self.members(grp, where, set())
+                if self.attrs(grp, where, GROUP_ATTRS):
+                    texts.setdefault(text(grp.attrs["group"]), []).append(name)
+            for t, names in texts.items():
+                if len(names) > 1:
+                    self.problem("/groups", f"groups {', '.join(names)} have the same text {t!r}")
+        # run_table
+        if "run_table" not in f or not isinstance(f["run_table"], h5py.Group):
+            self.problem("/", "group 'run_table' is missing")
+            return []
+        self.members(f["run_table"], "/run_table", set(RUN_TABLE_COLUMNS))
+        rt = self.table(f["run_table"], "/run_table", RUN_TABLE_COLUMNS, compressed=False)
+        if rt is None:
+            return []
+        index = rt["run_index"]
+        values, counts = np.unique(index, return_counts=True)
+        if (counts > 1).any():
+            self.problem("/run_table", f"'run_index' repeats runs {values[counts > 1][:5].tolist()}")
+        if (index < 0).any():
+            self.problem("/run_table", "'run_index' has negative values")
+        for col in ("seed_index", "total_steps"):
+            if (rt[col] < 0).any():
+                self.problem("/run_table", f"'{col}' has negative values")
+        missing = sorted(set(rt["group"].tolist()) - numbers)
+        if missing:
+            self.problem("/run_table", f"'group' has values without a /groups member: "
+                         f"{missing[:5]}")
+        # Groups are numbered from 0 in the order their first run was written.
+        _, first = np.unique(rt["group"], return_index=True)
+        in_order = rt["group"][np.sort(first)].tolist()
+        if in_order != list(range(len(in_order))):
+            self.problem("/run_table", f"groups are not numbered from 0 in the order of their "
+                         f"first run: {in_order[:8]}")
+        unused = sorted(numbers - set(rt["group"].tolist()))
+        if unused:
+            self.problem("/groups", f"groups {unused[:5]} have no run in run_table")
+        runs = {int(r): i for i, r in enumerate(index.tolist())}
+        total = rt["total_steps"]
+        # episodes, regret, eval
+        ep, ep_spans = self.experiment_table(f, "episodes", EPISODE_COLUMNS, runs)
+        if ep is not None:
+            rows = np.array([runs.get(r, -1) for r in ep["run"].tolist()], dtype=np.int64)
+            limit = np.where(rows >= 0, total[np.maximum(rows, 0)] if total.size else 0,
+                             np.iinfo(np.int64).max)
+            self.episodes(ep, "/episodes", limit)
+        rg, _ = self.experiment_table(f, "regret", REGRET_COLUMNS, runs)
+        if rg is not None:
+            same = np.diff(rg["run"]) == 0
+            if (np.diff(rg["step"])[same] <= 0).any():
+                self.problem("/regret", "'step' is not strictly increasing within a run")
+        ev, _ = self.experiment_table(f, "eval", EVAL_COLUMNS, runs)
+        if ev is not None:
+            same = np.diff(ev["run"]) == 0
+            if (np.diff(ev["step"])[same] < 0).any():
+                self.problem("/eval", "'step' decreases within a run")
+            if (ev["length"] < 0).any():
+                self.problem("/eval", "'length' has negative values")
+        # runs/N: only runs of run_table, only their own data
+        if "runs" not in f or not isinstance(f["runs"], h5py.Group):
+            self.problem("/", "group 'runs' is missing")
+            return index.tolist()
+        for name, run in f["runs"].items():
+            where = f"/runs/{name}"
+            if not isinstance(run, h5py.Group):
+                self.problem(where, "is not a group")
+                continue
+            if not RUN_NAME.match(name):
+                self.problem(where, "name is not the zero-padded (6-digit) run index")
+                continue
+            if int(name) not in runs:
+                self.problem(where, "is not a run of run_table")
+                continue
+            if len(run.attrs):
+                self.problem(where, f"has attributes ({', '.join(run.attrs)}): a format 3 run "
+                             "group has none")
+            self.members(run, where, {"steps", "diagnostics", "agent"})
+            if not len(run):
+                self.problem(where, "is empty (a run without steps, diagnostics or agent state "
+                             "has no group)")
+            episodes = None
+            if ep is not None and int(name) in ep_spans:
+                a, b = ep_spans[int(name)]
+                episodes = {"return": ep["return"][a:b], "length": ep["length"][a:b]}
+            elif ep is not None:
+                episodes = {"return": np.zeros(0), "length": np.zeros(0, np.int64)}
+            self.run_data(run, where, episodes, int(total[runs[int(name)]]))
+        return index.tolist()
 
     def file(self, f):
-        """Checks the whole file; returns (run names, complete run names)."""
+        """Checks the whole file; returns (runs present, complete runs)."""
         if "rlsim_format_version" not in f.attrs:
             self.problem("/", "no attribute rlsim_format_version: not an rlsim run file")
             return [], []
         version = f.attrs["rlsim_format_version"]
         if version not in FORMAT_VERSIONS:
             self.problem("/", f"rlsim_format_version is {version}, this script reads "
-                         f"{' and '.join(map(str, FORMAT_VERSIONS))}")
-        else:
-            self.version = int(version)
+                         f"{', '.join(map(str, FORMAT_VERSIONS))}")
+            return [], []
+        self.version = int(version)
         self.attrs(f, "/", ROOT_ATTRS)
         if "created" in f.attrs and not ISO_UTC.match(text(f.attrs["created"])):
             self.problem("/", f"'created' is {f.attrs['created']!r}, expected "
                          "YYYY-MM-DDTHH:MM:SSZ")
         if f.attrs.get("complete", 0) not in (0, 1):
             self.problem("/", f"attribute 'complete' is {f.attrs['complete']}, expected 0/1")
+        if self.version >= 3:
+            runs = self.file_v3(f)
+            return runs, runs
         self.members(f, "/", {"runs"})
         if "runs" not in f or not isinstance(f["runs"], h5py.Group):
             self.problem("/", "group 'runs' is missing")
@@ -327,6 +640,8 @@ def main(argv):
         with h5py.File(args.run_file, "r") as f:
             names, complete = checker.file(f)
             attrs = {k: text(f.attrs[k]) for k in ROOT_ATTRS if k in f.attrs}
+            with_steps = sorted(int(n) for n, r in f["runs"].items() if "steps" in r) \
+                if checker.version >= 3 and not checker.problems else []
     except OSError as e:
         print(f"read_run.py: cannot open {args.run_file} as HDF5: {e}", file=sys.stderr)
         return 1
@@ -346,14 +661,16 @@ def main(argv):
     print(f"runs:        {len(complete)} complete of {len(names)} present, "
           f"{attrs['planned_runs']} planned; experiment "
           f"{'complete' if attrs['complete'] == 1 else 'NOT complete'}")
-    means = mean_return_by_group(args.run_file)
-    returns = complete_run_returns(args.run_file)
-    for group in sorted({g for g, _ in returns.values()}):
-        runs = [r for g, r in returns.values() if g == group]
-        episodes = sum(r.size for r in runs)
-        mean = means.get(group, math.nan)
+    summary = group_summary(args.run_file, checker.version)
+    for group in sorted(summary):
+        runs, episodes, mean = summary[group]
         shown = "nan" if math.isnan(mean) else f"{mean:.6g}"
-        print(f"  {group}: {len(runs)} runs, {episodes} episodes, mean return {shown}")
+        print(f"  {group}: {runs} runs, {episodes} episodes, mean return {shown}")
+    if with_steps:
+        steps = run_steps(args.run_file, with_steps[0])
+        held = ~np.isnan(steps["episode_return"])
+        print(f"steps:       logged for {len(with_steps)} runs; run {with_steps[0]:06d}: "
+              f"{steps['reward'].size} steps, {held.sum()} in finished episodes")
     return 0
 
 
