@@ -8,7 +8,8 @@ Usage:  plot.py RUN_FILE --out DIR [--log-x] [--what regret,returns,lengths,eval
 
 `rlsim plot` runs this script (it finds a suitable python3 and passes --arm-means); it can
 also be run directly with Debian's /usr/bin/python3 (python3-h5py, python3-numpy,
-python3-matplotlib). Only runs whose `complete` attribute is 1 are used.
+python3-matplotlib). It reads files of format 1, 2 and 3; in format 1 and 2 files only runs
+whose `complete` attribute is 1 are used (a format 3 file holds only complete runs).
 
 Figures (an env is an env id with its parameters; a line is a group of runs that differ
 only in their seed, labelled by the agent id and the agent parameters that vary):
@@ -120,31 +121,30 @@ def text(value):
 
 
 class Run:
-    def __init__(self, name, grp):
-        a = grp.attrs
-        self.name = name
-        self.env_id = text(a["env_id"])
-        self.agent_id = text(a["agent_id"])
-        self.env_params_text = text(a["env_params"])
-        self.agent_params_text = text(a["agent_params"])
+    """One run: its run_table fields, group attributes and tables (numpy arrays; regret and
+    eval None when the run has none)."""
+
+    def __init__(self, run_index, info, returns, lengths, end_steps, regret_step=None,
+                 pseudo_regret=None, eval_step=None, eval_return=None):
+        self.run_index = int(run_index)
+        self.name = f"{self.run_index:06d}"  # as in /runs and the --arm-means keys
+        self.env_id = info["env_id"]
+        self.agent_id = info["agent_id"]
+        self.env_params_text = info["env_params"]
+        self.agent_params_text = info["agent_params"]
         self.env_params = parse_params(self.env_params_text)
         self.agent_params = parse_params(self.agent_params_text)
-        self.group = text(a["group"])
-        self.total_steps = int(a["total_steps"])
-        self.env_seed = int(a["env_seed"])
-        ep = grp["episodes"]
-        self.returns = ep["return"][:]
-        self.lengths = ep["length"][:]
-        self.end_steps = ep["end_step"][:]
-        if "regret" in grp:
-            self.regret_step = grp["regret/step"][:]
-            self.pseudo_regret = grp["regret/pseudo_regret"][:]
-        else:
-            self.regret_step = None
-            self.pseudo_regret = None
-        if "eval" in grp and grp["eval/step"].shape[0] > 0:
-            self.eval_step = grp["eval/step"][:]
-            self.eval_return = grp["eval/return"][:]
+        self.group = info["group"]
+        self.total_steps = int(info["total_steps"])
+        self.env_seed = int(info["env_seed"])
+        self.returns = returns
+        self.lengths = lengths
+        self.end_steps = end_steps
+        self.regret_step = regret_step
+        self.pseudo_regret = pseudo_regret
+        if eval_step is not None and eval_step.size > 0:
+            self.eval_step = eval_step
+            self.eval_return = eval_return
         else:
             self.eval_step = None
             self.eval_return = None
@@ -158,16 +158,88 @@ class Run:
         return self.agent_id + "[" + self.agent_params_text + "]"
 
 
-def read_runs(path):
+GROUP_ATTRS = ("env_id", "agent_id", "env_params", "agent_params", "group")
+
+
+def load_runs_v12(f):
+    """Formats 1 and 2: one /runs/N group per run; only runs whose `complete` is 1."""
     runs = []
-    with h5py.File(path, "r") as f:
-        if "runs" not in f:
-            raise ValueError(f"{path}: no /runs group: not an rlsim run file (docs/log-format.md)")
-        for name, grp in f["runs"].items():
-            if grp.attrs.get("complete", 0) != 1:
-                continue
-            runs.append(Run(name, grp))
+    for name, grp in f["runs"].items():
+        a = grp.attrs
+        if a.get("complete", 0) != 1:
+            continue
+        info = {k: text(a[k]) for k in GROUP_ATTRS}
+        info.update(total_steps=a["total_steps"], env_seed=a["env_seed"])
+        ep = grp["episodes"]
+        tables = {}
+        if "regret" in grp:
+            tables.update(regret_step=grp["regret/step"][:],
+                          pseudo_regret=grp["regret/pseudo_regret"][:])
+        if "eval" in grp:
+            tables.update(eval_step=grp["eval/step"][:], eval_return=grp["eval/return"][:])
+        runs.append(Run(a["run_index"], info, ep["return"][:], ep["length"][:],
+                        ep["end_step"][:], **tables))
     return runs
+
+
+def split_by_run(f, table, columns):
+    """Format 3: {run index: {column: the run's rows}} of an experiment-wide table. Each
+    column is read once; a run's rows are contiguous, so its arrays are views (slices)."""
+    run = f[table]["run"][:]
+    data = {c: f[table][c][:] for c in columns}
+    starts = np.flatnonzero(np.diff(run, prepend=run[:1] - 1)) if run.size else run[:0]
+    ends = np.append(starts[1:], run.size)
+    out = {}
+    for a, b, r in zip(starts.tolist(), ends.tolist(), run[starts].tolist()):
+        if r in out:
+            raise ValueError(f"/{table}: the rows of run {r} are not contiguous "
+                             "(docs/log-format.md)")
+        out[r] = {c: d[a:b] for c, d in data.items()}
+    return out
+
+
+def load_runs_v3(f):
+    """Format 3: run_table, groups and the experiment-wide episodes, regret and eval
+    tables; every run in run_table is complete."""
+    groups = {int(g): {k: text(grp.attrs[k]) for k in GROUP_ATTRS}
+              for g, grp in f["groups"].items()}
+    rt = {c: f["run_table"][c][:] for c in ("run_index", "group", "total_steps", "env_seed")}
+    episodes = split_by_run(f, "episodes", ("return", "length", "end_step"))
+    regret = split_by_run(f, "regret", ("step", "pseudo_regret"))
+    evals = split_by_run(f, "eval", ("step", "return"))
+    empty_f, empty_i = np.zeros(0, np.float64), np.zeros(0, np.int64)
+    runs = []
+    for index, group, total_steps, env_seed in zip(*(rt[c].tolist() for c in rt)):
+        if group not in groups:
+            raise ValueError(f"/run_table: run {index} is in group {group}, which /groups "
+                             "does not have (docs/log-format.md)")
+        info = dict(groups[group], total_steps=total_steps, env_seed=env_seed)
+        ep = episodes.get(index, {"return": empty_f, "length": empty_i, "end_step": empty_i})
+        tables = {}
+        if index in regret:
+            tables.update(regret_step=regret[index]["step"],
+                          pseudo_regret=regret[index]["pseudo_regret"])
+        if index in evals:
+            tables.update(eval_step=evals[index]["step"], eval_return=evals[index]["return"])
+        runs.append(Run(index, info, ep["return"], ep["length"], ep["end_step"], **tables))
+    return runs
+
+
+def load_runs(path):
+    """The complete runs of a run file of format 1, 2 or 3, in run index order."""
+    with h5py.File(path, "r") as f:
+        if "rlsim_format_version" not in f.attrs:
+            raise ValueError(f"{path}: no attribute rlsim_format_version: not an rlsim run "
+                             "file (docs/log-format.md)")
+        version = int(f.attrs["rlsim_format_version"])
+        if version in (1, 2):
+            runs = load_runs_v12(f)
+        elif version == 3:
+            runs = load_runs_v3(f)
+        else:
+            raise ValueError(f"{path}: rlsim_format_version is {version}; this plot.py reads "
+                             "formats 1, 2 and 3 (a newer rlsim wrote the file: use its plot.py)")
+    return sorted(runs, key=lambda r: r.run_index)
 
 
 def varying(dicts):
@@ -469,7 +541,7 @@ def main(argv=None):
         with open(args.arm_means, encoding="utf-8") as f:
             arm_means = json.load(f).get("arm_means", {})
     try:
-        runs = read_runs(args.run_file)
+        runs = load_runs(args.run_file)
     except (OSError, ValueError, KeyError) as e:
         print(f"plot: cannot read {args.run_file}: {e}", file=sys.stderr)
         return 1
