@@ -370,9 +370,9 @@ class Checker:
             self.problem(where, "attribute 'columns' is missing")
             return
         names = np.asarray(group.attrs["columns"])
-        if names.ndim != 1 or names.dtype.kind != ("O" if self.version == 1 else "S"):
+        if names.ndim != 1 or names.dtype.kind not in "SO":
             self.problem(where, f"attribute 'columns' is {names.dtype} of shape {names.shape}, "
-                         "expected a 1-D array of fixed-length strings")
+                         "expected a 1-D array of strings")
             return
         names = [text(n) for n in names.tolist()]
         for n in names:
