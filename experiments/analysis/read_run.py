@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Read an rlsim run file (HDF5), check it against the layout in docs/log-format.md, and
-print a short summary: the experiment's attributes and the mean episode return of each
-group of runs.
+"""Read an rlsim run file (HDF5, format 1, 2 or 3), check it against the layout in
+docs/log-format.md, and print a short summary: the experiment's attributes and the mean
+episode return of each group of runs.
 
 Usage:  read_run.py RUN_FILE [--doc docs/log-format.md]
 
