@@ -467,11 +467,10 @@ class Checker:
             self.problem(where, f"'run' has values that are not in run_table/run_index: "
                          f"{sorted(set(run[unknown].tolist()))[:5]}")
         starts, ends, who = row_blocks(run)
-        index, first = np.unique(who, return_index=True)
+        index, blocks = np.unique(who, return_counts=True)
         if index.size != who.size:
-            split = sorted(set(who.tolist()) - set(who[first].tolist())
-                           | {w for w in who.tolist() if (who == w).sum() > 1})
-            self.problem(where, f"the rows of runs {split[:5]} are not contiguous")
+            self.problem(where, f"the rows of runs {index[blocks > 1][:5].tolist()} are not "
+                         "contiguous")
         else:
             rows = np.array([runs.get(w, -1) for w in who.tolist()])
             if (np.diff(rows[rows >= 0]) < 0).any():
