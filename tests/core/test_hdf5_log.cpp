@@ -486,6 +486,64 @@ TEST_CASE("hdf5 log: damaged, truncated and foreign files give rlsim::Error", "[
     REQUIRE_THROWS_WITH(rlsim::ExperimentReader(other),
                         Catch::Contains(other) && Catch::Contains("not an rlsim run file"));
   }
+  SECTION("inconsistent experiment-wide tables") {
+    // Each edit is a damage the reader must name (file, table, what is wrong), not misread.
+    struct Case {
+      const char* dataset;
+      hsize_t row;
+      std::int64_t value;
+      const char* message;
+      bool at_open;  // found when the file is opened (run_table) or at the first read_run
+    };
+    const Case cases[] = {
+        {"/run_table/group", 2, 7, "which /groups does not hold", true},
+        {"/run_table/run_index", 3, 1, "repeats run_index 1", true},
+        {"/run_table/run_index", 0, -4, "expected >= 0", true},
+        {"/run_table/total_steps", 1, -1, "total_steps -1", true},
+        {"/episodes/run", 2500, 3, "are not contiguous", false},
+        {"/episodes/run", 10, 9, "which run_table does not list", false},
+    };
+    for (const Case& c : cases) {
+      INFO(c.dataset << " row " << c.row << " = " << c.value);
+      const std::string bad = tmp.file("bad_table.h5");
+      fs::copy_file(good, bad, fs::copy_options::overwrite_existing);
+      {
+        rlsim::hdf5::Lock lock;
+        rlsim::hdf5::File f(H5Fopen(bad.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), "open");
+        rlsim::hdf5::Dataset ds(H5Dopen2(f.get(), c.dataset, H5P_DEFAULT), "open");
+        rlsim::hdf5::Dataspace space(H5Dget_space(ds.get()), "space");
+        const hsize_t one = 1;
+        REQUIRE(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &c.row, nullptr, &one, nullptr) >=
+                0);
+        rlsim::hdf5::Dataspace memory(H5Screate_simple(1, &one, nullptr), "space");
+        REQUIRE(H5Dwrite(ds.get(), H5T_NATIVE_INT64, memory.get(), space.get(), H5P_DEFAULT,
+                         &c.value) >= 0);
+      }
+      if (c.at_open) {
+        REQUIRE_THROWS_WITH(rlsim::ExperimentReader(bad), Catch::Contains(bad) &&
+                                                              Catch::Contains(c.message) &&
+                                                              Catch::Contains("damaged"));
+      } else {
+        rlsim::ExperimentReader r(bad);
+        REQUIRE_THROWS_WITH(r.read_run(0), Catch::Contains(bad) && Catch::Contains("/episodes") &&
+                                               Catch::Contains(c.message) &&
+                                               Catch::Contains("damaged"));
+      }
+    }
+  }
+  SECTION("a missing table") {
+    const std::string bad = tmp.file("no_eval.h5");
+    fs::copy_file(good, bad);
+    {
+      rlsim::hdf5::Lock lock;
+      rlsim::hdf5::File f(H5Fopen(bad.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), "open");
+      REQUIRE(H5Ldelete(f.get(), "/eval", H5P_DEFAULT) >= 0);
+    }
+    REQUIRE_THROWS_WITH(rlsim::ExperimentReader(bad),
+                        Catch::Contains(bad) && Catch::Contains("no group /eval"));
+    REQUIRE_THROWS_WITH(rlsim::ExperimentWriter(bad, make_meta(), rlsim::WriteMode::append),
+                        Catch::Contains(bad) && Catch::Contains("no group /eval"));
+  }
   SECTION("damaged chunk of one run") {
     // Overwrite the compressed bytes of run 2's steps/reward with garbage. (The
     // experiment-wide tables are stored uncompressed, without checksums: damage to their
