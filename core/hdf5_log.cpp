@@ -1,5 +1,6 @@
 #include "core/hdf5_log.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include <span>
 #include <thread>
 #include <type_traits>
+#include <unordered_map>
 #include <unordered_set>
 
 #include <zlib.h>
@@ -92,12 +94,13 @@ constexpr unsigned kDeflateLevel = 4;
 constexpr unsigned kStepDeflateLevel = 1;
 // Half the entries of a node of the B-tree that indexes a dataset's chunks (H5Pset_istore_k;
 // HDF5's default is 32). Every chunked dataset gets one node when its first chunk is
-// written, sized for 2K entries: about 2.1 KiB at K = 32, 0.1 KiB at K = 1. A run's tables
-// are mostly one chunk per column, so at 32 these nodes were about 60% of the file on the
-// FrozenLake sweep (21 KiB per run with episode logging; 6.7 KiB at K = 1). Tables of many
-// chunks get a deeper tree, which HDF5 walks once per read. The value is recorded in the
-// file (superblock extension); readers need not know it.
-constexpr unsigned kChunkIndexK = 1;
+// written, sized for 2K entries: about 2.1 KiB at K = 32, 0.6 KiB at K = 8. Format 2's
+// many one-chunk per-run tables made 32 costly (60% of a sweep's file) and used K = 1; the
+// experiment-wide tables of format 3 have hundreds of chunks per column, for which K = 1
+// (2 entries per node) made a deep tree whose inserts cost more than the rest of the
+// logging (callgrind, 300-run sweep). The value is recorded in the file (superblock
+// extension); readers need not know it.
+constexpr unsigned kChunkIndexK = 8;
 
 // ---- types ------------------------------------------------------------------------------
 
@@ -543,7 +546,7 @@ struct EncodedTable {
 
 struct RunEncoding {
   ChunkEncoder encoder;
-  EncodedTable episodes, steps, regret, eval, diagnostics;
+  EncodedTable steps, diagnostics;
   std::vector<std::int32_t> zeros;  // the steps/env column of a single-env run
   std::vector<double> column;       // a diagnostics column
 };
@@ -744,6 +747,49 @@ hdf5::Group create_group(hid_t loc, const std::string& name, const std::string& 
                      "cannot create group " + what);
 }
 
+// Bytes past the end of the file's allocated space that reserve_file_space also reserves:
+// room for metadata HDF5 may place there while flushing.
+constexpr hsize_t kFlushReserveBytes = 64u << 10;
+
+// Makes the file on disk at least as long as the space HDF5 has allocated in it, plus
+// kFlushReserveBytes, with its blocks reserved (posix_fallocate). A flush overwrites some
+// metadata in place (chunk indexes, object headers) and records the new end of the file
+// last; if the disk filled up or the file size limit was hit half-way, the file would hold
+// new metadata that point past its recorded end, and be unreadable. Reserving first makes
+// "disk full" or "file too large" fail here, before the flush has touched anything, so the
+// file stays the state of the last flush. HDF5 cuts the file back to its used length when
+// it is closed; a killed writer leaves at most kFlushReserveBytes of zeros at the end,
+// which readers ignore.
+void reserve_file_space(hid_t file, const std::string& path) {
+  haddr_t eoa = 0;
+  check_status(H5Fget_eoa(file, &eoa),
+               "cannot read the allocated size of run file " + in_quotes(path));
+  void* handle = nullptr;
+  check_status(H5Fget_vfd_handle(file, H5P_DEFAULT, &handle),
+               "cannot reach the file descriptor of run file " + in_quotes(path));
+  const int fd = *static_cast<int*>(handle);
+  const int rc = ::posix_fallocate(fd, 0, static_cast<off_t>(eoa + kFlushReserveBytes));
+  // EINVAL/EOPNOTSUPP: the file system cannot reserve; the flush goes ahead unprotected.
+  if (rc != 0 && rc != EINVAL && rc != EOPNOTSUPP)
+    throw Error("cannot extend run file " + in_quotes(path) + " to " +
+                std::to_string((eoa + kFlushReserveBytes) / 1024) +
+                " KiB before flushing it: " + std::strerror(rc));
+}
+
+// Closes the writer's file (close: closes the open objects and the file), then cuts the
+// file back to the space HDF5 uses: the reserve of reserve_file_space (HDF5 does not
+// truncate a file it did not extend itself). False if the close failed.
+template <class Close>
+bool close_and_trim(hid_t file, const std::string& path, Close close) {
+  haddr_t eoa = 0;
+  const bool known = H5Fget_eoa(file, &eoa) >= 0;
+  if (!close()) return false;
+  std::error_code ec;
+  if (known && std::filesystem::file_size(path, ec) > eoa && !ec)
+    std::filesystem::resize_file(path, eoa, ec);  // best effort: the zeros are harmless
+  return true;
+}
+
 void flush_file(hid_t file, const std::string& path) {
   check_status(H5Fflush(file, H5F_SCOPE_GLOBAL), "cannot flush run file " + in_quotes(path));
 }
@@ -918,6 +964,194 @@ void read_table(hid_t group, Table& t, Columns columns, const std::string& table
   });
 }
 
+// ---- experiment-wide tables (format 3) ---------------------------------------------
+
+// The rows of /run_table, as columns.
+struct RunRows {
+  std::vector<std::int64_t> run_index, group, seed_index;
+  std::vector<std::uint64_t> env_seed, agent_seed;
+  std::vector<std::int64_t> total_steps;
+  std::vector<double> seconds;
+  std::size_t size() const { return run_index.size(); }
+};
+
+constexpr auto run_table_columns = [](auto& t, auto&& f) {
+  f("run_index", t.run_index, 0);
+  f("group", t.group, 0);
+  f("seed_index", t.seed_index, 0);
+  f("env_seed", t.env_seed, 0);
+  f("agent_seed", t.agent_seed, 0);
+  f("total_steps", t.total_steps, 0);
+  f("seconds", t.seconds, 0);
+};
+
+// A table of every run's rows (episodes, regret or eval): the `run` column, then the
+// table's own columns.
+template <class Table>
+struct Rows {
+  std::vector<std::int64_t> run;
+  Table t;
+  std::size_t size() const { return run.size(); }
+};
+
+template <class Columns>
+constexpr auto with_run(Columns columns) {
+  return [columns](auto& rows, auto&& f) {
+    f("run", rows.run, 0);
+    columns(rows.t, f);
+  };
+}
+
+// Appends rows [start, start + count) of `from` to `to`, column by column (1-D columns).
+template <class Table, class Columns>
+void append_rows(Table& to, const Table& from, Columns columns, std::size_t start,
+                 std::size_t count) {
+  std::array<const void*, 16> source{};
+  std::size_t k = 0;
+  columns(from, [&](const char*, const auto& column, hsize_t) { source.at(k++) = &column; });
+  k = 0;
+  columns(to, [&](const char*, auto& column, hsize_t) {
+    using V = std::decay_t<decltype(column)>;
+    const V& src = *static_cast<const V*>(source.at(k++));
+    column.insert(column.end(), src.begin() + static_cast<std::ptrdiff_t>(start),
+                  src.begin() + static_cast<std::ptrdiff_t>(start + count));
+  });
+}
+
+// Bytes of one row of a table (for the writer's bound on rows held in memory).
+template <class Table, class Columns>
+std::size_t row_bytes(Columns columns) {
+  Table t;
+  std::size_t bytes = 0;
+  columns(t, [&](const char*, auto& column, hsize_t) {
+    bytes += sizeof(typename std::decay_t<decltype(column)>::value_type);
+  });
+  return bytes;
+}
+
+// Rows per chunk of the experiment-wide tables. An uncompressed chunk takes its whole size
+// in the file as soon as one row is in it, so small chunks keep a small experiment's file
+// small; larger ones give a long table fewer chunks to index. Episodes and regret
+// checkpoints: 4096 rows (32 KiB of a float64 column; a 1,000 x 1,000-episode sweep has 245
+// chunks per column). Runs and evaluation episodes, fewer per experiment: 1024 rows. A new
+// file's tables take about 0.2 MB once they hold a row.
+constexpr hsize_t kRunTableChunkRows = 1024;
+constexpr hsize_t kEpisodeChunkRows = 4096;
+constexpr hsize_t kRegretChunkRows = 4096;
+constexpr hsize_t kEvalChunkRows = 1024;
+
+// An experiment-wide table open for appending: its column datasets in column-list order,
+// and the rows each holds in the file.
+struct TableFile {
+  std::string where;  // quoted file name and /name, for messages
+  std::vector<hdf5::Dataset> columns;
+  std::vector<std::string> names;
+  std::vector<hsize_t> column_rows;
+  hsize_t rows = 0;  // the fewest rows of any column (all equal unless a flush was cut)
+  void reset() {
+    columns.clear();
+    names.clear();
+    column_rows.clear();
+  }
+};
+
+// Creates group `name` of `file` holding one empty, extendible, chunked and uncompressed
+// dataset per column of table type Table. Uncompressed: deflate at any level costs more
+// than a short run (BENCHMARKS.md, "Sweeps and logging overhead").
+template <class Table, class Columns>
+void create_table(hid_t file, const std::string& name, Columns columns, hsize_t chunk_rows,
+                  const std::string& path, hid_t gcpl) {
+  const std::string where = in_quotes(path) + " /" + name;
+  hdf5::Group g(H5Gcreate2(file, name.c_str(), H5P_DEFAULT, gcpl, H5P_DEFAULT),
+                "cannot create group " + where);
+  hdf5::PropList dcpl(H5Pcreate(H5P_DATASET_CREATE), "cannot create properties for " + where);
+  const hsize_t chunk[1] = {chunk_rows};
+  check_status(H5Pset_chunk(dcpl.get(), 1, chunk), "cannot set chunking of " + where);
+  check_status(H5Pset_obj_track_times(dcpl.get(), false), "cannot set the time stamps of " + where);
+  const hsize_t dims[1] = {0};
+  const hsize_t maxdims[1] = {H5S_UNLIMITED};
+  hdf5::Dataspace space(H5Screate_simple(1, dims, maxdims),
+                        "cannot create the dataspace of " + where);
+  Table empty;
+  columns(empty, [&](const char* col, auto& column, hsize_t) {
+    using T = typename std::decay_t<decltype(column)>::value_type;
+    hdf5::Dataset ds(H5Dcreate2(g.get(), col, H5Type<T>::file(), space.get(), H5P_DEFAULT,
+                                dcpl.get(), H5P_DEFAULT),
+                     "cannot create dataset " + where + "/" + col);
+  });
+}
+
+// Opens the table group `name` of `file` for appending. Throws naming the file when the
+// group or a column is missing or a column is not 1-D (the file is damaged).
+template <class Table, class Columns>
+TableFile open_table(hid_t file, const std::string& name, Columns columns,
+                     const std::string& path) {
+  TableFile out;
+  out.where = in_quotes(path) + " /" + name;
+  hdf5::Group g = open_group(file, name, in_quotes(path));
+  // No chunk cache: an append then writes its rows to the file at once (uncompressed
+  // chunks are written in place, only the rows selected), so the raw data are on disk
+  // before the flush writes the metadata that refer to them (see reserve_file_space).
+  hdf5::PropList dapl(H5Pcreate(H5P_DATASET_ACCESS), "cannot create properties for " + out.where);
+  check_status(H5Pset_chunk_cache(dapl.get(), 0, 0, 1.0),
+               "cannot set the chunk cache of " + out.where);
+  Table empty;
+  bool first = true;
+  columns(empty, [&](const char* col, auto&, hsize_t) {
+    const std::string what = "dataset " + out.where + "/" + col;
+    if (!link_exists(g.get(), col, what))
+      throw Error(out.where + " has no dataset '" + col + "': the file is damaged");
+    hdf5::Dataset ds(H5Dopen2(g.get(), col, dapl.get()), "cannot open " + what);
+    hdf5::Dataspace space(H5Dget_space(ds.get()), "cannot read the dataspace of " + what);
+    hsize_t dims[1] = {0};
+    if (H5Sget_simple_extent_ndims(space.get()) != 1 ||
+        H5Sget_simple_extent_dims(space.get(), dims, nullptr) < 0)
+      throw Error(what + " is not a 1-D column: the file is damaged");
+    out.rows = first ? dims[0] : std::min(out.rows, dims[0]);
+    first = false;
+    out.columns.push_back(std::move(ds));
+    out.names.emplace_back(col);
+    out.column_rows.push_back(dims[0]);
+  });
+  return out;
+}
+
+// Sets every column of `tf` to `rows` rows (fewer: drops rows; resume only).
+void truncate_table(TableFile& tf, hsize_t rows) {
+  for (std::size_t k = 0; k < tf.columns.size(); ++k) {
+    if (tf.column_rows[k] == rows) continue;
+    check_status(H5Dset_extent(tf.columns[k].get(), &rows),
+                 "cannot truncate dataset " + tf.where + "/" + tf.names[k]);
+    tf.column_rows[k] = rows;
+  }
+  tf.rows = rows;
+}
+
+// Appends the rows of `rows` to the table's datasets in the file.
+template <class Table, class Columns>
+void append_to_file(TableFile& tf, const Table& rows, Columns columns) {
+  const hsize_t n = rows.size();
+  if (n == 0) return;
+  const hsize_t start = tf.rows, total = tf.rows + n;
+  hdf5::Dataspace memory(H5Screate_simple(1, &n, nullptr),
+                         "cannot create a dataspace for " + tf.where);
+  std::size_t k = 0;
+  columns(rows, [&](const char*, const auto& column, hsize_t) {
+    using T = typename std::decay_t<decltype(column)>::value_type;
+    const hid_t ds = tf.columns.at(k).get();
+    const std::string& name = tf.names[k++];
+    check_status(H5Dset_extent(ds, &total), "cannot extend dataset " + tf.where + "/" + name);
+    hdf5::Dataspace space(H5Dget_space(ds), "cannot read the dataspace of " + tf.where);
+    check_status(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &start, nullptr, &n, nullptr),
+                 "cannot select rows of " + tf.where + "/" + name);
+    check_status(
+        H5Dwrite(ds, H5Type<T>::mem(), memory.get(), space.get(), H5P_DEFAULT, column.data()),
+        "cannot write dataset " + tf.where + "/" + name);
+  });
+  tf.rows = total;
+  std::fill(tf.column_rows.begin(), tf.column_rows.end(), total);
+}
+
 // ---- validation of a RunResult before anything is written ----------------------------
 
 void require_rows(std::size_t got, std::size_t want, const std::string& run,
@@ -1030,12 +1264,28 @@ struct ExperimentWriter::Impl {
   std::mutex flusher_mutex;  // guards `stopping` (HDF5 state is guarded by hdf5::Lock)
   std::condition_variable flusher_wake;
   bool stopping = false;
-  // The open group /runs, the run indices it holds (filled when the file is opened, so
-  // that a repeated index is refused without asking HDF5) and the reused property lists.
-  hdf5::Group runs;
-  std::unordered_set<std::string> written;
+  // The open groups /runs and /groups, the run indices in the file (filled when it is
+  // opened, so that a repeated index is refused without asking HDF5), the run groups by
+  // their `group` text, and the reused property lists.
+  hdf5::Group runs, groups;
+  std::unordered_set<std::int64_t> written;
+  std::unordered_map<std::string, std::int64_t> group_ids;
+  std::int64_t next_group = 0;
   WriteKit kit;
+  // The experiment-wide tables, and the rows written to them since the last flush: they
+  // are held here and appended to the file at the flush (one append per column instead of
+  // one per run), or earlier when they pass kMaxPendingBytes.
+  TableFile run_table, episodes, regret, eval;
+  RunRows pending_runs;
+  Rows<EpisodeTable> pending_episodes;
+  Rows<RegretCurve> pending_regret;
+  Rows<EvalTable> pending_eval;
+  std::size_t pending_bytes = 0;
 
+  // Opens /runs, /groups and the tables of the open file (after creating or reopening it).
+  void open_objects();
+  // Appends the pending rows to the tables in the file. Under a Lock.
+  void write_pending();
   // Flushes if runs were written since the last flush. Call under an hdf5::Lock. A failure
   // marks the writer broken (the file is not touched again) and throws.
   void flush_now();
@@ -1043,21 +1293,38 @@ struct ExperimentWriter::Impl {
   bool cache_full();
   void start_flusher();
   void stop_flusher();
-  // Closes /runs and the file (under a Lock): the group first, else HDF5 would keep the
-  // file open until the group is closed.
+  // Reopens the rlsim run file `path` for appending runs: fills `written` and the group
+  // ids, drops what the last flush did not finish (table rows and /runs members of runs
+  // not in run_table) and lists those runs in `removed`.
+  void open_for_append();
+  // Closes the open objects and the file (under a Lock): the objects first, else HDF5
+  // would keep the file open until they are closed.
   bool close_file() {
-    if (!runs.reset()) return false;
+    for (TableFile* t : {&run_table, &episodes, &regret, &eval}) t->reset();
+    if (!groups.reset() || !runs.reset()) return false;
     return file.reset();
   }
   ~Impl() {
     stop_flusher();
     hdf5::Lock lock;
     kit.reset();
+    if (!broken && file) {
+      try {
+        write_pending();
+        reserve_file_space(file.get(), path);
+      } catch (const Error&) {
+        broken = true;  // leave the file as the last flush left it
+      }
+    }
     if (broken) {
-      runs.release();  // closing would flush metadata that may not fit any more
+      for (TableFile* t : {&run_table, &episodes, &regret, &eval})
+        for (hdf5::Dataset& d : t->columns) d.release();
+      groups.release();  // closing would flush metadata that may not fit any more
+      runs.release();
       file.release();
-    } else {
-      close_file();  // flushes the runs written since the last flush
+    } else if (file) {
+      // Closing flushes the runs written since the last flush.
+      close_and_trim(file.get(), path, [&] { return close_file(); });
     }
   }
 };
@@ -1093,8 +1360,11 @@ hdf5::PropList v18_file_access(const std::string& where) {
 }
 
 // The metadata cache size (as HDF5 counts it) above which the writer flushes and reopens
-// the file: about 200 runs of the sweep, 45 MiB of memory.
+// the file.
 constexpr std::size_t kMaxMetadataCacheBytes = 4u << 20;
+// Bytes of table rows the writer holds before appending them to the file without waiting
+// for the flush (about 1.9 M episode rows).
+constexpr std::size_t kMaxPendingBytes = 1u << 20;
 
 // The flush interval: RLSIM_FLUSH_SECONDS (a number >= 0; 0 flushes after every run) or 1 s.
 double flush_interval_from_env() {
@@ -1109,11 +1379,46 @@ double flush_interval_from_env() {
   return v;
 }
 
+constexpr auto episode_rows = with_run(episode_columns);
+constexpr auto regret_rows = with_run(regret_columns);
+constexpr auto eval_rows = with_run(eval_columns);
+
 }  // namespace
+
+void ExperimentWriter::Impl::open_objects() {
+  const hid_t f = file.get();
+  runs = hdf5::Group(H5Gopen2(f, "runs", H5P_DEFAULT),
+                     "cannot open group " + in_quotes(path) + " /runs");
+  groups = hdf5::Group(H5Gopen2(f, "groups", H5P_DEFAULT),
+                       "cannot open group " + in_quotes(path) + " /groups");
+  run_table = open_table<RunRows>(f, "run_table", run_table_columns, path);
+  episodes = open_table<Rows<EpisodeTable>>(f, "episodes", episode_rows, path);
+  regret = open_table<Rows<RegretCurve>>(f, "regret", regret_rows, path);
+  eval = open_table<Rows<EvalTable>>(f, "eval", eval_rows, path);
+}
+
+void ExperimentWriter::Impl::write_pending() {
+  if (pending_runs.size() == 0) return;
+  // The run table last: a reader that finds a run there finds its rows in the others.
+  append_to_file(episodes, pending_episodes, episode_rows);
+  append_to_file(regret, pending_regret, regret_rows);
+  append_to_file(eval, pending_eval, eval_rows);
+  append_to_file(run_table, pending_runs, run_table_columns);
+  auto clear = [](auto& t, auto columns) {
+    columns(t, [](const char*, auto& column, hsize_t) { column.clear(); });
+  };
+  clear(pending_runs, run_table_columns);
+  clear(pending_episodes, episode_rows);
+  clear(pending_regret, regret_rows);
+  clear(pending_eval, eval_rows);
+  pending_bytes = 0;
+}
 
 void ExperimentWriter::Impl::flush_now() {
   if (!dirty || broken || !file) return;
   try {
+    write_pending();
+    reserve_file_space(file.get(), path);
     flush_file(file.get(), path);
   } catch (const Error& e) {
     broken = true;
@@ -1122,10 +1427,9 @@ void ExperimentWriter::Impl::flush_now() {
   }
   dirty = false;
   last_flush = std::chrono::steady_clock::now();
-  // With evictions off the cache keeps every entry it has read or written, clean or not
-  // (HDF5 counts about 18 KiB per run of the sweep in BENCHMARKS.md, which take about
-  // 0.2 MiB of memory). Closing and reopening the file empties it; right after a flush
-  // nothing is lost, and the file on disk is unchanged.
+  // With evictions off the cache keeps every entry it has read or written, clean or not.
+  // Closing and reopening the file empties it; right after a flush nothing is lost, and
+  // the file on disk is unchanged.
   if (!cache_full()) return;
   try {
     if (!close_file()) hdf5::fail("cannot close run file " + in_quotes(path));
@@ -1133,8 +1437,7 @@ void ExperimentWriter::Impl::flush_now() {
     file = hdf5::File(H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl.get()),
                       "cannot reopen run file " + in_quotes(path));
     hold_metadata_until_flush(file.get(), path);
-    runs = hdf5::Group(H5Gopen2(file.get(), "runs", H5P_DEFAULT),
-                       "cannot open group " + in_quotes(path) + " /runs");
+    open_objects();
   } catch (const Error& e) {
     broken = true;
     broken_reason = e.what();
@@ -1199,9 +1502,70 @@ herr_t collect_link_name(hid_t, const char* name, const H5L_info_t*, void* data)
   return 0;
 }
 
-// Reopens an rlsim run file for appending runs; deletes the incomplete run groups.
-void open_for_append(const std::string& path, hdf5::File& file,
-                     std::vector<std::int64_t>& removed) {
+// The link names of group `name` of loc.
+std::unordered_set<std::string> link_names(hid_t loc, const char* name, const std::string& where) {
+  hdf5::Group g(H5Gopen2(loc, name, H5P_DEFAULT), "cannot open group " + where);
+  std::unordered_set<std::string> out;
+  hsize_t idx = 0;
+  check_status(H5Literate(g.get(), H5_INDEX_NAME, H5_ITER_INC, &idx, collect_link_name, &out),
+               "cannot list the members of group " + where);
+  return out;
+}
+
+// A member name that is a decimal number (a run or group index), or -1.
+std::int64_t index_of_name(const std::string& s) {
+  if (s.empty() || s.size() > 18 ||
+      !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return -1;
+  return std::stoll(s);
+}
+
+constexpr const char* kFormat3Groups[] = {"run_table", "groups", "episodes",
+                                          "regret",    "eval",   "runs"};
+
+// The first `rows` values of a 1-D dataset, as int64.
+std::vector<std::int64_t> read_first_rows(hid_t ds, hsize_t rows, const std::string& what,
+                                          const ReadLimits& lim) {
+  if (rows > lim.max_bytes / sizeof(std::int64_t))
+    throw Error(what + " claims " + std::to_string(rows) +
+                " rows, more than the file can hold: the file is damaged");
+  std::vector<std::int64_t> out(static_cast<std::size_t>(rows));
+  if (rows == 0) return out;
+  hdf5::Dataspace space(H5Dget_space(ds), "cannot read the dataspace of " + what);
+  const hsize_t start = 0;
+  check_status(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &start, nullptr, &rows, nullptr),
+               "cannot select rows of " + what);
+  hdf5::Dataspace memory(H5Screate_simple(1, &rows, nullptr),
+                         "cannot create a dataspace for " + what);
+  check_status(H5Dread(ds, H5T_NATIVE_INT64, memory.get(), space.get(), H5P_DEFAULT, out.data()),
+               "cannot read " + what + " (the file may be damaged)");
+  return out;
+}
+
+// Shortens an experiment-wide table (its `run` column first) to the rows of runs in `runs`:
+// drops the rows of runs a killed writer had not flushed, and evens out columns a kill
+// during a flush left of different lengths. Such rows can only be at the end; the runs
+// they belong to are added to `dropped`.
+void drop_unlisted_rows(TableFile& tf, const std::unordered_set<std::int64_t>& runs,
+                        std::set<std::int64_t>& dropped, const ReadLimits& lim) {
+  const std::vector<std::int64_t> run =
+      read_first_rows(tf.columns.at(0).get(), tf.rows, "dataset " + tf.where + "/run", lim);
+  std::size_t keep = 0;
+  while (keep < run.size() && runs.count(run[keep]) > 0) ++keep;
+  for (std::size_t i = keep; i < run.size(); ++i) {
+    if (runs.count(run[i]) > 0)
+      throw Error("cannot append to " + tf.where + ": its row " + std::to_string(i) +
+                  " belongs to run " + std::to_string(run[i]) + ", after rows of run " +
+                  std::to_string(run[keep]) +
+                  " which run_table does not list: the file is damaged");
+    dropped.insert(run[i]);
+  }
+  truncate_table(tf, keep);
+}
+
+}  // namespace
+
+void ExperimentWriter::Impl::open_for_append() {
   const std::string where = "run file " + in_quotes(path);
   file = open_existing(path, H5F_ACC_RDWR, "run file");
   const hid_t f = file.get();
@@ -1218,23 +1582,42 @@ void open_for_append(const std::string& path, hdf5::File& file,
                      ? " (it can still read the file); resume it with the rlsim that started "
                        "it, or start the experiment again in a new file"
                      : "; use a newer rlsim"));
-  if (!link_exists(f, "runs", where + " /runs"))
-    throw Error("cannot append to " + where + ": it has no group /runs");
-  hdf5::Group runs(H5Gopen2(f, "runs", H5P_DEFAULT),
-                   "cannot open group " + in_quotes(path) + " /runs");
-  for (std::int64_t i : list_runs(f, path)) {
-    const std::string name = run_name(i);
-    if (marked_complete(runs.get(), name)) continue;
-    check_status(H5Ldelete(runs.get(), name.c_str(), H5P_DEFAULT),
-                 "cannot delete the incomplete run group " + in_quotes(path) + " /runs/" + name);
-    removed.push_back(i);
+  for (const char* g : kFormat3Groups)
+    if (!link_exists(f, g, where + " /" + g))
+      throw Error("cannot append to " + where + ": it has no group /" + g +
+                  " (the file is damaged)");
+  const ReadLimits lim = limits_for(f);
+  open_objects();
+  truncate_table(run_table, run_table.rows);
+  for (std::int64_t i : read_first_rows(run_table.columns.at(0).get(), run_table.rows,
+                                        "dataset " + run_table.where + "/run_index", lim))
+    if (!written.insert(i).second)
+      throw Error("cannot append to " + where + ": its run_table lists run " + std::to_string(i) +
+                  " twice: the file is damaged");
+  std::set<std::int64_t> dropped;
+  for (TableFile* t : {&episodes, &regret, &eval}) drop_unlisted_rows(*t, written, dropped, lim);
+  for (const std::string& name : link_names(f, "groups", where + " /groups")) {
+    const std::int64_t id = index_of_name(name);
+    const std::string w = where + " /groups/" + name;
+    if (id < 0)
+      throw Error("cannot append to " + where + ": /groups holds '" + name +
+                  "', which is not a group number: the file is damaged");
+    hdf5::Group g(H5Gopen2(groups.get(), name.c_str(), H5P_DEFAULT), "cannot open group " + w);
+    group_ids.emplace(read_attr_string(g.get(), "group", w, false), id);
+    next_group = std::max(next_group, id + 1);
   }
+  for (const std::string& name : link_names(f, "runs", where + " /runs")) {
+    const std::int64_t i = index_of_name(name);
+    if (i < 0 || written.count(i) > 0) continue;
+    check_status(H5Ldelete(runs.get(), name.c_str(), H5P_DEFAULT),
+                 "cannot delete the unfinished run group " + in_quotes(path) + " /runs/" + name);
+    dropped.insert(i);
+  }
+  removed.assign(dropped.begin(), dropped.end());
   write_attr<std::int32_t>(f, "complete", 0, where);
   flush_file(f, path);
   hold_metadata_until_flush(f, path);
 }
-
-}  // namespace
 
 ExperimentWriter::ExperimentWriter(const std::string& path, const ExperimentMeta& meta,
                                    WriteMode mode)
@@ -1244,14 +1627,8 @@ ExperimentWriter::ExperimentWriter(const std::string& path, const ExperimentMeta
   if (mode == WriteMode::append) {
     {
       hdf5::Lock lock;
-      open_for_append(path, impl_->file, impl_->removed);
       impl_->kit.init("run file " + in_quotes(path));
-      impl_->runs = hdf5::Group(H5Gopen2(impl_->file.get(), "runs", H5P_DEFAULT),
-                                "cannot open group " + in_quotes(path) + " /runs");
-      hsize_t idx = 0;
-      check_status(H5Literate(impl_->runs.get(), H5_INDEX_NAME, H5_ITER_INC, &idx,
-                              collect_link_name, &impl_->written),
-                   "cannot list the runs in group " + in_quotes(path) + " /runs");
+      impl_->open_for_append();
     }
     impl_->start_flusher();
     return;
@@ -1273,7 +1650,9 @@ ExperimentWriter::ExperimentWriter(const std::string& path, const ExperimentMeta
   hdf5::PropList fapl = v18_file_access(where);
   impl_->file = hdf5::File(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()),
                            "cannot create " + where);
+  impl_->kit.init(where);
   const hid_t f = impl_->file.get();
+  const hid_t gcpl = impl_->kit.gcpl.get();
   write_attr<std::int32_t>(f, "rlsim_format_version", kLogFormatVersion, where);
   write_attr_string(f, "rlsim_version", version(), where);
   write_attr_string(f, "git_commit", git_commit(), where);
@@ -1283,10 +1662,15 @@ ExperimentWriter::ExperimentWriter(const std::string& path, const ExperimentMeta
   write_attr<std::uint64_t>(f, "master_seed", meta.master_seed, where);
   write_attr<std::int64_t>(f, "planned_runs", meta.planned_runs, where);
   write_attr<std::int32_t>(f, "complete", 0, where);
-  impl_->runs = create_group(f, "runs", where + " /runs");
+  create_table<RunRows>(f, "run_table", run_table_columns, kRunTableChunkRows, path, gcpl);
+  create_group(f, "groups", where + " /groups", gcpl);
+  create_table<Rows<EpisodeTable>>(f, "episodes", episode_rows, kEpisodeChunkRows, path, gcpl);
+  create_table<Rows<RegretCurve>>(f, "regret", regret_rows, kRegretChunkRows, path, gcpl);
+  create_table<Rows<EvalTable>>(f, "eval", eval_rows, kEvalChunkRows, path, gcpl);
+  create_group(f, "runs", where + " /runs", gcpl);
   flush_file(f, path);
   hold_metadata_until_flush(f, path);
-  impl_->kit.init(where);
+  impl_->open_objects();
   impl_->start_flusher();
 }
 
@@ -1304,13 +1688,13 @@ void ExperimentWriter::write_run(const RunResult& run) {
   const std::string name = run_name(run.info.run_index);
   validate(run, name);
   if (run.has_agent_state) validate_state(path(), "/runs/" + name + "/agent", run.agent_state);
-  // Compression first, on this thread and without the HDF5 lock (see EncodedColumn), into
-  // this thread's reused buffers.
+  const bool own_group =
+      run.steps.size() > 0 || !run.diagnostics.names.empty() || run.has_agent_state;
+  // Compression of the per-run tables first, on this thread and without the HDF5 lock
+  // (see EncodedColumn), into this thread's reused buffers.
   RunEncoding& enc = thread_encoding();
   ChunkEncoder& ce = enc.encoder;
-  for (EncodedTable* t : {&enc.episodes, &enc.steps, &enc.regret, &enc.eval, &enc.diagnostics})
-    t->clear();
-  encode_table(run.episodes, episode_columns, enc.episodes, kTableDeflate, ce);
+  for (EncodedTable* t : {&enc.steps, &enc.diagnostics}) t->clear();
   if (run.steps.size() > 0) {
     const StepTable& t = run.steps;
     std::span<const std::int32_t> env(t.env);
@@ -1321,10 +1705,6 @@ void ExperimentWriter::write_run(const RunResult& run) {
     encode_column(enc.steps.next(), "env", env, 0, kStepDeflate, ce);
     encode_table(t, step_columns, enc.steps, kStepDeflate, ce);
   }
-  if (run.regret.size() > 0)
-    encode_table(run.regret, regret_columns, enc.regret, kTableDeflate, ce);
-  if (run.evaluations.size() > 0)
-    encode_table(run.evaluations, eval_columns, enc.eval, kTableDeflate, ce);
   if (!run.diagnostics.names.empty()) {
     const DiagnosticsTable& d = run.diagnostics;
     encode_column(enc.diagnostics.next(), "step", std::span<const std::int64_t>(d.step), 0,
@@ -1340,88 +1720,101 @@ void ExperimentWriter::write_run(const RunResult& run) {
   }
 
   hdf5::Lock lock;
-  const std::string& path = impl_->path;
-  if (impl_->broken)
+  Impl& w = *impl_;
+  const std::string& path = w.path;
+  const std::int64_t index = run.info.run_index;
+  if (w.broken)
     throw Error("cannot write run " + name + " to " + in_quotes(path) +
-                ": an earlier write to it failed (" + impl_->broken_reason + ")");
-  if (!impl_->file)
+                ": an earlier write to it failed (" + w.broken_reason + ")");
+  if (!w.file)
     throw Error("cannot write run " + name + " to " + in_quotes(path) +
                 ": the writer is already finished (finish() was called)");
-  const std::string where = in_quotes(path) + " /runs/" + name;
-  if (impl_->written.count(name) > 0)
+  if (w.written.count(index) > 0)
     throw Error("cannot write run " + name + " to " + in_quotes(path) +
                 ": it is already there (each run index is written once)");
   try {
-    WriteKit& kit = impl_->kit;
+    WriteKit& kit = w.kit;
     const hid_t scalar = kit.scalar.get();
     const hid_t gcpl = kit.gcpl.get();
-    hdf5::Group g = create_group(impl_->runs.get(), name, where, gcpl);
-    impl_->written.insert(name);
-    const hid_t gid = g.get();
     const RunInfo& info = run.info;
-    create_attr<std::int64_t>(gid, "run_index", info.run_index, where, scalar);
-    create_attr_string(gid, "env_id", info.env_id, where, scalar);
-    create_attr_string(gid, "agent_id", info.agent_id, where, scalar);
-    create_attr_string(gid, "env_params", info.env_params.to_text(), where, scalar);
-    create_attr_string(gid, "agent_params", info.agent_params.to_text(), where, scalar);
-    create_attr_string(gid, "group", info.group, where, scalar);
-    create_attr<std::int64_t>(gid, "seed_index", info.seed_index, where, scalar);
-    create_attr<std::uint64_t>(gid, "env_seed", info.env_seed, where, scalar);
-    create_attr<std::uint64_t>(gid, "agent_seed", info.agent_seed, where, scalar);
-    create_attr<std::int64_t>(gid, "total_steps", run.total_steps, where, scalar);
-    create_attr<double>(gid, "seconds", run.seconds, where, scalar);
-
-    {
-      const std::string w = where + "/episodes";
-      hdf5::Group e = create_group(gid, "episodes", w, gcpl);
-      write_encoded_table(e.get(), enc.episodes, w, kit);
+    // The run's group of runs: a new one gets /groups/G with its strings.
+    auto [group, added] = w.group_ids.try_emplace(info.group, w.next_group);
+    if (added) {
+      ++w.next_group;
+      const std::string gname = run_name(group->second);
+      const std::string where = in_quotes(path) + " /groups/" + gname;
+      hdf5::Group g = create_group(w.groups.get(), gname, where, gcpl);
+      const hid_t gid = g.get();
+      create_attr_string(gid, "env_id", info.env_id, where, scalar);
+      create_attr_string(gid, "agent_id", info.agent_id, where, scalar);
+      create_attr_string(gid, "env_params", info.env_params.to_text(), where, scalar);
+      create_attr_string(gid, "agent_params", info.agent_params.to_text(), where, scalar);
+      create_attr_string(gid, "group", info.group, where, scalar);
     }
-    if (run.steps.size() > 0) {
-      const std::string w = where + "/steps";
-      hdf5::Group s = create_group(gid, "steps", w, gcpl);
-      const StepTable& t = run.steps;
-      create_attr<std::int32_t>(s.get(), "obs_discrete", t.obs_discrete ? 1 : 0, w, scalar);
-      create_attr<std::int32_t>(s.get(), "action_discrete", t.action_discrete ? 1 : 0, w, scalar);
-      create_attr<std::int32_t>(s.get(), "obs_dim", t.obs_discrete ? 1 : t.obs_dim, w, scalar);
-      create_attr<std::int32_t>(s.get(), "action_dim", t.action_discrete ? 1 : t.action_dim, w,
-                                scalar);
-      write_encoded_table(s.get(), enc.steps, w, kit);
+    w.written.insert(index);
+    if (own_group) {
+      const std::string where = in_quotes(path) + " /runs/" + name;
+      hdf5::Group g = create_group(w.runs.get(), name, where, gcpl);
+      const hid_t gid = g.get();
+      if (run.steps.size() > 0) {
+        const std::string ws = where + "/steps";
+        hdf5::Group s = create_group(gid, "steps", ws, gcpl);
+        const StepTable& t = run.steps;
+        create_attr<std::int32_t>(s.get(), "obs_discrete", t.obs_discrete ? 1 : 0, ws, scalar);
+        create_attr<std::int32_t>(s.get(), "action_discrete", t.action_discrete ? 1 : 0, ws,
+                                  scalar);
+        create_attr<std::int32_t>(s.get(), "obs_dim", t.obs_discrete ? 1 : t.obs_dim, ws, scalar);
+        create_attr<std::int32_t>(s.get(), "action_dim", t.action_discrete ? 1 : t.action_dim, ws,
+                                  scalar);
+        write_encoded_table(s.get(), enc.steps, ws, kit);
+      }
+      if (!run.diagnostics.names.empty()) {
+        const std::string wd = where + "/diagnostics";
+        hdf5::Group dg = create_group(gid, "diagnostics", wd, gcpl);
+        write_attr_string_list(dg.get(), "columns", run.diagnostics.names, wd);
+        write_encoded_table(dg.get(), enc.diagnostics, wd, kit);
+      }
+      if (run.has_agent_state) write_state_group(gid, "agent", run.agent_state, where + "/agent");
     }
-    if (run.regret.size() > 0) {
-      const std::string w = where + "/regret";
-      hdf5::Group r = create_group(gid, "regret", w, gcpl);
-      write_encoded_table(r.get(), enc.regret, w, kit);
-    }
-    if (run.evaluations.size() > 0) {
-      const std::string w = where + "/eval";
-      hdf5::Group e = create_group(gid, "eval", w, gcpl);
-      write_encoded_table(e.get(), enc.eval, w, kit);
-    }
-    if (!run.diagnostics.names.empty()) {
-      const std::string w = where + "/diagnostics";
-      hdf5::Group dg = create_group(gid, "diagnostics", w, gcpl);
-      write_attr_string_list(dg.get(), "columns", run.diagnostics.names, w);
-      write_encoded_table(dg.get(), enc.diagnostics, w, kit);
-    }
-    if (run.has_agent_state) write_state_group(gid, "agent", run.agent_state, where + "/agent");
-    // The run's metadata, `complete` included, stay in the metadata cache until the next
-    // flush writes them all (hold_metadata_until_flush), so the file on disk never holds
-    // a part of this run: it has all of it, marked complete, or none of it.
-    create_attr<std::int32_t>(gid, "complete", 1, where, scalar);
-    g.reset();
-    impl_->dirty = true;
-    if (impl_->flush_seconds <= 0 ||
-        std::chrono::steady_clock::now() - impl_->last_flush >=
-            std::chrono::duration<double>(impl_->flush_seconds) ||
-        impl_->cache_full())
-      impl_->flush_now();
+    // The table rows: held until the flush appends them. The run's metadata, the new
+    // extents of the tables included, stay in the metadata cache until the flush writes
+    // them all (hold_metadata_until_flush), so the file on disk never holds a part of this
+    // run: it has all of it or none of it.
+    RunRows& r = w.pending_runs;
+    r.run_index.push_back(index);
+    r.group.push_back(group->second);
+    r.seed_index.push_back(info.seed_index);
+    r.env_seed.push_back(info.env_seed);
+    r.agent_seed.push_back(info.agent_seed);
+    r.total_steps.push_back(run.total_steps);
+    r.seconds.push_back(run.seconds);
+    auto add = [&](auto& rows, const auto& table, auto columns) {
+      const std::size_t n = table.size();
+      if (n == 0) return;
+      rows.run.insert(rows.run.end(), n, index);
+      append_rows(rows.t, table, columns, 0, n);
+      using Rowed = std::decay_t<decltype(rows)>;
+      static const std::size_t bytes = row_bytes<Rowed>(with_run(columns));
+      w.pending_bytes += n * bytes;
+    };
+    add(w.pending_episodes, run.episodes, episode_columns);
+    add(w.pending_regret, run.regret, regret_columns);
+    add(w.pending_eval, run.evaluations, eval_columns);
+    w.pending_bytes += 64;
+    w.dirty = true;
+    if (w.pending_bytes >= kMaxPendingBytes) w.write_pending();
+    if (w.flush_seconds <= 0 ||
+        std::chrono::steady_clock::now() - w.last_flush >=
+            std::chrono::duration<double>(w.flush_seconds) ||
+        w.cache_full())
+      w.flush_now();
   } catch (const std::exception& e) {
     // The file could not be written (disk full, file size limit, I/O error). Touching it
     // again (deleting the partial group, flushing, closing) could overwrite the state of
     // the last good flush, so the writer leaves it alone from now on: the runs flushed
     // before stay readable; this one and those written since the last flush are absent.
-    impl_->broken = true;
-    impl_->broken_reason = e.what();
+    w.broken = true;
+    w.broken_reason = e.what();
     std::string free_space;
     std::error_code ec;
     const auto dir = std::filesystem::absolute(path, ec).parent_path();
@@ -1449,10 +1842,19 @@ void ExperimentWriter::finish() {
                 impl_->broken_reason + ")");
   if (!impl_->file) return;
   const std::string where = "run file " + in_quotes(impl_->path);
-  write_attr<std::int32_t>(impl_->file.get(), "complete", 1, where);
-  flush_file(impl_->file.get(), impl_->path);
+  try {
+    impl_->write_pending();
+    write_attr<std::int32_t>(impl_->file.get(), "complete", 1, where);
+    reserve_file_space(impl_->file.get(), impl_->path);
+    flush_file(impl_->file.get(), impl_->path);
+  } catch (const Error& e) {
+    impl_->broken = true;
+    impl_->broken_reason = e.what();
+    throw;
+  }
   impl_->kit.reset();
-  if (!impl_->close_file()) hdf5::fail("cannot close " + where);
+  if (!close_and_trim(impl_->file.get(), impl_->path, [&] { return impl_->close_file(); }))
+    hdf5::fail("cannot close " + where);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1479,6 +1881,43 @@ bool marked_complete(hid_t runs, const std::string& name) {
 
 StoredRun read_run_group(hid_t runs, const std::string& name, std::int64_t run_index,
                          bool with_steps, const std::string& where, const ReadLimits& lim);
+void read_run_data(hid_t gid, StoredRun& r, bool with_steps, const std::string& where,
+                   const ReadLimits& lim);
+
+// A run group's strings (format 3: /groups/G).
+struct GroupStrings {
+  std::string env_id, agent_id, env_params, agent_params, group;
+};
+
+// Where each run's rows are in an experiment-wide table: run index -> (first row, rows).
+using RowRanges = std::unordered_map<std::int64_t, std::pair<std::size_t, std::size_t>>;
+
+// Checks the `run` column of a table (every run listed in run_table, each run's rows
+// contiguous) and returns each run's rows. Rows after the last row of a listed run that
+// belong to runs run_table does not list are not part of the table: a kill during a flush
+// can leave them (resume drops them); unlisted rows before it mean damage.
+RowRanges index_rows(const std::vector<std::int64_t>& run,
+                     const std::unordered_map<std::int64_t, std::size_t>& listed,
+                     const std::string& where) {
+  RowRanges out;
+  std::size_t end = run.size();
+  while (end > 0 && listed.count(run[end - 1]) == 0) --end;
+  for (std::size_t i = 0; i < end; ++i) {
+    const std::int64_t r = run[i];
+    if (i > 0 && run[i - 1] == r) {
+      ++out[r].second;
+      continue;
+    }
+    if (listed.count(r) == 0)
+      throw Error(where + ": row " + std::to_string(i) + " belongs to run " + std::to_string(r) +
+                  ", which run_table does not list: the file is damaged");
+    if (!out.emplace(r, std::make_pair(i, std::size_t{1})).second)
+      throw Error(where + ": the rows of run " + std::to_string(r) +
+                  " are not contiguous (again at row " + std::to_string(i) +
+                  "): the file is damaged");
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -1487,11 +1926,85 @@ struct ExperimentReader::Impl {
   hdf5::File file;
   ExperimentMeta meta;
   ReadLimits limits;
+  // Format 3: the run table and the groups, read when the file is opened; the other
+  // experiment-wide tables, read at the first read_run.
+  RunRows run_table;
+  std::unordered_map<std::int64_t, std::size_t> row_of;  // run index -> run_table row
+  std::map<std::int64_t, GroupStrings> groups;
+  bool tables_read = false;
+  Rows<EpisodeTable> episodes;
+  Rows<RegretCurve> regret;
+  Rows<EvalTable> eval;
+  RowRanges episode_ranges, regret_ranges, eval_ranges;
+
+  void open_format3();
+  void read_tables();
   ~Impl() {
     hdf5::Lock lock;
     file.reset();
   }
 };
+
+void ExperimentReader::Impl::open_format3() {
+  const hid_t f = file.get();
+  const std::string where = in_quotes(path);
+  for (const char* g : kFormat3Groups)
+    if (!link_exists(f, g, where + " /" + g))
+      throw Error("cannot open run file " + where + ": it has no group /" + g +
+                  " (the file is damaged)");
+  {
+    hdf5::Group g = open_group(f, "run_table", where);
+    read_table(g.get(), run_table, run_table_columns, "run_table", where, limits);
+  }
+  for (const std::string& name : link_names(f, "groups", where + " /groups")) {
+    const std::string w = where + " /groups/" + name;
+    const std::int64_t id = index_of_name(name);
+    if (id < 0)
+      throw Error(where + " /groups holds '" + name +
+                  "', which is not a group number: the file is damaged");
+    hdf5::Group g = open_group(f, "groups/" + name, where);
+    GroupStrings s;
+    s.env_id = read_attr_string(g.get(), "env_id", w, false);
+    s.agent_id = read_attr_string(g.get(), "agent_id", w, false);
+    s.env_params = read_attr_string(g.get(), "env_params", w, false);
+    s.agent_params = read_attr_string(g.get(), "agent_params", w, false);
+    s.group = read_attr_string(g.get(), "group", w, false);
+    groups.emplace(id, std::move(s));
+  }
+  for (std::size_t row = 0; row < run_table.size(); ++row) {
+    const std::int64_t i = run_table.run_index[row];
+    const std::string w = where + " /run_table row " + std::to_string(row);
+    if (i < 0)
+      throw Error(w + " has run_index " + std::to_string(i) +
+                  ", expected >= 0: the file is damaged");
+    if (!row_of.emplace(i, row).second)
+      throw Error(w + " repeats run_index " + std::to_string(i) + ": the file is damaged");
+    if (groups.count(run_table.group[row]) == 0)
+      throw Error(w + " (run " + std::to_string(i) + ") has group " +
+                  std::to_string(run_table.group[row]) +
+                  ", which /groups does not hold: the file is damaged");
+    if (run_table.total_steps[row] < 0)
+      throw Error(w + " (run " + std::to_string(i) + ") has total_steps " +
+                  std::to_string(run_table.total_steps[row]) +
+                  ", expected >= 0: the file is damaged");
+  }
+}
+
+void ExperimentReader::Impl::read_tables() {
+  if (tables_read) return;
+  const hid_t f = file.get();
+  const std::string where = in_quotes(path);
+  auto read = [&](const char* name, auto& rows, auto columns, RowRanges& ranges) {
+    hdf5::Group g = open_group(f, name, where);
+    const std::string w = where + " /" + name;
+    read_table(g.get(), rows, columns, name, w, limits);
+    ranges = index_rows(rows.run, row_of, w);
+  };
+  read("episodes", episodes, episode_rows, episode_ranges);
+  read("regret", regret, regret_rows, regret_ranges);
+  read("eval", eval, eval_rows, eval_ranges);
+  tables_read = true;
+}
 
 ExperimentReader::ExperimentReader(const std::string& path) : impl_(std::make_unique<Impl>()) {
   impl_->path = path;
@@ -1522,6 +2035,10 @@ ExperimentReader::ExperimentReader(const std::string& path) : impl_(std::make_un
   m.master_seed = read_attr<std::uint64_t>(f, "master_seed", where);
   m.planned_runs = read_attr<std::int64_t>(f, "planned_runs", where);
   m.complete = read_attr<std::int32_t>(f, "complete", where) != 0;
+  if (m.format_version >= 3) {
+    impl_->open_format3();
+    return;
+  }
   if (!link_exists(f, "runs", where + " /runs"))
     throw Error("cannot open run file " + in_quotes(path) + ": it has no group /runs");
 }
@@ -1535,10 +2052,8 @@ const ExperimentMeta& ExperimentReader::meta() const {
 namespace {
 herr_t collect_run_name(hid_t, const char* name, const H5L_info_t*, void* data) {
   try {
-    const std::string s(name);
-    if (!s.empty() && s.size() <= 18 &&
-        std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
-      static_cast<std::vector<std::int64_t>*>(data)->push_back(std::stoll(s));
+    const std::int64_t i = index_of_name(name);
+    if (i >= 0) static_cast<std::vector<std::int64_t>*>(data)->push_back(i);
   } catch (...) {
     return -1;
   }
@@ -1548,10 +2063,16 @@ herr_t collect_run_name(hid_t, const char* name, const H5L_info_t*, void* data) 
 
 std::vector<std::int64_t> ExperimentReader::run_indices() const {
   hdf5::Lock lock;
+  if (impl_->meta.format_version >= 3) {
+    std::vector<std::int64_t> out = impl_->run_table.run_index;
+    std::sort(out.begin(), out.end());
+    return out;
+  }
   return list_runs(impl_->file.get(), impl_->path);
 }
 
 std::vector<std::int64_t> ExperimentReader::complete_run_indices() const {
+  if (impl_->meta.format_version >= 3) return run_indices();  // every run listed is whole
   hdf5::Lock lock;
   std::vector<std::int64_t> out;
   const std::string where = in_quotes(impl_->path) + " /runs";
@@ -1561,22 +2082,65 @@ std::vector<std::int64_t> ExperimentReader::complete_run_indices() const {
   return out;
 }
 
+namespace {
+std::string no_such_run(const std::string& path, std::int64_t run_index,
+                        const std::vector<std::int64_t>& have) {
+  const std::string present = have.empty() ? "none"
+                                           : std::to_string(have.size()) + ", indices " +
+                                                 std::to_string(have.front()) + " to " +
+                                                 std::to_string(have.back());
+  return "run file " + in_quotes(path) + " has no run " + std::to_string(run_index) +
+         " (runs present: " + present + ")";
+}
+
+// Copies rows `range` of `rows` (a table of every run) into `to`.
+template <class Table, class Columns>
+void copy_run_rows(Table& to, const Rows<Table>& rows, const RowRanges& ranges,
+                   std::int64_t run_index, Columns columns) {
+  const auto it = ranges.find(run_index);
+  if (it == ranges.end()) return;
+  append_rows(to, rows.t, columns, it->second.first, it->second.second);
+}
+}  // namespace
+
 StoredRun ExperimentReader::read_run(std::int64_t run_index, bool with_steps) const {
   hdf5::Lock lock;
   const std::string name = run_name(run_index);
   const std::string& path = impl_->path;
   const std::string where = in_quotes(path) + " /runs/" + name;
+  if (impl_->meta.format_version >= 3) {
+    Impl& m = *impl_;
+    const auto row = m.row_of.find(run_index);
+    if (row == m.row_of.end()) throw Error(no_such_run(path, run_index, run_indices()));
+    m.read_tables();
+    const std::size_t i = row->second;
+    const GroupStrings& g = m.groups.at(m.run_table.group[i]);
+    StoredRun r;
+    r.run_index = run_index;
+    r.env_id = g.env_id;
+    r.agent_id = g.agent_id;
+    r.env_params = g.env_params;
+    r.agent_params = g.agent_params;
+    r.group = g.group;
+    r.seed_index = m.run_table.seed_index[i];
+    r.env_seed = m.run_table.env_seed[i];
+    r.agent_seed = m.run_table.agent_seed[i];
+    r.total_steps = m.run_table.total_steps[i];
+    r.complete = true;
+    copy_run_rows(r.episodes, m.episodes, m.episode_ranges, run_index, episode_columns);
+    copy_run_rows(r.regret, m.regret, m.regret_ranges, run_index, regret_columns);
+    copy_run_rows(r.evaluations, m.eval, m.eval_ranges, run_index, eval_columns);
+    const hid_t f = m.file.get();
+    if (path_exists(f, "runs/" + name, where)) {
+      hdf5::Group gid = open_group(f, "runs/" + name, in_quotes(path));
+      read_run_data(gid.get(), r, with_steps, where, m.limits);
+    }
+    return r;
+  }
   hdf5::Group runs(H5Gopen2(impl_->file.get(), "runs", H5P_DEFAULT),
                    "cannot open group " + in_quotes(path) + " /runs");
-  if (!link_exists(runs.get(), name, where)) {
-    const std::vector<std::int64_t> have = run_indices();
-    std::string present = have.empty() ? "none"
-                                       : std::to_string(have.size()) + ", indices " +
-                                             std::to_string(have.front()) + " to " +
-                                             std::to_string(have.back());
-    throw Error("run file " + in_quotes(path) + " has no run " + std::to_string(run_index) +
-                " (runs present: " + present + ")");
-  }
+  if (!link_exists(runs.get(), name, where))
+    throw Error(no_such_run(path, run_index, run_indices()));
   if (marked_complete(runs.get(), name))
     return read_run_group(runs.get(), name, run_index, with_steps, where, impl_->limits);
   // A run the experiment did not finish: whatever is readable, never an error.
@@ -1594,6 +2158,7 @@ StoredRun ExperimentReader::read_run(std::int64_t run_index, bool with_steps) co
 
 namespace {
 
+// A format 1 or 2 run group: the run's attributes and all its tables.
 StoredRun read_run_group(hid_t runs, const std::string& name, std::int64_t run_index,
                          bool with_steps, const std::string& where, const ReadLimits& lim) {
   hdf5::Group g(H5Gopen2(runs, name.c_str(), H5P_DEFAULT), "cannot open group " + where);
@@ -1614,17 +2179,32 @@ StoredRun read_run_group(hid_t runs, const std::string& name, std::int64_t run_i
   r.total_steps = read_attr<std::int64_t>(gid, "total_steps", where);
   r.complete =
       has_attr(gid, "complete", where) && read_attr<std::int32_t>(gid, "complete", where) != 0;
+  {
+    hdf5::Group e = open_group(gid, "episodes", where);
+    read_table(e.get(), r.episodes, episode_columns, "episodes", where + "/episodes", lim);
+  }
+  if (link_exists(gid, "regret", where + "/regret")) {
+    hdf5::Group s = open_group(gid, "regret", where);
+    read_table(s.get(), r.regret, regret_columns, "regret", where + "/regret", lim);
+  }
+  if (link_exists(gid, "eval", where + "/eval")) {
+    hdf5::Group s = open_group(gid, "eval", where);
+    read_table(s.get(), r.evaluations, eval_columns, "eval", where + "/eval", lim);
+  }
+  read_run_data(gid, r, with_steps, where, lim);
+  return r;
+}
 
+// The tables of a run group that every format keeps per run: steps (only when with_steps),
+// diagnostics and agent state.
+void read_run_data(hid_t gid, StoredRun& r, bool with_steps, const std::string& where,
+                   const ReadLimits& lim) {
   auto same_rows = [&](std::size_t got, std::size_t want, const std::string& col,
                        const std::string& ref) {
     if (got != want)
       throw Error(where + ": dataset " + col + " has " + std::to_string(got) + " rows but " + ref +
                   " has " + std::to_string(want) + ": the file is damaged");
   };
-  {
-    hdf5::Group e = open_group(gid, "episodes", where);
-    read_table(e.get(), r.episodes, episode_columns, "episodes", where + "/episodes", lim);
-  }
   if (with_steps && link_exists(gid, "steps", where + "/steps")) {
     const std::string w = where + "/steps";
     hdf5::Group s = open_group(gid, "steps", where);
@@ -1648,14 +2228,6 @@ StoredRun read_run_group(hid_t runs, const std::string& name, std::int64_t run_i
       t.env.assign(t.size(), 0);  // format 1: one env copy
     }
     r.has_steps = true;
-  }
-  if (link_exists(gid, "regret", where + "/regret")) {
-    hdf5::Group s = open_group(gid, "regret", where);
-    read_table(s.get(), r.regret, regret_columns, "regret", where + "/regret", lim);
-  }
-  if (link_exists(gid, "eval", where + "/eval")) {
-    hdf5::Group s = open_group(gid, "eval", where);
-    read_table(s.get(), r.evaluations, eval_columns, "eval", where + "/eval", lim);
   }
   if (link_exists(gid, "diagnostics", where + "/diagnostics")) {
     const std::string w = where + "/diagnostics";
@@ -1683,7 +2255,6 @@ StoredRun read_run_group(hid_t runs, const std::string& name, std::int64_t run_i
     r.agent_state = read_state_group(gid, "agent", where + "/agent", lim);
     r.has_agent_state = true;
   }
-  return r;
 }
 
 }  // namespace

@@ -1,12 +1,14 @@
 // HDF5 run files: one file per experiment, written by ExperimentWriter and read back by
 // ExperimentReader. The layout is documented for h5py users in docs/log-format.md.
 //
-// Crash safety: each run is written as a whole group when it finishes, marked complete in
-// the same step, and reaches the disk at the next flush. Flushes are batched: at most one
-// per RLSIM_FLUSH_SECONDS (default 1 s; 0 flushes after every run), and always at finish(),
-// flush() and when the writer is destroyed. HDF5's metadata cache evictions are disabled, so
-// no metadata reaches the disk between flushes and the file on disk is always the state of
-// the last flush. A killed experiment leaves a readable file holding only complete runs,
+// Layout (format 3): experiment-wide tables (run_table, episodes, regret, eval) get one
+// row per run / episode / checkpoint, and a per-run group holds only steps, diagnostics and
+// agent state. Crash safety: each run is written whole when it finishes (its table rows are
+// held in memory and appended at the flush), and reaches the disk at the next flush. Flushes are
+// batched: at most one per RLSIM_FLUSH_SECONDS (default 1 s; 0 flushes after every run), and always
+// at finish(), flush() and when the writer is destroyed. HDF5's metadata cache evictions are
+// disabled, so no metadata reaches the disk between flushes and the file on disk is always the
+// state of the last flush. A killed experiment leaves a readable file holding only complete runs,
 // minus those written in the last interval (rerun by `rlsim run --resume`); the root
 // attribute `complete` is set only by finish(). All HDF5 calls are serialised by one
 // process-wide mutex (Debian's HDF5 is not built thread-safe).
@@ -21,8 +23,9 @@
 
 namespace rlsim {
 
-// 2: strings are fixed-length (version 1 wrote variable-length strings; still readable).
-inline constexpr int kLogFormatVersion = 2;
+// 3: experiment-wide tables (docs/log-format.md); 2: per-run groups with fixed-length
+// strings; 1: variable-length strings. All three are readable; only 3 is appended to.
+inline constexpr int kLogFormatVersion = 3;
 
 struct ExperimentMeta {
   std::string config_text;   // the full resolved config (TOML)
@@ -61,8 +64,9 @@ struct StoredRun {
 enum class WriteMode {
   create,  // create (truncate) the file and write the experiment's attributes
   append,  // reopen an rlsim run file to add runs (resume): the attributes in the file are
-           // kept (the meta argument is ignored), run groups not marked complete are
-           // deleted, and the root `complete` is reset to 0 until finish()
+           // kept (the meta argument is ignored), whatever the last flush did not finish
+           // (table rows and /runs groups of runs not in run_table) is dropped, and the
+           // root `complete` is reset to 0 until finish()
 };
 
 class ExperimentWriter {
@@ -77,7 +81,8 @@ class ExperimentWriter {
   ~ExperimentWriter();
   ExperimentWriter(const ExperimentWriter&) = delete;
   ExperimentWriter& operator=(const ExperimentWriter&) = delete;
-  // Writes /runs/<6-digit run index>, marked complete; it reaches the disk at the next
+  // Adds the run to the file (its run_table row, table rows and, when it has steps,
+  // diagnostics or agent state, /runs/<6-digit run index>); it reaches the disk at the next
   // flush (this call flushes when the last flush is RLSIM_FLUSH_SECONDS old; a background
   // thread flushes a file left unflushed that long). Thread-safe. A run whose tables are
   // inconsistent is refused before anything is written. When the file itself cannot be
@@ -87,7 +92,7 @@ class ExperimentWriter {
   void write_run(const RunResult& run);
   // Writes the runs written since the last flush to the disk now.
   void flush();
-  // Run indices of the incomplete run groups that WriteMode::append deleted.
+  // Run indices of the unfinished runs whose rows or groups WriteMode::append dropped.
   const std::vector<std::int64_t>& removed_runs() const;
   // Marks the experiment complete and closes the file.
   void finish();
@@ -108,8 +113,8 @@ class ExperimentReader {
   ExperimentReader& operator=(const ExperimentReader&) = delete;
   const ExperimentMeta& meta() const;
   std::vector<std::int64_t> run_indices() const;  // sorted, complete or not
-  // Sorted indices of the runs whose `complete` attribute is 1 (whole runs; a killed
-  // experiment may leave one run group without it).
+  // Sorted indices of the whole runs: in format 3 every run in the file; in formats 1 and
+  // 2 those whose `complete` attribute is 1 (a killed experiment may leave one without).
   std::vector<std::int64_t> complete_run_indices() const;
   // Throws rlsim::Error naming the file and object when the run is absent, or when it is
   // marked complete and its data are damaged. A run not marked complete (an interrupted

@@ -20,9 +20,12 @@
 #include "core/hdf5_handles.hpp"
 #include "core/hdf5_log.hpp"
 #include "core/version.hpp"
+#include "tests/core/hdf5_test_runs.hpp"
 
 namespace fs = std::filesystem;
 using rlsim::Error;
+using rlsim_test::make_meta;
+using rlsim_test::make_run;
 
 namespace {
 
@@ -40,77 +43,6 @@ struct TempDir {
   }
   std::string file(const std::string& name) const { return (dir / name).string(); }
 };
-
-rlsim::ExperimentMeta make_meta() {
-  rlsim::ExperimentMeta m;
-  // Non-ASCII text and more than 64 KiB (the HDF5 limit for a compact attribute value).
-  m.config_text = "[experiment]\nname = \"héllo — ünïcode\"\n" + std::string(70000, 'x') + "\n";
-  m.command_line = "rlsim run cfg.toml seeds=3";
-  m.master_seed = 0xFEDCBA9876543210ULL;  // above 2^63: checks the unsigned type
-  m.planned_runs = 12;
-  return m;
-}
-
-// Deterministic content depending on `index`, with `episodes` rows and `steps` step rows.
-rlsim::RunResult make_run(std::int64_t index, std::size_t episodes, std::size_t steps, bool box_obs,
-                          bool box_action, std::size_t regret_points) {
-  rlsim::RunResult r;
-  r.info.run_index = index;
-  r.info.env_id = box_obs ? "CartPole-v1" : "FrozenLake-v1";
-  r.info.agent_id = "q-learning";
-  r.info.env_params = rlsim::Params({{"is_slippery", true}, {"map", std::string("4x4")}});
-  r.info.agent_params = rlsim::Params(
-      {{"alpha", 0.25}, {"n", std::int64_t{3}}, {"eps", std::vector<double>{0.1, 0.2}}});
-  r.info.seed_index = index % 3;
-  r.info.env_seed = 0xFFFFFFFFFFFFFFF0ULL - static_cast<std::uint64_t>(index);
-  r.info.agent_seed = 12345 + static_cast<std::uint64_t>(index);
-  r.info.group = r.info.env_id + "[" + r.info.env_params.to_text() + "] / q-learning[" +
-                 r.info.agent_params.to_text() + "]";
-  r.total_steps = static_cast<std::int64_t>(steps) * 2 + index;
-  r.seconds = 0.5;
-  for (std::size_t i = 0; i < episodes; ++i) {
-    r.episodes.returns.push_back(0.1 * static_cast<double>(i) + static_cast<double>(index));
-    r.episodes.lengths.push_back(static_cast<std::int64_t>(i % 7 + 1));
-    r.episodes.end_steps.push_back(static_cast<std::int64_t>(10 * (i + 1)));
-    r.episodes.terminated.push_back(static_cast<std::uint8_t>(i % 2));
-    r.episodes.truncated.push_back(static_cast<std::uint8_t>((i + 1) % 2));
-    r.episodes.success.push_back(static_cast<std::int8_t>(static_cast<int>(i % 3) - 1));
-  }
-  rlsim::StepTable& s = r.steps;
-  s.obs_discrete = !box_obs;
-  s.action_discrete = !box_action;
-  s.obs_dim = box_obs ? 4 : 1;
-  s.action_dim = box_action ? 2 : 1;
-  for (std::size_t i = 0; i < steps; ++i) {
-    // The Box table comes from a 3-copy vector env; the Discrete one leaves `env` empty
-    // (every row copy 0, as a single-env run does).
-    if (box_obs) s.env.push_back(static_cast<std::int32_t>(i % 3));
-    s.episode.push_back(static_cast<std::int64_t>(i / 50));
-    s.t.push_back(static_cast<std::int64_t>(i % 50));
-    if (box_obs)
-      for (int d = 0; d < 4; ++d)
-        s.obs.push_back(static_cast<float>(i) * 0.5f + static_cast<float>(d));
-    else
-      s.obs_index.push_back(static_cast<std::int64_t>(i % 16));
-    if (box_action)
-      for (int d = 0; d < 2; ++d)
-        s.action.push_back(-static_cast<float>(i) - 0.25f * static_cast<float>(d));
-    else
-      s.action_index.push_back(static_cast<std::int64_t>(i % 4));
-    s.reward.push_back(i % 10 == 0 ? 1.0 : -0.01);
-    s.terminated.push_back(static_cast<std::uint8_t>(i % 50 == 49));
-    s.truncated.push_back(0);
-    s.probability.push_back(0.25 + 1e-9 * static_cast<double>(i));
-    s.log_prob.push_back(i == 0 ? -std::numeric_limits<double>::infinity()
-                                : std::log(0.25 + 1e-9 * static_cast<double>(i)));
-  }
-  for (std::size_t i = 0; i < regret_points; ++i) {
-    r.regret.step.push_back(static_cast<std::int64_t>(i * i + 1));
-    r.regret.pseudo_regret.push_back(std::sqrt(static_cast<double>(i)));
-    r.regret.realised_regret.push_back(std::sqrt(static_cast<double>(i)) - 0.5);
-  }
-  return r;
-}
 
 void check_same(const rlsim::StoredRun& got, const rlsim::RunResult& want, bool with_steps) {
   CHECK(got.run_index == want.info.run_index);
@@ -232,12 +164,11 @@ TEST_CASE("hdf5 log: writer to reader round trip of meta, episodes, steps and re
         H5Z_FILTER_DEFLATE);
   CHECK(values[0] == 1);  // step tables: deflate level 1
   {
-    rlsim::hdf5::Dataset ep(H5Dopen2(f.get(), "/runs/000000/episodes/return", H5P_DEFAULT), "open");
+    // The experiment-wide tables: chunked, uncompressed (docs/log-format.md, Storage).
+    rlsim::hdf5::Dataset ep(H5Dopen2(f.get(), "/episodes/return", H5P_DEFAULT), "open");
     rlsim::hdf5::PropList ep_dcpl(H5Dget_create_plist(ep.get()), "plist");
-    nvalues = 4;
-    CHECK(H5Pget_filter2(ep_dcpl.get(), 1, &flags, &nvalues, values, 0, nullptr, nullptr) ==
-          H5Z_FILTER_DEFLATE);
-    CHECK(values[0] == 4);  // other tables: level 4
+    CHECK(H5Pget_layout(ep_dcpl.get()) == H5D_CHUNKED);
+    CHECK(H5Pget_nfilters(ep_dcpl.get()) == 0);
   }
   // rlsim compresses the chunks itself (H5Dwrite_chunk, with libdeflate); they must decode
   // to the data through HDF5's own pipeline, and each stored chunk, inflated by zlib and
@@ -273,27 +204,47 @@ TEST_CASE("hdf5 log: writer to reader round trip of meta, episodes, steps and re
       CHECK(same);
     }
   }
-  // Storage choices of the writer (docs/log-format.md, Storage): small chunk index nodes
-  // (istore K = 1), a run group's attributes in its object header (compact), no time stamps
-  // on groups and datasets.
+  // Storage choices of the writer (docs/log-format.md, Storage): chunk index nodes of
+  // istore K = 8, a group's attributes in its object header (compact), no time stamps on
+  // groups and datasets.
   {
     rlsim::hdf5::PropList fcpl(H5Fget_create_plist(f.get()), "plist");
     unsigned ik = 0;
     REQUIRE(H5Pget_istore_k(fcpl.get(), &ik) >= 0);
-    CHECK(ik == 1);
+    CHECK(ik == 8);
     constexpr std::uint64_t kAttributeMessage = std::uint64_t{1} << 0x000C;  // H5O spec
     H5O_info_t info;
     REQUIRE(H5Oget_info_by_name2(f.get(), "/runs/000000", &info, H5O_INFO_ALL, H5P_DEFAULT) >= 0);
-    CHECK(info.num_attrs == 12);
-    CHECK((info.hdr.mesg.present & kAttributeMessage) != 0);  // compact: messages in the header
+    CHECK(info.num_attrs == 0);  // format 3: a run's strings and numbers are in the tables
     CHECK(info.mtime == 0);
-    REQUIRE(H5Oget_info_by_name2(f.get(), "/runs/000007", &info, H5O_INFO_ALL, H5P_DEFAULT) >= 0);
-    CHECK(info.num_attrs == 12);
-    CHECK((info.hdr.mesg.present & kAttributeMessage) == 0);  // dense: the 70 KB attribute
-    REQUIRE(H5Oget_info_by_name2(f.get(), "/runs/000000/episodes/return", &info, H5O_INFO_ALL,
-                                 H5P_DEFAULT) >= 0);
+    // Groups in the order first written: run 1 (CartPole), run 0 (FrozenLake), run 7 (its
+    // group string is 70 KB); run 12 is FrozenLake again.
+    int compact = 0, dense = 0;
+    for (const char* g : {"/groups/000000", "/groups/000001", "/groups/000002"}) {
+      INFO(g);
+      REQUIRE(H5Oget_info_by_name2(f.get(), g, &info, H5O_INFO_ALL, H5P_DEFAULT) >= 0);
+      CHECK(info.num_attrs == 5);
+      ((info.hdr.mesg.present & kAttributeMessage) != 0 ? compact : dense) += 1;
+    }
+    CHECK(compact == 2);  // attributes as messages in the object header
+    CHECK(dense == 1);    // the 70 KB attribute: dense storage
+    CHECK(H5Lexists(f.get(), "/groups/000003", H5P_DEFAULT) == 0);  // run 12 is in group 1
+    CHECK(H5Lexists(f.get(), "/runs/000012", H5P_DEFAULT) == 0);    // no steps: no run group
+    REQUIRE(H5Oget_info_by_name2(f.get(), "/episodes/return", &info, H5O_INFO_ALL, H5P_DEFAULT) >=
+            0);
     CHECK(info.mtime == 0);
     CHECK(info.ctime == 0);
+    // The run table in write order, and each run's episodes contiguous in that order.
+    std::vector<std::int64_t> order(4), run(40 + 5 + 3);
+    rlsim::hdf5::Dataset ri(H5Dopen2(f.get(), "/run_table/run_index", H5P_DEFAULT), "open");
+    REQUIRE(H5Dread(ri.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, order.data()) >= 0);
+    CHECK(order == std::vector<std::int64_t>{1, 0, 7, 12});
+    rlsim::hdf5::Dataset er(H5Dopen2(f.get(), "/episodes/run", H5P_DEFAULT), "open");
+    REQUIRE(H5Dread(er.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, run.data()) >= 0);
+    std::vector<std::int64_t> want(5, 1);
+    want.insert(want.end(), 40, 0);
+    want.insert(want.end(), 3, 7);
+    CHECK(run == want);
   }
   rlsim::hdf5::Dataset obs(H5Dopen2(f.get(), "/runs/000001/steps/obs", H5P_DEFAULT), "open");
   rlsim::hdf5::Dataspace space(H5Dget_space(obs.get()), "space");
@@ -302,8 +253,7 @@ TEST_CASE("hdf5 log: writer to reader round trip of meta, episodes, steps and re
   H5Sget_simple_extent_dims(space.get(), dims, nullptr);
   CHECK(dims[0] == 300);
   CHECK(dims[1] == 4);
-  CHECK(H5Lexists(f.get(), "/runs/000012/steps", H5P_DEFAULT) == 0);
-  CHECK(H5Lexists(f.get(), "/runs/000012/regret", H5P_DEFAULT) == 0);
+  CHECK(H5Lexists(f.get(), "/runs/000001/regret", H5P_DEFAULT) == 0);  // regret: /regret
 }
 
 TEST_CASE("hdf5 log: a killed writer leaves a readable file with its finished runs", "[hdf5]") {
@@ -443,8 +393,7 @@ TEST_CASE("hdf5 log: runs written without an explicit flush reach the disk withi
   check_same(r.read_run(0, true), a, true);
 }
 
-TEST_CASE("hdf5 log: a half-written run is listed but not complete, and reads without error",
-          "[hdf5]") {
+TEST_CASE("hdf5 log: rows and groups of a run missing from run_table are not a run", "[hdf5]") {
   TempDir tmp;
   const std::string path = tmp.file("partial.h5");
   const rlsim::RunResult a = make_run(0, 5, 0, false, false, 0);
@@ -453,29 +402,49 @@ TEST_CASE("hdf5 log: a half-written run is listed but not complete, and reads wi
     w.write_run(a);
   }
   {
-    // What a kill in the middle of write_run can leave: a run group with complete = 0 and
-    // only some of its contents.
+    // What a kill during a flush could leave: episode rows and a /runs group of run 1, whose
+    // run_table row did not reach the file.
     rlsim::hdf5::Lock lock;
     rlsim::hdf5::File f(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), "open");
+    for (const char* col :
+         {"run", "return", "length", "end_step", "terminated", "truncated", "success"}) {
+      rlsim::hdf5::Dataset ds(
+          H5Dopen2(f.get(), (std::string("/episodes/") + col).c_str(), H5P_DEFAULT), "open");
+      const hsize_t rows = 7, start = 5, count = 2;
+      REQUIRE(H5Dset_extent(ds.get(), &rows) >= 0);
+      rlsim::hdf5::Dataspace space(H5Dget_space(ds.get()), "space");
+      REQUIRE(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &start, nullptr, &count, nullptr) >=
+              0);
+      rlsim::hdf5::Dataspace memory(H5Screate_simple(1, &count, nullptr), "space");
+      const std::int64_t ones[2] = {1, 1};
+      REQUIRE(H5Dwrite(ds.get(), H5T_NATIVE_INT64, memory.get(), space.get(), H5P_DEFAULT, ones) >=
+              0);
+    }
     rlsim::hdf5::Group g(H5Gcreate2(f.get(), "/runs/000001", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
                          "create");
-    rlsim::hdf5::Dataspace scalar(H5Screate(H5S_SCALAR), "space");
-    rlsim::hdf5::Attribute complete(
-        H5Acreate2(g.get(), "complete", H5T_STD_I32LE, scalar.get(), H5P_DEFAULT, H5P_DEFAULT),
-        "attr");
-    const std::int32_t zero = 0;
-    REQUIRE(H5Awrite(complete.get(), H5T_NATIVE_INT32, &zero) >= 0);
+  }
+  {
+    rlsim::ExperimentReader r(path);
+    CHECK_FALSE(r.meta().complete);
+    CHECK(r.run_indices() == std::vector<std::int64_t>{0});
+    CHECK(r.complete_run_indices() == std::vector<std::int64_t>{0});
+    CHECK_THROWS_WITH(r.read_run(1), Catch::Contains("has no run 1"));
+    check_same(r.read_run(0), a, false);
+  }
+  {
+    // Appending drops them, and the next run's rows follow run 0's.
+    rlsim::ExperimentWriter w(path, rlsim::ExperimentMeta{}, rlsim::WriteMode::append);
+    CHECK(w.removed_runs() == std::vector<std::int64_t>{1});
+    w.write_run(make_run(2, 3, 0, false, false, 0));
+    w.finish();
   }
   rlsim::ExperimentReader r(path);
-  CHECK_FALSE(r.meta().complete);
-  CHECK(r.run_indices() == std::vector<std::int64_t>{0, 1});
-  CHECK(r.complete_run_indices() == std::vector<std::int64_t>{0});
+  CHECK(r.run_indices() == std::vector<std::int64_t>{0, 2});
   check_same(r.read_run(0), a, false);
-  rlsim::StoredRun partial;
-  REQUIRE_NOTHROW(partial = r.read_run(1, true));
-  CHECK_FALSE(partial.complete);
-  CHECK(partial.run_index == 1);
-  CHECK(partial.episodes.size() == 0);
+  check_same(r.read_run(2), make_run(2, 3, 0, false, false, 0), false);
+  rlsim::hdf5::Lock lock;
+  rlsim::hdf5::File f(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "open");
+  CHECK(H5Lexists(f.get(), "/runs/000001", H5P_DEFAULT) == 0);
 }
 
 TEST_CASE("hdf5 log: damaged, truncated and foreign files give rlsim::Error", "[hdf5]") {
@@ -483,7 +452,7 @@ TEST_CASE("hdf5 log: damaged, truncated and foreign files give rlsim::Error", "[
   const std::string good = tmp.file("good.h5");
   {
     rlsim::ExperimentWriter w(good, make_meta());
-    for (int i = 0; i < 4; ++i) w.write_run(make_run(i, 2000, 0, false, false, 50));
+    for (int i = 0; i < 4; ++i) w.write_run(make_run(i, 2000, 3000, false, false, 50));
     w.finish();
   }
   REQUIRE_NOTHROW(rlsim::ExperimentReader(good));
@@ -517,15 +486,74 @@ TEST_CASE("hdf5 log: damaged, truncated and foreign files give rlsim::Error", "[
     REQUIRE_THROWS_WITH(rlsim::ExperimentReader(other),
                         Catch::Contains(other) && Catch::Contains("not an rlsim run file"));
   }
+  SECTION("inconsistent experiment-wide tables") {
+    // Each edit is a damage the reader must name (file, table, what is wrong), not misread.
+    struct Case {
+      const char* dataset;
+      hsize_t row;
+      std::int64_t value;
+      const char* message;
+      bool at_open;  // found when the file is opened (run_table) or at the first read_run
+    };
+    const Case cases[] = {
+        {"/run_table/group", 2, 7, "which /groups does not hold", true},
+        {"/run_table/run_index", 3, 1, "repeats run_index 1", true},
+        {"/run_table/run_index", 0, -4, "expected >= 0", true},
+        {"/run_table/total_steps", 1, -1, "total_steps -1", true},
+        {"/episodes/run", 2500, 3, "are not contiguous", false},
+        {"/episodes/run", 10, 9, "which run_table does not list", false},
+    };
+    for (const Case& c : cases) {
+      INFO(c.dataset << " row " << c.row << " = " << c.value);
+      const std::string bad = tmp.file("bad_table.h5");
+      fs::copy_file(good, bad, fs::copy_options::overwrite_existing);
+      {
+        rlsim::hdf5::Lock lock;
+        rlsim::hdf5::File f(H5Fopen(bad.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), "open");
+        rlsim::hdf5::Dataset ds(H5Dopen2(f.get(), c.dataset, H5P_DEFAULT), "open");
+        rlsim::hdf5::Dataspace space(H5Dget_space(ds.get()), "space");
+        const hsize_t one = 1;
+        REQUIRE(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &c.row, nullptr, &one, nullptr) >=
+                0);
+        rlsim::hdf5::Dataspace memory(H5Screate_simple(1, &one, nullptr), "space");
+        REQUIRE(H5Dwrite(ds.get(), H5T_NATIVE_INT64, memory.get(), space.get(), H5P_DEFAULT,
+                         &c.value) >= 0);
+      }
+      if (c.at_open) {
+        REQUIRE_THROWS_WITH(rlsim::ExperimentReader(bad), Catch::Contains(bad) &&
+                                                              Catch::Contains(c.message) &&
+                                                              Catch::Contains("damaged"));
+      } else {
+        rlsim::ExperimentReader r(bad);
+        REQUIRE_THROWS_WITH(r.read_run(0), Catch::Contains(bad) && Catch::Contains("/episodes") &&
+                                               Catch::Contains(c.message) &&
+                                               Catch::Contains("damaged"));
+      }
+    }
+  }
+  SECTION("a missing table") {
+    const std::string bad = tmp.file("no_eval.h5");
+    fs::copy_file(good, bad);
+    {
+      rlsim::hdf5::Lock lock;
+      rlsim::hdf5::File f(H5Fopen(bad.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), "open");
+      REQUIRE(H5Ldelete(f.get(), "/eval", H5P_DEFAULT) >= 0);
+    }
+    REQUIRE_THROWS_WITH(rlsim::ExperimentReader(bad),
+                        Catch::Contains(bad) && Catch::Contains("no group /eval"));
+    REQUIRE_THROWS_WITH(rlsim::ExperimentWriter(bad, make_meta(), rlsim::WriteMode::append),
+                        Catch::Contains(bad) && Catch::Contains("no group /eval"));
+  }
   SECTION("damaged chunk of one run") {
-    // Overwrite the compressed bytes of run 2's episodes/return with garbage.
+    // Overwrite the compressed bytes of run 2's steps/reward with garbage. (The
+    // experiment-wide tables are stored uncompressed, without checksums: damage to their
+    // values is not detectable; their metadata are checksummed.)
     haddr_t addr = 0;
     hsize_t size = 0;
     {
       rlsim::hdf5::Lock lock;
       rlsim::hdf5::File f(H5Fopen(good.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "open");
-      rlsim::hdf5::Dataset ds(H5Dopen2(f.get(), "/runs/000002/episodes/return", H5P_DEFAULT),
-                              "open");
+      rlsim::hdf5::Dataset ds(H5Dopen2(f.get(), "/runs/000002/steps/reward", H5P_DEFAULT), "open");
       hsize_t offset[1] = {0};
       unsigned mask = 0;
       rlsim::hdf5::Dataspace space(H5Dget_space(ds.get()), "space");
@@ -538,10 +566,11 @@ TEST_CASE("hdf5 log: damaged, truncated and foreign files give rlsim::Error", "[
     const std::string bad = tmp.file("bad_chunk.h5");
     write_bytes(bad, bytes);
     rlsim::ExperimentReader r(bad);
-    REQUIRE_NOTHROW(r.read_run(1));
-    REQUIRE_THROWS_AS(r.read_run(2), Error);
-    REQUIRE_THROWS_WITH(r.read_run(2),
-                        Catch::Contains(bad) && Catch::Contains("/runs/000002/episodes/return"));
+    REQUIRE_NOTHROW(r.read_run(1, true));
+    REQUIRE_NOTHROW(r.read_run(2));  // without its steps
+    REQUIRE_THROWS_AS(r.read_run(2, true), Error);
+    REQUIRE_THROWS_WITH(r.read_run(2, true),
+                        Catch::Contains(bad) && Catch::Contains("/runs/000002/steps/reward"));
   }
 }
 

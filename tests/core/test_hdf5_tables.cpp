@@ -15,9 +15,13 @@
 #include "core/error.hpp"
 #include "core/hdf5_handles.hpp"
 #include "core/hdf5_log.hpp"
+#include "tests/core/hdf5_test_runs.hpp"
 
 namespace fs = std::filesystem;
 using rlsim::Error;
+using rlsim_test::base_run;
+using rlsim_test::full_run;
+using rlsim_test::tables_meta;
 
 namespace {
 
@@ -34,53 +38,6 @@ struct TablesTempDir {
   }
   std::string file(const std::string& name) const { return (dir / name).string(); }
 };
-
-rlsim::RunResult base_run(std::int64_t index) {
-  rlsim::RunResult r;
-  r.info.run_index = index;
-  r.info.env_id = "CartPole-v1";
-  r.info.agent_id = "dqn";
-  r.info.group = "CartPole-v1[] / dqn[]";
-  r.total_steps = 1000 + index;
-  for (int i = 0; i < 3; ++i) {
-    r.episodes.returns.push_back(10.0 * i + static_cast<double>(index));
-    r.episodes.lengths.push_back(10 + i);
-    r.episodes.end_steps.push_back(100 * (i + 1));
-    r.episodes.terminated.push_back(1);
-    r.episodes.truncated.push_back(0);
-    r.episodes.success.push_back(-1);
-  }
-  return r;
-}
-
-rlsim::RunResult full_run(std::int64_t index) {
-  rlsim::RunResult r = base_run(index);
-  for (int k = 0; k < 4; ++k)
-    for (int e = 0; e < 2; ++e) {
-      r.evaluations.step.push_back(250 * (k + 1));
-      r.evaluations.returns.push_back(1.0 / 3.0 * k + e + static_cast<double>(index));
-      r.evaluations.lengths.push_back(20 + k + e);
-    }
-  r.diagnostics.names = {"loss", "entropy", "epsilon"};
-  for (int u = 0; u < 5; ++u)
-    r.diagnostics.add_row(32 * (u + 1),
-                          {std::exp(-u) + static_cast<double>(index), 0.5 - 0.01 * u,
-                           u == 4 ? -std::numeric_limits<double>::infinity() : 0.1 * u});
-  r.agent_state["q/weight"] = {{2, 3}, {1, 2, 3, 4, 5, 6.5}};
-  r.agent_state["q/bias"] = {{3}, {-1, 0, 1e300}};
-  r.agent_state["steps_done"] = {{}, {1000 + static_cast<double>(index)}};
-  r.has_agent_state = true;
-  return r;
-}
-
-rlsim::ExperimentMeta tables_meta() {
-  rlsim::ExperimentMeta m;
-  m.config_text = "name = \"tables\"\n";
-  m.command_line = "test";
-  m.master_seed = 7;
-  m.planned_runs = 4;
-  return m;
-}
 
 void check_same(const rlsim::StoredRun& got, const rlsim::RunResult& want) {
   CHECK(got.complete);
@@ -130,8 +87,9 @@ TEST_CASE("hdf5 tables: eval, diagnostics and agent state round trip", "[hdf5-ta
   rlsim::hdf5::File f(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "open");
   for (const char* name :
        {"runs/000000/diagnostics/loss", "runs/000000/diagnostics/entropy",
-        "runs/000000/diagnostics/step", "runs/000000/eval/return", "runs/000000/agent/q/weight"})
+        "runs/000000/diagnostics/step", "eval/return", "eval/run", "runs/000000/agent/q/weight"})
     CHECK(H5Lexists(f.get(), name, H5P_DEFAULT) > 0);
+  CHECK(H5Lexists(f.get(), "runs/000001", H5P_DEFAULT) == 0);  // nothing of its own
   rlsim::hdf5::Dataset ds(H5Dopen2(f.get(), "runs/000000/diagnostics/epsilon", H5P_DEFAULT), "ds");
   std::vector<double> eps(5);
   REQUIRE(H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, eps.data()) >= 0);
@@ -217,7 +175,7 @@ TEST_CASE("hdf5 tables: inconsistent tables are refused before anything is writt
   check_same(r.read_run(0), full_run(0));
 }
 
-TEST_CASE("hdf5 tables: append mode keeps complete runs, drops incomplete ones, adds new ones",
+TEST_CASE("hdf5 tables: append mode keeps whole runs, drops unfinished ones, adds new ones",
           "[hdf5-tables]") {
   TablesTempDir tmp;
   const std::string path = tmp.file("t.h5");
@@ -227,34 +185,50 @@ TEST_CASE("hdf5 tables: append mode keeps complete runs, drops incomplete ones, 
     w.write_run(base_run(1));
     // Not finished: the root `complete` stays 0.
   }
-  {  // Make run 1 look interrupted (complete = 0).
+  {
+    // Make run 5 look interrupted: eval rows and a run group that a killed writer wrote
+    // but whose run_table row did not reach the file.
     rlsim::hdf5::Lock lock;
     rlsim::hdf5::File f(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), "open");
-    rlsim::hdf5::Group g(H5Gopen2(f.get(), "runs/000001", H5P_DEFAULT), "group");
-    rlsim::hdf5::Attribute a(H5Aopen(g.get(), "complete", H5P_DEFAULT), "attr");
-    const std::int32_t zero = 0;
-    REQUIRE(H5Awrite(a.get(), H5T_NATIVE_INT32, &zero) >= 0);
+    for (const char* col : {"eval/run", "eval/step", "eval/return", "eval/length"}) {
+      rlsim::hdf5::Dataset ds(H5Dopen2(f.get(), col, H5P_DEFAULT), "open");
+      const hsize_t rows = 8 + 3;  // run 0's 8 rows, then 3 of run 5
+      REQUIRE(H5Dset_extent(ds.get(), &rows) >= 0);
+      rlsim::hdf5::Dataspace space(H5Dget_space(ds.get()), "space");
+      const hsize_t start = 8, count = 3;
+      REQUIRE(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &start, nullptr, &count, nullptr) >=
+              0);
+      rlsim::hdf5::Dataspace memory(H5Screate_simple(1, &count, nullptr), "space");
+      const std::int64_t five[3] = {5, 5, 5};
+      REQUIRE(H5Dwrite(ds.get(), H5T_NATIVE_INT64, memory.get(), space.get(), H5P_DEFAULT, five) >=
+              0);
+    }
+    rlsim::hdf5::Group g(H5Gcreate2(f.get(), "runs/000005", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                         "group");
   }
   {
     rlsim::ExperimentReader r(path);
-    CHECK(r.complete_run_indices() == std::vector<std::int64_t>{0});
+    CHECK(r.complete_run_indices() == std::vector<std::int64_t>{0, 1});
     CHECK(r.run_indices() == std::vector<std::int64_t>{0, 1});
+    check_same(r.read_run(0), full_run(0));
   }
   rlsim::ExperimentMeta ignored;
   ignored.config_text = "must not replace the stored config";
   {
     rlsim::ExperimentWriter w(path, ignored, rlsim::WriteMode::append);
-    CHECK(w.removed_runs() == std::vector<std::int64_t>{1});
+    CHECK(w.removed_runs() == std::vector<std::int64_t>{5});
     CHECK_THROWS_WITH(w.write_run(full_run(0)), Catch::Contains("already there"));
-    w.write_run(full_run(1));
+    CHECK_THROWS_WITH(w.write_run(full_run(1)), Catch::Contains("already there"));
+    w.write_run(full_run(5));
     w.write_run(full_run(2));
     w.finish();
   }
   rlsim::ExperimentReader r(path);
   CHECK(r.meta().complete);
   CHECK(r.meta().config_text == tables_meta().config_text);
-  CHECK(r.complete_run_indices() == std::vector<std::int64_t>{0, 1, 2});
-  for (std::int64_t i = 0; i < 3; ++i) check_same(r.read_run(i), full_run(i));
+  CHECK(r.complete_run_indices() == std::vector<std::int64_t>{0, 1, 2, 5});
+  check_same(r.read_run(1), base_run(1));
+  for (std::int64_t i : {0, 2, 5}) check_same(r.read_run(i), full_run(i));
 }
 
 TEST_CASE("hdf5 tables: append mode refuses files that are not rlsim run files", "[hdf5-tables]") {
@@ -294,8 +268,7 @@ std::pair<bool, std::size_t> string_type_of(hid_t obj, const char* name) {
 
 }  // namespace
 
-TEST_CASE("hdf5 tables: strings are fixed-length (format 2); format 1 files stay readable",
-          "[hdf5-tables]") {
+TEST_CASE("hdf5 tables: strings are fixed-length (formats 2 and 3)", "[hdf5-tables]") {
   TablesTempDir tmp;
   const std::string path = tmp.file("v.h5");
   rlsim::ExperimentMeta meta = tables_meta();
@@ -307,24 +280,68 @@ TEST_CASE("hdf5 tables: strings are fixed-length (format 2); format 1 files stay
   }
   {
     rlsim::hdf5::Lock lock;
-    rlsim::hdf5::File f(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), "open");
+    rlsim::hdf5::File f(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "open");
     CHECK(string_type_of(f.get(), "config") ==
           std::pair<bool, std::size_t>{false, meta.config_text.size()});
     CHECK(string_type_of(f.get(), "command_line") == std::pair<bool, std::size_t>{false, 1});
-    rlsim::hdf5::Group g(H5Gopen2(f.get(), "runs/000000", H5P_DEFAULT), "group");
+    rlsim::hdf5::Group g(H5Gopen2(f.get(), "groups/000000", H5P_DEFAULT), "group");
     CHECK(string_type_of(g.get(), "group") ==
           std::pair<bool, std::size_t>{false, full_run(0).info.group.size()});
-    rlsim::hdf5::Group d(H5Gopen2(g.get(), "diagnostics", H5P_DEFAULT), "diagnostics");
+    rlsim::hdf5::Group d(H5Gopen2(f.get(), "runs/000000/diagnostics", H5P_DEFAULT), "diagnostics");
     CHECK(string_type_of(d.get(), "columns") == std::pair<bool, std::size_t>{false, 7});
   }
+  rlsim::ExperimentReader r(path);
+  CHECK(r.meta().format_version == 3);
+  CHECK(r.meta().command_line.empty());
+  CHECK(r.meta().config_text == meta.config_text);
+  check_same(r.read_run(0), full_run(0));
+  CHECK(r.read_run(0).group == full_run(0).info.group);
+}
+
+TEST_CASE("hdf5 tables: files of formats 1 and 2 stay readable, and are not appended to",
+          "[hdf5-tables]") {
+  // tests/data/format2.h5 was written by the format 2 writer (tests/data/make_format2_fixture.cpp)
+  // with the runs of tests/core/hdf5_test_runs.hpp, plus a half-written run 4.
+  TablesTempDir tmp;
+  const std::string path = tmp.file("v2.h5");
+  fs::copy_file(std::string(RLSIM_TEST_DATA_DIR) + "/format2.h5", path);
+  const rlsim::RunResult r0 = rlsim_test::make_run(0, 40, 300, false, false, 25);
+  const rlsim::RunResult r1 = rlsim_test::make_run(1, 5, 30, true, true, 0);
   {
     rlsim::ExperimentReader r(path);
     CHECK(r.meta().format_version == 2);
-    CHECK(r.meta().command_line.empty());
-    CHECK(r.meta().config_text == meta.config_text);
-    check_same(r.read_run(0), full_run(0));
-    CHECK(r.read_run(0).group == full_run(0).info.group);
+    CHECK(r.meta().complete);
+    CHECK(r.meta().config_text == tables_meta().config_text);
+    CHECK(r.run_indices() == std::vector<std::int64_t>{0, 1, 2, 3, 4});
+    CHECK(r.complete_run_indices() == std::vector<std::int64_t>{0, 1, 2, 3});
+    const rlsim::StoredRun a = r.read_run(0, true);
+    CHECK(a.complete);
+    CHECK(a.group == r0.info.group);
+    CHECK(a.env_seed == r0.info.env_seed);
+    CHECK(a.total_steps == r0.total_steps);
+    CHECK(a.episodes.returns == r0.episodes.returns);
+    CHECK(a.episodes.success == r0.episodes.success);
+    CHECK(a.regret.pseudo_regret == r0.regret.pseudo_regret);
+    REQUIRE(a.has_steps);
+    CHECK(a.steps.reward == r0.steps.reward);
+    CHECK(a.steps.obs_index == r0.steps.obs_index);
+    CHECK(a.steps.env == std::vector<std::int32_t>(300, 0));
+    const rlsim::StoredRun b = r.read_run(1, true);
+    CHECK(b.steps.obs == r1.steps.obs);
+    CHECK(b.steps.action == r1.steps.action);
+    CHECK(b.steps.env == r1.steps.env);
+    check_same(r.read_run(2), full_run(2));
+    CHECK(r.read_run(3).episodes.size() == 0);
+    rlsim::StoredRun partial;
+    REQUIRE_NOTHROW(partial = r.read_run(4, true));
+    CHECK_FALSE(partial.complete);
+    CHECK(partial.run_index == 4);
   }
+  rlsim::ExperimentMeta ignored;
+  CHECK_THROWS_WITH(rlsim::ExperimentWriter(path, ignored, rlsim::WriteMode::append),
+                    Catch::Contains("rlsim_format_version is 2") &&
+                        Catch::Contains("writes version 3") && Catch::Contains("new file"));
+
   const std::string v1 = tmp.file("v1.h5");
   const std::string forged = tmp.file("forged.h5");
   fs::copy_file(path, v1);
@@ -332,31 +349,30 @@ TEST_CASE("hdf5 tables: strings are fixed-length (format 2); format 1 files stay
   {  // v1: the layout of format version 1 (variable-length strings, version attribute 1).
     rlsim::hdf5::Lock lock;
     rlsim::hdf5::File f(H5Fopen(v1.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), "open");
-    make_variable_length(f.get(), "config", meta.config_text);
-    rlsim::hdf5::Group g(H5Gopen2(f.get(), "runs/000000", H5P_DEFAULT), "group");
+    make_variable_length(f.get(), "config", tables_meta().config_text);
+    rlsim::hdf5::Group g(H5Gopen2(f.get(), "runs/000002", H5P_DEFAULT), "group");
     make_variable_length(g.get(), "group", "a format 1 group");
     rlsim::hdf5::Attribute a(H5Aopen(f.get(), "rlsim_format_version", H5P_DEFAULT), "attr");
     const std::int32_t one = 1;
     REQUIRE(H5Awrite(a.get(), H5T_NATIVE_INT32, &one) >= 0);
     // forged: version 2 but a variable-length string, which version 2 never writes.
     rlsim::hdf5::File f2(H5Fopen(forged.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), "open");
-    rlsim::hdf5::Group g2(H5Gopen2(f2.get(), "runs/000000", H5P_DEFAULT), "group");
+    rlsim::hdf5::Group g2(H5Gopen2(f2.get(), "runs/000002", H5P_DEFAULT), "group");
     make_variable_length(g2.get(), "group", "x");
   }
   {
     rlsim::ExperimentReader r(v1);
     CHECK(r.meta().format_version == 1);
-    CHECK(r.meta().config_text == meta.config_text);
-    const rlsim::StoredRun run = r.read_run(0);
+    CHECK(r.meta().config_text == tables_meta().config_text);
+    const rlsim::StoredRun run = r.read_run(2);
     CHECK(run.group == "a format 1 group");
-    check_same(run, full_run(0));
+    check_same(run, full_run(2));
   }
-  rlsim::ExperimentMeta ignored;
   CHECK_THROWS_WITH(rlsim::ExperimentWriter(v1, ignored, rlsim::WriteMode::append),
                     Catch::Contains("rlsim_format_version is 1") &&
-                        Catch::Contains("writes version 2") && Catch::Contains("new file"));
+                        Catch::Contains("writes version 3") && Catch::Contains("new file"));
   rlsim::ExperimentReader r(forged);
-  CHECK_THROWS_WITH(r.read_run(0), Catch::Contains("variable-length string") &&
+  CHECK_THROWS_WITH(r.read_run(2), Catch::Contains("variable-length string") &&
                                        Catch::Contains("attribute 'group'") &&
                                        Catch::Contains("damaged"));
 }
