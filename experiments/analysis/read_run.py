@@ -37,8 +37,9 @@ def mean_return_by_group(path):
         names = {int(g): text(grp.attrs["group"]) for g, grp in f["groups"].items()}
         run = f["episodes/run"][:]  # whose episode each row is; read every column once
         ret = f["episodes/return"][:]
-    runs, row, count = np.unique(run, return_inverse=True, return_counts=True)
-    run_mean = np.bincount(row, weights=ret) / count  # mean return of each of `runs`
+    listed = np.isin(run, run_index)  # rows of runs run_table lacks (a kill mid-flush): skip
+    runs, row, count = np.unique(run[listed], return_inverse=True, return_counts=True)
+    run_mean = np.bincount(row, weights=ret[listed]) / count  # mean return of each of `runs`
     order = np.argsort(run_index)  # rows of run_table are in the order runs were written
     group = run_group[order[np.searchsorted(run_index, runs, sorter=order)]]
     groups, g_row = np.unique(group, return_inverse=True)
@@ -51,7 +52,8 @@ def returns_by_run(path):
     A run's rows are contiguous: split the column where `run` changes."""
     with h5py.File(path, "r") as f:
         run = f["episodes/run"][:]
-        ret = f["episodes/return"][:]
+        listed = np.isin(run, f["run_table/run_index"][:])
+        run, ret = run[listed], f["episodes/return"][:][listed]
     starts = np.flatnonzero(np.diff(run, prepend=-1))  # first row of each run's rows
     return dict(zip(run[starts].tolist(), np.split(ret, starts[1:])))
 
@@ -94,6 +96,7 @@ def group_summary(path, version):
             run = f["episodes/run"][:]
         means = mean_return_by_group(path)
         order = np.argsort(run_index)
+        run = run[np.isin(run, run_index)]  # rows of unlisted runs are not in the file
         ep_group = run_group[order[np.searchsorted(run_index, run, sorter=order)]]
         out = {}
         for g, name in names.items():
@@ -199,6 +202,7 @@ def row_blocks(run):
 class Checker:
     def __init__(self):
         self.problems = []
+        self.notes = []  # what readers ignore, printed with the summary
         self.version = FORMAT_VERSIONS[-1]
 
     def problem(self, where, what):
@@ -450,8 +454,10 @@ class Checker:
     def experiment_table(self, f, name, columns, runs):
         """Format 3: an experiment-wide table with a `run` column: its members and columns,
         every `run` value a run of run_table (RUNS: run_index → row), each run's rows
-        contiguous and the runs in run_table order. Returns ({column: data}, {run index:
-        (first row, end row)}) or (None, {})."""
+        contiguous and the runs in run_table order. Rows of runs run_table does not list
+        after the last row of a listed run are not part of the table (a kill during a flush
+        can leave them; readers ignore them): a note, not a problem. Returns ({column: the
+        table's rows}, {run index: (first row, end row)}) or (None, {})."""
         where = "/" + name
         if name not in f or not isinstance(f[name], h5py.Group):
             self.problem("/", f"group '{name}' is missing")
@@ -461,11 +467,19 @@ class Checker:
         data = self.table(f[name], where, columns, compressed=False)
         if data is None:
             return None, {}
+        listed = np.isin(data["run"], np.fromiter(runs, np.int64, len(runs)))
+        end = int(np.flatnonzero(listed)[-1]) + 1 if listed.any() else 0
+        if end < listed.size:
+            self.notes.append(f"{where}: {listed.size - end} rows at the end belong to runs "
+                              f"run_table does not list "
+                              f"({sorted(set(data['run'][end:].tolist()))[:5]}; left by a kill "
+                              "during a flush): ignored")
+            data = {c: v[:end] for c, v in data.items()}
         run = data["run"]
-        unknown = ~np.isin(run, np.fromiter(runs, np.int64, len(runs)))
-        if unknown.any():
-            self.problem(where, f"'run' has values that are not in run_table/run_index: "
-                         f"{sorted(set(run[unknown].tolist()))[:5]}")
+        if not listed[:end].all():
+            first = int(np.flatnonzero(~listed[:end])[0])
+            self.problem(where, f"row {first} belongs to run {run[first]}, which "
+                         "run_table/run_index does not list, before rows of listed runs")
         starts, ends, who = row_blocks(run)
         index, blocks = np.unique(who, return_counts=True)
         if index.size != who.size:
@@ -566,7 +580,8 @@ class Checker:
                 self.problem(where, "name is not the zero-padded (6-digit) run index")
                 continue
             if int(name) not in runs:
-                self.problem(where, "is not a run of run_table")
+                self.notes.append(f"{where}: a run run_table does not list (left by a kill "
+                                  "during a flush): ignored")
                 continue
             if len(run.attrs):
                 self.problem(where, f"has attributes ({', '.join(run.attrs)}): a format 3 run "
@@ -665,6 +680,8 @@ def main(argv):
         runs, episodes, mean = summary[group]
         shown = "nan" if math.isnan(mean) else f"{mean:.6g}"
         print(f"  {group}: {runs} runs, {episodes} episodes, mean return {shown}")
+    for note in checker.notes:
+        print(f"note:        {note}")
     if with_steps:
         steps = run_steps(args.run_file, with_steps[0])
         held = ~np.isnan(steps["episode_return"])
