@@ -44,6 +44,7 @@ episodes). Exit status: 0 on success, 1 when the file cannot be read or has noth
 plot, 2 on a usage error.
 """
 import argparse
+import functools
 import json
 import math
 import os
@@ -86,6 +87,12 @@ def parse_params(text):
                 except ValueError:
                     out[key] = raw
     return out
+
+
+@functools.lru_cache(maxsize=None)
+def parsed_params(text):
+    """parse_params, once per text: the runs of a group share their parameters."""
+    return parse_params(text)
 
 
 def bernoulli_kl(p, q):
@@ -132,8 +139,8 @@ class Run:
         self.agent_id = info["agent_id"]
         self.env_params_text = info["env_params"]
         self.agent_params_text = info["agent_params"]
-        self.env_params = parse_params(self.env_params_text)
-        self.agent_params = parse_params(self.agent_params_text)
+        self.env_params = parsed_params(self.env_params_text)  # shared: do not modify
+        self.agent_params = parsed_params(self.agent_params_text)
         self.group = info["group"]
         self.total_steps = int(info["total_steps"])
         self.env_seed = int(info["env_seed"])
