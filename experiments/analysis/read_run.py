@@ -531,7 +531,8 @@ class Checker:
         index = rt["run_index"]
         values, counts = np.unique(index, return_counts=True)
         if (counts > 1).any():
-            self.problem("/run_table", f"'run_index' repeats runs {values[counts > 1][:5].tolist()}")
+            self.problem("/run_table",
+                         f"'run_index' repeats runs {values[counts > 1][:5].tolist()}")
         if (index < 0).any():
             self.problem("/run_table", "'run_index' has negative values")
         for col in ("seed_index", "total_steps"):

@@ -159,8 +159,8 @@ def mutations():
                     for c in f["episodes"]],
          "are not contiguous"),
         ("runs in another order than run_table",
-         lambda f: replace(f, "run_table/run_index", col(f, "run_table/run_index")[[1, 0] +
-                                                                                 list(range(2, 12))]),
+         lambda f: replace(f, "run_table/run_index",
+                           col(f, "run_table/run_index")[[1, 0] + list(range(2, 12))]),
          "not in run_table order"),
         ("a repeated run_index",
          lambda f: replace(f, "run_table/run_index", np.where(col(f, "run_table/run_index") == 11,
