@@ -594,11 +594,11 @@ void encode_column(EncodedColumn& c, const char* name, std::span<const T> data, 
 // HDF5 objects the writer reuses from run to run (under the HDF5 lock): creation property
 // lists and a scalar dataspace, made once instead of per group, dataset and attribute.
 struct WriteKit {
-  // Run groups and their table groups: attributes stay in the object header (compact
-  // storage) up to kMaxCompactAttrs; above HDF5's default of 8 a run group's 12 attributes
-  // went to dense storage, a fractal heap and a B-tree per run. No access/modification
-  // time stamps on groups and datasets (H5Pset_obj_track_times): one message less per
-  // object, and the objects' bytes do not depend on when they were written.
+  // Groups (/groups/G, /runs/N and their tables): attributes stay in the object header
+  // (compact storage) up to kMaxCompactAttrs; above HDF5's default of 8 a format 2 run
+  // group's 12 attributes went to dense storage, a fractal heap and a B-tree per run. No
+  // access/modification time stamps on groups and datasets (H5Pset_obj_track_times): one message
+  // less per object, and the objects' bytes do not depend on when they were written.
   static constexpr unsigned kMaxCompactAttrs = 32;
   hdf5::PropList gcpl;
   hdf5::Dataspace scalar;

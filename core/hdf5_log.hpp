@@ -117,8 +117,10 @@ class ExperimentReader {
   // 2 those whose `complete` attribute is 1 (a killed experiment may leave one without).
   std::vector<std::int64_t> complete_run_indices() const;
   // Throws rlsim::Error naming the file and object when the run is absent, or when it is
-  // marked complete and its data are damaged. A run not marked complete (an interrupted
-  // write) never throws: it comes back with complete = false and whatever was readable.
+  // whole (format 3: listed in run_table; formats 1-2: marked complete) and its data, or
+  // the experiment-wide tables, are damaged. A format 1-2 run not marked complete (an
+  // interrupted write) never throws: it comes back with complete = false and whatever was
+  // readable.
   // `steps` is read (and has_steps set) only when with_steps and the run has steps.
   StoredRun read_run(std::int64_t run_index, bool with_steps = false) const;
 
