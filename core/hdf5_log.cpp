@@ -1921,6 +1921,57 @@ RowRanges index_rows(const std::vector<std::int64_t>& run,
 
 }  // namespace
 
+// An experiment-wide table as the reader holds it: where each run's rows are, and the
+// whole table when it is at most max_cached_rows long (else rows are read run by run).
+template <class Table>
+struct TableCache {
+  RowRanges ranges;
+  bool whole = false;
+  Rows<Table> rows;
+};
+
+// The number of rows of the 1-D column `name` of group (path `where`).
+hsize_t column_rows(hid_t group, const char* name, const std::string& where) {
+  const std::string what = "dataset " + where + "/" + name;
+  if (!link_exists(group, name, what)) throw Error(where + " has no dataset '" + name + "'");
+  hdf5::Dataset ds(H5Dopen2(group, name, H5P_DEFAULT), "cannot open " + what);
+  hdf5::Dataspace space(H5Dget_space(ds.get()), "cannot read the dataspace of " + what);
+  hsize_t dims[1] = {0};
+  if (H5Sget_simple_extent_ndims(space.get()) != 1 ||
+      H5Sget_simple_extent_dims(space.get(), dims, nullptr) < 0)
+    throw Error(what + " is not a 1-D column: the file is damaged");
+  return dims[0];
+}
+
+// Rows [start, start + count) of the 1-D column `name` of group, converted to T (whose
+// type class the stored type must have).
+template <class T>
+std::vector<T> read_column_rows(hid_t group, const char* name, hsize_t start, hsize_t count,
+                                const std::string& where) {
+  const std::string what = "dataset " + where + "/" + name;
+  hdf5::Dataset ds(H5Dopen2(group, name, H5P_DEFAULT), "cannot open " + what);
+  hdf5::Datatype type(H5Dget_type(ds.get()), "cannot read the type of " + what);
+  const H5T_class_t cls = H5Tget_class(type.get());
+  if (cls != H5Type<T>::cls)
+    throw Error(what + " is of " + class_name(cls) + " type, expected " + H5Type<T>::name);
+  hdf5::Dataspace space(H5Dget_space(ds.get()), "cannot read the dataspace of " + what);
+  hsize_t dims[1] = {0};
+  if (H5Sget_simple_extent_ndims(space.get()) != 1 ||
+      H5Sget_simple_extent_dims(space.get(), dims, nullptr) < 0 || start + count > dims[0])
+    throw Error(what + " does not have rows " + std::to_string(start) + " to " +
+                std::to_string(start + count) + ": the file is damaged");
+  std::vector<T> out(static_cast<std::size_t>(count));
+  if (count == 0) return out;
+  check_status(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &start, nullptr, &count, nullptr),
+               "cannot select rows of " + what);
+  hdf5::Dataspace memory(H5Screate_simple(1, &count, nullptr),
+                         "cannot create a dataspace for " + what);
+  check_status(
+      H5Dread(ds.get(), H5Type<T>::mem(), memory.get(), space.get(), H5P_DEFAULT, out.data()),
+      "cannot read " + what + " (the file may be damaged)");
+  return out;
+}
+
 struct ExperimentReader::Impl {
   std::string path;
   hdf5::File file;
@@ -1932,10 +1983,10 @@ struct ExperimentReader::Impl {
   std::unordered_map<std::int64_t, std::size_t> row_of;  // run index -> run_table row
   std::map<std::int64_t, GroupStrings> groups;
   bool tables_read = false;
-  Rows<EpisodeTable> episodes;
-  Rows<RegretCurve> regret;
-  Rows<EvalTable> eval;
-  RowRanges episode_ranges, regret_ranges, eval_ranges;
+  std::size_t max_cached_rows = kReaderCachedRows;
+  TableCache<EpisodeTable> episodes;
+  TableCache<RegretCurve> regret;
+  TableCache<EvalTable> eval;
 
   void open_format3();
   void read_tables();
@@ -1994,20 +2045,34 @@ void ExperimentReader::Impl::read_tables() {
   if (tables_read) return;
   const hid_t f = file.get();
   const std::string where = in_quotes(path);
-  auto read = [&](const char* name, auto& rows, auto columns, RowRanges& ranges) {
+  auto read = [&](const char* name, auto& cache, auto columns) {
     hdf5::Group g = open_group(f, name, where);
     const std::string w = where + " /" + name;
-    read_table(g.get(), rows, columns, name, w, limits);
-    ranges = index_rows(rows.run, row_of, w);
+    const std::vector<std::int64_t> run = read_column<std::int64_t>(g.get(), "run", 0, w, limits);
+    cache.ranges = index_rows(run, row_of, w);
+    if (run.size() <= max_cached_rows) {
+      read_table(g.get(), cache.rows, columns, name, w, limits);
+      cache.whole = true;
+      return;
+    }
+    columns(cache.rows, [&](const char* col, auto&, hsize_t) {
+      const hsize_t rows = column_rows(g.get(), col, w);
+      if (rows != run.size())
+        throw Error(w + ": dataset " + name + "/" + col + " has " + std::to_string(rows) +
+                    " rows but " + name + "/run has " + std::to_string(run.size()) +
+                    ": the file is damaged");
+    });
   };
-  read("episodes", episodes, episode_rows, episode_ranges);
-  read("regret", regret, regret_rows, regret_ranges);
-  read("eval", eval, eval_rows, eval_ranges);
+  read("episodes", episodes, episode_rows);
+  read("regret", regret, regret_rows);
+  read("eval", eval, eval_rows);
   tables_read = true;
 }
 
-ExperimentReader::ExperimentReader(const std::string& path) : impl_(std::make_unique<Impl>()) {
+ExperimentReader::ExperimentReader(const std::string& path, std::size_t max_cached_rows)
+    : impl_(std::make_unique<Impl>()) {
   impl_->path = path;
+  impl_->max_cached_rows = max_cached_rows;
   hdf5::Lock lock;
   impl_->file = open_existing(path, H5F_ACC_RDONLY, "run file");
   const hid_t f = impl_->file.get();
@@ -2093,13 +2158,24 @@ std::string no_such_run(const std::string& path, std::int64_t run_index,
          " (runs present: " + present + ")";
 }
 
-// Copies rows `range` of `rows` (a table of every run) into `to`.
+// Run `run_index`'s rows of an experiment-wide table, from memory or from the file (group
+// `name` of file).
 template <class Table, class Columns>
-void copy_run_rows(Table& to, const Rows<Table>& rows, const RowRanges& ranges,
-                   std::int64_t run_index, Columns columns) {
-  const auto it = ranges.find(run_index);
-  if (it == ranges.end()) return;
-  append_rows(to, rows.t, columns, it->second.first, it->second.second);
+void copy_run_rows(Table& to, const TableCache<Table>& cache, std::int64_t run_index,
+                   Columns columns, hid_t file, const char* name, const std::string& path) {
+  const auto it = cache.ranges.find(run_index);
+  if (it == cache.ranges.end()) return;
+  const auto [start, count] = it->second;
+  if (cache.whole) {
+    append_rows(to, cache.rows.t, columns, start, count);
+    return;
+  }
+  hdf5::Group g = open_group(file, name, in_quotes(path));
+  const std::string w = in_quotes(path) + " /" + name;
+  columns(to, [&](const char* col, auto& column, hsize_t) {
+    using T = typename std::decay_t<decltype(column)>::value_type;
+    column = read_column_rows<T>(g.get(), col, start, count, w);
+  });
 }
 }  // namespace
 
@@ -2127,10 +2203,10 @@ StoredRun ExperimentReader::read_run(std::int64_t run_index, bool with_steps) co
     r.agent_seed = m.run_table.agent_seed[i];
     r.total_steps = m.run_table.total_steps[i];
     r.complete = true;
-    copy_run_rows(r.episodes, m.episodes, m.episode_ranges, run_index, episode_columns);
-    copy_run_rows(r.regret, m.regret, m.regret_ranges, run_index, regret_columns);
-    copy_run_rows(r.evaluations, m.eval, m.eval_ranges, run_index, eval_columns);
     const hid_t f = m.file.get();
+    copy_run_rows(r.episodes, m.episodes, run_index, episode_columns, f, "episodes", path);
+    copy_run_rows(r.regret, m.regret, run_index, regret_columns, f, "regret", path);
+    copy_run_rows(r.evaluations, m.eval, run_index, eval_columns, f, "eval", path);
     if (path_exists(f, "runs/" + name, where)) {
       hdf5::Group gid = open_group(f, "runs/" + name, in_quotes(path));
       read_run_data(gid.get(), r, with_steps, where, m.limits);

@@ -103,11 +103,17 @@ class ExperimentWriter {
   std::unique_ptr<Impl> impl_;
 };
 
+// Rows of an experiment-wide table (format 3) up to which ExperimentReader reads the whole
+// table at its first read_run and serves every run from memory (about 140 MB of episodes);
+// a longer table is read run by run (its `run` column is read once, to find the rows).
+inline constexpr std::size_t kReaderCachedRows = std::size_t{1} << 22;
+
 class ExperimentReader {
  public:
   // Throws rlsim::Error naming the path when it is missing, not HDF5, damaged, or not an
-  // rlsim run file.
-  explicit ExperimentReader(const std::string& path);
+  // rlsim run file. `max_cached_rows`: see kReaderCachedRows (0: always run by run).
+  explicit ExperimentReader(const std::string& path,
+                            std::size_t max_cached_rows = kReaderCachedRows);
   ~ExperimentReader();
   ExperimentReader(const ExperimentReader&) = delete;
   ExperimentReader& operator=(const ExperimentReader&) = delete;

@@ -147,6 +147,14 @@ TEST_CASE("hdf5 log: writer to reader round trip of meta, episodes, steps and re
   check_same(r.read_run(12, true), empty, true);
   check_same(r.read_run(0), discrete, false);
   REQUIRE_THROWS_WITH(r.read_run(5), Catch::Contains("has no run 5") && Catch::Contains(path));
+  {
+    // Tables longer than the reader's cache limit are read run by run: same results.
+    rlsim::ExperimentReader sliced(path, 0);
+    check_same(sliced.read_run(0, true), discrete, true);
+    check_same(sliced.read_run(1, true), box, true);
+    check_same(sliced.read_run(7, true), mixed, true);
+    check_same(sliced.read_run(12, true), empty, true);
+  }
 
   // Layout details an h5py user relies on: group names, chunked + shuffle + deflate columns.
   rlsim::hdf5::Lock lock;
@@ -524,10 +532,12 @@ TEST_CASE("hdf5 log: damaged, truncated and foreign files give rlsim::Error", "[
                                                               Catch::Contains(c.message) &&
                                                               Catch::Contains("damaged"));
       } else {
-        rlsim::ExperimentReader r(bad);
-        REQUIRE_THROWS_WITH(r.read_run(0), Catch::Contains(bad) && Catch::Contains("/episodes") &&
-                                               Catch::Contains(c.message) &&
-                                               Catch::Contains("damaged"));
+        for (std::size_t cached : {rlsim::kReaderCachedRows, std::size_t{0}}) {
+          rlsim::ExperimentReader r(bad, cached);
+          REQUIRE_THROWS_WITH(r.read_run(0), Catch::Contains(bad) && Catch::Contains("/episodes") &&
+                                                 Catch::Contains(c.message) &&
+                                                 Catch::Contains("damaged"));
+        }
       }
     }
   }

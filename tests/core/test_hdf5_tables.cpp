@@ -74,6 +74,7 @@ TEST_CASE("hdf5 tables: eval, diagnostics and agent state round trip", "[hdf5-ta
   }
   rlsim::ExperimentReader r(path);
   check_same(r.read_run(0), a);
+  check_same(rlsim::ExperimentReader(path, 0).read_run(0), a);  // read run by run
   const rlsim::StoredRun rb = r.read_run(1);
   CHECK(rb.evaluations.size() == 0);
   CHECK(rb.diagnostics.names.empty());
