@@ -1040,6 +1040,32 @@ constexpr hsize_t kEpisodeChunkRows = 4096;
 constexpr hsize_t kRegretChunkRows = 4096;
 constexpr hsize_t kEvalChunkRows = 1024;
 
+// The length of the 1-D dataset ds (`what` in messages); a dataset of another rank is damage.
+hsize_t column_length(hid_t ds, const std::string& what) {
+  hdf5::Dataspace space(H5Dget_space(ds), "cannot read the dataspace of " + what);
+  hsize_t dims[1] = {0};
+  if (H5Sget_simple_extent_ndims(space.get()) != 1 ||
+      H5Sget_simple_extent_dims(space.get(), dims, nullptr) < 0)
+    throw Error(what + " is not a 1-D column: the file is damaged");
+  return dims[0];
+}
+
+// Rows [start, start + count) of the 1-D dataset ds, read as T (HDF5 converts the stored
+// type); the caller has checked that the rows exist.
+template <class T>
+std::vector<T> read_rows(hid_t ds, hsize_t start, hsize_t count, const std::string& what) {
+  std::vector<T> out(static_cast<std::size_t>(count));
+  if (count == 0) return out;
+  hdf5::Dataspace space(H5Dget_space(ds), "cannot read the dataspace of " + what);
+  check_status(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &start, nullptr, &count, nullptr),
+               "cannot select rows of " + what);
+  hdf5::Dataspace memory(H5Screate_simple(1, &count, nullptr),
+                         "cannot create a dataspace for " + what);
+  check_status(H5Dread(ds, H5Type<T>::mem(), memory.get(), space.get(), H5P_DEFAULT, out.data()),
+               "cannot read " + what + " (the file may be damaged)");
+  return out;
+}
+
 // An experiment-wide table open for appending: its column datasets in column-list order,
 // and the rows each holds in the file.
 struct TableFile {
@@ -1102,16 +1128,12 @@ TableFile open_table(hid_t file, const std::string& name, Columns columns,
     if (!link_exists(g.get(), col, what))
       throw Error(out.where + " has no dataset '" + col + "': the file is damaged");
     hdf5::Dataset ds(H5Dopen2(g.get(), col, dapl.get()), "cannot open " + what);
-    hdf5::Dataspace space(H5Dget_space(ds.get()), "cannot read the dataspace of " + what);
-    hsize_t dims[1] = {0};
-    if (H5Sget_simple_extent_ndims(space.get()) != 1 ||
-        H5Sget_simple_extent_dims(space.get(), dims, nullptr) < 0)
-      throw Error(what + " is not a 1-D column: the file is damaged");
-    out.rows = first ? dims[0] : std::min(out.rows, dims[0]);
+    const hsize_t rows = column_length(ds.get(), what);
+    out.rows = first ? rows : std::min(out.rows, rows);
     first = false;
     out.columns.push_back(std::move(ds));
     out.names.emplace_back(col);
-    out.column_rows.push_back(dims[0]);
+    out.column_rows.push_back(rows);
   });
   return out;
 }
@@ -1529,17 +1551,7 @@ std::vector<std::int64_t> read_first_rows(hid_t ds, hsize_t rows, const std::str
   if (rows > lim.max_bytes / sizeof(std::int64_t))
     throw Error(what + " claims " + std::to_string(rows) +
                 " rows, more than the file can hold: the file is damaged");
-  std::vector<std::int64_t> out(static_cast<std::size_t>(rows));
-  if (rows == 0) return out;
-  hdf5::Dataspace space(H5Dget_space(ds), "cannot read the dataspace of " + what);
-  const hsize_t start = 0;
-  check_status(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &start, nullptr, &rows, nullptr),
-               "cannot select rows of " + what);
-  hdf5::Dataspace memory(H5Screate_simple(1, &rows, nullptr),
-                         "cannot create a dataspace for " + what);
-  check_status(H5Dread(ds, H5T_NATIVE_INT64, memory.get(), space.get(), H5P_DEFAULT, out.data()),
-               "cannot read " + what + " (the file may be damaged)");
-  return out;
+  return read_rows<std::int64_t>(ds, 0, rows, what);
 }
 
 // Shortens an experiment-wide table (its `run` column first) to the rows of runs in `runs`:
@@ -1800,7 +1812,7 @@ void ExperimentWriter::write_run(const RunResult& run) {
     add(w.pending_episodes, run.episodes, episode_columns);
     add(w.pending_regret, run.regret, regret_columns);
     add(w.pending_eval, run.evaluations, eval_columns);
-    w.pending_bytes += 64;
+    w.pending_bytes += 64;  // the run_table row, about 56 bytes
     w.dirty = true;
     if (w.pending_bytes >= kMaxPendingBytes) w.write_pending();
     if (w.flush_seconds <= 0 ||
@@ -1935,12 +1947,7 @@ hsize_t column_rows(hid_t group, const char* name, const std::string& where) {
   const std::string what = "dataset " + where + "/" + name;
   if (!link_exists(group, name, what)) throw Error(where + " has no dataset '" + name + "'");
   hdf5::Dataset ds(H5Dopen2(group, name, H5P_DEFAULT), "cannot open " + what);
-  hdf5::Dataspace space(H5Dget_space(ds.get()), "cannot read the dataspace of " + what);
-  hsize_t dims[1] = {0};
-  if (H5Sget_simple_extent_ndims(space.get()) != 1 ||
-      H5Sget_simple_extent_dims(space.get(), dims, nullptr) < 0)
-    throw Error(what + " is not a 1-D column: the file is damaged");
-  return dims[0];
+  return column_length(ds.get(), what);
 }
 
 // Rows [start, start + count) of the 1-D column `name` of group, converted to T (whose
@@ -1954,22 +1961,10 @@ std::vector<T> read_column_rows(hid_t group, const char* name, hsize_t start, hs
   const H5T_class_t cls = H5Tget_class(type.get());
   if (cls != H5Type<T>::cls)
     throw Error(what + " is of " + class_name(cls) + " type, expected " + H5Type<T>::name);
-  hdf5::Dataspace space(H5Dget_space(ds.get()), "cannot read the dataspace of " + what);
-  hsize_t dims[1] = {0};
-  if (H5Sget_simple_extent_ndims(space.get()) != 1 ||
-      H5Sget_simple_extent_dims(space.get(), dims, nullptr) < 0 || start + count > dims[0])
+  if (start + count > column_length(ds.get(), what))
     throw Error(what + " does not have rows " + std::to_string(start) + " to " +
                 std::to_string(start + count) + ": the file is damaged");
-  std::vector<T> out(static_cast<std::size_t>(count));
-  if (count == 0) return out;
-  check_status(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &start, nullptr, &count, nullptr),
-               "cannot select rows of " + what);
-  hdf5::Dataspace memory(H5Screate_simple(1, &count, nullptr),
-                         "cannot create a dataspace for " + what);
-  check_status(
-      H5Dread(ds.get(), H5Type<T>::mem(), memory.get(), space.get(), H5P_DEFAULT, out.data()),
-      "cannot read " + what + " (the file may be damaged)");
-  return out;
+  return read_rows<T>(ds.get(), start, count, what);
 }
 
 struct ExperimentReader::Impl {
