@@ -1,5 +1,5 @@
 // Pulls per second of bandit policies, one thread, T = 10^6 pulls per run: each policy through
-// the runner (registry-built env and agent, core/runner.hpp execute_run with the regret
+// the runner (registry-built env and agent, run/runner.hpp execute_run with the regret
 // oracle summed every pull and recorded at log-spaced checkpoints, no file I/O) and, as the
 // floor, a hand-written bare loop with the same maths (no Env/Agent interface, no
 // validation, no logging beyond the same regret sums).
@@ -26,7 +26,7 @@
 #include "bandits/register.hpp"
 #include "core/registry.hpp"
 #include "core/rng.hpp"
-#include "core/runner.hpp"
+#include "run/runner.hpp"
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <benchmark/benchmark.h>
 
 #include "core/registry.hpp"
-#include "core/runner.hpp"
+#include "run/runner.hpp"
 #include "experiments/builtins.hpp"
 
 namespace {

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "core/nn/nn.hpp"
+#include "nn/nn.hpp"
 #include "core/rng.hpp"
 
 namespace nn = rlsim::nn;

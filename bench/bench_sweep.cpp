@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "core/hdf5_log.hpp"
-#include "core/runner.hpp"
+#include "run/hdf5_log.hpp"
+#include "run/runner.hpp"
 #include "experiments/cli_util.hpp"
 
 namespace {

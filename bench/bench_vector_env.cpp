@@ -1,4 +1,4 @@
-// Step rate of a VectorEnv (core/vector_env.hpp): N copies (8 and 16) of an env stepped
+// Step rate of a VectorEnv (run/vector_env.hpp): N copies (8 and 16) of an env stepped
 // together with uniform random actions, on 1 and 2 OpenMP threads; items_per_second is env
 // steps per second (vector steps × N), wall-clock. After the runs, the 2-thread/1-thread
 // ratio of each (env, N) is printed. Issue #5's target: ≥ 1.8× for LunarLander-v3 on 2
@@ -20,7 +20,7 @@
 
 #include "core/registry.hpp"
 #include "core/rng.hpp"
-#include "core/vector_env.hpp"
+#include "run/vector_env.hpp"
 #include "envs/register.hpp"
 
 namespace {

@@ -10,7 +10,7 @@
 // learned state through a StateDict. An agent is used by one thread at a time.
 //
 // Vector envs: an agent that wants N env copies at once returns N from num_envs(); the
-// runner then builds a VectorEnv (core/vector_env.hpp) of N copies and calls only the
+// runner then builds a VectorEnv (run/vector_env.hpp) of N copies and calls only the
 // batched forms: act_batch on the N current observations, then observe_batch with the N
 // transitions of that step. Auto-reset: when copy i's episode ends, transitions[i].next_obs
 // is that episode's final observation (bootstrap from it on truncation) and the next

@@ -1,4 +1,4 @@
-// Private helpers for rlsim's use of the HDF5 C API (core/hdf5_log.cpp): the process-wide
+// Private helpers for rlsim's use of the HDF5 C API (run/hdf5_log.cpp): the process-wide
 // lock, RAII owners for hid_t identifiers, and conversion of HDF5 failures into
 // rlsim::Error.
 //

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <optional>
 #include <sstream>
 
 #include "core/error.hpp"
@@ -21,6 +22,8 @@ std::string to_string(ParamType t) {
       return "string";
     case ParamType::DoubleList:
       return "list of floats";
+    case ParamType::IntList:
+      return "list of ints";
   }
   return "?";
 }
@@ -53,17 +56,29 @@ std::string type_of(const ParamValue& v) {
   }
 }
 
+// A list of integers from any list value (TOML gives lists of numbers as doubles).
+std::optional<std::vector<std::int64_t>> as_int_list(const ParamValue& v) {
+  if (auto* l = std::get_if<std::vector<std::int64_t>>(&v)) return *l;
+  std::vector<std::int64_t> out;
+  if (auto* l = std::get_if<std::vector<double>>(&v)) {
+    for (double x : *l) {
+      if (!(std::floor(x) == x) || std::fabs(x) > 9.007199254740992e15) return std::nullopt;
+      out.push_back(static_cast<std::int64_t>(x));
+    }
+    return out;
+  }
+  if (auto* i = std::get_if<std::int64_t>(&v)) return std::vector<std::int64_t>{*i};
+  if (auto* d = std::get_if<double>(&v)) {
+    if (!(std::floor(*d) == *d)) return std::nullopt;
+    return std::vector<std::int64_t>{static_cast<std::int64_t>(*d)};
+  }
+  return std::nullopt;
+}
+
 std::string join(const std::vector<std::string>& xs, const std::string& sep) {
   std::string out;
   for (std::size_t i = 0; i < xs.size(); ++i) out += (i ? sep : "") + xs[i];
   return out;
-}
-
-std::string range_text(const ParamSpec& s) {
-  std::ostringstream os;
-  os << "[" << (std::isinf(s.min) ? "-inf" : format_double(s.min)) << ", "
-     << (std::isinf(s.max) ? "inf" : format_double(s.max)) << "]";
-  return os.str();
 }
 
 std::size_t edit_distance(const std::string& a, const std::string& b) {
@@ -98,13 +113,38 @@ std::string format_param(const ParamValue& v) {
       }
       return out + "\"";
     }
-    default: {
+    case 4: {
       std::string out = "[";
       const auto& xs = std::get<std::vector<double>>(v);
       for (std::size_t i = 0; i < xs.size(); ++i) out += (i ? ", " : "") + format_double(xs[i]);
       return out + "]";
     }
+    default: {
+      std::string out = "[";
+      const auto& xs = std::get<std::vector<std::int64_t>>(v);
+      for (std::size_t i = 0; i < xs.size(); ++i) out += (i ? ", " : "") + std::to_string(xs[i]);
+      return out + "]";
+    }
   }
+}
+
+std::string format_bound(double x, ParamType type) {
+  if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
+  if ((type == ParamType::Int || type == ParamType::IntList) && std::floor(x) == x &&
+      std::fabs(x) < 9.2e18)
+    return std::to_string(static_cast<std::int64_t>(x));
+  return format_double(x);
+}
+
+bool ParamSpec::has_range() const {
+  return (type == ParamType::Int || type == ParamType::Double || is_list(type)) &&
+         (!std::isinf(min) || !std::isinf(max));
+}
+
+std::string ParamSpec::range_text() const {
+  std::ostringstream os;
+  os << "[" << format_bound(min, type) << ", " << format_bound(max, type) << "]";
+  return os.str();
 }
 
 const ParamValue& Params::at(const std::string& key) const {
@@ -145,6 +185,12 @@ const std::vector<double>& Params::get_doubles(const std::string& key) const {
   throw Error("parameter '" + key + "' is a " + type_of(v) + ", not a list of floats");
 }
 
+const std::vector<std::int64_t>& Params::get_ints(const std::string& key) const {
+  const ParamValue& v = at(key);
+  if (auto* l = std::get_if<std::vector<std::int64_t>>(&v)) return *l;
+  throw Error("parameter '" + key + "' is a " + type_of(v) + ", not a list of integers");
+}
+
 std::string Params::to_text() const {
   std::string out;
   for (const auto& [k, v] : values_) out += (out.empty() ? "" : " ") + k + "=" + format_param(v);
@@ -181,10 +227,10 @@ Params ParamSchema::resolve(const RawParams& raw, const std::string& owner) cons
     const std::string where = owner + " parameter '" + key + "'";
     ParamValue v = value;
     auto check_number = [&](double x) {
-      if (std::isnan(x)) throw Error(where + " is NaN: give a number in " + range_text(*spec));
+      if (std::isnan(x)) throw Error(where + " is NaN: give a number in " + spec->range_text());
       if (x < spec->min || x > spec->max)
-        throw Error(where + " = " + format_double(x) + " is out of range: must be in " +
-                    range_text(*spec));
+        throw Error(where + " = " + format_bound(x, spec->type) + " is out of range: must be in " +
+                    spec->range_text());
     };
     switch (spec->type) {
       case ParamType::Bool:
@@ -219,11 +265,22 @@ Params ParamSchema::resolve(const RawParams& raw, const std::string& owner) cons
         if (auto* d = std::get_if<double>(&v)) v = std::vector<double>{*d};
         if (auto* i = std::get_if<std::int64_t>(&v))
           v = std::vector<double>{static_cast<double>(*i)};
+        if (auto* l = std::get_if<std::vector<std::int64_t>>(&v))
+          v = std::vector<double>(l->begin(), l->end());
         if (!std::holds_alternative<std::vector<double>>(v))
           throw Error(where + " must be a list of numbers, got " + type_of(v) + " " +
                       format_param(v));
         for (double x : std::get<std::vector<double>>(v)) check_number(x);
         break;
+      case ParamType::IntList: {
+        auto ints = as_int_list(v);
+        if (!ints)
+          throw Error(where + " must be a list of integers, got " + type_of(v) + " " +
+                      format_param(v));
+        for (std::int64_t x : *ints) check_number(static_cast<double>(x));
+        v = std::move(*ints);
+        break;
+      }
     }
     out[key] = std::move(v);
   }

@@ -26,6 +26,11 @@ std::string describe_env(const EnvSpec& s) {
 }
 }  // namespace
 
+void Registry::run_once(RegisterFunction fn) {
+  if (!ran_.insert(fn).second) return;
+  fn(*this);
+}
+
 ParamSpec Registry::max_episode_steps_spec() {
   return param_int("max_episode_steps", -1,
                    "time limit in steps (-1: the env's registered limit; 0: none)", -1, 1e15);

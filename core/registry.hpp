@@ -1,21 +1,26 @@
 // The registry: id → factory + parameter schema, for envs and agents.
 //
-// Built-ins register through explicit functions (register_gridworld_envs(Registry&), …),
-// called by the driver; plugins export one registration function (core/plugin.hpp).
-// Lookups of unknown ids throw rlsim::Error listing close matches; parameters are resolved
-// against the schema (core/params.hpp). make_agent refuses an agent whose compatibility
-// check rejects the env, saying why.
+// Every env, agent and policy file ends with its own registration (RLSIM_REGISTER,
+// core/registration.hpp); run_registrations(registry) adds everything linked into the
+// process, and plugins add theirs through run/plugin_loader.hpp. env_entry/agent_entry
+// build an entry from a typed ConfigSchema (core/config_schema.hpp): the schema the
+// registry resolves parameters against, and a factory that gets the bound Config.
+// Lookups of unknown ids throw rlsim::Error listing close matches. make_agent refuses an
+// agent whose compatibility check rejects the env, saying why.
 #pragma once
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "core/agent.hpp"
+#include "core/config_schema.hpp"
 #include "core/env.hpp"
 #include "core/params.hpp"
+#include "core/registration.hpp"
 
 namespace rlsim {
 
@@ -71,10 +76,51 @@ class Registry {
   // The schema every env gets in addition to its own.
   static ParamSpec max_episode_steps_spec();
 
+  // Runs `fn` on this registry unless it already ran (run_registrations, plugins).
+  void run_once(RegisterFunction fn);
+  // Plugins loaded into this registry, by canonical path (run/plugin_loader.hpp).
+  bool has_plugin(const std::string& canonical_path) const {
+    return plugins_.count(canonical_path) != 0;
+  }
+  void add_plugin(const std::string& canonical_path) { plugins_.insert(canonical_path); }
+
  private:
   std::map<std::string, EnvEntry> envs_;
   std::map<std::string, AgentEntry> agents_;
+  std::set<RegisterFunction> ran_;
+  std::set<std::string> plugins_;
 };
+
+// An env entry from a typed schema: `make(const Config&)` returns a std::unique_ptr to the
+// env. The Config is bound from the resolved parameters (its validate() runs first).
+template <class Config, class Make>
+EnvEntry env_entry(std::string id, std::string doc, ConfigSchema<Config> schema, Make make) {
+  EnvEntry e;
+  e.id = std::move(id);
+  e.doc = std::move(doc);
+  e.schema = schema.params();
+  e.make = [owner = "env '" + e.id + "'", schema = std::move(schema), make = std::move(make)](
+               const Params& p) -> std::unique_ptr<Env> { return make(schema.bind(p, owner)); };
+  return e;
+}
+
+// An agent entry from a typed schema: `make(const AgentContext&, const Config&)` returns a
+// std::unique_ptr to the agent; `check` (may be empty) says why an env does not suit it.
+template <class Config, class Make>
+AgentEntry agent_entry(std::string id, std::string doc, ConfigSchema<Config> schema,
+                       std::function<std::optional<std::string>(const EnvSpec&, const Env&)> check,
+                       Make make) {
+  AgentEntry a;
+  a.id = std::move(id);
+  a.doc = std::move(doc);
+  a.schema = schema.params();
+  a.check = std::move(check);
+  a.make = [owner = "agent '" + a.id + "'", schema = std::move(schema), make = std::move(make)](
+               const AgentContext& ctx, const Params& p) -> std::unique_ptr<Agent> {
+    return make(ctx, schema.bind(p, owner));
+  };
+  return a;
+}
 
 // Common compatibility checks for AgentEntry::check.
 std::optional<std::string> require_discrete_actions(const EnvSpec& spec, const Env& env);

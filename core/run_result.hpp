@@ -1,4 +1,4 @@
-// What one run produces, in memory, before the logger writes it (core/hdf5_log.hpp).
+// What one run produces, in memory, before the logger writes it (run/hdf5_log.hpp).
 //
 // A run is one (env, agent, parameters, seed) combination executed for its budget. The
 // tables are columns (struct of vectors) so the logger writes them as whole datasets.

@@ -3,7 +3,7 @@
 #pragma once
 
 #define RLSIM_VERSION_STRING "0.2.0"
-#define RLSIM_ABI_VERSION 2
+#define RLSIM_ABI_VERSION 3
 
 namespace rlsim {
 const char* version();

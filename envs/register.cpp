@@ -8,7 +8,7 @@
 namespace rlsim {
 
 void register_envs(Registry& registry) {
-  (void)registry;
+  run_registrations(registry);
   register_classic_envs(registry);
   register_gridworld_envs(registry);
   register_box2d_lander_envs(registry);

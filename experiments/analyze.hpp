@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "core/hdf5_log.hpp"
+#include "run/hdf5_log.hpp"
 
 namespace rlsim {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "core/error.hpp"
-#include "core/hdf5_log.hpp"
+#include "run/hdf5_log.hpp"
 #include "experiments/cli_util.hpp"
 
 namespace rlsim {

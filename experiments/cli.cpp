@@ -17,9 +17,9 @@
 #include <boost/program_options.hpp>
 
 #include "core/error.hpp"
-#include "core/hdf5_log.hpp"
-#include "core/plugin.hpp"
-#include "core/runner.hpp"
+#include "run/hdf5_log.hpp"
+#include "run/plugin_loader.hpp"
+#include "run/runner.hpp"
 #include "core/version.hpp"
 #include "experiments/analyze.hpp"
 #include "experiments/builtins.hpp"
@@ -387,20 +387,14 @@ void print_schema(const ParamSchema& schema) {
   for (const auto& s : schema.specs()) {
     std::cout << "  " << s.name << " (" << to_string(s.type) << ", default "
               << format_param(s.default_value);
-    if (s.type == ParamType::Int || s.type == ParamType::Double ||
-        s.type == ParamType::DoubleList) {
-      if (!std::isinf(s.min) || !std::isinf(s.max)) {
-        std::ostringstream os;
-        os << ", range [" << (std::isinf(s.min) ? std::string("-inf") : format_param(s.min)) << ", "
-           << (std::isinf(s.max) ? std::string("inf") : format_param(s.max)) << "]";
-        std::cout << os.str();
-      }
-    }
+    if (s.has_range()) std::cout << ", range " << s.range_text();
     if (!s.choices.empty()) {
       std::cout << ", one of:";
       for (const auto& c : s.choices) std::cout << " " << c;
     }
-    std::cout << ")\n      " << s.doc << "\n";
+    std::cout << ")\n      " << s.doc;
+    if (!s.source.empty()) std::cout << " [" << s.source << "]";
+    std::cout << "\n";
   }
 }
 

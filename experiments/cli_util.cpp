@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "core/error.hpp"
-#include "core/plugin.hpp"
+#include "run/plugin_loader.hpp"
 #include "experiments/builtins.hpp"
 #include "experiments/config.hpp"
 

@@ -20,7 +20,7 @@
 #include <boost/program_options.hpp>
 
 #include "core/error.hpp"
-#include "core/hdf5_log.hpp"
+#include "run/hdf5_log.hpp"
 #include "core/rng.hpp"
 #include "experiments/checkpoint.hpp"
 #include "experiments/cli_util.hpp"

@@ -8,7 +8,7 @@
 
 #include "bandits/policies/bandit_policy.hpp"
 #include "core/error.hpp"
-#include "core/hdf5_log.hpp"
+#include "run/hdf5_log.hpp"
 #include "experiments/cli_util.hpp"
 #include "experiments/commands.hpp"
 #include "experiments/ope.hpp"

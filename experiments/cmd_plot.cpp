@@ -22,7 +22,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
-#include "core/hdf5_log.hpp"
+#include "run/hdf5_log.hpp"
 #include "experiments/cli_util.hpp"
 #include "experiments/commands.hpp"
 

@@ -1,6 +1,6 @@
 // rlsim env render: rolls an agent out on an env and writes every frame (the reset frame,
 // then one per step) as an animated GIF (experiments/gif_writer.hpp), or prints the env's
-// text frames. Seeds follow the runner (core/runner.cpp): the env is reset with
+// text frames. Seeds follow the runner (run/runner.cpp): the env is reset with
 // derive_seed(S, 0, "env") and the agent built with derive_seed(S, 0, "agent"), as seed
 // index 0 of a run with master seed S. The agent acts and learns as in a training run;
 // with --checkpoint FILE.h5 [--run R] it is instead the trained agent a run saved

@@ -10,7 +10,7 @@
 //   control: Env::state_from_observation + set_state): one frame per logged observation;
 // - by re-simulation, for every other env (Box2D: bodies and contacts are not in the
 //   observation): the env copy that played the episode is reset with the run's env seed
-//   (a vector-env copy with its own derived seed, core/vector_env.cpp) and stepped with the
+//   (a vector-env copy with its own derived seed, run/vector_env.cpp) and stepped with the
 //   logged actions from the run's first step, resetting where the log shows an episode end.
 //   Every re-simulated observation, reward and end flag is compared with the log, bit for
 //   bit, so the frames are provably the logged episode; a difference (a file written by
@@ -29,7 +29,7 @@
 #include <boost/program_options.hpp>
 
 #include "core/error.hpp"
-#include "core/hdf5_log.hpp"
+#include "run/hdf5_log.hpp"
 #include "core/rng.hpp"
 #include "experiments/cli_util.hpp"
 #include "experiments/commands.hpp"

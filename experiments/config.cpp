@@ -344,7 +344,7 @@ void split_axes(const ComponentConfig& c, const ParamSchema& schema, std::vector
                 RawParams& fixed) {
   for (const auto& [key, v] : c.values) {
     const ParamSpec* spec = schema.find(key);
-    const bool list_param = spec && spec->type == ParamType::DoubleList;
+    const bool list_param = spec && is_list(spec->type);
     if (!v.is_list) {
       fixed[key] = v.scalar;
     } else if (list_param && !std::holds_alternative<std::vector<double>>(v.items.front())) {
@@ -378,7 +378,7 @@ void split_axes(const ComponentConfig& c, const ParamSchema& schema, std::vector
         throw Error(where + ": its lists must have one length, but '" + z.begin()->first +
                     "' has " + std::to_string(axis.size()) + " values and '" + key + "' has " +
                     std::to_string(v.items.size()));
-      const bool list_param = schema.find(key)->type == ParamType::DoubleList;
+      const bool list_param = is_list(schema.find(key)->type);
       for (std::size_t i = 0; i < v.items.size(); ++i) {
         if (list_param && !std::holds_alternative<std::vector<double>>(v.items[i]))
           throw Error(where + ": '" + key +

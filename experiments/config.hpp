@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "core/registry.hpp"
-#include "core/runner.hpp"
+#include "run/runner.hpp"
 
 namespace rlsim {
 

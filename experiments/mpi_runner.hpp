@@ -13,7 +13,7 @@
 // - Work split: static round-robin over the list of runs to do — rank r runs positions
 //   p with p mod N = r — and OpenMP dynamic scheduling inside each rank. Deterministic, no
 //   scheduling traffic; results never depend on it (each run's streams come from its run
-//   index and seed, core/runner.hpp), only the wall time does.
+//   index and seed, run/runner.hpp), only the wall time does.
 // - Results: each finished run is serialized (experiments/mpi_serialization.hpp) and sent to
 //   rank 0 at once, which writes it with the same ExperimentWriter::write_run call as a
 //   single process; a killed job therefore keeps every run rank 0 received, and --resume
@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "core/registry.hpp"
-#include "core/runner.hpp"
+#include "run/runner.hpp"
 
 namespace rlsim {
 

@@ -18,7 +18,7 @@
 #include "core/error.hpp"
 #include "core/params.hpp"
 #include "core/run_result.hpp"
-#include "core/runner.hpp"
+#include "run/runner.hpp"
 
 namespace rlsim {
 

@@ -27,7 +27,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/runner.hpp"
+#include "run/runner.hpp"
 
 namespace rlsim {
 

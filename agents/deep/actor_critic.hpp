@@ -22,7 +22,7 @@
 #include <optional>
 #include <vector>
 
-#include "core/nn/nn.hpp"
+#include "nn/nn.hpp"
 #include "core/rng.hpp"
 #include "core/state_dict.hpp"
 

@@ -47,7 +47,7 @@
 
 #include "agents/deep/replay_buffer.hpp"
 #include "core/agent.hpp"
-#include "core/nn/nn.hpp"
+#include "nn/nn.hpp"
 #include "core/rng.hpp"
 
 namespace rlsim {

@@ -35,7 +35,7 @@
 #include "agents/deep/actor_critic.hpp"
 #include "agents/deep/running_normalizer.hpp"
 #include "core/agent.hpp"
-#include "core/nn/nn.hpp"
+#include "nn/nn.hpp"
 #include "core/rng.hpp"
 
 namespace rlsim {

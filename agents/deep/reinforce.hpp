@@ -33,7 +33,7 @@
 #include <vector>
 
 #include "core/agent.hpp"
-#include "core/nn/nn.hpp"
+#include "nn/nn.hpp"
 #include "core/rng.hpp"
 
 namespace rlsim {

@@ -4,7 +4,7 @@
 #include <limits>
 
 #include "core/error.hpp"
-#include "core/nn/serialize.hpp"
+#include "nn/serialize.hpp"
 
 namespace rlsim {
 

@@ -18,7 +18,7 @@
 #include <optional>
 
 #include "bandits/policies/bandit_policy.hpp"
-#include "core/nn/nn.hpp"
+#include "nn/nn.hpp"
 
 namespace rlsim {
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "core/registry.hpp"
 #include "envs/classic/detail.hpp"
 
 // GCC's SLP vectorizer merges the four state stores of a step into one 256-bit store; the
@@ -25,7 +26,7 @@ EnvSpec cart_pole_spec(const CartPoleConfig& config) {
   const float x_high = static_cast<float>(CartPoleEnv::kXThreshold * 2);
   const float theta_high = static_cast<float>(CartPoleEnv::kThetaThresholdRadians * 2);
   EnvSpec spec;
-  spec.id = "CartPole-v1";
+  spec.id = CartPoleEnv::kId;
   spec.observation_space =
       Space::box({-x_high, -inf, -theta_high, -inf}, {x_high, inf, theta_high, inf}, {4});
   spec.action_space = Space::discrete(2);
@@ -122,5 +123,31 @@ std::string CartPoleEnv::render_text() const {
                 state_.x_dot, state_.theta, state_.theta_dot);
   return buf;
 }
+
+namespace {
+void register_cart_pole(Registry& registry) {
+  using C = CartPoleConfig;
+  registry.add_env(env_entry(
+      CartPoleEnv::kId,
+      "balance a pole on a cart; Gymnasium 1.x cartpole.py (Barto, Sutton & Anderson 1983)",
+      ConfigSchema<C>()
+          .field("sutton_barto_reward", &C::sutton_barto_reward,
+                 "reward 0 per step and -1 on termination instead of +1 per step",
+                 source("Gymnasium make argument"))
+          .field(
+              "kinematics_integrator", &C::integrator, "Euler or semi-implicit Euler",
+              names<CartPoleIntegrator>({{"euler", CartPoleIntegrator::Euler},
+                                         {"semi-implicit", CartPoleIntegrator::SemiImplicitEuler}}),
+              source("Gymnasium cartpole.py"))
+          .field("reset_low", &C::reset_low,
+                 "lower bound of the uniform reset of each state component",
+                 source("Gymnasium reset option 'low'"))
+          .field("reset_high", &C::reset_high,
+                 "upper bound of the uniform reset of each state component",
+                 source("Gymnasium reset option 'high'")),
+      [](const C& c) { return std::make_unique<CartPoleEnv>(c); }));
+}
+}  // namespace
+RLSIM_REGISTER(register_cart_pole)
 
 }  // namespace rlsim

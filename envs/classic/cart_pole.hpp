@@ -36,6 +36,7 @@ struct CartPoleState {
 
 class CartPoleEnv final : public Env {
  public:
+  static constexpr char kId[] = "CartPole-v1";
   // CartPoleEnv.__init__ in Gymnasium's cartpole.py.
   static constexpr double kGravity = 9.8;
   static constexpr double kMassCart = 1.0;

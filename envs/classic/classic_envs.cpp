@@ -46,7 +46,6 @@ EnvEntry entry(std::string id, std::string doc, ParamSchema schema, EnvFactory m
 }
 
 std::vector<EnvEntry> classic_entries() {
-  const CartPoleConfig cart_pole;
   const AcrobotConfig acrobot;
   const MountainCarConfig mountain_car;  // the defaults of both mountain cars
   const PendulumConfig pendulum;
@@ -66,26 +65,6 @@ std::vector<EnvEntry> classic_entries() {
     return c;
   };
   return {
-      entry("CartPole-v1",
-            "balance a pole on a cart; Gymnasium 1.x cartpole.py (Barto, Sutton & Anderson 1983)",
-            {
-                param_bool("sutton_barto_reward", cart_pole.sutton_barto_reward,
-                           "reward 0 per step and -1 on termination instead of +1 per step"),
-                param_string("kinematics_integrator", "euler",
-                             "'euler' (Gymnasium's default) or 'semi-implicit' Euler",
-                             {"euler", "semi-implicit"}),
-                reset_low(cart_pole.reset_low, "each state component"),
-                reset_high(cart_pole.reset_high, "each state component"),
-            },
-            EnvFactory([](const Params& p) {
-              CartPoleConfig c;
-              c.sutton_barto_reward = p.get_bool("sutton_barto_reward");
-              c.integrator = p.get_string("kinematics_integrator") == "euler"
-                                 ? CartPoleIntegrator::Euler
-                                 : CartPoleIntegrator::SemiImplicitEuler;
-              read_reset_bounds(p, c);
-              return std::make_unique<CartPoleEnv>(c);
-            })),
       entry("Acrobot-v1",
             "swing a two-link pendulum's tip above a line; Gymnasium 1.x acrobot.py (Sutton 1996)",
             {

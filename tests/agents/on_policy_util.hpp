@@ -8,7 +8,7 @@
 #include "agents/register.hpp"
 #include "core/agent.hpp"
 #include "core/registry.hpp"
-#include "core/vector_env.hpp"
+#include "run/vector_env.hpp"
 #include "envs/register.hpp"
 
 namespace rlsim::test {
@@ -20,7 +20,7 @@ inline Registry on_policy_registry() {
   return r;
 }
 
-// N copies of env_id stepped with agent.act_batch/observe_batch, as core/runner.cpp does.
+// N copies of env_id stepped with agent.act_batch/observe_batch, as run/runner.cpp does.
 struct VectorLoop {
   VectorEnv venv;
   Agent& agent;

@@ -387,7 +387,7 @@ TEST_CASE("dqn epsilon schedule is SB3's linear schedule over total_timesteps", 
 // keep_best (SB3 EvalCallback's best model): evaluated() keeps a copy of the online network
 // at each evaluation that is >= the best so far (ties: the later one); finish_training()
 // puts it into the online and target networks unless it is the current policy. The runner
-// side (fresh final episodes) is tested in tests/core/test_runner_keep_best.cpp.
+// side (fresh final episodes) is tested in tests/run/test_runner_keep_best.cpp.
 TEST_CASE("dqn keep_best keeps the best evaluated network and restores it at the end", "[dqn]") {
   DqnConfig c = tiny_config();
   c.keep_best = true;

@@ -11,7 +11,7 @@
 
 #include "agents/register.hpp"
 #include "core/registry.hpp"
-#include "core/runner.hpp"
+#include "run/runner.hpp"
 #include "envs/register.hpp"
 
 using namespace rlsim;
@@ -25,7 +25,7 @@ Registry make_registry() {
   return r;
 }
 
-// The interaction loop of core/runner.cpp, kept here so a test can use the trained agent.
+// The interaction loop of run/runner.cpp, kept here so a test can use the trained agent.
 class Loop {
  public:
   Loop(Env& env, Agent& agent, std::uint64_t env_seed) : env_(env), agent_(agent), seed_(env_seed) {

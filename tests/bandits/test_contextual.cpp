@@ -12,7 +12,7 @@
 #include "bandits/policies/linear.hpp"
 #include "bandits/problems/contextual.hpp"
 #include "bandits/register.hpp"
-#include "core/runner.hpp"
+#include "run/runner.hpp"
 #include "helpers.hpp"
 
 using namespace rlsim;

@@ -11,8 +11,8 @@
 
 #include "bandits/policies/bandit_policy.hpp"
 #include "bandits/register.hpp"
-#include "core/hdf5_log.hpp"
-#include "core/runner.hpp"
+#include "run/hdf5_log.hpp"
+#include "run/runner.hpp"
 #include "helpers.hpp"
 
 using namespace rlsim;

@@ -18,7 +18,7 @@
 #include "bandits/policies/ucb.hpp"
 #include "bandits/problems/stationary.hpp"
 #include "bandits/register.hpp"
-#include "core/runner.hpp"
+#include "run/runner.hpp"
 #include "helpers.hpp"
 
 using namespace rlsim;

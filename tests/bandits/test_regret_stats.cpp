@@ -1,4 +1,4 @@
-// Statistical regret tests through the runner (core/runner.hpp execute_runs), fixed seeds:
+// Statistical regret tests through the runner (run/runner.hpp execute_runs), fixed seeds:
 // the orders of growth the theory predicts, against constants stated in each test.
 //
 //   Lai & Robbins (1985): any consistent policy has liminf R(T)/ln T ≥ C on Bernoulli arms,
@@ -17,7 +17,7 @@
 #include <numbers>
 
 #include "bandits/register.hpp"
-#include "core/runner.hpp"
+#include "run/runner.hpp"
 
 using namespace rlsim;
 

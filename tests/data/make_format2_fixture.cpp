@@ -1,17 +1,17 @@
-// Writes tests/data/format2.h5, the format 2 run file that tests/core/test_hdf5_tables.cpp
+// Writes tests/data/format2.h5, the format 2 run file that tests/run/test_hdf5_tables.cpp
 // reads to check that files of format version 2 (and, edited in the test, version 1) stay
 // readable. It must be built against an rlsim whose writer writes format 2 (commit e1e6c85
 // or earlier), e.g. an installed copy:
 //   g++ -std=c++20 -I. -I$PREFIX/include/rlsim -I/usr/include/hdf5/serial \
 //       tests/data/make_format2_fixture.cpp -L$PREFIX/lib -Wl,-rpath,$PREFIX/lib \
 //       -lrlsim_core -lhdf5_serial -o /tmp/make_format2 && /tmp/make_format2 tests/data/format2.h5
-// The runs are those of tests/core/hdf5_test_runs.hpp; run 4 is a group left half-written
+// The runs are those of tests/run/hdf5_test_runs.hpp; run 4 is a group left half-written
 // (complete = 0, no tables), as a writer killed in the middle of a run could leave it.
 #include <hdf5.h>
 
 #include <cstdio>
 
-#include "tests/core/hdf5_test_runs.hpp"
+#include "tests/run/hdf5_test_runs.hpp"
 
 int main(int argc, char** argv) {
   if (argc != 2) {

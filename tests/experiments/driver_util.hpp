@@ -19,7 +19,7 @@
 #include <sstream>
 #include <string>
 
-#include "core/hdf5_log.hpp"
+#include "run/hdf5_log.hpp"
 
 namespace rlsim_test {
 

@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <sstream>
 
-#include "core/hdf5_log.hpp"
+#include "run/hdf5_log.hpp"
 
 #include "tests/experiments/driver_util.hpp"
 

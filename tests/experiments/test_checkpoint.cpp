@@ -19,7 +19,7 @@
 #include <set>
 #include <sstream>
 
-#include "core/hdf5_log.hpp"
+#include "run/hdf5_log.hpp"
 #include "core/rng.hpp"
 #include "experiments/checkpoint.hpp"
 #include "experiments/cli_util.hpp"

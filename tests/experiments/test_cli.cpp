@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/hdf5_log.hpp"
+#include "run/hdf5_log.hpp"
 
 #include "tests/experiments/driver_util.hpp"
 

@@ -7,9 +7,9 @@
 #include <map>
 
 #include "core/error.hpp"
-#include "core/plugin.hpp"
+#include "run/plugin_loader.hpp"
 #include "core/rng.hpp"
-#include "core/vector_env.hpp"
+#include "run/vector_env.hpp"
 #include "experiments/builtins.hpp"
 
 using namespace rlsim;
@@ -299,7 +299,7 @@ bool same_decisions(const AgentLoop& a, const AgentLoop& b) {
 
 }  // namespace
 
-// DESIGN.md: agents save/load their learned state; users checkpoint and resume. So for every
+// docs/architecture.md: agents save/load their learned state; users checkpoint and resume. So for every
 // agent that saves: run it, save mid-run, load into a fresh agent (built with another seed,
 // so that whatever load does not restore shows), and continue: the loaded agent must take
 // the same actions with the same probabilities as the agent never interrupted, and end in

@@ -17,8 +17,8 @@
 
 #include <boost/math/distributions/students_t.hpp>
 
-#include "core/hdf5_log.hpp"
-#include "core/runner.hpp"
+#include "run/hdf5_log.hpp"
+#include "run/runner.hpp"
 #include "experiments/analyze.hpp"
 #include "experiments/cli_util.hpp"
 #include "experiments/gif_writer.hpp"

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "core/hdf5_log.hpp"
+#include "run/hdf5_log.hpp"
 #include "core/rng.hpp"
 #include "experiments/builtins.hpp"
 #include "experiments/config.hpp"

@@ -13,7 +13,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/hdf5_log.hpp"
+#include "run/hdf5_log.hpp"
 #include "experiments/mpi_serialization.hpp"
 
 #include "tests/experiments/driver_util.hpp"

@@ -20,7 +20,7 @@
 #include <thread>
 
 #include "core/error.hpp"
-#include "core/hdf5_log.hpp"
+#include "run/hdf5_log.hpp"
 
 #include "tests/experiments/driver_util.hpp"
 

@@ -1,0 +1,575 @@
+#include "run/runner.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <limits>
+#include <mutex>
+#include <set>
+
+#include <omp.h>
+
+#include "core/error.hpp"
+#include "core/rng.hpp"
+#include "run/vector_env.hpp"
+
+namespace rlsim {
+
+std::vector<std::int64_t> log_spaced_checkpoints(std::int64_t last, int per_decade) {
+  std::vector<std::int64_t> out;
+  if (last <= 0) return out;
+  const double factor = std::pow(10.0, 1.0 / per_decade);
+  double x = 1.0;
+  std::int64_t prev = 0;
+  while (true) {
+    const auto t = static_cast<std::int64_t>(std::llround(x));
+    if (t >= last) break;
+    if (t > prev) {
+      out.push_back(t);
+      prev = t;
+    }
+    x *= factor;
+  }
+  out.push_back(last);
+  return out;
+}
+
+namespace {
+
+void check_eval_options(const RunSpec& s) {
+  const std::string run = "run " + std::to_string(s.run_index);
+  if (s.eval_every < 0)
+    throw Error(run + ": eval_every = " + std::to_string(s.eval_every) +
+                " is negative: use 0 (no evaluation) or a number of env steps");
+  if (s.eval_every > 0 && s.eval_episodes < 1)
+    throw Error(run + ": eval_episodes = " + std::to_string(s.eval_episodes) +
+                " with eval_every = " + std::to_string(s.eval_every) +
+                ": evaluation needs at least 1 episode");
+  if (s.vector_env_threads < 1)
+    throw Error(run + ": vector_env_threads = " + std::to_string(s.vector_env_threads) +
+                ": use 1 or more");
+}
+
+// Rows the step table of a single-env run starts with room for: the step budget when there
+// is one, else the rows of the last step-logged run on this thread (runs of a sweep are
+// alike), at most kMaxStepReserve. Saves the reallocations (and copies) of ten growing
+// columns: about a fifth of the runner's step-logging instructions on the FrozenLake sweep
+// (BENCHMARKS.md, "Sweeps and logging overhead"). Values are unaffected.
+constexpr std::int64_t kMaxStepReserve = std::int64_t{1} << 20;
+thread_local std::int64_t last_logged_steps = 0;
+
+void reserve_steps(StepTable& st, const Budget& budget) {
+  const std::int64_t rows =
+      std::min(kMaxStepReserve, budget.steps > 0 ? budget.steps : last_logged_steps);
+  if (rows <= 0) return;
+  const auto n = static_cast<std::size_t>(rows);
+  st.episode.reserve(n);
+  st.t.reserve(n);
+  if (st.obs_discrete)
+    st.obs_index.reserve(n);
+  else
+    st.obs.reserve(n * static_cast<std::size_t>(st.obs_dim));
+  if (st.action_discrete)
+    st.action_index.reserve(n);
+  else
+    st.action.reserve(n * static_cast<std::size_t>(st.action_dim));
+  st.reward.reserve(n);
+  st.terminated.reserve(n);
+  st.truncated.reserve(n);
+  st.probability.reserve(n);
+  st.log_prob.reserve(n);
+}
+
+void record_step(StepTable& st, std::int64_t episode, std::int64_t t, const Value& obs,
+                 const Value& action, const StepResult& r, const Decision& d) {
+  st.episode.push_back(episode);
+  st.t.push_back(t);
+  if (st.obs_discrete)
+    st.obs_index.push_back(obs.index);
+  else
+    st.obs.insert(st.obs.end(), obs.vec.begin(), obs.vec.end());
+  if (st.action_discrete)
+    st.action_index.push_back(action.index);
+  else
+    st.action.insert(st.action.end(), action.vec.begin(), action.vec.end());
+  st.reward.push_back(r.reward);
+  st.terminated.push_back(r.terminated);
+  st.truncated.push_back(r.truncated);
+  st.probability.push_back(d.probability);
+  st.log_prob.push_back(d.log_prob);
+}
+
+// A step count never reached (no evaluation, no step budget, ...).
+constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
+// An evaluation episode on an env without a time limit is cut after this many steps (an
+// agent whose greedy policy loops would otherwise never finish); docs/vector-env.md.
+constexpr std::int64_t kEvalStepCap = 100000;
+
+// Evaluation during training on its own env copy. Each evaluation re-seeds that copy with
+// the same seed (stream "eval"), so evaluations at different steps face the same episodes
+// and do not depend on how many evaluations came before. Only act() is called: never
+// observe/begin_episode/end_episode, so the agent's training episode state is untouched.
+class Evaluator {
+ public:
+  Evaluator(const Registry& registry, const RunSpec& spec) : episodes_(spec.eval_episodes) {
+    env_ = registry.make_env(spec.env_id, spec.env_params);
+    seed_ = derive_seed(spec.master_seed, static_cast<std::uint64_t>(spec.seed_index), "eval");
+    final_seed_ =
+        derive_seed(spec.master_seed, static_cast<std::uint64_t>(spec.seed_index), "eval-final");
+    const EnvSpec& es = env_->spec();
+    es.observation_space.prepare(obs_);
+    es.action_space.prepare(action_);
+    cap_ = es.max_episode_steps > 0 ? es.max_episode_steps : kEvalStepCap;
+  }
+
+  // `fresh`: the episodes of a separate seed (stream "eval-final"), for the final
+  // evaluation of a policy the agent chose by these evaluations (so the figure reported
+  // is not the one it was selected on); that evaluation is not reported to the agent.
+  void run(Agent& agent, std::int64_t at_step, EvalTable& out, bool fresh = false) {
+    agent.set_evaluation(true);
+    double sum = 0.0;
+    for (std::int64_t e = 0; e < episodes_; ++e) {
+      env_->reset(
+          obs_, e == 0 ? std::optional<std::uint64_t>(fresh ? final_seed_ : seed_) : std::nullopt);
+      double ret = 0.0;
+      std::int64_t len = 0;
+      while (true) {
+        Decision d;
+        agent.act(obs_, action_, d);
+        const StepResult r = env_->step(action_, obs_);
+        ret += r.reward;
+        ++len;
+        if (r.terminated || r.truncated || len >= cap_) break;
+      }
+      out.step.push_back(at_step);
+      out.returns.push_back(ret);
+      out.lengths.push_back(len);
+      sum += ret;
+    }
+    agent.set_evaluation(false);
+    if (!fresh) agent.evaluated(at_step, sum / static_cast<double>(episodes_));
+  }
+
+ private:
+  std::unique_ptr<Env> env_;
+  std::uint64_t seed_ = 0, final_seed_ = 0;
+  std::int64_t episodes_ = 0;
+  std::int64_t cap_ = kEvalStepCap;
+  Value obs_, action_;
+};
+
+// The batched loop for agents with num_envs() > 1 (docs/vector-env.md).
+void run_vector(const Registry& registry, const RunSpec& spec, std::unique_ptr<Env> env,
+                Agent& agent, Evaluator* evaluator, RunCounters* counters, RunResult& res) {
+  const auto n = static_cast<std::size_t>(agent.num_envs());
+  std::vector<std::unique_ptr<Env>> copies;
+  copies.push_back(std::move(env));
+  for (std::size_t i = 1; i < n; ++i)
+    copies.push_back(registry.make_env(spec.env_id, spec.env_params));
+  VectorEnv venv(std::move(copies), spec.vector_env_threads);
+  const EnvSpec& es = venv.spec();
+  venv.reset(res.info.env_seed);
+
+  std::vector<Value> prev_obs(n), actions(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    es.observation_space.prepare(prev_obs[i]);
+    es.action_space.prepare(actions[i]);
+  }
+  std::vector<Decision> decisions(n);
+  std::vector<Transition> transitions;
+  transitions.reserve(n);
+  std::vector<double> ret(n, 0.0);
+  std::vector<std::int64_t> len(n, 0);
+
+  // Step log: one row per copy per vector step, so copy i's row at vector step v is
+  // v * n + i. An episode's id is its row in the episode table, known only when it ends:
+  // its rows are then given that id (rows of copy i from vector step start[i] on).
+  StepTable& st = res.steps;
+  st.obs_discrete = es.observation_space.is_discrete();
+  st.action_discrete = es.action_space.is_discrete();
+  st.obs_dim = static_cast<int>(es.observation_space.flat_size());
+  st.action_dim = static_cast<int>(es.action_space.flat_size());
+  std::vector<std::int64_t> start(n, 0);
+  std::int64_t vstep = 0;  // vector steps done
+  auto set_episode = [&](std::size_t i, std::int64_t id) {
+    for (std::int64_t v = start[i]; v < vstep; ++v)
+      st.episode[static_cast<std::size_t>(v) * n + i] = id;
+  };
+
+  const std::int64_t max_episodes = spec.budget.episodes;
+  const std::int64_t max_steps = spec.budget.steps;
+  const auto width = static_cast<std::int64_t>(n);
+  std::int64_t total = 0, episode = 0, pending_count = 0;
+  std::int64_t next_eval = evaluator ? spec.eval_every : kNever;
+  EpisodeTable& et = res.episodes;
+  while ((max_episodes <= 0 || episode < max_episodes) && (max_steps <= 0 || total < max_steps)) {
+    if (counters && counters->stop.load(std::memory_order_relaxed))
+      throw Interrupted("interrupted");
+    for (std::size_t i = 0; i < n; ++i) prev_obs[i] = venv.obs(i);  // sized: no allocation
+    agent.act_batch(venv.obs(), actions, decisions);
+    venv.step(actions);
+    total += width;
+    transitions.clear();  // keeps its capacity
+    for (std::size_t i = 0; i < n; ++i)
+      transitions.push_back(Transition{prev_obs[i], actions[i], venv.reward(i),
+                                       venv.done(i) ? venv.final_obs(i) : venv.obs(i),
+                                       venv.terminated(i), venv.truncated(i)});
+    agent.observe_batch(transitions);
+    if (spec.log_steps)
+      for (std::size_t i = 0; i < n; ++i) {
+        record_step(st, -1, len[i], prev_obs[i], actions[i], venv.result(i), decisions[i]);
+        st.env.push_back(static_cast<std::int32_t>(i));
+      }
+    ++vstep;
+    for (std::size_t i = 0; i < n; ++i) {
+      ret[i] += venv.reward(i);
+      ++len[i];
+      if (!venv.done(i)) continue;
+      if (max_episodes <= 0 || episode < max_episodes) {
+        if (spec.log_steps) {
+          set_episode(i, episode);
+          start[i] = vstep;
+        }
+        const StepResult& r = venv.result(i);
+        et.returns.push_back(ret[i]);
+        et.lengths.push_back(len[i]);
+        et.end_steps.push_back(total);
+        et.terminated.push_back(r.terminated);
+        et.truncated.push_back(r.truncated && !r.terminated);
+        et.success.push_back(es.defines_success ? static_cast<std::int8_t>(r.success) : -1);
+        ++episode;
+      }
+      ret[i] = 0.0;
+      len[i] = 0;
+    }
+    if (counters && (pending_count += width) >= 4096) {
+      counters->steps.fetch_add(pending_count, std::memory_order_relaxed);
+      pending_count = 0;
+    }
+    if (total >= next_eval) {
+      evaluator->run(agent, total, res.evaluations);
+      while (next_eval <= total) next_eval += spec.eval_every;
+    }
+  }
+  // Episodes the table does not hold (cut by the step budget, or ended in the step that
+  // reached the episode budget) get the ids after its last row, in copy order.
+  if (spec.log_steps)
+    for (std::size_t i = 0; i < n; ++i)
+      if (start[i] < vstep) set_episode(i, episode++);
+  if (counters) counters->steps.fetch_add(pending_count, std::memory_order_relaxed);
+  res.total_steps = total;
+}
+
+// What every run does at its end: the final evaluation, diagnostics, the agent's state.
+void finish_run(const RunSpec& spec, Agent& agent, Evaluator* evaluator, RunResult& res) {
+  if (evaluator && (res.evaluations.step.empty() || res.evaluations.step.back() != res.total_steps))
+    evaluator->run(agent, res.total_steps, res.evaluations);
+  if (agent.finish_training() && evaluator) {
+    // The agent now delivers another policy than the one evaluated at the last step: the
+    // rows at the last step become that policy's evaluation, on fresh episodes.
+    EvalTable& ev = res.evaluations;
+    std::size_t keep = ev.size();
+    while (keep > 0 && ev.step[keep - 1] == res.total_steps) --keep;
+    ev.step.resize(keep);
+    ev.returns.resize(keep);
+    ev.lengths.resize(keep);
+    evaluator->run(agent, res.total_steps, ev, true);
+  }
+  if (DiagnosticsTable* d = agent.diagnostics()) res.diagnostics = std::move(*d);
+  if (spec.save_agent) {
+    try {
+      agent.save(res.agent_state);
+      res.has_agent_state = true;
+    } catch (const Error&) {
+      // An agent without learned state (a random or fixed policy) cannot save: no state.
+      res.agent_state.clear();
+      res.has_agent_state = false;
+    }
+  }
+}
+
+// Steps between two updates of RunCounters::steps (and checks of RunCounters::stop).
+constexpr std::int64_t kReportEvery = 4096;
+
+// Table rows from values (copies): the loop's counters and sums never have their address
+// taken, so the compiler can keep them in registers across the per-step calls.
+void push_regret(RegretCurve& curve, std::int64_t step, double pseudo, double realised) {
+  curve.step.push_back(step);
+  curve.pseudo_regret.push_back(pseudo);
+  curve.realised_regret.push_back(realised);
+}
+
+void push_episode(EpisodeTable& et, double ret, std::int64_t len, std::int64_t end_step,
+                  StepResult last, bool defines_success) {
+  et.returns.push_back(ret);
+  et.lengths.push_back(len);
+  et.end_steps.push_back(end_step);
+  et.terminated.push_back(last.terminated);
+  et.truncated.push_back(last.truncated && !last.terminated);
+  et.success.push_back(defines_success ? static_cast<std::int8_t>(last.success) : -1);
+}
+
+// The rare per-step events of the single-env loop: a regret checkpoint, a progress update
+// (with a check of RunCounters::stop), an evaluation, the end of the step budget. The loop
+// compares its step count with one number, next(), the earliest step at which any is due,
+// and calls handle() there; nothing else about these options is looked at per step.
+class SingleEnvEvents {
+ public:
+  SingleEnvEvents(const RunSpec& spec, const EnvSpec& es, bool oracle, Evaluator* evaluator,
+                  RunCounters* counters, Agent& agent, RunResult& res)
+      : every_step_(oracle && spec.regret_every_step),
+        eval_every_(spec.eval_every),
+        evaluator_(evaluator),
+        counters_(counters),
+        agent_(agent),
+        res_(res) {
+    // Regret checkpoints: every step, or log-spaced up to the planned number of pulls.
+    if (oracle && !spec.regret_every_step) {
+      std::int64_t planned = spec.budget.steps;
+      if (planned <= 0)
+        planned = spec.budget.episodes * std::max<std::int64_t>(es.max_episode_steps, 1);
+      checkpoints_ = log_spaced_checkpoints(planned);
+    }
+    next_checkpoint_ = every_step_ ? 1 : checkpoint_at(0);
+    next_eval_ = evaluator ? spec.eval_every : kNever;
+    next_report_ = counters ? kReportEvery : kNever;
+    limit_ = spec.budget.steps > 0 ? spec.budget.steps : kNever;
+    update_next();
+  }
+
+  std::int64_t next() const { return next_; }
+  // The step budget (kNever: none).
+  std::int64_t limit() const { return limit_; }
+
+  // Called when the step count `total` reaches next(), after the agent observed that step,
+  // with the regret sums up to it.
+  [[gnu::noinline]] void handle(std::int64_t total, double pseudo, double realised) {
+    if (total == next_checkpoint_) {
+      push_regret(res_.regret, total, pseudo, realised);
+      next_checkpoint_ = every_step_ ? total + 1 : checkpoint_at(++checkpoint_index_);
+    }
+    if (total == next_report_) {
+      report(total);
+      if (counters_->stop.load(std::memory_order_relaxed)) throw Interrupted("interrupted");
+      next_report_ = total + kReportEvery;
+    }
+    if (total == next_eval_) {  // mid-episode: the training env waits, untouched
+      evaluator_->run(agent_, total, res_.evaluations);
+      next_eval_ += eval_every_;
+    }
+    update_next();
+  }
+
+  // Adds the steps not yet reported to RunCounters::steps.
+  void report(std::int64_t total) {
+    if (!counters_) return;
+    counters_->steps.fetch_add(total - reported_, std::memory_order_relaxed);
+    reported_ = total;
+  }
+
+ private:
+  std::int64_t checkpoint_at(std::size_t i) const {
+    return i < checkpoints_.size() ? checkpoints_[i] : kNever;
+  }
+  void update_next() {
+    next_ = std::min(std::min(next_checkpoint_, next_report_), std::min(next_eval_, limit_));
+  }
+
+  bool every_step_;
+  std::int64_t eval_every_;
+  Evaluator* evaluator_;
+  RunCounters* counters_;
+  Agent& agent_;
+  RunResult& res_;
+  std::vector<std::int64_t> checkpoints_;
+  std::size_t checkpoint_index_ = 0;
+  std::int64_t next_checkpoint_ = kNever, next_eval_ = kNever, next_report_ = kNever;
+  std::int64_t limit_ = kNever, next_ = kNever, reported_ = 0;
+};
+
+// The loop of a run on one env (num_envs() = 1). The options fixed for the whole run are
+// template parameters, so that the per-step path carries no branches on them and keeps its
+// sums in registers: kOracle (the env has a regret oracle: two oracle calls and the regret
+// sums every step) and kLog (log_steps: a StepTable row every step). Everything rarer is a
+// SingleEnvEvents event. Every instantiation computes the same results
+// (tests/run/test_runner.cpp compares runs with and without step logging).
+template <bool kOracle, bool kLog>
+void run_single(const RunSpec& spec, Env& env, Agent& agent, Evaluator* evaluator,
+                RunCounters* counters, RunResult& res) {
+  const EnvSpec& es = env.spec();
+  const Oracle* oracle = env.oracle();  // non-null when kOracle
+
+  Value obs, next_obs, action;
+  es.observation_space.prepare(obs);
+  es.observation_space.prepare(next_obs);
+  es.action_space.prepare(action);
+  // The current and next observation; swapped after each step (no copy of the Values).
+  Value* cur = &obs;
+  Value* nxt = &next_obs;
+
+  StepTable& st = res.steps;
+  st.obs_discrete = es.observation_space.is_discrete();
+  st.action_discrete = es.action_space.is_discrete();
+  st.obs_dim = static_cast<int>(es.observation_space.flat_size());
+  st.action_dim = static_cast<int>(es.action_space.flat_size());
+  if constexpr (kLog) reserve_steps(st, spec.budget);
+
+  SingleEnvEvents events(spec, es, kOracle, evaluator, counters, agent, res);
+  const std::int64_t max_episodes = spec.budget.episodes;
+  const std::int64_t limit = events.limit();
+  const bool defines_success = es.defines_success;
+  std::int64_t next_event = events.next();
+  std::int64_t total = 0, episode = 0;
+  double pseudo_regret = 0.0, realised_regret = 0.0;
+  bool first = true;
+  while ((max_episodes <= 0 || episode < max_episodes) && total < limit) {
+    if (counters && counters->stop.load(std::memory_order_relaxed))
+      throw Interrupted("interrupted");
+    env.reset(*cur, first ? std::optional<std::uint64_t>(res.info.env_seed) : std::nullopt);
+    first = false;
+    agent.begin_episode(*cur);
+    double ret = 0.0;
+    std::int64_t len = 0;
+    StepResult last;
+    bool ended = false;
+    while (true) {
+      Decision d;
+      agent.act(*cur, action, d);
+      double best = 0.0, expected = 0.0;
+      if constexpr (kOracle) {
+        best = oracle->best_expected_reward();
+        expected = oracle->expected_reward(action.index);
+      }
+      const StepResult r = env.step(action, *nxt);
+      if constexpr (kLog) record_step(st, episode, len, *cur, action, r, d);
+      ret += r.reward;
+      ++len;
+      ++total;
+      if constexpr (kOracle) {
+        pseudo_regret += best - expected;
+        realised_regret += best - r.reward;
+      }
+      agent.observe(Transition{*cur, action, r.reward, *nxt, r.terminated, r.truncated});
+      std::swap(cur, nxt);
+      const bool done = r.terminated || r.truncated;
+      if (total == next_event) [[unlikely]] {
+        events.handle(total, pseudo_regret, realised_regret);
+        next_event = events.next();
+        if (!done && total == limit) break;  // the budget cut the episode short
+      }
+      if (done) {
+        last = r;
+        ended = true;
+        break;
+      }
+    }
+    agent.end_episode();
+    if (!ended) break;  // a partial episode is not an episode: it is not recorded
+    push_episode(res.episodes, ret, len, total, last, defines_success);
+    ++episode;
+  }
+  // Regret's last point is the final pull, even if the plan guessed the horizon wrong.
+  if (kOracle && (res.regret.step.empty() || res.regret.step.back() != total))
+    push_regret(res.regret, total, pseudo_regret, realised_regret);
+  events.report(total);
+  res.total_steps = total;
+  if constexpr (kLog) last_logged_steps = total;
+}
+
+}  // namespace
+
+RunResult execute_run(const Registry& registry, const RunSpec& spec, RunCounters* counters) {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (spec.budget.episodes <= 0 && spec.budget.steps <= 0)
+    throw Error("run " + std::to_string(spec.run_index) +
+                " has no budget: set episodes or steps (or both) to a positive number");
+  check_eval_options(spec);
+  RunResult res;
+  RunInfo& info = res.info;
+  info.run_index = spec.run_index;
+  info.env_id = spec.env_id;
+  info.agent_id = spec.agent_id;
+  info.seed_index = spec.seed_index;
+  info.env_seed = derive_seed(spec.master_seed, static_cast<std::uint64_t>(spec.seed_index), "env");
+  info.agent_seed =
+      derive_seed(spec.master_seed, static_cast<std::uint64_t>(spec.seed_index), "agent");
+  info.env_params = registry.resolve_env_params(spec.env_id, spec.env_params);
+  info.agent_params = registry.resolve_agent_params(spec.agent_id, spec.agent_params);
+  info.group = spec.env_id + "[" + info.env_params.to_text() + "] / " + spec.agent_id + "[" +
+               info.agent_params.to_text() + "]";
+
+  std::unique_ptr<Env> env = registry.make_env(spec.env_id, spec.env_params);
+  std::unique_ptr<Agent> agent = registry.make_agent(spec.agent_id, spec.agent_params, *env,
+                                                     info.agent_seed, spec.budget.steps);
+  std::unique_ptr<Evaluator> evaluator;
+  if (spec.eval_every > 0) evaluator = std::make_unique<Evaluator>(registry, spec);
+  const std::int64_t num_envs = agent->num_envs();
+  if (num_envs < 1)
+    throw Error("agent '" + spec.agent_id + "' asks for num_envs = " + std::to_string(num_envs) +
+                " env copies: it must be 1 or more");
+  if (num_envs > 1) {
+    run_vector(registry, spec, std::move(env), *agent, evaluator.get(), counters, res);
+    finish_run(spec, *agent, evaluator.get(), res);
+    res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return res;
+  }
+  const bool has_oracle = env->oracle() != nullptr;
+  if (has_oracle && spec.log_steps)
+    run_single<true, true>(spec, *env, *agent, evaluator.get(), counters, res);
+  else if (has_oracle)
+    run_single<true, false>(spec, *env, *agent, evaluator.get(), counters, res);
+  else if (spec.log_steps)
+    run_single<false, true>(spec, *env, *agent, evaluator.get(), counters, res);
+  else
+    run_single<false, false>(spec, *env, *agent, evaluator.get(), counters, res);
+  finish_run(spec, *agent, evaluator.get(), res);
+  res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return res;
+}
+
+void validate_specs(const Registry& registry, const std::vector<RunSpec>& specs) {
+  std::set<std::string> seen;
+  for (const auto& s : specs) {
+    if (s.budget.episodes <= 0 && s.budget.steps <= 0)
+      throw Error("run " + std::to_string(s.run_index) +
+                  " has no budget: set episodes or steps (or both) to a positive number");
+    check_eval_options(s);
+    Params ep = registry.resolve_env_params(s.env_id, s.env_params);
+    Params ap = registry.resolve_agent_params(s.agent_id, s.agent_params);
+    const std::string key = s.env_id + "|" + ep.to_text() + "|" + s.agent_id + "|" + ap.to_text();
+    if (!seen.insert(key).second) continue;
+    auto env = registry.make_env(s.env_id, s.env_params);
+    registry.check_compatible(s.agent_id, *env);
+  }
+}
+
+void execute_runs(const Registry& registry, const std::vector<RunSpec>& specs,
+                  const RunnerOptions& options) {
+  validate_specs(registry, specs);
+  RunCounters local;
+  RunCounters* counters = options.counters ? options.counters : &local;
+  std::exception_ptr first_error;
+  std::mutex mutex;
+  const int threads = std::max(1, options.threads);
+  const auto n = static_cast<std::int64_t>(specs.size());
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (counters->stop.load()) continue;
+    try {
+      RunResult r = execute_run(registry, specs[static_cast<std::size_t>(i)], counters);
+      std::lock_guard<std::mutex> lock(mutex);
+      if (options.on_complete) options.on_complete(std::move(r));
+      counters->runs_done.fetch_add(1);
+    } catch (const Interrupted&) {
+      // The run was asked to stop; it is dropped (not recorded).
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (!first_error) first_error = std::current_exception();
+      counters->stop.store(true);
+    }
+  }
+  if (first_error) std::rethrow_exception(first_error);
+}
+
+}  // namespace rlsim

@@ -1,0 +1,96 @@
+// The runner: owns the interaction loop and executes many independent runs in parallel.
+//
+// One run = one env + one agent built from the registry, stepped until its budget
+// (episodes and/or steps, whichever ends first) is spent. Streams: the env's seed is
+// derive_seed(master, seed_index, "env") and the agent's derive_seed(master, seed_index,
+// "agent"), so runs that differ only in the agent see the same env randomness (common
+// random numbers) and nothing depends on the thread that runs them. Runs are spread over
+// OpenMP threads; on_complete is called for each finished run under a lock (in completion
+// order, which varies with threads — results themselves do not).
+//
+// An agent with num_envs() = N > 1 is run on a VectorEnv of N copies (run/vector_env.hpp)
+// through act_batch/observe_batch: the step budget counts env steps over all copies
+// (rounded up to whole vector steps), the episode table holds every finished episode in
+// (step, copy) order, and the step log (log_steps) holds every copy's steps in (vector step,
+// copy) order with the copy in StepTable::env and episode ids that are rows of the episode
+// table (unique across copies). Evaluation (eval_every), diagnostics and save_agent work
+// in both modes; docs/vector-env.md states the semantics.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/registry.hpp"
+#include "core/run_result.hpp"
+
+namespace rlsim {
+
+struct Budget {
+  std::int64_t episodes = 0;  // 0: no episode limit
+  std::int64_t steps = 0;     // 0: no step limit
+};
+
+struct RunSpec {
+  std::int64_t run_index = 0;
+  std::string env_id;
+  RawParams env_params;
+  std::string agent_id;
+  RawParams agent_params;
+  std::int64_t seed_index = 0;
+  std::uint64_t master_seed = 0;
+  Budget budget;
+  bool log_steps = false;
+  bool regret_every_step = false;  // otherwise at log-spaced checkpoints
+  // Evaluation during training (RunResult::evaluations): every eval_every env steps,
+  // eval_episodes episodes in evaluation mode on a separate env copy. 0: none.
+  std::int64_t eval_every = 0;
+  std::int64_t eval_episodes = 10;
+  bool save_agent = false;  // keep the agent's final state in RunResult::agent_state
+  // OpenMP threads of the VectorEnv when the agent asks for num_envs() > 1. 1 by default:
+  // parallelism is across runs (execute_runs); more only for a single long run.
+  int vector_env_threads = 1;
+};
+
+// Thrown inside a run when RunCounters::stop is set; the runner drops that run.
+class Interrupted : public Error {
+ public:
+  using Error::Error;
+};
+
+// Log-spaced checkpoints 1, 2, …, 10, 12, 15, … up to and including `last` (about
+// `per_decade` points per decade), used for regret curves.
+std::vector<std::int64_t> log_spaced_checkpoints(std::int64_t last, int per_decade = 20);
+
+// Shared live counters for progress display.
+struct RunCounters {
+  std::atomic<std::int64_t> steps{0};
+  std::atomic<std::int64_t> runs_done{0};
+  // Set to ask runs to stop early (Ctrl-C): a run checks it at each episode start and, on one
+  // env, with each progress update of `steps` (every 4096 steps), so a long bandit episode
+  // stops too.
+  std::atomic<bool> stop{false};
+};
+
+// Builds env and agent (throwing rlsim::Error on bad ids/params/incompatibility) and runs.
+RunResult execute_run(const Registry& registry, const RunSpec& spec,
+                      RunCounters* counters = nullptr);
+
+struct RunnerOptions {
+  int threads = 1;
+  RunCounters* counters = nullptr;
+  std::function<void(RunResult&&)> on_complete;  // called under a lock
+};
+
+// Runs all specs; the first rlsim::Error thrown by any run is rethrown after the others
+// stop. Before starting, every spec's env, agent and parameters are validated.
+void execute_runs(const Registry& registry, const std::vector<RunSpec>& specs,
+                  const RunnerOptions& options);
+
+// Builds env+agent for each distinct (env, agent, params) once and checks compatibility,
+// so a bad grid fails before any run starts.
+void validate_specs(const Registry& registry, const std::vector<RunSpec>& specs);
+
+}  // namespace rlsim

@@ -1,0 +1,101 @@
+#include "run/vector_env.hpp"
+
+#include <exception>
+#include <string>
+
+#include <omp.h>
+
+#include "core/error.hpp"
+#include "core/rng.hpp"
+
+namespace rlsim {
+
+VectorEnv::VectorEnv(std::vector<std::unique_ptr<Env>> envs, int threads) : envs_(std::move(envs)) {
+  if (envs_.empty()) throw Error("VectorEnv needs at least one env; it was given none");
+  for (std::size_t i = 0; i < envs_.size(); ++i)
+    if (!envs_[i]) throw Error("VectorEnv: env copy " + std::to_string(i) + " is null");
+  const EnvSpec& first = envs_.front()->spec();
+  for (std::size_t i = 1; i < envs_.size(); ++i) {
+    const EnvSpec& s = envs_[i]->spec();
+    if (s.id != first.id || !(s.observation_space == first.observation_space) ||
+        !(s.action_space == first.action_space))
+      throw Error("VectorEnv: env copy " + std::to_string(i) + " is " + s.id + " with " +
+                  s.observation_space.describe() + " observations and " +
+                  s.action_space.describe() + " actions, but copy 0 is " + first.id + " with " +
+                  first.observation_space.describe() + " observations and " +
+                  first.action_space.describe() +
+                  " actions: all copies must be the same env with the same spaces");
+  }
+  set_threads(threads);
+  // Every buffer is sized here, once: stepping only writes into them (and swaps them).
+  obs_.resize(envs_.size());
+  final_obs_.resize(envs_.size());
+  results_.resize(envs_.size());
+  errors_.resize(envs_.size());
+  for (std::size_t i = 0; i < envs_.size(); ++i) {
+    first.observation_space.prepare(obs_[i]);
+    first.observation_space.prepare(final_obs_[i]);
+  }
+}
+
+void VectorEnv::set_threads(int threads) {
+  if (threads < 1)
+    throw Error("VectorEnv threads = " + std::to_string(threads) + ": use 1 or more");
+  threads_ = threads;
+}
+
+void VectorEnv::run_copies(bool stepping, std::uint64_t seed, std::span<const Value> actions) {
+  const auto n = static_cast<std::int64_t>(envs_.size());
+  bool failed = false;
+  // Exceptions must not leave an OpenMP region: each copy's is stored and the lowest copy
+  // index's is rethrown afterwards, so the error does not depend on the thread count.
+#pragma omp parallel for schedule(static) num_threads(threads_) if (threads_ > 1) \
+    reduction(||                                                                  \
+              : failed)
+  for (std::int64_t k = 0; k < n; ++k) {
+    const auto i = static_cast<std::size_t>(k);
+    try {
+      if (stepping) {
+        results_[i] = envs_[i]->step(actions[i], obs_[i]);
+        if (results_[i].terminated || results_[i].truncated) {
+          // Same-step auto-reset: the ended episode's last observation moves to final_obs_
+          // (a swap of equally sized buffers: no allocation) and the copy restarts from
+          // its own continuing stream.
+          std::swap(obs_[i], final_obs_[i]);
+          envs_[i]->reset(obs_[i]);
+        }
+      } else {
+        envs_[i]->reset(obs_[i], derive_seed(seed, static_cast<std::uint64_t>(i), "vector-env"));
+        results_[i] = StepResult{};
+      }
+    } catch (...) {
+      errors_[i] = std::current_exception();
+      failed = true;
+    }
+  }
+  if (!failed) return;
+  for (std::size_t i = 0; i < envs_.size(); ++i) {
+    if (!errors_[i]) continue;
+    std::exception_ptr e = errors_[i];
+    for (auto& x : errors_) x = nullptr;
+    try {
+      std::rethrow_exception(e);
+    } catch (const Error& err) {
+      throw Error("vector env copy " + std::to_string(i) + " of " + std::to_string(envs_.size()) +
+                  ": " + err.what());
+    }
+  }
+}
+
+void VectorEnv::reset(std::uint64_t seed) {
+  run_copies(false, seed, {});
+}
+
+void VectorEnv::step(std::span<const Value> actions) {
+  if (actions.size() != envs_.size())
+    throw Error("VectorEnv::step got " + std::to_string(actions.size()) + " actions for " +
+                std::to_string(envs_.size()) + " env copies: give one action per copy");
+  run_copies(true, 0, actions);
+}
+
+}  // namespace rlsim
