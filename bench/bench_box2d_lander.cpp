@@ -2,7 +2,7 @@
 // through the runner-facing Env interface, with uniform random actions and resets, one
 // thread; and a bare loop driving the physics class (LunarLanderSim) directly, without the
 // Env interface, with the same actions and resets. Gymnasium's own rate is about 39,000
-// steps/s with pre-generated actions (/work/shared/reference/README.md).
+// steps/s with pre-generated actions (bench/reference.md).
 //
 // Actions are drawn up front into a ring, so the loops measure the env alone
 // (bench/bench_env_loop.hpp).

@@ -4,7 +4,7 @@
 // with the same actions, the 1600-step limit and no interface.
 //
 // Actions are drawn up front into a ring, so the loops measure the env alone. Gymnasium's
-// figure for comparison: 6,300 steps/s (/work/shared/reference/README.md).
+// figure for comparison: 6,300 steps/s (bench/reference.md).
 // Run: bench_box2d_walker --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 // items_per_second is steps per second; mean_len the mean episode length.
 #include <benchmark/benchmark.h>

@@ -4,7 +4,7 @@
 // of CartPole-v1's dynamics with the same actions and resets and no interface.
 //
 // Actions are drawn up front into a ring (like the "actions pre-generated" figures of
-// Gymnasium in /work/shared/reference/README.md), so both loops measure the env alone.
+// Gymnasium in bench/reference.md), so both loops measure the env alone.
 // Run: bench_classic --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 // items_per_second is steps per second.
 #include <benchmark/benchmark.h>

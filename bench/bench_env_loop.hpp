@@ -1,6 +1,6 @@
 // The random-action loop shared by the env benchmarks (bench_classic, bench_box2d_lander,
 // bench_box2d_walker): actions drawn up front into a ring (like the "actions pre-generated"
-// figures of Gymnasium in /work/shared/reference/README.md) so that the loop measures the
+// figures of Gymnasium in bench/reference.md) so that the loop measures the
 // env alone; the env stepped through the runner-facing Env interface, reset after every
 // episode end; items_per_second = steps per second and a mean_len counter (steps per
 // finished episode) to check that the benchmark plays the episodes it should.

@@ -7,25 +7,38 @@
 // Episodes are cut by the time limit only (continuing task). Strens' values: n = 5,
 // small = 2, large = 10, slip = 0.2.
 //
-// Everything a plugin needs: derive from rlsim::Env, write a registration function that
-// adds an EnvEntry (id, doc, parameter schema, factory), and end with RLSIM_PLUGIN(...).
+// Everything a plugin needs, as a built-in env file has it: a config struct whose members
+// hold the defaults, the env (derived from rlsim::Env), a registration function that adds
+// an entry built from a ConfigSchema, RLSIM_REGISTER(that function), and, once per plugin,
+// RLSIM_PLUGIN() (docs/plugins.md).
 #include <memory>
 
+#include "core/config_schema.hpp"
 #include "core/env.hpp"
 #include "core/plugin.hpp"
 #include "core/registry.hpp"
 
 namespace {
 
+// Strens' values are the defaults.
+struct ChainConfig {
+  std::int64_t n = 5;
+  double slip = 0.2;
+  double small = 2.0;
+  double large = 10.0;
+  std::int64_t max_episode_steps = 1000;
+};
+
 class ChainEnv : public rlsim::Env {
  public:
-  ChainEnv(int n, double slip, double small, double large, std::int64_t limit)
-      : rlsim::Env(rlsim::EnvSpec{"Chain-v0", rlsim::Space::discrete(n), rlsim::Space::discrete(2),
-                                  limit, std::nullopt, false, false}),
-        n_(n),
-        slip_(slip),
-        small_(small),
-        large_(large) {}
+  static constexpr char kId[] = "Chain-v0";
+  explicit ChainEnv(const ChainConfig& c)
+      : rlsim::Env(rlsim::EnvSpec{kId, rlsim::Space::discrete(c.n), rlsim::Space::discrete(2),
+                                  c.max_episode_steps, std::nullopt, false, false}),
+        n_(static_cast<int>(c.n)),
+        slip_(c.slip),
+        small_(c.small),
+        large_(c.large) {}
 
   bool has_state() const override { return true; }
   void get_state(std::vector<double>& out) const override { out.assign(1, state_); }
@@ -70,21 +83,22 @@ class ChainEnv : public rlsim::Env {
 };
 
 void register_chain(rlsim::Registry& registry) {
-  registry.add_env(
-      {"Chain-v0", "n-state chain of Strens (2000) [example plugin]",
-       rlsim::ParamSchema{
-           rlsim::param_int("n", 5, "number of states", 2, 1000),
-           rlsim::param_double("slip", 0.2, "probability that the other action happens", 0, 1),
-           rlsim::param_double("small", 2.0, "reward of action 0 (back to the start)"),
-           rlsim::param_double("large", 10.0, "reward of action 1 in the last state"),
-           rlsim::param_int("max_episode_steps", 1000, "time limit in steps", 1, 1e9)},
-       [](const rlsim::Params& p) -> std::unique_ptr<rlsim::Env> {
-         return std::make_unique<ChainEnv>(static_cast<int>(p.get_int("n")), p.get_double("slip"),
-                                           p.get_double("small"), p.get_double("large"),
-                                           p.get_int("max_episode_steps"));
-       }});
+  using rlsim::range;
+  registry.add_env(rlsim::env_entry(
+      ChainEnv::kId, "n-state chain of Strens (2000) [example plugin]",
+      rlsim::ConfigSchema<ChainConfig>()
+          .field("n", &ChainConfig::n, "number of states", range(2, 1000),
+                 rlsim::source("Strens 2000"))
+          .field("slip", &ChainConfig::slip, "probability that the other action happens",
+                 range(0, 1), rlsim::source("Strens 2000"))
+          .field("small", &ChainConfig::small, "reward of action 0 (back to the start)")
+          .field("large", &ChainConfig::large, "reward of action 1 in the last state")
+          .field("max_episode_steps", &ChainConfig::max_episode_steps, "time limit in steps",
+                 range(1, 1e9)),
+      [](const ChainConfig& c) { return std::make_unique<ChainEnv>(c); }));
 }
 
 }  // namespace
 
-RLSIM_PLUGIN(register_chain)
+RLSIM_REGISTER(register_chain)
+RLSIM_PLUGIN()
