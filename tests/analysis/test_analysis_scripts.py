@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """The analysis scripts on run files of formats 1, 2 and 3 written by hand (run_files.py)
 from one experiment: experiments/analysis/read_run.py accepts all three and prints the
-same summary; plot.py loads the same runs from each and draws the same figures; and
-read_run.py reports each kind of format 3 damage (one mutation per file) with a message
-naming it, exit status 1.
+same summary; plot.py loads the same runs from each and draws the same figures; plot.py's
+bands are the Student-t intervals of `rlsim analyze` (regret bands clipped at 0) and its
+Lai-Robbins line is capped at Δmax·t (issue 17, items 12 and 13); and read_run.py reports
+each kind of format 3 damage (one mutation per file) with a message naming it, exit
+status 1.
 
 Run by ctest ("python: analysis scripts ...") with a python3 that has h5py, numpy and
 matplotlib: test_analysis_scripts.py [REPO_ROOT]. Exit status 0 when every check passes.
