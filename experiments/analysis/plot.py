@@ -14,13 +14,16 @@ whose `complete` attribute is 1 are used (a format 3 file holds only complete ru
 Figures (an env is an env id with its parameters; a line is a group of runs that differ
 only in their seed, labelled by the agent id and the agent parameters that vary):
   regret   cumulative pseudo-regret against pulls, mean over seeds and a 95% confidence band
-           of that mean (mean ± 1.96 sd/sqrt(n)), for envs with a regret oracle. For
-           BernoulliBandit-v0 the Lai & Robbins (1985) asymptotic lower bound C ln T is drawn,
-           C = sum over arms with gap Δa > 0 of Δa / kl(μa, μ*), kl the Bernoulli
-           Kullback-Leibler divergence; for instances drawn per run the bound is the average
-           of the runs' own bound curves. Arm means come from --arm-means (a JSON object
-           {"arm_means": {"000042": [μ0, μ1, ...], ...}}, keyed by run group name), else from
-           the run's `env_params` attribute when the means are fixed ("means=[...]").
+           of that mean, clipped at 0 (regret is never negative), for envs with a regret
+           oracle. For BernoulliBandit-v0 the Lai & Robbins (1985) asymptotic lower bound
+           C ln t is drawn, C = sum over arms with gap Δa > 0 of Δa / kl(μa, μ*), kl the
+           Bernoulli Kullback-Leibler divergence, capped at the largest possible regret
+           Δmax t (Δmax = best mean - worst mean): min(C ln t, Δmax t). For instances drawn
+           per run the bound is the average of the runs' own capped curves. Arm means come
+           from --arm-means (a JSON object {"arm_means": {"000042": [μ0, μ1, ...], ...}},
+           keyed by run group name), else from the run's `env_params` attribute when the
+           means are fixed ("means=[...]"). The y axis fits the curves and bands, not the
+           bound (which may leave it; the legend and the sidecar's "above_axis" say so).
   returns  episode return against env steps: each run's returns are averaged in 100 bins of
            the step axis (a bin without an episode end keeps the previous value), then mean
            and 95% band over seeds. Drawn when the runs have at least 2 episodes.
@@ -37,10 +40,18 @@ only in their seed, labelled by the agent id and the agent parameters that vary)
            ([first, last] of the runs' last evaluation steps); "points" counts the
            line's shared steps.
 
+Intervals: every band and error bar is the 95% Student-t interval of a mean over n runs,
+mean ± t(0.975, n - 1) sd / sqrt(n) (ci95_half_width), the interval `rlsim analyze` reports
+(docs/analysis.md, "Confidence intervals"); none for one run.
+
 Files: DIR/<kind>_<env>.png and DIR/<kind>_<env>.json. The sidecar holds the figure's kind,
-env, axis labels, and "lines": [{"label", "points", "runs", "role"}] with role "mean"
-(an agent's curve), "lower_bound" (Lai-Robbins) or "histogram" (points = number of
-episodes). Exit status: 0 on success, 1 when the file cannot be read or has nothing to
+env, axis labels, "y_limits" when the axis was fitted to the data (regret), and "lines":
+[{"label", "points", "runs", "role"}] with role "mean" (an agent's curve), "lower_bound"
+(Lai-Robbins) or "histogram" (points = number of episodes). A "mean" entry carries the
+numbers drawn: "x", "mean" and, with 2+ runs, "ci95" (half-width), "lower" and "upper"
+(the band's edges, lower after clipping); a "lower_bound" entry "x", "y", "constant",
+"max_gap", "capped_points" (points where Δmax t < C ln t) and "above_axis"; null for a
+missing value. Exit status: 0 on success, 1 when the file cannot be read or has nothing to
 plot, 2 on a usage error.
 """
 import argparse
@@ -61,7 +72,7 @@ import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
 
 KINDS = ("regret", "returns", "lengths", "eval")
 BERNOULLI_ID = "BernoulliBandit-v0"
-Z95 = 1.959963984540054  # two-sided 95% quantile of the standard normal
+Z975 = 1.959963984540054  # the 0.975 quantile of the standard normal
 RETURN_BINS = 100
 
 _PARAM_RE = re.compile(r'(\w+)=(\[[^\]]*\]|"(?:[^"\\]|\\.)*"|\S+)')
@@ -120,6 +131,15 @@ def lai_robbins_constant(means):
             c += gap / kl
     return c
 
+
+
+def lai_robbins_bound(t, constant, max_gap):
+    """The Lai & Robbins curve as drawn: min(C ln t, Δmax t), the asymptotic lower bound C ln t
+    capped at the largest regret any policy can have after t pulls, Δmax t (Δmax = best mean
+    - worst mean); without the cap C ln t exceeds every policy's regret for small t (for
+    K = 100 arms and ε = 0.02, C ≈ 2,500)."""
+    t = np.asarray(t, dtype=float)
+    return np.minimum(constant * np.log(t), max_gap * t)
 
 def text(value):
     """A string attribute as str: fixed-length strings (format 2) come back from h5py as
@@ -326,15 +346,104 @@ def name_envs(runs):
     return names
 
 
-def mean_band(matrix):
-    """Column mean and 95% confidence half-width of the mean, ignoring NaN."""
+def _t_central(t, df):
+    """P(|T| < t) for Student's t with an integer df >= 1: the finite series of Abramowitz &
+    Stegun (1964) 26.7.3 (df odd) and 26.7.4 (df even), with θ = arctan(t / sqrt(df))."""
+    theta = math.atan(t / math.sqrt(df))
+    c2 = math.cos(theta) ** 2
+    if df % 2 == 1:
+        term = total = math.cos(theta) if df > 1 else 0.0
+        for k in range(2, df - 1, 2):  # (2·4···k) / (1·3···(k+1)) cos^(k+1) θ
+            term *= c2 * k / (k + 1)
+            total += term
+        return 2.0 / math.pi * (theta + math.sin(theta) * total)
+    term = total = 1.0
+    for k in range(2, df - 1, 2):  # (1·3···(k-1)) / (2·4···k) cos^k θ
+        term *= c2 * (k - 1) / k
+        total += term
+    return math.sin(theta) * total
+
+
+def _t_density(t, df):
+    return math.exp(math.lgamma((df + 1) / 2) - math.lgamma(df / 2) -
+                    (df + 1) / 2 * math.log1p(t * t / df)) / math.sqrt(df * math.pi)
+
+
+def _t975_expansion(df):
+    """The Cornish-Fisher expansion of t(0.975, df) around the normal quantile, to df^-4
+    (Abramowitz & Stegun 26.7.5)."""
+    x = Z975
+    g1 = (x ** 3 + x) / 4
+    g2 = (5 * x ** 5 + 16 * x ** 3 + 3 * x) / 96
+    g3 = (3 * x ** 7 + 19 * x ** 5 + 17 * x ** 3 - 15 * x) / 384
+    g4 = (79 * x ** 9 + 776 * x ** 7 + 1482 * x ** 5 - 1920 * x ** 3 - 945 * x) / 92160
+    return x + g1 / df + g2 / df ** 2 + g3 / df ** 3 + g4 / df ** 4
+
+
+@functools.lru_cache(maxsize=None)
+def t975(df):
+    """t(0.975, df), the 0.975 quantile of Student's t with df degrees of freedom (an integer
+    >= 1): the factor of the 95% interval, as `rlsim analyze` computes it (Boost's students_t
+    quantile, experiments/analyze.cpp ci95_half_width); agrees with it to about 1e-13
+    relative for every df. Closed forms for df 1 and 2; up to df 500 Newton's method on the
+    exact central probability; above, the expansion (its error there is below 1e-15)."""
+    df = int(df)
+    if df < 1:
+        raise ValueError(f"t975: df must be at least 1, got {df}")
+    if df == 1:
+        return math.tan(0.475 * math.pi)
+    if df == 2:
+        return 0.95 / math.sqrt(2 * 0.975 * 0.025)
+    t = _t975_expansion(df)
+    if df > 500:
+        return t
+    for _ in range(20):
+        step = (_t_central(t, df) - 0.95) / (2.0 * _t_density(t, df))
+        t -= step
+        if abs(step) <= 1e-15 * t:
+            break
+    return t
+
+
+def ci95_half_width(values):
+    """Half-width of the 95% confidence interval of the mean of VALUES (Student's t, n - 1
+    degrees of freedom): t(0.975, n - 1) · sd / sqrt(n), sd with n - 1 in the denominator;
+    NaN for fewer than 2 values. The interval of docs/analysis.md ("Confidence intervals"),
+    the same as `rlsim analyze`'s."""
+    x = np.asarray(values, dtype=float)
+    n = x.size
+    if n < 2:
+        return math.nan
+    return t975(n - 1) * float(np.std(x, ddof=1)) / math.sqrt(n)
+
+
+def mean_band(matrix, nonnegative=False):
+    """Per column of MATRIX (rows: runs), ignoring NaN: (mean, 95% half-width, lower, upper).
+    The half-width is ci95_half_width's (NaN where a column has fewer than 2 values); lower
+    and upper are mean -/+ half-width, lower clipped at 0 when the quantity cannot be
+    negative (NONNEGATIVE), NaN where there is no interval."""
+    matrix = np.asarray(matrix, dtype=float).reshape(len(matrix), -1)
     with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN or single-value columns
         n = np.sum(~np.isnan(matrix), axis=0)
-        mean = np.nanmean(matrix, axis=0) if matrix.size else np.array([])
-        sd = np.nanstd(matrix, axis=0, ddof=1) if matrix.shape[0] > 1 else np.zeros(matrix.shape[1])
-    half = np.where(n > 1, Z95 * np.nan_to_num(sd) / np.sqrt(np.maximum(n, 1)), 0.0)
-    return mean, half
+        mean = np.nanmean(matrix, axis=0) if matrix.size else np.full(matrix.shape[1], np.nan)
+        sd = np.nanstd(matrix, axis=0, ddof=1) if matrix.shape[0] > 1 else \
+            np.full(matrix.shape[1], np.nan)
+    t = np.array([t975(k - 1) if k > 1 else np.nan for k in n.tolist()])
+    half = np.where(n > 1, t * sd / np.sqrt(np.maximum(n, 1)), np.nan)
+    lower, upper = mean - half, mean + half
+    if nonnegative:
+        lower = np.maximum(lower, 0.0)  # NaN stays NaN
+    return mean, half, lower, upper
+
+
+def json_numbers(values):
+    """A list of floats for a sidecar, NaN (no value) as null."""
+    return [None if math.isnan(v) else v for v in np.asarray(values, dtype=float).tolist()]
+
+
+def json_number(value):
+    return None if math.isnan(value) else float(value)
 
 
 def common_regret_grid(runs):
@@ -362,8 +471,32 @@ class Figure:
         self.ax.set_ylabel(ylabel)
         self.ax.set_title(f"{env_title}", fontsize=9)
         self.ax.grid(True, alpha=0.3)
+        self.data_bottom = self.data_top = None  # y range of the curves and bands (extent)
         if log_x:
             self.ax.set_xscale("log")
+
+    def extent(self, *arrays):
+        """Widen the data's y range (data_bottom, data_top) to cover ARRAYS (NaN ignored)."""
+        values = np.concatenate([np.asarray(a, dtype=float).ravel() for a in arrays])
+        values = values[np.isfinite(values)]
+        if values.size:
+            lo, hi = float(values.min()), float(values.max())
+            self.data_bottom = lo if self.data_bottom is None else min(self.data_bottom, lo)
+            self.data_top = hi if self.data_top is None else max(self.data_top, hi)
+
+    def fit_y_to_data(self):
+        """The y axis spans the data (curves and bands) with a 5% margin, from 0 when the data
+        are non-negative: a reference line such as a bound may leave the axis. The limits go
+        to the sidecar ("y_limits")."""
+        if self.data_top is None:
+            return None
+        bottom = min(0.0, self.data_bottom)
+        top = self.data_top
+        pad = 0.05 * (top - bottom) if top > bottom else 1.0
+        limits = (bottom - pad if bottom < 0 else bottom, top + pad)
+        self.ax.set_ylim(*limits)
+        self.meta["y_limits"] = [float(limits[0]), float(limits[1])]
+        return limits
 
     def add(self, label, points, runs, role, **extra):
         entry = {"label": label, "points": int(points), "runs": int(runs), "role": role}
@@ -390,6 +523,26 @@ def by_agent(runs):
     return groups
 
 
+def draw_mean(fig, x, matrix, label, color, nonnegative=False, style=None, **extra):
+    """One line of a figure: the mean over runs (rows of MATRIX) against X, and its 95% band
+    when there are 2+ runs; the sidecar entry carries the numbers drawn (x, mean, ci95, and
+    the band's lower and upper edges, lower clipped at 0 for NONNEGATIVE quantities). Returns
+    (mean, half-width, lower, upper)."""
+    runs = len(matrix)
+    mean, half, lower, upper = mean_band(matrix, nonnegative)
+    ok = ~np.isnan(mean)
+    fig.ax.plot(x[ok], mean[ok], color=color, label=f"{label} (n={runs})", **(style or {}))
+    entry = {"x": json_numbers(x[ok]), "mean": json_numbers(mean[ok])}
+    if runs > 1:
+        fig.ax.fill_between(x[ok], lower[ok], upper[ok], color=color, alpha=0.2, lw=0)
+        entry.update(ci95=json_numbers(half[ok]), lower=json_numbers(lower[ok]),
+                     upper=json_numbers(upper[ok]))
+        fig.extent(lower[ok], upper[ok])
+    fig.extent(mean[ok])
+    fig.add(label, int(ok.sum()), runs, "mean", **extra, **entry)
+    return mean, half, lower, upper
+
+
 def plot_regret(env_title, runs, labels, arm_means, log_x):
     runs = [r for r in runs if r.regret_step is not None and r.regret_step.size > 0]
     if not runs:
@@ -400,32 +553,36 @@ def plot_regret(env_title, runs, labels, arm_means, log_x):
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for i, (key, group) in enumerate(sorted(by_agent(runs).items(), key=lambda kv: labels[kv[0]])):
         rows = np.array([np.interp(grid, r.regret_step, r.pseudo_regret) for r in group])
-        mean, half = mean_band(rows)
-        color = colors[i % len(colors)]
-        fig.ax.plot(grid, mean, color=color, label=f"{labels[key]} (n={len(group)})")
-        if len(group) > 1:
-            fig.ax.fill_between(grid, mean - half, mean + half, color=color, alpha=0.2, lw=0)
-        fig.add(labels[key], grid.size, len(group), "mean", final_mean=float(mean[-1]),
-                final_ci95=float(half[-1]))
+        mean, half, _, _ = mean_band(rows, nonnegative=True)
+        draw_mean(fig, grid, rows, labels[key], colors[i % len(colors)], nonnegative=True,
+                  final_mean=float(mean[-1]), final_ci95=json_number(half[-1]))
+    limits = fig.fit_y_to_data()  # before the bound, which must not stretch the axis
     if runs[0].env_id == BERNOULLI_ID:
         # One bound per env instance: runs of different agents with the same seed index share
         # their instance (common random numbers, the same env seed), so average over seeds.
-        constants = {}
+        instances = {}
         known = True
         for r in runs:
             means = run_arm_means(r, arm_means)
             if means is None or len(means) < 2:
                 known = False
                 break
-            constants[r.env_seed] = lai_robbins_constant(means)
-        if known and constants:
-            constants = list(constants.values())
-            c = float(np.mean(constants))
+            instances[r.env_seed] = (lai_robbins_constant(means), max(means) - min(means))
+        if known and instances:
             bound_grid = grid[grid >= 1]
-            fig.ax.plot(bound_grid, c * np.log(bound_grid), "k--", lw=1.2,
-                        label=f"Lai-Robbins C ln t (C={c:.3g})")
-            fig.add("Lai-Robbins lower bound", bound_grid.size, len(constants), "lower_bound",
-                    constant=c)
+            bound = np.mean([lai_robbins_bound(bound_grid, c, gap)
+                             for c, gap in instances.values()], axis=0)
+            c = float(np.mean([c for c, _ in instances.values()]))
+            gap = float(np.mean([g for _, g in instances.values()]))
+            capped = int(np.sum(bound < c * np.log(bound_grid)))
+            above = bool(bound.size and limits is not None and np.max(bound) > limits[1])
+            label = f"Lai-Robbins min(C ln t, Δmax·t), C={c:.3g}, Δmax={gap:.3g}"
+            if above:
+                label += "; y axis fits the curves: the bound leaves it"
+            fig.ax.plot(bound_grid, bound, "k--", lw=1.2, label=label)
+            fig.add("Lai-Robbins lower bound", bound_grid.size, len(instances), "lower_bound",
+                    constant=c, max_gap=gap, capped_points=capped, above_axis=above,
+                    x=json_numbers(bound_grid), y=json_numbers(bound))
         else:
             print(f"plot: {env_title}: arm means unknown for some runs (drawn per run and no "
                   "--arm-means given): no Lai-Robbins bound", file=sys.stderr)
@@ -454,14 +611,7 @@ def plot_returns(env_title, runs, labels):
                 if centers[b] <= r.total_steps:
                     row[b] = prev
             rows.append(row)
-        mean, half = mean_band(np.array(rows))
-        ok = ~np.isnan(mean)
-        color = colors[i % len(colors)]
-        fig.ax.plot(centers[ok], mean[ok], color=color, label=f"{labels[key]} (n={len(group)})")
-        if len(group) > 1:
-            fig.ax.fill_between(centers[ok], (mean - half)[ok], (mean + half)[ok], color=color,
-                                alpha=0.2, lw=0)
-        fig.add(labels[key], int(ok.sum()), len(group), "mean")
+        draw_mean(fig, centers, np.array(rows), labels[key], colors[i % len(colors)])
     return fig
 
 
@@ -506,23 +656,25 @@ def plot_eval(env_title, runs, labels):
             grid = np.intersect1d(grid, steps)
         rows = np.array([m[np.searchsorted(s, grid)] for s, m in per_run]).reshape(
             len(group), grid.size)
-        mean, half = mean_band(rows)
         color = colors[i % len(colors)]
-        label = f"{labels[key]} (n={len(group)})"
+        final_mean, final_half, _, _ = mean_band(finals.reshape(len(group), 1))
+        extra = dict(final_mean=float(final_mean[0]), final_ci95=json_number(final_half[0]),
+                     final_per_run=[float(x) for x in finals],
+                     final_steps=[min(last_steps), max(last_steps)])
         if grid.size:
-            fig.ax.plot(grid, mean, color=color, marker="o", ms=3, label=label)
-            label = None
-            if len(group) > 1:
-                fig.ax.fill_between(grid, mean - half, mean + half, color=color, alpha=0.2, lw=0)
-        final_mean, final_half = mean_band(finals.reshape(len(group), 1))
+            draw_mean(fig, grid.astype(float), rows, labels[key], color,
+                      style={"marker": "o", "ms": 3}, **extra)
+        else:
+            fig.add(labels[key], 0, len(group), "mean", **extra)
         if min(last_steps) != max(last_steps) or not grid.size:
-            fig.ax.errorbar([float(np.mean(last_steps))], final_mean, yerr=final_half,
+            half = final_half if len(group) > 1 else None
+            label = labels[key] if grid.size else f"{labels[key]} (n={len(group)})"
+            fig.ax.errorbar([float(np.mean(last_steps))], final_mean, yerr=half,
                             color=color, marker="D", ms=5, capsize=3, ls="none",
-                            label=(label or f"{labels[key]}") +
-                            f" final (runs end at steps {min(last_steps)}-{max(last_steps)})")
-        fig.add(labels[key], grid.size, len(group), "mean", final_mean=float(final_mean[0]),
-                final_ci95=float(final_half[0]), final_per_run=[float(x) for x in finals],
-                final_steps=[min(last_steps), max(last_steps)])
+                            label=f"{label} final (runs end at steps "
+                            f"{min(last_steps)}-{max(last_steps)})")
+            fig.extent(final_mean if half is None else
+                       np.concatenate([final_mean - half, final_mean + half]))
     return fig
 
 

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """The analysis scripts on run files of formats 1, 2 and 3 written by hand (run_files.py)
 from one experiment: experiments/analysis/read_run.py accepts all three and prints the
-same summary; plot.py loads the same runs from each and draws the same figures; and
-read_run.py reports each kind of format 3 damage (one mutation per file) with a message
-naming it, exit status 1.
+same summary; plot.py loads the same runs from each and draws the same figures; plot.py's
+bands are the Student-t intervals of `rlsim analyze` (regret bands clipped at 0) and its
+Lai-Robbins line is capped at Δmax·t (issue 17, items 12 and 13); and read_run.py reports
+each kind of format 3 damage (one mutation per file) with a message naming it, exit
+status 1.
 
 Run by ctest ("python: analysis scripts ...") with a python3 that has h5py, numpy and
 matplotlib: test_analysis_scripts.py [REPO_ROOT]. Exit status 0 when every check passes.
@@ -111,6 +113,171 @@ def experiment():
              "created": "2026-12-02T16:00:00Z", "command_line": "rlsim run test.toml",
              "config": 'name = "test"\n', "master_seed": 7, "planned_runs": 12, "complete": 1}
     return {"attrs": attrs, "runs": [runs[i] for i in order]}
+
+
+# t(0.975, df) as `rlsim analyze` computes it (Boost's students_t quantile, analyze.cpp
+# ci95_half_width), printed with %.17g by a program linked to Boost.Math 1.74.
+BOOST_T975 = {1: 12.706204736174694, 2: 4.3026527297494619, 3: 3.1824463052837086,
+              4: 2.7764451051977934, 5: 2.5705818356363146, 6: 2.4469118511449794,
+              7: 2.3646242515927849, 8: 2.3060041352041662, 9: 2.2621571627982049,
+              10: 2.2281388519862744, 11: 2.2009851600916392, 12: 2.1788128296672284,
+              13: 2.1603686564627922, 14: 2.1447866879178035, 15: 2.1314495455597751,
+              16: 2.1199052992212541, 17: 2.1098155778333165, 18: 2.1009220402410382,
+              19: 2.0930240544083092, 20: 2.0859634472658644, 21: 2.07961384472768,
+              22: 2.0738730679040258, 23: 2.0686576104190482, 24: 2.0638985616280254,
+              25: 2.0595385527532972, 26: 2.0555294386428726, 27: 2.051830516480285,
+              28: 2.0484071417952445, 29: 2.0452296421327039, 30: 2.0422724563012378,
+              31: 2.0395134463964082, 32: 2.0369333434601016, 33: 2.0345152974493383,
+              34: 2.0322445093177186, 35: 2.0301079282503429, 36: 2.0280940009804507,
+              37: 2.0261924630291093, 38: 2.0243941639119694, 39: 2.0226909200367609,
+              40: 2.0210753903062728, 50: 2.0085591121007607, 60: 2.00029782201426,
+              80: 1.9900634212544457, 100: 1.9839715185235518, 200: 1.971896223633909,
+              300: 1.9679030112610867, 499: 1.9647293909876886, 500: 1.9647198374673673,
+              501: 1.9647103221754829, 1000: 1.9623390808264081, 3000: 1.960755055322458,
+              100000: 1.9599877075346093, 10000000: 1.9599642217672051}
+
+
+def bandit_run(i, env_params, agent_id, step, pseudo):
+    """A one-episode BernoulliBandit-v0 run for run_files.write_v3."""
+    total = int(step[-1])
+    return {"run_index": i, "env_id": "BernoulliBandit-v0", "agent_id": agent_id,
+            "env_params": env_params, "agent_params": "",
+            "group": f"BernoulliBandit-v0[{env_params}] / {agent_id}[]",
+            "seed_index": i, "env_seed": 1000 + i, "agent_seed": 2000 + i,
+            "total_steps": total, "seconds": 0.01,
+            "episodes": {"return": [0.5 * total], "length": [total], "end_step": [total],
+                         "terminated": [0], "truncated": [1], "success": [-1]},
+            "regret": {"step": step, "pseudo_regret": pseudo, "realised_regret": pseudo},
+            "eval": None, "steps": None, "diagnostics": None, "agent": None}
+
+
+def bandit_file(path, env_params, rows, step):
+    """A format 3 file of one agent's runs of a BernoulliBandit-v0 problem, one run per row
+    of ROWS (pseudo-regret at STEP)."""
+    runs = [bandit_run(i, env_params, "ucb1", step, row) for i, row in enumerate(rows)]
+    attrs = {"rlsim_version": "0.2.0", "git_commit": "0123456789ab",
+             "created": "2026-12-02T16:00:00Z", "command_line": "rlsim run test.toml",
+             "config": 'name = "test"\n', "master_seed": 7, "planned_runs": len(runs),
+             "complete": 1}
+    run_files.write_v3(path, {"attrs": attrs, "runs": runs})
+
+
+def plot_sidecar(tmp, path, kind, name):
+    """plot.py PATH --what KIND into a fresh directory: (exit status, sidecar NAME or {})."""
+    out_dir = tempfile.mkdtemp(dir=tmp)
+    with redirect_stdout(io.StringIO()):
+        code = plot.main([path, "--out", out_dir, "--quiet", "--what", kind])
+    return code, sidecars(out_dir).get(name, {})
+
+
+def drawn_regret(path):
+    """plot.plot_regret on PATH's runs, as main() calls it: (sidecar dict, {legend label:
+    (x, y)} of the lines drawn, [vertices of each band drawn]) from the matplotlib figure."""
+    runs = plot.load_runs(path)
+    fig = plot.plot_regret("test", runs, plot.label_agents(runs), {}, False)
+    lines = {ln.get_label(): (np.asarray(ln.get_xdata(), float),
+                              np.asarray(ln.get_ydata(), float)) for ln in fig.ax.get_lines()}
+    bands = [np.concatenate([p.vertices for p in c.get_paths()])
+             for c in fig.ax.collections]
+    plot.plt.close(fig.fig)
+    return fig.meta, lines, bands
+
+
+def check_intervals(tmp, figures):
+    """Item 12 of issue 17: bands are Student-t intervals with n - 1 degrees of freedom, the
+    same numbers as `rlsim analyze`, in the sidecar as drawn; regret bands stop at 0."""
+    t975 = getattr(plot, "t975", None)
+    check(t975 is not None, "plot.t975 exists")
+    if t975 is not None:
+        for df, want in BOOST_T975.items():
+            check(abs(t975(df) - want) <= 1e-13 * want,
+                  f"t975({df}) = {t975(df)!r}, analyze (Boost) gives {want!r}")
+
+    # 3 runs whose regret at the middle checkpoint is 0, 0, 3: mean 1, sd sqrt(3), so the
+    # interval is 1 -/+ t(0.975, 2), which goes below 0 and must be clipped there.
+    step = np.array([1, 2, 5, 10, 20, 50, 100], np.int64)
+    rows = np.array([[0.1, 0.2, 0.5, 0.0, 1.0, 2.0, 4.0],
+                     [0.1, 0.4, 0.5, 0.0, 2.0, 3.0, 5.0],
+                     [0.1, 0.3, 0.9, 3.0, 4.5, 4.0, 9.0]])
+    path = os.path.join(tmp, "three_runs.h5")
+    bandit_file(path, "horizon=100 means=[0.9, 0.8]", rows, step)
+    code, side = plot_sidecar(tmp, path, "regret", "regret_BernoulliBandit-v0.json")
+    line = next((x for x in side.get("lines", []) if x["role"] == "mean"), {})
+    check(code == 0 and line.get("runs") == 3, f"regret figure of 3 runs: {side}")
+    mean, sd = rows.mean(axis=0), rows.std(axis=0, ddof=1)
+    want = BOOST_T975[2] * sd / np.sqrt(3)
+    got = np.array(line.get("ci95", [np.nan] * step.size), dtype=float)
+    check(got.shape == want.shape and np.allclose(got, want, rtol=0, atol=1e-9),
+          f"regret band half-width is t(0.975, 2) sd/sqrt(3): {got} vs {want}")
+    check(abs((line.get("final_ci95") or np.nan) - want[-1]) <= 1e-9,
+          f"final_ci95 {line.get('final_ci95')} vs {want[-1]}")
+    lower = np.array(line.get("lower", [np.nan] * step.size), dtype=float)
+    upper = np.array(line.get("upper", [np.nan] * step.size), dtype=float)
+    check(np.array_equal(line.get("x"), step.tolist()) and
+          np.allclose(line.get("mean", []), mean, rtol=0, atol=1e-12),
+          f"regret sidecar carries the drawn x and mean: {line}")
+    check(np.all(lower >= 0) and lower[3] == 0.0 and mean[3] - want[3] < 0,
+          f"the regret band never goes below 0 (clipped at 0 where mean - half < 0): {lower}")
+    check(np.allclose(lower, np.maximum(mean - want, 0), rtol=0, atol=1e-9) and
+          np.allclose(upper, mean + want, rtol=0, atol=1e-9),
+          f"the regret band is [max(mean - half, 0), mean + half]: {lower} {upper}")
+
+    meta, lines, bands = drawn_regret(path)
+    curve = lines.get("ucb1 (n=3)", (None, np.full(step.size, np.nan)))[1]
+    check(np.allclose(curve, mean, rtol=0, atol=1e-12),
+          f"the drawn regret curve is the mean: {lines}")
+    check(len(bands) == 1 and bands[0][:, 1].min() >= 0 and
+          np.isclose(bands[0][:, 1].max(), (mean + want).max(), rtol=0, atol=1e-9),
+          f"the drawn band spans [max(mean - half, 0), mean + half]: {bands}")
+
+    # A quantity that may be negative (evaluation return) keeps the whole interval.
+    side = figures["eval_FrozenLake-v1.json"]
+    exp_runs = [r for r in experiment()["runs"] if r["agent_id"] == "q-learning"]
+    per_run = np.array([[r["eval"]["return"][r["eval"]["step"] == s].mean()
+                         for s in (100, 200, 300, 400)] for r in exp_runs])
+    line = next((x for x in side["lines"] if x["label"].startswith("q-learning")), {})
+    want = BOOST_T975[2] * per_run.std(axis=0, ddof=1) / np.sqrt(3)
+    got = np.array(line.get("ci95", [np.nan] * 4), dtype=float)
+    check(np.allclose(got, want, rtol=0, atol=1e-9),
+          f"eval band half-width is t(0.975, 2) sd/sqrt(3): {got} vs {want}")
+    check(np.allclose(line.get("lower", [np.nan] * 4), per_run.mean(axis=0) - want,
+                      rtol=0, atol=1e-9), "the eval band is not clipped")
+
+
+def check_bound_cap(tmp):
+    """Item 13 of issue 17: the Lai-Robbins line is min(C ln t, Δmax t), never above the
+    largest possible regret Δmax t, and the y axis fits the curves, not the bound."""
+    means = [0.5] + [0.48] * 99  # Chapelle & Li (2011): K = 100, ε = 0.02, C ≈ 2,475
+    env_params = "horizon=20000 means=[" + ", ".join(f"{m:g}" for m in means) + "]"
+    step = np.unique(np.geomspace(1, 20000, 60).astype(np.int64))
+    rows = np.array([0.01 * k * np.minimum(step, 40 * np.log(step + 1)) for k in (1, 2, 3)])
+    path = os.path.join(tmp, "k100.h5")
+    bandit_file(path, env_params, rows, step)
+    code, side = plot_sidecar(tmp, path, "regret", "regret_BernoulliBandit-v0.json")
+    bound = next((x for x in side.get("lines", []) if x["role"] == "lower_bound"), {})
+    check(code == 0 and bound, f"K = 100: a Lai-Robbins line is drawn: {side}")
+    c = plot.lai_robbins_constant(means)
+    x = np.array(bound.get("x", []), dtype=float)
+    y = np.array(bound.get("y", []), dtype=float)
+    check(x.size == step.size and y.size == x.size,
+          f"the sidecar carries the bound as drawn: {bound}")
+    check(y.size and np.all(y <= 0.02 * x * (1 + 1e-12)),
+          f"the bound never exceeds Δmax t = 0.02 t: {y[:5]} at {x[:5]}")
+    check(y.size == x.size and np.allclose(y, np.minimum(c * np.log(x), 0.02 * x), rtol=1e-12),
+          "the bound is min(C ln t, Δmax t)")
+    top = max(max(v) for ln in side.get("lines", []) if ln["role"] == "mean"
+              for v in (ln.get("upper", [0]), ln.get("mean", [0])))
+    limits = side.get("y_limits", [0, np.inf])
+    check(limits[0] == 0 and top < limits[1] <= 1.06 * top,
+          f"the y axis fits the curves and band (top {top}), not the bound: {limits}")
+    meta, lines, _ = drawn_regret(path)
+    drawn = [xy for label, xy in lines.items() if label.startswith("Lai-Robbins")]
+    check(len(drawn) == 1 and np.all(drawn[0][1] <= 0.02 * drawn[0][0] * (1 + 1e-12)),
+          f"the drawn bound never exceeds Δmax t: {drawn}")
+    check(len(drawn) == 1 and np.array_equal(drawn[0][1], y),
+          "the sidecar carries the bound's numbers as drawn")
+    check(bound.get("above_axis") is True and abs(bound.get("max_gap", 0) - 0.02) < 1e-12,
+          f"the sidecar says the bound leaves the axis, Δmax = 0.02: {bound}")
 
 
 def run_checker(path):
@@ -277,6 +444,8 @@ def main():
                                      "returns_FrozenLake-v1.json"],
               f"figures drawn: {sorted(figures[3])}")
         check(figures[2] == figures[3], "plot.py draws the same figures from formats 2 and 3")
+        check_intervals(tmp, figures[3])
+        check_bound_cap(tmp)
 
         # Format 3 damage, one kind per file.
         for what, mutate, message in mutations():
