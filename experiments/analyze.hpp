@@ -5,6 +5,10 @@
 // per-run statistics across seeds with a 95% Student-t confidence interval (half-width
 // t_{0.975, n-1} · s / √n; undefined for a single seed). Incomplete runs are skipped and
 // counted.
+//
+// Files: analyze.cpp (summarize), analyze_table.cpp (the table as text, CSV and JSON),
+// analyze_compare.cpp (--compare), analyze_curves.cpp (--curves); the command itself is
+// experiments/cmd_analyze.cpp.
 #pragma once
 #include <cstdint>
 #include <iosfwd>

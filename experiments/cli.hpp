@@ -1,4 +1,5 @@
-// The `rlsim` command line: run, list, describe, analyze, env trace. See docs/commands.md.
+// The `rlsim` command line: cli_main dispatches to the commands (run, list, describe,
+// analyze, env, ope, plot, traj, eval; experiments/commands.hpp). See docs/commands.md.
 #pragma once
 
 namespace rlsim {

@@ -8,23 +8,17 @@
 
 #include "bandits/policies/bandit_policy.hpp"
 #include "core/error.hpp"
-#include "run/hdf5_log.hpp"
 #include "experiments/cli_util.hpp"
 #include "experiments/commands.hpp"
+#include "experiments/json.hpp"
 #include "experiments/ope.hpp"
+#include "run/hdf5_log.hpp"
 
 namespace po = boost::program_options;
 
 namespace rlsim {
 
 namespace {
-
-std::string json_number(double x) {
-  if (!std::isfinite(x)) return "null";
-  std::ostringstream os;
-  os << std::setprecision(17) << x;
-  return os.str();
-}
 
 struct RunOpe {
   std::int64_t run = 0;

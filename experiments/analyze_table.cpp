@@ -1,0 +1,149 @@
+// rlsim analyze's summary table, as text (print_summary), CSV and JSON (experiments/analyze.hpp).
+#include <algorithm>
+#include <cmath>
+#include <iomanip>
+#include <map>
+#include <ostream>
+#include <sstream>
+
+#include "experiments/analyze.hpp"
+#include "experiments/analyze_util.hpp"
+#include "experiments/json.hpp"
+
+namespace rlsim {
+
+using analyze_detail::csv_quote;
+using analyze_detail::fmt;
+
+void print_summary(std::ostream& os, const Summary& s) {
+  bool any_regret = false, any_success = false;
+  for (const auto& g : s.groups) {
+    any_regret |= g.final_regret >= 0;
+    any_success |= g.success_rate >= 0;
+  }
+  struct Row {
+    std::vector<std::string> cells;
+  };
+  const bool by = !s.group_by.empty();
+  std::vector<std::string> header{
+      "env",     "agent", "runs", "episodes", "return (last " + std::to_string(s.last_k) + ")",
+      "±95% CI", "length"};
+  if (by) header.insert(header.begin(), "group");
+  if (any_success) header.push_back("success");
+  if (any_regret) {
+    header.push_back("regret");
+    header.push_back("±95% CI");
+  }
+  std::vector<Row> rows;
+  for (const auto& g : s.groups) {
+    Row r;
+    r.cells = {
+        g.env_id,           g.agent_id,         std::to_string(g.runs), std::to_string(g.episodes),
+        fmt(g.mean_return), fmt(g.return_ci95), fmt(g.mean_length, 1)};
+    if (by) r.cells.insert(r.cells.begin(), g.group);
+    if (any_success) r.cells.push_back(g.success_rate >= 0 ? fmt(g.success_rate, 3) : "-");
+    if (any_regret) {
+      r.cells.push_back(g.final_regret >= 0 ? fmt(g.final_regret, 1) : "-");
+      r.cells.push_back(g.final_regret >= 0 ? fmt(g.regret_ci95, 1) : "-");
+    }
+    rows.push_back(std::move(r));
+  }
+  std::vector<std::size_t> width(header.size());
+  for (std::size_t c = 0; c < header.size(); ++c) {
+    width[c] = header[c].size();
+    for (const auto& r : rows) width[c] = std::max(width[c], r.cells[c].size());
+  }
+  auto line = [&](const std::vector<std::string>& cells) {
+    for (std::size_t c = 0; c < cells.size(); ++c) {
+      if (c < (by ? 3u : 2u))
+        os << std::left << std::setw(static_cast<int>(width[c])) << cells[c];
+      else
+        os << std::right << std::setw(static_cast<int>(width[c])) << cells[c];
+      os << (c + 1 < cells.size() ? "  " : "\n");
+    }
+  };
+  line(header);
+  for (const auto& r : rows) line(r.cells);
+  // Rows of the same env and agent differ in their parameters: list the ones that vary.
+  std::map<std::string, std::vector<std::size_t>> by_pair;
+  for (std::size_t i = 0; i < s.groups.size() && !by; ++i)
+    by_pair[s.groups[i].env_id + " / " + s.groups[i].agent_id].push_back(i);
+  bool header_done = false;
+  for (const auto& [pair, rows_of_pair] : by_pair) {
+    if (rows_of_pair.size() < 2) continue;
+    auto split = [](const std::string& text) {
+      std::vector<std::string> out;
+      std::istringstream is(text);
+      std::string kv;
+      while (is >> kv) out.push_back(kv);
+      return out;
+    };
+    for (std::size_t i : rows_of_pair) {
+      const auto mine = split(s.groups[i].env_params + " " + s.groups[i].agent_params);
+      std::string differing;
+      for (const auto& kv : mine) {
+        bool shared = true;
+        for (std::size_t j : rows_of_pair) {
+          const auto other = split(s.groups[j].env_params + " " + s.groups[j].agent_params);
+          if (std::find(other.begin(), other.end(), kv) == other.end()) shared = false;
+        }
+        if (!shared) differing += (differing.empty() ? "" : " ") + kv;
+      }
+      if (!header_done) {
+        os << "rows that differ in parameters:\n";
+        header_done = true;
+      }
+      os << "  row " << i + 1 << " (" << pair << "): " << differing << "\n";
+    }
+  }
+  if (s.incomplete_runs > 0)
+    os << "note: " << s.incomplete_runs
+       << " incomplete run(s) skipped (the experiment was interrupted)\n";
+  else if (!s.file_complete)
+    os << "note: the experiment did not finish; only its complete runs are shown\n";
+}
+
+void write_summary_csv(std::ostream& os, const Summary& s) {
+  os << "env,agent,env_params,agent_params,runs,episodes,last_k,mean_return,return_ci95,"
+        "mean_length,success_rate,final_regret,regret_ci95,regret_steps\n";
+  auto num = [](double x) {
+    if (std::isnan(x)) return std::string();
+    std::ostringstream o;
+    o << std::setprecision(10) << x;
+    return o.str();
+  };
+  for (const auto& g : s.groups) {
+    os << csv_quote(g.env_id) << "," << csv_quote(g.agent_id) << "," << csv_quote(g.env_params)
+       << "," << csv_quote(g.agent_params) << "," << g.runs << "," << g.episodes << "," << s.last_k
+       << "," << num(g.mean_return) << "," << num(g.return_ci95) << "," << num(g.mean_length) << ","
+       << (g.success_rate >= 0 ? num(g.success_rate) : "") << ","
+       << (g.final_regret >= 0 ? num(g.final_regret) : "") << ","
+       << (g.final_regret >= 0 ? num(g.regret_ci95) : "") << ","
+       << (g.final_regret >= 0 ? std::to_string(g.regret_steps) : "") << "\n";
+  }
+}
+
+void write_summary_json(std::ostream& os, const Summary& s) {
+  os << "{\n  \"complete_runs\": " << s.complete_runs
+     << ",\n  \"incomplete_runs\": " << s.incomplete_runs
+     << ",\n  \"file_complete\": " << (s.file_complete ? "true" : "false")
+     << ",\n  \"last_k\": " << s.last_k << ",\n  \"groups\": [";
+  for (std::size_t i = 0; i < s.groups.size(); ++i) {
+    const GroupSummary& g = s.groups[i];
+    os << (i ? "," : "") << "\n    {\"group\": " << json_string(g.group)
+       << ", \"env_id\": " << json_string(g.env_id) << ", \"agent_id\": " << json_string(g.agent_id)
+       << ", \"env_params\": " << json_string(g.env_params)
+       << ", \"agent_params\": " << json_string(g.agent_params) << ", \"runs\": " << g.runs
+       << ", \"episodes\": " << g.episodes << ", \"mean_return\": " << json_number(g.mean_return)
+       << ", \"return_ci95\": " << json_number(g.return_ci95)
+       << ", \"mean_length\": " << json_number(g.mean_length)
+       << ", \"success_rate\": " << json_number(g.success_rate, g.success_rate >= 0)
+       << ", \"final_regret\": " << json_number(g.final_regret, g.final_regret >= 0)
+       << ", \"regret_ci95\": " << json_number(g.regret_ci95, g.final_regret >= 0)
+       << ", \"regret_steps\": "
+       << (g.final_regret >= 0 ? std::to_string(g.regret_steps) : std::string("null")) << "}";
+  }
+  os << (s.groups.empty() ? "" : "\n  ") << "]\n}\n";
+}
+
+}  // namespace rlsim

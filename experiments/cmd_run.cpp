@@ -1,0 +1,453 @@
+// `rlsim run [CONFIG.toml] [key=value ...]` and `rlsim run --resume FILE.h5`: expands the
+// config's grid into runs, executes them in parallel (OpenMP threads; MPI ranks under
+// mpirun, experiments/mpi_runner.hpp), writes each finished run into one HDF5 run file
+// (docs/log-format.md) and prints the summary table. docs/commands.md lists the options.
+//
+// The flow, one function each: parse the options → expand the experiment (the config and
+// overrides, or with --resume the config stored in the file) → check the resume against the
+// file → execute the runs → summarise. Contract: an existing file is never replaced without
+// --overwrite, and `out` is checked writable before any run starts. Ctrl-C stops the runs in
+// progress: the runs already written stay in the file, which is valid but not marked
+// complete (--resume finishes it), and the exit code is 130; a second Ctrl-C exits at once.
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <ctime>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <omp.h>
+#include <boost/program_options.hpp>
+
+#include "core/error.hpp"
+#include "experiments/analyze.hpp"
+#include "experiments/cli_util.hpp"
+#include "experiments/commands.hpp"
+#include "experiments/config.hpp"
+#include "experiments/progress.hpp"
+#include "run/hdf5_log.hpp"
+#include "run/runner.hpp"
+#ifdef RLSIM_WITH_MPI
+#include "experiments/mpi_runner.hpp"
+#endif
+
+namespace po = boost::program_options;
+
+namespace rlsim {
+
+#ifndef RLSIM_WITH_MPI
+class MpiRun;  // never constructed without MPI: the `mpi` pointers below are null
+#endif
+
+namespace {
+
+// ---- Ctrl-C ----
+
+std::atomic<RunCounters*> g_counters{nullptr};
+std::atomic<int> g_interrupts{0};
+
+extern "C" void on_sigint(int) {
+  if (RunCounters* c = g_counters.load()) c->stop.store(true);
+  // A second Ctrl-C exits at once (runs already written stay in the file).
+  if (g_interrupts.fetch_add(1) >= 1) std::_Exit(130);
+}
+
+// While alive, Ctrl-C (SIGINT) asks the runs counted by `counters` to stop; the destructor
+// restores the previous handler, on every way out (return or exception).
+class SigintGuard {
+ public:
+  explicit SigintGuard(RunCounters& counters) {
+    g_counters.store(&counters);
+    previous_ = std::signal(SIGINT, on_sigint);
+  }
+  ~SigintGuard() {
+    std::signal(SIGINT, previous_);
+    g_counters.store(nullptr);
+  }
+  SigintGuard(const SigintGuard&) = delete;
+  SigintGuard& operator=(const SigintGuard&) = delete;
+
+ private:
+  void (*previous_)(int) = SIG_DFL;
+};
+
+std::string utc_stamp(const char* fmt) {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, fmt, &tm);
+  return buf;
+}
+
+#ifdef RLSIM_WITH_MPI
+constexpr const char* kRunMpiHelp =
+    "mpirun -np N rlsim run ... spreads the runs over N MPI ranks, each with --threads\n"
+    "threads; rank 0 writes the one run file (docs/scaling.md).\n";
+#else
+constexpr const char* kRunMpiHelp = "";
+#endif
+
+// ---- parse ----
+
+// The command line of `rlsim run`, checked.
+struct RunArgs {
+  std::string config_path;             // empty: the default experiment
+  std::vector<std::string> overrides;  // key=value words
+  std::vector<std::string> plugins;
+  int threads = 0;  // as given; 0: all cores
+  std::int64_t last_k = 100;
+  double progress_every = 10.0;
+  std::string out;  // --out as given
+  bool out_given = false;
+  std::string resume;  // --resume FILE, or empty
+  bool overwrite = false, dry_run = false, quiet = false;
+};
+
+// The options, or nullopt after printing --help.
+std::optional<RunArgs> parse_run_args(const std::vector<std::string>& args) {
+  RunArgs a;
+  std::vector<std::string> positional;
+  po::options_description desc("options");
+  desc.add_options()("help,h", "show this help")(
+      "threads,t", po::value<int>(&a.threads)->default_value(0),
+      "OpenMP threads across runs (0: all cores); results do not depend on it")(
+      "out,o", po::value<std::string>(&a.out),
+      "run file to write (default: log.out of the config, else results/NAME-TIME.h5)")(
+      "overwrite", "replace --out if it exists (otherwise an existing file is an error)")(
+      "dry-run", "print the expanded runs and their count, run nothing")(
+      "resume", po::value<std::string>(&a.resume),
+      "finish the interrupted experiment in FILE.h5: same config and seeds, runs already "
+      "complete are kept, the others are run and appended")("quiet,q",
+                                                            "no progress and no summary table")(
+      "progress-every", po::value<double>(&a.progress_every)->default_value(10.0),
+      "when stderr is not a terminal: seconds between plain progress lines")(
+      "last", po::value<std::int64_t>(&a.last_k)->default_value(100),
+      "episodes per run averaged in the summary table")(
+      "plugin", po::value<std::vector<std::string>>(&a.plugins), "load a plugin .so (repeatable)")(
+      "args", po::value<std::vector<std::string>>(&positional), "config file and key=value");
+  po::positional_options_description pos;
+  pos.add("args", -1);
+  po::variables_map vm;
+  if (!parse_options(
+          args, desc, pos, vm,
+          "usage: rlsim run [CONFIG.toml] [key=value ...] [options]\n\n"
+          "Runs every (env, agent, parameters, seed) of the config's grid in parallel and\n"
+          "writes one HDF5 run file (docs/log-format.md). Without CONFIG it runs the default\n"
+          "experiment (experiments/configs/default.toml). Overrides: episodes=100, seeds=5,\n"
+          "log.steps=true, agent.alpha=0.1, env[0].is_slippery=false (docs/config.md).\n"
+          "rlsim run --resume FILE.h5 finishes an interrupted experiment in its own file.\n" +
+              std::string(kRunMpiHelp)))
+    return std::nullopt;
+  if (a.threads < 0) throw Error("--threads " + std::to_string(a.threads) + " must be >= 0");
+  if (a.last_k < 1) throw Error("--last must be >= 1");
+  if (!(a.progress_every > 0)) throw Error("--progress-every must be a positive number of seconds");
+  a.out_given = vm.count("out") != 0;
+  a.overwrite = vm.count("overwrite") != 0;
+  a.dry_run = vm.count("dry-run") != 0;
+  a.quiet = vm.count("quiet") != 0;
+  for (const auto& word : positional) {
+    if (word.find('=') != std::string::npos)
+      a.overrides.push_back(word);
+    else if (a.config_path.empty())
+      a.config_path = word;
+    else
+      throw Error("unexpected argument '" + word +
+                  "': give one config file and key=value overrides");
+  }
+  return a;
+}
+
+// ---- expand ----
+
+// The experiment: its config and every run of its grid; with --resume, also what the file
+// holds.
+struct Experiment {
+  ExperimentConfig cfg;
+  std::vector<RunSpec> runs;  // all planned runs
+  // --resume only:
+  ExperimentMeta stored;               // the file's metadata
+  std::vector<std::int64_t> done;      // indices of the runs complete in the file (sorted)
+  std::vector<StoredRun> stored_runs;  // those runs
+};
+
+std::string resume_refusal(const RunArgs& a) {
+  return "cannot resume '" + a.resume + "': ";
+}
+
+std::string resume_hint(const Experiment& x) {
+  return " (the experiment was started with: " + x.stored.command_line +
+         "; give the same --plugin options when resuming)";
+}
+
+// The config file (or the default experiment) with the overrides, expanded into runs; with
+// --resume, the config stored in the file, which takes no config file, overrides, other
+// --out or --overwrite.
+Experiment expand_experiment(const RunArgs& a, const Registry& registry) {
+  Experiment x;
+  if (a.resume.empty()) {
+    x.cfg = a.config_path.empty()
+                ? parse_config(default_config_text(), "<default config>", a.overrides)
+                : load_config_file(a.config_path, a.overrides);
+    x.runs = expand_runs(x.cfg, registry);
+    return x;
+  }
+  if (!a.config_path.empty() || !a.overrides.empty())
+    throw Error("--resume " + a.resume +
+                " takes the config and overrides stored in the file; give no config file or "
+                "key=value (to change the experiment, start a new one)");
+  if (a.out_given && a.out != a.resume)
+    throw Error("--resume writes into the file it resumes ('" + a.resume + "'); omit --out '" +
+                a.out + "'");
+  if (a.overwrite) throw Error("--resume and --overwrite cannot be combined");
+  {
+    ExperimentReader reader(a.resume);
+    x.stored = reader.meta();
+    x.done = reader.complete_run_indices();
+    for (std::int64_t i : x.done) x.stored_runs.push_back(reader.read_run(i));
+  }
+  try {
+    x.cfg = parse_config(x.stored.config_text, "the config stored in '" + a.resume + "'");
+    x.runs = expand_runs(x.cfg, registry);
+  } catch (const Error& e) {
+    throw Error(resume_refusal(a) + "its stored config no longer expands to the same runs: " +
+                e.what() + resume_hint(x));
+  }
+  return x;
+}
+
+// ---- resume check ----
+
+// --resume: the stored config must still expand to the runs in the file (the same master
+// seed and number of runs; each stored run the same ids, seed and resolved parameters), else
+// the experiment changed (a plugin or built-in default) and is refused. Returns false, after
+// saying so, when the file is already complete.
+bool check_resume(const RunArgs& a, const Registry& registry, const Experiment& x) {
+  const std::string why = resume_refusal(a);
+  const std::string hint = resume_hint(x);
+  if (x.cfg.seed != x.stored.master_seed ||
+      static_cast<std::int64_t>(x.runs.size()) != x.stored.planned_runs)
+    throw Error(why + "its stored config expands to " + std::to_string(x.runs.size()) +
+                " runs with master seed " + std::to_string(x.cfg.seed) + ", but the file planned " +
+                std::to_string(x.stored.planned_runs) + " runs with master seed " +
+                std::to_string(x.stored.master_seed) + hint);
+  for (const StoredRun& sr : x.stored_runs) {
+    const auto it = std::find_if(x.runs.begin(), x.runs.end(),
+                                 [&](const RunSpec& r) { return r.run_index == sr.run_index; });
+    const bool found = it != x.runs.end();
+    const std::string env_params =
+        found ? registry.resolve_env_params(it->env_id, it->env_params).to_text() : "";
+    const std::string agent_params =
+        found ? registry.resolve_agent_params(it->agent_id, it->agent_params).to_text() : "";
+    if (!found || it->env_id != sr.env_id || it->agent_id != sr.agent_id ||
+        it->seed_index != sr.seed_index || env_params != sr.env_params ||
+        agent_params != sr.agent_params)
+      throw Error(why + "run " + std::to_string(sr.run_index) + " in the file is " + sr.group +
+                  " seed " + std::to_string(sr.seed_index) +
+                  ", but the stored config now expands run " + std::to_string(sr.run_index) +
+                  (!found ? std::string(" to nothing")
+                          : " to " + it->env_id + "[" + env_params + "] / " + it->agent_id + "[" +
+                                agent_params + "] seed " + std::to_string(it->seed_index)) +
+                  " (a plugin or built-in changed its defaults?)" + hint);
+  }
+  if (x.stored.complete) {
+    std::cout << a.resume << " is already complete (" << x.done.size()
+              << " runs); nothing to resume\n";
+    return false;
+  }
+  return true;
+}
+
+// --dry-run: the expanded runs and their count.
+int print_dry_run(const Registry& registry, const std::vector<RunSpec>& runs) {
+  std::cout << "run  env  agent  seed  parameters\n";
+  for (const auto& r : runs) {
+    Params ep = registry.resolve_env_params(r.env_id, r.env_params);
+    Params ap = registry.resolve_agent_params(r.agent_id, r.agent_params);
+    std::cout << r.run_index << "  " << r.env_id << "  " << r.agent_id << "  " << r.seed_index
+              << "  " << ap.to_text() << (ep.to_text().empty() ? "" : " | env: " + ep.to_text())
+              << "\n";
+  }
+  std::cout << runs.size() << " runs\n";
+  return 0;
+}
+
+// The run file: the resumed one, else --out, else the config's log.out, else
+// results/NAME-TIME.h5. Refuses an existing file without --overwrite, and a directory.
+std::string output_path(const RunArgs& a, const ExperimentConfig& cfg) {
+  namespace fs = std::filesystem;
+  std::string out = !a.resume.empty() ? a.resume : a.out.empty() ? cfg.out : a.out;
+  if (out.empty()) {
+    fs::create_directories("results");
+    out = "results/" + cfg.name + "-" + utc_stamp("%Y%m%d-%H%M%S") + ".h5";
+  }
+  std::error_code ec;
+  if (a.resume.empty() && fs::exists(out, ec) && !a.overwrite)
+    throw Error("output file '" + out +
+                "' already exists: choose another --out, or pass --overwrite to replace it");
+  if (fs::exists(out, ec) && fs::is_directory(out, ec))
+    throw Error("output path '" + out + "' is a directory: give a file name such as " + out +
+                "/run.h5");
+  return out;
+}
+
+ExperimentMeta run_meta(const Experiment& x, const std::string& command_line) {
+  ExperimentMeta meta;
+  meta.config_text = config_to_toml(x.cfg);
+  meta.command_line = command_line;
+  meta.master_seed = x.cfg.seed;
+  meta.planned_runs = static_cast<std::int64_t>(x.runs.size());
+  return meta;
+}
+
+// The runs still to do: all of them, or with --resume those not complete in the file (and
+// a line saying how many, unless --quiet).
+std::vector<RunSpec> remaining_runs(const RunArgs& a, const Experiment& x,
+                                    const ExperimentWriter& writer, const std::string& out) {
+  if (a.resume.empty()) return x.runs;
+  std::vector<RunSpec> remaining;
+  for (const RunSpec& r : x.runs)
+    if (!std::binary_search(x.done.begin(), x.done.end(), r.run_index)) remaining.push_back(r);
+  if (!a.quiet)
+    std::cerr << "resuming " << out << ": " << x.done.size() << " of " << x.runs.size()
+              << " runs complete, running " << remaining.size()
+              << (writer.removed_runs().empty()
+                      ? std::string()
+                      : " (" + std::to_string(writer.removed_runs().size()) +
+                            " incomplete run(s) discarded)")
+              << "\n";
+  return remaining;
+}
+
+// ---- execute ----
+
+struct Outcome {
+  bool interrupted = false;  // Ctrl-C
+  std::int64_t runs_done = 0, steps = 0;
+  double seconds = 0;
+  int threads = 0;  // OpenMP threads used
+};
+
+// Runs `runs` on the threads (and MPI ranks), writing each into `writer` as it finishes, with
+// the progress display on stderr and Ctrl-C handled; marks the file complete unless
+// interrupted. A failed write (disk full) says how to resume.
+Outcome execute(const RunArgs& a, const Registry& registry, const std::vector<RunSpec>& runs,
+                ExperimentWriter& writer, const std::string& out, [[maybe_unused]] MpiRun* mpi) {
+  Outcome o;
+  o.threads = a.threads == 0 ? omp_get_max_threads() : a.threads;
+  RunCounters counters;
+  std::chrono::steady_clock::time_point t0;
+  {
+    const SigintGuard sigint(counters);
+    const Progress::Mode mode = a.quiet                 ? Progress::Mode::off
+                                : isatty(STDERR_FILENO) ? Progress::Mode::bar
+                                                        : Progress::Mode::plain;
+    t0 = std::chrono::steady_clock::now();
+    Progress progress(counters, runs, mode, std::cerr, a.last_k, a.progress_every);
+    RunnerOptions opts;
+    opts.threads = o.threads;
+    opts.counters = &counters;
+    bool write_failed = false;
+    opts.on_complete = [&](RunResult&& r) {
+      try {
+        writer.write_run(r);
+        progress.run_finished(r);  // after the run is safely in the file
+      } catch (const Error&) {
+        write_failed = true;
+        throw;
+      }
+    };
+    try {
+#ifdef RLSIM_WITH_MPI
+      if (mpi)
+        mpi->execute_runs(registry, runs, opts, a.plugins, a.threads);
+      else
+#endif
+        execute_runs(registry, runs, opts);
+      progress.stop();
+    } catch (const Error& e) {
+      progress.stop(false);
+      if (write_failed)
+        throw Error(std::string(e.what()) + ". After freeing space, `rlsim run --resume " + out +
+                    "` runs the missing runs");
+      throw;
+    } catch (...) {
+      progress.stop(false);
+      throw;
+    }
+  }
+  o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  o.interrupted = counters.stop.load();
+  o.runs_done = counters.runs_done.load();
+  o.steps = counters.steps.load();
+  if (!o.interrupted) writer.finish();
+  return o;
+}
+
+// ---- summarise ----
+
+// Interrupted: how many runs the file holds and how to finish it (exit 130). Finished: unless
+// --quiet, the time taken and the summary table read back from the file.
+int summarise(const RunArgs& a, const Experiment& x, const Outcome& o, const std::string& out,
+              [[maybe_unused]] MpiRun* mpi) {
+  if (o.interrupted) {
+    std::cerr << "rlsim: interrupted: " << o.runs_done + static_cast<std::int64_t>(x.done.size())
+              << " of " << x.runs.size() << " runs are complete in " << out
+              << " (the file is valid; the experiment is not marked complete; rlsim run "
+                 "--resume "
+              << out << " finishes it)\n";
+    return 130;
+  }
+  if (a.quiet) return 0;
+  ExperimentReader reader(out);
+  Summary s = summarize(reader, a.last_k);
+  std::cout << x.cfg.name << ": " << x.runs.size() << " runs, " << o.steps << " steps in "
+            << std::fixed << std::setprecision(1) << o.seconds << " s on " << o.threads
+            << " thread(s)";
+#ifdef RLSIM_WITH_MPI
+  if (mpi) std::cout << " on rank 0 of " << mpi->size() << " MPI ranks";
+#endif
+  std::cout << "\n\n";
+  std::cout.unsetf(std::ios::fixed);
+  print_summary(std::cout, s);
+  std::cout << "\nresults: " << out << "\n(rlsim analyze " << out
+            << " for the table again, --csv for CSV; docs/log-format.md for the layout)\n";
+  return 0;
+}
+
+}  // namespace
+
+int cmd_run(const std::vector<std::string>& args, const std::string& command_line) {
+#ifdef RLSIM_WITH_MPI
+  // Under mpirun/srun: rank 0 runs this command, the other ranks only runs (docs/scaling.md).
+  const std::unique_ptr<MpiRun> mpi_run = MpiRun::start();
+  if (mpi_run && mpi_run->is_worker()) return mpi_run->worker_main();
+  MpiRun* const mpi = mpi_run.get();
+#else
+  MpiRun* const mpi = nullptr;
+#endif
+  const std::optional<RunArgs> a = parse_run_args(args);
+  if (!a) return 0;
+  const Registry registry = make_registry(a->plugins);
+  const Experiment x = expand_experiment(*a, registry);
+  if (!a->resume.empty() && !check_resume(*a, registry, x)) return 0;
+  if (a->dry_run) return print_dry_run(registry, x.runs);
+  const std::string out = output_path(*a, x.cfg);
+  // Opening the file checks that `out` can be written before any run starts.
+  ExperimentWriter writer(out, run_meta(x, command_line),
+                          a->resume.empty() ? WriteMode::create : WriteMode::append);
+  const std::vector<RunSpec> todo = remaining_runs(*a, x, writer, out);
+  const Outcome o = execute(*a, registry, todo, writer, out, mpi);
+  return summarise(*a, x, o, out, mpi);
+}
+
+}  // namespace rlsim
