@@ -2,13 +2,11 @@
 
 #include "envs/box2d/bipedal_walker.hpp"
 #include "envs/box2d/lunar_lander.hpp"
-#include "envs/gridworld/gridworld_envs.hpp"
 
 namespace rlsim {
 
 void register_envs(Registry& registry) {
   run_registrations(registry);
-  register_gridworld_envs(registry);
   register_box2d_lander_envs(registry);
   register_box2d_walker_envs(registry);
 }
