@@ -18,13 +18,14 @@
 #include "core/registry.hpp"
 #include "core/rng.hpp"
 #include "envs/box2d/lunar_lander.hpp"
+#include "envs/register.hpp"
 
 namespace {
 
 const rlsim::Registry& registry() {
   static const rlsim::Registry r = [] {
     rlsim::Registry reg;
-    rlsim::register_box2d_lander_envs(reg);
+    rlsim::register_envs(reg);
     return reg;
   }();
   return r;

@@ -17,13 +17,14 @@
 #include "core/registry.hpp"
 #include "core/rng.hpp"
 #include "envs/box2d/bipedal_walker.hpp"
+#include "envs/register.hpp"
 
 namespace {
 
 const rlsim::Registry& registry() {
   static const rlsim::Registry r = [] {
     rlsim::Registry reg;
-    rlsim::register_box2d_walker_envs(reg);
+    rlsim::register_envs(reg);
     return reg;
   }();
   return r;

@@ -19,7 +19,7 @@
 #include "core/registry.hpp"
 #include "core/rng.hpp"
 #include "envs/classic/cart_pole.hpp"
-#include "envs/classic/classic_envs.hpp"
+#include "envs/register.hpp"
 
 namespace {
 
@@ -28,7 +28,7 @@ using rlsim_bench::kRing;
 const rlsim::Registry& registry() {
   static const rlsim::Registry r = [] {
     rlsim::Registry reg;
-    rlsim::register_classic_envs(reg);
+    rlsim::register_envs(reg);
     return reg;
   }();
   return r;

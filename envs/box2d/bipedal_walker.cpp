@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/registry.hpp"
 #include "envs/box2d/observation_bounds.hpp"
 #include "envs/render/canvas.hpp"
 
@@ -467,7 +469,7 @@ EnvSpec walker_spec(bool hardcore_id) {
     high.push_back(1);
   }
   EnvSpec spec;
-  spec.id = hardcore_id ? "BipedalWalkerHardcore-v3" : "BipedalWalker-v3";
+  spec.id = hardcore_id ? BipedalWalkerEnv::kHardcoreId : BipedalWalkerEnv::kId;
   spec.observation_space = Space::box(low, high, {kObservationSize});
   spec.action_space = Space::box({-1, -1, -1, -1}, {1, 1, 1, 1}, {kActionSize});
   spec.max_episode_steps = hardcore_id ? 2000 : 1600;
@@ -536,26 +538,38 @@ bool BipedalWalkerEnv::render(Image& frame) const {
   return sim_.render(frame);
 }
 
-void register_box2d_walker_envs(Registry& registry) {
-  for (bool hardcore : {false, true}) {
-    EnvEntry e;
-    e.id = hardcore ? "BipedalWalkerHardcore-v3" : "BipedalWalker-v3";
-    e.doc = hardcore ? "4-joint walker over stumps, stairs and pits; Gymnasium 1.x "
-                       "bipedal_walker.py (hardcore=True), Box2D 2.4"
-                     : "4-joint walker over gently uneven grass; Gymnasium 1.x "
-                       "bipedal_walker.py, Box2D 2.4";
-    e.schema = {
-        param_bool("hardcore", hardcore,
-                   "terrain with stumps, stairs and pits (Gymnasium's hardcore=True); the "
-                   "time limit stays that of the id (1600 for v3, 2000 for Hardcore-v3)"),
-    };
-    e.make = [hardcore](const Params& p) {
-      BipedalWalkerConfig c;
-      c.hardcore = p.get_bool("hardcore");
-      return std::make_unique<BipedalWalkerEnv>(c, hardcore);
-    };
-    registry.add_env(std::move(e));
-  }
+namespace {
+
+// BipedalWalkerHardcore-v3's default.
+struct BipedalWalkerHardcoreConfig : BipedalWalkerConfig {
+  BipedalWalkerHardcoreConfig() { hardcore = true; }
+};
+
+template <class C>
+ConfigSchema<C> walker_schema() {
+  return ConfigSchema<C>().field(
+      "hardcore", &C::hardcore,
+      "terrain with stumps, stairs and pits (Gymnasium's hardcore=True); the time limit "
+      "stays that of the id (1600 for v3, 2000 for Hardcore-v3)",
+      source("Gymnasium make argument hardcore"));
 }
+
+void register_bipedal_walker(Registry& registry) {
+  registry.add_env(env_entry(
+      BipedalWalkerEnv::kId,
+      "4-joint walker over gently uneven grass; Gymnasium 1.x bipedal_walker.py, Box2D 2.4",
+      walker_schema<BipedalWalkerConfig>(),
+      [](const BipedalWalkerConfig& c) { return std::make_unique<BipedalWalkerEnv>(c, false); }));
+  registry.add_env(env_entry(BipedalWalkerEnv::kHardcoreId,
+                             "4-joint walker over stumps, stairs and pits; Gymnasium 1.x "
+                             "bipedal_walker.py (hardcore=True), Box2D 2.4",
+                             walker_schema<BipedalWalkerHardcoreConfig>(),
+                             [](const BipedalWalkerHardcoreConfig& c) {
+                               return std::make_unique<BipedalWalkerEnv>(c, true);
+                             }));
+}
+
+}  // namespace
+RLSIM_REGISTER(register_bipedal_walker)
 
 }  // namespace rlsim

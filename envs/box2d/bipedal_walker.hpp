@@ -28,7 +28,6 @@
 #include <optional>
 
 #include "core/env.hpp"
-#include "core/registry.hpp"
 #include "envs/box2d/replay_state.hpp"
 
 namespace rlsim {
@@ -106,6 +105,10 @@ struct BipedalWalkerConfig {
 
 class BipedalWalkerEnv final : public Env {
  public:
+  // The ids: hardcore_id false and true.
+  static constexpr char kId[] = "BipedalWalker-v3";
+  static constexpr char kHardcoreId[] = "BipedalWalkerHardcore-v3";
+
   // The id (and its time limit) is BipedalWalkerHardcore-v3 when hardcore_id is true,
   // BipedalWalker-v3 when false, and follows config.hardcore when absent (Gymnasium's
   // make("BipedalWalker-v3", hardcore=True) keeps the v3 id and its 1600-step limit).
@@ -130,8 +133,5 @@ class BipedalWalkerEnv final : public Env {
   std::array<float, bipedal::kObservationSize> last_obs_{};  // clamped, for observe()
   ReplayState replay_;
 };
-
-// Registers BipedalWalker-v3 and BipedalWalkerHardcore-v3.
-void register_box2d_walker_envs(Registry& registry);
 
 }  // namespace rlsim

@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <numbers>
 #include <string>
 
 #include "core/error.hpp"
+#include "core/registry.hpp"
 #include "envs/box2d/observation_bounds.hpp"
 #include "envs/render/canvas.hpp"
 
@@ -415,7 +417,7 @@ namespace {
 EnvSpec lander_spec(const LunarLanderConfig& config) {
   const float two_pi = kTwoPi;
   EnvSpec spec;
-  spec.id = config.continuous ? "LunarLanderContinuous-v3" : "LunarLander-v3";
+  spec.id = config.continuous ? LunarLanderEnv::kContinuousId : LunarLanderEnv::kId;
   spec.observation_space = Space::box({-2.5f, -2.5f, -10.f, -10.f, -two_pi, -10.f, -0.f, -0.f},
                                       {2.5f, 2.5f, 10.f, 10.f, two_pi, 10.f, 1.f, 1.f}, {8});
   spec.action_space = config.continuous ? Space::box(-1.0f, 1.0f, {2}) : Space::discrete(4);
@@ -499,42 +501,47 @@ bool LunarLanderEnv::render(Image& frame) const {
 // ---------------------------------------------------------------------------------------
 // Registration.
 
-void register_box2d_lander_envs(Registry& registry) {
-  const LunarLanderConfig d;
-  for (bool continuous : {false, true}) {
-    EnvEntry e;
-    e.id = continuous ? "LunarLanderContinuous-v3" : "LunarLander-v3";
-    e.doc = continuous ? "land a rocket on a pad, continuous throttles Box(-1, 1, (2,)); "
-                         "Gymnasium 1.x lunar_lander.py (Klimov), Box2D 2.4"
-                       : "land a rocket on a pad, 4 actions (noop, left, main, right "
-                         "engine); Gymnasium 1.x lunar_lander.py (Klimov), Box2D 2.4";
-    e.schema = {
-        param_double("gravity", d.gravity,
-                     "gravitational acceleration in m/s^2, strictly between -12 and 0 "
-                     "(Gymnasium's make argument gravity)",
-                     -12.0, 0.0),
-        param_bool("enable_wind", d.enable_wind,
-                   "apply wind force tanh(sin(0.02 t) + sin(0.01 pi t)) * wind_power and a "
-                   "turbulence torque of the same form while no leg touches the ground; phases "
-                   "drawn at each reset (Gymnasium's enable_wind)"),
-        param_double("wind_power", d.wind_power,
-                     "largest horizontal wind force, in [0, 20] (Gymnasium's wind_power)", 0.0,
-                     20.0),
-        param_double("turbulence_power", d.turbulence_power,
-                     "largest turbulence torque, in [0, 2] (Gymnasium's turbulence_power)", 0.0,
-                     2.0),
-    };
-    e.make = [continuous](const Params& p) {
-      LunarLanderConfig c;
-      c.continuous = continuous;
-      c.gravity = p.get_double("gravity");
-      c.enable_wind = p.get_bool("enable_wind");
-      c.wind_power = p.get_double("wind_power");
-      c.turbulence_power = p.get_double("turbulence_power");
-      return std::make_unique<LunarLanderEnv>(c);
-    };
-    registry.add_env(std::move(e));
-  }
+namespace {
+
+// LunarLanderContinuous-v3's configuration: the same options, continuous throttles.
+struct LunarLanderContinuousConfig : LunarLanderConfig {
+  LunarLanderContinuousConfig() { continuous = true; }
+};
+
+// The options of both ids (Gymnasium's make() arguments).
+template <class C>
+ConfigSchema<C> lander_schema() {
+  return ConfigSchema<C>()
+      .field("gravity", &C::gravity,
+             "gravitational acceleration in m/s^2, strictly between -12 and 0", range(-12.0, 0.0),
+             source("Gymnasium make argument gravity"))
+      .field("enable_wind", &C::enable_wind,
+             "apply wind force tanh(sin(0.02 t) + sin(0.01 pi t)) * wind_power and a "
+             "turbulence torque of the same form while no leg touches the ground; phases "
+             "drawn at each reset",
+             source("Gymnasium make argument enable_wind"))
+      .field("wind_power", &C::wind_power, "largest horizontal wind force, in [0, 20]",
+             range(0.0, 20.0), source("Gymnasium make argument wind_power"))
+      .field("turbulence_power", &C::turbulence_power, "largest turbulence torque, in [0, 2]",
+             range(0.0, 2.0), source("Gymnasium make argument turbulence_power"));
 }
+
+void register_lunar_lander(Registry& registry) {
+  registry.add_env(env_entry(LunarLanderEnv::kId,
+                             "land a rocket on a pad, 4 actions (noop, left, main, right "
+                             "engine); Gymnasium 1.x lunar_lander.py (Klimov), Box2D 2.4",
+                             lander_schema<LunarLanderConfig>(), [](const LunarLanderConfig& c) {
+                               return std::make_unique<LunarLanderEnv>(c);
+                             }));
+  registry.add_env(env_entry(
+      LunarLanderEnv::kContinuousId,
+      "land a rocket on a pad, continuous throttles Box(-1, 1, (2,)); "
+      "Gymnasium 1.x lunar_lander.py (Klimov), Box2D 2.4",
+      lander_schema<LunarLanderContinuousConfig>(),
+      [](const LunarLanderContinuousConfig& c) { return std::make_unique<LunarLanderEnv>(c); }));
+}
+
+}  // namespace
+RLSIM_REGISTER(register_lunar_lander)
 
 }  // namespace rlsim

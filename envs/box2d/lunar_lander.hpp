@@ -34,7 +34,6 @@
 #include <memory>
 
 #include "core/env.hpp"
-#include "core/registry.hpp"
 #include "core/rng.hpp"
 #include "envs/box2d/replay_state.hpp"
 
@@ -124,6 +123,10 @@ class LunarLanderSim {
 
 class LunarLanderEnv final : public Env {
  public:
+  // The id of the discrete env, and of the continuous one (config.continuous).
+  static constexpr char kId[] = "LunarLander-v3";
+  static constexpr char kContinuousId[] = "LunarLanderContinuous-v3";
+
   explicit LunarLanderEnv(LunarLanderConfig config = {});
   const LunarLanderSim& sim() const { return sim_; }
   bool render(Image& frame) const override;
@@ -143,8 +146,5 @@ class LunarLanderEnv final : public Env {
   LunarLanderSim sim_;
   ReplayState replay_;
 };
-
-// Registers LunarLander-v3 and LunarLanderContinuous-v3 with their options.
-void register_box2d_lander_envs(Registry& registry);
 
 }  // namespace rlsim

@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 
+#include "core/registry.hpp"
 #include "envs/classic/detail.hpp"
+#include "envs/classic/draw.hpp"
 
 namespace rlsim {
 
@@ -13,7 +16,7 @@ EnvSpec acrobot_spec() {
   const float v1 = static_cast<float>(AcrobotEnv::kMaxVel1);
   const float v2 = static_cast<float>(AcrobotEnv::kMaxVel2);
   EnvSpec spec;
-  spec.id = "Acrobot-v1";
+  spec.id = AcrobotEnv::kId;
   spec.observation_space =
       Space::box({-1.f, -1.f, -1.f, -1.f, -v1, -v2}, {1.f, 1.f, 1.f, 1.f, v1, v2}, {6});
   spec.action_space = Space::discrete(3);
@@ -83,8 +86,8 @@ double bound(double x, double m, double big_m) {
 AcrobotEnv::AcrobotEnv(AcrobotConfig config) : Env(acrobot_spec()), config_(config) {
   classic_detail::check_reset_bounds(config_.reset_low, config_.reset_high, spec().id);
   if (!(config_.torque_noise_max >= 0.0) || !std::isfinite(config_.torque_noise_max))
-    throw Error("Acrobot-v1: torque_noise_max = " + std::to_string(config_.torque_noise_max) +
-                " is invalid; use a finite number >= 0");
+    throw Error(std::string(kId) + ": torque_noise_max = " +
+                std::to_string(config_.torque_noise_max) + " is invalid; use a finite number >= 0");
 }
 
 AcrobotEnv::State AcrobotEnv::advance(const State& s, double torque, AcrobotDynamics dynamics) {
@@ -171,5 +174,55 @@ std::string AcrobotEnv::render_text() const {
                 state_[1], state_[2], state_[3]);
   return buf;
 }
+
+// acrobot.py's render(): the line to reach, then each link and its joint; y up, flipped.
+bool AcrobotEnv::render(Image& frame) const {
+  Canvas c(kRenderWidth, kRenderHeight);
+  c.clear(1.0, 1.0, 1.0);
+  c.flip_y();
+  const State& s = state_;
+  const double bound = kLinkLength1 + kLinkLength2 + 0.2;
+  const double scale = kRenderWidth / (bound * 2);
+  const double offset = kRenderWidth / 2.0;
+  const double p1[2] = {-kLinkLength1 * std::cos(s[0]) * scale,
+                        kLinkLength1 * std::sin(s[0]) * scale};
+  // acrobot.py swaps the coordinates of the joints ([:, ::-1]) and draws one link from each
+  // of the first two (its zip stops there, so the tip p2 is not needed).
+  const double xs[2] = {0.0, p1[1]}, ys[2] = {0.0, p1[0]};
+  const double thetas[2] = {s[0] - kPi / 2, s[0] + s[1] - kPi / 2};
+  const double lengths[2] = {kLinkLength1 * scale, kLinkLength2 * scale};
+  c.line(-2.2 * scale + offset, 1.0 * scale + offset, 2.2 * scale + offset, 1.0 * scale + offset,
+         1.0, 0, 0, 0);
+  for (int i = 0; i < 2; ++i) {
+    const double x = xs[i] + offset, y = ys[i] + offset;
+    classic_draw::fill_rotated_box(c, 0.0, lengths[i], 0.1 * scale, -0.1 * scale, thetas[i], x, y,
+                                   0, 204, 204);
+    c.fill_circle(x, y, 0.1 * scale, 204, 204, 0);
+  }
+  c.to_image(frame);
+  return true;
+}
+
+namespace {
+void register_acrobot(Registry& registry) {
+  using C = AcrobotConfig;
+  registry.add_env(env_entry(
+      AcrobotEnv::kId,
+      "swing a two-link pendulum's tip above a line; Gymnasium 1.x acrobot.py (Sutton 1996)",
+      classic_detail::with_reset_bounds(
+          ConfigSchema<C>()
+              .field("book_or_nips", &C::dynamics,
+                     "dynamics of Sutton & Barto's book or of the NIPS 1996 paper",
+                     names<AcrobotDynamics>(
+                         {{"book", AcrobotDynamics::Book}, {"nips", AcrobotDynamics::Nips}}),
+                     source("Gymnasium acrobot.py"))
+              .field("torque_noise_max", &C::torque_noise_max,
+                     "adds uniform(-x, x) noise to the torque each step", at_least(0.0),
+                     source("Gymnasium acrobot.py")),
+          "each state component"),
+      [](const C& c) { return std::make_unique<AcrobotEnv>(c); }));
+}
+}  // namespace
+RLSIM_REGISTER(register_acrobot)
 
 }  // namespace rlsim

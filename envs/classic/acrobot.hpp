@@ -31,6 +31,7 @@ struct AcrobotConfig {
 
 class AcrobotEnv final : public Env {
  public:
+  static constexpr char kId[] = "Acrobot-v1";
   // AcrobotEnv class attributes in Gymnasium's acrobot.py.
   static constexpr double kPi = 3.141592653589793;
   static constexpr double kDt = 0.2;
@@ -64,7 +65,7 @@ class AcrobotEnv final : public Env {
   void observe(Value& obs) const override;
   bool state_from_observation(const Value& obs, std::vector<double>& state) const override;
   std::string render_text() const override;
-  // A 500x500 picture drawn like Gymnasium's rgb_array render (envs/classic/render.cpp).
+  // A 500x500 picture drawn like Gymnasium's rgb_array render.
   static constexpr int kRenderWidth = 500;
   static constexpr int kRenderHeight = 500;
   bool render(Image& frame) const override;

@@ -6,6 +6,7 @@
 
 #include "core/registry.hpp"
 #include "envs/classic/detail.hpp"
+#include "envs/classic/draw.hpp"
 
 // GCC's SLP vectorizer merges the four state stores of a step into one 256-bit store; the
 // next step's 64-bit loads of single components cannot be store-forwarded from it on x86
@@ -124,27 +125,43 @@ std::string CartPoleEnv::render_text() const {
   return buf;
 }
 
+// cartpole.py's render(): the cart, the pole on its axle, the track; y up, then flipped.
+bool CartPoleEnv::render(Image& frame) const {
+  Canvas c(kRenderWidth, kRenderHeight);
+  c.clear(1.0, 1.0, 1.0);
+  c.flip_y();
+  const double scale = kRenderWidth / (kXThreshold * 2);
+  const double pole_width = 10.0, pole_len = scale * (2 * kLength);
+  const double cart_width = 50.0, cart_height = 30.0;
+  const double axle_offset = cart_height / 4.0;
+  const double cart_x = state_.x * scale + kRenderWidth / 2.0, cart_y = 100.0;
+  c.fill_rect(cart_x - cart_width / 2, cart_y - cart_height / 2, cart_width, cart_height, 0, 0, 0);
+  classic_draw::fill_rotated_box(c, -pole_width / 2, pole_width / 2, pole_len - pole_width / 2,
+                                 -pole_width / 2, -state_.theta, cart_x, cart_y + axle_offset, 202,
+                                 152, 101);
+  c.fill_circle(cart_x, cart_y + axle_offset, pole_width / 2, 129, 132, 203);
+  c.line(0.0, cart_y, kRenderWidth, cart_y, 1.0, 0, 0, 0);
+  c.to_image(frame);
+  return true;
+}
+
 namespace {
 void register_cart_pole(Registry& registry) {
   using C = CartPoleConfig;
   registry.add_env(env_entry(
       CartPoleEnv::kId,
       "balance a pole on a cart; Gymnasium 1.x cartpole.py (Barto, Sutton & Anderson 1983)",
-      ConfigSchema<C>()
-          .field("sutton_barto_reward", &C::sutton_barto_reward,
-                 "reward 0 per step and -1 on termination instead of +1 per step",
-                 source("Gymnasium make argument"))
-          .field(
-              "kinematics_integrator", &C::integrator, "Euler or semi-implicit Euler",
-              names<CartPoleIntegrator>({{"euler", CartPoleIntegrator::Euler},
-                                         {"semi-implicit", CartPoleIntegrator::SemiImplicitEuler}}),
-              source("Gymnasium cartpole.py"))
-          .field("reset_low", &C::reset_low,
-                 "lower bound of the uniform reset of each state component",
-                 source("Gymnasium reset option 'low'"))
-          .field("reset_high", &C::reset_high,
-                 "upper bound of the uniform reset of each state component",
-                 source("Gymnasium reset option 'high'")),
+      classic_detail::with_reset_bounds(
+          ConfigSchema<C>()
+              .field("sutton_barto_reward", &C::sutton_barto_reward,
+                     "reward 0 per step and -1 on termination instead of +1 per step",
+                     source("Gymnasium make argument"))
+              .field("kinematics_integrator", &C::integrator, "Euler or semi-implicit Euler",
+                     names<CartPoleIntegrator>(
+                         {{"euler", CartPoleIntegrator::Euler},
+                          {"semi-implicit", CartPoleIntegrator::SemiImplicitEuler}}),
+                     source("Gymnasium cartpole.py")),
+          "each state component"),
       [](const C& c) { return std::make_unique<CartPoleEnv>(c); }));
 }
 }  // namespace

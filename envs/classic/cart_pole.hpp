@@ -70,7 +70,7 @@ class CartPoleEnv final : public Env {
     return true;
   }
   std::string render_text() const override;
-  // A 600x400 picture drawn like Gymnasium's rgb_array render (envs/classic/render.cpp).
+  // A 600x400 picture drawn like Gymnasium's rgb_array render.
   static constexpr int kRenderWidth = 600;
   static constexpr int kRenderHeight = 400;
   bool render(Image& frame) const override;

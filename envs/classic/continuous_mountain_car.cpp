@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
+
+#include "core/registry.hpp"
 
 namespace rlsim {
 
@@ -9,7 +12,7 @@ namespace {
 EnvSpec continuous_mountain_car_spec() {
   using E = ContinuousMountainCarEnv;
   EnvSpec spec;
-  spec.id = "MountainCarContinuous-v0";
+  spec.id = E::kId;
   spec.observation_space =
       Space::box({static_cast<float>(E::kMinPosition), static_cast<float>(-E::kMaxSpeed)},
                  {static_cast<float>(E::kMaxPosition), static_cast<float>(E::kMaxSpeed)}, {2});
@@ -59,5 +62,17 @@ StepResult ContinuousMountainCarEnv::do_step(const Value& action, Value& obs) {
   write_observation(obs);
   return result;
 }
+
+namespace {
+void register_continuous_mountain_car(Registry& registry) {
+  registry.add_env(env_entry(ContinuousMountainCarEnv::kId,
+                             "drive an underpowered car up a hill, continuous force; Gymnasium "
+                             "1.x continuous_mountain_car.py (Moore 1990)",
+                             mountain_car_schema("0.45"), [](const ContinuousMountainCarConfig& c) {
+                               return std::make_unique<ContinuousMountainCarEnv>(c);
+                             }));
+}
+}  // namespace
+RLSIM_REGISTER(register_continuous_mountain_car)
 
 }  // namespace rlsim

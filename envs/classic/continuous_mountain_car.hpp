@@ -22,6 +22,7 @@ using ContinuousMountainCarState = MountainCarState;
 
 class ContinuousMountainCarEnv final : public MountainCarBase {
  public:
+  static constexpr char kId[] = "MountainCarContinuous-v0";
   // Continuous_MountainCarEnv.__init__ in Gymnasium's continuous_mountain_car.py (the
   // position and speed limits are MountainCarBase's).
   static constexpr double kMinAction = -1.0;

@@ -2,13 +2,16 @@
 //
 // check_state validates a state handed to set_state (its size and finiteness) with a
 // message naming the env and the expected components; size_observation sizes an
-// observation Value without allocating once it has the right size.
+// observation Value without allocating once it has the right size; with_reset_bounds adds
+// the parameters reset_low and reset_high (Gymnasium's reset options low/high) to the
+// schema of any config that has those two members.
 #pragma once
 #include <cmath>
 #include <initializer_list>
 #include <span>
 #include <string>
 
+#include "core/config_schema.hpp"
 #include "core/error.hpp"
 #include "core/space.hpp"
 
@@ -39,6 +42,18 @@ inline void check_reset_bounds(double low, double high, const std::string& env_i
   if (!(low <= high))
     throw Error(env_id + ": reset_low (" + std::to_string(low) + ") must not exceed reset_high (" +
                 std::to_string(high) + ")");
+}
+
+// The schema with reset_low and reset_high bound to Config's members of those names; `what`
+// says what the uniform reset draws, e.g. "each state component" or "the position".
+template <class Config>
+ConfigSchema<Config> with_reset_bounds(ConfigSchema<Config> schema, const std::string& what) {
+  schema
+      .field("reset_low", &Config::reset_low, "lower bound of the uniform reset of " + what,
+             source("Gymnasium reset option 'low'"))
+      .field("reset_high", &Config::reset_high, "upper bound of the uniform reset of " + what,
+             source("Gymnasium reset option 'high'"));
+  return schema;
 }
 
 }  // namespace rlsim::classic_detail

@@ -1,13 +1,16 @@
 #include "envs/classic/mountain_car.hpp"
 
 #include <cmath>
+#include <memory>
+
+#include "core/registry.hpp"
 
 namespace rlsim {
 
 namespace {
 EnvSpec mountain_car_spec() {
   EnvSpec spec;
-  spec.id = "MountainCar-v0";
+  spec.id = MountainCarEnv::kId;
   spec.observation_space = Space::box({static_cast<float>(MountainCarEnv::kMinPosition),
                                        static_cast<float>(-MountainCarEnv::kMaxSpeed)},
                                       {static_cast<float>(MountainCarEnv::kMaxPosition),
@@ -40,5 +43,17 @@ StepResult MountainCarEnv::do_step(const Value& action, Value& obs) {
   write_observation(obs);
   return result;
 }
+
+namespace {
+void register_mountain_car(Registry& registry) {
+  registry.add_env(env_entry(MountainCarEnv::kId,
+                             "drive an underpowered car up a hill, 3 actions; Gymnasium 1.x "
+                             "mountain_car.py (Moore 1990)",
+                             mountain_car_schema("0.5"), [](const MountainCarConfig& c) {
+                               return std::make_unique<MountainCarEnv>(c);
+                             }));
+}
+}  // namespace
+RLSIM_REGISTER(register_mountain_car)
 
 }  // namespace rlsim

@@ -18,6 +18,7 @@ namespace rlsim {
 
 class MountainCarEnv final : public MountainCarBase {
  public:
+  static constexpr char kId[] = "MountainCar-v0";
   // MountainCarEnv.__init__ in Gymnasium's mountain_car.py (the position and speed limits
   // are MountainCarBase's).
   static constexpr double kGoalPosition = 0.5;

@@ -3,14 +3,16 @@
 // velocity) state, the motion after the velocity update (velocity clipped to +-0.07,
 // position += velocity clipped to [-1.2, 0.6], an inelastic left wall) and the Env
 // machinery around the state (uniform position reset with velocity 0, float32
-// observation, state get/set, text and picture). Each env adds its action space, its
-// velocity update, its goal and its reward (mountain_car.hpp, continuous_mountain_car.hpp).
+// observation, state get/set, text and picture) and their parameters (mountain_car_schema).
+// Each env adds its action space, its velocity update, its goal and its reward
+// (mountain_car.hpp, continuous_mountain_car.hpp) and registers itself.
 #pragma once
 #include <algorithm>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "core/config_schema.hpp"
 #include "core/env.hpp"
 
 namespace rlsim {
@@ -20,6 +22,10 @@ struct MountainCarConfig {
   double reset_low = -0.6;
   double reset_high = -0.4;
 };
+
+// The parameters of both cars: goal_velocity and the reset bounds of the position; `goal`
+// is the flag's position as the doc of goal_velocity prints it ("0.5").
+ConfigSchema<MountainCarConfig> mountain_car_schema(const std::string& goal);
 
 struct MountainCarState {
   double position = 0.0;
@@ -57,7 +63,8 @@ class MountainCarBase : public Env {
     return true;
   }
   std::string render_text() const override;
-  // A 600x400 picture drawn like Gymnasium's rgb_array render (envs/classic/render.cpp).
+  // A 600x400 picture drawn like Gymnasium's rgb_array render; both cars draw the same
+  // picture, each with its own flag.
   static constexpr int kRenderWidth = 600;
   static constexpr int kRenderHeight = 400;
   bool render(Image& frame) const override;

@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 
+#include "core/registry.hpp"
 #include "envs/classic/detail.hpp"
+#include "envs/classic/draw.hpp"
 
 namespace rlsim {
 
@@ -13,7 +16,7 @@ EnvSpec pendulum_spec() {
   const float max_speed = static_cast<float>(PendulumEnv::kMaxSpeed);
   const float max_torque = static_cast<float>(PendulumEnv::kMaxTorque);
   EnvSpec spec;
-  spec.id = "Pendulum-v1";
+  spec.id = PendulumEnv::kId;
   spec.observation_space = Space::box({-1.f, -1.f, -max_speed}, {1.f, 1.f, max_speed}, {3});
   spec.action_space = Space::box(-max_torque, max_torque, {1});
   spec.max_episode_steps = 200;
@@ -25,12 +28,13 @@ EnvSpec pendulum_spec() {
 
 PendulumEnv::PendulumEnv(PendulumConfig config) : Env(pendulum_spec()), config_(config) {
   if (!std::isfinite(config_.g))
-    throw Error("Pendulum-v1: g = " + std::to_string(config_.g) + " must be a finite number");
+    throw Error(std::string(kId) + ": g = " + std::to_string(config_.g) +
+                " must be a finite number");
   if (!(config_.x_init >= 0.0) || !std::isfinite(config_.x_init) || !(config_.y_init >= 0.0) ||
       !std::isfinite(config_.y_init))
-    throw Error(
-        "Pendulum-v1: x_init and y_init are the half-widths of the symmetric reset "
-        "ranges; use finite numbers >= 0");
+    throw Error(std::string(kId) +
+                ": x_init and y_init are the half-widths of the symmetric reset "
+                "ranges; use finite numbers >= 0");
 }
 
 double PendulumEnv::angle_normalize(double x) {
@@ -115,5 +119,72 @@ std::string PendulumEnv::render_text() const {
                 state_.theta_dot, last_u_);
   return buf;
 }
+
+// pendulum.py's render(): the rod with its rounded ends, the torque, the axle; y up, flipped.
+bool PendulumEnv::render(Image& frame) const {
+  Canvas c(kRenderWidth, kRenderHeight);
+  c.clear(1.0, 1.0, 1.0);
+  c.flip_y();
+  const double bound = 2.2;
+  const double scale = kRenderWidth / (bound * 2);
+  const double offset = kRenderWidth / 2.0;
+  const double rod_length = kLength * scale, rod_width = 0.2 * scale;
+  const double a = state_.theta + kPi / 2;
+  classic_draw::fill_rotated_box(c, 0.0, rod_length, rod_width / 2, -rod_width / 2, a, offset,
+                                 offset, 204, 77, 77);
+  c.fill_circle(offset, offset, rod_width / 2, 204, 77, 77);
+  double end[2];
+  classic_draw::rotated(rod_length, 0.0, a, offset, offset, end);
+  c.fill_circle(end[0], end[1], rod_width / 2, 204, 77, 77);
+  // The applied torque: an arc around the axle whose sweep grows with |u| (Gymnasium scales
+  // an arrow bitmap by |u| / 2), counter-clockwise for u > 0.
+  if (last_u_ != 0.0) {
+    const double sweep = std::min(std::abs(last_u_) / kMaxTorque, 1.0) * 1.5 * kPi;
+    const double radius = 0.35 * scale;
+    const double start = -kPi / 2;
+    cairo_t* cr = c.cr();
+    c.set_rgb(40, 40, 40);
+    cairo_set_line_width(cr, 0.06 * scale);
+    cairo_new_sub_path(cr);
+    if (last_u_ > 0)
+      cairo_arc(cr, offset, offset, radius, start, start + sweep);
+    else
+      cairo_arc_negative(cr, offset, offset, radius, start, start - sweep);
+    cairo_stroke(cr);
+    const double tip = last_u_ > 0 ? start + sweep : start - sweep;
+    const double dir = last_u_ > 0 ? 1.0 : -1.0;
+    // Arrow head: a triangle at the arc's end, pointing along the tangent.
+    const double tx = -std::sin(tip) * dir, ty = std::cos(tip) * dir;
+    const double hx = offset + radius * std::cos(tip), hy = offset + radius * std::sin(tip);
+    const double h = 0.12 * scale, w = 0.08 * scale;
+    const double head[6] = {hx + tx * h,
+                            hy + ty * h,
+                            hx + std::cos(tip) * w,
+                            hy + std::sin(tip) * w,
+                            hx - std::cos(tip) * w,
+                            hy - std::sin(tip) * w};
+    c.fill_polygon(head, 3, 40, 40, 40);
+  }
+  c.fill_circle(offset, offset, 0.05 * scale, 0, 0, 0);
+  c.to_image(frame);
+  return true;
+}
+
+namespace {
+void register_pendulum(Registry& registry) {
+  using C = PendulumConfig;
+  registry.add_env(env_entry(
+      PendulumEnv::kId, "swing up and hold an inverted pendulum; Gymnasium 1.x pendulum.py",
+      ConfigSchema<C>()
+          .field("g", &C::g, "acceleration of gravity in m/s^2",
+                 source("Gymnasium make argument g"))
+          .field("x_init", &C::x_init, "reset theta ~ uniform(-x_init, x_init)", at_least(0.0),
+                 source("Gymnasium reset option x_init"))
+          .field("y_init", &C::y_init, "reset theta_dot ~ uniform(-y_init, y_init)", at_least(0.0),
+                 source("Gymnasium reset option y_init")),
+      [](const C& c) { return std::make_unique<PendulumEnv>(c); }));
+}
+}  // namespace
+RLSIM_REGISTER(register_pendulum)
 
 }  // namespace rlsim

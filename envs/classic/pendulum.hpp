@@ -29,6 +29,7 @@ struct PendulumState {
 
 class PendulumEnv final : public Env {
  public:
+  static constexpr char kId[] = "Pendulum-v1";
   // PendulumEnv.__init__ in Gymnasium's pendulum.py.
   static constexpr double kMaxSpeed = 8.0;
   static constexpr double kMaxTorque = 2.0;
@@ -55,7 +56,8 @@ class PendulumEnv final : public Env {
   void observe(Value& obs) const override;
   bool state_from_observation(const Value& obs, std::vector<double>& state) const override;
   std::string render_text() const override;
-  // A 500x500 picture drawn like Gymnasium's rgb_array render (envs/classic/render.cpp).
+  // A 500x500 picture drawn like Gymnasium's rgb_array render (its torque arrow, a bitmap
+  // in Gymnasium, drawn as an arc).
   static constexpr int kRenderWidth = 500;
   static constexpr int kRenderHeight = 500;
   bool render(Image& frame) const override;

@@ -49,8 +49,13 @@ struct GridAction {
   std::string name;
 };
 
+// The id of the env built from any ASCII map, the default id of a GridworldConfig. Other
+// envs built on Gridworld (FrozenLake, CliffWalking, WindyGridworld, FourRooms) set their
+// own id, each in the file that registers it.
+inline constexpr char kGridworldId[] = "Gridworld-v0";
+
 struct GridworldConfig {
-  std::string id = "Gridworld-v0";
+  std::string id = kGridworldId;
   std::vector<std::string> map;     // rows of equal length
   std::string allowed = "#.FSGHC";  // characters this env accepts in its map
   std::vector<GridAction> actions;  // default (empty): up, down, left, right
@@ -83,7 +88,7 @@ class Gridworld : public TabularEnv {
 
   // The map with the agent drawn as '@' (and the wind strengths under the grid, if any).
   std::string render_text() const override;
-  // A picture of the grid (gridworld_render.cpp): cells of render_cell_size() pixels,
+  // A picture of the grid: cells of render_cell_size() pixels,
   // coloured by type, with the wind as blue shading and chevrons, the agent a red disc.
   bool render(Image& frame) const override;
   // 64 pixels when the grid is at most 8 cells wide and tall (Gymnasium's FrozenLake

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <array>
+#include <memory>
 
 #include "core/error.hpp"
+#include "core/registry.hpp"
 #include "envs/render/canvas.hpp"
 
 namespace rlsim {
@@ -60,13 +62,13 @@ std::vector<bool> delivered_states() {
   return goal;
 }
 
-TabularModel build(const TaxiOptions& o) {
+TabularModel build(const TaxiConfig& o) {
   if (!(o.rainy_probability >= 0.0 && o.rainy_probability <= 1.0))
-    throw Error("Taxi-v4: rainy_probability = " + std::to_string(o.rainy_probability) +
-                " is not a probability in [0, 1]");
+    throw Error(std::string(Taxi::kId) + ": rainy_probability = " +
+                std::to_string(o.rainy_probability) + " is not a probability in [0, 1]");
   if (!(o.fickle_probability >= 0.0 && o.fickle_probability <= 1.0))
-    throw Error("Taxi-v4: fickle_probability = " + std::to_string(o.fickle_probability) +
-                " is not a probability in [0, 1]");
+    throw Error(std::string(Taxi::kId) + ": fickle_probability = " +
+                std::to_string(o.fickle_probability) + " is not a probability in [0, 1]");
   TabularModel m;
   m.num_states = 500;
   m.num_actions = 6;
@@ -124,7 +126,7 @@ TabularModel build(const TaxiOptions& o) {
 
 EnvSpec taxi_spec() {
   EnvSpec s;
-  s.id = "Taxi-v4";
+  s.id = Taxi::kId;
   s.max_episode_steps = 200;
   s.reward_threshold = 8.0;
   return s;
@@ -132,13 +134,13 @@ EnvSpec taxi_spec() {
 
 }  // namespace
 
-Taxi::Taxi(const TaxiOptions& options)
-    : TabularEnv(taxi_spec(), build(options), delivered_states(), !options.fickle_passenger),
-      options_(options) {}
+Taxi::Taxi(const TaxiConfig& config)
+    : TabularEnv(taxi_spec(), build(config), delivered_states(), !config.fickle_passenger),
+      config_(config) {}
 
 void Taxi::do_reset(Value& obs) {
   TabularEnv::do_reset(obs);
-  fickle_pending_ = options_.fickle_passenger && rng().bernoulli(options_.fickle_probability);
+  fickle_pending_ = config_.fickle_passenger && rng().bernoulli(config_.fickle_probability);
 }
 
 StepResult Taxi::do_step(const Value& action, Value& obs) {
@@ -161,24 +163,24 @@ StepResult Taxi::do_step(const Value& action, Value& obs) {
 
 void Taxi::get_state(std::vector<double>& out) const {
   TabularEnv::get_state(out);
-  if (options_.fickle_passenger) out.push_back(fickle_pending_ ? 1.0 : 0.0);
+  if (config_.fickle_passenger) out.push_back(fickle_pending_ ? 1.0 : 0.0);
 }
 
 bool Taxi::state_from_observation(const Value& obs, std::vector<double>& state) const {
   TabularEnv::state_from_observation(obs, state);
-  if (options_.fickle_passenger) state.push_back(0.0);
+  if (config_.fickle_passenger) state.push_back(0.0);
   return true;
 }
 
 void Taxi::set_state(std::span<const double> state) {
-  if (!options_.fickle_passenger) {
+  if (!config_.fickle_passenger) {
     TabularEnv::set_state(state);
     return;
   }
   if (state.size() != 2 || !(state[1] == 0.0 || state[1] == 1.0))
-    throw Error(
-        "Taxi-v4 with fickle_passenger: set_state needs 2 numbers, the state index and "
-        "1 if the passenger's change of destination is still pending else 0");
+    throw Error(std::string(kId) +
+                " with fickle_passenger: set_state needs 2 numbers, the state index and "
+                "1 if the passenger's change of destination is still pending else 0");
   TabularEnv::set_state(state.first(1));
   fickle_pending_ = state[1] == 1.0;
 }
@@ -256,5 +258,26 @@ bool Taxi::render(Image& frame) const {
   c.to_image(frame);
   return true;
 }
+
+namespace {
+void register_taxi(Registry& registry) {
+  using C = TaxiConfig;
+  registry.add_env(env_entry(
+      Taxi::kId,
+      "Gymnasium 1.x Taxi (Dietterich 2000): pick up and drop off a passenger; 500 states",
+      ConfigSchema<C>()
+          .field("is_rainy", &C::is_rainy, "moves veer left/right of the intended direction",
+                 source("Gymnasium 1.x taxi.py"))
+          .field("rainy_probability", &C::rainy_probability, "rainy: P(intended direction)",
+                 range(0.0, 1.0), source("Gymnasium 1.x taxi.py"))
+          .field("fickle_passenger", &C::fickle_passenger,
+                 "the passenger may change destination on the first move after pickup",
+                 source("Gymnasium 1.x taxi.py"))
+          .field("fickle_probability", &C::fickle_probability, "fickle: P(the destination changes)",
+                 range(0.0, 1.0), source("Gymnasium 1.x taxi.py")),
+      [](const C& c) { return std::make_unique<Taxi>(c); }));
+}
+}  // namespace
+RLSIM_REGISTER(register_taxi)
 
 }  // namespace rlsim

@@ -35,7 +35,7 @@
 
 namespace rlsim {
 
-struct TaxiOptions {
+struct TaxiConfig {
   bool is_rainy = false;
   double rainy_probability = 0.8;
   bool fickle_passenger = false;
@@ -44,7 +44,9 @@ struct TaxiOptions {
 
 class Taxi : public TabularEnv {
  public:
-  explicit Taxi(const TaxiOptions& options = {});
+  static constexpr char kId[] = "Taxi-v4";
+
+  explicit Taxi(const TaxiConfig& config = {});
 
   static constexpr std::int64_t encode(int taxi_row, int taxi_col, int passenger, int dest) {
     return ((static_cast<std::int64_t>(taxi_row) * 5 + taxi_col) * 5 + passenger) * 4 + dest;
@@ -77,7 +79,7 @@ class Taxi : public TabularEnv {
   StepResult do_step(const Value& action, Value& obs) override;
 
  private:
-  TaxiOptions options_;
+  TaxiConfig config_;
   bool fickle_pending_ = false;
 };
 

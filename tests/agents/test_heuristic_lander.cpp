@@ -12,7 +12,7 @@
 #include "core/error.hpp"
 #include "core/registry.hpp"
 #include "envs/box2d/lunar_lander.hpp"
-#include "envs/classic/classic_envs.hpp"
+#include "envs/register.hpp"
 
 using namespace rlsim;
 
@@ -21,8 +21,7 @@ namespace {
 const Registry& registry() {
   static const Registry r = [] {
     Registry reg;
-    register_box2d_lander_envs(reg);
-    register_classic_envs(reg);
+    register_envs(reg);
     register_control_agents(reg);
     return reg;
   }();

@@ -15,6 +15,7 @@
 #include "core/registry.hpp"
 #include "core/rng.hpp"
 #include "envs/box2d/bipedal_walker.hpp"
+#include "envs/register.hpp"
 #include "tests/envs/random_policy_stats.hpp"
 
 namespace {
@@ -22,7 +23,7 @@ namespace {
 const rlsim::Registry& walker_registry() {
   static const rlsim::Registry r = [] {
     rlsim::Registry reg;
-    rlsim::register_box2d_walker_envs(reg);
+    rlsim::register_envs(reg);
     return reg;
   }();
   return r;

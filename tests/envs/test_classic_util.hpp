@@ -9,14 +9,14 @@
 
 #include "core/env.hpp"
 #include "core/registry.hpp"
-#include "envs/classic/classic_envs.hpp"
+#include "envs/register.hpp"
 
 namespace classic_test {
 
 inline const rlsim::Registry& registry() {
   static const rlsim::Registry r = [] {
     rlsim::Registry reg;
-    rlsim::register_classic_envs(reg);
+    rlsim::register_envs(reg);
     return reg;
   }();
   return r;

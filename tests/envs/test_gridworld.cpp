@@ -14,7 +14,7 @@
 #include "core/error.hpp"
 #include "core/registry.hpp"
 #include "envs/gridworld/gridworld.hpp"
-#include "envs/gridworld/gridworld_envs.hpp"
+#include "envs/register.hpp"
 
 using namespace rlsim;
 
@@ -23,7 +23,7 @@ namespace {
 const Registry& registry() {
   static const Registry r = [] {
     Registry reg;
-    register_gridworld_envs(reg);
+    register_envs(reg);
     return reg;
   }();
   return r;

@@ -11,7 +11,7 @@
 
 #include "core/registry.hpp"
 #include "core/rng.hpp"
-#include "envs/gridworld/gridworld_envs.hpp"
+#include "envs/register.hpp"
 
 using namespace rlsim;
 
@@ -29,7 +29,7 @@ struct Measured {
 
 Measured run_random(const std::string& id, const RawParams& raw, int episodes) {
   Registry reg;
-  register_gridworld_envs(reg);
+  register_envs(reg);
   auto env = reg.make_env(id, raw);
   Rng policy(12346);
   const std::int64_t actions = env->spec().action_space.n();

@@ -10,8 +10,8 @@
 
 #include "core/error.hpp"
 #include "core/registry.hpp"
-#include "envs/gridworld/gridworld_envs.hpp"
 #include "envs/gridworld/taxi.hpp"
+#include "envs/register.hpp"
 
 using namespace rlsim;
 
@@ -20,7 +20,7 @@ namespace {
 const Registry& registry() {
   static const Registry r = [] {
     Registry reg;
-    register_gridworld_envs(reg);
+    register_envs(reg);
     return reg;
   }();
   return r;

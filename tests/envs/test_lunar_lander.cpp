@@ -17,6 +17,7 @@
 #include "core/registry.hpp"
 #include "core/rng.hpp"
 #include "envs/box2d/lunar_lander.hpp"
+#include "envs/register.hpp"
 #include "tests/envs/random_policy_stats.hpp"
 
 using namespace rlsim;
@@ -26,7 +27,7 @@ namespace {
 const Registry& lander_registry() {
   static const Registry r = [] {
     Registry reg;
-    register_box2d_lander_envs(reg);
+    register_envs(reg);
     return reg;
   }();
   return r;
