@@ -25,7 +25,8 @@
 
 namespace rlsim {
 
-using namespace runfile;  // NOLINT: the run-file helpers this reader is made of
+// The reader is made of the run-file helpers (run/*.hpp above).
+using namespace runfile;
 
 namespace {
 

@@ -43,7 +43,8 @@
 
 namespace rlsim {
 
-using namespace runfile;  // NOLINT: the run-file helpers this writer is made of
+// The writer is made of the run-file helpers (run/*.hpp above).
+using namespace runfile;
 
 namespace {
 

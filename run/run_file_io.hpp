@@ -21,7 +21,8 @@
 
 namespace rlsim::runfile {
 
-using namespace rlsim::hdf5;  // NOLINT: these helpers build on every one of them
+// The run-file helpers build on core/hdf5_util.hpp's throughout.
+using namespace rlsim::hdf5;
 
 // What a reader accepts from the file it reads.
 struct ReadLimits {
