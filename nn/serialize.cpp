@@ -1,6 +1,6 @@
 #include "nn/serialize.hpp"
 
-#include "run/hdf5_log.hpp"
+#include "core/state_dict_io.hpp"
 
 namespace rlsim::nn {
 

@@ -12,6 +12,13 @@
 // minus those written in the last interval (rerun by `rlsim run --resume`); the root
 // attribute `complete` is set only by finish(). All HDF5 calls are serialised by one
 // process-wide mutex (Debian's HDF5 is not built thread-safe).
+//
+// Implementation, one job per file: run/experiment_writer.cpp (the writer and its flusher
+// thread), run/experiment_reader.cpp and run/run_group_reader.cpp (the readers of formats
+// 1-3), on private helpers: run/run_file_io.hpp and run/run_file_tables.hpp (shared by
+// writer and readers), run/chunk_encoder.hpp (zlib), run/file_space.hpp (posix_fallocate),
+// run/table_appender.hpp, run/write_kit.hpp, run/run_validation.hpp, and core's
+// core/hdf5_util.hpp and core/state_dict_group.hpp.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -20,6 +27,9 @@
 
 #include "core/run_result.hpp"
 #include "core/state_dict.hpp"
+// write_state_dict / read_state_dict (StateDict <-> an HDF5 group), included here so that
+// code that read them from this header keeps working.
+#include "core/state_dict_io.hpp"
 
 namespace rlsim {
 
@@ -134,12 +144,5 @@ class ExperimentReader {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// StateDict ↔ an HDF5 group (one float64 dataset per entry, with its shape; a '/' in an
-// entry name makes nested groups). write creates the file if absent, otherwise opens it
-// read-write and replaces the group if present (other groups are kept); read throws naming
-// the file and group if absent. See docs/log-format.md.
-void write_state_dict(const std::string& path, const std::string& group, const StateDict& state);
-StateDict read_state_dict(const std::string& path, const std::string& group);
 
 }  // namespace rlsim

@@ -4,9 +4,10 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include "core/error.hpp"
-#include "core/hdf5_handles.hpp"
+#include "core/numeric_dataset.hpp"
 
 namespace rlsim {
 
@@ -74,47 +75,29 @@ NumericTable read_csv(const std::string& who, const std::string& path) {
 NumericTable read_hdf5(const std::string& who, const std::string& path,
                        const std::string& dataset) {
   const std::string where = who + ": " + describe_table_source(path, dataset);
-  hdf5::Lock lock;
-  if (H5Fis_hdf5(path.c_str()) <= 0) {
-    hdf5::error_detail();  // clear the stack
+  if (!is_hdf5_file(path)) {
     std::ifstream probe(path);
     throw Error(where + (probe ? ": the file is not an HDF5 file (for a CSV file leave "
                                  "`dataset` empty)"
                                : ": cannot open the file: give a readable HDF5 file"));
   }
-  hdf5::File file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), where + ": cannot open");
-  if (H5Lexists(file.get(), dataset.c_str(), H5P_DEFAULT) <= 0 ||
-      H5Oexists_by_name(file.get(), dataset.c_str(), H5P_DEFAULT) <= 0) {
-    hdf5::error_detail();
-    throw Error(where + ": no such dataset in the file");
+  NumericDataset data;
+  try {
+    data = read_numeric_dataset(path, dataset);  // messages: "<path>:<dataset>: ..."
+  } catch (const Error& e) {
+    throw Error(who + ": " + e.what());
   }
-  hdf5::Dataset ds(H5Dopen2(file.get(), dataset.c_str(), H5P_DEFAULT),
-                   where + ": cannot open the dataset (is it a group?)");
-  hdf5::Datatype type(H5Dget_type(ds.get()), where + ": cannot read the dtype");
-  const H5T_class_t cls = H5Tget_class(type.get());
-  if (cls != H5T_INTEGER && cls != H5T_FLOAT)
-    throw Error(where + ": the dataset's dtype is not numeric (" +
-                (cls == H5T_STRING     ? std::string("string")
-                 : cls == H5T_COMPOUND ? std::string("compound")
-                                       : std::string("HDF5 class ") + std::to_string(cls)) +
-                "): store integers or floating-point numbers");
-  hdf5::Dataspace space(H5Dget_space(ds.get()), where + ": cannot read the shape");
-  const int rank = H5Sget_simple_extent_ndims(space.get());
+  const std::size_t rank = data.shape.size();
   if (rank != 1 && rank != 2)
     throw Error(where + ": the dataset has rank " + std::to_string(rank) +
                 "; need a 1-D column or a 2-D table (rows x columns)");
-  hsize_t dims[2] = {0, 1};
-  H5Sget_simple_extent_dims(space.get(), dims, nullptr);
   NumericTable t;
-  t.rows = static_cast<std::int64_t>(dims[0]);
-  t.cols = static_cast<std::int64_t>(rank == 2 ? dims[1] : 1);
+  t.rows = data.shape[0];
+  t.cols = rank == 2 ? data.shape[1] : 1;
   if (t.rows == 0 || t.cols == 0)
-    throw Error(where + ": the dataset is empty (shape " + std::to_string(dims[0]) +
-                (rank == 2 ? " x " + std::to_string(dims[1]) : std::string()) + ")");
-  t.values.resize(static_cast<std::size_t>(t.rows * t.cols));
-  hdf5::check_status(
-      H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.values.data()),
-      where + ": cannot read the values");
+    throw Error(where + ": the dataset is empty (shape " + std::to_string(data.shape[0]) +
+                (rank == 2 ? " x " + std::to_string(data.shape[1]) : std::string()) + ")");
+  t.values = std::move(data.values);
   for (std::size_t i = 0; i < t.values.size(); ++i)
     if (!std::isfinite(t.values[i])) {
       const auto r = static_cast<std::int64_t>(i) / t.cols,
