@@ -1,6 +1,6 @@
 // Saving and loading a module's parameters (and an optimizer's state) through StateDict
 // (core/state_dict.hpp), and to/from an HDF5 group through write_state_dict /
-// read_state_dict (run/hdf5_log.hpp).
+// read_state_dict (core/state_dict_io.hpp).
 //
 // Entry names: "<prefix><parameter name>" with shape {rows, cols}. Loading is strict, as
 // PyTorch's load_state_dict(strict=True): every parameter must be present with its

@@ -1,6 +1,6 @@
 // Uniform-random-policy episode statistics of FrozenLake-v1, Taxi-v4 and CliffWalking-v1
 // against Gymnasium 1.4.0's, measured with its own envs (reference figures from
-// /work/shared/reference/gymnasium_random_stats.json: 20,000 episodes each, first reset
+// tests/data/gymnasium_random_stats.json: 20,000 episodes each, first reset
 // seeded 12345, actions from action_space.sample(); CliffWalking-v1 with a TimeLimit of 500
 // added). Our envs draw other random numbers, so only the statistics can agree: the means
 // must lie within 4 combined standard errors.
