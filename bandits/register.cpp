@@ -8,18 +8,11 @@
 #include "bandits/policies/preference.hpp"
 #include "bandits/policies/thompson.hpp"
 #include "bandits/policies/ucb.hpp"
-#include "bandits/problems/adversarial.hpp"
-#include "bandits/problems/contextual.hpp"
-#include "bandits/problems/nonstationary.hpp"
-#include "bandits/problems/stationary.hpp"
 
 namespace rlsim {
 
 void register_bandits(Registry& registry) {
-  register_stationary_bandits(registry);
-  register_nonstationary_bandits(registry);
-  register_adversarial_bandits(registry);
-  register_contextual_bandits(registry);
+  run_registrations(registry);  // the problems' own registrations
   register_greedy_policies(registry);
   register_preference_policies(registry);
   register_index_policies(registry);
