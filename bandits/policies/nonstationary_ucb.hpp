@@ -14,6 +14,7 @@
 // every τ pulls so that subtracting evicted rewards does not accumulate rounding.
 #pragma once
 #include "bandits/policies/bandit_policy.hpp"
+#include "bandits/policies/index_policy.hpp"
 
 namespace rlsim {
 
@@ -24,7 +25,7 @@ struct DiscountedUcbConfig {
   std::int64_t horizon = 0;
 };
 
-class DiscountedUcb final : public BanditPolicy {
+class DiscountedUcb final : public IndexPolicy<DiscountedUcb> {
  public:
   DiscountedUcb(std::int64_t num_arms, const DiscountedUcbConfig& config,
                 std::int64_t first_action = 0);
@@ -32,7 +33,8 @@ class DiscountedUcb final : public BanditPolicy {
   double discounted_count(std::int64_t arm) const { return n_[static_cast<std::size_t>(arm)]; }
   double discounted_sum(std::int64_t arm) const { return s_[static_cast<std::size_t>(arm)]; }
   double index(std::int64_t arm) const;
-  void act(const Value& obs, Value& action, Decision& decision) override;
+  // argmax_a index(a) with n_t(γ) summed once.
+  std::int64_t best_arm();
   void learn(const Transition& transition) override;
 
  protected:
@@ -77,7 +79,5 @@ class SlidingWindowUcb final : public BanditPolicy {
   std::int64_t filled_ = 0;  // pulls in the window
   std::int64_t head_ = 0;    // next slot to write
 };
-
-void register_nonstationary_policies(Registry& registry);
 
 }  // namespace rlsim
