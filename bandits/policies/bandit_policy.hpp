@@ -174,15 +174,17 @@ struct BanditPolicyConfig {
 };
 
 // A policy's own config `Own` (the one its constructor takes) together with the common
-// parameters: the Config a registration binds.
+// parameters: the Config a registration binds. Policies whose registered parameters differ
+// from their constructor's config define their own XParams deriving from
+// BanditPolicyConfig (or from BanditParams<Own>).
 template <class Own>
-struct PolicyConfig : Own, BanditPolicyConfig {};
+struct BanditParams : Own, BanditPolicyConfig {};
 
 // Adds the fields of BanditPolicyConfig (batch) to a policy's schema, after its own.
 template <class Config>
 ConfigSchema<Config>& add_bandit_policy_fields(ConfigSchema<Config>& schema) {
   static_assert(std::is_base_of_v<BanditPolicyConfig, Config>,
-                "a bandit policy's Config derives from BanditPolicyConfig (or PolicyConfig<Own>)");
+                "a bandit policy's Config derives from BanditPolicyConfig (or BanditParams<Own>)");
   return schema.field("batch", &BanditPolicyConfig::batch,
                       "rewards are revealed to the policy every `batch` pulls (batched "
                       "feedback; 1: after each pull)",

@@ -178,7 +178,7 @@ void Exp3P::update(std::int64_t arm, double x) {
 namespace {
 
 void register_exp3_policies(Registry& registry) {
-  using E = PolicyConfig<Exp3Config>;
+  using E = BanditParams<Exp3Config>;
   registry.add_agent(bandit_policy_entry(
       "exp3",
       "EXP3 with the loss-based importance-weighted estimator (Auer et al. 2002; Lattimore & "
@@ -196,7 +196,7 @@ void register_exp3_policies(Registry& registry) {
         return std::make_unique<Exp3>(ctx.spec.action_space.n(), c, ctx.seed,
                                       ctx.spec.action_space.start());
       }));
-  using X = PolicyConfig<Exp3IxConfig>;
+  using X = BanditParams<Exp3IxConfig>;
   registry.add_agent(bandit_policy_entry(
       "exp3-ix", "EXP3-IX, implicit exploration (Neu 2015)",
       ConfigSchema<X>()
@@ -212,7 +212,7 @@ void register_exp3_policies(Registry& registry) {
         return std::make_unique<Exp3Ix>(ctx.spec.action_space.n(), c, ctx.seed,
                                         ctx.spec.action_space.start());
       }));
-  using P = PolicyConfig<Exp3PConfig>;
+  using P = BanditParams<Exp3PConfig>;
   registry.add_agent(bandit_policy_entry(
       "exp3p", "EXP3.P, high-probability regret (Auer et al. 2002, Fig. 4, Thm 6.3)",
       ConfigSchema<P>()

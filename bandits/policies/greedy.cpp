@@ -117,7 +117,7 @@ void ExploreThenCommit::load_extra(const StateDict& in) {
 
 namespace {
 
-using EpsilonGreedyParams = PolicyConfig<EpsilonGreedyConfig>;
+using EpsilonGreedyParams = BanditParams<EpsilonGreedyConfig>;
 
 struct ExploreThenCommitParams : BanditPolicyConfig {
   std::int64_t m = 50;  // pulls of each arm before committing

@@ -338,7 +338,7 @@ std::int64_t dimension(const AgentContext& ctx) {
 }
 
 void register_linear_policies(Registry& registry) {
-  using U = PolicyConfig<LinUcbConfig>;
+  using U = BanditParams<LinUcbConfig>;
   registry.add_agent(bandit_policy_entry(
       "linucb",
       "LinUCB with disjoint linear models, Sherman-Morrison updates (Li, Chu, Langford & "
@@ -377,7 +377,7 @@ void register_linear_policies(Registry& registry) {
                                                          c.epsilon, c.lambda, ctx.seed,
                                                          ctx.spec.action_space.start(), c.model);
       }));
-  using T = PolicyConfig<LinearThompsonConfig>;
+  using T = BanditParams<LinearThompsonConfig>;
   registry.add_agent(bandit_policy_entry(
       "linear-thompson",
       "Thompson sampling with linear payoffs, disjoint arms (Agrawal & Goyal 2013)",

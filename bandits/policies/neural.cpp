@@ -203,7 +203,7 @@ void NeuralEpsilonGreedy::load(const StateDict& in) {
 namespace {
 
 void register_neural_policies(Registry& registry) {
-  using C = PolicyConfig<NeuralEpsilonGreedyConfig>;
+  using C = BanditParams<NeuralEpsilonGreedyConfig>;
   registry.add_agent(bandit_policy_entry(
       "neural-epsilon-greedy",
       "epsilon-greedy on an MLP reward model (K outputs) trained online by Adam on a replay of "

@@ -206,7 +206,7 @@ namespace {
 
 void register_nonstationary_policies(Registry& registry) {
   const auto paper = source("Garivier & Moulines 2011 simulations");
-  using D = PolicyConfig<DiscountedUcbConfig>;
+  using D = BanditParams<DiscountedUcbConfig>;
   registry.add_agent(bandit_policy_entry(
       "discounted-ucb", "discounted UCB for switching bandits (Garivier & Moulines 2011)",
       ConfigSchema<D>()
@@ -222,7 +222,7 @@ void register_nonstationary_policies(Registry& registry) {
         return std::make_unique<DiscountedUcb>(ctx.spec.action_space.n(), c,
                                                ctx.spec.action_space.start());
       }));
-  using S = PolicyConfig<SlidingWindowUcbConfig>;
+  using S = BanditParams<SlidingWindowUcbConfig>;
   registry.add_agent(bandit_policy_entry(
       "sliding-window-ucb", "sliding-window UCB for switching bandits (Garivier & Moulines 2011)",
       ConfigSchema<S>()

@@ -8,10 +8,12 @@
 //                       X̄ + B sqrt(ξ ln min(t, τ) / N_t(τ, i)).
 //
 // An arm with no (windowed) pull has an infinite index; ties go to the lowest index, so the
-// choice is deterministic (probability 1). Defaults are the paper's simulation settings:
-// ξ = 0.6, B = 1, γ = 1 − 1/(4 sqrt T), τ = ⌊4 sqrt(T ln T)⌋ (T the horizon). O(K) per pull;
-// the sliding window keeps a ring buffer of τ pulls allocated once and re-sums its window
-// every τ pulls so that subtracting evicted rewards does not accumulate rounding.
+// choice is deterministic (probability 1). Discounted UCB first pulls every arm once
+// (IndexPolicy, bandits/policies/index_policy.hpp); the sliding window does not (an arm
+// whose window count is 0 has the infinite index). Defaults are the paper's simulation
+// settings: ξ = 0.6, B = 1, γ = 1 − 1/(4 sqrt T), τ = ⌊4 sqrt(T ln T)⌋ (T the horizon). O(K)
+// per pull; the sliding window keeps a ring buffer of τ pulls allocated once and re-sums its
+// window every τ pulls so that subtracting evicted rewards does not accumulate rounding.
 #pragma once
 #include "bandits/policies/bandit_policy.hpp"
 #include "bandits/policies/index_policy.hpp"

@@ -238,7 +238,7 @@ struct PursuitParams : BanditPolicyConfig {
 };
 
 void register_preference_policies(Registry& registry) {
-  using S = PolicyConfig<SoftmaxConfig>;
+  using S = BanditParams<SoftmaxConfig>;
   registry.add_agent(bandit_policy_entry(
       "softmax",
       "softmax/Boltzmann exploration on sample averages, fixed or log-decaying temperature "
@@ -251,7 +251,7 @@ void register_preference_policies(Registry& registry) {
         return std::make_unique<SoftmaxPolicy>(ctx.spec.action_space.n(), c, ctx.seed,
                                                ctx.spec.action_space.start());
       }));
-  using G = PolicyConfig<GradientBanditConfig>;
+  using G = BanditParams<GradientBanditConfig>;
   registry.add_agent(bandit_policy_entry(
       "gradient-bandit",
       "gradient bandit, softmax preferences with average-reward baseline (Sutton & Barto "
@@ -271,7 +271,7 @@ void register_preference_policies(Registry& registry) {
         return std::make_unique<Pursuit>(ctx.spec.action_space.n(), p.beta, ctx.seed,
                                          ctx.spec.action_space.start());
       }));
-  using R = PolicyConfig<ReinforcementComparisonConfig>;
+  using R = BanditParams<ReinforcementComparisonConfig>;
   registry.add_agent(bandit_policy_entry(
       "reinforcement-comparison", "reinforcement comparison (Sutton & Barto 1998, 2.8)",
       ConfigSchema<R>()

@@ -184,7 +184,7 @@ void GaussianThompson::load_extra(const StateDict&) {
 namespace {
 
 void register_thompson_policies(Registry& registry) {
-  using B = PolicyConfig<BetaThompsonConfig>;
+  using B = BanditParams<BetaThompsonConfig>;
   const auto propensity_doc = "report the exact probability of the arm chosen (quadrature; slow)";
   registry.add_agent(bandit_policy_entry(
       "thompson",
@@ -214,7 +214,7 @@ void register_thompson_policies(Registry& registry) {
         return std::make_unique<BetaThompson>(ctx.spec.action_space.n(), c, ctx.seed,
                                               ctx.spec.action_space.start());
       }));
-  using G = PolicyConfig<GaussianThompsonConfig>;
+  using G = BanditParams<GaussianThompsonConfig>;
   registry.add_agent(bandit_policy_entry(
       "gaussian-thompson",
       "Thompson sampling with Gaussian posteriors N(mean, sigma^2/(N+1)) (Agrawal & Goyal 2013)",

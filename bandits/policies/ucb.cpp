@@ -285,7 +285,7 @@ void BayesUcb::learn(const Transition& transition) {
 namespace {
 
 // ucb-v's parameters: UcbVConfig's, except that b = 0 stands for the env's reward range.
-struct UcbVParams : PolicyConfig<UcbVConfig> {
+struct UcbVParams : BanditParams<UcbVConfig> {
   UcbVParams() { b = 0.0; }
 };
 
@@ -295,11 +295,11 @@ struct MossParams : BanditPolicyConfig {
 
 // kl-ucb's parameters: KlUcbConfig's, with the divergence chosen by name ("auto": by the
 // env's reward range, resolve_kl_family).
-struct KlUcbParams : PolicyConfig<KlUcbConfig> {
+struct KlUcbParams : BanditParams<KlUcbConfig> {
   std::string divergence_name = "auto";
 };
 
-using BayesUcbParams = PolicyConfig<BayesUcbConfig>;
+using BayesUcbParams = BanditParams<BayesUcbConfig>;
 
 std::int64_t arms(const AgentContext& ctx) {
   return ctx.spec.action_space.n();
