@@ -1,4 +1,6 @@
-// Registers every built-in of bandits/ in a registry (called by the driver and the tests).
+// The anchor of bandits/ that the driver and the tests call: runs every registration linked
+// into the process (run_registrations, core/registration.hpp), which includes each bandit
+// problem's and policy's own (every file there ends with RLSIM_REGISTER).
 #pragma once
 #include "core/registry.hpp"
 

@@ -42,9 +42,9 @@ void BanditAgent::set_batch(std::int64_t batch) {
 }
 
 void BanditAgent::check_distribution_size(std::span<double> out, const std::string& who) const {
-  if (static_cast<std::int64_t>(out.size()) != arms())
+  if (static_cast<std::int64_t>(out.size()) != num_arms())
     throw Error("policy '" + who + "': action_probabilities got room for " +
-                std::to_string(out.size()) + " arms; it has K = " + std::to_string(arms()));
+                std::to_string(out.size()) + " arms; it has K = " + std::to_string(num_arms()));
 }
 
 namespace {
@@ -149,23 +149,6 @@ void BanditAgent::load_shared_state(const StateDict& in, const std::string& who)
     p.terminated = flags->data[2 * i] != 0.0;
     p.truncated = flags->data[2 * i + 1] != 0.0;
   }
-}
-
-void add_bandit_policy(Registry& registry, AgentEntry entry) {
-  entry.schema.add(param_int("batch", 1,
-                             "rewards are revealed to the policy every `batch` pulls (batched "
-                             "feedback; 1: after each pull)",
-                             1, 1e9));
-  auto make = std::move(entry.make);
-  entry.make = [make](const AgentContext& ctx, const Params& p) {
-    std::unique_ptr<Agent> agent = make(ctx, p);
-    auto* bandit = dynamic_cast<BanditAgent*>(agent.get());
-    if (bandit == nullptr)
-      throw Error("add_bandit_policy: the factory did not make a bandit policy (BanditAgent)");
-    bandit->set_batch(p.get_int("batch"));
-    return agent;
-  };
-  registry.add_agent(std::move(entry));
 }
 
 void BanditPolicy::action_probabilities(const Value& obs, std::span<double> out) {

@@ -11,6 +11,11 @@
 // save/load move these statistics through a StateDict, plus a policy's own arrays
 // (save_extra/load_extra), its random stream and pending feedback (save_shared_state).
 //
+// Registration: every policy file ends with its own registration (RLSIM_REGISTER) of a
+// bandit_policy_entry, which adds the parameters every bandit policy has
+// (BanditPolicyConfig: batch) to the policy's ConfigSchema and applies them to the policy
+// its factory makes.
+//
 // Helpers shared by the policies (compatibility checks, horizon resolution, argmax,
 // sampling from a probability vector) are declared here too.
 #pragma once
@@ -21,6 +26,8 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "core/agent.hpp"
@@ -52,7 +59,8 @@ class BanditAgent : public Agent {
   std::int64_t batch() const { return batch_; }
   // Transitions observed but not yet revealed to the learner.
   std::int64_t pending_feedback() const { return pending_; }
-  virtual std::int64_t arms() const = 0;
+  // K, the number of arms.
+  virtual std::int64_t num_arms() const = 0;
   virtual void action_probabilities(const Value& obs, std::span<double> out) = 0;
 
  protected:
@@ -60,7 +68,7 @@ class BanditAgent : public Agent {
   virtual void learn(const Transition& transition) = 0;
   // Learns every pending transition, in order.
   void flush_feedback();
-  // Checks out.size() == arms() for action_probabilities.
+  // Checks out.size() == num_arms() for action_probabilities.
   void check_distribution_size(std::span<double> out, const std::string& who) const;
   // The policy's own random stream (nullptr for a deterministic policy).
   virtual Rng* random_stream() { return nullptr; }
@@ -86,11 +94,10 @@ class BanditAgent : public Agent {
 
 class BanditPolicy : public BanditAgent {
  public:
-  std::int64_t arms() const override { return k_; }
+  std::int64_t num_arms() const final { return k_; }
   // Evaluation mode: the greedy arm. Otherwise act() on `obs` must report probability 1
   // (deterministic index policies): the chosen arm gets 1; stochastic policies override.
   void action_probabilities(const Value& obs, std::span<double> out) override;
-  std::int64_t num_arms() const { return k_; }
   std::int64_t pulls() const { return t_; }
   std::int64_t count(std::int64_t arm) const { return counts_[check_arm(arm)]; }
   double reward_sum(std::int64_t arm) const { return sums_[check_arm(arm)]; }
@@ -161,9 +168,47 @@ class BanditPolicy : public BanditAgent {
   std::int64_t first_action_ = 0;
 };
 
-// Registers a bandit policy: adds the shared parameter `batch` (integer >= 1, default 1)
-// to its schema and applies it to the agent its factory makes (a BanditAgent).
-void add_bandit_policy(Registry& registry, AgentEntry entry);
+// The parameters every bandit policy has, whatever its model.
+struct BanditPolicyConfig {
+  std::int64_t batch = 1;  // rewards are revealed every `batch` pulls (1: after each pull)
+};
+
+// A policy's own config `Own` (the one its constructor takes) together with the common
+// parameters: the Config a registration binds. Policies whose registered parameters differ
+// from their constructor's config define their own XParams deriving from
+// BanditPolicyConfig (or from BanditParams<Own>).
+template <class Own>
+struct BanditParams : Own, BanditPolicyConfig {};
+
+// Adds the fields of BanditPolicyConfig (batch) to a policy's schema, after its own.
+template <class Config>
+ConfigSchema<Config>& add_bandit_policy_fields(ConfigSchema<Config>& schema) {
+  static_assert(std::is_base_of_v<BanditPolicyConfig, Config>,
+                "a bandit policy's Config derives from BanditPolicyConfig (or BanditParams<Own>)");
+  return schema.field("batch", &BanditPolicyConfig::batch,
+                      "rewards are revealed to the policy every `batch` pulls (batched "
+                      "feedback; 1: after each pull)",
+                      range(1, 1e9));
+}
+
+// The registry entry of a bandit policy: agent_entry with the common parameters added to
+// `schema` (add_bandit_policy_fields) and applied to the policy `make(ctx, config)` returns
+// (a std::unique_ptr to a BanditAgent).
+template <class Config, class Make>
+AgentEntry bandit_policy_entry(
+    std::string id, std::string doc, ConfigSchema<Config> schema,
+    std::function<std::optional<std::string>(const EnvSpec&, const Env&)> check, Make make) {
+  add_bandit_policy_fields(schema);
+  return agent_entry(
+      std::move(id), std::move(doc), std::move(schema), std::move(check),
+      [make = std::move(make)](const AgentContext& ctx, const Config& c) -> std::unique_ptr<Agent> {
+        auto policy = make(ctx, c);
+        static_assert(std::is_base_of_v<BanditAgent, typename decltype(policy)::element_type>,
+                      "a bandit policy's factory returns a BanditAgent");
+        policy->set_batch(c.batch);
+        return policy;
+      });
+}
 
 // AgentEntry::check for non-contextual policies: Discrete(K ≥ 2) actions and a single
 // context (Discrete(1) observations).

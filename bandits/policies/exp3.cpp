@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 #include "bandits/policies/preference.hpp"
 #include "bandits/policies/state_io.hpp"
 #include "core/error.hpp"
+#include "core/registry.hpp"
 
 namespace rlsim {
 
@@ -173,76 +175,63 @@ void Exp3P::update(std::int64_t arm, double x) {
 
 // ---------------------------------------------------------------------------- registration
 
+namespace {
+
 void register_exp3_policies(Registry& registry) {
-  {
-    AgentEntry e;
-    e.id = "exp3";
-    e.doc =
-        "EXP3 with the loss-based importance-weighted estimator (Auer et al. 2002; "
-        "Lattimore & Szepesvari 2020, 11.3)";
-    e.schema = ParamSchema{
-        param_double("eta", 0.0, "learning rate (0: sqrt(2 ln K / (T K)))", 0.0),
-        param_double("gamma", 0.0, "uniform exploration mixed into the weights", 0.0, 1.0),
-        param_int("horizon", 0, "horizon T for the default eta (0: the env's time limit)", 0, 1e15),
-    };
-    e.check = check_non_contextual_in(0.0, 1.0, "exp3 (rewards in [0, 1] in its analysis)",
-                                      kUnboundedAlternative);
-    e.make = [](const AgentContext& ctx, const Params& p) {
-      Exp3Config c;
-      c.eta = p.get_double("eta");
-      c.gamma = p.get_double("gamma");
-      if (c.eta == 0.0)
-        c.horizon = resolve_horizon(p.get_int("horizon"), ctx.spec, "policy 'exp3'");
-      return std::unique_ptr<Agent>(
-          new Exp3(ctx.spec.action_space.n(), c, ctx.seed, ctx.spec.action_space.start()));
-    };
-    add_bandit_policy(registry, std::move(e));
-  }
-  {
-    AgentEntry e;
-    e.id = "exp3-ix";
-    e.doc = "EXP3-IX, implicit exploration (Neu 2015)";
-    e.schema = ParamSchema{
-        param_double("eta", 0.0, "learning rate (0: sqrt(2 ln K / (K T)))", 0.0),
-        param_double("gamma", -1.0, "implicit exploration (< 0: eta / 2)"),
-        param_int("horizon", 0, "horizon T for the default eta (0: the env's time limit)", 0, 1e15),
-    };
-    e.check = check_non_contextual_in(0.0, 1.0, "exp3-ix (rewards in [0, 1] in its analysis)",
-                                      kUnboundedAlternative);
-    e.make = [](const AgentContext& ctx, const Params& p) {
-      Exp3IxConfig c;
-      c.eta = p.get_double("eta");
-      c.gamma = p.get_double("gamma");
-      if (c.eta == 0.0)
-        c.horizon = resolve_horizon(p.get_int("horizon"), ctx.spec, "policy 'exp3-ix'");
-      return std::unique_ptr<Agent>(
-          new Exp3Ix(ctx.spec.action_space.n(), c, ctx.seed, ctx.spec.action_space.start()));
-    };
-    add_bandit_policy(registry, std::move(e));
-  }
-  {
-    AgentEntry e;
-    e.id = "exp3p";
-    e.doc = "EXP3.P, high-probability regret (Auer et al. 2002, Fig. 4, Thm 6.3)";
-    e.schema = ParamSchema{
-        param_double("delta", 0.05, "confidence level of the default alpha", 0.0, 1.0),
-        param_double("alpha", 0.0, "bonus weight (0: 2 sqrt(ln(K T / delta)))", 0.0),
-        param_double("gamma", 0.0, "exploration (0: min(3/5, 2 sqrt(3/5 K ln K / T)))", 0.0, 1.0),
-        param_int("horizon", 0, "horizon T (0: the env's time limit)", 0, 1e15),
-    };
-    e.check = check_non_contextual_in(0.0, 1.0, "exp3p (rewards in [0, 1] in its analysis)",
-                                      kUnboundedAlternative);
-    e.make = [](const AgentContext& ctx, const Params& p) {
-      Exp3PConfig c;
-      c.delta = p.get_double("delta");
-      c.alpha = p.get_double("alpha");
-      c.gamma = p.get_double("gamma");
-      c.horizon = resolve_horizon(p.get_int("horizon"), ctx.spec, "policy 'exp3p'");
-      return std::unique_ptr<Agent>(
-          new Exp3P(ctx.spec.action_space.n(), c, ctx.seed, ctx.spec.action_space.start()));
-    };
-    add_bandit_policy(registry, std::move(e));
-  }
+  using E = BanditParams<Exp3Config>;
+  registry.add_agent(bandit_policy_entry(
+      "exp3",
+      "EXP3 with the loss-based importance-weighted estimator (Auer et al. 2002; Lattimore & "
+      "Szepesvari 2020, 11.3)",
+      ConfigSchema<E>()
+          .field("eta", &E::eta, "learning rate (0: sqrt(2 ln K / (T K)))", at_least(0))
+          .field("gamma", &E::gamma, "uniform exploration mixed into the weights", range(0, 1))
+          .field("horizon", &E::horizon, "horizon T for the default eta (0: the env's time limit)",
+                 range(0, 1e15)),
+      check_non_contextual_in(0.0, 1.0, "exp3 (rewards in [0, 1] in its analysis)",
+                              kUnboundedAlternative),
+      [](const AgentContext& ctx, const E& p) {
+        Exp3Config c = p;
+        if (c.eta == 0.0) c.horizon = resolve_horizon(p.horizon, ctx.spec, "policy 'exp3'");
+        return std::make_unique<Exp3>(ctx.spec.action_space.n(), c, ctx.seed,
+                                      ctx.spec.action_space.start());
+      }));
+  using X = BanditParams<Exp3IxConfig>;
+  registry.add_agent(bandit_policy_entry(
+      "exp3-ix", "EXP3-IX, implicit exploration (Neu 2015)",
+      ConfigSchema<X>()
+          .field("eta", &X::eta, "learning rate (0: sqrt(2 ln K / (K T)))", at_least(0))
+          .field("gamma", &X::gamma, "implicit exploration (< 0: eta / 2)")
+          .field("horizon", &X::horizon, "horizon T for the default eta (0: the env's time limit)",
+                 range(0, 1e15)),
+      check_non_contextual_in(0.0, 1.0, "exp3-ix (rewards in [0, 1] in its analysis)",
+                              kUnboundedAlternative),
+      [](const AgentContext& ctx, const X& p) {
+        Exp3IxConfig c = p;
+        if (c.eta == 0.0) c.horizon = resolve_horizon(p.horizon, ctx.spec, "policy 'exp3-ix'");
+        return std::make_unique<Exp3Ix>(ctx.spec.action_space.n(), c, ctx.seed,
+                                        ctx.spec.action_space.start());
+      }));
+  using P = BanditParams<Exp3PConfig>;
+  registry.add_agent(bandit_policy_entry(
+      "exp3p", "EXP3.P, high-probability regret (Auer et al. 2002, Fig. 4, Thm 6.3)",
+      ConfigSchema<P>()
+          .field("delta", &P::delta, "confidence level of the default alpha", range(0, 1))
+          .field("alpha", &P::alpha, "bonus weight (0: 2 sqrt(ln(K T / delta)))", at_least(0))
+          .field("gamma", &P::gamma, "exploration (0: min(3/5, 2 sqrt(3/5 K ln K / T)))",
+                 range(0, 1))
+          .field("horizon", &P::horizon, "horizon T (0: the env's time limit)", range(0, 1e15)),
+      check_non_contextual_in(0.0, 1.0, "exp3p (rewards in [0, 1] in its analysis)",
+                              kUnboundedAlternative),
+      [](const AgentContext& ctx, const P& p) {
+        Exp3PConfig c = p;
+        c.horizon = resolve_horizon(p.horizon, ctx.spec, "policy 'exp3p'");
+        return std::make_unique<Exp3P>(ctx.spec.action_space.n(), c, ctx.seed,
+                                       ctx.spec.action_space.start());
+      }));
 }
+
+}  // namespace
+RLSIM_REGISTER(register_exp3_policies)
 
 }  // namespace rlsim

@@ -111,6 +111,4 @@ class Exp3P final : public ExponentialWeights {
   double alpha_, gamma_, bonus_scale_;
 };
 
-void register_exp3_policies(Registry& registry);
-
 }  // namespace rlsim

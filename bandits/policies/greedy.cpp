@@ -1,9 +1,11 @@
 #include "bandits/policies/greedy.hpp"
 
 #include <algorithm>
+#include <memory>
 
 #include "bandits/policies/state_io.hpp"
 #include "core/error.hpp"
+#include "core/registry.hpp"
 
 namespace rlsim {
 
@@ -113,62 +115,52 @@ void ExploreThenCommit::load_extra(const StateDict& in) {
 
 // ---------------------------------------------------------------------------- registration
 
+namespace {
+
+using EpsilonGreedyParams = BanditParams<EpsilonGreedyConfig>;
+
+struct ExploreThenCommitParams : BanditPolicyConfig {
+  std::int64_t m = 50;  // pulls of each arm before committing
+};
+
 void register_greedy_policies(Registry& registry) {
-  {
-    AgentEntry e;
-    e.id = "epsilon-greedy";
-    e.doc = "epsilon-greedy on sample averages, random greedy ties (Sutton & Barto 2018, 2.2-2.4)";
-    e.schema = ParamSchema{
-        param_double("epsilon", 0.1, "probability of a uniformly random arm", 0.0, 1.0),
-        param_double("initial_value", 0.0, "value estimate of an arm never pulled"),
-    };
-    e.check = check_non_contextual;
-    e.make = [](const AgentContext& ctx, const Params& p) {
-      EpsilonGreedyConfig c;
-      c.epsilon = p.get_double("epsilon");
-      c.initial_value = p.get_double("initial_value");
-      return std::unique_ptr<Agent>(
-          new EpsilonGreedy(ctx.spec.action_space.n(), c, ctx.seed, ctx.spec.action_space.start()));
-    };
-    add_bandit_policy(registry, std::move(e));
-  }
-  {
-    AgentEntry e;
-    e.id = "epsilon-decreasing";
-    e.doc = "epsilon_n-greedy, epsilon_n = min(1, cK/(d^2 n)) (Auer, Cesa-Bianchi & Fischer 2002)";
-    e.schema = ParamSchema{
-        param_double("c", 0.15, "c > 0 (their analysis needs c > 5)", 0.0),
-        param_double("d", 0.1, "0 < d < 1, a lower bound on the smallest gap", 0.0, 1.0),
-        param_double("initial_value", 0.0, "value estimate of an arm never pulled"),
-    };
-    e.check = check_non_contextual;
-    e.make = [](const AgentContext& ctx, const Params& p) {
-      EpsilonGreedyConfig c;
-      c.initial_value = p.get_double("initial_value");
-      c.decreasing = true;
-      c.c = p.get_double("c");
-      c.d = p.get_double("d");
-      return std::unique_ptr<Agent>(
-          new EpsilonGreedy(ctx.spec.action_space.n(), c, ctx.seed, ctx.spec.action_space.start()));
-    };
-    add_bandit_policy(registry, std::move(e));
-  }
-  {
-    AgentEntry e;
-    e.id = "explore-then-commit";
-    e.doc =
-        "explore-then-commit: m pulls per arm, then the empirical best (Lattimore & "
-        "Szepesvari 2020, ch. 6)";
-    e.schema = ParamSchema{
-        param_int("m", 50, "pulls of each arm before committing", 1, 1e15),
-    };
-    e.check = check_non_contextual;
-    e.make = [](const AgentContext& ctx, const Params& p) {
-      return std::unique_ptr<Agent>(new ExploreThenCommit(ctx.spec.action_space.n(), p.get_int("m"),
-                                                          ctx.spec.action_space.start()));
-    };
-    add_bandit_policy(registry, std::move(e));
-  }
+  using E = EpsilonGreedyParams;
+  registry.add_agent(bandit_policy_entry(
+      "epsilon-greedy",
+      "epsilon-greedy on sample averages, random greedy ties (Sutton & Barto 2018, 2.2-2.4)",
+      ConfigSchema<E>()
+          .field("epsilon", &E::epsilon, "probability of a uniformly random arm", range(0, 1))
+          .field("initial_value", &E::initial_value, "value estimate of an arm never pulled"),
+      check_non_contextual, [](const AgentContext& ctx, const E& c) {
+        return std::make_unique<EpsilonGreedy>(ctx.spec.action_space.n(), c, ctx.seed,
+                                               ctx.spec.action_space.start());
+      }));
+  registry.add_agent(bandit_policy_entry(
+      "epsilon-decreasing",
+      "epsilon_n-greedy, epsilon_n = min(1, cK/(d^2 n)) (Auer, Cesa-Bianchi & Fischer 2002)",
+      ConfigSchema<E>()
+          .field("c", &E::c, "c > 0 (their analysis needs c > 5)", at_least(0))
+          .field("d", &E::d, "0 < d < 1, a lower bound on the smallest gap", range(0, 1))
+          .field("initial_value", &E::initial_value, "value estimate of an arm never pulled"),
+      check_non_contextual, [](const AgentContext& ctx, const E& p) {
+        EpsilonGreedyConfig c = p;
+        c.decreasing = true;
+        return std::make_unique<EpsilonGreedy>(ctx.spec.action_space.n(), c, ctx.seed,
+                                               ctx.spec.action_space.start());
+      }));
+  using T = ExploreThenCommitParams;
+  registry.add_agent(bandit_policy_entry(
+      "explore-then-commit",
+      "explore-then-commit: m pulls per arm, then the empirical best (Lattimore & Szepesvari "
+      "2020, ch. 6)",
+      ConfigSchema<T>().field("m", &T::m, "pulls of each arm before committing", range(1, 1e15)),
+      check_non_contextual, [](const AgentContext& ctx, const T& p) {
+        return std::make_unique<ExploreThenCommit>(ctx.spec.action_space.n(), p.m,
+                                                   ctx.spec.action_space.start());
+      }));
 }
+
+}  // namespace
+RLSIM_REGISTER(register_greedy_policies)
 
 }  // namespace rlsim

@@ -61,6 +61,4 @@ class ExploreThenCommit final : public BanditPolicy {
   std::int64_t committed_ = -1;
 };
 
-void register_greedy_policies(Registry& registry);
-
 }  // namespace rlsim

@@ -4,11 +4,13 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <utility>
 
 #include "bandits/math/argmax_probability.hpp"
 #include "bandits/policies/state_io.hpp"
 #include "core/error.hpp"
+#include "core/registry.hpp"
 
 namespace rlsim {
 
@@ -323,87 +325,78 @@ void ContextualEpsilonGreedy::action_probabilities(const Value& obs, std::span<d
 
 // ---------------------------------------------------------------------------- registration
 
-void register_linear_policies(Registry& registry) {
-  auto dimension = [](const AgentContext& ctx) {
-    return static_cast<std::int64_t>(ctx.spec.observation_space.flat_size());
-  };
-  {
-    AgentEntry e;
-    e.id = "linucb";
-    e.doc =
-        "LinUCB with disjoint linear models, Sherman-Morrison updates (Li, Chu, Langford "
-        "& Schapire 2010)";
-    e.schema = ParamSchema{
-        param_double("alpha", 1.0, "width of the confidence bonus", 0.0),
-        param_double("lambda", 1.0, "ridge: A = lambda I + sum x x^T (> 0)", 0.0),
-    };
-    e.check = check_contextual;
-    e.make = [=](const AgentContext& ctx, const Params& p) {
-      LinUcbConfig c;
-      c.alpha = p.get_double("alpha");
-      c.lambda = p.get_double("lambda");
-      return std::unique_ptr<Agent>(
-          new LinUcb(ctx.spec.action_space.n(), dimension(ctx), c, ctx.spec.action_space.start()));
-    };
-    add_bandit_policy(registry, std::move(e));
-  }
-  {
-    AgentEntry e;
-    e.id = "contextual-epsilon-greedy";
-    e.doc =
-        "epsilon-greedy on per-arm ridge or online logistic regressions of reward on the "
-        "context, exact propensities (Sutton & Barto 2018 sec. 2.2; Langford & Zhang 2007; "
-        "logistic: Chapelle & Li 2011 online Laplace)";
-    e.schema = ParamSchema{
-        param_double("epsilon", 0.1, "probability of a uniformly random arm, in [0, 1]", 0.0, 1.0),
-        param_double("lambda", 1.0, "ridge / L2 prior precision: A = lambda I + ... (> 0)", 0.0),
-        param_string("model", "ridge",
-                     "reward model per arm: ridge regression, or logistic regression "
-                     "(one Newton step per pull; rewards in [0, 1])",
-                     {"ridge", "logistic"}),
-    };
-    e.check = check_contextual;
-    e.make = [=](const AgentContext& ctx, const Params& p) {
-      const bool logistic = p.get_string("model") == "logistic";
-      if (logistic)
-        if (auto why = require_reward_range(ctx.spec, 0.0, 1.0,
-                                            "contextual-epsilon-greedy (model = logistic)",
-                                            "model = ridge"))
-          throw Error(*why);
-      return std::unique_ptr<Agent>(new ContextualEpsilonGreedy(
-          ctx.spec.action_space.n(), dimension(ctx), p.get_double("epsilon"),
-          p.get_double("lambda"), ctx.seed, ctx.spec.action_space.start(),
-          logistic ? RewardModel::Logistic : RewardModel::Ridge));
-    };
-    add_bandit_policy(registry, std::move(e));
-  }
-  {
-    AgentEntry e;
-    e.id = "linear-thompson";
-    e.doc = "Thompson sampling with linear payoffs, disjoint arms (Agrawal & Goyal 2013)";
-    e.schema = ParamSchema{
-        param_double("v", 0.0, "posterior scale (0: R sqrt(24 d ln(1/delta) / epsilon))", 0.0),
-        param_double("R", 0.1, "sub-Gaussian reward noise scale, for the default v", 0.0),
-        param_double("epsilon", 0.5, "epsilon of the default v, in (0, 1)", 0.0, 1.0),
-        param_double("delta", 0.1, "delta of the default v, in (0, 1)", 0.0, 1.0),
-        param_double("lambda", 1.0, "ridge: B = lambda I + sum x x^T (> 0)", 0.0),
-        param_bool("propensity", false,
-                   "report the exact probability of the arm chosen (quadrature; slow)"),
-    };
-    e.check = check_contextual;
-    e.make = [=](const AgentContext& ctx, const Params& p) {
-      LinearThompsonConfig c;
-      c.v = p.get_double("v");
-      c.r = p.get_double("R");
-      c.epsilon = p.get_double("epsilon");
-      c.delta = p.get_double("delta");
-      c.lambda = p.get_double("lambda");
-      c.propensity = p.get_bool("propensity");
-      return std::unique_ptr<Agent>(new LinearThompson(ctx.spec.action_space.n(), dimension(ctx), c,
-                                                       ctx.seed, ctx.spec.action_space.start()));
-    };
-    add_bandit_policy(registry, std::move(e));
-  }
+namespace {
+
+struct ContextualEpsilonGreedyParams : BanditPolicyConfig {
+  double epsilon = 0.1;  // probability of a uniformly random arm
+  double lambda = 1.0;   // ridge / L2 prior precision
+  RewardModel model = RewardModel::Ridge;
+};
+
+std::int64_t dimension(const AgentContext& ctx) {
+  return static_cast<std::int64_t>(ctx.spec.observation_space.flat_size());
 }
+
+void register_linear_policies(Registry& registry) {
+  using U = BanditParams<LinUcbConfig>;
+  registry.add_agent(bandit_policy_entry(
+      "linucb",
+      "LinUCB with disjoint linear models, Sherman-Morrison updates (Li, Chu, Langford & "
+      "Schapire 2010)",
+      ConfigSchema<U>()
+          .field("alpha", &U::alpha, "width of the confidence bonus", at_least(0))
+          .field("lambda", &U::lambda, "ridge: A = lambda I + sum x x^T (> 0)", at_least(0),
+                 source("Li et al. 2010, Alg. 1")),
+      check_contextual, [](const AgentContext& ctx, const U& c) {
+        return std::make_unique<LinUcb>(ctx.spec.action_space.n(), dimension(ctx), c,
+                                        ctx.spec.action_space.start());
+      }));
+  using E = ContextualEpsilonGreedyParams;
+  registry.add_agent(bandit_policy_entry(
+      "contextual-epsilon-greedy",
+      "epsilon-greedy on per-arm ridge or online logistic regressions of reward on the context, "
+      "exact propensities (Sutton & Barto 2018 sec. 2.2; Langford & Zhang 2007; logistic: "
+      "Chapelle & Li 2011 online Laplace)",
+      ConfigSchema<E>()
+          .field("epsilon", &E::epsilon, "probability of a uniformly random arm, in [0, 1]",
+                 range(0, 1))
+          .field("lambda", &E::lambda, "ridge / L2 prior precision: A = lambda I + ... (> 0)",
+                 at_least(0))
+          .field("model", &E::model,
+                 "reward model per arm: ridge regression, or logistic regression (one Newton "
+                 "step per pull; rewards in [0, 1])",
+                 names<RewardModel>(
+                     {{"ridge", RewardModel::Ridge}, {"logistic", RewardModel::Logistic}})),
+      check_contextual, [](const AgentContext& ctx, const E& c) {
+        if (c.model == RewardModel::Logistic)
+          if (auto why = require_reward_range(ctx.spec, 0.0, 1.0,
+                                              "contextual-epsilon-greedy (model = logistic)",
+                                              "model = ridge"))
+            throw Error(*why);
+        return std::make_unique<ContextualEpsilonGreedy>(ctx.spec.action_space.n(), dimension(ctx),
+                                                         c.epsilon, c.lambda, ctx.seed,
+                                                         ctx.spec.action_space.start(), c.model);
+      }));
+  using T = BanditParams<LinearThompsonConfig>;
+  registry.add_agent(bandit_policy_entry(
+      "linear-thompson",
+      "Thompson sampling with linear payoffs, disjoint arms (Agrawal & Goyal 2013)",
+      ConfigSchema<T>()
+          .field("v", &T::v, "posterior scale (0: R sqrt(24 d ln(1/delta) / epsilon))", at_least(0),
+                 source("Agrawal & Goyal 2013, Thm 1"))
+          .field("R", &T::r, "sub-Gaussian reward noise scale, for the default v", at_least(0))
+          .field("epsilon", &T::epsilon, "epsilon of the default v, in (0, 1)", range(0, 1))
+          .field("delta", &T::delta, "delta of the default v, in (0, 1)", range(0, 1))
+          .field("lambda", &T::lambda, "ridge: B = lambda I + sum x x^T (> 0)", at_least(0))
+          .field("propensity", &T::propensity,
+                 "report the exact probability of the arm chosen (quadrature; slow)"),
+      check_contextual, [](const AgentContext& ctx, const T& c) {
+        return std::make_unique<LinearThompson>(ctx.spec.action_space.n(), dimension(ctx), c,
+                                                ctx.seed, ctx.spec.action_space.start());
+      }));
+}
+
+}  // namespace
+RLSIM_REGISTER(register_linear_policies)
 
 }  // namespace rlsim

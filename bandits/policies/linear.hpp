@@ -48,11 +48,10 @@ namespace rlsim {
 
 class LinearPolicy : public BanditAgent {
  public:
-  std::int64_t arms() const override { return k_; }
+  std::int64_t num_arms() const final { return k_; }
   // Evaluation mode: the indicator of argmax θ̂_aᵀx; otherwise act() must be deterministic
   // (linucb); linear-thompson throws (no closed form).
   void action_probabilities(const Value& obs, std::span<double> out) override;
-  std::int64_t num_arms() const { return k_; }
   std::int64_t dimension() const { return d_; }
   std::int64_t pulls() const { return t_; }
   const Eigen::MatrixXd& inverse(std::int64_t arm) const;  // A_a⁻¹
@@ -162,7 +161,5 @@ class ContextualEpsilonGreedy final : public LinearPolicy {
   Rng rng_;
   RewardModel model_;
 };
-
-void register_linear_policies(Registry& registry);
 
 }  // namespace rlsim

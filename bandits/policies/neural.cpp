@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <limits>
+#include <memory>
 
 #include "core/error.hpp"
+#include "core/registry.hpp"
 #include "nn/serialize.hpp"
 
 namespace rlsim {
@@ -198,35 +200,31 @@ void NeuralEpsilonGreedy::load(const StateDict& in) {
   updates_ = static_cast<std::int64_t>(updates);
 }
 
+namespace {
+
 void register_neural_policies(Registry& registry) {
-  AgentEntry e;
-  e.id = "neural-epsilon-greedy";
-  e.doc =
-      "epsilon-greedy on an MLP reward model (K outputs) trained online by Adam on a replay "
-      "of recent samples (Riquelme, Tucker & Snoek 2018 neural-greedy baseline)";
-  const NeuralEpsilonGreedyConfig d;
-  e.schema = ParamSchema{
-      param_double("epsilon", d.epsilon, "probability of a uniformly random arm, in [0, 1]", 0.0,
-                   1.0),
-      param_int("hidden", d.hidden, "units in each of the two hidden ReLU layers", 1, 4096),
-      param_double("learning_rate", d.learning_rate, "Adam step size", 0.0),
-      param_int("replay", d.replay, "replay ring of the most recent samples", 1, 1e7),
-      param_int("minibatch", d.minibatch, "samples per Adam step (<= replay)", 1, 1e6),
-  };
-  e.check = check_contextual;
-  e.make = [](const AgentContext& ctx, const Params& p) {
-    NeuralEpsilonGreedyConfig c;
-    c.epsilon = p.get_double("epsilon");
-    c.hidden = p.get_int("hidden");
-    c.learning_rate = p.get_double("learning_rate");
-    c.replay = p.get_int("replay");
-    c.minibatch = p.get_int("minibatch");
-    return std::unique_ptr<Agent>(
-        new NeuralEpsilonGreedy(ctx.spec.action_space.n(),
-                                static_cast<std::int64_t>(ctx.spec.observation_space.flat_size()),
-                                c, ctx.seed, ctx.spec.action_space.start()));
-  };
-  add_bandit_policy(registry, std::move(e));
+  using C = BanditParams<NeuralEpsilonGreedyConfig>;
+  registry.add_agent(bandit_policy_entry(
+      "neural-epsilon-greedy",
+      "epsilon-greedy on an MLP reward model (K outputs) trained online by Adam on a replay of "
+      "recent samples (Riquelme, Tucker & Snoek 2018 neural-greedy baseline)",
+      ConfigSchema<C>()
+          .field("epsilon", &C::epsilon, "probability of a uniformly random arm, in [0, 1]",
+                 range(0, 1))
+          .field("hidden", &C::hidden, "units in each of the two hidden ReLU layers",
+                 range(1, 4096))
+          .field("learning_rate", &C::learning_rate, "Adam step size", at_least(0))
+          .field("replay", &C::replay, "replay ring of the most recent samples", range(1, 1e7))
+          .field("minibatch", &C::minibatch, "samples per Adam step (<= replay)", range(1, 1e6)),
+      check_contextual, [](const AgentContext& ctx, const C& c) {
+        return std::make_unique<NeuralEpsilonGreedy>(
+            ctx.spec.action_space.n(),
+            static_cast<std::int64_t>(ctx.spec.observation_space.flat_size()), c, ctx.seed,
+            ctx.spec.action_space.start());
+      }));
 }
+
+}  // namespace
+RLSIM_REGISTER(register_neural_policies)
 
 }  // namespace rlsim

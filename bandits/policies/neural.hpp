@@ -35,7 +35,7 @@ class NeuralEpsilonGreedy final : public BanditAgent {
   NeuralEpsilonGreedy(std::int64_t num_arms, std::int64_t dimension,
                       const NeuralEpsilonGreedyConfig& config, std::uint64_t seed,
                       std::int64_t first_action = 0);
-  std::int64_t arms() const override { return k_; }
+  std::int64_t num_arms() const override { return k_; }
   std::int64_t updates() const { return updates_; }
   // f(x)_a for every arm, into out (size K).
   void predict(const Value& obs, std::span<double> out);
@@ -66,7 +66,5 @@ class NeuralEpsilonGreedy final : public BanditAgent {
   std::vector<float> replay_r_, batch_r_;
   std::int64_t stored_ = 0, next_ = 0, updates_ = 0;
 };
-
-void register_neural_policies(Registry& registry);
 
 }  // namespace rlsim

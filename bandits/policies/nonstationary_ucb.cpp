@@ -2,9 +2,11 @@
 
 #include <cmath>
 #include <limits>
+#include <memory>
 
 #include "bandits/policies/state_io.hpp"
 #include "core/error.hpp"
+#include "core/registry.hpp"
 
 namespace rlsim {
 
@@ -48,7 +50,7 @@ void check_xi_b(const std::string& who, double xi, double b) {
 
 DiscountedUcb::DiscountedUcb(std::int64_t num_arms, const DiscountedUcbConfig& config,
                              std::int64_t first_action)
-    : BanditPolicy("discounted-ucb", num_arms, first_action),
+    : IndexPolicy("discounted-ucb", num_arms, first_action),
       gamma_(default_gamma(config)),
       xi_(config.xi),
       b_(config.b),
@@ -66,19 +68,14 @@ double DiscountedUcb::index(std::int64_t arm) const {
   return s_[a] / n_[a] + 2.0 * b_ * std::sqrt(xi_ * std::log(total) / n_[a]);
 }
 
-void DiscountedUcb::act(const Value&, Value& action, Decision& decision) {
-  if (evaluation()) return act_greedy(action, decision);
-  if (unpulled_ > 0) return emit(first_unpulled(), action, decision, 1.0);
-  const std::int64_t k = num_arms();
+std::int64_t DiscountedUcb::best_arm() {
   double total = 0.0;
   for (double n : n_) total += n;
   const double c = xi_ * std::log(total);
-  emit(argmax_of(k,
-                 [&](std::int64_t a) {
-                   const auto i = static_cast<std::size_t>(a);
-                   return n_[i] > 0.0 ? s_[i] / n_[i] + 2.0 * b_ * std::sqrt(c / n_[i]) : kInf;
-                 }),
-       action, decision, 1.0);
+  return argmax_of(num_arms(), [&](std::int64_t a) {
+    const auto i = static_cast<std::size_t>(a);
+    return n_[i] > 0.0 ? s_[i] / n_[i] + 2.0 * b_ * std::sqrt(c / n_[i]) : kInf;
+  });
 }
 
 void DiscountedUcb::learn(const Transition& transition) {
@@ -205,54 +202,45 @@ void SlidingWindowUcb::load_extra(const StateDict& in) {
 
 // ---------------------------------------------------------------------------- registration
 
+namespace {
+
 void register_nonstationary_policies(Registry& registry) {
-  {
-    AgentEntry e;
-    e.id = "discounted-ucb";
-    e.doc = "discounted UCB for switching bandits (Garivier & Moulines 2011)";
-    e.schema = ParamSchema{
-        param_double("gamma", 0.0, "discount factor (0: 1 - 1/(4 sqrt T))", 0.0, 1.0),
-        param_double("xi", 0.6, "exploration constant xi", 0.0),
-        param_double("B", 1.0, "rewards lie in [0, B]", 0.0),
-        param_int("horizon", 0, "horizon T for the default gamma (0: the env's time limit)", 0,
-                  1e15),
-    };
-    e.check = check_non_contextual;
-    e.make = [](const AgentContext& ctx, const Params& p) {
-      DiscountedUcbConfig c;
-      c.gamma = p.get_double("gamma");
-      c.xi = p.get_double("xi");
-      c.b = p.get_double("B");
-      if (c.gamma == 0.0)
-        c.horizon = resolve_horizon(p.get_int("horizon"), ctx.spec, "policy 'discounted-ucb'");
-      return std::unique_ptr<Agent>(
-          new DiscountedUcb(ctx.spec.action_space.n(), c, ctx.spec.action_space.start()));
-    };
-    add_bandit_policy(registry, std::move(e));
-  }
-  {
-    AgentEntry e;
-    e.id = "sliding-window-ucb";
-    e.doc = "sliding-window UCB for switching bandits (Garivier & Moulines 2011)";
-    e.schema = ParamSchema{
-        param_int("tau", 0, "window length (0: floor(4 sqrt(T ln T)))", 0, 1e9),
-        param_double("xi", 0.6, "exploration constant xi", 0.0),
-        param_double("B", 1.0, "rewards lie in [0, B]", 0.0),
-        param_int("horizon", 0, "horizon T for the default tau (0: the env's time limit)", 0, 1e15),
-    };
-    e.check = check_non_contextual;
-    e.make = [](const AgentContext& ctx, const Params& p) {
-      SlidingWindowUcbConfig c;
-      c.tau = p.get_int("tau");
-      c.xi = p.get_double("xi");
-      c.b = p.get_double("B");
-      if (c.tau == 0)
-        c.horizon = resolve_horizon(p.get_int("horizon"), ctx.spec, "policy 'sliding-window-ucb'");
-      return std::unique_ptr<Agent>(
-          new SlidingWindowUcb(ctx.spec.action_space.n(), c, ctx.spec.action_space.start()));
-    };
-    add_bandit_policy(registry, std::move(e));
-  }
+  const auto paper = source("Garivier & Moulines 2011 simulations");
+  using D = BanditParams<DiscountedUcbConfig>;
+  registry.add_agent(bandit_policy_entry(
+      "discounted-ucb", "discounted UCB for switching bandits (Garivier & Moulines 2011)",
+      ConfigSchema<D>()
+          .field("gamma", &D::gamma, "discount factor (0: 1 - 1/(4 sqrt T))", range(0, 1), paper)
+          .field("xi", &D::xi, "exploration constant xi", at_least(0), paper)
+          .field("B", &D::b, "rewards lie in [0, B]", at_least(0), paper)
+          .field("horizon", &D::horizon,
+                 "horizon T for the default gamma (0: the env's time limit)", range(0, 1e15)),
+      check_non_contextual, [](const AgentContext& ctx, const D& p) {
+        DiscountedUcbConfig c = p;
+        if (c.gamma == 0.0)
+          c.horizon = resolve_horizon(p.horizon, ctx.spec, "policy 'discounted-ucb'");
+        return std::make_unique<DiscountedUcb>(ctx.spec.action_space.n(), c,
+                                               ctx.spec.action_space.start());
+      }));
+  using S = BanditParams<SlidingWindowUcbConfig>;
+  registry.add_agent(bandit_policy_entry(
+      "sliding-window-ucb", "sliding-window UCB for switching bandits (Garivier & Moulines 2011)",
+      ConfigSchema<S>()
+          .field("tau", &S::tau, "window length (0: floor(4 sqrt(T ln T)))", range(0, 1e9), paper)
+          .field("xi", &S::xi, "exploration constant xi", at_least(0), paper)
+          .field("B", &S::b, "rewards lie in [0, B]", at_least(0), paper)
+          .field("horizon", &S::horizon, "horizon T for the default tau (0: the env's time limit)",
+                 range(0, 1e15)),
+      check_non_contextual, [](const AgentContext& ctx, const S& p) {
+        SlidingWindowUcbConfig c = p;
+        if (c.tau == 0)
+          c.horizon = resolve_horizon(p.horizon, ctx.spec, "policy 'sliding-window-ucb'");
+        return std::make_unique<SlidingWindowUcb>(ctx.spec.action_space.n(), c,
+                                                  ctx.spec.action_space.start());
+      }));
 }
+
+}  // namespace
+RLSIM_REGISTER(register_nonstationary_policies)
 
 }  // namespace rlsim

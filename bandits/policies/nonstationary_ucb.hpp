@@ -8,12 +8,15 @@
 //                       X̄ + B sqrt(ξ ln min(t, τ) / N_t(τ, i)).
 //
 // An arm with no (windowed) pull has an infinite index; ties go to the lowest index, so the
-// choice is deterministic (probability 1). Defaults are the paper's simulation settings:
-// ξ = 0.6, B = 1, γ = 1 − 1/(4 sqrt T), τ = ⌊4 sqrt(T ln T)⌋ (T the horizon). O(K) per pull;
-// the sliding window keeps a ring buffer of τ pulls allocated once and re-sums its window
-// every τ pulls so that subtracting evicted rewards does not accumulate rounding.
+// choice is deterministic (probability 1). Discounted UCB first pulls every arm once
+// (IndexPolicy, bandits/policies/index_policy.hpp); the sliding window does not (an arm
+// whose window count is 0 has the infinite index). Defaults are the paper's simulation
+// settings: ξ = 0.6, B = 1, γ = 1 − 1/(4 sqrt T), τ = ⌊4 sqrt(T ln T)⌋ (T the horizon). O(K)
+// per pull; the sliding window keeps a ring buffer of τ pulls allocated once and re-sums its
+// window every τ pulls so that subtracting evicted rewards does not accumulate rounding.
 #pragma once
 #include "bandits/policies/bandit_policy.hpp"
+#include "bandits/policies/index_policy.hpp"
 
 namespace rlsim {
 
@@ -24,7 +27,7 @@ struct DiscountedUcbConfig {
   std::int64_t horizon = 0;
 };
 
-class DiscountedUcb final : public BanditPolicy {
+class DiscountedUcb final : public IndexPolicy<DiscountedUcb> {
  public:
   DiscountedUcb(std::int64_t num_arms, const DiscountedUcbConfig& config,
                 std::int64_t first_action = 0);
@@ -32,7 +35,8 @@ class DiscountedUcb final : public BanditPolicy {
   double discounted_count(std::int64_t arm) const { return n_[static_cast<std::size_t>(arm)]; }
   double discounted_sum(std::int64_t arm) const { return s_[static_cast<std::size_t>(arm)]; }
   double index(std::int64_t arm) const;
-  void act(const Value& obs, Value& action, Decision& decision) override;
+  // argmax_a index(a) with n_t(γ) summed once.
+  std::int64_t best_arm();
   void learn(const Transition& transition) override;
 
  protected:
@@ -77,7 +81,5 @@ class SlidingWindowUcb final : public BanditPolicy {
   std::int64_t filled_ = 0;  // pulls in the window
   std::int64_t head_ = 0;    // next slot to write
 };
-
-void register_nonstationary_policies(Registry& registry);
 
 }  // namespace rlsim

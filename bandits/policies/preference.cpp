@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 #include "bandits/policies/state_io.hpp"
 #include "core/error.hpp"
+#include "core/registry.hpp"
 
 namespace rlsim {
 
@@ -229,83 +231,60 @@ void ReinforcementComparison::load_extra(const StateDict& in) {
 
 // ---------------------------------------------------------------------------- registration
 
+namespace {
+
+struct PursuitParams : BanditPolicyConfig {
+  double beta = 0.01;  // pursuit rate
+};
+
 void register_preference_policies(Registry& registry) {
-  {
-    AgentEntry e;
-    e.id = "softmax";
-    e.doc =
-        "softmax/Boltzmann exploration on sample averages, fixed or log-decaying "
-        "temperature (Sutton & Barto 2018 2.8; Kuleshov & Precup 2014)";
-    e.schema = ParamSchema{
-        param_double("tau", 0.1, "temperature (> 0)", 0.0),
-        param_bool("decay", false, "decay the temperature as tau / ln(t + 2)"),
-        param_double("initial_value", 0.0, "value estimate of an arm never pulled"),
-    };
-    e.check = check_non_contextual;
-    e.make = [](const AgentContext& ctx, const Params& p) {
-      SoftmaxConfig c;
-      c.tau = p.get_double("tau");
-      c.decay = p.get_bool("decay");
-      c.initial_value = p.get_double("initial_value");
-      return std::unique_ptr<Agent>(
-          new SoftmaxPolicy(ctx.spec.action_space.n(), c, ctx.seed, ctx.spec.action_space.start()));
-    };
-    add_bandit_policy(registry, std::move(e));
-  }
-  {
-    AgentEntry e;
-    e.id = "gradient-bandit";
-    e.doc =
-        "gradient bandit, softmax preferences with average-reward baseline (Sutton & "
-        "Barto 2018, 2.8)";
-    e.schema = ParamSchema{
-        param_double("alpha", 0.1, "step size (> 0)", 0.0),
-        param_bool("baseline", true, "use the average reward as baseline"),
-    };
-    e.check = check_non_contextual;
-    e.make = [](const AgentContext& ctx, const Params& p) {
-      GradientBanditConfig c;
-      c.alpha = p.get_double("alpha");
-      c.baseline = p.get_bool("baseline");
-      return std::unique_ptr<Agent>(new GradientBandit(ctx.spec.action_space.n(), c, ctx.seed,
-                                                       ctx.spec.action_space.start()));
-    };
-    add_bandit_policy(registry, std::move(e));
-  }
-  {
-    AgentEntry e;
-    e.id = "pursuit";
-    e.doc = "pursuit method (Thathachar & Sastry 1985; Sutton & Barto 1998, 2.9)";
-    e.schema = ParamSchema{
-        param_double("beta", 0.01, "pursuit rate, 0 < beta <= 1", 0.0, 1.0),
-    };
-    e.check = check_non_contextual;
-    e.make = [](const AgentContext& ctx, const Params& p) {
-      return std::unique_ptr<Agent>(new Pursuit(ctx.spec.action_space.n(), p.get_double("beta"),
-                                                ctx.seed, ctx.spec.action_space.start()));
-    };
-    add_bandit_policy(registry, std::move(e));
-  }
-  {
-    AgentEntry e;
-    e.id = "reinforcement-comparison";
-    e.doc = "reinforcement comparison (Sutton & Barto 1998, 2.8)";
-    e.schema = ParamSchema{
-        param_double("alpha", 0.1, "step size of the reference reward (> 0)", 0.0),
-        param_double("beta", 0.1, "step size of the preferences (> 0)", 0.0),
-        param_double("initial_reference", 0.0, "initial reference reward"),
-    };
-    e.check = check_non_contextual;
-    e.make = [](const AgentContext& ctx, const Params& p) {
-      ReinforcementComparisonConfig c;
-      c.alpha = p.get_double("alpha");
-      c.beta = p.get_double("beta");
-      c.initial_reference = p.get_double("initial_reference");
-      return std::unique_ptr<Agent>(new ReinforcementComparison(
-          ctx.spec.action_space.n(), c, ctx.seed, ctx.spec.action_space.start()));
-    };
-    add_bandit_policy(registry, std::move(e));
-  }
+  using S = BanditParams<SoftmaxConfig>;
+  registry.add_agent(bandit_policy_entry(
+      "softmax",
+      "softmax/Boltzmann exploration on sample averages, fixed or log-decaying temperature "
+      "(Sutton & Barto 2018 2.8; Kuleshov & Precup 2014)",
+      ConfigSchema<S>()
+          .field("tau", &S::tau, "temperature (> 0)", at_least(0))
+          .field("decay", &S::decay, "decay the temperature as tau / ln(t + 2)")
+          .field("initial_value", &S::initial_value, "value estimate of an arm never pulled"),
+      check_non_contextual, [](const AgentContext& ctx, const S& c) {
+        return std::make_unique<SoftmaxPolicy>(ctx.spec.action_space.n(), c, ctx.seed,
+                                               ctx.spec.action_space.start());
+      }));
+  using G = BanditParams<GradientBanditConfig>;
+  registry.add_agent(bandit_policy_entry(
+      "gradient-bandit",
+      "gradient bandit, softmax preferences with average-reward baseline (Sutton & Barto "
+      "2018, 2.8)",
+      ConfigSchema<G>()
+          .field("alpha", &G::alpha, "step size (> 0)", at_least(0))
+          .field("baseline", &G::baseline, "use the average reward as baseline"),
+      check_non_contextual, [](const AgentContext& ctx, const G& c) {
+        return std::make_unique<GradientBandit>(ctx.spec.action_space.n(), c, ctx.seed,
+                                                ctx.spec.action_space.start());
+      }));
+  using P = PursuitParams;
+  registry.add_agent(bandit_policy_entry(
+      "pursuit", "pursuit method (Thathachar & Sastry 1985; Sutton & Barto 1998, 2.9)",
+      ConfigSchema<P>().field("beta", &P::beta, "pursuit rate, 0 < beta <= 1", range(0, 1)),
+      check_non_contextual, [](const AgentContext& ctx, const P& p) {
+        return std::make_unique<Pursuit>(ctx.spec.action_space.n(), p.beta, ctx.seed,
+                                         ctx.spec.action_space.start());
+      }));
+  using R = BanditParams<ReinforcementComparisonConfig>;
+  registry.add_agent(bandit_policy_entry(
+      "reinforcement-comparison", "reinforcement comparison (Sutton & Barto 1998, 2.8)",
+      ConfigSchema<R>()
+          .field("alpha", &R::alpha, "step size of the reference reward (> 0)", at_least(0))
+          .field("beta", &R::beta, "step size of the preferences (> 0)", at_least(0))
+          .field("initial_reference", &R::initial_reference, "initial reference reward"),
+      check_non_contextual, [](const AgentContext& ctx, const R& c) {
+        return std::make_unique<ReinforcementComparison>(ctx.spec.action_space.n(), c, ctx.seed,
+                                                         ctx.spec.action_space.start());
+      }));
 }
+
+}  // namespace
+RLSIM_REGISTER(register_preference_policies)
 
 }  // namespace rlsim

@@ -127,6 +127,4 @@ class ReinforcementComparison final : public BanditPolicy {
   double reference_;
 };
 
-void register_preference_policies(Registry& registry);
-
 }  // namespace rlsim

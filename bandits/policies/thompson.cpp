@@ -2,10 +2,12 @@
 
 #include <cmath>
 #include <limits>
+#include <memory>
 
 #include "bandits/math/argmax_probability.hpp"
 #include "bandits/policies/state_io.hpp"
 #include "core/error.hpp"
+#include "core/registry.hpp"
 
 namespace rlsim {
 
@@ -179,75 +181,53 @@ void GaussianThompson::load_extra(const StateDict&) {
 
 // ---------------------------------------------------------------------------- registration
 
+namespace {
+
 void register_thompson_policies(Registry& registry) {
-  auto beta_schema = [] {
-    return ParamSchema{
-        param_double("prior_alpha", 1.0, "alpha of the Beta prior (> 0)", 0.0),
-        param_double("prior_beta", 1.0, "beta of the Beta prior (> 0)", 0.0),
-        param_bool("propensity", false,
-                   "report the exact probability of the arm chosen (quadrature; slow)"),
-    };
-  };
-  {
-    AgentEntry e;
-    e.id = "thompson";
-    e.doc =
-        "Thompson sampling, Beta-Bernoulli with Bernoulli trials for [0,1] rewards "
-        "(Thompson 1933; Agrawal & Goyal 2012)";
-    e.schema = beta_schema();
-    e.check = check_non_contextual_in(
-        0.0, 1.0, "thompson (Beta-Bernoulli posterior with Bernoulli trials)", "gaussian-thompson");
-    e.make = [](const AgentContext& ctx, const Params& p) {
-      BetaThompsonConfig c;
-      c.prior_alpha = p.get_double("prior_alpha");
-      c.prior_beta = p.get_double("prior_beta");
-      c.propensity = p.get_bool("propensity");
-      return std::unique_ptr<Agent>(
-          new BetaThompson(ctx.spec.action_space.n(), c, ctx.seed, ctx.spec.action_space.start()));
-    };
-    add_bandit_policy(registry, std::move(e));
-  }
-  {
-    AgentEntry e;
-    e.id = "optimistic-thompson";
-    e.doc = "optimistic Thompson sampling, max(sample, posterior mean) (Chapelle & Li 2011)";
-    e.schema = ParamSchema{
-        param_double("prior_alpha", 1.0, "alpha of the Beta prior (> 0)", 0.0),
-        param_double("prior_beta", 1.0, "beta of the Beta prior (> 0)", 0.0),
-    };
-    e.check = check_non_contextual_in(0.0, 1.0, "optimistic-thompson (Beta-Bernoulli posterior)",
-                                      "gaussian-thompson");
-    e.make = [](const AgentContext& ctx, const Params& p) {
-      BetaThompsonConfig c;
-      c.prior_alpha = p.get_double("prior_alpha");
-      c.prior_beta = p.get_double("prior_beta");
-      c.optimistic = true;
-      return std::unique_ptr<Agent>(
-          new BetaThompson(ctx.spec.action_space.n(), c, ctx.seed, ctx.spec.action_space.start()));
-    };
-    add_bandit_policy(registry, std::move(e));
-  }
-  {
-    AgentEntry e;
-    e.id = "gaussian-thompson";
-    e.doc =
-        "Thompson sampling with Gaussian posteriors N(mean, sigma^2/(N+1)) (Agrawal & "
-        "Goyal 2013)";
-    e.schema = ParamSchema{
-        param_double("sigma", 1.0, "scale of the posterior (known reward noise)", 0.0),
-        param_bool("propensity", false,
-                   "report the exact probability of the arm chosen (quadrature; slow)"),
-    };
-    e.check = check_non_contextual;
-    e.make = [](const AgentContext& ctx, const Params& p) {
-      GaussianThompsonConfig c;
-      c.sigma = p.get_double("sigma");
-      c.propensity = p.get_bool("propensity");
-      return std::unique_ptr<Agent>(new GaussianThompson(ctx.spec.action_space.n(), c, ctx.seed,
-                                                         ctx.spec.action_space.start()));
-    };
-    add_bandit_policy(registry, std::move(e));
-  }
+  using B = BanditParams<BetaThompsonConfig>;
+  const auto propensity_doc = "report the exact probability of the arm chosen (quadrature; slow)";
+  registry.add_agent(bandit_policy_entry(
+      "thompson",
+      "Thompson sampling, Beta-Bernoulli with Bernoulli trials for [0,1] rewards (Thompson "
+      "1933; Agrawal & Goyal 2012)",
+      ConfigSchema<B>()
+          .field("prior_alpha", &B::prior_alpha, "alpha of the Beta prior (> 0)", at_least(0))
+          .field("prior_beta", &B::prior_beta, "beta of the Beta prior (> 0)", at_least(0))
+          .field("propensity", &B::propensity, propensity_doc),
+      check_non_contextual_in(0.0, 1.0, "thompson (Beta-Bernoulli posterior with Bernoulli trials)",
+                              "gaussian-thompson"),
+      [](const AgentContext& ctx, const B& c) {
+        return std::make_unique<BetaThompson>(ctx.spec.action_space.n(), c, ctx.seed,
+                                              ctx.spec.action_space.start());
+      }));
+  registry.add_agent(bandit_policy_entry(
+      "optimistic-thompson",
+      "optimistic Thompson sampling, max(sample, posterior mean) (Chapelle & Li 2011)",
+      ConfigSchema<B>()
+          .field("prior_alpha", &B::prior_alpha, "alpha of the Beta prior (> 0)", at_least(0))
+          .field("prior_beta", &B::prior_beta, "beta of the Beta prior (> 0)", at_least(0)),
+      check_non_contextual_in(0.0, 1.0, "optimistic-thompson (Beta-Bernoulli posterior)",
+                              "gaussian-thompson"),
+      [](const AgentContext& ctx, const B& p) {
+        BetaThompsonConfig c = p;
+        c.optimistic = true;
+        return std::make_unique<BetaThompson>(ctx.spec.action_space.n(), c, ctx.seed,
+                                              ctx.spec.action_space.start());
+      }));
+  using G = BanditParams<GaussianThompsonConfig>;
+  registry.add_agent(bandit_policy_entry(
+      "gaussian-thompson",
+      "Thompson sampling with Gaussian posteriors N(mean, sigma^2/(N+1)) (Agrawal & Goyal 2013)",
+      ConfigSchema<G>()
+          .field("sigma", &G::sigma, "scale of the posterior (known reward noise)", at_least(0))
+          .field("propensity", &G::propensity, propensity_doc),
+      check_non_contextual, [](const AgentContext& ctx, const G& c) {
+        return std::make_unique<GaussianThompson>(ctx.spec.action_space.n(), c, ctx.seed,
+                                                  ctx.spec.action_space.start());
+      }));
 }
+
+}  // namespace
+RLSIM_REGISTER(register_thompson_policies)
 
 }  // namespace rlsim

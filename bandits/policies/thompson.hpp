@@ -86,6 +86,4 @@ class GaussianThompson final : public BanditPolicy {
   std::vector<double> mean_, sd_;
 };
 
-void register_thompson_policies(Registry& registry);
-
 }  // namespace rlsim

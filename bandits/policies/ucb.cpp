@@ -1,10 +1,14 @@
 #include "bandits/policies/ucb.hpp"
 
 #include <algorithm>
+#include <memory>
+#include <optional>
+#include <string>
 
 #include <boost/math/special_functions/beta.hpp>
 
 #include "core/error.hpp"
+#include "core/registry.hpp"
 
 namespace rlsim {
 
@@ -43,7 +47,7 @@ KlFamily resolve_kl_family(const std::string& name, const EnvSpec& spec) {
 // ---------------------------------------------------------------------------- UCB1
 
 Ucb1::Ucb1(std::int64_t num_arms, std::int64_t first_action)
-    : BanditPolicy("ucb1", num_arms, first_action),
+    : IndexPolicy("ucb1", num_arms, first_action),
       inverse_counts_(static_cast<std::size_t>(num_arms), 0.0),
       index_(static_cast<std::size_t>(num_arms), 0.0) {}
 
@@ -55,16 +59,14 @@ double Ucb1::index(std::int64_t arm) const {
          std::sqrt(c * inverse_counts_[static_cast<std::size_t>(arm)]);
 }
 
-void Ucb1::act(const Value&, Value& action, Decision& decision) {
-  if (evaluation()) return act_greedy(action, decision);
-  if (unpulled_ > 0) return emit(first_unpulled(), action, decision, 1.0);
+std::int64_t Ucb1::best_arm() {
   const double c = 2.0 * ln(t_);
   const double* m = means_.data();
   const double* inv = inverse_counts_.data();
   double* idx = index_.data();
   const std::int64_t k = num_arms();
   for (std::int64_t a = 0; a < k; ++a) idx[a] = m[a] + std::sqrt(c * inv[a]);
-  emit(argmax_first(idx, k), action, decision, 1.0);
+  return argmax_first(idx, k);
 }
 
 void Ucb1::learn(const Transition& transition) {
@@ -83,7 +85,7 @@ void Ucb1::load_extra(const StateDict&) {
 // ---------------------------------------------------------------------------- UCB1-Tuned
 
 Ucb1Tuned::Ucb1Tuned(std::int64_t num_arms, std::int64_t first_action)
-    : BanditPolicy("ucb1-tuned", num_arms, first_action) {}
+    : IndexPolicy("ucb1-tuned", num_arms, first_action) {}
 
 double Ucb1Tuned::index(std::int64_t arm) const {
   const std::int64_t n = count(arm);
@@ -95,16 +97,10 @@ double Ucb1Tuned::index(std::int64_t arm) const {
   return means_[a] + std::sqrt(lt / nd * std::min(0.25, v));
 }
 
-void Ucb1Tuned::act(const Value&, Value& action, Decision& decision) {
-  if (evaluation()) return act_greedy(action, decision);
-  if (unpulled_ > 0) return emit(first_unpulled(), action, decision, 1.0);
-  emit(argmax_of(num_arms(), [this](std::int64_t a) { return index(a); }), action, decision, 1.0);
-}
-
 // ---------------------------------------------------------------------------- UCB-V
 
 UcbV::UcbV(std::int64_t num_arms, const UcbVConfig& config, std::int64_t first_action)
-    : BanditPolicy("ucb-v", num_arms, first_action), config_(config) {
+    : IndexPolicy("ucb-v", num_arms, first_action), config_(config) {
   if (!(config.zeta > 0.0) || !(config.c >= 0.0) || !(config.b > 0.0))
     throw Error("policy 'ucb-v': need zeta > 0, c >= 0 and b > 0 (got zeta = " +
                 std::to_string(config.zeta) + ", c = " + std::to_string(config.c) +
@@ -122,16 +118,10 @@ double UcbV::index(std::int64_t arm) const {
   return means_[a] + std::sqrt(2.0 * var * eps / nd) + config_.c * 3.0 * config_.b * eps / nd;
 }
 
-void UcbV::act(const Value&, Value& action, Decision& decision) {
-  if (evaluation()) return act_greedy(action, decision);
-  if (unpulled_ > 0) return emit(first_unpulled(), action, decision, 1.0);
-  emit(argmax_of(num_arms(), [this](std::int64_t a) { return index(a); }), action, decision, 1.0);
-}
-
 // ---------------------------------------------------------------------------- MOSS
 
 Moss::Moss(std::int64_t num_arms, std::int64_t horizon, std::int64_t first_action)
-    : BanditPolicy("moss", num_arms, first_action),
+    : IndexPolicy("moss", num_arms, first_action),
       horizon_over_k_(static_cast<double>(horizon) / static_cast<double>(num_arms)) {
   if (horizon < 1)
     throw Error("policy 'moss': horizon = " + std::to_string(horizon) + " is invalid: need T >= 1");
@@ -145,16 +135,10 @@ double Moss::index(std::int64_t arm) const {
          std::sqrt(std::max(std::log(horizon_over_k_ / nd), 0.0) / nd);
 }
 
-void Moss::act(const Value&, Value& action, Decision& decision) {
-  if (evaluation()) return act_greedy(action, decision);
-  if (unpulled_ > 0) return emit(first_unpulled(), action, decision, 1.0);
-  emit(argmax_of(num_arms(), [this](std::int64_t a) { return index(a); }), action, decision, 1.0);
-}
-
 // ---------------------------------------------------------------------------- KL-UCB
 
 KlUcb::KlUcb(std::int64_t num_arms, const KlUcbConfig& config, std::int64_t first_action)
-    : BanditPolicy("kl-ucb", num_arms, first_action), config_(config) {
+    : IndexPolicy("kl-ucb", num_arms, first_action), config_(config) {
   for (std::int64_t a = 0; a < num_arms; ++a) order_.push_back(a);
   if (!(config.c >= 0.0))
     throw Error("policy 'kl-ucb': c = " + std::to_string(config.c) + " is invalid: need c >= 0");
@@ -176,9 +160,7 @@ double KlUcb::index(std::int64_t arm) const {
                         exploration() / static_cast<double>(n), config_.sigma);
 }
 
-void KlUcb::act(const Value&, Value& action, Decision& decision) {
-  if (evaluation()) return act_greedy(action, decision);
-  if (unpulled_ > 0) return emit(first_unpulled(), action, decision, 1.0);
+std::int64_t KlUcb::best_arm() {
   const double rhs = exploration();
   const std::int64_t k = num_arms();
   // Visit the arms by decreasing empirical mean (lowest index first among equal means): the
@@ -218,7 +200,7 @@ void KlUcb::act(const Value&, Value& action, Decision& decision) {
       best = a;
     }
   }
-  emit(best < 0 ? 0 : best, action, decision, 1.0);
+  return best < 0 ? 0 : best;
 }
 
 void KlUcb::learn(const Transition& transition) {
@@ -300,126 +282,125 @@ void BayesUcb::learn(const Transition& transition) {
 
 // ---------------------------------------------------------------------------- registration
 
-void register_index_policies(Registry& registry) {
-  auto arms = [](const AgentContext& ctx) { return ctx.spec.action_space.n(); };
-  auto first = [](const AgentContext& ctx) { return ctx.spec.action_space.start(); };
-  {
-    AgentEntry e;
-    e.id = "ucb1";
-    e.doc = "UCB1, index mean + sqrt(2 ln t / N) (Auer, Cesa-Bianchi & Fischer 2002)";
-    e.check = check_non_contextual;
-    e.make = [=](const AgentContext& ctx, const Params&) {
-      return std::unique_ptr<Agent>(new Ucb1(arms(ctx), first(ctx)));
-    };
-    add_bandit_policy(registry, std::move(e));
-  }
-  {
-    AgentEntry e;
-    e.id = "ucb1-tuned";
-    e.doc = "UCB1-Tuned, variance-aware UCB1 (Auer, Cesa-Bianchi & Fischer 2002, sec. 4)";
-    e.check = check_non_contextual_in(
-        0.0, 1.0, "ucb1-tuned (its variance bound 1/4 assumes rewards in [0, 1])", "ucb1 or ucb-v");
-    e.make = [=](const AgentContext& ctx, const Params&) {
-      return std::unique_ptr<Agent>(new Ucb1Tuned(arms(ctx), first(ctx)));
-    };
-    add_bandit_policy(registry, std::move(e));
-  }
-  {
-    AgentEntry e;
-    e.id = "ucb-v";
-    e.doc = "UCB-V, empirical-Bernstein index (Audibert, Munos & Szepesvari 2009)";
-    e.schema = ParamSchema{
-        param_double("zeta", 1.2, "exploration function epsilon_t = zeta ln t", 0.0),
-        param_double("c", 1.0, "weight of the range term c 3 b epsilon / N", 0.0),
-        param_double("b", 0.0,
-                     "range of the rewards, which lie in an interval of length b (0: the env's "
-                     "reward_max - reward_min)",
-                     0.0),
-    };
-    // UCB-V's Bernstein bound needs bounded rewards (Audibert, Munos & Szepesvari 2009,
-    // rewards in [0, b]); its index is invariant to a shift, so an interval of length b does.
-    e.check = [](const EnvSpec& spec, const Env& env) -> std::optional<std::string> {
-      if (auto why = check_non_contextual(spec, env)) return why;
-      if (std::isinf(spec.reward_min) || std::isinf(spec.reward_max))
-        return "ucb-v (empirical Bernstein bound) needs bounded rewards; " + spec.id + " has " +
-               describe_reward_range(spec) + ": use ucb1 or gaussian-thompson";
-      return std::nullopt;
-    };
-    e.make = [=](const AgentContext& ctx, const Params& p) {
-      UcbVConfig c;
-      c.zeta = p.get_double("zeta");
-      c.c = p.get_double("c");
-      const double range = ctx.spec.reward_max - ctx.spec.reward_min;
-      c.b = p.get_double("b") > 0.0 ? p.get_double("b") : range;
-      if (c.b < range)
-        throw Error("policy 'ucb-v': b = " + std::to_string(c.b) + " is smaller than the range " +
-                    std::to_string(range) + " of the rewards of " + ctx.spec.id + " (" +
-                    describe_reward_range(ctx.spec) + "): set b >= " + std::to_string(range) +
-                    " or b = 0");
-      if (!(c.b > 0.0))
-        throw Error("policy 'ucb-v': " + ctx.spec.id +
-                    " has a single possible reward value; set b > 0 explicitly");
-      return std::unique_ptr<Agent>(new UcbV(arms(ctx), c, first(ctx)));
-    };
-    add_bandit_policy(registry, std::move(e));
-  }
-  {
-    AgentEntry e;
-    e.id = "moss";
-    e.doc = "MOSS, minimax-optimal index with the horizon (Audibert & Bubeck 2009)";
-    e.schema = ParamSchema{
-        param_int("horizon", 0, "horizon T (0: the env's time limit)", 0, 1e15),
-    };
-    e.check = check_non_contextual;
-    e.make = [=](const AgentContext& ctx, const Params& p) {
-      const std::int64_t t = resolve_horizon(p.get_int("horizon"), ctx.spec, "policy 'moss'");
-      return std::unique_ptr<Agent>(new Moss(arms(ctx), t, first(ctx)));
-    };
-    add_bandit_policy(registry, std::move(e));
-  }
-  {
-    AgentEntry e;
-    e.id = "kl-ucb";
-    e.doc = "KL-UCB, index max{q : N d(mean, q) <= ln t + c ln ln t} (Garivier & Cappe 2011)";
-    e.schema = ParamSchema{
-        param_string("divergence", "auto",
-                     "divergence d of the reward family (auto: bernoulli when the env's rewards "
-                     "lie in [0, 1], else gaussian)",
-                     {"auto", "bernoulli", "gaussian", "poisson", "exponential"}),
-        param_double("c", 0.0, "weight of ln ln t in the exploration function", 0.0),
-        param_double("sigma", 1.0, "known reward standard deviation (gaussian divergence)", 0.0),
-    };
-    e.check = check_non_contextual;
-    e.make = [=](const AgentContext& ctx, const Params& p) {
-      KlUcbConfig c;
-      c.divergence = resolve_kl_family(p.get_string("divergence"), ctx.spec);
-      c.c = p.get_double("c");
-      c.sigma = p.get_double("sigma");
-      return std::unique_ptr<Agent>(new KlUcb(arms(ctx), c, first(ctx)));
-    };
-    add_bandit_policy(registry, std::move(e));
-  }
-  {
-    AgentEntry e;
-    e.id = "bayes-ucb";
-    e.doc =
-        "Bayes-UCB, Beta posterior quantile 1 - 1/(t (ln T)^c) (Kaufmann, Cappe & "
-        "Garivier 2012)";
-    e.schema = ParamSchema{
-        param_double("c", 0.0, "quantile exponent c", 0.0),
-        param_int("horizon", 0, "horizon T, used when c > 0 (0: the env's time limit)", 0, 1e15),
-    };
-    e.check = check_non_contextual_in(0.0, 1.0, "bayes-ucb (Beta posterior of Bernoulli rewards)",
-                                      "ucb1 or gaussian-thompson");
-    e.make = [=](const AgentContext& ctx, const Params& p) {
-      BayesUcbConfig c;
-      c.c = p.get_double("c");
-      if (c.c > 0.0)
-        c.horizon = resolve_horizon(p.get_int("horizon"), ctx.spec, "policy 'bayes-ucb'");
-      return std::unique_ptr<Agent>(new BayesUcb(arms(ctx), c, first(ctx)));
-    };
-    add_bandit_policy(registry, std::move(e));
-  }
+namespace {
+
+// ucb-v's parameters: UcbVConfig's, except that b = 0 stands for the env's reward range.
+struct UcbVParams : BanditParams<UcbVConfig> {
+  UcbVParams() { b = 0.0; }
+};
+
+struct MossParams : BanditPolicyConfig {
+  std::int64_t horizon = 0;  // T; 0: the env's time limit
+};
+
+// kl-ucb's parameters: KlUcbConfig's, with the divergence chosen by name ("auto": by the
+// env's reward range, resolve_kl_family).
+struct KlUcbParams : BanditParams<KlUcbConfig> {
+  std::string divergence_name = "auto";
+};
+
+using BayesUcbParams = BanditParams<BayesUcbConfig>;
+
+std::int64_t arms(const AgentContext& ctx) {
+  return ctx.spec.action_space.n();
 }
+std::int64_t first(const AgentContext& ctx) {
+  return ctx.spec.action_space.start();
+}
+
+// UCB-V's Bernstein bound needs bounded rewards (Audibert, Munos & Szepesvari 2009, rewards
+// in [0, b]); its index is invariant to a shift, so an interval of length b does.
+std::optional<std::string> check_ucb_v(const EnvSpec& spec, const Env& env) {
+  if (auto why = check_non_contextual(spec, env)) return why;
+  if (std::isinf(spec.reward_min) || std::isinf(spec.reward_max))
+    return "ucb-v (empirical Bernstein bound) needs bounded rewards; " + spec.id + " has " +
+           describe_reward_range(spec) + ": use ucb1 or gaussian-thompson";
+  return std::nullopt;
+}
+
+void register_index_policies(Registry& registry) {
+  registry.add_agent(bandit_policy_entry(
+      "ucb1", "UCB1, index mean + sqrt(2 ln t / N) (Auer, Cesa-Bianchi & Fischer 2002)",
+      ConfigSchema<BanditPolicyConfig>(), check_non_contextual,
+      [](const AgentContext& ctx, const BanditPolicyConfig&) {
+        return std::make_unique<Ucb1>(arms(ctx), first(ctx));
+      }));
+  registry.add_agent(bandit_policy_entry(
+      "ucb1-tuned", "UCB1-Tuned, variance-aware UCB1 (Auer, Cesa-Bianchi & Fischer 2002, sec. 4)",
+      ConfigSchema<BanditPolicyConfig>(),
+      check_non_contextual_in(0.0, 1.0,
+                              "ucb1-tuned (its variance bound 1/4 assumes rewards in [0, 1])",
+                              "ucb1 or ucb-v"),
+      [](const AgentContext& ctx, const BanditPolicyConfig&) {
+        return std::make_unique<Ucb1Tuned>(arms(ctx), first(ctx));
+      }));
+  registry.add_agent(bandit_policy_entry(
+      "ucb-v", "UCB-V, empirical-Bernstein index (Audibert, Munos & Szepesvari 2009)",
+      ConfigSchema<UcbVParams>()
+          .field("zeta", &UcbVParams::zeta, "exploration function epsilon_t = zeta ln t",
+                 at_least(0), source("Audibert, Munos & Szepesvari 2009"))
+          .field("c", &UcbVParams::c, "weight of the range term c 3 b epsilon / N", at_least(0),
+                 source("Audibert, Munos & Szepesvari 2009"))
+          .field("b", &UcbVParams::b,
+                 "range of the rewards, which lie in an interval of length b (0: the env's "
+                 "reward_max - reward_min)",
+                 at_least(0)),
+      check_ucb_v, [](const AgentContext& ctx, const UcbVParams& p) {
+        UcbVConfig c = p;
+        const double range = ctx.spec.reward_max - ctx.spec.reward_min;
+        if (!(p.b > 0.0)) c.b = range;
+        if (c.b < range)
+          throw Error("policy 'ucb-v': b = " + std::to_string(c.b) + " is smaller than the range " +
+                      std::to_string(range) + " of the rewards of " + ctx.spec.id + " (" +
+                      describe_reward_range(ctx.spec) + "): set b >= " + std::to_string(range) +
+                      " or b = 0");
+        if (!(c.b > 0.0))
+          throw Error("policy 'ucb-v': " + ctx.spec.id +
+                      " has a single possible reward value; set b > 0 explicitly");
+        return std::make_unique<UcbV>(arms(ctx), c, first(ctx));
+      }));
+  registry.add_agent(bandit_policy_entry(
+      "moss", "MOSS, minimax-optimal index with the horizon (Audibert & Bubeck 2009)",
+      ConfigSchema<MossParams>().field("horizon", &MossParams::horizon,
+                                       "horizon T (0: the env's time limit)", range(0, 1e15)),
+      check_non_contextual, [](const AgentContext& ctx, const MossParams& p) {
+        const std::int64_t t = resolve_horizon(p.horizon, ctx.spec, "policy 'moss'");
+        return std::make_unique<Moss>(arms(ctx), t, first(ctx));
+      }));
+  registry.add_agent(bandit_policy_entry(
+      "kl-ucb", "KL-UCB, index max{q : N d(mean, q) <= ln t + c ln ln t} (Garivier & Cappe 2011)",
+      ConfigSchema<KlUcbParams>()
+          .field("divergence", &KlUcbParams::divergence_name,
+                 "divergence d of the reward family (auto: bernoulli when the env's rewards "
+                 "lie in [0, 1], else gaussian)",
+                 choices({"auto", "bernoulli", "gaussian", "poisson", "exponential"}))
+          .field("c", &KlUcbParams::c, "weight of ln ln t in the exploration function", at_least(0),
+                 source("Garivier & Cappe 2011 experiments"))
+          .field("sigma", &KlUcbParams::sigma,
+                 "known reward standard deviation (gaussian divergence)", at_least(0)),
+      check_non_contextual, [](const AgentContext& ctx, const KlUcbParams& p) {
+        KlUcbConfig c = p;
+        c.divergence = resolve_kl_family(p.divergence_name, ctx.spec);
+        return std::make_unique<KlUcb>(arms(ctx), c, first(ctx));
+      }));
+  registry.add_agent(bandit_policy_entry(
+      "bayes-ucb",
+      "Bayes-UCB, Beta posterior quantile 1 - 1/(t (ln T)^c) (Kaufmann, Cappe & Garivier 2012)",
+      ConfigSchema<BayesUcbParams>()
+          .field("c", &BayesUcbParams::c, "quantile exponent c", at_least(0),
+                 source("Kaufmann, Cappe & Garivier 2012 experiments"))
+          .field("horizon", &BayesUcbParams::horizon,
+                 "horizon T, used when c > 0 (0: the env's time limit)", range(0, 1e15)),
+      check_non_contextual_in(0.0, 1.0, "bayes-ucb (Beta posterior of Bernoulli rewards)",
+                              "ucb1 or gaussian-thompson"),
+      [](const AgentContext& ctx, const BayesUcbParams& p) {
+        BayesUcbConfig c = p;
+        if (c.c > 0.0) c.horizon = resolve_horizon(p.horizon, ctx.spec, "policy 'bayes-ucb'");
+        return std::make_unique<BayesUcb>(arms(ctx), c, first(ctx));
+      }));
+}
+
+}  // namespace
+RLSIM_REGISTER(register_index_policies)
 
 }  // namespace rlsim

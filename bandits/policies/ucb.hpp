@@ -3,9 +3,10 @@
 //
 // Contract (all of them): t is the number of pulls so far and N_a, μ̂_a the pull count and
 // empirical mean of arm a. Policies that need every arm once (all but Bayes-UCB) first pull
-// the arms in order 0..K−1. Ties go to the lowest index, so every choice is deterministic
-// given the history and is reported with probability 1. index(a) is public so tests can check
-// it on a fixed history; act() picks argmax_a index(a) (KL-UCB and Bayes-UCB skip the root /
+// the arms in order 0..K−1 (IndexPolicy, bandits/policies/index_policy.hpp). Ties go to the
+// lowest index, so every choice is deterministic given the history and is reported with
+// probability 1. index(a) is public so tests can check it on a fixed history; act() picks
+// argmax_a index(a) (KL-UCB and Bayes-UCB skip the root /
 // quantile of an arm that provably cannot beat the current best, which does not change the
 // choice; KL-UCB visits the arms by decreasing empirical mean so that the first root found is
 // usually the winner's and the skip test fires for most others — tests/bandits/
@@ -38,14 +39,16 @@
 
 #include "bandits/math/kl.hpp"
 #include "bandits/policies/bandit_policy.hpp"
+#include "bandits/policies/index_policy.hpp"
 
 namespace rlsim {
 
-class Ucb1 final : public BanditPolicy {
+class Ucb1 final : public IndexPolicy<Ucb1> {
  public:
   explicit Ucb1(std::int64_t num_arms, std::int64_t first_action = 0);
   double index(std::int64_t arm) const;
-  void act(const Value& obs, Value& action, Decision& decision) override;
+  // argmax_a index(a) from a branch-free, vectorised index loop.
+  std::int64_t best_arm();
   void learn(const Transition& transition) override;
 
  protected:
@@ -56,11 +59,10 @@ class Ucb1 final : public BanditPolicy {
   std::vector<double> inverse_counts_, index_;
 };
 
-class Ucb1Tuned final : public BanditPolicy {
+class Ucb1Tuned final : public IndexPolicy<Ucb1Tuned> {
  public:
   explicit Ucb1Tuned(std::int64_t num_arms, std::int64_t first_action = 0);
   double index(std::int64_t arm) const;
-  void act(const Value& obs, Value& action, Decision& decision) override;
 };
 
 struct UcbVConfig {
@@ -69,21 +71,19 @@ struct UcbVConfig {
   double b = 1.0;     // rewards lie in [0, b]
 };
 
-class UcbV final : public BanditPolicy {
+class UcbV final : public IndexPolicy<UcbV> {
  public:
   UcbV(std::int64_t num_arms, const UcbVConfig& config = {}, std::int64_t first_action = 0);
   double index(std::int64_t arm) const;
-  void act(const Value& obs, Value& action, Decision& decision) override;
 
  private:
   UcbVConfig config_;
 };
 
-class Moss final : public BanditPolicy {
+class Moss final : public IndexPolicy<Moss> {
  public:
   Moss(std::int64_t num_arms, std::int64_t horizon, std::int64_t first_action = 0);
   double index(std::int64_t arm) const;
-  void act(const Value& obs, Value& action, Decision& decision) override;
 
  private:
   double horizon_over_k_;
@@ -95,13 +95,14 @@ struct KlUcbConfig {
   double sigma = 1.0;  // Gaussian divergence: the known reward standard deviation
 };
 
-class KlUcb final : public BanditPolicy {
+class KlUcb final : public IndexPolicy<KlUcb> {
  public:
   KlUcb(std::int64_t num_arms, const KlUcbConfig& config = {}, std::int64_t first_action = 0);
   double index(std::int64_t arm) const;
   // ln t + c ln ln t at the current t (the right-hand side before division by N).
   double exploration() const;
-  void act(const Value& obs, Value& action, Decision& decision) override;
+  // argmax_a index(a), skipping the roots of arms that cannot win.
+  std::int64_t best_arm();
   void learn(const Transition& transition) override;
 
  private:
@@ -126,7 +127,5 @@ class BayesUcb final : public BanditPolicy {
  private:
   double log_horizon_power_ = 1.0;  // (ln T)^c
 };
-
-void register_index_policies(Registry& registry);
 
 }  // namespace rlsim

@@ -2,16 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 #include "bandits/problems/numeric_table.hpp"
-#include "bandits/problems/problem_registry.hpp"
 #include "core/error.hpp"
+#include "core/registry.hpp"
 
 namespace rlsim {
-
-namespace {
-const char* kId = "AdversarialBandit-v0";
-}
 
 AdversarialBandit::AdversarialBandit(const AdversarialConfig& config)
     : BanditEnv(kId, config.arms, config.horizon, Space::discrete(1)),
@@ -97,24 +94,30 @@ StepResult AdversarialBandit::do_step(const Value& action, Value& obs) {
   return r;
 }
 
+namespace {
+
 void register_adversarial_bandits(Registry& registry) {
   using A = AdversarialConfig;
-  add_problem<AdversarialBandit>(
-      registry, kId,
-      "oblivious adversarial bandit: a reward table, or the built-in sequence that defeats "
-      "UCB1 (Auer et al. 2002 setting); weak-regret oracle",
-      ProblemParams<A>()
-          .text("adversary", &A::adversary,
-                "\"anti-ucb1\": arm t mod K pays 0, the others 1; \"table\": the table",
-                {"anti-ucb1", "table"})
-          .integer("arms", &A::arms, "number of arms K", 2, 1e9)
-          .reals("table", &A::table, "rows of K rewards per step, row-major, cycled")
-          .text("path", &A::path,
-                "read the table from this file: CSV (T rows of K values) or HDF5 (with dataset)")
-          .text("dataset", &A::dataset, "HDF5 dataset (T x K) in path; empty: path is CSV")
-          .text("values", &A::values, "table entries are rewards, or losses (reward = 1 - loss)",
-                {"rewards", "losses"})
-          .integer("horizon", &A::horizon, "number of pulls T (max_episode_steps)", 1, 1e15));
+  registry.add_env(env_entry(
+      AdversarialBandit::kId,
+      "oblivious adversarial bandit: a reward table, or the built-in sequence that defeats UCB1 "
+      "(Auer et al. 2002 setting); weak-regret oracle",
+      ConfigSchema<A>()
+          .field("adversary", &A::adversary,
+                 "\"anti-ucb1\": arm t mod K pays 0, the others 1; \"table\": the table",
+                 choices({"anti-ucb1", "table"}))
+          .field("arms", &A::arms, "number of arms K", range(2, 1e9))
+          .field("table", &A::table, "rows of K rewards per step, row-major, cycled")
+          .field("path", &A::path,
+                 "read the table from this file: CSV (T rows of K values) or HDF5 (with dataset)")
+          .field("dataset", &A::dataset, "HDF5 dataset (T x K) in path; empty: path is CSV")
+          .field("values", &A::values, "table entries are rewards, or losses (reward = 1 - loss)",
+                 choices({"rewards", "losses"}))
+          .field("horizon", &A::horizon, "number of pulls T (max_episode_steps)", range(1, 1e15)),
+      [](const A& c) { return std::make_unique<AdversarialBandit>(c); }));
 }
+
+}  // namespace
+RLSIM_REGISTER(register_adversarial_bandits)
 
 }  // namespace rlsim

@@ -24,7 +24,6 @@
 #include <vector>
 
 #include "bandits/problems/bandit_env.hpp"
-#include "core/registry.hpp"
 
 namespace rlsim {
 
@@ -40,6 +39,7 @@ struct AdversarialConfig {
 
 class AdversarialBandit final : public BanditEnv {
  public:
+  static constexpr char kId[] = "AdversarialBandit-v0";
   explicit AdversarialBandit(const AdversarialConfig& config = {});
   std::int64_t best_arm_in_hindsight() const { return best_arm_; }
   // Σ_t r_t(i) over the horizon.
@@ -61,7 +61,5 @@ class AdversarialBandit final : public BanditEnv {
   std::int64_t best_arm_ = 0;
   std::int64_t step_ = 0;
 };
-
-void register_adversarial_bandits(Registry& registry);
 
 }  // namespace rlsim

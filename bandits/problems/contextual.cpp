@@ -3,18 +3,15 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 
 #include "bandits/problems/numeric_table.hpp"
-#include "bandits/problems/problem_registry.hpp"
 #include "core/error.hpp"
+#include "core/registry.hpp"
 
 namespace rlsim {
 
 namespace {
-
-const char* kLinearId = "LinearContextualBandit-v0";
-const char* kLogisticId = "LogisticContextualBandit-v0";
-const char* kClassificationId = "ClassificationBandit-v0";
 
 Space linear_context_space(const char* id, const LinearContextualConfig& c) {
   if (c.dimension < 1)
@@ -35,7 +32,7 @@ Space linear_context_space(const char* id, const LinearContextualConfig& c) {
 // ---------------------------------------------------------------------------- linear
 
 LinearContextualBandit::LinearContextualBandit(const LinearContextualConfig& config)
-    : LinearContextualBandit(kLinearId, config, false, 1.0) {}
+    : LinearContextualBandit(LinearContextualBandit::kId, config, false, 1.0) {}
 
 LinearContextualBandit::LinearContextualBandit(const char* id_text,
                                                const LinearContextualConfig& config, bool logistic,
@@ -175,7 +172,8 @@ LinearContextualConfig as_linear(const LogisticContextualConfig& c) {
 }  // namespace
 
 LogisticContextualBandit::LogisticContextualBandit(const LogisticContextualConfig& config)
-    : LinearContextualBandit(kLogisticId, as_linear(config), true, config.theta_norm) {}
+    : LinearContextualBandit(LogisticContextualBandit::kId, as_linear(config), true,
+                             config.theta_norm) {}
 
 void LinearContextualBandit::observe(Value& obs) const {
   spec().observation_space.prepare(obs);
@@ -185,7 +183,7 @@ void LinearContextualBandit::observe(Value& obs) const {
 // ---------------------------------------------------------------------------- classification
 
 ClassificationBandit::Data ClassificationBandit::load(const ClassificationBanditConfig& config) {
-  const std::string id = kClassificationId;
+  const std::string id = ClassificationBandit::kId;
   NumericTable table;
   if (config.path.empty()) {
     // Synthetic default: 3 Gaussian blobs (unit variance) centred at (0,0), (3,0), (0,3).
@@ -317,8 +315,8 @@ ClassificationBandit::ClassificationBandit(const ClassificationBanditConfig& con
     : ClassificationBandit(config, load(config)) {}
 
 ClassificationBandit::ClassificationBandit(const ClassificationBanditConfig& config, Data data)
-    : BanditEnv(kClassificationId, static_cast<std::int64_t>(data.classes.size()), config.horizon,
-                feature_space(data.features, data.d)),
+    : BanditEnv(ClassificationBandit::kId, static_cast<std::int64_t>(data.classes.size()),
+                config.horizon, feature_space(data.features, data.d)),
       rows_(static_cast<std::int64_t>(data.labels.size())),
       d_(data.d),
       features_(std::move(data.features)),
@@ -364,58 +362,63 @@ constexpr const char* horizon_doc = "number of pulls T (max_episode_steps)";
 
 // The parameters the linear and logistic problems share, in schema order.
 template <typename Config>
-ProblemParams<Config> linear_family_params(const std::string& theta_doc) {
-  ProblemParams<Config> p;
-  p.integer("arms", &Config::arms, "number of arms K", 2, 1e9)
-      .integer("dimension", &Config::dimension, "context dimension d", 1, 1e6)
-      .reals("theta", &Config::theta, theta_doc)
-      .text("context_distribution", &Config::context_distribution,
-            "i.i.d. contexts: uniform on the unit sphere, on [-1,1]^d, or N(0, I/d)",
-            {"sphere", "cube", "gaussian"});
-  return p;
+ConfigSchema<Config> linear_family_schema(const std::string& theta_doc) {
+  ConfigSchema<Config> schema;
+  schema.field("arms", &Config::arms, "number of arms K", range(2, 1e9))
+      .field("dimension", &Config::dimension, "context dimension d", range(1, 1e6))
+      .field("theta", &Config::theta, theta_doc)
+      .field("context_distribution", &Config::context_distribution,
+             "i.i.d. contexts: uniform on the unit sphere, on [-1,1]^d, or N(0, I/d)",
+             choices({"sphere", "cube", "gaussian"}));
+  return schema;
 }
-
-}  // namespace
 
 void register_contextual_bandits(Registry& registry) {
   using L = LinearContextualConfig;
-  add_problem<LinearContextualBandit>(
-      registry, kLinearId,
+  registry.add_env(env_entry(
+      LinearContextualBandit::kId,
       "linear contextual bandit, E[r|x,a] = theta_a . x (disjoint model of Li et al. 2010); "
       "oracle from the current context",
-      linear_family_params<L>(
+      linear_family_schema<L>(
           "K x d parameters, row-major (empty: each drawn on the unit sphere per reset)")
-          .real("sigma", &L::sigma, "reward noise standard deviation (>= 0)", 0.0)
-          .integer("horizon", &L::horizon, horizon_doc, 1, 1e15));
+          .field("sigma", &L::sigma, "reward noise standard deviation (>= 0)", at_least(0))
+          .field("horizon", &L::horizon, horizon_doc, range(1, 1e15)),
+      [](const L& c) { return std::make_unique<LinearContextualBandit>(c); }));
   using G = LogisticContextualConfig;
-  add_problem<LogisticContextualBandit>(
-      registry, kLogisticId,
+  registry.add_env(env_entry(
+      LogisticContextualBandit::kId,
       "logistic contextual bandit, reward ~ Bernoulli(sigmoid(theta_a . x)) (GLM bandit of "
       "Filippi et al. 2010); oracle from the current context",
-      linear_family_params<G>(
+      linear_family_schema<G>(
           "K x d parameters, row-major (empty: each drawn on the sphere of radius theta_norm "
           "per reset)")
-          .real("theta_norm", &G::theta_norm, "norm of the drawn theta_a (> 0)", 0.0)
-          .integer("horizon", &G::horizon, horizon_doc, 1, 1e15));
+          .field("theta_norm", &G::theta_norm, "norm of the drawn theta_a (> 0)", at_least(0))
+          .field("horizon", &G::horizon, horizon_doc, range(1, 1e15)),
+      [](const G& c) { return std::make_unique<LogisticContextualBandit>(c); }));
   using C = ClassificationBanditConfig;
-  add_problem<ClassificationBandit>(
-      registry, kClassificationId,
+  registry.add_env(env_entry(
+      ClassificationBandit::kId,
       "classification data set (CSV or HDF5) as a contextual bandit: reward 1 for the true "
       "class (Langford & Zhang 2007; Dudik, Langford & Li 2011)",
-      ProblemParams<C>()
-          .text("path", &C::path, "CSV or HDF5 file (empty: a synthetic 3-blob data set)")
-          .text("dataset", &C::dataset,
-                "HDF5 dataset in path: rows x columns, label column included unless "
-                "label_dataset is set (empty: path is CSV)")
-          .text("label_dataset", &C::label_dataset,
-                "HDF5 dataset of one label per row (then dataset holds only features)")
-          .integer("label_column", &C::label_column, "column of the label (-1: the last)", -1e9,
-                   1e9)
-          .integer("classes", &C::classes,
-                   "K: labels must be the integers 0..K-1 (0: the distinct label values)", 0, 1e9)
-          .flag("standardize", &C::standardize, "z-score each feature over the data set")
-          .flag("bias", &C::bias, "append a constant 1 feature")
-          .integer("horizon", &C::horizon, "number of pulls T (max_episode_steps)", 1, 1e15));
+      ConfigSchema<C>()
+          .field("path", &C::path, "CSV or HDF5 file (empty: a synthetic 3-blob data set)")
+          .field("dataset", &C::dataset,
+                 "HDF5 dataset in path: rows x columns, label column included unless "
+                 "label_dataset is set (empty: path is CSV)")
+          .field("label_dataset", &C::label_dataset,
+                 "HDF5 dataset of one label per row (then dataset holds only features)")
+          .field("label_column", &C::label_column, "column of the label (-1: the last)",
+                 range(-1e9, 1e9))
+          .field("classes", &C::classes,
+                 "K: labels must be the integers 0..K-1 (0: the distinct label values)",
+                 range(0, 1e9))
+          .field("standardize", &C::standardize, "z-score each feature over the data set")
+          .field("bias", &C::bias, "append a constant 1 feature")
+          .field("horizon", &C::horizon, horizon_doc, range(1, 1e15)),
+      [](const C& c) { return std::make_unique<ClassificationBandit>(c); }));
 }
+
+}  // namespace
+RLSIM_REGISTER(register_contextual_bandits)
 
 }  // namespace rlsim

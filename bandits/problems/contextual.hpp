@@ -38,7 +38,6 @@
 #include <vector>
 
 #include "bandits/problems/bandit_env.hpp"
-#include "core/registry.hpp"
 
 namespace rlsim {
 
@@ -53,6 +52,7 @@ struct LinearContextualConfig {
 
 class LinearContextualBandit : public BanditEnv {
  public:
+  static constexpr char kId[] = "LinearContextualBandit-v0";
   explicit LinearContextualBandit(const LinearContextualConfig& config = {});
   std::int64_t dimension() const { return d_; }
   // θ (K × d, row-major) of the current episode.
@@ -92,6 +92,7 @@ struct LogisticContextualConfig {
 
 class LogisticContextualBandit final : public LinearContextualBandit {
  public:
+  static constexpr char kId[] = "LogisticContextualBandit-v0";
   explicit LogisticContextualBandit(const LogisticContextualConfig& config = {});
 };
 
@@ -108,6 +109,7 @@ struct ClassificationBanditConfig {
 
 class ClassificationBandit final : public BanditEnv {
  public:
+  static constexpr char kId[] = "ClassificationBandit-v0";
   explicit ClassificationBandit(const ClassificationBanditConfig& config = {});
   std::int64_t rows() const { return rows_; }
   std::int64_t dimension() const { return d_; }
@@ -137,7 +139,5 @@ class ClassificationBandit final : public BanditEnv {
   std::vector<double> classes_;
   std::int64_t row_ = 0;
 };
-
-void register_contextual_bandits(Registry& registry);
 
 }  // namespace rlsim

@@ -2,16 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
-#include "bandits/problems/problem_registry.hpp"
 #include "core/error.hpp"
+#include "core/registry.hpp"
 
 namespace rlsim {
 
 namespace {
-
-const char* kPiecewiseId = "PiecewiseStationaryBandit-v0";
-const char* kRandomWalkId = "RandomWalkBandit-v0";
 
 // Reflects x into [0, 1] (a bounded random walk, not a clamped one).
 inline double reflect01(double x) {
@@ -22,15 +20,15 @@ inline double reflect01(double x) {
 std::int64_t random_walk_arms(const RandomWalkConfig& c) {
   if (c.means_distribution == "fixed") {
     const auto k = static_cast<std::int64_t>(c.means.size());
-    require_arms(kRandomWalkId, "means", k);
+    require_arms(RandomWalkBandit::kId, "means", k);
     return k;
   }
   if (c.means_distribution == "uniform") {
-    require_arms(kRandomWalkId, "arms", c.arms);
+    require_arms(RandomWalkBandit::kId, "arms", c.arms);
     return c.arms;
   }
-  throw Error(std::string(kRandomWalkId) + ": means_distribution = \"" + c.means_distribution +
-              "\" is unknown: use \"fixed\" or \"uniform\"");
+  throw Error(std::string(RandomWalkBandit::kId) + ": means_distribution = \"" +
+              c.means_distribution + "\" is unknown: use \"fixed\" or \"uniform\"");
 }
 
 }  // namespace
@@ -38,9 +36,9 @@ std::int64_t random_walk_arms(const RandomWalkConfig& c) {
 // ---------------------------------------------------------------------------- piecewise
 
 PiecewiseStationaryBandit::PiecewiseStationaryBandit(const PiecewiseStationaryConfig& config)
-    : BanditEnv(kPiecewiseId, config.arms, config.horizon, Space::discrete(1)),
+    : BanditEnv(PiecewiseStationaryBandit::kId, config.arms, config.horizon, Space::discrete(1)),
       random_(config.changes > 0) {
-  const std::string id = kPiecewiseId;
+  const std::string id = PiecewiseStationaryBandit::kId;
   set_reward_range(0.0, 1.0);  // Bernoulli rewards
   const std::int64_t k = config.arms;
   if (config.changes < 0)
@@ -120,10 +118,11 @@ StepResult PiecewiseStationaryBandit::do_step(const Value& action, Value& obs) {
 // ---------------------------------------------------------------------------- random walk
 
 RandomWalkBandit::RandomWalkBandit(const RandomWalkConfig& config)
-    : BanditEnv(kRandomWalkId, random_walk_arms(config), config.horizon, Space::discrete(1)),
+    : BanditEnv(RandomWalkBandit::kId, random_walk_arms(config), config.horizon,
+                Space::discrete(1)),
       drawn_(config.means_distribution == "uniform"),
       sigma_(config.sigma) {
-  const std::string id = kRandomWalkId;
+  const std::string id = RandomWalkBandit::kId;
   set_reward_range(0.0, 1.0);  // Bernoulli rewards
   if (!(sigma_ > 0.0) || !std::isfinite(sigma_))
     throw Error(id + ": sigma = " + std::to_string(sigma_) +
@@ -157,33 +156,41 @@ StepResult RandomWalkBandit::do_step(const Value& action, Value& obs) {
 
 // ---------------------------------------------------------------------------- registration
 
+namespace {
+
 void register_nonstationary_bandits(Registry& registry) {
   using P = PiecewiseStationaryConfig;
-  add_problem<PiecewiseStationaryBandit>(
-      registry, kPiecewiseId,
+  registry.add_env(env_entry(
+      PiecewiseStationaryBandit::kId,
       "piecewise-stationary Bernoulli arms with abrupt changes at given or random steps "
       "(switching bandits, Garivier & Moulines 2011); dynamic pseudo-regret oracle",
-      ProblemParams<P>()
-          .integer("arms", &P::arms, "number of arms K", 2, 1e9)
-          .reals("means", &P::means, "K means per segment, row-major, each in [0, 1]", 0.0, 1.0)
-          .reals("change_points", &P::change_points,
+      ConfigSchema<P>()
+          .field("arms", &P::arms, "number of arms K", range(2, 1e9))
+          .field("means", &P::means, "K means per segment, row-major, each in [0, 1]", range(0, 1))
+          .field("change_points", &P::change_points,
                  "steps where segments 1, 2, ... start (strictly increasing)")
-          .integer("changes", &P::changes,
-                   "> 0: that many change points and all means drawn at random per reset", 0, 1e15)
-          .integer("horizon", &P::horizon, "number of pulls T (max_episode_steps)", 1, 1e15));
+          .field("changes", &P::changes,
+                 "> 0: that many change points and all means drawn at random per reset",
+                 range(0, 1e15))
+          .field("horizon", &P::horizon, "number of pulls T (max_episode_steps)", range(1, 1e15)),
+      [](const P& c) { return std::make_unique<PiecewiseStationaryBandit>(c); }));
   using W = RandomWalkConfig;
-  add_problem<RandomWalkBandit>(
-      registry, kRandomWalkId,
-      "Bernoulli arms whose means follow reflected Gaussian random walks on [0, 1] "
-      "(Slivkins & Upfal 2008); dynamic pseudo-regret oracle",
-      ProblemParams<W>()
-          .reals("means", &W::means, "initial means (K = its length), each in [0, 1]", 0.0, 1.0)
-          .text("means_distribution", &W::means_distribution,
-                "\"fixed\": means; \"uniform\": K = arms initial means drawn per reset",
-                {"fixed", "uniform"})
-          .integer("arms", &W::arms, "number of arms K for drawn means", 0, 1e9)
-          .real("sigma", &W::sigma, "drift standard deviation per pull (> 0)")
-          .integer("horizon", &W::horizon, "number of pulls T (max_episode_steps)", 1, 1e15));
+  registry.add_env(env_entry(
+      RandomWalkBandit::kId,
+      "Bernoulli arms whose means follow reflected Gaussian random walks on [0, 1] (Slivkins & "
+      "Upfal 2008); dynamic pseudo-regret oracle",
+      ConfigSchema<W>()
+          .field("means", &W::means, "initial means (K = its length), each in [0, 1]", range(0, 1))
+          .field("means_distribution", &W::means_distribution,
+                 "\"fixed\": means; \"uniform\": K = arms initial means drawn per reset",
+                 choices({"fixed", "uniform"}))
+          .field("arms", &W::arms, "number of arms K for drawn means", range(0, 1e9))
+          .field("sigma", &W::sigma, "drift standard deviation per pull (> 0)")
+          .field("horizon", &W::horizon, "number of pulls T (max_episode_steps)", range(1, 1e15)),
+      [](const W& c) { return std::make_unique<RandomWalkBandit>(c); }));
 }
+
+}  // namespace
+RLSIM_REGISTER(register_nonstationary_bandits)
 
 }  // namespace rlsim

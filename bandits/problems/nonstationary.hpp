@@ -18,7 +18,6 @@
 #include <vector>
 
 #include "bandits/problems/bandit_env.hpp"
-#include "core/registry.hpp"
 
 namespace rlsim {
 
@@ -34,6 +33,7 @@ struct PiecewiseStationaryConfig {
 
 class PiecewiseStationaryBandit final : public BanditEnv {
  public:
+  static constexpr char kId[] = "PiecewiseStationaryBandit-v0";
   explicit PiecewiseStationaryBandit(const PiecewiseStationaryConfig& config = {});
   // Step indices at which segments 1, 2, … start (after reset when drawn).
   const std::vector<std::int64_t>& change_points() const { return change_points_; }
@@ -62,6 +62,7 @@ struct RandomWalkConfig {
 
 class RandomWalkBandit final : public BanditEnv {
  public:
+  static constexpr char kId[] = "RandomWalkBandit-v0";
   explicit RandomWalkBandit(const RandomWalkConfig& config = {});
 
  protected:
@@ -73,7 +74,5 @@ class RandomWalkBandit final : public BanditEnv {
   bool drawn_;
   double sigma_;
 };
-
-void register_nonstationary_bandits(Registry& registry);
 
 }  // namespace rlsim

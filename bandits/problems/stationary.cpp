@@ -1,10 +1,11 @@
 #include "bandits/problems/stationary.hpp"
 
 #include <cmath>
+#include <memory>
 #include <sstream>
 
-#include "bandits/problems/problem_registry.hpp"
 #include "core/error.hpp"
+#include "core/registry.hpp"
 
 namespace rlsim {
 
@@ -65,13 +66,13 @@ void StationaryBandit::do_reset(Value& obs) {
 }
 
 BernoulliBandit::BernoulliBandit(const StationaryBanditConfig& config)
-    : StationaryBandit("BernoulliBandit-v0", config,
+    : StationaryBandit(kId, config,
                        {0.0, 1.0, false, false, "a Bernoulli arm's mean is a probability"}) {
   set_reward_range(0.0, 1.0);
 }
 
 GaussianBandit::GaussianBandit(const GaussianBanditConfig& config)
-    : StationaryBandit("GaussianBandit-v0", config,
+    : StationaryBandit(kId, config,
                        {-kInf, kInf, true, true, "a Gaussian arm's mean must be finite"}) {
   set_reward_range(-kInf, kInf);
   const std::string& id = spec().id;
@@ -93,7 +94,7 @@ GaussianBandit::GaussianBandit(const GaussianBanditConfig& config)
 
 BetaBandit::BetaBandit(const BetaBanditConfig& config)
     : StationaryBandit(
-          "BetaBandit-v0", config,
+          kId, config,
           {0.0, 1.0, true, true, "a Beta arm's mean must be strictly between 0 and 1"}),
       concentration_(config.concentration) {
   set_reward_range(0.0, 1.0);
@@ -113,14 +114,13 @@ void BetaBandit::on_means_changed() {
 }
 
 ExponentialBandit::ExponentialBandit(const StationaryBanditConfig& config)
-    : StationaryBandit("ExponentialBandit-v0", config,
+    : StationaryBandit(kId, config,
                        {0.0, kInf, true, true, "an exponential arm's mean must be > 0"}) {
   set_reward_range(0.0, kInf);
 }
 
 PoissonBandit::PoissonBandit(const StationaryBanditConfig& config)
-    : StationaryBandit("PoissonBandit-v0", config,
-                       {0.0, kInf, true, true, "a Poisson arm's mean must be > 0"}) {
+    : StationaryBandit(kId, config, {0.0, kInf, true, true, "a Poisson arm's mean must be > 0"}) {
   set_reward_range(0.0, kInf);
   if (!means_drawn()) on_means_changed();
 }
@@ -130,53 +130,62 @@ void PoissonBandit::on_means_changed() {
   for (double m : means_) arms_.emplace_back(m);
 }
 
+// ---------------------------------------------------------------------------- registration
+
 namespace {
 
-// The parameters every stationary problem shares (defaults from `d`).
+// The parameters every stationary problem shares, in schema order; `domain` says where the
+// means lie.
 template <typename Config>
-ProblemParams<Config> stationary_params(const Config& d, const std::string& domain) {
-  ProblemParams<Config> p(d);
-  p.reals("means", &Config::means, "expected reward of each arm (K = its length); " + domain)
-      .text("means_distribution", &Config::means_distribution,
-            "\"fixed\": use means; \"uniform\": draw K = arms means on [means_low, "
-            "means_high] from the env's Rng at every reset",
-            {"fixed", "uniform"})
-      .integer("arms", &Config::arms, "number of arms K for drawn means (0 with fixed means)", 0,
-               1e9)
-      .real("means_low", &Config::means_low, "lower end of the uniform means distribution")
-      .real("means_high", &Config::means_high, "upper end of the uniform means distribution")
-      .integer("horizon", &Config::horizon,
-               "number of pulls T: one episode (max_episode_steps = T)", 1, 1e15);
-  return p;
+ConfigSchema<Config> stationary_schema(const std::string& domain) {
+  ConfigSchema<Config> schema;
+  schema.field("means", &Config::means, "expected reward of each arm (K = its length); " + domain)
+      .field("means_distribution", &Config::means_distribution,
+             "\"fixed\": use means; \"uniform\": draw K = arms means on [means_low, means_high] "
+             "from the env's Rng at every reset",
+             choices({"fixed", "uniform"}))
+      .field("arms", &Config::arms, "number of arms K for drawn means (0 with fixed means)",
+             range(0, 1e9))
+      .field("means_low", &Config::means_low, "lower end of the uniform means distribution")
+      .field("means_high", &Config::means_high, "upper end of the uniform means distribution")
+      .field("horizon", &Config::horizon, "number of pulls T: one episode (max_episode_steps = T)",
+             range(1, 1e15));
+  return schema;
 }
-
-}  // namespace
 
 void register_stationary_bandits(Registry& registry) {
   const std::string setting =
       "; stationary K-armed stochastic bandit (Lattimore & Szepesvari 2020, ch. 4), "
       "pseudo-regret oracle";
-  add_problem<BernoulliBandit>(registry, "BernoulliBandit-v0",
-                               "Bernoulli arms, reward 1 with probability mu_a" + setting,
-                               stationary_params(StationaryBanditConfig{}, "each in [0, 1]"));
-  add_problem<GaussianBandit>(
-      registry, "GaussianBandit-v0", "Gaussian arms N(mu_a, sigma_a^2) with known sigma" + setting,
-      stationary_params(GaussianBanditConfig{}, "any real")
-          .real("sigma", &GaussianBanditConfig::sigma, "common reward standard deviation (> 0)")
-          .reals("sigmas", &GaussianBanditConfig::sigmas,
-                 "per-arm reward standard deviations (overrides sigma when given)"));
-  add_problem<BetaBandit>(registry, "BetaBandit-v0",
-                          "Beta(kappa mu_a, kappa (1 - mu_a)) rewards in [0, 1]" + setting,
-                          stationary_params(BetaBanditConfig{}, "each in (0, 1)")
-                              .real("concentration", &BetaBanditConfig::concentration,
-                                    "kappa = alpha + beta of each arm's Beta law (> 0)"));
-  StationaryBanditConfig positive;
-  positive.means_low = 0.1;
-  add_problem<ExponentialBandit>(registry, "ExponentialBandit-v0",
-                                 "exponential rewards with mean mu_a" + setting,
-                                 stationary_params(positive, "each > 0"));
-  add_problem<PoissonBandit>(registry, "PoissonBandit-v0", "Poisson(mu_a) rewards" + setting,
-                             stationary_params(positive, "each > 0"));
+  registry.add_env(env_entry(
+      BernoulliBandit::kId, "Bernoulli arms, reward 1 with probability mu_a" + setting,
+      stationary_schema<StationaryBanditConfig>("each in [0, 1]"),
+      [](const StationaryBanditConfig& c) { return std::make_unique<BernoulliBandit>(c); }));
+  using G = GaussianBanditConfig;
+  registry.add_env(
+      env_entry(GaussianBandit::kId, "Gaussian arms N(mu_a, sigma_a^2) with known sigma" + setting,
+                stationary_schema<G>("any real")
+                    .field("sigma", &G::sigma, "common reward standard deviation (> 0)")
+                    .field("sigmas", &G::sigmas,
+                           "per-arm reward standard deviations (overrides sigma when given)"),
+                [](const G& c) { return std::make_unique<GaussianBandit>(c); }));
+  using B = BetaBanditConfig;
+  registry.add_env(env_entry(BetaBandit::kId,
+                             "Beta(kappa mu_a, kappa (1 - mu_a)) rewards in [0, 1]" + setting,
+                             stationary_schema<B>("each in (0, 1)")
+                                 .field("concentration", &B::concentration,
+                                        "kappa = alpha + beta of each arm's Beta law (> 0)"),
+                             [](const B& c) { return std::make_unique<BetaBandit>(c); }));
+  using P = PositiveMeansConfig;
+  registry.add_env(env_entry(ExponentialBandit::kId, "exponential rewards with mean mu_a" + setting,
+                             stationary_schema<P>("each > 0"),
+                             [](const P& c) { return std::make_unique<ExponentialBandit>(c); }));
+  registry.add_env(env_entry(PoissonBandit::kId, "Poisson(mu_a) rewards" + setting,
+                             stationary_schema<P>("each > 0"),
+                             [](const P& c) { return std::make_unique<PoissonBandit>(c); }));
 }
+
+}  // namespace
+RLSIM_REGISTER(register_stationary_bandits)
 
 }  // namespace rlsim

@@ -26,7 +26,6 @@
 
 #include "bandits/math/gamma_sampler.hpp"
 #include "bandits/problems/bandit_env.hpp"
-#include "core/registry.hpp"
 
 namespace rlsim {
 
@@ -63,6 +62,7 @@ class StationaryBandit : public BanditEnv {
 
 class BernoulliBandit final : public StationaryBandit {
  public:
+  static constexpr char kId[] = "BernoulliBandit-v0";
   explicit BernoulliBandit(const StationaryBanditConfig& config = {});
 
  protected:
@@ -81,6 +81,7 @@ struct GaussianBanditConfig : StationaryBanditConfig {
 
 class GaussianBandit final : public StationaryBandit {
  public:
+  static constexpr char kId[] = "GaussianBandit-v0";
   explicit GaussianBandit(const GaussianBanditConfig& config = {});
   const std::vector<double>& sigmas() const { return sigmas_; }
 
@@ -104,6 +105,7 @@ struct BetaBanditConfig : StationaryBanditConfig {
 
 class BetaBandit final : public StationaryBandit {
  public:
+  static constexpr char kId[] = "BetaBandit-v0";
   explicit BetaBandit(const BetaBanditConfig& config = {});
 
  protected:
@@ -121,8 +123,15 @@ class BetaBandit final : public StationaryBandit {
   std::vector<GammaSampler> alpha_, beta_;
 };
 
+// The exponential and Poisson problems' defaults: their means must be > 0, so drawn means
+// start at 0.1.
+struct PositiveMeansConfig : StationaryBanditConfig {
+  PositiveMeansConfig() { means_low = 0.1; }
+};
+
 class ExponentialBandit final : public StationaryBandit {
  public:
+  static constexpr char kId[] = "ExponentialBandit-v0";
   explicit ExponentialBandit(const StationaryBanditConfig& config = {});
 
  protected:
@@ -139,6 +148,7 @@ class ExponentialBandit final : public StationaryBandit {
 
 class PoissonBandit final : public StationaryBandit {
  public:
+  static constexpr char kId[] = "PoissonBandit-v0";
   explicit PoissonBandit(const StationaryBanditConfig& config = {});
 
  protected:
@@ -153,7 +163,5 @@ class PoissonBandit final : public StationaryBandit {
  private:
   std::vector<boost::random::poisson_distribution<std::int64_t, double>> arms_;
 };
-
-void register_stationary_bandits(Registry& registry);
 
 }  // namespace rlsim
