@@ -1,0 +1,53 @@
+// Timing helpers for bench/python_env_bench.py (not part of the rlsim package's API): the
+// C++ VectorEnv step rate measured inside this process, to compare make_vec against the
+// loop it wraps under the same conditions.
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/rng.hpp"
+#include "python/src/common.hpp"
+#include "run/vector_env.hpp"
+
+namespace rlsim::python {
+
+namespace {
+
+// Env steps per second of a C++ loop stepping a VectorEnv of `copies` copies (next-step
+// auto-reset, as make_vec) with uniform random discrete actions drawn up front, for at
+// least `seconds` seconds. The GIL is released meanwhile.
+double cpp_vector_env_rate(const std::string& id, std::size_t copies, int threads,
+                           double seconds) {
+  std::vector<std::unique_ptr<Env>> envs;
+  for (std::size_t i = 0; i < copies; ++i) envs.push_back(registry().make_env(id, {}));
+  VectorEnv venv(std::move(envs), threads, Autoreset::next_step);
+  const Space& as = venv.spec().action_space;
+  if (!as.is_discrete()) throw py::value_error("cpp_vector_env_rate needs Discrete actions");
+  constexpr std::size_t kRing = 1024;
+  Rng rng(2024);
+  std::vector<std::vector<Value>> ring(kRing, std::vector<Value>(copies));
+  for (auto& row : ring)
+    for (auto& a : row) a.index = rng.integer(as.start(), as.start() + as.n() - 1);
+  py::gil_scoped_release release;
+  venv.reset(1);
+  using clock = std::chrono::steady_clock;
+  const auto t0 = clock::now();
+  std::size_t steps = 0;
+  double elapsed = 0;
+  do {
+    for (int k = 0; k < 256; ++k) venv.step(ring[steps++ & (kRing - 1)]);
+    elapsed = std::chrono::duration<double>(clock::now() - t0).count();
+  } while (elapsed < seconds);
+  return static_cast<double>(steps * copies) / elapsed;
+}
+
+}  // namespace
+
+void init_bench(py::module_& m) {
+  m.def("bench_cpp_vector_env_rate", &cpp_vector_env_rate, py::arg("id"), py::arg("copies"),
+        py::arg("threads"), py::arg("seconds"),
+        "Env steps/s of a pure C++ VectorEnv loop (benchmark baseline)");
+}
+
+}  // namespace rlsim::python
