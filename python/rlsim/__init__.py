@@ -57,7 +57,7 @@ _docs.refresh()
 
 def __getattr__(name):  # rlsim.gym without importing Gymnasium at `import rlsim`
     if name == "gym":
-        from . import gym
+        import importlib
 
-        return gym
+        return importlib.import_module(".gym", __name__)
     raise AttributeError(f"module 'rlsim' has no attribute {name!r}")

@@ -21,22 +21,30 @@ SHIPPED = [
 ]
 
 
+TEXT = ("env", "agent", "env_params", "agent_params")
+
+
 def analyze_csv(binary, path, *args):
+    """`rlsim analyze --csv` as a DataFrame of strings (empty: undefined)."""
     return pd.read_csv(io.StringIO(run_driver(binary, "analyze", str(path), "--csv", *args)),
-                       keep_default_na=False, na_values=[""])
+                       dtype=str, keep_default_na=False)
+
+
+def undefined(x):
+    return x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x))
 
 
 def check_summary_matches(summary, csv):
     assert list(csv.columns) == list(summary.columns[: len(csv.columns)])
     assert len(summary) == len(csv)
     for col in csv.columns:
-        a, b = summary[col].tolist(), csv[col].tolist()
-        for x, y in zip(a, b):
-            if isinstance(y, str):
+        for x, y in zip(summary[col].tolist(), csv[col].tolist()):
+            if col in TEXT:
                 assert x == y, col
-            elif y is None or (isinstance(y, float) and math.isnan(y)):
-                assert x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x)), col
+            elif y == "":
+                assert undefined(x), col
             else:
+                # the CSV prints 10 significant digits
                 assert float(x) == pytest.approx(float(y), rel=1e-9, abs=1e-12), col
 
 
@@ -100,15 +108,16 @@ def test_steps_agent_state_diagnostics_eval(tmp_path):
     d = rf.diagnostics
     assert len(d) > 0 and {"run", "step"} <= set(d.columns) and len(d.columns) > 3
     assert d["n_steps"].eq(32).all()  # the agent's parameters ride along
-    # A saved agent plays again from Python: load its state into a fresh agent.
-    env = rlsim.make("CartPole-v1")
-    agent = rlsim.agent("ppo", env, n_envs=1, n_steps=32, batch_size=32, net_arch=[64, 64],
-                        activation="tanh")
-    agent.load(state)
-    agent.evaluation = True
-    obs, _ = env.reset(seed=0)
-    assert agent.act(obs) in (0, 1)
-    assert agent.save().keys() == state.keys()
+    # A saved agent plays again from Python: its state loads into a fresh agent.
+    lake = rlsim.run({"episodes": 50, "save_agent": True, "env": {"id": "FrozenLake-v1"},
+                      "agent": {"id": "q-learning", "alpha": 0.5}},
+                     out=tmp_path / "lake.h5", quiet=True)
+    saved = lake.agent_state(lake.run_indices[0])
+    agent = rlsim.agent("q-learning", rlsim.make("FrozenLake-v1"), alpha=0.5)
+    agent.load(saved)
+    again = agent.save()
+    assert again.keys() == saved.keys()
+    assert all(np.array_equal(again[k], saved[k]) for k in saved)
     with pytest.raises(ValueError, match="no step log"):
         rlsim.load(rlsim.run(None, episodes=2, seeds=1, out=tmp_path / "d.h5", quiet=True).path).steps(0)
 
