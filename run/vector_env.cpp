@@ -78,8 +78,7 @@ void VectorEnv::run_copies(bool stepping, std::uint64_t seed,
         }
       } else {
         if (seeds.empty())
-          envs_[i]->reset(obs_[i],
-                          derive_seed(seed, static_cast<std::uint64_t>(i), "vector-env"));
+          envs_[i]->reset(obs_[i], derive_seed(seed, static_cast<std::uint64_t>(i), "vector-env"));
         else
           envs_[i]->reset(obs_[i], seeds[i]);
         results_[i] = StepResult{};

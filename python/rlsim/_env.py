@@ -96,8 +96,8 @@ class Env(_Base):
         self.action_space = from_dict(core.action_space)
         self._kwargs = dict(params)
         self._spec = None
-        # The C++ step, bound once: env.step(action) is one call into C++.
-        self.step = core.step
+        # The C++ step as a function bound to this env: env.step(action) is one call into C++.
+        self.step = core.bound_step()
 
     # --- Gymnasium API ---------------------------------------------------------------------
     def reset(self, *, seed=None, options=None):

@@ -48,8 +48,7 @@ class PyAgent {
       raise_make_error(err);
     }
     if (agent_->num_envs() != 1)
-      throw py::value_error("agent '" + id + "' learns from " +
-                            std::to_string(agent_->num_envs()) +
+      throw py::value_error("agent '" + id + "' learns from " + std::to_string(agent_->num_envs()) +
                             " env copies at once (num_envs > 1), so it cannot be driven one step "
                             "at a time; run it with rlsim.run (or give it n_envs=1)");
     obs_space_ = e.spec().observation_space;
@@ -74,8 +73,7 @@ class PyAgent {
     checked_value_from_python(action, act_space_, action_, "action for agent '" + id_ + "'");
     checked_value_from_python(next_obs, obs_space_, next_obs_,
                               "next observation for agent '" + id_ + "'");
-    if (std::isnan(reward))
-      throw py::value_error("reward for agent '" + id_ + "' is NaN");
+    if (std::isnan(reward)) throw py::value_error("reward for agent '" + id_ + "' is NaN");
     agent_->observe(Transition{obs_, action_, reward, next_obs_, terminated, truncated});
   }
 

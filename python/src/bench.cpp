@@ -17,8 +17,7 @@ namespace {
 // Env steps per second of a C++ loop stepping a VectorEnv of `copies` copies (next-step
 // auto-reset, as make_vec) with uniform random discrete actions drawn up front, for at
 // least `seconds` seconds. The GIL is released meanwhile.
-double cpp_vector_env_rate(const std::string& id, std::size_t copies, int threads,
-                           double seconds) {
+double cpp_vector_env_rate(const std::string& id, std::size_t copies, int threads, double seconds) {
   std::vector<std::unique_ptr<Env>> envs;
   for (std::size_t i = 0; i < copies; ++i) envs.push_back(registry().make_env(id, {}));
   VectorEnv venv(std::move(envs), threads, Autoreset::next_step);

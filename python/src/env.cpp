@@ -69,8 +69,8 @@ std::vector<npy_intp> dims_of(const Space& s) {
 
 inline PyObject* new_float_array(const std::vector<npy_intp>& dims, const float* data,
                                  std::size_t n) {
-  PyObject* a = PyArray_SimpleNew(static_cast<int>(dims.size()),
-                                  const_cast<npy_intp*>(dims.data()), NPY_FLOAT32);
+  PyObject* a = PyArray_SimpleNew(static_cast<int>(dims.size()), const_cast<npy_intp*>(dims.data()),
+                                  NPY_FLOAT32);
   if (a) std::memcpy(PyArray_DATA(reinterpret_cast<PyArrayObject*>(a)), data, n * sizeof(float));
   return a;
 }
@@ -359,6 +359,16 @@ py::object bench_bare_step(py::handle action) {
 
 }  // namespace
 
+// env.step for the Python class: a function (not a method) bound to this env, so a step
+// costs what a call of a bare pybind11 function costs (no `self` to look up and cast). It
+// holds a reference to the env object, which therefore lives as long as the function.
+py::object bound_step(py::object self) {
+  PyEnv* env = self.cast<PyEnv*>();
+  return py::cpp_function(
+      [self = std::move(self), env](py::handle action) { return env->step(action); },
+      py::arg("action"), "step(action) -> (observation, reward, terminated, truncated, info)");
+}
+
 // For agent.cpp: the C++ env behind a Python-side rlsim._rlsim.Env.
 Env& env_of(py::handle env) {
   return env.cast<PyEnv&>().env();
@@ -370,6 +380,8 @@ void init_env(py::module_& m) {
       .def("reset", &PyEnv::reset, py::arg("seed") = py::none())
       .def("step", &PyEnv::step, py::arg("action"),
            "step(action) -> (observation, reward, terminated, truncated, info)")
+      .def("bound_step", &bound_step,
+           "step as a function bound to this env (what rlsim.Env uses as its step)")
       .def("render_rgb", &PyEnv::render_rgb)
       .def("render_text", &PyEnv::render_text)
       .def("close", &PyEnv::close)
@@ -398,10 +410,9 @@ void init_env(py::module_& m) {
                                const auto& t = e.spec().reward_threshold;
                                return t ? py::object(py::float_(*t)) : py::object(py::none());
                              })
-      .def_property_readonly("reward_range",
-                             [](PyEnv& e) {
-                               return py::make_tuple(e.spec().reward_min, e.spec().reward_max);
-                             })
+      .def_property_readonly(
+          "reward_range",
+          [](PyEnv& e) { return py::make_tuple(e.spec().reward_min, e.spec().reward_max); })
       .def_property_readonly("defines_success", [](PyEnv& e) { return e.spec().defines_success; })
       .def_property_readonly("has_oracle", [](PyEnv& e) { return e.env().oracle() != nullptr; })
       .def_property_readonly("has_model", [](PyEnv& e) { return e.env().model() != nullptr; })

@@ -80,9 +80,9 @@ std::string run_experiment(const std::string& config_text, const std::string& so
   }
   std::error_code ec;
   if (fs::exists(out, ec) && fs::is_directory(out, ec))
-    raise_os(PyExc_IsADirectoryError, "output path '" + out +
-                                          "' is a directory: give a file name such as " + out +
-                                          "/run.h5");
+    raise_os(
+        PyExc_IsADirectoryError,
+        "output path '" + out + "' is a directory: give a file name such as " + out + "/run.h5");
   if (fs::exists(out, ec) && !overwrite)
     raise_os(PyExc_FileExistsError,
              "output file '" + out +
@@ -172,8 +172,9 @@ void init_experiment(py::module_& m) {
         py::arg("dry_run") = false,
         "Runs an experiment config (TOML text) like `rlsim run`; returns the run file's path "
         "(with dry_run, the number of runs, as text)");
-  m.def("default_config_text", [] { return default_config_text(); },
-        "The built-in default experiment's TOML (experiments/configs/default.toml)");
+  m.def(
+      "default_config_text", [] { return default_config_text(); },
+      "The built-in default experiment's TOML (experiments/configs/default.toml)");
 }
 
 }  // namespace rlsim::python

@@ -59,8 +59,8 @@ bool as_integer(py::handle h, std::int64_t& out) {
   }
   int overflow = 0;
   const long long v = PyLong_AsLongLongAndOverflow(index.ptr(), &overflow);
-  if (overflow != 0) throw py::value_error("integer " + std::string(py::str(h)) +
-                                           " does not fit in 64 bits");
+  if (overflow != 0)
+    throw py::value_error("integer " + std::string(py::str(h)) + " does not fit in 64 bits");
   out = v;
   return true;
 }
@@ -100,8 +100,7 @@ RawParams raw_params(const py::dict& kwargs, const std::string& owner) {
       raw[key] = std::string(py::str(v));
     } else if (PyList_Check(v.ptr()) || PyTuple_Check(v.ptr()) ||
                (py::hasattr(v, "shape") && py::hasattr(v, "tolist"))) {
-      py::object seq = py::hasattr(v, "tolist") && !PyList_Check(v.ptr()) &&
-                               !PyTuple_Check(v.ptr())
+      py::object seq = py::hasattr(v, "tolist") && !PyList_Check(v.ptr()) && !PyTuple_Check(v.ptr())
                            ? v.attr("tolist")()
                            : py::reinterpret_borrow<py::object>(v);
       std::vector<std::int64_t> ints;
@@ -116,8 +115,8 @@ RawParams raw_params(const py::dict& kwargs, const std::string& owner) {
           doubles.push_back(d);
         } else {
           throw py::type_error(owner + " parameter '" + key +
-                               "' must be a list of numbers, got an item of type " +
-                               type_name(x) + ": " + std::string(py::repr(x)));
+                               "' must be a list of numbers, got an item of type " + type_name(x) +
+                               ": " + std::string(py::repr(x)));
         }
       }
       if (all_ints && !ints.empty())
@@ -172,8 +171,8 @@ py::object param_to_python(const ParamValue& v) {
 
 std::uint64_t seed_from_python(py::handle seed, const std::string& what) {
   if (is_bool(seed) || !(PyLong_Check(seed.ptr()) || PyIndex_Check(seed.ptr())))
-    throw py::type_error(what + " must be an integer in [0, 2^64) or None, got " +
-                         type_name(seed) + ": " + std::string(py::repr(seed)));
+    throw py::type_error(what + " must be an integer in [0, 2^64) or None, got " + type_name(seed) +
+                         ": " + std::string(py::repr(seed)));
   py::object index = py::reinterpret_steal<py::object>(PyNumber_Index(seed.ptr()));
   if (!index) throw py::error_already_set();
   if (PyObject_RichCompareBool(index.ptr(), py::int_(0).ptr(), Py_LT) == 1)
@@ -304,15 +303,20 @@ py::dict schemas(bool envs) {
 PYBIND11_MODULE(_rlsim, m) {
   using namespace rlsim;
   using namespace rlsim::python;
-  m.doc() = "rlsim's C++ core (envs, vector envs, agents, experiments, run files); "
-            "use the `rlsim` package, which wraps it.";
+  m.doc() =
+      "rlsim's C++ core (envs, vector envs, agents, experiments, run files); "
+      "use the `rlsim` package, which wraps it.";
   init_numpy();
   m.attr("__version__") = std::string(version());
   m.attr("git_commit") = std::string(git_commit());
-  m.def("env_entries", [] { return entries(true); }, "[{id, doc, origin}] of every env");
-  m.def("agent_entries", [] { return entries(false); }, "[{id, doc, origin}] of every agent");
-  m.def("env_schemas", [] { return schemas(true); }, "{id: [parameters]} of every env");
-  m.def("agent_schemas", [] { return schemas(false); }, "{id: [parameters]} of every agent");
+  m.def(
+      "env_entries", [] { return entries(true); }, "[{id, doc, origin}] of every env");
+  m.def(
+      "agent_entries", [] { return entries(false); }, "[{id, doc, origin}] of every agent");
+  m.def(
+      "env_schemas", [] { return schemas(true); }, "{id: [parameters]} of every env");
+  m.def(
+      "agent_schemas", [] { return schemas(false); }, "{id: [parameters]} of every agent");
   m.def("describe", &describe, py::arg("id"),
         "An env's or agent's doc, spaces and typed parameters as a dict");
   m.def(
@@ -341,7 +345,8 @@ PYBIND11_MODULE(_rlsim, m) {
         const std::string owner = kind + " '" + id + "'";
         try {
           RawParams raw = raw_params(kwargs, owner);
-          Params p = kind == "env" ? r.resolve_env_params(id, raw) : r.resolve_agent_params(id, raw);
+          Params p =
+              kind == "env" ? r.resolve_env_params(id, raw) : r.resolve_agent_params(id, raw);
           py::dict out;
           for (const auto& [k, v] : p.values()) out[py::str(k)] = param_to_python(v);
           return out;

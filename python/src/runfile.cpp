@@ -49,7 +49,8 @@ py::dict typed_params(const std::string& text, const std::string& kind, const st
   const bool known = kind == "env" ? r.has_env(id) : r.has_agent(id);
   if (known) {
     try {
-      const Params p = kind == "env" ? r.resolve_env_params(id, raw) : r.resolve_agent_params(id, raw);
+      const Params p =
+          kind == "env" ? r.resolve_env_params(id, raw) : r.resolve_agent_params(id, raw);
       for (const auto& [k, v] : p.values())
         if (raw.count(k)) out[py::str(k)] = param_to_python(v);
       return out;
@@ -87,9 +88,7 @@ class PyReader {
   }
 
   std::vector<std::int64_t> run_indices() const { return reader_->run_indices(); }
-  std::vector<std::int64_t> complete_run_indices() const {
-    return reader_->complete_run_indices();
-  }
+  std::vector<std::int64_t> complete_run_indices() const { return reader_->complete_run_indices(); }
 
   // Every complete run's tables, concatenated, with a `run` column.
   py::dict tables() const {
@@ -195,7 +194,8 @@ class PyReader {
     const StepTable& st = run.steps;
     py::dict d;
     // A single-env run stores no env column: every row is copy 0.
-    d["env"] = st.env.empty() ? array_of(std::vector<std::int32_t>(st.size(), 0)) : array_of(st.env);
+    d["env"] =
+        st.env.empty() ? array_of(std::vector<std::int32_t>(st.size(), 0)) : array_of(st.env);
     d["episode"] = array_of(st.episode);
     d["t"] = array_of(st.t);
     d["obs_discrete"] = st.obs_discrete;
@@ -205,7 +205,8 @@ class PyReader {
     if (st.obs_discrete) {
       d["obs"] = array_of(st.obs_index);
     } else {
-      py::array_t<float> o({static_cast<py::ssize_t>(st.size()), static_cast<py::ssize_t>(st.obs_dim)});
+      py::array_t<float> o(
+          {static_cast<py::ssize_t>(st.size()), static_cast<py::ssize_t>(st.obs_dim)});
       std::copy(st.obs.begin(), st.obs.end(), o.mutable_data());
       d["obs"] = o;
     }

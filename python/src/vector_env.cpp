@@ -150,16 +150,16 @@ class PyVectorEnv {
   }
 
   std::string what_of(std::size_t i) const {
-    return "vector env copy " + std::to_string(i) + " of " + std::to_string(n_) +
-           ": action for " + id_;
+    return "vector env copy " + std::to_string(i) + " of " + std::to_string(n_) + ": action for " +
+           id_;
   }
 
   void read_actions(py::handle actions) {
     py::array arr = py::array::ensure(actions);
     if (!arr) {
       PyErr_Clear();
-      throw py::type_error(id_ + " vector env: actions must be an array of " +
-                           std::to_string(n_) + " actions, got " +
+      throw py::type_error(id_ + " vector env: actions must be an array of " + std::to_string(n_) +
+                           " actions, got " +
                            std::string(py::str(actions.get_type().attr("__name__"))));
     }
     const char kind = arr.dtype().kind();
@@ -170,12 +170,13 @@ class PyVectorEnv {
                            ", got dtype " + std::string(py::str(arr.dtype())));
     const auto expected = static_cast<py::ssize_t>(n_ * act_dim_);
     if (arr.ndim() < 1 || arr.shape(0) != static_cast<py::ssize_t>(n_) || arr.size() != expected)
-      throw py::value_error(id_ + " vector env: actions have shape " +
-                            std::string(py::str(py::cast(std::vector<py::ssize_t>(
-                                arr.shape(), arr.shape() + arr.ndim())))) +
-                            "; " + std::to_string(n_) + " copies of " + act_space_.describe() +
-                            " need " + std::to_string(n_) +
-                            (discrete ? " integers" : " x " + std::to_string(act_dim_) + " numbers"));
+      throw py::value_error(
+          id_ + " vector env: actions have shape " +
+          std::string(
+              py::str(py::cast(std::vector<py::ssize_t>(arr.shape(), arr.shape() + arr.ndim())))) +
+          "; " + std::to_string(n_) + " copies of " + act_space_.describe() + " need " +
+          std::to_string(n_) +
+          (discrete ? " integers" : " x " + std::to_string(act_dim_) + " numbers"));
     if (discrete) {
       auto a = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(arr);
       const std::int64_t* p = a.data();

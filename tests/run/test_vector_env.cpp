@@ -8,8 +8,8 @@
 #include "core/error.hpp"
 #include "core/registry.hpp"
 #include "core/rng.hpp"
-#include "run/vector_env.hpp"
 #include "envs/register.hpp"
+#include "run/vector_env.hpp"
 
 using namespace rlsim;
 
