@@ -9,10 +9,11 @@
 // sets the runner's stop flag while the experiment runs, as in the driver); the file then
 // holds the finished runs and `rlsim run --resume FILE` completes it; Python gets
 // KeyboardInterrupt. MPI and --resume stay with the driver.
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <csignal>
+
 #include <ctime>
 #include <filesystem>
 #include <iostream>
@@ -37,6 +38,32 @@ std::atomic<RunCounters*> g_counters{nullptr};
 extern "C" void on_sigint(int) {
   if (RunCounters* c = g_counters.load()) c->stop.store(true);
 }
+
+// Routes SIGINT to the runner's stop flag while it lives (restore() ends that sooner); the
+// handler that was there (Python's) comes back with its flags.
+class SigintGuard {
+ public:
+  explicit SigintGuard(RunCounters& counters) {
+    g_counters.store(&counters);
+    struct sigaction action {};
+    action.sa_handler = on_sigint;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &previous_);
+  }
+  ~SigintGuard() { restore(); }
+  SigintGuard(const SigintGuard&) = delete;
+  SigintGuard& operator=(const SigintGuard&) = delete;
+  void restore() {
+    if (restored_) return;
+    sigaction(SIGINT, &previous_, nullptr);  // Python's own handler again
+    g_counters.store(nullptr);
+    restored_ = true;
+  }
+
+ private:
+  struct sigaction previous_ {};
+  bool restored_ = false;
+};
 
 std::string utc_stamp(const char* fmt) {
   std::time_t t = std::time(nullptr);
@@ -93,6 +120,10 @@ std::string run_experiment(const std::string& config_text, const std::string& so
   meta.command_line = command_line;
   meta.master_seed = cfg.seed;
   meta.planned_runs = static_cast<std::int64_t>(runs.size());
+  // Ctrl-C from here on stops the runs (before the file exists too, so that a caller who
+  // waits for the file before interrupting never meets Python's own handler).
+  RunCounters counters;
+  SigintGuard sigint(counters);
   std::unique_ptr<ExperimentWriter> writer;
   try {
     writer = std::make_unique<ExperimentWriter>(out, meta, WriteMode::create);
@@ -100,13 +131,10 @@ std::string run_experiment(const std::string& config_text, const std::string& so
     raise_os(PyExc_OSError, e.what());
   }
   if (threads == 0) threads = omp_get_max_threads();
-  RunCounters counters;
   bool write_failed = false;
   std::string error;
   {
     py::gil_scoped_release release;
-    g_counters.store(&counters);
-    auto previous = std::signal(SIGINT, on_sigint);
     const Progress::Mode mode = quiet                   ? Progress::Mode::off
                                 : isatty(STDERR_FILENO) ? Progress::Mode::bar
                                                         : Progress::Mode::plain;
@@ -138,8 +166,7 @@ std::string run_experiment(const std::string& config_text, const std::string& so
     } catch (const std::exception& e) {
       error = e.what();
     }
-    std::signal(SIGINT, previous);
-    g_counters.store(nullptr);
+    sigint.restore();
     if (error.empty() && !counters.stop.load()) {
       try {
         writer->finish();

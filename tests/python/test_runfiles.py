@@ -160,3 +160,39 @@ def test_plot(tmp_path):
     assert len(files) == 1 and files[0].endswith(".png") and os.path.exists(files[0])
     with pytest.raises(RuntimeError, match="nothing to draw"):
         rf.plot(tmp_path / "figs", what="eval")
+
+
+def test_progress_goes_to_stderr(tmp_path, capfd):
+    rlsim.run({"seeds": 2, "episodes": 5, "env": {"id": "FrozenLake-v1"},
+               "agent": {"id": "q-learning"}}, out=tmp_path / "p.h5", threads=1)
+    out, err = capfd.readouterr()
+    assert out == ""
+    assert "done: FrozenLake-v1 / q-learning" in err and "2 runs" in err
+
+
+def test_ctrl_c_stops_the_runs_and_leaves_a_valid_file(tmp_path):
+    """SIGINT during rlsim.run: KeyboardInterrupt in Python, the finished runs in the file."""
+    import signal
+    import subprocess
+    import sys
+
+    out = tmp_path / "long.h5"
+    code = (
+        "import rlsim, sys\n"
+        "try:\n"
+        f"    rlsim.run({{'seeds': 4, 'steps': 10**12, 'env': {{'id': 'CartPole-v1'}},"
+        f" 'agent': {{'id': 'random'}}}}, out={str(out)!r}, threads=1, quiet=True)\n"
+        "except KeyboardInterrupt as e:\n"
+        "    print('interrupted:', e)\n"
+        "    sys.exit(3)\n"
+    )
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    # The writer creates the file before any run starts: then the runs are under way.
+    while not out.exists() and p.poll() is None:
+        pass
+    p.send_signal(signal.SIGINT)
+    stdout, _ = p.communicate(timeout=120)
+    assert p.returncode == 3, stdout
+    assert "rlsim run --resume" in stdout
+    rf = rlsim.load(out)
+    assert not rf.complete and rf.meta["planned_runs"] == 4
