@@ -10,6 +10,9 @@
    against a pure C++ VectorEnv loop of the same N in this process
    (rlsim._rlsim.bench_cpp_vector_env_rate, next-step auto-reset like make_vec). Targets:
    at least 50% of the C++ single-thread rate, close to 2x with threads=2.
+3. The C++ env's own cost per step (rlsim._rlsim.bench_cpp_env_rate: Env::step and resets
+   in a C++ loop), to split the single env's time into the bare call, the env's own work
+   and what remains (the binding's overhead beyond a bare call).
 
 Each figure is the median of --repeats timed rounds of --seconds each, the measurements
 interleaved (round r of every case before round r + 1) so that load changes hit all alike.
@@ -99,6 +102,8 @@ def main(argv=None):
         f"make_vec({args.num_envs}) threads=2": lambda: vector_rate(args.num_envs, 2, ring, args.seconds),
         f"C++ VectorEnv({args.num_envs}) threads=1": lambda: _rlsim.bench_cpp_vector_env_rate(
             "CartPole-v1", args.num_envs, 1, args.seconds),
+        "C++ env loop (Env::step + resets)": lambda: _rlsim.bench_cpp_env_rate(
+            "CartPole-v1", args.seconds),
     }
     load_start = os.getloadavg()
     rates = {name: [] for name in cases}
@@ -120,6 +125,7 @@ def main(argv=None):
     v1 = med[f"make_vec({args.num_envs}) threads=1"]
     v2 = med[f"make_vec({args.num_envs}) threads=2"]
     cpp = med[f"C++ VectorEnv({args.num_envs}) threads=1"]
+    cpp_env = med["C++ env loop (Env::step + resets)"]
     ratios = {
         "bare / single (target <= 1.3)": bare / single,
         "single / Gymnasium 155k (target >= 5)": single / GYMNASIUM_CARTPOLE,
@@ -128,9 +134,18 @@ def main(argv=None):
     }
     for name, x in ratios.items():
         print(f"  {name:52s} {x:6.2f}")
+    ns = {
+        "bare call": 1e9 / bare,
+        "rlsim step": 1e9 / single,
+        "C++ env's own step (with resets)": 1e9 / cpp_env,
+        "rest: binding overhead beyond a bare call": 1e9 / single - 1e9 / bare - 1e9 / cpp_env,
+    }
+    print("  per step, ns:")
+    for name, x in ns.items():
+        print(f"    {name:50s} {x:7.1f}")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
-            json.dump({"median_steps_per_s": med, "rates": rates, "ratios": ratios,
+            json.dump({"median_steps_per_s": med, "rates": rates, "ratios": ratios, "ns": ns,
                        "load_average": [load_start, load_end]}, f, indent=1)
     return 0
 

@@ -41,12 +41,42 @@ double cpp_vector_env_rate(const std::string& id, std::size_t copies, int thread
   return static_cast<double>(steps * copies) / elapsed;
 }
 
+// Env steps per second of a C++ loop on one env (reset when an episode ends) with uniform
+// random discrete actions drawn up front: the env's own cost, which a step from Python adds
+// to the cost of a bare pybind11 call.
+double cpp_env_rate(const std::string& id, double seconds) {
+  std::unique_ptr<Env> env = registry().make_env(id, {});
+  const Space& as = env->spec().action_space;
+  if (!as.is_discrete()) throw py::value_error("cpp_env_rate needs Discrete actions");
+  constexpr std::size_t kRing = 4096;
+  Rng rng(2024);
+  std::vector<Value> ring(kRing);
+  for (auto& a : ring) a.index = rng.integer(as.start(), as.start() + as.n() - 1);
+  Value obs;
+  py::gil_scoped_release release;
+  env->reset(obs, 1);
+  using clock = std::chrono::steady_clock;
+  const auto t0 = clock::now();
+  std::size_t steps = 0;
+  double elapsed = 0;
+  do {
+    for (int k = 0; k < 4096; ++k) {
+      const StepResult r = env->step(ring[steps++ & (kRing - 1)], obs);
+      if (r.terminated || r.truncated) env->reset(obs);
+    }
+    elapsed = std::chrono::duration<double>(clock::now() - t0).count();
+  } while (elapsed < seconds);
+  return static_cast<double>(steps) / elapsed;
+}
+
 }  // namespace
 
 void init_bench(py::module_& m) {
   m.def("bench_cpp_vector_env_rate", &cpp_vector_env_rate, py::arg("id"), py::arg("copies"),
         py::arg("threads"), py::arg("seconds"),
         "Env steps/s of a pure C++ VectorEnv loop (benchmark baseline)");
+  m.def("bench_cpp_env_rate", &cpp_env_rate, py::arg("id"), py::arg("seconds"),
+        "Env steps/s of a pure C++ loop on one env (its own cost per step)");
 }
 
 }  // namespace rlsim::python

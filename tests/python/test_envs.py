@@ -222,3 +222,15 @@ def test_describe_and_docs():
     ranged = rlsim.describe("BernoulliBandit-v0").param("horizon")
     assert ranged.type == "int" and ranged.range[0] == 1
     assert "ucb1" in rlsim.agents() and "CartPole-v1" in rlsim.envs()
+
+
+def test_a_kept_step_function_keeps_its_env_alive():
+    import gc
+
+    env = rlsim.make("CartPole-v1")
+    env.reset(seed=0)
+    step = env.step  # the C++ function bound to this env (one call per step)
+    del env
+    gc.collect()
+    obs, reward, *_ = step(0)
+    assert obs.shape == (4,) and reward == 1.0
