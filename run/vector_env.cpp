@@ -10,7 +10,8 @@
 
 namespace rlsim {
 
-VectorEnv::VectorEnv(std::vector<std::unique_ptr<Env>> envs, int threads) : envs_(std::move(envs)) {
+VectorEnv::VectorEnv(std::vector<std::unique_ptr<Env>> envs, int threads, Autoreset autoreset)
+    : envs_(std::move(envs)), autoreset_(autoreset) {
   if (envs_.empty()) throw Error("VectorEnv needs at least one env; it was given none");
   for (std::size_t i = 0; i < envs_.size(); ++i)
     if (!envs_[i]) throw Error("VectorEnv: env copy " + std::to_string(i) + " is null");
@@ -32,6 +33,7 @@ VectorEnv::VectorEnv(std::vector<std::unique_ptr<Env>> envs, int threads) : envs
   final_obs_.resize(envs_.size());
   results_.resize(envs_.size());
   errors_.resize(envs_.size());
+  pending_reset_.assign(envs_.size(), 0);
   for (std::size_t i = 0; i < envs_.size(); ++i) {
     first.observation_space.prepare(obs_[i]);
     first.observation_space.prepare(final_obs_[i]);
@@ -44,7 +46,9 @@ void VectorEnv::set_threads(int threads) {
   threads_ = threads;
 }
 
-void VectorEnv::run_copies(bool stepping, std::uint64_t seed, std::span<const Value> actions) {
+void VectorEnv::run_copies(bool stepping, std::uint64_t seed,
+                           std::span<const std::optional<std::uint64_t>> seeds,
+                           std::span<const Value> actions) {
   const auto n = static_cast<std::int64_t>(envs_.size());
   bool failed = false;
   // Exceptions must not leave an OpenMP region: each copy's is stored and the lowest copy
@@ -55,9 +59,17 @@ void VectorEnv::run_copies(bool stepping, std::uint64_t seed, std::span<const Va
   for (std::int64_t k = 0; k < n; ++k) {
     const auto i = static_cast<std::size_t>(k);
     try {
-      if (stepping) {
+      if (stepping && pending_reset_[i]) {
+        // Next-step auto-reset: this step starts the copy's next episode.
+        pending_reset_[i] = 0;
+        envs_[i]->reset(obs_[i]);
+        results_[i] = StepResult{};
+      } else if (stepping) {
         results_[i] = envs_[i]->step(actions[i], obs_[i]);
-        if (results_[i].terminated || results_[i].truncated) {
+        if ((results_[i].terminated || results_[i].truncated) &&
+            autoreset_ == Autoreset::next_step) {
+          pending_reset_[i] = 1;
+        } else if (results_[i].terminated || results_[i].truncated) {
           // Same-step auto-reset: the ended episode's last observation moves to final_obs_
           // (a swap of equally sized buffers: no allocation) and the copy restarts from
           // its own continuing stream.
@@ -65,8 +77,12 @@ void VectorEnv::run_copies(bool stepping, std::uint64_t seed, std::span<const Va
           envs_[i]->reset(obs_[i]);
         }
       } else {
-        envs_[i]->reset(obs_[i], derive_seed(seed, static_cast<std::uint64_t>(i), "vector-env"));
+        if (seeds.empty())
+          envs_[i]->reset(obs_[i], derive_seed(seed, static_cast<std::uint64_t>(i), "vector-env"));
+        else
+          envs_[i]->reset(obs_[i], seeds[i]);
         results_[i] = StepResult{};
+        pending_reset_[i] = 0;
       }
     } catch (...) {
       errors_[i] = std::current_exception();
@@ -88,14 +104,21 @@ void VectorEnv::run_copies(bool stepping, std::uint64_t seed, std::span<const Va
 }
 
 void VectorEnv::reset(std::uint64_t seed) {
-  run_copies(false, seed, {});
+  run_copies(false, seed, {}, {});
+}
+
+void VectorEnv::reset(std::span<const std::optional<std::uint64_t>> seeds) {
+  if (seeds.size() != envs_.size())
+    throw Error("VectorEnv::reset got " + std::to_string(seeds.size()) + " seeds for " +
+                std::to_string(envs_.size()) + " env copies: give one seed per copy");
+  run_copies(false, 0, seeds, {});
 }
 
 void VectorEnv::step(std::span<const Value> actions) {
   if (actions.size() != envs_.size())
     throw Error("VectorEnv::step got " + std::to_string(actions.size()) + " actions for " +
                 std::to_string(envs_.size()) + " env copies: give one action per copy");
-  run_copies(true, 0, actions);
+  run_copies(true, 0, {}, actions);
 }
 
 }  // namespace rlsim

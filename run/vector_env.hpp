@@ -9,6 +9,11 @@
 // episode, final_obs(i) the last observation of the ended one, and reward/terminated/
 // truncated(i) belong to the ended episode's last step. final_obs(i) is only meaningful
 // when done(i).
+// Auto-reset "next step" (Autoreset::next_step, Gymnasium 1.x's default for its vector envs,
+// used by the Python package's make_vec): when step() ends copy i's episode, obs(i) is the
+// ended episode's last observation and the copy is not reset yet; the next step() resets it
+// instead of stepping it (its action is ignored), with reward 0 and terminated/truncated
+// false, and obs(i) the first observation of the new episode.
 //
 // Threads: with threads > 1 the copies are split over OpenMP threads (schedule(static));
 // with 1 no parallel region is opened (a VectorEnv inside a parallel run stays serial).
@@ -20,6 +25,7 @@
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -28,10 +34,13 @@
 
 namespace rlsim {
 
+enum class Autoreset { same_step, next_step };
+
 class VectorEnv {
  public:
   // All envs must have the same spec (id and spaces); throws rlsim::Error otherwise.
-  explicit VectorEnv(std::vector<std::unique_ptr<Env>> envs, int threads = 1);
+  explicit VectorEnv(std::vector<std::unique_ptr<Env>> envs, int threads = 1,
+                     Autoreset autoreset = Autoreset::same_step);
 
   std::size_t size() const { return envs_.size(); }
   const EnvSpec& spec() const { return envs_.front()->spec(); }
@@ -40,6 +49,9 @@ class VectorEnv {
   int threads() const { return threads_; }
 
   void reset(std::uint64_t seed);
+  // Resets copy i with seeds[i] (nullopt: without a seed, its stream continues);
+  // seeds.size() must equal size().
+  void reset(std::span<const std::optional<std::uint64_t>> seeds);
   // actions.size() must equal size(); each action is validated by its env.
   void step(std::span<const Value> actions);
 
@@ -53,15 +65,20 @@ class VectorEnv {
   const StepResult& result(std::size_t i) const { return results_[i]; }
 
  private:
-  // Resets (stepping = false, with `seed`) or steps every copy, in parallel if asked.
-  void run_copies(bool stepping, std::uint64_t seed, std::span<const Value> actions);
+  // Resets (stepping = false, with `seeds`, or derived from `seed` when empty) or steps
+  // every copy, in parallel if asked.
+  void run_copies(bool stepping, std::uint64_t seed,
+                  std::span<const std::optional<std::uint64_t>> seeds,
+                  std::span<const Value> actions);
 
   std::vector<std::unique_ptr<Env>> envs_;
   std::vector<Value> obs_;
   std::vector<Value> final_obs_;
   std::vector<StepResult> results_;
   std::vector<std::exception_ptr> errors_;
+  std::vector<std::uint8_t> pending_reset_;  // next_step mode: copy i resets at the next step
   int threads_ = 1;
+  Autoreset autoreset_ = Autoreset::same_step;
 };
 
 }  // namespace rlsim

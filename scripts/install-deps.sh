@@ -17,6 +17,7 @@ pkgs=(
   catch2 libtomlplusplus-dev libbenchmark-dev
   libcairo2-dev libgif-dev
   python3 python3-h5py python3-numpy python3-matplotlib
+  python3-dev pybind11-dev python3-pybind11 python3-pytest python3-pandas
 )
 if [ "${RLSIM_WITH_TORCH:-0}" = "1" ]; then pkgs+=(libtorch-dev libopenblas0-pthread); fi
 if [ "${RLSIM_WITH_MPI:-1}" != "0" ]; then pkgs+=(libopenmpi-dev openmpi-bin libboost-mpi-dev); fi

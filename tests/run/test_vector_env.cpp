@@ -1,14 +1,15 @@
 // VectorEnv: auto-reset, final observations, per-copy seeding, thread independence, errors.
 // Expected trajectories are computed independently with plain Envs stepped one at a time.
 #include <catch2/catch.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/error.hpp"
 #include "core/registry.hpp"
 #include "core/rng.hpp"
-#include "run/vector_env.hpp"
 #include "envs/register.hpp"
+#include "run/vector_env.hpp"
 
 using namespace rlsim;
 
@@ -195,4 +196,48 @@ TEST_CASE("vector env: mismatched copies are refused", "[vector-env]") {
   lakes.push_back(registry().make_env("FrozenLake-v1", {{"map_name", std::string("8x8")}}));
   CHECK_THROWS_WITH(VectorEnv(std::move(lakes)), Catch::Contains("Discrete(64)"));
   CHECK_THROWS_AS(VectorEnv(std::vector<std::unique_ptr<Env>>{}), Error);
+}
+
+TEST_CASE("vector env: next-step auto-reset (Gymnasium 1.x) matches plain envs, per-copy seeds",
+          "[vector-env]") {
+  for (int threads : {1, 2}) {
+    const std::size_t n = 3;
+    std::vector<std::unique_ptr<Env>> envs;
+    for (std::size_t i = 0; i < n; ++i) envs.push_back(registry().make_env("CartPole-v1", {}));
+    VectorEnv v(std::move(envs), threads, Autoreset::next_step);
+    const auto actions = random_actions(v.spec().action_space, n, 300, 3);
+    const std::vector<std::optional<std::uint64_t>> seeds{10, 11, std::nullopt};
+    v.reset(seeds);
+    std::vector<std::unique_ptr<Env>> plain;
+    std::vector<Value> obs(n);
+    std::vector<bool> ended(n, false);
+    for (std::size_t i = 0; i < n; ++i) {
+      plain.push_back(registry().make_env("CartPole-v1", {}));
+      plain[i]->reset(obs[i], seeds[i]);
+      REQUIRE(v.obs(i).vec == obs[i].vec);
+    }
+    int episodes = 0;
+    for (const auto& row : actions) {
+      v.step(row);
+      for (std::size_t i = 0; i < n; ++i) {
+        if (ended[i]) {
+          // The step after the end resets the copy; its action is ignored.
+          plain[i]->reset(obs[i]);
+          ended[i] = false;
+          REQUIRE(v.reward(i) == 0.0);
+          REQUIRE_FALSE(v.done(i));
+        } else {
+          const StepResult r = plain[i]->step(row[i], obs[i]);
+          REQUIRE(v.reward(i) == r.reward);
+          REQUIRE(v.terminated(i) == r.terminated);
+          REQUIRE(v.truncated(i) == r.truncated);
+          ended[i] = r.terminated || r.truncated;
+          episodes += ended[i];
+        }
+        // The ended episode's last observation stays in obs(i) until the next step.
+        REQUIRE(v.obs(i).vec == obs[i].vec);
+      }
+    }
+    CHECK(episodes > 20);
+  }
 }
