@@ -54,6 +54,8 @@ class BanditAgent : public Agent {
   std::int64_t pending_feedback() const { return pending_; }
   virtual std::int64_t arms() const = 0;
   virtual void action_probabilities(const Value& obs, std::span<double> out) = 0;
+  // Every policy saves its statistics (or model) and stream.
+  bool has_state() const override { return true; }
 
  protected:
   // Learning from one revealed transition.

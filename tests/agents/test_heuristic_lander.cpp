@@ -9,10 +9,10 @@
 #include <string>
 
 #include "agents/control/heuristic_lander.hpp"
+#include "agents/register.hpp"
 #include "core/error.hpp"
 #include "core/registry.hpp"
-#include "envs/box2d/lunar_lander.hpp"
-#include "envs/classic/classic_envs.hpp"
+#include "envs/register.hpp"
 
 using namespace rlsim;
 
@@ -21,9 +21,8 @@ namespace {
 const Registry& registry() {
   static const Registry r = [] {
     Registry reg;
-    register_box2d_lander_envs(reg);
-    register_classic_envs(reg);
-    register_control_agents(reg);
+    register_envs(reg);
+    register_agents(reg);
     return reg;
   }();
   return r;
