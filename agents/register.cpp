@@ -1,15 +1,10 @@
 #include "agents/register.hpp"
 
-#include "agents/control/heuristic_lander.hpp"
-#include "agents/deep/deep_agents.hpp"
-#include "agents/tabular/tabular_agents.hpp"
-
 namespace rlsim {
 
+// Every agent file ends with its own registration (RLSIM_REGISTER); this adds all of them.
 void register_agents(Registry& registry) {
-  register_tabular_agents(registry);
-  register_control_agents(registry);
-  register_deep_agents(registry);
+  run_registrations(registry);
 }
 
 }  // namespace rlsim

@@ -7,7 +7,9 @@
 // (e.g. Thompson sampling) reports NaN for both; off-policy evaluation refuses such logs.
 // observe(transition) is where learning happens. begin_episode/end_episode mark boundaries. In
 // evaluation mode an agent acts greedily/deterministically and does not learn. save/load move
-// learned state through a StateDict. An agent is used by one thread at a time.
+// learned state through a StateDict; an agent that has such state says so with has_state()
+// (the default save/load of an agent without it throw). An agent is used by one thread at a
+// time.
 //
 // Vector envs: an agent that wants N env copies at once returns N from num_envs(); the
 // runner then builds a VectorEnv (run/vector_env.hpp) of N copies and calls only the
@@ -74,6 +76,10 @@ class Agent {
   // policy once more, on fresh episodes, as the run's final evaluation.
   virtual void evaluated(std::int64_t /*step*/, double /*mean_return*/) {}
   virtual bool finish_training() { return false; }
+  // Whether the agent has learned state that save/load move (a random or fixed policy has
+  // none). The runner saves an agent only when this is true, and a save that then fails is
+  // an error of the run.
+  virtual bool has_state() const { return false; }
   virtual void save(StateDict& /*out*/) const {
     throw Error("this agent has no learned state to save");
   }

@@ -15,4 +15,8 @@ struct ArrayRecord {
 };
 using StateDict = std::map<std::string, ArrayRecord>;
 
+// A shape as messages write it: "4", "5×3" (as nn::shape_string writes a matrix), or
+// "a scalar" for an empty shape.
+std::string shape_text(const std::vector<std::int64_t>& shape);
+
 }  // namespace rlsim

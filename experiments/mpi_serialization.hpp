@@ -76,6 +76,9 @@ void load(Archive& ar, rlsim::ParamValue& v, unsigned) {
     case 4:
       load_alternative<Archive, std::vector<double>>(ar, v);
       break;
+    case 5:
+      load_alternative<Archive, std::vector<std::int64_t>>(ar, v);
+      break;
     default:
       throw rlsim::Error("MPI message holds a parameter of unknown type " + std::to_string(which) +
                          ": are all ranks running the same rlsim build?");

@@ -87,6 +87,17 @@ std::vector<NamedParameter> Module::named_parameters() {
   return out;
 }
 
+std::vector<ConstNamedParameter> Module::named_parameters() const {
+  // collect_parameters only lists the parameters (it is non-const because the list it
+  // fills can be written through); the pointers handed out here are const.
+  std::vector<NamedParameter> all;
+  const_cast<Module&>(*this).collect_parameters("", all);
+  std::vector<ConstNamedParameter> out;
+  out.reserve(all.size());
+  for (NamedParameter& p : all) out.push_back({std::move(p.name), p.parameter});
+  return out;
+}
+
 std::vector<Parameter*> Module::parameters() {
   std::vector<Parameter*> out;
   for (const NamedParameter& p : named_parameters()) out.push_back(p.parameter);

@@ -44,6 +44,11 @@ struct NamedParameter {
   std::string name;
   Parameter* parameter = nullptr;
 };
+// A parameter listed from a const module: readable, not writable (saving, copying out).
+struct ConstNamedParameter {
+  std::string name;
+  const Parameter* parameter = nullptr;
+};
 
 class Module {
  public:
@@ -55,6 +60,8 @@ class Module {
 
   Var operator()(Var x) { return forward(x); }
   std::vector<NamedParameter> named_parameters();
+  // The same list, read-only, for const modules (e.g. an agent's save()).
+  std::vector<ConstNamedParameter> named_parameters() const;
   std::vector<Parameter*> parameters();
   std::size_t parameter_count();  // number of scalars
   void zero_grad();

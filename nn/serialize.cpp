@@ -4,17 +4,8 @@
 
 namespace rlsim::nn {
 
-namespace {
-std::string shape_text(const std::vector<std::int64_t>& shape) {
-  if (shape.empty()) return "a scalar";
-  std::string s;
-  for (std::size_t k = 0; k < shape.size(); ++k) s += (k ? "×" : "") + std::to_string(shape[k]);
-  return s;
-}
-}  // namespace
-
-void to_state_dict(Module& module, StateDict& out, const std::string& prefix) {
-  for (const NamedParameter& p : module.named_parameters()) {
+void to_state_dict(const Module& module, StateDict& out, const std::string& prefix) {
+  for (const ConstNamedParameter& p : module.named_parameters()) {
     const Matrix& m = p.parameter->value;
     ArrayRecord r;
     r.shape = {m.rows(), m.cols()};

@@ -17,7 +17,7 @@
 
 namespace rlsim::nn {
 
-void to_state_dict(Module& module, StateDict& out, const std::string& prefix = "");
+void to_state_dict(const Module& module, StateDict& out, const std::string& prefix = "");
 void from_state_dict(Module& module, const StateDict& in, const std::string& prefix = "");
 
 // Writes (creates or truncates) `path` with one group holding the module's parameters

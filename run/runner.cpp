@@ -159,6 +159,27 @@ class Evaluator {
   Value obs_, action_;
 };
 
+// The budget of both loops: whether an episode that ends now is still counted, and whether
+// another step (or vector step) may start.
+bool episodes_left(const Budget& budget, std::int64_t episodes) {
+  return budget.episodes <= 0 || episodes < budget.episodes;
+}
+bool within_budget(const Budget& budget, std::int64_t episodes, std::int64_t steps) {
+  return episodes_left(budget, episodes) && (budget.steps <= 0 || steps < budget.steps);
+}
+
+// An episode table row. Values (copies): the single-env loop's counters and sums never have
+// their address taken, so the compiler can keep them in registers across the per-step calls.
+void push_episode(EpisodeTable& et, double ret, std::int64_t len, std::int64_t end_step,
+                  StepResult last, bool defines_success) {
+  et.returns.push_back(ret);
+  et.lengths.push_back(len);
+  et.end_steps.push_back(end_step);
+  et.terminated.push_back(last.terminated);
+  et.truncated.push_back(last.truncated && !last.terminated);
+  et.success.push_back(defines_success ? static_cast<std::int8_t>(last.success) : -1);
+}
+
 // The batched loop for agents with num_envs() > 1 (docs/vector-env.md).
 void run_vector(const Registry& registry, const RunSpec& spec, std::unique_ptr<Env> env,
                 Agent& agent, Evaluator* evaluator, RunCounters* counters, RunResult& res) {
@@ -197,13 +218,10 @@ void run_vector(const Registry& registry, const RunSpec& spec, std::unique_ptr<E
       st.episode[static_cast<std::size_t>(v) * n + i] = id;
   };
 
-  const std::int64_t max_episodes = spec.budget.episodes;
-  const std::int64_t max_steps = spec.budget.steps;
   const auto width = static_cast<std::int64_t>(n);
   std::int64_t total = 0, episode = 0, pending_count = 0;
   std::int64_t next_eval = evaluator ? spec.eval_every : kNever;
-  EpisodeTable& et = res.episodes;
-  while ((max_episodes <= 0 || episode < max_episodes) && (max_steps <= 0 || total < max_steps)) {
+  while (within_budget(spec.budget, episode, total)) {
     if (counters && counters->stop.load(std::memory_order_relaxed))
       throw Interrupted("interrupted");
     for (std::size_t i = 0; i < n; ++i) prev_obs[i] = venv.obs(i);  // sized: no allocation
@@ -226,18 +244,12 @@ void run_vector(const Registry& registry, const RunSpec& spec, std::unique_ptr<E
       ret[i] += venv.reward(i);
       ++len[i];
       if (!venv.done(i)) continue;
-      if (max_episodes <= 0 || episode < max_episodes) {
+      if (episodes_left(spec.budget, episode)) {
         if (spec.log_steps) {
           set_episode(i, episode);
           start[i] = vstep;
         }
-        const StepResult& r = venv.result(i);
-        et.returns.push_back(ret[i]);
-        et.lengths.push_back(len[i]);
-        et.end_steps.push_back(total);
-        et.terminated.push_back(r.terminated);
-        et.truncated.push_back(r.truncated && !r.terminated);
-        et.success.push_back(es.defines_success ? static_cast<std::int8_t>(r.success) : -1);
+        push_episode(res.episodes, ret[i], len[i], total, venv.result(i), es.defines_success);
         ++episode;
       }
       ret[i] = 0.0;
@@ -277,37 +289,22 @@ void finish_run(const RunSpec& spec, Agent& agent, Evaluator* evaluator, RunResu
     evaluator->run(agent, res.total_steps, ev, true);
   }
   if (DiagnosticsTable* d = agent.diagnostics()) res.diagnostics = std::move(*d);
-  if (spec.save_agent) {
-    try {
-      agent.save(res.agent_state);
-      res.has_agent_state = true;
-    } catch (const Error&) {
-      // An agent without learned state (a random or fixed policy) cannot save: no state.
-      res.agent_state.clear();
-      res.has_agent_state = false;
-    }
+  // An agent without learned state (a random or fixed policy) has nothing to save; a save
+  // that fails is the run's error.
+  if (spec.save_agent && agent.has_state()) {
+    agent.save(res.agent_state);
+    res.has_agent_state = true;
   }
 }
 
 // Steps between two updates of RunCounters::steps (and checks of RunCounters::stop).
 constexpr std::int64_t kReportEvery = 4096;
 
-// Table rows from values (copies): the loop's counters and sums never have their address
-// taken, so the compiler can keep them in registers across the per-step calls.
+// A regret curve point, from values as push_episode.
 void push_regret(RegretCurve& curve, std::int64_t step, double pseudo, double realised) {
   curve.step.push_back(step);
   curve.pseudo_regret.push_back(pseudo);
   curve.realised_regret.push_back(realised);
-}
-
-void push_episode(EpisodeTable& et, double ret, std::int64_t len, std::int64_t end_step,
-                  StepResult last, bool defines_success) {
-  et.returns.push_back(ret);
-  et.lengths.push_back(len);
-  et.end_steps.push_back(end_step);
-  et.terminated.push_back(last.terminated);
-  et.truncated.push_back(last.truncated && !last.terminated);
-  et.success.push_back(defines_success ? static_cast<std::int8_t>(last.success) : -1);
 }
 
 // The rare per-step events of the single-env loop: a regret checkpoint, a progress update
@@ -416,14 +413,13 @@ void run_single(const RunSpec& spec, Env& env, Agent& agent, Evaluator* evaluato
   if constexpr (kLog) reserve_steps(st, spec.budget);
 
   SingleEnvEvents events(spec, es, kOracle, evaluator, counters, agent, res);
-  const std::int64_t max_episodes = spec.budget.episodes;
   const std::int64_t limit = events.limit();
   const bool defines_success = es.defines_success;
   std::int64_t next_event = events.next();
   std::int64_t total = 0, episode = 0;
   double pseudo_regret = 0.0, realised_regret = 0.0;
   bool first = true;
-  while ((max_episodes <= 0 || episode < max_episodes) && total < limit) {
+  while (within_budget(spec.budget, episode, total)) {
     if (counters && counters->stop.load(std::memory_order_relaxed))
       throw Interrupted("interrupted");
     env.reset(*cur, first ? std::optional<std::uint64_t>(res.info.env_seed) : std::nullopt);

@@ -48,7 +48,9 @@ struct RunSpec {
   // eval_episodes episodes in evaluation mode on a separate env copy. 0: none.
   std::int64_t eval_every = 0;
   std::int64_t eval_episodes = 10;
-  bool save_agent = false;  // keep the agent's final state in RunResult::agent_state
+  // Keep the agent's final state in RunResult::agent_state, when it has one
+  // (Agent::has_state()); a save that fails then fails the run.
+  bool save_agent = false;
   // OpenMP threads of the VectorEnv when the agent asks for num_envs() > 1. 1 by default:
   // parallelism is across runs (execute_runs); more only for a single long run.
   int vector_env_threads = 1;

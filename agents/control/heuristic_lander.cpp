@@ -74,17 +74,21 @@ void HeuristicLanderAgent::act(const Value& obs, Value& action, Decision& decisi
   decision.log_prob = 0.0;
 }
 
-void register_control_agents(Registry& registry) {
-  AgentEntry entry;
-  entry.id = "heuristic-lander";
-  entry.doc =
-      "Gymnasium's hand-written LunarLander controller (lunar_lander.py heuristic()), "
-      "discrete and continuous; deterministic, does not learn";
-  entry.check = heuristic_lander_check;
-  entry.make = [](const AgentContext& ctx, const Params&) {
-    return std::make_unique<HeuristicLanderAgent>(ctx.spec);
-  };
-  registry.add_agent(std::move(entry));
+namespace {
+
+void register_heuristic_lander(Registry& registry) {
+  registry.add_agent(agent_entry(
+      "heuristic-lander",
+      "Gymnasium's hand-written LunarLander controller (lunar_lander.py heuristic()), discrete "
+      "and continuous; deterministic, does not learn",
+      ConfigSchema<HeuristicLanderConfig>(), heuristic_lander_check,
+      [](const AgentContext& ctx, const HeuristicLanderConfig&) {
+        return std::make_unique<HeuristicLanderAgent>(ctx.spec);
+      }));
 }
+
+}  // namespace
+
+RLSIM_REGISTER(register_heuristic_lander)
 
 }  // namespace rlsim

@@ -24,6 +24,9 @@
 
 namespace rlsim {
 
+// It has no parameters: the gains are Gymnasium's.
+struct HeuristicLanderConfig {};
+
 // Empty when the heuristic can fly the env, else the reason it cannot.
 std::optional<std::string> heuristic_lander_check(const EnvSpec& spec, const Env& env);
 
@@ -44,8 +47,5 @@ class HeuristicLanderAgent final : public Agent {
  private:
   bool continuous_;
 };
-
-// Registers the control agents (heuristic-lander).
-void register_control_agents(Registry& registry);
 
 }  // namespace rlsim

@@ -15,6 +15,18 @@
 
 namespace rlsim {
 
+// Defaults: SB3 2.x A2C (stable_baselines3/a2c/a2c.py) where it differs from PPO's
+// OnPolicyConfig, which holds the rest.
+struct A2cConfig : OnPolicyConfig {
+  A2cConfig() {
+    n_steps = 5;
+    gae_lambda = 1.0;
+    learning_rate = 7e-4;
+    normalize_advantage = false;
+    use_rms_prop = true;
+  }
+};
+
 class A2cAgent : public OnPolicyAgent {
  public:
   A2cAgent(const OnPolicyConfig& config, const Space& observation_space, const Space& action_space,
@@ -25,6 +37,7 @@ class A2cAgent : public OnPolicyAgent {
 
  private:
   std::vector<std::int64_t> rows_;
+  Minibatch minibatch_;
 };
 
 }  // namespace rlsim

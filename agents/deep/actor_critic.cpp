@@ -47,17 +47,31 @@ nn::Var ActorCriticNet::value(nn::Tape&, nn::Var obs) {
   return value_head_->forward(spec_.shared ? trunk(pi_, obs) : trunk(vf_, obs));
 }
 
+template <class Net, class Named>
+void ActorCriticNet::list_parameters(Net& net, std::vector<Named>& out) {
+  auto add = [&out](const std::string& prefix, auto& module) {
+    for (auto& p : module.named_parameters()) out.push_back({prefix + p.name, p.parameter});
+  };
+  if (net.pi_) add(net.spec_.shared ? "shared." : "pi.", *net.pi_);
+  if (net.vf_) add("vf.", *net.vf_);
+  add("action.", *net.action_head_);
+  add("value.", *net.value_head_);
+  if (net.spec_.gaussian) out.push_back({"log_std", &net.log_std_});
+}
+
 std::vector<nn::NamedParameter> ActorCriticNet::named_parameters() {
   std::vector<nn::NamedParameter> out;
-  if (pi_) pi_->collect_parameters(spec_.shared ? "shared." : "pi.", out);
-  if (vf_) vf_->collect_parameters("vf.", out);
-  action_head_->collect_parameters("action.", out);
-  value_head_->collect_parameters("value.", out);
-  if (spec_.gaussian) out.push_back({"log_std", &log_std_});
+  list_parameters(*this, out);
   return out;
 }
 
-void ActorCriticNet::save(StateDict& out, const std::string& prefix) {
+std::vector<nn::ConstNamedParameter> ActorCriticNet::named_parameters() const {
+  std::vector<nn::ConstNamedParameter> out;
+  list_parameters(*this, out);
+  return out;
+}
+
+void ActorCriticNet::save(StateDict& out, const std::string& prefix) const {
   for (const auto& np : named_parameters()) {
     const nn::Matrix& v = np.parameter->value;
     ArrayRecord r{{v.rows(), v.cols()}, {}};

@@ -22,9 +22,9 @@
 #include <optional>
 #include <vector>
 
-#include "nn/nn.hpp"
 #include "core/rng.hpp"
 #include "core/state_dict.hpp"
+#include "nn/nn.hpp"
 
 namespace rlsim {
 
@@ -56,13 +56,17 @@ class ActorCriticNet {
   const ActorCriticSpec& spec() const { return spec_; }
   nn::Parameter& log_std() { return log_std_; }
   std::vector<nn::NamedParameter> named_parameters();
+  std::vector<nn::ConstNamedParameter> named_parameters() const;
 
   // Entries "<prefix><parameter name>"; load checks names and shapes before changing anything.
-  void save(StateDict& out, const std::string& prefix);
+  void save(StateDict& out, const std::string& prefix) const;
   void load(const StateDict& in, const std::string& prefix);
 
  private:
   nn::Var trunk(std::optional<nn::Mlp>& mlp, nn::Var x);
+  // Both named_parameters(): `Net` is ActorCriticNet or const ActorCriticNet.
+  template <class Net, class Named>
+  static void list_parameters(Net& net, std::vector<Named>& out);
   ActorCriticSpec spec_;
   std::optional<nn::Mlp> pi_, vf_;  // pi_ is the shared trunk when spec_.shared
   std::optional<nn::Linear> action_head_, value_head_;

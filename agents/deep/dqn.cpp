@@ -5,7 +5,9 @@
 #include <sstream>
 #include <string>
 
+#include "agents/deep/training_budget.hpp"
 #include "core/error.hpp"
+#include "core/registry.hpp"
 #include "core/rng_state.hpp"
 
 namespace rlsim {
@@ -66,9 +68,24 @@ Rng init_rng(std::uint64_t seed) {
 }
 }  // namespace
 
+void DqnConfig::validate() const {
+  if (gradient_steps == 0)
+    throw Error(
+        "gradient_steps = 0 would never train; use >= 1, or -1 for as many as env steps per "
+        "phase");
+}
+
+namespace {
+// total_timesteps = 0 of an agent built outside a run.
+DqnConfig resolved(DqnConfig c) {
+  c.total_timesteps = training_budget(c.total_timesteps, 0);
+  return c;
+}
+}  // namespace
+
 DqnAgent::DqnAgent(const DqnConfig& config, const Space& observation_space,
                    const Space& action_space, std::uint64_t seed)
-    : config_(config),
+    : config_(resolved(config)),
       obs_dim_(static_cast<std::int64_t>(observation_space.flat_size())),
       n_actions_(action_space.n()),
       action_start_(action_space.start()),
@@ -214,11 +231,11 @@ double DqnAgent::td_loss_backward(const nn::Matrix& obs, std::span<const std::in
   Var y = train_tape_.constant(targets.data(), rows, 1);
   Var loss;
   if (!config_.prioritized) {
-    loss = config_.huber ? nn::huber_loss(qa, y, 1.0f) : nn::mse_loss(qa, y);
+    loss = config_.loss == DqnLoss::huber ? nn::huber_loss(qa, y, 1.0f) : nn::mse_loss(qa, y);
   } else {
     Var d = qa - y;
     Var per_sample;
-    if (config_.huber) {
+    if (config_.loss == DqnLoss::huber) {
       Var a = nn::abs(d);
       Var quadratic = nn::minimum(a, train_tape_.scalar(1.0f));
       per_sample = 0.5f * nn::square(quadratic) + (a - quadratic);
@@ -302,15 +319,14 @@ bool DqnAgent::finish_training() {
 }
 
 void DqnAgent::save(StateDict& out) const {
-  // Module parameter lists are gathered through non-const calls; nothing is modified.
-  auto& self = const_cast<DqnAgent&>(*this);
-  nn::to_state_dict(self.q_, out, "q_net.");
-  nn::to_state_dict(self.target_, out, "q_net_target.");
+  nn::to_state_dict(q_, out, "q_net.");
+  nn::to_state_dict(target_, out, "q_net_target.");
   optimizer_.save_state(out, "optimizer.");
   out["counters"] = {{3},
                      {static_cast<double>(num_timesteps_), static_cast<double>(num_updates_),
                       static_cast<double>(last_train_)}};
-  out["rng"] = rng_to_record(self.rng_);
+  Rng stream = rng_;  // a copy: reading the engine state changes nothing
+  out["rng"] = rng_to_record(stream);
   if (config_.save_replay_buffer) {
     buffer_.save(out, "replay.");
     window_.save(out, "nstep.");
@@ -339,5 +355,100 @@ void DqnAgent::load(const StateDict& in) {
     if (prioritized_) prioritized_->load(in, "per.", buffer_.size());
   }
 }
+
+namespace {
+
+std::optional<std::string> dqn_check(const EnvSpec& spec, const Env&) {
+  if (spec.observation_space.is_box() && spec.action_space.is_discrete()) return std::nullopt;
+  std::string why = "dqn needs Box observations and Discrete actions; " + spec.id + " has " +
+                    spec.observation_space.describe() + " observations and " +
+                    spec.action_space.describe() + " actions";
+  if (!spec.observation_space.is_box()) {
+    why += ": for Discrete observations use a tabular agent (q-learning)";
+  } else {
+    why += ": for continuous actions use reinforce";
+  }
+  return why;
+}
+
+void register_dqn(Registry& registry) {
+  using C = DqnConfig;
+  const Source sb3 = source("SB3 2.x DQN");
+  const Source per = source("Schaul et al. 2016");
+  registry.add_agent(agent_entry(
+      "dqn",
+      "deep Q-network (Mnih et al. 2015) with double DQN, dueling, n-step and prioritized "
+      "replay options; SB3 parameter names and defaults",
+      ConfigSchema<C>()
+          .field("learning_rate", &C::learning_rate, "Adam step size", at_least(0), sb3)
+          .field("buffer_size", &C::buffer_size, "replay capacity in transitions", at_least(1), sb3)
+          .field("learning_starts", &C::learning_starts,
+                 "env steps of uniform random actions before learning starts", at_least(0), sb3)
+          .field("batch_size", &C::batch_size, "minibatch size per gradient step", at_least(1), sb3)
+          .field("tau", &C::tau,
+                 "target update coefficient: 1 = hard copy (Mnih et al. 2015), < 1 = Polyak "
+                 "averaging",
+                 range(0, 1), sb3)
+          .field("target_update_interval", &C::target_update_interval,
+                 "env steps between target-network updates", at_least(1), sb3)
+          .field("train_freq", &C::train_freq, "env steps between training phases", at_least(1),
+                 sb3)
+          .field("gradient_steps", &C::gradient_steps,
+                 "gradient steps per training phase; -1 = as many as env steps in the phase, "
+                 "i.e. train_freq",
+                 at_least(-1), sb3)
+          .field("gamma", &C::gamma, "discount factor", range(0, 1), sb3)
+          .field("exploration_fraction", &C::exploration_fraction,
+                 "fraction of total_timesteps over which epsilon decays linearly", range(0, 1), sb3)
+          .field("exploration_initial_eps", &C::exploration_initial_eps, "initial epsilon",
+                 range(0, 1), sb3)
+          .field("exploration_final_eps", &C::exploration_final_eps, "final epsilon", range(0, 1),
+                 sb3)
+          .field("max_grad_norm", &C::max_grad_norm, "clip gradients to this global L2 norm",
+                 at_least(0), sb3)
+          .field("net_arch", &C::net_arch, "hidden layer widths", at_least(1),
+                 source("SB3 2.x DQN MlpPolicy"))
+          .field("activation", &C::activation, "hidden activation", names(nn::activation_names()),
+                 source("SB3 2.x DQN MlpPolicy"))
+          .field("loss", &C::loss,
+                 "TD loss: huber (delta 1, SB3's smooth_l1_loss; the error clipping of Mnih et al. "
+                 "2015) or mse",
+                 names<DqnLoss>({{"huber", DqnLoss::huber}, {"mse", DqnLoss::mse}}), sb3)
+          .field("double_q", &C::double_q,
+                 "double DQN target: online argmax, target value (van Hasselt et al. 2016)")
+          .field("dueling", &C::dueling, "dueling value/advantage heads (Wang et al. 2016)")
+          .field("n_step", &C::n_step, "n-step returns (Sutton 1988; Hessel et al. 2018 use 3)",
+                 range(1, 100))
+          .field("prioritized", &C::prioritized,
+                 "proportional prioritized replay (Schaul et al. 2016, sum tree)")
+          .field("alpha", &C::per_alpha, "PER priority exponent alpha", range(0, 1), per)
+          .field("beta0", &C::per_beta0,
+                 "PER importance exponent at the start, annealed linearly to 1 over "
+                 "total_timesteps",
+                 range(0, 1), per)
+          .field("priority_eps", &C::per_eps, "PER: priority = |TD error| + priority_eps",
+                 at_least(0))
+          .field("total_timesteps", &C::total_timesteps,
+                 "training budget in env steps that exploration_fraction and the beta schedule "
+                 "refer to (SB3's learn(total_timesteps)); 0 = the run's step budget (100000 "
+                 "when the run has no step budget)",
+                 at_least(0))
+          .field("save_replay_buffer", &C::save_replay_buffer,
+                 "include the replay buffer in the saved state (needed for training to continue "
+                 "exactly after load; large)")
+          .field("keep_best", &C::keep_best,
+                 "deliver the policy of the best evaluation during training (needs [eval] "
+                 "every; ties go to the later policy; the final evaluation then plays fresh "
+                 "episodes), as SB3's EvalCallback best model; false = the last policy"),
+      dqn_check, [](const AgentContext& ctx, C c) {
+        c.total_timesteps = training_budget(c.total_timesteps, ctx.budget_steps);
+        return std::make_unique<DqnAgent>(c, ctx.spec.observation_space, ctx.spec.action_space,
+                                          ctx.seed);
+      }));
+}
+
+}  // namespace
+
+RLSIM_REGISTER(register_dqn)
 
 }  // namespace rlsim

@@ -47,11 +47,15 @@
 
 #include "agents/deep/replay_buffer.hpp"
 #include "core/agent.hpp"
-#include "nn/nn.hpp"
 #include "core/rng.hpp"
+#include "nn/nn.hpp"
 
 namespace rlsim {
 
+enum class DqnLoss { huber, mse };
+
+// Defaults: Stable-Baselines3 2.x DQN (stable_baselines3/dqn/dqn.py) and its MlpPolicy
+// (net_arch [64, 64], ReLU); PER constants from Schaul et al. 2016, Table 3 (proportional).
 struct DqnConfig {
   double learning_rate = 1e-4;
   std::int64_t buffer_size = 1000000;
@@ -68,7 +72,7 @@ struct DqnConfig {
   double max_grad_norm = 10.0;
   std::vector<nn::Index> net_arch{64, 64};
   nn::Activation activation = nn::Activation::relu;
-  bool huber = true;
+  DqnLoss loss = DqnLoss::huber;
   bool double_q = false;
   bool dueling = false;
   std::int64_t n_step = 1;
@@ -76,11 +80,13 @@ struct DqnConfig {
   double per_alpha = 0.6;
   double per_beta0 = 0.4;
   double per_eps = 1e-6;
-  std::int64_t total_timesteps = 100000;
+  std::int64_t total_timesteps = 0;  // 0: the run's step budget (training_budget.hpp)
   bool save_replay_buffer = false;
   // Deliver the policy of the best evaluation during training instead of the last one
   // (the idea of SB3's EvalCallback best_model_save_path); ties go to the later policy.
   bool keep_best = false;
+  // gradient_steps = 0 would never train.
+  void validate() const;
 };
 
 // Q(s, ·) for every action: an MLP, or a dueling trunk with value and advantage heads,
@@ -107,6 +113,7 @@ class DqnAgent : public Agent {
   void act(const Value& obs, Value& action, Decision& decision) override;
   void observe(const Transition& transition) override;
   DiagnosticsTable* diagnostics() override { return &diagnostics_; }
+  bool has_state() const override { return true; }
   void save(StateDict& out) const override;
   void load(const StateDict& in) override;
   void evaluated(std::int64_t step, double mean_return) override;

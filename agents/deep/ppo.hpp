@@ -20,19 +20,23 @@
 //   entropy_loss (minibatch means), approx_kl (mean over minibatches), clip_fraction,
 //   explained_variance (rollout values vs returns), learning_rate, clip_range, loss (last
 //   minibatch), epochs (run before any early stop).
+// - batch_size need not divide n_steps × n_envs (SB3 only warns): the last minibatch of an
+//   epoch is then smaller.
 #pragma once
 #include "agents/deep/on_policy.hpp"
 
 namespace rlsim {
 
-struct PpoConfig {
-  OnPolicyConfig base;
+// Defaults: SB3 2.x PPO (stable_baselines3/ppo/ppo.py) and OnPolicyConfig's.
+struct PpoConfig : OnPolicyConfig {
   std::int64_t batch_size = 64;
   std::int64_t n_epochs = 10;
   double clip_range = 0.2;
-  bool linear_clip_range = false;
+  Annealing clip_range_schedule = Annealing::constant;
   double clip_range_vf = 0.0;  // 0: no value clipping
   double target_kl = 0.0;      // 0: no early stop
+  // batch_size >= 2 when normalize_advantage (a single advantage normalises to 0).
+  void validate() const;
 };
 
 // The clipped surrogate loss −mean(min(A·r, A·clip(r, 1 − ε, 1 + ε))) with
@@ -56,6 +60,7 @@ class PpoAgent : public OnPolicyAgent {
  private:
   PpoConfig ppo_;
   std::vector<std::int64_t> permutation_;
+  Minibatch minibatch_;
 };
 
 }  // namespace rlsim

@@ -1,13 +1,13 @@
 #include "agents/deep/reinforce.hpp"
 
-#include "core/rng_state.hpp"
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
 
 #include "core/error.hpp"
+#include "core/registry.hpp"
+#include "core/rng_state.hpp"
 
 namespace rlsim {
 
@@ -239,8 +239,7 @@ void ReinforceAgent::learn_episode(bool truncated, const Value& final_obs) {
 }
 
 void ReinforceAgent::save(StateDict& out) const {
-  auto& self = const_cast<ReinforceAgent&>(*this);  // parameter lists need non-const access
-  nn::to_state_dict(self.policy_, out, "policy.");
+  nn::to_state_dict(policy_, out, "policy.");
   policy_opt_->save_state(out, "policy_optimizer.");
   if (!discrete_) {
     ArrayRecord r{{1, action_dim_}, {}};
@@ -248,13 +247,14 @@ void ReinforceAgent::save(StateDict& out) const {
     out["log_std"] = std::move(r);
   }
   if (value_) {
-    nn::to_state_dict(*self.value_, out, "value.");
+    nn::to_state_dict(*value_, out, "value.");
     value_opt_->save_state(out, "value_optimizer.");
   }
   out["counters"] = {{2}, {static_cast<double>(episodes_), static_cast<double>(steps_)}};
   // The sampling stream and the episode collected so far, so that a loaded agent continues
   // exactly (also when saved mid-episode).
-  out["rng"] = rng_to_record(self.rng_);
+  Rng stream = rng_;  // a copy: reading the engine state changes nothing
+  out["rng"] = rng_to_record(stream);
   auto floats = [](const std::vector<float>& v) {
     return ArrayRecord{{static_cast<std::int64_t>(v.size())}, {v.begin(), v.end()}};
   };
@@ -320,5 +320,48 @@ void ReinforceAgent::load(const StateDict& in) {
     ep_rewards_.clear();
   }
 }
+
+namespace {
+
+std::optional<std::string> reinforce_check(const EnvSpec& spec, const Env&) {
+  if (spec.observation_space.is_box()) return std::nullopt;
+  return "reinforce needs Box observations; " + spec.id + " has " +
+         spec.observation_space.describe() + " observations: use a tabular agent (q-learning)";
+}
+
+void register_reinforce(Registry& registry) {
+  using C = ReinforceConfig;
+  registry.add_agent(agent_entry(
+      "reinforce",
+      "REINFORCE Monte-Carlo policy gradient (Williams 1992) with an optional learned baseline; "
+      "softmax (Discrete) or diagonal Gaussian (Box) policy",
+      ConfigSchema<C>()
+          .field("learning_rate", &C::learning_rate, "Adam step size of the policy", at_least(0))
+          .field("baseline_learning_rate", &C::baseline_learning_rate,
+                 "Adam step size of the value baseline", at_least(0))
+          .field("gamma", &C::gamma, "discount factor", range(0, 1), source("SB3"))
+          .field("baseline", &C::baseline,
+                 "subtract a learned state value V(s) from the return (S&B 2nd ed. §13.4)")
+          .field("ent_coef", &C::ent_coef, "entropy bonus coefficient (Mnih et al. 2016)",
+                 at_least(0))
+          .field("normalize_advantage", &C::normalize_advantage,
+                 "normalise the episode's advantages to mean 0, std 1")
+          .field("net_arch", &C::net_arch, "hidden layer widths of the policy and the baseline",
+                 at_least(1), source("Spinning Up VPG"))
+          .field("activation", &C::activation, "hidden activation", names(nn::activation_names()),
+                 source("Spinning Up VPG"))
+          .field("log_std_init", &C::log_std_init,
+                 "initial log standard deviation of the Gaussian policy", source("SB3"))
+          .field("max_grad_norm", &C::max_grad_norm,
+                 "clip gradients to this global L2 norm (0: no clipping)", at_least(0)),
+      reinforce_check, [](const AgentContext& ctx, const C& c) {
+        return std::make_unique<ReinforceAgent>(c, ctx.spec.observation_space,
+                                                ctx.spec.action_space, ctx.seed);
+      }));
+}
+
+}  // namespace
+
+RLSIM_REGISTER(register_reinforce)
 
 }  // namespace rlsim

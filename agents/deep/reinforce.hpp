@@ -33,11 +33,13 @@
 #include <vector>
 
 #include "core/agent.hpp"
-#include "nn/nn.hpp"
 #include "core/rng.hpp"
+#include "nn/nn.hpp"
 
 namespace rlsim {
 
+// Defaults: learning rates and network of common CartPole settings (no single reference
+// implementation; Spinning Up's VPG uses tanh [64, 64]), γ and log_std_init as SB3.
 struct ReinforceConfig {
   double learning_rate = 1e-3;
   double baseline_learning_rate = 1e-3;
@@ -58,6 +60,7 @@ class ReinforceAgent : public Agent {
   void act(const Value& obs, Value& action, Decision& decision) override;
   void observe(const Transition& transition) override;
   DiagnosticsTable* diagnostics() override { return &diagnostics_; }
+  bool has_state() const override { return true; }
   void save(StateDict& out) const override;
   void load(const StateDict& in) override;
 

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/registry.hpp"
 
 namespace rlsim {
 
@@ -17,14 +18,6 @@ double tie_tolerance(double best) {
 
 bool is_terminal(const TabularModel& model, std::int64_t s) {
   return !model.terminal.empty() && model.terminal[static_cast<std::size_t>(s)];
-}
-
-std::string shape_text(const std::vector<std::int64_t>& shape) {
-  std::ostringstream out;
-  out << '[';
-  for (std::size_t i = 0; i < shape.size(); ++i) out << (i ? ", " : "") << shape[i];
-  out << ']';
-  return out.str();
 }
 
 void check_gamma_tolerance(double gamma, double tolerance, std::int64_t max_sweeps) {
@@ -49,6 +42,10 @@ void check_gamma_tolerance(double gamma, double tolerance, std::int64_t max_swee
 }
 
 }  // namespace
+
+void PlanningConfig::validate() const {
+  if (!(tolerance > 0.0)) throw Error("tolerance = " + std::to_string(tolerance) + " must be > 0");
+}
 
 void validate_model(const TabularModel& model, const std::string& what) {
   const std::int64_t S = model.num_states, A = model.num_actions;
@@ -264,5 +261,70 @@ void PlanningAgent::load(const StateDict& in) {
     }
   }
 }
+
+namespace {
+
+std::optional<std::string> require_model(const EnvSpec& spec, const Env& env) {
+  if (auto reason = require_discrete_observations_and_actions(spec, env)) return reason;
+  const TabularModel* model = env.model();
+  if (model == nullptr) {
+    return "it plans with the env's known model (P and R), but " + spec.id +
+           " provides no model (Env::model()); use a learning agent such as q-learning";
+  }
+  if (model->num_states != spec.observation_space.n() ||
+      model->num_actions != spec.action_space.n()) {
+    return "it needs a model matching the spaces, but " + spec.id + "'s model has " +
+           std::to_string(model->num_states) + " states and " + std::to_string(model->num_actions) +
+           " actions while its spaces are " + spec.observation_space.describe() + " and " +
+           spec.action_space.describe();
+  }
+  return std::nullopt;
+}
+
+using Planner = PlanningResult (*)(const TabularModel&, double, double, std::int64_t);
+
+void register_planning_agents(Registry& registry) {
+  using C = PlanningConfig;
+  const auto schema =
+      ConfigSchema<C>()
+          .field("gamma", &C::gamma, "discount factor γ (S&B 2nd ed. §3.3)", range(0, 1))
+          .field("tolerance", &C::tolerance,
+                 "stop when a sweep changes no value by more than this, > 0 (θ of S&B 2nd ed. "
+                 "§4.1, §4.4)",
+                 at_least(0))
+          .field("max_sweeps", &C::max_sweeps,
+                 "give up (with an error) after this many sweeps (S&B 2nd ed. §4.1)", at_least(1));
+  struct Method {
+    const char* id;
+    const char* doc;
+    Planner planner;
+  };
+  const Method methods[] = {
+      {"value-iteration", "value iteration on the env's known model (S&B 2nd ed. §4.4)",
+       &value_iteration},
+      {"policy-iteration", "policy iteration on the env's known model (S&B 2nd ed. §4.3)",
+       &policy_iteration}};
+  for (const Method& m : methods) {
+    registry.add_agent(agent_entry(
+        m.id, m.doc, schema, require_model,
+        [id = std::string(m.id), planner = m.planner](const AgentContext& ctx, const C& c) {
+          if (auto reason = require_model(ctx.spec, ctx.env))
+            throw Error("agent '" + id + "' cannot run on " + ctx.spec.id + ": " + *reason);
+          const TabularModel& model = *ctx.env.model();
+          try {
+            PlanningResult plan = planner(model, c.gamma, c.tolerance, c.max_sweeps);
+            return std::make_unique<PlanningAgent>(id, model, std::move(plan), c.gamma,
+                                                   ctx.spec.observation_space.start(),
+                                                   ctx.spec.action_space.start());
+          } catch (const Error& e) {
+            throw Error("agent '" + id + "' on " + ctx.spec.id + ": " + e.what());
+          }
+        }));
+  }
+}
+
+}  // namespace
+
+RLSIM_REGISTER(register_planning_agents)
 
 }  // namespace rlsim

@@ -23,6 +23,14 @@
 
 namespace rlsim {
 
+// The parameters of value-iteration and policy-iteration.
+struct PlanningConfig {
+  double gamma = 0.99;
+  double tolerance = 1e-12;  // θ of S&B §4.1
+  std::int64_t max_sweeps = 100000;
+  void validate() const;  // tolerance > 0
+};
+
 struct PlanningResult {
   std::vector<double> value;         // V(s), per state
   std::vector<std::int64_t> policy;  // greedy action per state (0-based)
@@ -53,6 +61,7 @@ class PlanningAgent : public Agent {
   PlanningAgent(std::string name, const TabularModel& model, PlanningResult plan, double gamma,
                 std::int64_t obs_start, std::int64_t action_start);
   void act(const Value& obs, Value& action, Decision& decision) override;
+  bool has_state() const override { return true; }
   void save(StateDict& out) const override;
   void load(const StateDict& in) override;
   const PlanningResult& plan() const { return plan_; }

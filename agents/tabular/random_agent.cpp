@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 
 #include "core/error.hpp"
 #include "core/registry.hpp"
@@ -80,5 +81,22 @@ void RandomAgent::act(const Value& /*obs*/, Value& action, Decision& decision) {
   decision.probability = probability_;
   decision.log_prob = log_prob_;
 }
+
+namespace {
+
+void register_random_agent(Registry& registry) {
+  registry.add_agent(
+      agent_entry("random",
+                  "uniform random actions: 1/n for Discrete(n), 1/volume for a bounded Box (the "
+                  "equiprobable random policy, S&B 2nd ed. §4.1)",
+                  ConfigSchema<RandomAgentConfig>(), random_agent_check,
+                  [](const AgentContext& ctx, const RandomAgentConfig&) {
+                    return std::make_unique<RandomAgent>(ctx.spec, ctx.seed);
+                  }));
+}
+
+}  // namespace
+
+RLSIM_REGISTER(register_random_agent)
 
 }  // namespace rlsim

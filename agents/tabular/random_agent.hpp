@@ -16,6 +16,9 @@
 
 namespace rlsim {
 
+// It has no parameters.
+struct RandomAgentConfig {};
+
 // Empty when the random agent can act in the spec's action space, else the reason.
 std::optional<std::string> random_agent_check(const EnvSpec& spec, const Env& env);
 

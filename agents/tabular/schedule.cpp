@@ -29,16 +29,24 @@ void DecaySchedule::validate(const std::string& what) const {
   }
 }
 
+std::vector<std::pair<std::string, DecaySchedule::Kind>> DecaySchedule::kind_names() {
+  return {
+      {"constant", Kind::Constant}, {"linear", Kind::Linear}, {"exponential", Kind::Exponential}};
+}
+
+std::vector<std::pair<std::string, DecaySchedule::Unit>> DecaySchedule::unit_names() {
+  return {{"steps", Unit::Steps}, {"episodes", Unit::Episodes}};
+}
+
 DecaySchedule::Kind DecaySchedule::parse_kind(const std::string& text) {
-  if (text == "constant") return Kind::Constant;
-  if (text == "linear") return Kind::Linear;
-  if (text == "exponential") return Kind::Exponential;
+  for (const auto& [name, kind] : kind_names())
+    if (text == name) return kind;
   throw Error("decay schedule '" + text + "' is unknown; use constant, linear or exponential");
 }
 
 DecaySchedule::Unit DecaySchedule::parse_unit(const std::string& text) {
-  if (text == "steps") return Unit::Steps;
-  if (text == "episodes") return Unit::Episodes;
+  for (const auto& [name, unit] : unit_names())
+    if (text == name) return unit;
   throw Error("decay unit '" + text + "' is unknown; use steps or episodes");
 }
 

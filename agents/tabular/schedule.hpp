@@ -10,6 +10,8 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace rlsim {
 
@@ -30,7 +32,10 @@ struct DecaySchedule {
   // schedule cannot be evaluated (length < 1, non-positive values for Exponential).
   void validate(const std::string& what) const;
 
-  // "constant" | "linear" | "exponential"; "steps" | "episodes". Throw on other text.
+  // The config names: "constant", "linear", "exponential"; "steps", "episodes".
+  static std::vector<std::pair<std::string, Kind>> kind_names();
+  static std::vector<std::pair<std::string, Unit>> unit_names();
+  // A name of kind_names() / unit_names(); throw on other text.
   static Kind parse_kind(const std::string& text);
   static Unit parse_unit(const std::string& text);
 };

@@ -2,60 +2,54 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
+#include <memory>
 
 #include "core/error.hpp"
+#include "core/registry.hpp"
 #include "core/rng_state.hpp"
 
 namespace rlsim {
 
-namespace {
-
-std::string shape_text(const std::vector<std::int64_t>& shape) {
-  std::ostringstream out;
-  out << '[';
-  for (std::size_t i = 0; i < shape.size(); ++i) out << (i ? ", " : "") << shape[i];
-  out << ']';
-  return out.str();
+void TdConfig::validate() const {
+  for (double a : {alpha, alpha_final}) {
+    if (!(a >= 0.0 && a <= 1.0))
+      throw Error("alpha values must be in [0, 1]; got " + std::to_string(a));
+  }
+  step_size().validate("alpha schedule");
+  if (!(gamma >= 0.0 && gamma <= 1.0))
+    throw Error("gamma = " + std::to_string(gamma) + " must be in [0, 1]");
+  if (!std::isfinite(q_init)) throw Error("q_init must be a finite number");
+  if (exploration == ExplorationKind::EpsilonGreedy) {
+    for (double e : {epsilon, epsilon_final}) {
+      if (!(e >= 0.0 && e <= 1.0))
+        throw Error("epsilon values must be in [0, 1]; got " + std::to_string(e));
+    }
+    exploration_rate().validate("epsilon schedule");
+  } else {
+    for (double t : {temperature, temperature_final}) {
+      if (!(t > 0.0) || !std::isfinite(t))
+        throw Error("softmax temperatures must be finite and > 0; got " + std::to_string(t));
+    }
+    softmax_temperature().validate("temperature schedule");
+  }
 }
-
-}  // namespace
 
 TdAgent::TdAgent(TdConfig config, const Space& observation_space, const Space& action_space,
                  std::uint64_t seed)
-    : config_(std::move(config)), rng_(seed) {
+    : config_(std::move(config)),
+      alpha_(config_.step_size()),
+      epsilon_(config_.exploration_rate()),
+      temperature_(config_.softmax_temperature()),
+      rng_(seed) {
   const std::string who = "agent '" + config_.name + "'";
   if (!observation_space.is_discrete() || !action_space.is_discrete()) {
     throw Error(who + " needs Discrete observations and actions; got observations " +
                 observation_space.describe() + " and actions " + action_space.describe());
   }
-  for (double a : {config_.alpha.initial, config_.alpha.final_value}) {
-    if (!(a >= 0.0 && a <= 1.0)) {
-      throw Error(who + ": alpha values must be in [0, 1]; got " + std::to_string(a));
-    }
-  }
-  config_.alpha.validate(who + " alpha schedule");
-  if (!(config_.gamma >= 0.0 && config_.gamma <= 1.0)) {
-    throw Error(who + ": gamma = " + std::to_string(config_.gamma) + " must be in [0, 1]");
-  }
-  if (!std::isfinite(config_.q_init)) {
-    throw Error(who + ": q_init must be a finite number");
-  }
-  if (config_.exploration == ExplorationKind::EpsilonGreedy) {
-    for (double e : {config_.epsilon.initial, config_.epsilon.final_value}) {
-      if (!(e >= 0.0 && e <= 1.0)) {
-        throw Error(who + ": epsilon values must be in [0, 1]; got " + std::to_string(e));
-      }
-    }
-    config_.epsilon.validate(who + " epsilon schedule");
-  } else {
-    for (double t : {config_.temperature.initial, config_.temperature.final_value}) {
-      if (!(t > 0.0) || !std::isfinite(t)) {
-        throw Error(who + ": softmax temperatures must be finite and > 0; got " +
-                    std::to_string(t));
-      }
-    }
-    config_.temperature.validate(who + " temperature schedule");
+  try {
+    config_.validate();
+  } catch (const Error& e) {
+    throw Error(who + ": " + e.what());
   }
   num_states_ = observation_space.n();
   num_actions_ = action_space.n();
@@ -69,13 +63,13 @@ TdAgent::TdAgent(TdConfig config, const Space& observation_space, const Space& a
 }
 
 double TdAgent::alpha() const {
-  return config_.alpha.value(steps_, episodes_);
+  return alpha_.value(steps_, episodes_);
 }
 double TdAgent::epsilon() const {
-  return config_.epsilon.value(steps_, episodes_);
+  return epsilon_.value(steps_, episodes_);
 }
 double TdAgent::temperature() const {
-  return config_.temperature.value(steps_, episodes_);
+  return temperature_.value(steps_, episodes_);
 }
 
 double TdAgent::q(std::int64_t state, std::int64_t action) const {
@@ -310,5 +304,101 @@ void TdAgent::load(const StateDict& in) {
   pending_action_ = static_cast<std::int64_t>(pending[2]);
   pending_probability_ = pending[3];
 }
+
+namespace {
+
+void register_td_agents(Registry& registry) {
+  using C = TdConfig;
+  using K = DecaySchedule;
+  const auto kinds = names<K::Kind>(K::kind_names());
+  const auto units = names<K::Unit>(K::unit_names());
+  const ConfigSchema<C> schema =
+      ConfigSchema<C>()
+          .field("alpha", &C::alpha,
+                 "step size α of the TD update; the schedule's initial value (S&B 2nd ed. "
+                 "§2.4, §6.1)",
+                 range(0, 1))
+          .field("alpha_schedule", &C::alpha_schedule,
+                 "decay of α from alpha to alpha_final: constant, linear, exponential; a "
+                 "decaying step size tames late-training noise (S&B 2nd ed. §2.5 eq. 2.7)",
+                 kinds)
+          .field("alpha_final", &C::alpha_final,
+                 "α reached at the end of the decay (S&B 2nd ed. §2.5)", range(0, 1))
+          .field("alpha_decay", &C::alpha_decay,
+                 "length of the α decay, in alpha_decay_unit (S&B 2nd ed. §2.5)", at_least(1))
+          .field("alpha_decay_unit", &C::alpha_decay_unit,
+                 "unit of alpha_decay: steps (transitions learned) or episodes (S&B 2nd ed. "
+                 "§2.5)",
+                 units)
+          .field("gamma", &C::gamma, "discount factor γ (S&B 2nd ed. §3.3)", range(0, 1))
+          .field("q_init", &C::q_init,
+                 "initial action value; optimistic values drive early exploration "
+                 "(S&B 2nd ed. §2.6)")
+          .field("exploration", &C::exploration,
+                 "behaviour policy: epsilon-greedy (S&B 2nd ed. §2.2, §5.4) or softmax over "
+                 "Q/τ (S&B 2nd ed. §2.8 eq. 2.11, §13.1)",
+                 names<ExplorationKind>({{"epsilon-greedy", ExplorationKind::EpsilonGreedy},
+                                         {"softmax", ExplorationKind::Softmax}}))
+          .field("epsilon", &C::epsilon,
+                 "ε of ε-greedy: probability of a uniformly random action; the schedule's "
+                 "initial value (S&B 2nd ed. §2.2)",
+                 range(0, 1))
+          .field("epsilon_schedule", &C::epsilon_schedule,
+                 "decay of ε from epsilon to epsilon_final: constant, linear, exponential "
+                 "(geometric); decaying ε to 0 makes ε-greedy GLIE (S&B 2nd ed. §5.4)",
+                 kinds)
+          .field("epsilon_final", &C::epsilon_final,
+                 "ε reached at the end of the decay (S&B 2nd ed. §5.4)", range(0, 1))
+          .field("epsilon_decay", &C::epsilon_decay,
+                 "length of the ε decay, in epsilon_decay_unit (S&B 2nd ed. §5.4)", at_least(1))
+          .field("epsilon_decay_unit", &C::epsilon_decay_unit,
+                 "unit of epsilon_decay: steps (transitions learned) or episodes (S&B 2nd ed. "
+                 "§5.4)",
+                 units)
+          .field("temperature", &C::temperature,
+                 "softmax temperature τ > 0: π(a) ∝ exp(Q(a)/τ); the schedule's initial value "
+                 "(S&B 2nd ed. §2.8, §13.1)",
+                 at_least(0))
+          .field("temperature_schedule", &C::temperature_schedule,
+                 "decay of τ from temperature to temperature_final: constant, linear, "
+                 "exponential (S&B 2nd ed. §13.1)",
+                 kinds)
+          .field("temperature_final", &C::temperature_final,
+                 "τ reached at the end of the decay (> 0) (S&B 2nd ed. §13.1)", at_least(0))
+          .field("temperature_decay", &C::temperature_decay,
+                 "length of the τ decay, in temperature_decay_unit (S&B 2nd ed. §13.1)",
+                 at_least(1))
+          .field("temperature_decay_unit", &C::temperature_decay_unit,
+                 "unit of temperature_decay: steps (transitions learned) or episodes (S&B 2nd "
+                 "ed. §13.1)",
+                 units);
+  struct Method {
+    TdMethod method;
+    const char* id;
+    const char* doc;
+  };
+  const Method methods[] = {
+      {TdMethod::QLearning, "q-learning",
+       "tabular Q-learning, off-policy TD control (Watkins 1989; S&B 2nd ed. §6.5)"},
+      {TdMethod::Sarsa, "sarsa", "tabular SARSA, on-policy TD control (S&B 2nd ed. §6.4)"},
+      {TdMethod::ExpectedSarsa, "expected-sarsa",
+       "tabular expected SARSA (van Seijen et al. 2009; S&B 2nd ed. §6.6)"},
+      {TdMethod::DoubleQLearning, "double-q-learning",
+       "tabular double Q-learning (van Hasselt 2010; S&B 2nd ed. §6.7)"}};
+  for (const Method& m : methods) {
+    registry.add_agent(
+        agent_entry(m.id, m.doc, schema, require_discrete_observations_and_actions,
+                    [method = m.method, id = std::string(m.id)](const AgentContext& ctx, C c) {
+                      c.method = method;
+                      c.name = id;
+                      return std::make_unique<TdAgent>(std::move(c), ctx.spec.observation_space,
+                                                       ctx.spec.action_space, ctx.seed);
+                    }));
+  }
+}
+
+}  // namespace
+
+RLSIM_REGISTER(register_td_agents)
 
 }  // namespace rlsim

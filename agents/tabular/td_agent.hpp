@@ -39,17 +39,46 @@ namespace rlsim {
 
 enum class TdMethod { QLearning, Sarsa, ExpectedSarsa, DoubleQLearning };
 
+// The parameters of all four methods. α, ε and τ each have a DecaySchedule (schedule.hpp):
+// its initial value, kind, final value, length and unit.
 struct TdConfig {
+  // Not parameters: the registered id chooses them.
   TdMethod method = TdMethod::QLearning;
   std::string name = "q-learning";  // registry id, used in messages
   // Step size α; a schedule decaying it towards 0 meets the Robbins–Monro conditions
   // (S&B 2nd ed. §2.5 eq. 2.7) only in the limit, but removes most late-training noise.
-  DecaySchedule alpha{DecaySchedule::Kind::Constant, 0.1, 0.1, 1, DecaySchedule::Unit::Steps};
+  double alpha = 0.1;
+  DecaySchedule::Kind alpha_schedule = DecaySchedule::Kind::Constant;
+  double alpha_final = 0.01;
+  std::int64_t alpha_decay = 10000;
+  DecaySchedule::Unit alpha_decay_unit = DecaySchedule::Unit::Steps;
   double gamma = 0.99;
   double q_init = 0.0;
   ExplorationKind exploration = ExplorationKind::EpsilonGreedy;
-  DecaySchedule epsilon{DecaySchedule::Kind::Constant, 0.1, 0.1, 1, DecaySchedule::Unit::Steps};
-  DecaySchedule temperature{DecaySchedule::Kind::Constant, 1.0, 1.0, 1, DecaySchedule::Unit::Steps};
+  double epsilon = 0.1;
+  DecaySchedule::Kind epsilon_schedule = DecaySchedule::Kind::Constant;
+  double epsilon_final = 0.01;
+  std::int64_t epsilon_decay = 10000;
+  DecaySchedule::Unit epsilon_decay_unit = DecaySchedule::Unit::Steps;
+  double temperature = 1.0;
+  DecaySchedule::Kind temperature_schedule = DecaySchedule::Kind::Constant;
+  double temperature_final = 0.1;
+  std::int64_t temperature_decay = 10000;
+  DecaySchedule::Unit temperature_decay_unit = DecaySchedule::Unit::Steps;
+
+  DecaySchedule step_size() const {
+    return {alpha_schedule, alpha, alpha_final, alpha_decay, alpha_decay_unit};
+  }
+  DecaySchedule exploration_rate() const {
+    return {epsilon_schedule, epsilon, epsilon_final, epsilon_decay, epsilon_decay_unit};
+  }
+  DecaySchedule softmax_temperature() const {
+    return {temperature_schedule, temperature, temperature_final, temperature_decay,
+            temperature_decay_unit};
+  }
+  // α and ε values in [0, 1] and the schedules' shapes (an exponential decay needs values
+  // > 0); with softmax exploration, temperatures finite and > 0.
+  void validate() const;
 };
 
 class TdAgent : public Agent {
@@ -63,6 +92,7 @@ class TdAgent : public Agent {
   void begin_episode(const Value& obs) override;
   void end_episode() override;
   void set_evaluation(bool on) override;
+  bool has_state() const override { return true; }
   void save(StateDict& out) const override;
   void load(const StateDict& in) override;
 
@@ -90,6 +120,7 @@ class TdAgent : public Agent {
   void load_table(const StateDict& in, const std::string& key, std::vector<double>& table);
 
   TdConfig config_;
+  DecaySchedule alpha_, epsilon_, temperature_;
   std::int64_t num_states_;
   std::int64_t num_actions_;
   std::int64_t obs_start_;

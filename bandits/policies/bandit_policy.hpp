@@ -62,6 +62,8 @@ class BanditAgent : public Agent {
   // K, the number of arms.
   virtual std::int64_t num_arms() const = 0;
   virtual void action_probabilities(const Value& obs, std::span<double> out) = 0;
+  // Every policy saves its statistics (or model) and stream.
+  bool has_state() const override { return true; }
 
  protected:
   // Learning from one revealed transition.

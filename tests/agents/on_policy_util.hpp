@@ -8,8 +8,8 @@
 #include "agents/register.hpp"
 #include "core/agent.hpp"
 #include "core/registry.hpp"
-#include "run/vector_env.hpp"
 #include "envs/register.hpp"
+#include "run/vector_env.hpp"
 
 namespace rlsim::test {
 

@@ -7,7 +7,6 @@
 #include <optional>
 #include <vector>
 
-#include "agents/deep/deep_agents.hpp"
 #include "agents/deep/dqn.hpp"
 #include "agents/register.hpp"
 #include "core/registry.hpp"

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "agents/control/heuristic_lander.hpp"
+#include "agents/register.hpp"
 #include "core/error.hpp"
 #include "core/registry.hpp"
 #include "envs/box2d/lunar_lander.hpp"
@@ -22,7 +23,7 @@ const Registry& registry() {
   static const Registry r = [] {
     Registry reg;
     register_envs(reg);
-    register_control_agents(reg);
+    register_agents(reg);
     return reg;
   }();
   return r;

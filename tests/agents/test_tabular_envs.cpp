@@ -11,8 +11,8 @@
 
 #include "agents/register.hpp"
 #include "core/registry.hpp"
-#include "run/runner.hpp"
 #include "envs/register.hpp"
+#include "run/runner.hpp"
 
 using namespace rlsim;
 

@@ -24,10 +24,9 @@ TdConfig config(TdMethod method, double epsilon = 0.3) {
   TdConfig c;
   c.method = method;
   c.name = "test";
-  c.alpha = DecaySchedule{DecaySchedule::Kind::Constant, 0.5, 0.5, 1, DecaySchedule::Unit::Steps};
+  c.alpha = 0.5;  // constant schedules (the default kind)
   c.gamma = 0.9;
-  c.epsilon =
-      DecaySchedule{DecaySchedule::Kind::Constant, epsilon, epsilon, 1, DecaySchedule::Unit::Steps};
+  c.epsilon = epsilon;
   return c;
 }
 
@@ -107,8 +106,7 @@ TEST_CASE("expected SARSA bootstraps from the ε-greedy expectation", "[tabular]
 TEST_CASE("expected SARSA with softmax bootstraps from the softmax expectation", "[tabular][td]") {
   TdConfig c = config(TdMethod::ExpectedSarsa);
   c.exploration = ExplorationKind::Softmax;
-  c.temperature =
-      DecaySchedule{DecaySchedule::Kind::Constant, 2.0, 2.0, 1, DecaySchedule::Unit::Steps};
+  c.temperature = 2.0;
   TdAgent agent(c, Space::discrete(3), Space::discrete(3), 3);
   StateDict state;
   state["q"] = ArrayRecord{{3, 3}, kTable};
@@ -272,8 +270,7 @@ TEST_CASE("act() reports the exact behaviour probability and samples from it",
   SECTION("softmax") {
     TdConfig c = config(TdMethod::QLearning);
     c.exploration = ExplorationKind::Softmax;
-    c.temperature =
-        DecaySchedule{DecaySchedule::Kind::Constant, 1.0, 1.0, 1, DecaySchedule::Unit::Steps};
+    c.temperature = 1.0;
     TdAgent agent(c, Space::discrete(3), Space::discrete(3), 7);
     StateDict state;
     state["q"] = ArrayRecord{{3, 3}, kTable};
@@ -347,7 +344,10 @@ TEST_CASE("decay schedules give their values at given times", "[tabular][schedul
 TEST_CASE("the agent's ε follows its schedule over learning steps and episodes",
           "[tabular][schedule]") {
   TdConfig c = config(TdMethod::QLearning);
-  c.epsilon = DecaySchedule{DecaySchedule::Kind::Linear, 1.0, 0.1, 100, DecaySchedule::Unit::Steps};
+  c.epsilon = 1.0;
+  c.epsilon_schedule = DecaySchedule::Kind::Linear;
+  c.epsilon_final = 0.1;
+  c.epsilon_decay = 100;
   TdAgent agent(c, Space::discrete(3), Space::discrete(3), 9);
   for (int i = 0; i < 50; ++i) feed(agent, 0, 0, 0.0, 1);
   CHECK(agent.epsilon() == Approx(0.55).epsilon(1e-15));
@@ -363,8 +363,11 @@ TEST_CASE("the agent's ε follows its schedule over learning steps and episodes"
   CHECK(d.probability == Approx(action.index == 1 ? 0.55 / 3 + 0.45 : 0.55 / 3));
 
   TdConfig e = config(TdMethod::QLearning);
-  e.epsilon = DecaySchedule{DecaySchedule::Kind::Exponential, 0.5, 0.005, 10,
-                            DecaySchedule::Unit::Episodes};
+  e.epsilon = 0.5;
+  e.epsilon_schedule = DecaySchedule::Kind::Exponential;
+  e.epsilon_final = 0.005;
+  e.epsilon_decay = 10;
+  e.epsilon_decay_unit = DecaySchedule::Unit::Episodes;
   TdAgent by_episode(e, Space::discrete(3), Space::discrete(3), 9);
   for (int i = 0; i < 5; ++i) {
     feed(by_episode, 0, 0, 0.0, 1, true);
@@ -408,9 +411,8 @@ TEST_CASE("save -> load gives the same greedy actions, other shapes are refused"
 
     TdAgent other(config(method), Space::discrete(4), Space::discrete(3), 1);
     const std::string key = method == TdMethod::DoubleQLearning ? "'q1'" : "'q'";
-    CHECK_THROWS_WITH(other.load(saved),
-                      Catch::Contains("cannot load " + key + " of shape [5, 3]") &&
-                          Catch::Contains("table of shape [4, 3]"));
+    CHECK_THROWS_WITH(other.load(saved), Catch::Contains("cannot load " + key + " of shape 5×3") &&
+                                             Catch::Contains("table of shape 4×3"));
     // A failed load leaves the agent as it was.
     CHECK(other.q(0, 0) == 0.0);
   }
@@ -426,7 +428,7 @@ TEST_CASE("TD agents validate their inputs", "[tabular][td]") {
       Error);
   TdConfig bad = config(TdMethod::QLearning);
   bad.exploration = ExplorationKind::Softmax;
-  bad.temperature.initial = 0.0;
+  bad.temperature = 0.0;
   CHECK_THROWS_WITH(TdAgent(bad, Space::discrete(2), Space::discrete(2), 1),
                     Catch::Contains("temperature"));
   TdAgent agent = make(TdMethod::QLearning);
@@ -449,7 +451,10 @@ TEST_CASE("Discrete spaces with a non-zero start map to table rows", "[tabular][
 
 TEST_CASE("the step size follows its schedule", "[tabular][schedule]") {
   TdConfig c = config(TdMethod::QLearning);
-  c.alpha = DecaySchedule{DecaySchedule::Kind::Linear, 1.0, 0.0, 2, DecaySchedule::Unit::Steps};
+  c.alpha = 1.0;
+  c.alpha_schedule = DecaySchedule::Kind::Linear;
+  c.alpha_final = 0.0;
+  c.alpha_decay = 2;
   TdAgent agent(c, Space::discrete(3), Space::discrete(3), 1);
   feed(agent, 0, 0, 4.0, 1, true);  // α = 1:   Q = 4
   CHECK(agent.q(0, 0) == 4.0);

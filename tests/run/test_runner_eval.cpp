@@ -11,8 +11,8 @@
 #include "core/error.hpp"
 #include "core/registry.hpp"
 #include "core/rng.hpp"
-#include "run/runner.hpp"
 #include "experiments/config.hpp"
+#include "run/runner.hpp"
 
 using namespace rlsim;
 
@@ -66,8 +66,8 @@ struct ProbeLog {
 
 class Probe : public Agent {
  public:
-  Probe(std::uint64_t seed, std::int64_t n, bool can_save, ProbeLog* log)
-      : rng_(seed), n_(n), can_save_(can_save), log_(log ? log : &own_) {
+  Probe(std::uint64_t seed, std::int64_t n, bool can_save, bool save_fails, ProbeLog* log)
+      : rng_(seed), n_(n), can_save_(can_save), save_fails_(save_fails), log_(log ? log : &own_) {
     expected_.assign(static_cast<std::size_t>(n), 0);
     ret_.assign(static_cast<std::size_t>(n), 0.0);
     len_.assign(static_cast<std::size_t>(n), 0);
@@ -139,15 +139,17 @@ class Probe : public Agent {
     diag_.add_row(steps_, {static_cast<double>(log_->batches), sum / static_cast<double>(n_)});
   }
   DiagnosticsTable* diagnostics() override { return &diag_; }
+  bool has_state() const override { return can_save_; }
   void save(StateDict& out) const override {
     if (!can_save_) Agent::save(out);  // throws: no learned state
+    if (save_fails_) throw Error("probe: the state could not be written (a real failure)");
     out["steps"] = ArrayRecord{{1}, {static_cast<double>(steps_)}};
   }
 
  private:
   Rng rng_;
   std::int64_t n_;
-  bool can_save_;
+  bool can_save_, save_fails_;
   ProbeLog own_;
   ProbeLog* log_;
   std::int64_t steps_ = 0;
@@ -168,11 +170,13 @@ Registry test_registry() {
              }});
   r.add_agent({"probe", "checks the runner",
                ParamSchema{param_int("num_envs", 4, "env copies", 1, 16),
-                           param_bool("can_save", true, "whether save() works")},
+                           param_bool("can_save", true, "whether the agent has state to save"),
+                           param_bool("save_fails", false, "whether save() throws anyway")},
                require_discrete_actions,
                [](const AgentContext& c, const Params& p) -> std::unique_ptr<Agent> {
                  return std::make_unique<Probe>(c.seed, p.get_int("num_envs"),
-                                                p.get_bool("can_save"), g_probe_log);
+                                                p.get_bool("can_save"), p.get_bool("save_fails"),
+                                                g_probe_log);
                }});
   return r;
 }
@@ -356,6 +360,21 @@ TEST_CASE("runner-eval: agent state is saved when asked, and skipped when it has
     RunResult none = run_probe(s, log2);
     CHECK_FALSE(none.has_agent_state);
     CHECK(none.agent_state.empty());
+  }
+}
+
+// has_state() says whether there is state; a save() that fails for an agent with state is
+// a real error, which the run reports instead of recording "no state".
+TEST_CASE("runner-eval: a failing save of an agent with state fails the run with its message",
+          "[runner-eval]") {
+  const Registry reg = test_registry();
+  for (std::int64_t n : {1, 4}) {
+    RunSpec s = probe_spec(n, 40);
+    s.save_agent = true;
+    s.agent_params["save_fails"] = true;
+    CHECK_THROWS_WITH(execute_run(reg, s), Catch::Contains("the state could not be written"));
+    s.save_agent = false;  // not asked to save: the run does not call save()
+    CHECK(execute_run(reg, s).total_steps == 40);
   }
 }
 
