@@ -230,7 +230,7 @@ TEST_CASE("ppo learns CartPole-v1 (smoke test, fixed seed, zoo settings)", "[ppo
 
 TEST_CASE("ppo learns Pendulum-v1 with a Gaussian policy (smoke test, fixed seed)", "[ppo]") {
   // The zoo's Pendulum values (ppo_pendulum.toml) with shorter rollouts; a uniform random
-  // policy scores about −1200 (/work/shared/reference/gymnasium_random_stats.json).
+  // policy scores about −1200 (tests/data/gymnasium_random_stats.json).
   Registry reg = on_policy_registry();
   RawParams p{{"n_envs", std::int64_t{4}},
               {"n_steps", std::int64_t{256}},

@@ -11,9 +11,9 @@
 
 #include "bandits/policies/bandit_policy.hpp"
 #include "bandits/register.hpp"
+#include "helpers.hpp"
 #include "run/hdf5_log.hpp"
 #include "run/runner.hpp"
-#include "helpers.hpp"
 
 using namespace rlsim;
 
@@ -44,10 +44,16 @@ Registry bandit_registry() {
   return r;
 }
 
+// Bandit policies are the agents with the parameters every bandit policy has (batch): the
+// registry also holds the other folders' agents (registration is process-wide).
+bool is_bandit_policy(const Registry& r, const std::string& id) {
+  return r.agent(id).schema.find("batch") != nullptr;
+}
+
 std::vector<std::string> bandit_agent_ids(const Registry& r) {
   std::vector<std::string> ids;
   for (const auto& id : r.agent_ids())
-    if (r.agent(id).check) {
+    if (is_bandit_policy(r, id) && r.agent(id).check) {
       FakeEnv box(Space::box(-1.0f, 1.0f, {3}));
       // Non-contextual policies refuse a Box context; contextual ones accept it.
       if (r.agent(id).check(box.spec(), box)) ids.push_back(id);
@@ -156,6 +162,7 @@ TEST_CASE("save/load mid-batch: every policy continues as if never interrupted",
       ("rlsim_bandits_mid_batch_" + std::to_string(::getpid()) + ".h5");
   int checked = 0;
   for (const auto& id : reg.agent_ids()) {
+    if (!is_bandit_policy(reg, id)) continue;
     std::string env_id;
     for (const char* candidate : {"BernoulliBandit-v0", "LinearContextualBandit-v0"}) {
       auto env = reg.make_env(candidate, {});
