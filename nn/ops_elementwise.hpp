@@ -8,6 +8,7 @@
 #include "nn/ops_detail.hpp"
 
 namespace rlsim::nn::detail {
+namespace {  // internal linkage, as in ops_detail.hpp
 
 // ===================================================================================
 // Elementwise ops with one input. Each struct holds the forward f(x) and the backward
@@ -138,4 +139,5 @@ struct MaximumOp {
   }
 };
 
+}  // namespace
 }  // namespace rlsim::nn::detail
