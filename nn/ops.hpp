@@ -1,6 +1,8 @@
 // Differentiable ops on tape values (see tape.hpp for the layout: row-major, batch ×
 // features). Each op computes its value at once, records itself on its inputs' tape, and
-// has its backward rule next to its forward rule in ops.cpp.
+// has its backward rule next to its forward rule in its family's file (nn/op_list.hpp lists
+// the ops and names the files: ops_elementwise.cpp, ops_linear.cpp, ops_reduce.cpp,
+// ops_shape.cpp, ops_loss.cpp).
 //
 // Broadcasting (add, sub, mul, div, minimum, maximum): each operand is either of the
 // output's shape, a 1×C row (repeated over rows), an R×1 column (repeated over columns)

@@ -21,7 +21,8 @@
 //   no global grad mode: set_grad_enabled is per tape).
 //
 // The design follows micrograd (Karpathy) and ggml: a topologically ordered tape with
-// each op's backward rule written next to its forward rule (nn/ops.cpp).
+// each op's backward rule written next to its forward rule (nn/op_list.hpp lists the ops,
+// nn/ops_*.cpp implement them by family).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -39,6 +40,7 @@
 #include <Eigen/Core>
 
 #include "core/error.hpp"
+#include "nn/op_list.hpp"
 
 namespace rlsim::nn {
 
@@ -83,58 +85,21 @@ class Var {
   std::uint32_t generation_ = 0;
 };
 
-// The kinds of recorded nodes; each has its forward and backward in ops.cpp.
+// The kinds of recorded nodes, one per row of nn/op_list.hpp (which names the file that
+// holds each op's forward and backward).
 enum class Op : std::uint8_t {
-  constant,
-  parameter,
-  detach,
-  // elementwise, one input
-  affine,      // a·x + b (covers neg, scalar add/sub/mul/div)
-  reciprocal,  // a / x
-  exp,
-  log,
-  pow,
-  square,
-  sqrt,
-  abs,
-  clamp,
-  relu,
-  leaky_relu,
-  tanh,
-  sigmoid,
-  softplus,
-  elu,
-  // elementwise, two inputs with broadcasting
-  add,
-  sub,
-  mul,
-  div,
-  minimum,
-  maximum,
-  // linear algebra
-  matmul,
-  linear,
-  linear_tanh,  // tanh(x·W + b) as one node (ops.hpp)
-  // reductions and axis ops
-  sum,
-  sum_axis,
-  max_axis,
-  min_axis,
-  softmax,
-  log_softmax,
-  logsumexp,
-  // indexing and shape
-  gather,
-  concat,
-  slice,
-  // fused losses
-  mse,
-  huber,
+#define RLSIM_NN_OP_ENUMERATOR(name, backward) name,
+  RLSIM_NN_OPS(RLSIM_NN_OP_ENUMERATOR)
+#undef RLSIM_NN_OP_ENUMERATOR
 };
+#define RLSIM_NN_OP_COUNT(name, backward) +1
+inline constexpr int kOpCount = 0 RLSIM_NN_OPS(RLSIM_NN_OP_COUNT);
+#undef RLSIM_NN_OP_COUNT
 
+// The op's name as written in op_list.hpp ("linear_tanh"), for messages.
 const char* op_name(Op op);
 
-// One recorded value. Public for the op implementations in ops.cpp; users see Vars.
+// One recorded value. Public for the op implementations (nn/ops_*.cpp); users see Vars.
 struct Node {
   Op op = Op::constant;
   bool requires_grad = false;
@@ -187,7 +152,7 @@ class Tape {
   ConstMatrixMap grad(Var v) const;
   std::size_t size() const { return nodes_.size(); }
 
-  // --- for op implementations (ops.cpp) ---
+  // --- for op implementations (nn/ops_*.cpp) ---
   // Checks that v belongs to this tape's current recording and returns its node.
   Node& node(Var v);
   const Node& node(Var v) const;
@@ -231,7 +196,7 @@ class Tape {
   bool grad_enabled_ = true;
 };
 
-// Runs the backward rule of node `id` (ops.cpp).
+// Runs the backward rule of node `id` (the dispatch in ops.cpp, generated from op_list.hpp).
 void backward_node(Tape& tape, std::int32_t id);
 
 inline Tape& Var::tape() const {

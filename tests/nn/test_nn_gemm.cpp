@@ -8,9 +8,9 @@
 #include <cmath>
 #include <vector>
 
+#include "core/rng.hpp"
 #include "nn/gemm.hpp"
 #include "nn/nn.hpp"
-#include "core/rng.hpp"
 
 namespace nn = rlsim::nn;
 using nn::Index;
@@ -203,7 +203,7 @@ TEST_CASE("nn gemm: gemm_narrow equals Eigen's product bit for bit", "[nn]") {
               continue;
             }
             ++taken;
-            // Eigen, as nn/ops.cpp's product() calls it.
+            // Eigen, as nn/ops_linear.cpp's product() calls it.
             nn::Matrix ref = Map<const nn::Matrix>(c0.data(), m, n);
             const Map<const nn::Matrix> bm(b.data(), k, n);
             if (mode == 1) ref.rowwise() = Map<const nn::Matrix>(bias.data(), 1, n).row(0);

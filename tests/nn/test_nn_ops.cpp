@@ -8,11 +8,14 @@
 
 #include <cmath>
 #include <numbers>
+#include <set>
+#include <span>
+#include <string>
 #include <vector>
 
+#include "core/rng.hpp"
 #include "nn/losses.hpp"
 #include "nn/ops.hpp"
-#include "core/rng.hpp"
 
 #include "tests/nn/nn_test_util.hpp"
 
@@ -245,6 +248,11 @@ TEST_CASE("nn ops: matmul and linear gradients", "[nn][grad]") {
           return MatD(y.array().tanh());
         },
         rng);
+    check_gradients(
+        "linear_tanh without bias",
+        {random_matrix(rng, r, k, -1, 1), random_matrix(rng, k, c, -1, 1)},
+        [](auto& v) { return nn::linear_tanh(v[0], v[1], Var()); },
+        [](const Inputs& x) { return MatD((x[0] * x[1]).array().tanh()); }, rng);
   }
 }
 
@@ -343,6 +351,16 @@ TEST_CASE("nn ops: gather, concat, slice and detach", "[nn][grad]") {
           return y;
         },
         rng);
+    const std::vector<std::int32_t> idx32(idx.begin(), idx.end());
+    check_gradients(
+        "gather int32", {random_matrix(rng, r, c, -2, 2)},
+        [&idx32](auto& v) { return nn::gather(v[0], std::span<const std::int32_t>(idx32)); },
+        [&idx](const Inputs& a) {
+          MatD y(a[0].rows(), 1);
+          for (Index i = 0; i < y.rows(); ++i) y(i, 0) = a[0](i, idx[static_cast<std::size_t>(i)]);
+          return y;
+        },
+        rng);
     const Index c2 = rng.integer(1, 4), r2 = rng.integer(1, 4);
     check_gradients(
         "concat axis 1",
@@ -428,6 +446,24 @@ TEST_CASE("nn ops: fused losses", "[nn][grad]") {
         },
         rng);
   }
+}
+
+TEST_CASE("nn ops: every op in op_list.hpp has its own name", "[nn]") {
+  std::set<std::string> names;
+  for (int i = 0; i < nn::kOpCount; ++i) {
+    const std::string name = nn::op_name(static_cast<nn::Op>(i));
+    INFO("op " << i << ": " << name);
+    CHECK(name != "unknown");
+    CHECK(names.insert(name).second);
+  }
+  CHECK(std::string(nn::op_name(nn::Op::constant)) == "constant");
+  CHECK(std::string(nn::op_name(nn::Op::linear_tanh)) == "linear_tanh");
+  CHECK(std::string(nn::op_name(nn::Op::huber)) == "huber");
+  CHECK(std::string(nn::op_name(static_cast<nn::Op>(nn::kOpCount))) == "unknown");
+  // The tape's messages name the op of the node.
+  nn::Tape tape;
+  const Var y = nn::log_softmax(tape.constant(nn::Matrix::Zero(2, 3)), 1);
+  CHECK_THROWS_WITH(tape.grad(y), Catch::Contains("(log_softmax)"));
 }
 
 TEST_CASE("nn ops: shape errors name the shapes", "[nn]") {
