@@ -1,6 +1,6 @@
 // StateDict: named numeric arrays, the neutral form of an agent's learned state.
-// Agents save into it and load from it; core/hdf5 stores it in an HDF5 group, so agents
-// never deal with file formats. Values are doubles (float32 converts exactly).
+// Agents save into it and load from it; core/state_dict_io.hpp stores it in an HDF5
+// group, so agents never deal with file formats. Values are doubles (float32 converts exactly).
 #pragma once
 #include <cstdint>
 #include <map>
