@@ -308,7 +308,7 @@ TEST_CASE("run safety: --resume takes over the lock file of a writer killed with
           "[run-safety]") {
   ::setenv("HDF5_USE_FILE_LOCKING", "FALSE", 1);
   const fs::path d = temp_dir("safety_kill");
-  std::ofstream(d / "a.toml") << lake("killed", 24, 2000);
+  std::ofstream(d / "a.toml") << lake("killed", 24, 10000);
   const std::string out = (d / "killed.h5").string();
   Spawn slow;
   slow.env = {"RLSIM_FLUSH_SECONDS=86400"};  // the file stays as created until the kill
