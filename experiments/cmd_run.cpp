@@ -64,7 +64,14 @@ std::atomic<int> g_signal{0};  // the first stop signal received, 0 while none
 
 extern "C" void on_run_stop_signal(int sig) {
   int none = 0;
-  if (!g_signal.compare_exchange_strong(none, sig)) std::_Exit(128 + sig);
+  if (!g_signal.compare_exchange_strong(none, sig)) {
+    // write(2) and _Exit: async-signal-safe.
+    static const char msg[] =
+        "\nrlsim: second stop signal: exiting at once (the run file holds the runs of its last "
+        "flush; rlsim run --resume finishes it)\n";
+    [[maybe_unused]] const ssize_t n = ::write(STDERR_FILENO, msg, sizeof msg - 1);
+    std::_Exit(128 + sig);
+  }
   if (RunCounters* c = g_counters.load()) c->stop.store(true);
 }
 
