@@ -15,12 +15,19 @@ std::recursive_mutex& mutex() {
 }
 
 Lock::Lock() : guard_(mutex()) {
-  static bool quiet = false;
-  if (!quiet) {
+  static bool started = false;
+  if (!started) {
     // No flush of files left open at exit: a writer that hit a write error leaves its file
     // open on purpose, so that the last good flush stays what is on disk (the first HDF5
     // call of the process, so that it takes effect).
     H5dont_atexit();
+    started = true;
+  }
+  // Automatic error printing is a setting of each thread's error stack when HDF5 is built
+  // thread-safe (Debian's is): turn it off in every thread that calls HDF5 (OpenMP workers
+  // and the run-file flusher write too), else their failures print HDF5's error dump.
+  thread_local bool quiet = false;
+  if (!quiet) {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     quiet = true;
   }

@@ -2,9 +2,10 @@
 // lock, RAII owners for hid_t identifiers, and conversion of HDF5 failures into
 // rlsim::Error.
 //
-// Contract: every HDF5 call in rlsim is made while an hdf5::Lock is held, because Debian's
-// libhdf5 (1.10, serial) is not built thread-safe. Taking the lock also switches off
-// HDF5's automatic error printing (H5Eset_auto2), so failures reach the user only as
+// Contract: every HDF5 call in rlsim is made while an hdf5::Lock is held, because libhdf5
+// may be built without thread safety (Debian's 1.10 serial build has it; rlsim does not
+// rely on it). Taking the lock also switches off HDF5's automatic error printing
+// (H5Eset_auto2, in the calling thread), so failures reach the user only as
 // rlsim::Error messages that name the file and object, with HDF5's own innermost error
 // description appended. Handles close their identifier on destruction; destroy them while
 // the lock is still held (declare them inside the locked scope).
@@ -22,8 +23,8 @@ namespace rlsim::hdf5 {
 // each other.
 std::recursive_mutex& mutex();
 
-// Holds mutex() for its lifetime; the first Lock in the process turns off HDF5's automatic
-// error printing.
+// Holds mutex() for its lifetime; the first Lock in each thread turns off HDF5's automatic
+// error printing for that thread.
 class Lock {
  public:
   Lock();

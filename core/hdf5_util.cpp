@@ -222,8 +222,7 @@ File open_existing(const std::string& path, unsigned flags, const std::string& k
     if (detail.find("unable to lock") != std::string::npos)
       why =
           "it is locked by another process that has it open for writing (an experiment still "
-          "running?); wait for it to finish, or set HDF5_USE_FILE_LOCKING=FALSE to read it "
-          "anyway at your own risk";
+          "running?); wait for it to finish";
     else if (detail.find("already open") != std::string::npos)
       why = "it is already open in this process in an incompatible mode";
     throw Error("cannot open " + kind + " " + in_quotes(path) + ": " + why +

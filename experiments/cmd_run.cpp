@@ -6,9 +6,12 @@
 // The flow, one function each: parse the options → expand the experiment (the config and
 // overrides, or with --resume the config stored in the file) → check the resume against the
 // file → execute the runs → summarise. Contract: an existing file is never replaced without
-// --overwrite, and `out` is checked writable before any run starts. Ctrl-C stops the runs in
-// progress: the runs already written stay in the file, which is valid but not marked
-// complete (--resume finishes it), and the exit code is 130; a second Ctrl-C exits at once.
+// --overwrite, and `out` is checked writable before any run starts. Ctrl-C, SIGTERM or SIGHUP
+// stops the runs in progress: the runs already finished are flushed to the file, which is
+// valid but not marked complete (--resume finishes it), and the exit code is 128 + the
+// signal (130 for Ctrl-C), also when the signal comes before the first run; a second signal
+// exits at once.
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -50,35 +53,105 @@ class MpiRun;  // never constructed without MPI: the `mpi` pointers below are nu
 
 namespace {
 
-// ---- Ctrl-C ----
+// ---- signals ----
 
+// SIGINT (Ctrl-C), SIGTERM (kill, Slurm before its SIGKILL) and SIGHUP (a closed terminal)
+// stop the command at whatever stage it is: the runs in progress are dropped, the finished
+// ones are flushed to the file, one line says so, and the exit code is 128 + the signal. A
+// second signal exits at once (the file is then as its last flush left it).
 std::atomic<RunCounters*> g_counters{nullptr};
-std::atomic<int> g_interrupts{0};
+std::atomic<int> g_signal{0};  // the first stop signal received, 0 while none
 
-extern "C" void on_sigint(int) {
+extern "C" void on_run_stop_signal(int sig) {
+  int none = 0;
+  if (!g_signal.compare_exchange_strong(none, sig)) {
+    // write(2) and _Exit: async-signal-safe.
+    static const char msg[] =
+        "\nrlsim: second stop signal: exiting at once (the run file holds the runs of its last "
+        "flush; rlsim run --resume finishes it)\n";
+    [[maybe_unused]] const ssize_t n = ::write(STDERR_FILENO, msg, sizeof msg - 1);
+    std::_Exit(128 + sig);
+  }
   if (RunCounters* c = g_counters.load()) c->stop.store(true);
-  // A second Ctrl-C exits at once (runs already written stay in the file).
-  if (g_interrupts.fetch_add(1) >= 1) std::_Exit(130);
 }
 
-// While alive, Ctrl-C (SIGINT) asks the runs counted by `counters` to stop; the destructor
-// restores the previous handler, on every way out (return or exception).
-class SigintGuard {
+// Installed first thing in `rlsim run`, restored on every way out. SIGINT and SIGTERM are
+// always handled (also when inherited as ignored, as a shell does for `rlsim run &`), SIGHUP
+// unless it is ignored (nohup). All three are unblocked, so one sent before the handler was
+// in place (pending while blocked) arrives now rather than never. SIGXFSZ is ignored: past
+// a file size limit (ulimit -f) a write then fails with EFBIG and is reported as a failed
+// write of the run file, instead of killing the process without a word.
+class SignalGuard {
  public:
-  explicit SigintGuard(RunCounters& counters) {
-    g_counters.store(&counters);
-    previous_ = std::signal(SIGINT, on_sigint);
+  SignalGuard() {
+    Action act{};
+    act.sa_handler = on_run_stop_signal;
+    sigemptyset(&act.sa_mask);
+    act.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &act, &int_);
+    sigaction(SIGTERM, &act, &term_);
+    sigaction(SIGHUP, nullptr, &hup_);
+    if (hup_.sa_handler != SIG_IGN) sigaction(SIGHUP, &act, nullptr);
+    Action ignore{};
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    sigaction(SIGXFSZ, &ignore, &xfsz_);
+    sigset_t stops;
+    sigemptyset(&stops);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&stops, sig);
+    pthread_sigmask(SIG_UNBLOCK, &stops, &mask_);
   }
-  ~SigintGuard() {
-    std::signal(SIGINT, previous_);
-    g_counters.store(nullptr);
+  ~SignalGuard() {
+    pthread_sigmask(SIG_SETMASK, &mask_, nullptr);
+    sigaction(SIGINT, &int_, nullptr);
+    sigaction(SIGTERM, &term_, nullptr);
+    sigaction(SIGHUP, &hup_, nullptr);
+    sigaction(SIGXFSZ, &xfsz_, nullptr);
   }
-  SigintGuard(const SigintGuard&) = delete;
-  SigintGuard& operator=(const SigintGuard&) = delete;
+  SignalGuard(const SignalGuard&) = delete;
+  SignalGuard& operator=(const SignalGuard&) = delete;
 
  private:
-  void (*previous_)(int) = SIG_DFL;
+  using Action = struct sigaction;
+  Action int_{}, term_{}, hup_{}, xfsz_{};
+  sigset_t mask_{};
 };
+
+// While alive, a stop signal (one already received included) stops the runs of `counters`.
+class StopRunsOnSignal {
+ public:
+  explicit StopRunsOnSignal(RunCounters& counters) {
+    g_counters.store(&counters);
+    if (g_signal.load() != 0) counters.stop.store(true);
+  }
+  ~StopRunsOnSignal() { g_counters.store(nullptr); }
+  StopRunsOnSignal(const StopRunsOnSignal&) = delete;
+  StopRunsOnSignal& operator=(const StopRunsOnSignal&) = delete;
+};
+
+std::string signal_name(int sig) {
+  switch (sig) {
+    case SIGINT:
+      return "SIGINT";
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGHUP:
+      return "SIGHUP";
+    default:
+      return "signal " + std::to_string(sig);
+  }
+}
+
+// 0, or after a stop signal arrived before any run started: one line saying so, and the
+// exit code 128 + the signal. Nothing was written (no run file was created or opened yet).
+int stopped_before_runs(const std::string& resume) {
+  const int sig = g_signal.load();
+  if (sig == 0) return 0;
+  std::cerr << "rlsim: interrupted by " << signal_name(sig) << " before any run started; "
+            << (resume.empty() ? "no run file was written" : "'" + resume + "' is unchanged")
+            << "\n";
+  return 128 + sig;
+}
 
 std::string utc_stamp(const char* fmt) {
   std::time_t t = std::time(nullptr);
@@ -331,15 +404,15 @@ std::vector<RunSpec> remaining_runs(const RunArgs& a, const Experiment& x,
 // ---- execute ----
 
 struct Outcome {
-  bool interrupted = false;  // Ctrl-C
+  bool interrupted = false;  // by a stop signal
   std::int64_t runs_done = 0, steps = 0;
   double seconds = 0;
   int threads = 0;  // OpenMP threads used
 };
 
 // Runs `runs` on the threads (and MPI ranks), writing each into `writer` as it finishes, with
-// the progress display on stderr and Ctrl-C handled; marks the file complete unless
-// interrupted. A failed write (disk full) says how to resume.
+// the progress display on stderr and stop signals handled; marks the file complete unless
+// interrupted, else flushes it. A failed write (disk full) says how to resume.
 Outcome execute(const RunArgs& a, const Registry& registry, const std::vector<RunSpec>& runs,
                 ExperimentWriter& writer, const std::string& out, [[maybe_unused]] MpiRun* mpi) {
   Outcome o;
@@ -347,7 +420,7 @@ Outcome execute(const RunArgs& a, const Registry& registry, const std::vector<Ru
   RunCounters counters;
   std::chrono::steady_clock::time_point t0;
   {
-    const SigintGuard sigint(counters);
+    const StopRunsOnSignal stop_on_signal(counters);
     const Progress::Mode mode = a.quiet                 ? Progress::Mode::off
                                 : isatty(STDERR_FILENO) ? Progress::Mode::bar
                                                         : Progress::Mode::plain;
@@ -389,7 +462,10 @@ Outcome execute(const RunArgs& a, const Registry& registry, const std::vector<Ru
   o.interrupted = counters.stop.load();
   o.runs_done = counters.runs_done.load();
   o.steps = counters.steps.load();
-  if (!o.interrupted) writer.finish();
+  if (!o.interrupted)
+    writer.finish();
+  else
+    writer.flush();  // the finished runs reach the disk before the message says so
   return o;
 }
 
@@ -399,17 +475,29 @@ Outcome execute(const RunArgs& a, const Registry& registry, const std::vector<Ru
 // --quiet, the time taken and the summary table read back from the file.
 int summarise(const RunArgs& a, const Experiment& x, const Outcome& o, const std::string& out,
               [[maybe_unused]] MpiRun* mpi) {
+  // The signal that stopped the runs (0: a stop without one, by MPI's own handler: 130).
+  const int sig = g_signal.load();
   if (o.interrupted) {
-    std::cerr << "rlsim: interrupted: " << o.runs_done + static_cast<std::int64_t>(x.done.size())
-              << " of " << x.runs.size() << " runs are complete in " << out
-              << " (the file is valid; the experiment is not marked complete; rlsim run "
-                 "--resume "
+    std::cerr << "rlsim: interrupted" << (sig ? " by " + signal_name(sig) : std::string()) << ": "
+              << o.runs_done + static_cast<std::int64_t>(x.done.size()) << " of " << x.runs.size()
+              << " runs are complete in " << out
+              << " (flushed; the file is valid; the experiment is not marked complete; rlsim "
+                 "run --resume "
               << out << " finishes it)\n";
-    return 130;
+    return sig ? 128 + sig : 130;
   }
+  // A signal after the last run: the experiment is complete; the summary is skipped.
+  auto stopped_after_runs = [&] {
+    std::cerr << "rlsim: interrupted by " << signal_name(g_signal.load())
+              << " after the experiment finished: all " << x.runs.size() << " runs are complete in "
+              << out << "\n";
+    return 128 + g_signal.load();
+  };
+  if (sig != 0) return stopped_after_runs();
   if (a.quiet) return 0;
   ExperimentReader reader(out);
   Summary s = summarize(reader, a.last_k);
+  if (g_signal.load() != 0) return stopped_after_runs();
   std::cout << x.cfg.name << ": " << x.runs.size() << " runs, " << o.steps << " steps in "
             << std::fixed << std::setprecision(1) << o.seconds << " s on " << o.threads
             << " thread(s)";
@@ -435,12 +523,21 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
 #else
   MpiRun* const mpi = nullptr;
 #endif
+  // Before any work: a stop signal at any stage ends the command with 128 + the signal.
+  const SignalGuard signals;
   const std::optional<RunArgs> a = parse_run_args(args);
   if (!a) return 0;
   const Registry registry = make_registry(a->plugins);
+  if (const int code = stopped_before_runs(a->resume)) return code;
   const Experiment x = expand_experiment(*a, registry);
+  if (const int code = stopped_before_runs(a->resume)) return code;
   if (!a->resume.empty() && !check_resume(*a, registry, x)) return 0;
-  if (a->dry_run) return print_dry_run(registry, x.runs);
+  if (a->dry_run) {
+    const int code = print_dry_run(registry, x.runs);
+    if (const int stop = stopped_before_runs(a->resume)) return stop;
+    return code;
+  }
+  if (const int code = stopped_before_runs(a->resume)) return code;
   const std::string out = output_path(*a, x.cfg);
   // Opening the file checks that `out` can be written before any run starts.
   ExperimentWriter writer(out, run_meta(x, command_line),

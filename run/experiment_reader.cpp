@@ -41,13 +41,20 @@ using RowRanges = std::unordered_map<std::int64_t, std::pair<std::size_t, std::s
 // Checks the `run` column of a table (every run listed in run_table, each run's rows
 // contiguous) and returns each run's rows. Rows after the last row of a listed run that
 // belong to runs run_table does not list are not part of the table: a kill during a flush
-// can leave them (resume drops them); unlisted rows before it mean damage.
+// can leave them (resume drops them); unlisted rows before it mean damage, and so do
+// unlisted rows at the end of a file marked `complete` (no kill left them: a damaged
+// run_index would otherwise make the reader drop that run's rows without a word).
 RowRanges index_rows(const std::vector<std::int64_t>& run,
-                     const std::unordered_map<std::int64_t, std::size_t>& listed,
+                     const std::unordered_map<std::int64_t, std::size_t>& listed, bool complete,
                      const std::string& where) {
   RowRanges out;
   std::size_t end = run.size();
   while (end > 0 && listed.count(run[end - 1]) == 0) --end;
+  if (complete && end < run.size())
+    throw Error(where + ": row " + std::to_string(end) + " belongs to run " +
+                std::to_string(run[end]) +
+                ", which run_table does not list, and the file is marked complete: the file is "
+                "damaged");
   for (std::size_t i = 0; i < end; ++i) {
     const std::int64_t r = run[i];
     if (i > 0 && run[i - 1] == r) {
@@ -212,6 +219,11 @@ void ExperimentReader::Impl::open_format3() {
     if (i < 0)
       throw Error(w + " has run_index " + std::to_string(i) +
                   ", expected >= 0: the file is damaged");
+    // Run indices are 0 to planned_runs - 1 (a file that records no plan, 0, is not checked).
+    if (meta.planned_runs > 0 && i >= meta.planned_runs)
+      throw Error(w + " has run_index " + std::to_string(i) + ", but the experiment planned " +
+                  std::to_string(meta.planned_runs) + " runs (indices 0 to " +
+                  std::to_string(meta.planned_runs - 1) + "): the file is damaged");
     if (!row_of.emplace(i, row).second)
       throw Error(w + " repeats run_index " + std::to_string(i) + ": the file is damaged");
     if (groups.count(run_table.group[row]) == 0)
@@ -233,7 +245,7 @@ void ExperimentReader::Impl::read_tables() {
     hdf5::Group g = open_group(f, name, where);
     const std::string w = where + " /" + name;
     const std::vector<std::int64_t> run = read_column<std::int64_t>(g.get(), "run", 0, w, limits);
-    cache.ranges = index_rows(run, row_of, w);
+    cache.ranges = index_rows(run, row_of, meta.complete, w);
     if (run.size() <= max_cached_rows) {
       read_table(g.get(), cache.rows, columns, name, w, limits);
       cache.whole = true;

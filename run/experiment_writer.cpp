@@ -40,6 +40,7 @@
 #include "run/run_validation.hpp"
 #include "run/table_appender.hpp"
 #include "run/write_kit.hpp"
+#include "run/write_lock.hpp"
 
 namespace rlsim {
 
@@ -135,11 +136,16 @@ double flush_interval_from_env() {
 }  // namespace
 
 struct ExperimentWriter::Impl {
+  // rlsim's writer lock of the file (run/write_lock.hpp), taken before the file is created,
+  // truncated or opened; first member, so that it is released last, after the file is closed.
+  WriteLock write_lock;
   std::string path;
   hdf5::File file;
   bool broken = false;  // a write to the file failed: never touch it again
   std::string broken_reason;
   std::vector<std::int64_t> removed;
+  // The experiment's planned_runs (0: not recorded); run indices are below it.
+  std::int64_t planned_runs = 0;
   // Batched flushes (see the header): `dirty` when runs were written since the last flush.
   double flush_seconds = 1.0;
   bool dirty = false;
@@ -344,11 +350,19 @@ void ExperimentWriter::Impl::open_for_append() {
   const ReadLimits lim = limits_for(f);
   open_objects();
   truncate_table(run_table, run_table.rows);
+  planned_runs = read_attr<std::int64_t>(f, "planned_runs", where);
   for (std::int64_t i : read_first_rows(run_table.columns.at(0).get(), run_table.rows,
-                                        "dataset " + run_table.where + "/run_index", lim))
+                                        "dataset " + run_table.where + "/run_index", lim)) {
+    if (i < 0 || (planned_runs > 0 && i >= planned_runs))
+      throw Error("cannot append to " + where + ": its run_table lists run " + std::to_string(i) +
+                  (i < 0 ? std::string(", a negative index")
+                         : ", but the experiment planned " + std::to_string(planned_runs) +
+                               " runs (indices 0 to " + std::to_string(planned_runs - 1) + ")") +
+                  ": the file is damaged");
     if (!written.insert(i).second)
       throw Error("cannot append to " + where + ": its run_table lists run " + std::to_string(i) +
                   " twice: the file is damaged");
+  }
   std::set<std::int64_t> dropped;
   for (TableFile* t : {&episodes, &regret, &eval}) drop_unlisted_rows(*t, written, dropped, lim);
   for (const std::string& name : link_names(f, "groups", where + " /groups")) {
@@ -379,7 +393,11 @@ ExperimentWriter::ExperimentWriter(const std::string& path, const ExperimentMeta
     : impl_(std::make_unique<Impl>()) {
   impl_->path = path;
   impl_->flush_seconds = flush_interval_from_env();
+  impl_->planned_runs = meta.planned_runs;  // append mode: replaced by the file's
   if (mode == WriteMode::append) {
+    // (A missing file is reported by open_for_append, without a lock file left behind.)
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec)) impl_->write_lock = WriteLock(path);
     {
       hdf5::Lock lock;
       impl_->kit.init("run file " + in_quotes(path));
@@ -389,6 +407,8 @@ ExperimentWriter::ExperimentWriter(const std::string& path, const ExperimentMeta
     return;
   }
   check_output_location(path, "run file");
+  // Before H5Fcreate truncates the file: a writer refused here leaves it as it was.
+  impl_->write_lock = WriteLock(path);
   hdf5::Lock lock;
   const std::string where = "run file " + in_quotes(path);
   // No reuse of freed file space: space that the last flushed state still refers to is then
@@ -442,6 +462,10 @@ const std::string& ExperimentWriter::path() const {
 void ExperimentWriter::write_run(const RunResult& run) {
   const std::string name = run_name(run.info.run_index);
   validate_run(run, name);
+  if (impl_->planned_runs > 0 && run.info.run_index >= impl_->planned_runs)
+    throw Error("cannot write run " + name + " to " + in_quotes(path()) +
+                ": the experiment plans " + std::to_string(impl_->planned_runs) +
+                " runs (indices 0 to " + std::to_string(impl_->planned_runs - 1) + ")");
   if (run.has_agent_state)
     hdf5::validate_state(path(), "/runs/" + name + "/agent", run.agent_state);
   const bool own_group =
@@ -479,9 +503,10 @@ void ExperimentWriter::write_run(const RunResult& run) {
   Impl& w = *impl_;
   const std::string& path = w.path;
   const std::int64_t index = run.info.run_index;
-  if (w.broken)
-    throw Error("cannot write run " + name + " to " + in_quotes(path) +
-                ": an earlier write to it failed (" + w.broken_reason + ")");
+  if (w.broken)  // worded as the first failure is, which another thread may have reported
+    throw Error("writing run " + name + " to run file " + in_quotes(path) +
+                " failed: an earlier write to it failed (" + w.broken_reason +
+                "); the runs flushed to it before stay readable in the file");
   if (!w.file)
     throw Error("cannot write run " + name + " to " + in_quotes(path) +
                 ": the writer is already finished (finish() was called)");

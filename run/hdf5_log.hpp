@@ -11,14 +11,16 @@
 // state of the last flush. A killed experiment leaves a readable file holding only complete runs,
 // minus those written in the last interval (rerun by `rlsim run --resume`); the root
 // attribute `complete` is set only by finish(). All HDF5 calls are serialised by one
-// process-wide mutex (Debian's HDF5 is not built thread-safe).
+// process-wide mutex (HDF5 may be built without thread safety). One writer per file: the
+// writer holds rlsim's own lock of the file (run/write_lock.hpp), whatever HDF5's file
+// locking is set to; readers take no lock.
 //
 // Implementation, one job per file: run/experiment_writer.cpp (the writer and its flusher
 // thread), run/experiment_reader.cpp and run/run_group_reader.cpp (the readers of formats
 // 1-3), on private helpers: run/run_file_io.hpp and run/run_file_tables.hpp (shared by
 // writer and readers), run/chunk_encoder.hpp (zlib), run/file_space.hpp (posix_fallocate),
-// run/table_appender.hpp, run/write_kit.hpp, run/run_validation.hpp, and core's
-// core/hdf5_util.hpp and core/state_dict_group.hpp.
+// run/table_appender.hpp, run/write_kit.hpp, run/run_validation.hpp, run/write_lock.hpp,
+// and core's core/hdf5_util.hpp and core/state_dict_group.hpp.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -41,6 +43,8 @@ struct ExperimentMeta {
   std::string config_text;   // the full resolved config (TOML)
   std::string command_line;  // how the driver was invoked
   std::uint64_t master_seed = 0;
+  // The experiment's number of runs: run indices are 0 to planned_runs - 1 (the writer
+  // refuses others, the reader reports others as damage); 0: not recorded, not checked.
   std::int64_t planned_runs = 0;
   // Filled by the reader: rlsim_version, git_commit, created (ISO 8601 UTC), complete.
   std::string rlsim_version;
@@ -82,8 +86,10 @@ enum class WriteMode {
 class ExperimentWriter {
  public:
   // Creates (truncates) `path`, or reopens it (WriteMode::append). Throws rlsim::Error
-  // naming the path when its directory is missing or not writable, or (append) when it is
-  // not a writable rlsim run file.
+  // naming the path when its directory is missing or not writable, (append) when it is not
+  // a writable rlsim run file, or when another ExperimentWriter, in this process or another,
+  // writes it (run/write_lock.hpp: the lock is taken before the file is truncated, so the
+  // refused writer leaves it untouched). The lock is held until the writer is destroyed.
   ExperimentWriter(const std::string& path, const ExperimentMeta& meta,
                    WriteMode mode = WriteMode::create);
   // Flushes and closes without marking complete if finish() was not called (Ctrl-C, an
@@ -95,7 +101,8 @@ class ExperimentWriter {
   // diagnostics or agent state, /runs/<6-digit run index>); it reaches the disk at the next
   // flush (this call flushes when the last flush is RLSIM_FLUSH_SECONDS old; a background
   // thread flushes a file left unflushed that long). Thread-safe. A run whose tables are
-  // inconsistent is refused before anything is written. When the file itself cannot be
+  // inconsistent, or whose index is not below planned_runs (when recorded), is refused
+  // before anything is written. When the file itself cannot be
   // written (disk full, file size limit, I/O error) the error names the file, and the
   // writer stops touching the file: it is not flushed or closed again, so the runs flushed
   // before stay readable; later write_run/flush/finish calls throw.

@@ -106,7 +106,8 @@ void write_bytes(const std::string& path, const std::string& bytes) {
 TEST_CASE("hdf5 log: writer to reader round trip of meta, episodes, steps and regret", "[hdf5]") {
   TempDir tmp;
   const std::string path = tmp.file("run.h5");
-  const rlsim::ExperimentMeta meta = make_meta();
+  rlsim::ExperimentMeta meta = make_meta();
+  meta.planned_runs = 13;  // run indices 0 to 12
   // Discrete steps over two chunks (> 65536 rows), Box steps, and a run with empty tables.
   const rlsim::RunResult discrete = make_run(0, 40, 70000, false, false, 25);
   const rlsim::RunResult box = make_run(1, 5, 300, true, true, 0);
@@ -312,7 +313,9 @@ TEST_CASE("hdf5 log: a kill between flushes loses only the runs written since th
     // is long enough that no timed flush happens.
     try {
       ::setenv("RLSIM_FLUSH_SECONDS", "3600", 1);
-      auto* w = new rlsim::ExperimentWriter(path, make_meta());
+      rlsim::ExperimentMeta meta = make_meta();
+      meta.planned_runs = 71;
+      auto* w = new rlsim::ExperimentWriter(path, meta);
       w->write_run(a);
       w->flush();
       for (std::int64_t i = 1; i <= 70; ++i) w->write_run(make_run(i, 20, 50, false, false, 3));
@@ -541,6 +544,43 @@ TEST_CASE("hdf5 log: damaged, truncated and foreign files give rlsim::Error", "[
       }
     }
   }
+  SECTION("a flipped byte in run_table/run_index") {
+    // The column is stored uncompressed and without a checksum: a flipped bit there is read
+    // as it is. Every such flip must still be named as damage, through the run indices'
+    // range (planned_runs is 12 here), their uniqueness, or the rows of the other tables,
+    // instead of the runs it touches silently disappearing.
+    haddr_t addr = 0;
+    hsize_t size = 0;
+    {
+      rlsim::hdf5::Lock lock;
+      rlsim::hdf5::File f(H5Fopen(good.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "open");
+      rlsim::hdf5::Dataset ds(H5Dopen2(f.get(), "/run_table/run_index", H5P_DEFAULT), "open");
+      rlsim::hdf5::Dataspace space(H5Dget_space(ds.get()), "space");
+      hsize_t offset[1] = {0};
+      unsigned mask = 0;
+      REQUIRE(H5Dget_chunk_info(ds.get(), space.get(), 0, offset, &mask, &addr, &size) >= 0);
+    }
+    const std::string bytes = read_bytes(good);
+    REQUIRE(size >= 4 * 8);
+    REQUIRE(addr + size <= bytes.size());
+    for (std::size_t i = 0; i < 4 * 8; ++i) {  // the 4 runs' int64 values, little-endian
+      for (const unsigned char bit : {0x01, 0x04, 0x10, 0x80}) {
+        INFO("row " << i / 8 << ", byte " << i % 8 << ", bit mask " << int{bit});
+        std::string flipped = bytes;
+        flipped[addr + i] = static_cast<char>(flipped[addr + i] ^ bit);
+        const std::string bad = tmp.file("flipped.h5");
+        write_bytes(bad, flipped);
+        std::string error;
+        try {
+          rlsim::ExperimentReader r(bad);
+          for (std::int64_t run : r.run_indices()) r.read_run(run);
+        } catch (const Error& e) {
+          error = e.what();
+        }
+        CHECK_THAT(error, Catch::Contains(bad) && Catch::Contains("damaged"));
+      }
+    }
+  }
   SECTION("a missing table") {
     const std::string bad = tmp.file("no_eval.h5");
     fs::copy_file(good, bad);
@@ -648,7 +688,9 @@ TEST_CASE("hdf5 log: concurrent write_run from OpenMP threads keeps every run in
   const std::string path = tmp.file("parallel.h5");
   constexpr int kRuns = 48;
   {
-    rlsim::ExperimentWriter w(path, make_meta());
+    rlsim::ExperimentMeta meta = make_meta();
+    meta.planned_runs = kRuns;
+    rlsim::ExperimentWriter w(path, meta);
 #pragma omp parallel for num_threads(4) schedule(dynamic, 1)
     for (int i = 0; i < kRuns; ++i) {
       // Every thread builds its own data (outside the HDF5 lock) and writes.

@@ -181,7 +181,9 @@ TEST_CASE("hdf5 tables: append mode keeps whole runs, drops unfinished ones, add
   TablesTempDir tmp;
   const std::string path = tmp.file("t.h5");
   {
-    rlsim::ExperimentWriter w(path, tables_meta());
+    rlsim::ExperimentMeta meta = tables_meta();
+    meta.planned_runs = 6;  // run indices 0 to 5
+    rlsim::ExperimentWriter w(path, meta);
     w.write_run(full_run(0));
     w.write_run(base_run(1));
     // Not finished: the root `complete` stays 0.
