@@ -21,8 +21,8 @@ std::string unknown_message(const std::string& kind, const std::string& id,
 }
 
 std::string describe_env(const EnvSpec& s) {
-  return s.id + " has " + s.observation_space.describe() + " observations and " +
-         s.action_space.describe() + " actions";
+  return s.id + " (" + s.observation_space.describe() + " observations, " +
+         s.action_space.describe() + " actions)";
 }
 }  // namespace
 

@@ -13,6 +13,7 @@
 
 #include "core/error.hpp"
 #include "experiments/analyze_util.hpp"
+#include "experiments/cli_util.hpp"
 
 namespace rlsim {
 
@@ -40,37 +41,49 @@ struct Acc {
 }  // namespace
 
 std::optional<std::string> param_from_text(const std::string& text, const std::string& name) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && text[i] == ' ') ++i;
-    const std::size_t eq = text.find('=', i);
-    if (eq == std::string::npos) return std::nullopt;
-    const std::string key = text.substr(i, eq - i);
-    std::size_t j = eq + 1;
-    int depth = 0;
-    bool quoted = false;
-    for (; j < text.size(); ++j) {
-      const char c = text[j];
-      if (quoted) {
-        if (c == '\\')
-          ++j;
-        else if (c == '"')
-          quoted = false;
-      } else if (c == '"') {
-        quoted = true;
-      } else if (c == '[') {
-        ++depth;
-      } else if (c == ']') {
-        --depth;
-      } else if (c == ' ' && depth == 0) {
-        break;
-      }
-    }
-    if (key == name) return text.substr(eq + 1, j - eq - 1);
-    i = j;
-  }
+  for (const auto& [key, value] : parse_params_text(text))
+    if (key == name) return value;
   return std::nullopt;
 }
+
+namespace analyze_detail {
+
+std::vector<std::string> differing_params(const std::vector<const GroupSummary*>& rows) {
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+  std::vector<std::pair<Pairs, Pairs>> parsed;  // (env, agent) of each row
+  for (const GroupSummary* g : rows)
+    parsed.emplace_back(parse_params_text(g->env_params), parse_params_text(g->agent_params));
+  auto value_in = [](const Pairs& ps, const std::string& key) -> const std::string* {
+    for (const auto& [k, v] : ps)
+      if (k == key) return &v;
+    return nullptr;
+  };
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    std::string text;
+    for (int side = 0; side < 2; ++side) {
+      const Pairs& mine = side == 0 ? parsed[i].first : parsed[i].second;
+      for (const auto& [key, value] : mine) {
+        bool shared = true;
+        for (const auto& other : parsed) {
+          const std::string* v = value_in(side == 0 ? other.first : other.second, key);
+          shared = shared && v && *v == value;
+        }
+        if (!shared) text += (text.empty() ? "" : " ") + key + "=" + short_param_value(value);
+      }
+    }
+    out.push_back(text);
+  }
+  return out;
+}
+
+std::string last_text(std::int64_t last_k, std::int64_t fewest, std::int64_t most) {
+  if (most <= 0) return "last " + std::to_string(last_k);
+  if (fewest == most) return (most >= last_k ? "last " : "all ") + std::to_string(most);
+  return "last " + std::to_string(fewest) + "-" + std::to_string(most);
+}
+
+}  // namespace analyze_detail
 
 namespace {
 
@@ -117,14 +130,7 @@ Summary summarize(const ExperimentReader& reader, std::int64_t last_k,
     const std::string key = group_by.empty() ? r.group : group_key(r, group_by, found);
     if (!group_by.empty())
       for (const std::string* text : {&r.env_params, &r.agent_params})
-        for (std::size_t p = 0; p < text->size();) {
-          while (p < text->size() && (*text)[p] == ' ') ++p;
-          const std::size_t eq = text->find('=', p);
-          if (eq == std::string::npos) break;
-          const std::string name = text->substr(p, eq - p);
-          available.insert(name);
-          p = eq + 1 + param_from_text(text->substr(p), name).value_or("").size();
-        }
+        for (const auto& [name, value] : parse_params_text(*text)) available.insert(name);
     auto [it, inserted] = groups.try_emplace(key);
     Acc& a = it->second;
     if (inserted) {
@@ -144,6 +150,9 @@ Summary summarize(const ExperimentReader& reader, std::int64_t last_k,
     const std::size_t k = std::min<std::size_t>(n, static_cast<std::size_t>(last_k));
     a.episodes.push_back(static_cast<double>(n));
     if (k > 0) {
+      const auto averaged = static_cast<std::int64_t>(k);
+      s.fewest_averaged = s.most_averaged == 0 ? averaged : std::min(s.fewest_averaged, averaged);
+      s.most_averaged = std::max(s.most_averaged, averaged);
       double ret = 0, len = 0, succ = 0;
       bool has_success = true;
       for (std::size_t i = n - k; i < n; ++i) {

@@ -39,6 +39,9 @@ struct Summary {
   std::int64_t incomplete_runs = 0;
   bool file_complete = false;
   std::int64_t last_k = 100;
+  // The fewest and most episodes averaged in a complete run, min(episodes, last_k) (0: no
+  // run had an episode): the table's header says "last K", "all N" or "last A-B".
+  std::int64_t fewest_averaged = 0, most_averaged = 0;
   std::vector<std::string> group_by;  // empty: the run's own group (all parameters)
 };
 

@@ -19,6 +19,7 @@
 namespace rlsim {
 
 using analyze_detail::csv_quote;
+using analyze_detail::differing_params;
 using analyze_detail::fmt;
 using analyze_detail::mean_of;
 
@@ -97,26 +98,14 @@ void print_comparison(std::ostream& os, const Comparison& c) {
       header.push_back(h);
   // Row labels: the --group-by key, else "env / agent" plus the parameters that differ
   // between the rows of the same env and agent (the full key is in --csv and --json).
-  auto tokens = [](const GroupSummary& g) {
-    std::vector<std::string> out;
-    std::istringstream is(g.env_params + " " + g.agent_params);
-    for (std::string kv; is >> kv;) out.push_back(kv);
-    return out;
-  };
   auto label = [&](const GroupSummary& g) {
     if (!c.group_by.empty()) return g.group;
     std::string l = g.env_id + " / " + g.agent_id;
-    const auto mine = tokens(g);
-    for (const auto& kv : mine)
-      for (const auto& o : c.both)
-        if (&o.a != &g && o.a.env_id == g.env_id && o.a.agent_id == g.agent_id) {
-          const auto theirs = tokens(o.a);
-          if (std::find(theirs.begin(), theirs.end(), kv) == theirs.end()) {
-            l += " " + kv;
-            break;
-          }
-        }
-    return l;
+    std::vector<const GroupSummary*> peers{&g};
+    for (const auto& o : c.both)
+      if (&o.a != &g && o.a.env_id == g.env_id && o.a.agent_id == g.agent_id) peers.push_back(&o.a);
+    const std::string differing = differing_params(peers).front();
+    return differing.empty() ? l : l + " " + differing;
   };
   std::vector<std::vector<std::string>> rows;
   for (const auto& g : c.both) {

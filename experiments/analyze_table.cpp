@@ -13,7 +13,9 @@
 namespace rlsim {
 
 using analyze_detail::csv_quote;
+using analyze_detail::differing_params;
 using analyze_detail::fmt;
+using analyze_detail::last_text;
 
 void print_summary(std::ostream& os, const Summary& s) {
   bool any_regret = false, any_success = false;
@@ -26,8 +28,13 @@ void print_summary(std::ostream& os, const Summary& s) {
   };
   const bool by = !s.group_by.empty();
   std::vector<std::string> header{
-      "env",     "agent", "runs", "episodes", "return (last " + std::to_string(s.last_k) + ")",
-      "±95% CI", "length"};
+      "env",
+      "agent",
+      "runs",
+      "episodes",
+      "return (" + last_text(s.last_k, s.fewest_averaged, s.most_averaged) + ")",
+      "±95% CI",
+      "length"};
   if (by) header.insert(header.begin(), "group");
   if (any_success) header.push_back("success");
   if (any_regret) {
@@ -71,29 +78,15 @@ void print_summary(std::ostream& os, const Summary& s) {
   bool header_done = false;
   for (const auto& [pair, rows_of_pair] : by_pair) {
     if (rows_of_pair.size() < 2) continue;
-    auto split = [](const std::string& text) {
-      std::vector<std::string> out;
-      std::istringstream is(text);
-      std::string kv;
-      while (is >> kv) out.push_back(kv);
-      return out;
-    };
-    for (std::size_t i : rows_of_pair) {
-      const auto mine = split(s.groups[i].env_params + " " + s.groups[i].agent_params);
-      std::string differing;
-      for (const auto& kv : mine) {
-        bool shared = true;
-        for (std::size_t j : rows_of_pair) {
-          const auto other = split(s.groups[j].env_params + " " + s.groups[j].agent_params);
-          if (std::find(other.begin(), other.end(), kv) == other.end()) shared = false;
-        }
-        if (!shared) differing += (differing.empty() ? "" : " ") + kv;
-      }
+    std::vector<const GroupSummary*> peers;
+    for (std::size_t i : rows_of_pair) peers.push_back(&s.groups[i]);
+    const std::vector<std::string> differing = differing_params(peers);
+    for (std::size_t k = 0; k < rows_of_pair.size(); ++k) {
       if (!header_done) {
         os << "rows that differ in parameters:\n";
         header_done = true;
       }
-      os << "  row " << i + 1 << " (" << pair << "): " << differing << "\n";
+      os << "  row " << rows_of_pair[k] + 1 << " (" << pair << "): " << differing[k] << "\n";
     }
   }
   if (s.incomplete_runs > 0)

@@ -1,8 +1,11 @@
 // The `rlsim` driver's entry point: the usage text and the dispatch of a command line to
 // its command (experiments/cmd_*.cpp, declared in experiments/commands.hpp). Errors become
-// one line on stderr: bad options exit 2, other errors (rlsim::Error, std::exception) 1.
+// one line on stderr: a bad command line (boost::program_options errors, UsageError) exits
+// 2, other errors (rlsim::Error, std::exception) 1. Before any command, OpenMP's default
+// team size is capped (experiments/cli_util.hpp, cap_default_threads).
 #include "experiments/cli.hpp"
 
+#include <algorithm>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -12,6 +15,7 @@
 #include "core/error.hpp"
 #include "core/params.hpp"
 #include "core/version.hpp"
+#include "experiments/cli_util.hpp"
 #include "experiments/commands.hpp"
 
 namespace po = boost::program_options;
@@ -66,6 +70,8 @@ int cli_main(int argc, char** argv) {
     }
     const std::string cmd = all[0];
     std::vector<std::string> rest(all.begin() + 1, all.end());
+    cap_default_threads(cmd == "run" &&
+                        std::find(rest.begin(), rest.end(), "--threads-force") != rest.end());
     if (cmd == "run") return cmd_run(rest, command_line);
     if (cmd == "list") return cmd_list(rest);
     if (cmd == "describe") return cmd_describe(rest);
@@ -82,6 +88,10 @@ int cli_main(int argc, char** argv) {
     std::cerr << "rlsim: error: " << msg << "\n" << kUsage;
     return 2;
   } catch (const po::error& e) {
+    std::cerr << "rlsim: error: " << e.what() << " (see rlsim " << (all.empty() ? "" : all[0])
+              << " --help)\n";
+    return 2;
+  } catch (const UsageError& e) {
     std::cerr << "rlsim: error: " << e.what() << " (see rlsim " << (all.empty() ? "" : all[0])
               << " --help)\n";
     return 2;

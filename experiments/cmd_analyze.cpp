@@ -1,6 +1,9 @@
 // `rlsim analyze FILE.h5 [--last K] [--group-by P,...] [--csv [FILE] | --json] [--curves DIR]`
 // and `rlsim analyze A.h5 --compare B.h5`: the summary table of a run file, or the comparison
-// of two (experiments/analyze.hpp does the statistics and the formats).
+// of two (experiments/analyze.hpp does the statistics and the formats). Files it writes
+// (--csv FILE, --curves DIR) never replace an input and replace an existing file only with
+// --overwrite (experiments/cli_util.hpp, check_output_file).
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -21,7 +24,7 @@ namespace rlsim {
 
 int cmd_analyze(const std::vector<std::string>& args) {
   po::options_description desc("options");
-  std::vector<std::string> positional;
+  std::vector<std::string> positional, plugins;
   std::int64_t last_k = 100, bins = 50;
   std::string csv, curves, group_by, compare;
   desc.add_options()("help,h", "show this help")(
@@ -43,12 +46,15 @@ int cmd_analyze(const std::vector<std::string>& args) {
       "compare with run file B: per group present in both, the final return (and regret) "
       "of each with 95% intervals and B - A with its 95% Welch interval, * when significant; "
       "groups in only one file are listed")(
-      "file", po::value<std::vector<std::string>>(&positional), "run file");
+      "overwrite", "replace the --csv file or the --curves files if they exist")(
+      "plugin", po::value<std::vector<std::string>>(&plugins), "load a plugin .so (repeatable)");
+  po::options_description hidden;
+  hidden.add_options()("file", po::value<std::vector<std::string>>(&positional), "run file");
   po::positional_options_description pos;
   pos.add("file", -1);
   po::variables_map vm;
   if (!parse_options(
-          args, desc, pos, vm,
+          args, desc, hidden, pos, vm,
           "usage: rlsim analyze FILE.h5 [--last K] [--group-by P,...] [--csv [FILE] | --json] "
           "[--curves DIR]\n       rlsim analyze A.h5 --compare B.h5 [--last K] [--group-by P,...] "
           "[--csv [FILE] | --json]\n\nOne "
@@ -57,8 +63,23 @@ int cmd_analyze(const std::vector<std::string>& args) {
           "a 95% confidence interval across seeds, mean length, success rate where the env\n"
           "defines it, and final pseudo-regret for bandit runs.\n"))
     return 0;
-  if (positional.size() != 1) throw Error("rlsim analyze needs one run file");
-  if (last_k < 1) throw Error("--last must be >= 1");
+  if (positional.size() != 1)
+    throw UsageError(positional.empty() ? "rlsim analyze needs a run file: rlsim analyze FILE.h5"
+                                        : "rlsim analyze takes one run file, got " +
+                                              std::to_string(positional.size()) +
+                                              " (compare two with A.h5 --compare B.h5)");
+  if (last_k < 1) throw UsageError("--last must be >= 1");
+  if (bins < 1) throw UsageError("--bins must be >= 1");
+  if (vm.count("json") && !csv.empty())
+    throw UsageError("--json and --csv cannot be combined: choose one format");
+  if (!compare.empty() && !curves.empty())
+    throw UsageError("--curves and --compare cannot be combined: run them apart");
+  make_registry(plugins);  // loads them, as every command does (docs/commands.md)
+  const bool overwrite = vm.count("overwrite") != 0;
+  std::vector<std::string> inputs = plugins;
+  inputs.push_back(positional[0]);
+  if (!compare.empty()) inputs.push_back(compare);
+  if (!csv.empty() && csv != "-") check_output_file(csv, overwrite, inputs, "--csv", "table.csv");
   ExperimentReader reader(positional[0]);
   std::vector<std::string> group_names;
   if (!group_by.empty()) {
@@ -73,9 +94,6 @@ int cmd_analyze(const std::vector<std::string>& args) {
     throw Error("run file '" + positional[0] +
                 "' holds no complete run (the experiment stopped before its first run ended)");
   if (!compare.empty()) {
-    if (!curves.empty()) throw Error("--curves and --compare cannot be combined: run them apart");
-    if (vm.count("json") && !csv.empty())
-      throw Error("--json and --csv cannot be combined: choose one format");
     ExperimentReader other(compare);
     Summary sb = summarize(other, last_k, group_names);
     if (sb.complete_runs == 0)
@@ -98,12 +116,13 @@ int cmd_analyze(const std::vector<std::string>& args) {
     return 0;
   }
   if (!curves.empty()) {
-    const auto files = write_curves(reader, curves, bins);
+    const auto files = write_into_directory(
+        curves, overwrite, inputs, "--curves",
+        [&](const std::filesystem::path& stage) { write_curves(reader, stage.string(), bins); });
     std::cerr << "wrote " << files.size() << " curve files to " << curves
               << " (groups.csv says which group each number is)\n";
   }
   if (vm.count("json")) {
-    if (!csv.empty()) throw Error("--json and --csv cannot be combined: choose one format");
     write_summary_json(std::cout, s);
     return 0;
   }

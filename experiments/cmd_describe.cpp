@@ -238,17 +238,18 @@ int cmd_describe(const std::vector<std::string>& args) {
   std::vector<std::string> positional, plugins;
   desc.add_options()("help,h", "show this help")(
       "json", "print the description as one JSON object (docs/commands.md)")(
-      "plugin", po::value<std::vector<std::string>>(&plugins), "load a plugin .so (repeatable)")(
-      "id", po::value<std::vector<std::string>>(&positional), "env or agent id");
+      "plugin", po::value<std::vector<std::string>>(&plugins), "load a plugin .so (repeatable)");
+  po::options_description hidden;
+  hidden.add_options()("id", po::value<std::vector<std::string>>(&positional), "env or agent id");
   po::positional_options_description pos;
   pos.add("id", -1);
   po::variables_map vm;
   if (!parse_options(
-          args, desc, pos, vm,
+          args, desc, hidden, pos, vm,
           "usage: rlsim describe ID [--json] [--plugin PATH]\n\nPrints an env's spaces, limits "
           "and parameters, or an agent's parameters.\n"))
     return 0;
-  if (positional.size() != 1) throw Error("rlsim describe needs one id (see rlsim list envs)");
+  if (positional.size() != 1) throw UsageError("rlsim describe needs one id (see rlsim list envs)");
   Registry r = make_registry(plugins);
   if (vm.count("json"))
     write_describe_json(std::cout, r, positional[0]);

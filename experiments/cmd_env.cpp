@@ -1,7 +1,8 @@
 // `rlsim env trace ID [--state S] --actions 'A1;A2;...' [key=value ...]`: resets an env, sets
 // its state, applies the actions and prints one CSV row per step (step, observation
 // components, reward, terminated, truncated). Every action is checked before anything is
-// printed. `rlsim env render` is experiments/cmd_render.cpp.
+// printed. `rlsim env render` is experiments/cmd_render.cpp; `rlsim env` alone (or with
+// --help) lists the two subcommands.
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -21,8 +22,17 @@ namespace rlsim {
 
 namespace {
 
-// "0;1;2" (discrete) or "0.5,-1;1,0" (Box, components separated by commas).
-std::vector<Value> parse_actions(const std::string& text, const Space& space) {
+constexpr const char* kEnvUsage =
+    "usage: rlsim env trace ID [--state S] --actions 'A1;A2;...' [key=value ...]\n"
+    "       rlsim env render ID [key=value ...] (--out FILE.gif | --text) [options]\n\n"
+    "subcommands:\n"
+    "  trace    step an env from a given state with given actions, print CSV rows\n"
+    "  render   roll an agent out on an env and write an animated GIF (or text frames)\n\n"
+    "rlsim env trace --help and rlsim env render --help list their options.\n";
+
+// "0;1;2" (discrete) or "0.5,-1;1,0" (Box, components separated by commas), for env `id`.
+std::vector<Value> parse_actions(const std::string& text, const Space& space,
+                                 const std::string& id) {
   std::vector<Value> out;
   std::stringstream ss(text);
   std::string item;
@@ -34,6 +44,8 @@ std::vector<Value> parse_actions(const std::string& text, const Space& space) {
     std::string part;
     std::vector<std::string> parts;
     while (std::getline(is, part, ',')) parts.push_back(part);
+    const std::string which =
+        "--actions item " + std::to_string(out.size() + 1) + " '" + item + "'";
     try {
       if (space.is_discrete()) {
         if (parts.size() != 1) throw std::invalid_argument("one integer");
@@ -43,13 +55,25 @@ std::vector<Value> parse_actions(const std::string& text, const Space& space) {
           throw std::invalid_argument("integer");
       } else {
         if (parts.size() != space.flat_size()) throw std::invalid_argument("components");
-        for (std::size_t i = 0; i < parts.size(); ++i) v.vec[i] = std::stof(parts[i]);
+        for (std::size_t i = 0; i < parts.size(); ++i) {
+          std::size_t used = 0;
+          v.vec[i] = std::stof(parts[i], &used);
+          if (parts[i].find_first_not_of(" \t", used) != std::string::npos)
+            throw std::invalid_argument("number");
+        }
       }
+    } catch (const std::out_of_range&) {
+      throw Error(
+          which + " for " + id + " holds a number out of the range of " +
+          (space.is_discrete()
+               ? "a 64-bit integer: give an integer in " + space.describe()
+               : std::string("a float (about ±3.4e38): the action space is ") + space.describe()));
     } catch (const std::exception&) {
-      throw Error("--actions item '" + item + "' is not an action of " + space.describe() +
-                  (space.is_discrete() ? ": give an integer"
-                                       : ": give " + std::to_string(space.flat_size()) +
-                                             " comma-separated numbers"));
+      throw Error(which + " is not an action of " + id + "'s " + space.describe() +
+                  (space.is_discrete()
+                       ? ": give an integer"
+                       : ": give " + std::to_string(space.flat_size()) + " comma-separated number" +
+                             (space.flat_size() == 1 ? "" : "s")));
     }
     out.push_back(std::move(v));
   }
@@ -75,37 +99,42 @@ std::vector<double> parse_state(const std::string& text) {
 
 }  // namespace
 
-int cmd_env(const std::vector<std::string>& args) {
-  if (!args.empty() && args[0] == "render")
-    return cmd_env_render(std::vector<std::string>(args.begin() + 1, args.end()));
+namespace {
+
+int cmd_env_trace(const std::vector<std::string>& args) {
   po::options_description desc("options");
   std::vector<std::string> positional, plugins;
-  std::string state, actions;
-  std::uint64_t seed = 0;
+  std::string state, actions, seed_text;
   desc.add_options()("help,h", "show this help")(
       "state", po::value<std::string>(&state),
       "state to start from: an index for discrete-state envs, else comma-separated numbers "
       "(default: the state after reset)")(
-      "actions", po::value<std::string>(&actions)->required(),
+      "actions", po::value<std::string>(&actions),
       "actions separated by ';' (Box actions: components separated by ',')")(
-      "seed", po::value<std::uint64_t>(&seed)->default_value(0), "reset seed")(
-      "plugin", po::value<std::vector<std::string>>(&plugins), "load a plugin .so (repeatable)")(
-      "args", po::value<std::vector<std::string>>(&positional), "trace ID [key=value ...]");
+      "seed", po::value<std::string>(&seed_text)->default_value("0"), "reset seed (>= 0)")(
+      "plugin", po::value<std::vector<std::string>>(&plugins), "load a plugin .so (repeatable)");
+  po::options_description hidden;
+  hidden.add_options()("args", po::value<std::vector<std::string>>(&positional),
+                       "ID [key=value ...]");
   po::positional_options_description pos;
   pos.add("args", -1);
   po::variables_map vm;
   if (!parse_options(
-          args, desc, pos, vm,
+          args, desc, hidden, pos, vm,
           "usage: rlsim env trace ID [--state S] --actions 'A1;A2;...' [key=value ...]\n\n"
           "Resets the env, sets its state, applies the actions and prints one CSV row per\n"
           "step: step, observation components, reward, terminated, truncated.\n"))
     return 0;
-  if (positional.size() < 2 || positional[0] != "trace")
-    throw Error("usage: rlsim env trace ID --state S --actions 'A1;A2;...'");
+  if (positional.empty())
+    throw UsageError("rlsim env trace needs an env ID: rlsim env trace ID --actions 'A1;A2'");
+  if (!vm.count("actions"))
+    throw UsageError("rlsim env trace needs --actions 'A1;A2;...' (the actions to apply)");
+  const std::uint64_t seed = parse_seed(seed_text);
+  const std::string id = positional[0];
+  positional.erase(positional.begin());
   Registry r = make_registry(plugins);
-  RawParams params =
-      parse_kv_params(std::vector<std::string>(positional.begin() + 2, positional.end()), "env");
-  auto env = r.make_env(positional[1], params);
+  RawParams params = parse_kv_params(positional, "env");
+  auto env = r.make_env(id, params);
   const EnvSpec& spec = env->spec();
   Value obs;
   env->reset(obs, seed);
@@ -117,11 +146,20 @@ int cmd_env(const std::vector<std::string>& args) {
     env->set_state(parse_state(state));
     env->observe(obs);
   }
-  std::vector<Value> acts = parse_actions(actions, spec.action_space);
+  std::vector<Value> acts = parse_actions(actions, spec.action_space, spec.id);
   // Check every action before printing anything, so a bad one gives no partial table.
-  if (!spec.env_clips_actions || spec.action_space.is_discrete())
-    for (std::size_t i = 0; i < acts.size(); ++i)
-      spec.action_space.validate(acts[i], "action " + std::to_string(i + 1) + " for " + spec.id);
+  const Space& as = spec.action_space;
+  for (std::size_t i = 0; i < acts.size(); ++i) {
+    const std::string which = "--actions item " + std::to_string(i + 1);
+    if (as.is_discrete()) {
+      if (!as.contains(acts[i]))
+        throw Error(which + " is " + std::to_string(acts[i].index) + ", outside " + spec.id +
+                    "'s action space " + as.describe() + ": give an integer from " +
+                    std::to_string(as.start()) + " to " + std::to_string(as.start() + as.n() - 1));
+    } else if (!spec.env_clips_actions) {
+      as.validate(acts[i], which + " (an action of " + spec.id + ")");
+    }
+  }
   auto print_obs = [&](const Value& o) {
     if (spec.observation_space.is_discrete()) {
       std::cout << "," << o.index;
@@ -147,6 +185,25 @@ int cmd_env(const std::vector<std::string>& args) {
               << "," << (res.truncated ? 1 : 0) << "\n";
   }
   return 0;
+}
+
+}  // namespace
+
+int cmd_env(const std::vector<std::string>& args) {
+  if (args.empty()) {
+    std::cerr << kEnvUsage;
+    return 2;
+  }
+  const std::string& sub = args[0];
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (sub == "--help" || sub == "-h" || sub == "help") {
+    std::cout << kEnvUsage;
+    return 0;
+  }
+  if (sub == "trace") return cmd_env_trace(rest);
+  if (sub == "render") return cmd_env_render(rest);
+  throw UsageError("rlsim env: unknown subcommand '" + sub + "': use rlsim env trace or " +
+                   "rlsim env render");
 }
 
 }  // namespace rlsim

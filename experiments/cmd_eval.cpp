@@ -20,11 +20,11 @@
 #include <boost/program_options.hpp>
 
 #include "core/error.hpp"
-#include "run/hdf5_log.hpp"
 #include "core/rng.hpp"
 #include "experiments/checkpoint.hpp"
 #include "experiments/cli_util.hpp"
 #include "experiments/commands.hpp"
+#include "run/hdf5_log.hpp"
 
 namespace po = boost::program_options;
 
@@ -62,24 +62,26 @@ int cmd_eval(const std::vector<std::string>& args) {
   po::options_description desc("options");
   std::vector<std::string> positional, plugins;
   std::int64_t run = -1, episodes = 100;
-  std::uint64_t seed = 0;
-  std::string env_id;
+  std::string env_id, seed_text;
   desc.add_options()("help,h", "show this help")(
       "run", po::value<std::int64_t>(&run),
       "run index; default: the file's only run with a saved agent")(
       "env", po::value<std::string>(&env_id),
       "env id; default and only accepted value: the env the run trained on")(
       "episodes", po::value<std::int64_t>(&episodes)->default_value(100),
-      "number of evaluation episodes")("seed", po::value<std::uint64_t>(&seed)->default_value(0),
+      "number of evaluation episodes")("seed",
+                                       po::value<std::string>(&seed_text)->default_value("0"),
                                        "seed of the evaluation env's stream (the first reset)")(
       "plugin", po::value<std::vector<std::string>>(&plugins)->composing(),
-      "load a plugin library (repeatable)")(
-      "args", po::value<std::vector<std::string>>(&positional), "run file, then env key=value");
+      "load a plugin library (repeatable)");
+  po::options_description hidden;
+  hidden.add_options()("args", po::value<std::vector<std::string>>(&positional),
+                       "run file, then env key=value");
   po::positional_options_description pos;
   pos.add("args", -1);
   po::variables_map vm;
   if (!parse_options(
-          args, desc, pos, vm,
+          args, desc, hidden, pos, vm,
           "usage: rlsim eval CHECKPOINT.h5 [--run R] [--env ID] [key=value ...] [--episodes N] "
           "[--seed S]\n\n"
           "Loads the agent state saved by run R of a run file (the experiment must have run\n"
@@ -88,9 +90,11 @@ int cmd_eval(const std::vector<std::string>& args) {
           "return and length with 95% confidence intervals. --env must name the env the run\n"
           "trained on; key=value words set env parameters (default: the run's own).\n"))
     return 0;
-  if (positional.empty()) throw Error("rlsim eval needs a run file (FILE.h5)");
-  if (vm.count("run") && run < 0) throw Error("--run " + std::to_string(run) + " must be >= 0");
-  if (episodes < 1) throw Error("--episodes " + std::to_string(episodes) + " must be >= 1");
+  if (positional.empty()) throw UsageError("rlsim eval needs a run file (FILE.h5)");
+  if (vm.count("run") && run < 0)
+    throw UsageError("--run " + std::to_string(run) + " must be >= 0");
+  if (episodes < 1) throw UsageError("--episodes " + std::to_string(episodes) + " must be >= 1");
+  const std::uint64_t seed = parse_seed(seed_text);
   const std::string file = positional[0];
   const std::vector<std::string> env_words(positional.begin() + 1, positional.end());
 

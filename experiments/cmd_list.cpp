@@ -20,17 +20,18 @@ int cmd_list(const std::vector<std::string>& args) {
   po::options_description desc("options");
   std::vector<std::string> positional, plugins;
   desc.add_options()("help,h", "show this help")(
-      "plugin", po::value<std::vector<std::string>>(&plugins), "load a plugin .so (repeatable)")(
-      "what", po::value<std::vector<std::string>>(&positional), "envs or agents");
+      "plugin", po::value<std::vector<std::string>>(&plugins), "load a plugin .so (repeatable)");
+  po::options_description hidden;
+  hidden.add_options()("what", po::value<std::vector<std::string>>(&positional), "envs or agents");
   po::positional_options_description pos;
   pos.add("what", -1);
   po::variables_map vm;
-  if (!parse_options(args, desc, pos, vm,
+  if (!parse_options(args, desc, hidden, pos, vm,
                      "usage: rlsim list envs|agents [--plugin PATH]\n\nLists registered ids with "
                      "their one-line docs.\n"))
     return 0;
   if (positional.size() != 1 || (positional[0] != "envs" && positional[0] != "agents"))
-    throw Error("rlsim list needs one argument: envs or agents");
+    throw UsageError("rlsim list needs one argument: envs or agents");
   Registry r = make_registry(plugins);
   const bool envs = positional[0] == "envs";
   const auto ids = envs ? r.env_ids() : r.agent_ids();

@@ -30,10 +30,9 @@ struct RunOpe {
 
 int cmd_ope(const std::vector<std::string>& args) {
   po::options_description desc("options");
-  std::vector<std::string> positional;
-  std::string policy, reward_model;
+  std::vector<std::string> positional, plugins;
+  std::string policy, reward_model, seed_text;
   std::int64_t run = -1, folds = 2;
-  std::uint64_t seed = 0;
   double lambda = 1.0, train_fraction = 0.0;
   desc.add_options()("help,h", "show this help")(
       "policy", po::value<std::string>(&policy)->required(), "target policy id (rlsim list)")(
@@ -51,14 +50,18 @@ int cmd_ope(const std::vector<std::string>& args) {
       "explore",
       "evaluate the frozen policy as it explores (its training-mode action "
       "distribution) instead of its greedy evaluation mode")(
-      "seed", po::value<std::uint64_t>(&seed)->default_value(0), "seed of the target policy")(
+      "seed", po::value<std::string>(&seed_text)->default_value("0"), "seed of the target policy")(
       "json", "print JSON instead of a table")(
-      "args", po::value<std::vector<std::string>>(&positional), "FILE.h5 [key=value ...]");
+      "plugin", po::value<std::vector<std::string>>(&plugins),
+      "load a plugin .so (repeatable; for logs of plugin envs or plugin target policies)");
+  po::options_description hidden;
+  hidden.add_options()("args", po::value<std::vector<std::string>>(&positional),
+                       "FILE.h5 [key=value ...]");
   po::positional_options_description pos;
   pos.add("args", -1);
   po::variables_map vm;
   if (!parse_options(
-          args, desc, pos, vm,
+          args, desc, hidden, pos, vm,
           "usage: rlsim ope FILE.h5 --policy ID [key=value ...] [--run R] [--reward-model "
           "ridge|none] [--json]\n\n"
           "Estimates the value (mean reward per pull) of the target bandit policy ID, with the\n"
@@ -66,15 +69,21 @@ int cmd_ope(const std::vector<std::string>& args) {
           "IPS and doubly robust, each with a standard error. The runs need a step log\n"
           "(log.steps = true) from a logging policy that reports propensities. See docs/ope.md.\n"))
     return 0;
-  if (positional.empty()) throw Error("rlsim ope needs a run file: rlsim ope FILE.h5 --policy ID");
+  if (positional.empty())
+    throw UsageError("rlsim ope needs a run file: rlsim ope FILE.h5 --policy ID");
+  const std::uint64_t seed = parse_seed(seed_text);
+  if (reward_model != "ridge" && reward_model != "none")
+    throw UsageError("--reward-model '" + reward_model + "' is unknown: use ridge or none");
+  if (!(lambda > 0.0)) throw UsageError("--lambda must be > 0");
+  if (folds < 1) throw UsageError("--folds " + std::to_string(folds) + " must be >= 1");
   const std::string file = positional[0];
   const std::vector<std::string> kv(positional.begin() + 1, positional.end());
   const RawParams policy_params = parse_kv_params(kv, "agent");
   if (!(train_fraction >= 0.0 && train_fraction < 1.0))
-    throw Error("--train-fraction " + std::to_string(train_fraction) + " must be in [0, 1)");
+    throw UsageError("--train-fraction " + std::to_string(train_fraction) + " must be in [0, 1)");
   const bool explore = vm.count("explore") != 0;
 
-  Registry registry = make_registry({});
+  Registry registry = make_registry(plugins);
   if (!registry.has_agent(policy))
     throw Error("--policy '" + policy + "' is not a registered agent (rlsim list agents)");
   ExperimentReader reader(file);

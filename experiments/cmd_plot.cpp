@@ -7,6 +7,12 @@
 // Robbins (1985) lower bound also for instances drawn per run: it rebuilds the run's env from
 // the registry with the stored parameters, resets it with the stored env seed (as the runner
 // does) and reads the oracle. The means go to the script in a temporary JSON file.
+//
+// The script draws into a staging directory inside DIR and lists what it wrote (--manifest);
+// the command checks that every file listed exists (an interpreter that runs but draws
+// nothing, RLSIM_PYTHON=/bin/true, is an error) and then moves them into DIR under the rule
+// of every file a command writes: never over the run file read, and over an existing file
+// only with --overwrite (experiments/cli_util.hpp, write_into_directory).
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -22,9 +28,9 @@
 #include <sstream>
 
 #include "core/error.hpp"
-#include "run/hdf5_log.hpp"
 #include "experiments/cli_util.hpp"
 #include "experiments/commands.hpp"
+#include "run/hdf5_log.hpp"
 
 extern char** environ;
 
@@ -37,27 +43,30 @@ namespace {
 
 const char* kPlotUsage =
     R"(usage: rlsim plot FILE.h5 --out DIR [--log-x] [--what regret,returns,lengths,eval]
+                  [--overwrite]
 
 Draws the figures of a run file into DIR (created if missing), one PNG per env and figure
 kind, each with a JSON sidecar (same name, .json) listing the lines drawn:
   regret   bandit problems: cumulative pseudo-regret against pulls, mean over seeds with a
-           95% confidence band of the mean, one line per agent; for BernoulliBandit-v0 also
-           the Lai-Robbins lower bound C ln t, C = sum over suboptimal arms of
-           gap / kl(mean, best mean) (instances drawn per run: the average of the runs' own
+           95% Student-t confidence band of the mean, one line per agent; for
+           BernoulliBandit-v0 also the Lai-Robbins lower bound min(C ln t, gap_max t),
+           C = sum over suboptimal arms of gap / kl(mean, best mean), capped at the largest
+           possible regret gap_max t (instances drawn per run: the average of the runs' own
            bounds)
-  returns  episode return against env steps (binned), mean and 95% band over seeds
-           (runs with 2+ episodes)
+  returns  episode return against env steps (binned), mean and 95% Student-t band over
+           seeds (runs with 2+ episodes)
   lengths  histogram of episode lengths, one outline per agent (runs with 2+ episodes)
   eval     evaluation during training ([eval] every/episodes): mean evaluation return
-           against training env steps, mean and 95% band over seeds at the steps every run
-           evaluated at; runs that end at different steps (episode budgets) add one point
-           for their final evaluations (runs with evaluations)
+           against training env steps, mean and 95% Student-t band over seeds at the steps
+           every run evaluated at; runs that end at different steps (episode budgets) add
+           one point for their final evaluations (runs with evaluations)
+Bands are t(0.975, n-1) s / sqrt(n), the interval rlsim analyze reports (docs/analysis.md).
 Needs a python3 with h5py, numpy and matplotlib (Debian: python3-h5py python3-numpy
 python3-matplotlib, see scripts/install-deps.sh): $RLSIM_PYTHON, else /usr/bin/python3, else
 python3 on PATH. The script is experiments/analysis/plot.py (installed under
-share/rlsim/analysis); it can be run by hand with the same options.
-
-options)";
+share/rlsim/analysis); it can be run by hand with the same options. Existing files in DIR
+are replaced only with --overwrite.
+)";
 
 // Runs argv[0] (searched on PATH when it has no '/') with the given arguments; returns the
 // exit status, or -1 when it could not be started. Output goes to the terminal unless quiet.
@@ -116,6 +125,7 @@ fs::path find_script() {
 }
 
 // {"arm_means": {"000042": [..], ...}} for the Bernoulli runs of the file; returns how many.
+// (The run's env parameters are read back with params_from_text, cli_util.hpp.)
 std::size_t write_arm_means(const Registry& registry, const std::string& run_file,
                             const fs::path& out) {
   ExperimentReader reader(run_file);
@@ -157,21 +167,24 @@ int cmd_plot(const std::vector<std::string>& args) {
       "log-x", "log-scaled time axis for the regret curves")(
       "what", po::value(&what)->default_value(what),
       "comma-separated figure kinds: regret, returns, lengths, eval")(
+      "overwrite", "replace figures of the same names in DIR")(
       "python", po::value(&python), "python3 interpreter to use (default: as described above)")(
       "quiet,q", "do not list the files written")("plugin", po::value(&plugins)->composing(),
-                                                  "load a plugin (for runs of plugin envs)")(
-      "file", po::value(&file)->required(), "run file (positional)");
+                                                  "load a plugin (for runs of plugin envs)");
+  po::options_description hidden;
+  hidden.add_options()("file", po::value(&file), "run file (positional)");
   po::positional_options_description pos;
   pos.add("file", 1);
   po::variables_map vm;
-  if (!parse_options(args, desc, pos, vm, kPlotUsage)) return 0;
+  if (!parse_options(args, desc, hidden, pos, vm, kPlotUsage)) return 0;
+  if (file.empty()) throw UsageError("rlsim plot needs a run file: rlsim plot FILE.h5 --out DIR");
 
-  if (!fs::is_regular_file(file)) throw Error("rlsim plot: run file '" + file + "' does not exist");
   std::stringstream kinds(what);
   for (std::string kind; std::getline(kinds, kind, ',');)
     if (kind != "regret" && kind != "returns" && kind != "lengths" && kind != "eval")
-      throw Error("rlsim plot: --what '" + what + "': unknown figure kind '" + kind +
-                  "'; valid: regret, returns, lengths, eval");
+      throw UsageError("rlsim plot: --what '" + what + "': unknown figure kind '" + kind +
+                       "'; valid: regret, returns, lengths, eval");
+  if (!fs::is_regular_file(file)) throw Error("rlsim plot: run file '" + file + "' does not exist");
 
   if (python.empty()) {
     python = find_python();
@@ -180,28 +193,56 @@ int cmd_plot(const std::vector<std::string>& args) {
                 " cannot import h5py, numpy and matplotlib (or does not run)");
   }
   const fs::path script = find_script();
-
-  std::error_code ec;
-  fs::create_directories(out, ec);
-  if (ec || !fs::is_directory(out))
-    throw Error("rlsim plot: cannot create the output directory '" + out + "': " + ec.message());
-
   const Registry registry = make_registry(plugins);
-  const fs::path means_file =
-      fs::path(out) / (".rlsim_plot_arm_means_" + std::to_string(getpid()) + ".json");
-  const std::size_t with_means = write_arm_means(registry, file, means_file);
+  std::vector<std::string> inputs = plugins;
+  inputs.push_back(file);
 
-  std::vector<std::string> argv = {python, script.string(), file, "--out", out, "--what", what};
-  if (vm.count("log-x")) argv.emplace_back("--log-x");
-  if (vm.count("quiet")) argv.emplace_back("--quiet");
-  if (with_means > 0) {
-    argv.emplace_back("--arm-means");
-    argv.push_back(means_file.string());
-  }
-  const int rc = run_process(argv, false);
-  fs::remove(means_file, ec);
-  if (rc < 0) throw Error("rlsim plot: could not start " + python);
-  return rc;
+  const std::vector<std::string> written = write_into_directory(
+      out, vm.count("overwrite") != 0, inputs, "--out", [&](const fs::path& stage) {
+        const fs::path means_file = stage / ".arm_means.json";
+        const fs::path manifest = stage / ".manifest";
+        const std::size_t with_means = write_arm_means(registry, file, means_file);
+        std::vector<std::string> argv = {python,         script.string(),  file, "--out",
+                                         stage.string(), "--what",         what, "--quiet",
+                                         "--manifest",   manifest.string()};
+        if (vm.count("log-x")) argv.emplace_back("--log-x");
+        if (with_means > 0) {
+          argv.emplace_back("--arm-means");
+          argv.push_back(means_file.string());
+        }
+        const int rc = run_process(argv, false);
+        fs::remove(means_file);
+        if (rc < 0) throw Error("rlsim plot: could not start " + python);
+        if (rc != 0)
+          throw Error("rlsim plot: " + script.string() + " failed (exit status " +
+                      std::to_string(rc) + "; its message is above); nothing was written to '" +
+                      out + "'");
+        // The script lists what it drew; every file listed must be there, and something must be.
+        std::ifstream list(manifest);
+        if (!list)
+          throw Error("rlsim plot: " + python + " ran " + script.string() +
+                      " but it reported no figures (is " + python +
+                      " a python3 with h5py, numpy and matplotlib? RLSIM_PYTHON or --python "
+                      "chooses it); nothing was written to '" +
+                      out + "'");
+        std::size_t listed = 0;
+        for (std::string name; std::getline(list, name);) {
+          if (name.empty()) continue;
+          ++listed;
+          if (!fs::is_regular_file(stage / name))
+            throw Error("rlsim plot: " + script.string() + " reported '" + name +
+                        "' but did not write it; nothing was written to '" + out + "'");
+        }
+        if (listed == 0)
+          throw Error("rlsim plot: " + script.string() +
+                      " drew no figure; nothing was written to '" + out + "'");
+        list.close();
+        fs::remove(manifest);
+      });
+  if (!vm.count("quiet"))
+    for (const std::string& w : written)
+      if (fs::path(w).extension() == ".png") std::cout << w << "\n";
+  return 0;
 }
 
 }  // namespace rlsim

@@ -31,7 +31,7 @@ constexpr const char* kUsage =
     "usage: rlsim env render ID [key=value ...] [--agent AGENT] [--agent-param k=v ...]\n"
     "                        [--episodes N] [--seed S] [--max-steps M] [--fps F]\n"
     "                        [--scale K] [--checkpoint FILE.h5 [--run R]]\n"
-    "                        (--out FILE.gif | --text)\n\n"
+    "                        (--out FILE.gif [--overwrite] | --text)\n\n"
     "Rolls AGENT (default: random) out on env ID (with the given env parameters) for N\n"
     "episodes and writes every frame - the reset frame, then one per step - as a looping\n"
     "animated GIF, or with --text prints the env's text frames to stdout. One line per\n"
@@ -55,10 +55,10 @@ int cmd_env_render(const std::vector<std::string>& args) {
   std::string agent_id, out, checkpoint;
   std::int64_t run = -1;
   std::int64_t episodes = 1, max_steps = 0;
-  std::uint64_t seed = 0;
+  std::string seed_text;
   double fps = 0.0;
   int scale = 1;
-  bool text = false, quiet = false;
+  bool text = false, quiet = false, overwrite = false;
   desc.add_options()("help,h", "show this help")(
       "agent", po::value<std::string>(&agent_id)->default_value("random"),
       "agent id (see `rlsim list agents`)")("agent-param",
@@ -66,7 +66,7 @@ int cmd_env_render(const std::vector<std::string>& args) {
                                             "agent parameter key=value (repeatable)")(
       "episodes", po::value<std::int64_t>(&episodes)->default_value(1),
       "number of episodes to render (>= 1)")(
-      "seed", po::value<std::uint64_t>(&seed)->default_value(0), "master seed S")(
+      "seed", po::value<std::string>(&seed_text)->default_value("0"), "master seed S (>= 0)")(
       "max-steps", po::value<std::int64_t>(&max_steps)->default_value(0),
       "time limit per episode (episodes are truncated after M steps); 0: the env's own "
       "limit, or 1000 for envs without one")(
@@ -76,43 +76,55 @@ int cmd_env_render(const std::vector<std::string>& args) {
       "scale", po::value<int>(&scale)->default_value(1),
       "integer upscaling of the GIF's frames, in [1, 16]")("out", po::value<std::string>(&out),
                                                            "GIF file to write")(
+      "overwrite", po::bool_switch(&overwrite), "replace the --out file if it exists")(
       "text", po::bool_switch(&text), "print the env's text frames to stdout instead of a GIF")(
       "quiet,q", po::bool_switch(&quiet), "no progress line on stderr")(
       "checkpoint", po::value<std::string>(&checkpoint),
       "run file whose saved agent plays (instead of --agent), greedily, without learning")(
       "run", po::value<std::int64_t>(&run),
       "with --checkpoint: the run index (default: the file's only run with a saved agent)")(
-      "plugin", po::value<std::vector<std::string>>(&plugins), "load a plugin .so (repeatable)")(
-      "args", po::value<std::vector<std::string>>(&positional), "ID [key=value ...]");
+      "plugin", po::value<std::vector<std::string>>(&plugins), "load a plugin .so (repeatable)");
+  po::options_description hidden;
+  hidden.add_options()("args", po::value<std::vector<std::string>>(&positional),
+                       "ID [key=value ...]");
   po::positional_options_description pos;
   pos.add("args", -1);
   po::variables_map vm;
-  if (!parse_options(args, desc, pos, vm, kUsage)) return 0;
+  if (!parse_options(args, desc, hidden, pos, vm, kUsage)) return 0;
 
   if (positional.empty())
-    throw Error(
+    throw UsageError(
         "rlsim env render: missing the env ID (e.g. rlsim env render FrozenLake-v1 "
         "--out lake.gif)");
   if (out.empty() && !text)
-    throw Error("rlsim env render: missing --out FILE.gif (or --text to print text frames)");
+    throw UsageError("rlsim env render: missing --out FILE.gif (or --text to print text frames)");
   if (!out.empty() && text)
-    throw Error("rlsim env render: give either --out FILE.gif or --text, not both");
-  if (episodes < 1) throw Error("--episodes " + std::to_string(episodes) + " must be at least 1");
+    throw UsageError("rlsim env render: give either --out FILE.gif or --text, not both");
+  if (episodes < 1)
+    throw UsageError("--episodes " + std::to_string(episodes) + " must be at least 1");
   if (max_steps < 0)
-    throw Error("--max-steps " + std::to_string(max_steps) +
-                " must be positive (or 0 for the env's own limit)");
+    throw UsageError("--max-steps " + std::to_string(max_steps) +
+                     " must be positive (or 0 for the env's own limit)");
   if (!(fps == 0.0 || (fps > 0.0 && fps <= 100.0)))
-    throw Error("--fps " + std::to_string(fps) + " must be in (0, 100] (or 0 for the default)");
+    throw UsageError("--fps " + std::to_string(fps) +
+                     " must be in (0, 100] (or 0 for the default)");
   if (scale < 1 || scale > 16)
-    throw Error("--scale " + std::to_string(scale) + " must be an integer in [1, 16]");
+    throw UsageError("--scale " + std::to_string(scale) + " must be an integer in [1, 16]");
 
   if (!checkpoint.empty() && (!vm["agent"].defaulted() || !agent_params.empty()))
-    throw Error(
+    throw UsageError(
         "rlsim env render: --checkpoint brings its own agent (the one the run trained); drop "
         "--agent and --agent-param");
   if (checkpoint.empty() && vm.count("run"))
-    throw Error("rlsim env render: --run R needs --checkpoint FILE.h5");
-  if (vm.count("run") && run < 0) throw Error("--run " + std::to_string(run) + " must be >= 0");
+    throw UsageError("rlsim env render: --run R needs --checkpoint FILE.h5");
+  if (vm.count("run") && run < 0)
+    throw UsageError("--run " + std::to_string(run) + " must be >= 0");
+  const std::uint64_t seed = parse_seed(seed_text);
+  if (!out.empty()) {
+    std::vector<std::string> inputs = plugins;
+    if (!checkpoint.empty()) inputs.push_back(checkpoint);
+    check_output_file(out, overwrite, inputs, "--out", "render.gif");
+  }
 
   const std::string& env_id = positional[0];
   Registry registry = make_registry(plugins);

@@ -6,9 +6,12 @@
 // The flow, one function each: parse the options → expand the experiment (the config and
 // overrides, or with --resume the config stored in the file) → check the resume against the
 // file → execute the runs → summarise. Contract: an existing file is never replaced without
-// --overwrite, and `out` is checked writable before any run starts. Ctrl-C, SIGTERM or SIGHUP
-// stops the runs in progress: the runs already finished are flushed to the file, which is
-// valid but not marked complete (--resume finishes it), and the exit code is 128 + the
+// --overwrite, the config and plugins it reads never (checked by device and inode), and
+// `out` is checked writable before any run starts. A grid over --max-runs runs is refused
+// before it is expanded; --dry-run streams the runs it prints (experiments/grid.hpp).
+// Threads are capped at 4 × the hardware threads unless --threads-force. Ctrl-C, SIGTERM or
+// SIGHUP stops the runs in progress: the runs already finished are flushed to the file, which
+// is valid but not marked complete (--resume finishes it), and the exit code is 128 + the
 // signal (130 for Ctrl-C), also when the signal comes before the first run; a second signal
 // exits at once.
 #include <signal.h>
@@ -28,7 +31,6 @@
 #include <string>
 #include <vector>
 
-#include <omp.h>
 #include <boost/program_options.hpp>
 
 #include "core/error.hpp"
@@ -36,6 +38,7 @@
 #include "experiments/cli_util.hpp"
 #include "experiments/commands.hpp"
 #include "experiments/config.hpp"
+#include "experiments/grid.hpp"
 #include "experiments/progress.hpp"
 #include "run/hdf5_log.hpp"
 #include "run/runner.hpp"
@@ -178,6 +181,8 @@ struct RunArgs {
   std::vector<std::string> overrides;  // key=value words
   std::vector<std::string> plugins;
   int threads = 0;  // as given; 0: all cores
+  bool threads_force = false;
+  std::uint64_t max_runs = kDefaultMaxRuns;
   std::int64_t last_k = 100;
   double progress_every = 10.0;
   std::string out;  // --out as given
@@ -193,7 +198,12 @@ std::optional<RunArgs> parse_run_args(const std::vector<std::string>& args) {
   po::options_description desc("options");
   desc.add_options()("help,h", "show this help")(
       "threads,t", po::value<int>(&a.threads)->default_value(0),
-      "OpenMP threads across runs (0: all cores); results do not depend on it")(
+      "OpenMP threads across runs (0: all cores); results do not depend on it; at most 4 x "
+      "the hardware threads")("threads-force",
+                              "use --threads (or OMP_NUM_THREADS) even above 4 x the hardware "
+                              "threads")(
+      "max-runs", po::value<std::uint64_t>(&a.max_runs)->default_value(kDefaultMaxRuns),
+      "refuse a grid of more runs than this (counted before it is expanded)")(
       "out,o", po::value<std::string>(&a.out),
       "run file to write (default: log.out of the config, else results/NAME-TIME.h5)")(
       "overwrite", "replace --out if it exists (otherwise an existing file is an error)")(
@@ -206,13 +216,15 @@ std::optional<RunArgs> parse_run_args(const std::vector<std::string>& args) {
       "when stderr is not a terminal: seconds between plain progress lines")(
       "last", po::value<std::int64_t>(&a.last_k)->default_value(100),
       "episodes per run averaged in the summary table")(
-      "plugin", po::value<std::vector<std::string>>(&a.plugins), "load a plugin .so (repeatable)")(
-      "args", po::value<std::vector<std::string>>(&positional), "config file and key=value");
+      "plugin", po::value<std::vector<std::string>>(&a.plugins), "load a plugin .so (repeatable)");
+  po::options_description hidden;
+  hidden.add_options()("args", po::value<std::vector<std::string>>(&positional),
+                       "config file and key=value");
   po::positional_options_description pos;
   pos.add("args", -1);
   po::variables_map vm;
   if (!parse_options(
-          args, desc, pos, vm,
+          args, desc, hidden, pos, vm,
           "usage: rlsim run [CONFIG.toml] [key=value ...] [options]\n\n"
           "Runs every (env, agent, parameters, seed) of the config's grid in parallel and\n"
           "writes one HDF5 run file (docs/log-format.md). Without CONFIG it runs the default\n"
@@ -221,9 +233,12 @@ std::optional<RunArgs> parse_run_args(const std::vector<std::string>& args) {
           "rlsim run --resume FILE.h5 finishes an interrupted experiment in its own file.\n" +
               std::string(kRunMpiHelp)))
     return std::nullopt;
-  if (a.threads < 0) throw Error("--threads " + std::to_string(a.threads) + " must be >= 0");
-  if (a.last_k < 1) throw Error("--last must be >= 1");
-  if (!(a.progress_every > 0)) throw Error("--progress-every must be a positive number of seconds");
+  if (a.threads < 0) throw UsageError("--threads " + std::to_string(a.threads) + " must be >= 0");
+  if (a.last_k < 1) throw UsageError("--last must be >= 1");
+  if (!(a.progress_every > 0))
+    throw UsageError("--progress-every must be a positive number of seconds");
+  if (a.max_runs < 1) throw UsageError("--max-runs must be >= 1");
+  a.threads_force = vm.count("threads-force") != 0;
   a.out_given = vm.count("out") != 0;
   a.overwrite = vm.count("overwrite") != 0;
   a.dry_run = vm.count("dry-run") != 0;
@@ -234,8 +249,8 @@ std::optional<RunArgs> parse_run_args(const std::vector<std::string>& args) {
     else if (a.config_path.empty())
       a.config_path = word;
     else
-      throw Error("unexpected argument '" + word +
-                  "': give one config file and key=value overrides");
+      throw UsageError("unexpected argument '" + word +
+                       "': give one config file and key=value overrides");
   }
   return a;
 }
@@ -271,17 +286,17 @@ Experiment expand_experiment(const RunArgs& a, const Registry& registry) {
     x.cfg = a.config_path.empty()
                 ? parse_config(default_config_text(), "<default config>", a.overrides)
                 : load_config_file(a.config_path, a.overrides);
-    x.runs = expand_runs(x.cfg, registry);
+    if (!a.dry_run) x.runs = expand_runs(x.cfg, registry, a.max_runs);  // --dry-run streams
     return x;
   }
   if (!a.config_path.empty() || !a.overrides.empty())
-    throw Error("--resume " + a.resume +
-                " takes the config and overrides stored in the file; give no config file or "
-                "key=value (to change the experiment, start a new one)");
+    throw UsageError("--resume " + a.resume +
+                     " takes the config and overrides stored in the file; give no config file "
+                     "or key=value (to change the experiment, start a new one)");
   if (a.out_given && a.out != a.resume)
-    throw Error("--resume writes into the file it resumes ('" + a.resume + "'); omit --out '" +
-                a.out + "'");
-  if (a.overwrite) throw Error("--resume and --overwrite cannot be combined");
+    throw UsageError("--resume writes into the file it resumes ('" + a.resume + "'); omit --out '" +
+                     a.out + "'");
+  if (a.overwrite) throw UsageError("--resume and --overwrite cannot be combined");
   {
     ExperimentReader reader(a.resume);
     x.stored = reader.meta();
@@ -290,7 +305,10 @@ Experiment expand_experiment(const RunArgs& a, const Registry& registry) {
   }
   try {
     x.cfg = parse_config(x.stored.config_text, "the config stored in '" + a.resume + "'");
-    x.runs = expand_runs(x.cfg, registry);
+    // The file's own plan was allowed when it started: --max-runs need not be given again.
+    const auto planned =
+        static_cast<std::uint64_t>(std::max<std::int64_t>(0, x.stored.planned_runs));
+    x.runs = expand_runs(x.cfg, registry, std::max(a.max_runs, planned));
   } catch (const Error& e) {
     throw Error(resume_refusal(a) + "its stored config no longer expands to the same runs: " +
                 e.what() + resume_hint(x));
@@ -340,22 +358,38 @@ bool check_resume(const RunArgs& a, const Registry& registry, const Experiment& 
   return true;
 }
 
-// --dry-run: the expanded runs and their count.
-int print_dry_run(const Registry& registry, const std::vector<RunSpec>& runs) {
-  std::cout << "run  env  agent  seed  parameters\n";
-  for (const auto& r : runs) {
+// --dry-run: the runs and their count. A new experiment's grid is checked (size, ids,
+// parameters, duplicates) and then streamed, one line per run, never held whole; a resumed
+// one prints the runs already expanded.
+int print_dry_run(const RunArgs& a, const Registry& registry, const Experiment& x) {
+  std::uint64_t n = 0;
+  auto print = [&](const RunSpec& r) {
     Params ep = registry.resolve_env_params(r.env_id, r.env_params);
     Params ap = registry.resolve_agent_params(r.agent_id, r.agent_params);
     std::cout << r.run_index << "  " << r.env_id << "  " << r.agent_id << "  " << r.seed_index
               << "  " << ap.to_text() << (ep.to_text().empty() ? "" : " | env: " + ep.to_text())
               << "\n";
+    ++n;
+  };
+  if (!a.resume.empty()) {
+    std::cout << "run  env  agent  seed  parameters\n";
+    for (const auto& r : x.runs) print(r);
+  } else {
+    const RunGrid grid(x.cfg, registry);
+    grid.check_size(a.max_runs);
+    grid.validate();
+    grid.check_duplicates();
+    std::cout << "run  env  agent  seed  parameters\n";
+    grid.for_each([&](RunSpec&& r) { print(r); });
   }
-  std::cout << runs.size() << " runs\n";
+  std::cout << n << " runs\n";
   return 0;
 }
 
 // The run file: the resumed one, else --out, else the config's log.out, else
-// results/NAME-TIME.h5. Refuses an existing file without --overwrite, and a directory.
+// results/NAME-TIME.h5. Refuses the config file and the plugins this command reads (even
+// with --overwrite), a directory, and an existing file without --overwrite
+// (check_output_file).
 std::string output_path(const RunArgs& a, const ExperimentConfig& cfg) {
   namespace fs = std::filesystem;
   std::string out = !a.resume.empty() ? a.resume : a.out.empty() ? cfg.out : a.out;
@@ -363,13 +397,11 @@ std::string output_path(const RunArgs& a, const ExperimentConfig& cfg) {
     fs::create_directories("results");
     out = "results/" + cfg.name + "-" + utc_stamp("%Y%m%d-%H%M%S") + ".h5";
   }
-  std::error_code ec;
-  if (a.resume.empty() && fs::exists(out, ec) && !a.overwrite)
-    throw Error("output file '" + out +
-                "' already exists: choose another --out, or pass --overwrite to replace it");
-  if (fs::exists(out, ec) && fs::is_directory(out, ec))
-    throw Error("output path '" + out + "' is a directory: give a file name such as " + out +
-                "/run.h5");
+  std::vector<std::string> inputs = a.plugins;
+  if (!a.config_path.empty()) inputs.push_back(a.config_path);
+  const std::string option = !a.resume.empty() ? "--resume" : a.out.empty() ? "log.out" : "--out";
+  // --resume appends to its file: only the input and directory checks apply.
+  check_output_file(out, a.overwrite || !a.resume.empty(), inputs, option, "run.h5");
   return out;
 }
 
@@ -416,7 +448,7 @@ struct Outcome {
 Outcome execute(const RunArgs& a, const Registry& registry, const std::vector<RunSpec>& runs,
                 ExperimentWriter& writer, const std::string& out, [[maybe_unused]] MpiRun* mpi) {
   Outcome o;
-  o.threads = a.threads == 0 ? omp_get_max_threads() : a.threads;
+  o.threads = capped_threads(a.threads, a.threads_force);
   RunCounters counters;
   std::chrono::steady_clock::time_point t0;
   {
@@ -442,7 +474,7 @@ Outcome execute(const RunArgs& a, const Registry& registry, const std::vector<Ru
     try {
 #ifdef RLSIM_WITH_MPI
       if (mpi)
-        mpi->execute_runs(registry, runs, opts, a.plugins, a.threads);
+        mpi->execute_runs(registry, runs, opts, a.plugins, a.threads == 0 ? 0 : o.threads);
       else
 #endif
         execute_runs(registry, runs, opts);
@@ -533,7 +565,7 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   if (const int code = stopped_before_runs(a->resume)) return code;
   if (!a->resume.empty() && !check_resume(*a, registry, x)) return 0;
   if (a->dry_run) {
-    const int code = print_dry_run(registry, x.runs);
+    const int code = print_dry_run(*a, registry, x);
     if (const int stop = stopped_before_runs(a->resume)) return stop;
     return code;
   }

@@ -29,11 +29,11 @@
 #include <boost/program_options.hpp>
 
 #include "core/error.hpp"
-#include "run/hdf5_log.hpp"
 #include "core/rng.hpp"
 #include "experiments/cli_util.hpp"
 #include "experiments/commands.hpp"
 #include "experiments/gif_writer.hpp"
+#include "run/hdf5_log.hpp"
 
 namespace po = boost::program_options;
 
@@ -58,7 +58,7 @@ std::string format_vector(const std::vector<float>& v, std::size_t row, int dim)
 
 struct ReplayOptions {
   std::string out;  // GIF path, or empty with text
-  bool text = false;
+  bool text = false, overwrite = false;
   double fps = 0;
   int scale = 1;
   std::vector<std::string> plugins;
@@ -202,21 +202,23 @@ int cmd_traj(const std::vector<std::string>& args) {
                                                "print at most N steps (0: all)")(
       "replay", "re-draw the episode through the env's renderer (--out FILE.gif or --text)")(
       "out", po::value<std::string>(&ro.out), "with --replay: GIF file to write")(
+      "overwrite", po::bool_switch(&ro.overwrite), "with --out: replace the file if it exists")(
       "text", po::bool_switch(&ro.text), "with --replay: print the env's text frames")(
       "fps", po::value<double>(&ro.fps)->default_value(0.0),
       "with --replay: GIF frames per second in (0, 100]; 0: 4 for discrete observations, 30 "
       "otherwise")("scale", po::value<int>(&ro.scale)->default_value(1),
                    "with --replay: integer upscaling of the GIF's frames, in [1, 16]")(
       "plugin", po::value<std::vector<std::string>>(&ro.plugins),
-      "load a plugin .so (repeatable; for --replay of a plugin env)")(
-      "file", po::value<std::vector<std::string>>(&positional), "run file");
+      "load a plugin .so (repeatable; for --replay of a plugin env)");
+  po::options_description hidden;
+  hidden.add_options()("file", po::value<std::vector<std::string>>(&positional), "run file");
   po::positional_options_description pos;
   pos.add("file", -1);
   po::variables_map vm;
-  if (!parse_options(args, desc, pos, vm,
+  if (!parse_options(args, desc, hidden, pos, vm,
                      "usage: rlsim traj FILE.h5 --run R --episode E [--max-rows N]\n"
-                     "       rlsim traj FILE.h5 --run R --episode E --replay (--out F.gif | "
-                     "--text)\n\n"
+                     "       rlsim traj FILE.h5 --run R --episode E --replay (--out F.gif "
+                     "[--overwrite] | --text)\n\n"
                      "Prints the logged steps of one episode of one run as a table. The run\n"
                      "must have a step log: run the experiment with log.steps=true. With\n"
                      "--replay, draws the episode instead: one frame per logged observation,\n"
@@ -226,22 +228,32 @@ int cmd_traj(const std::vector<std::string>& args) {
                      "checked against the log step by step (one more frame: the state after\n"
                      "the last action).\n"))
     return 0;
-  if (positional.size() != 1) throw Error("rlsim traj needs one run file");
-  if (run < 0) throw Error("--run " + std::to_string(run) + " must be >= 0");
-  if (episode < 0) throw Error("--episode " + std::to_string(episode) + " must be >= 0");
-  if (max_rows < 0) throw Error("--max-rows " + std::to_string(max_rows) + " must be >= 0");
+  if (positional.size() != 1)
+    throw UsageError(positional.empty() ? "rlsim traj needs a run file: rlsim traj FILE.h5 --run R "
+                                          "--episode E"
+                                        : "rlsim traj takes one run file, got " +
+                                              std::to_string(positional.size()));
+  if (run < 0) throw UsageError("--run " + std::to_string(run) + " must be >= 0");
+  if (episode < 0) throw UsageError("--episode " + std::to_string(episode) + " must be >= 0");
+  if (max_rows < 0) throw UsageError("--max-rows " + std::to_string(max_rows) + " must be >= 0");
   const bool replaying = vm.count("replay") > 0;
   if (!replaying && (!ro.out.empty() || ro.text))
-    throw Error("--out and --text are options of --replay: add --replay");
+    throw UsageError("--out and --text are options of --replay: add --replay");
   if (replaying) {
-    if (ro.out.empty() == !ro.text) throw Error("--replay needs one of --out FILE.gif or --text");
+    if (ro.out.empty() == !ro.text)
+      throw UsageError("--replay needs one of --out FILE.gif or --text");
     if (!(ro.fps == 0.0 || (ro.fps > 0.0 && ro.fps <= 100.0)))
-      throw Error("--fps " + std::to_string(ro.fps) +
-                  " must be in (0, 100] (or 0 for the default)");
+      throw UsageError("--fps " + std::to_string(ro.fps) +
+                       " must be in (0, 100] (or 0 for the default)");
     if (ro.scale < 1 || ro.scale > 16)
-      throw Error("--scale " + std::to_string(ro.scale) + " must be an integer in [1, 16]");
+      throw UsageError("--scale " + std::to_string(ro.scale) + " must be an integer in [1, 16]");
   }
   const std::string& file = positional[0];
+  if (!ro.out.empty()) {
+    std::vector<std::string> inputs = ro.plugins;
+    inputs.push_back(file);
+    check_output_file(ro.out, ro.overwrite, inputs, "--out", "replay.gif");
+  }
   ExperimentReader reader(file);
   const StoredRun r = reader.read_run(run, true);
   if (!r.complete)

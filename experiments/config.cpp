@@ -1,5 +1,10 @@
 #include "experiments/config.hpp"
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <set>
@@ -104,10 +109,28 @@ ComponentConfig component_from_table(const toml::table& t, const std::string& wh
   return c;
 }
 
+// The name is the stem of the default run file, results/NAME-TIME.h5: it must be a
+// plain file name that stays inside results/.
+void check_name(const std::string& name) {
+  if (name.empty())
+    throw Error(
+        "config key 'name' is empty: give the experiment a name such as \"lake\" (it "
+        "names the run file results/NAME-TIME.h5)");
+  if (name.find_first_of("/\\") != std::string::npos || name == "." || name == ".." ||
+      name.find("..") != std::string::npos)
+    throw Error("config key 'name' = \"" + name +
+                "\" holds a path separator or '..': the name is a file name stem "
+                "(results/NAME-TIME.h5); to write elsewhere, set log.out or --out");
+  for (char c : name)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      throw Error("config key 'name' holds a control character: give a plain name");
+}
+
 void apply_top(ExperimentConfig& cfg, const std::string& key, const toml::node& node) {
   if (key == "name") {
     auto s = node.as_string();
     if (!s) throw Error("config key 'name' must be a string");
+    check_name(s->get());
     cfg.name = s->get();
   } else if (key == "seed") {
     cfg.seed = static_cast<std::uint64_t>(int_value(node, key, 0));
@@ -186,11 +209,51 @@ void apply_log(ExperimentConfig& cfg, const std::string& key, const toml::node& 
   }
 }
 
-// Parses the right-hand side of an override as a TOML value; bare words become strings.
-toml::table parse_override_value(const std::string& value) {
+// Whether `value` is written as a number (sign, digits, a point, an exponent), though TOML
+// may not take it: a number too large for an integer or a float.
+bool looks_numeric(const std::string& value) {
+  std::size_t i = value.find_first_not_of("+-");
+  if (i == std::string::npos || i > 1) return false;
+  bool digits = false;
+  for (; i < value.size(); ++i) {
+    const char c = value[i];
+    if (c >= '0' && c <= '9')
+      digits = true;
+    else if (c != '.' && c != 'e' && c != 'E' && c != '_' && c != '+' && c != '-')
+      return false;
+  }
+  return digits;
+}
+
+// Parses the right-hand side of an override `text` as a TOML value; bare words become
+// strings. A number out of the range of a 64-bit integer or of a double is an error (not a
+// string, which would be refused later as "got string").
+toml::table parse_override_value(const std::string& value, const std::string& text) {
   try {
     return toml::parse("v = " + value);
   } catch (const toml::parse_error&) {
+    if (looks_numeric(value)) {
+      const bool integer = value.find_first_of(".eE") == std::string::npos;
+      std::string digits;
+      for (char c : value)
+        if (c != '_') digits += c;
+      errno = 0;
+      char* end = nullptr;
+      if (integer)
+        (void)std::strtoll(digits.c_str(), &end, 10);
+      else
+        (void)std::strtod(digits.c_str(), &end);
+      if (errno == ERANGE) {
+        const std::string shown =
+            value.size() > 24
+                ? value.substr(0, 20) + "... (" + std::to_string(value.size()) + " characters)"
+                : value;
+        throw Error("override '" + (text.size() > 60 ? text.substr(0, 60) + "..." : text) +
+                    "': the number " + shown + " is out of the range of " +
+                    (integer ? "an integer (64 bits: -9223372036854775808 to 9223372036854775807)"
+                             : "a float (64 bits: magnitudes up to about 1.8e308)"));
+      }
+    }
     toml::table t;
     t.insert("v", value);
     return t;
@@ -202,7 +265,7 @@ void apply_override(ExperimentConfig& cfg, const std::string& text) {
   if (eq == std::string::npos || eq == 0)
     throw Error("override '" + text + "' is not of the form key=value (e.g. episodes=100)");
   std::string key = text.substr(0, eq);
-  const toml::table vt = parse_override_value(text.substr(eq + 1));
+  const toml::table vt = parse_override_value(text.substr(eq + 1), text);
   const toml::node& node = *vt.get("v");
   auto component_override = [&](std::vector<ComponentConfig>& list, const std::string& kind,
                                 std::string rest) {
@@ -216,8 +279,12 @@ void apply_override(ExperimentConfig& cfg, const std::string& text) {
         throw Error("override '" + text + "': expected " + kind + "[N].key=value");
       }
       if (close == std::string::npos || idx >= list.size())
-        throw Error("override '" + text + "': there are " + std::to_string(list.size()) + " " +
-                    kind + " entries (indices 0.." + std::to_string(list.size()) + ")");
+        throw Error("override '" + text + "': " +
+                    (list.empty() ? "the config has no [[" + kind + "]] entry"
+                     : list.size() == 1
+                         ? "there is 1 " + kind + " entry (index 0)"
+                         : "there are " + std::to_string(list.size()) + " " + kind +
+                               " entries (indices 0 to " + std::to_string(list.size() - 1) + ")"));
       targets.push_back(&list[idx]);
       rest = rest.substr(close + 1);
     } else {
@@ -310,140 +377,32 @@ ExperimentConfig parse_config(const std::string& text, const std::string& source
 
 ExperimentConfig load_config_file(const std::string& path,
                                   const std::vector<std::string>& overrides) {
-  std::ifstream in(path);
+  // Only a regular file of at most kMaxConfigBytes: /dev/zero or a FIFO would be read
+  // without end, a directory reads as empty.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    throw Error("cannot read config file '" + path + "': " + std::strerror(errno) +
+                " (check the path; shipped examples are in experiments/configs/)");
+  if (S_ISDIR(st.st_mode))
+    throw Error("config '" + path + "' is a directory: give a TOML file (shipped examples are " +
+                "in experiments/configs/)");
+  if (!S_ISREG(st.st_mode))
+    throw Error("config '" + path +
+                "' is not a regular file (a device, FIFO or socket): give a TOML file");
+  auto too_big = [&] {
+    return Error("config '" + path + "' is larger than " + std::to_string(kMaxConfigBytes >> 20) +
+                 " MB: a config is a small TOML file; is this the right file?");
+  };
+  if (static_cast<std::uintmax_t>(st.st_size) > kMaxConfigBytes) throw too_big();
+  std::ifstream in(path, std::ios::binary);
   if (!in)
     throw Error("cannot read config file '" + path +
                 "': check the path (shipped examples are in experiments/configs/)");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_config(ss.str(), path, overrides);
-}
-
-namespace {
-
-// One grid axis: its points, each setting one or more parameters (several for a zip group).
-using Axis = std::vector<std::vector<std::pair<std::string, ParamValue>>>;
-
-// A config list as the value of a list-typed parameter (a list of numbers).
-ParamValue number_list(const std::vector<ParamValue>& items, const std::string& key,
-                       const std::string& id) {
-  std::vector<double> xs;
-  for (const auto& item : items) {
-    if (auto i = std::get_if<std::int64_t>(&item))
-      xs.push_back(static_cast<double>(*i));
-    else if (auto d = std::get_if<double>(&item))
-      xs.push_back(*d);
-    else
-      throw Error("parameter '" + key + "' of '" + id + "' must be a list of numbers");
-  }
-  return xs;
-}
-
-// Splits a component's values into fixed parameters and grid axes, using its schema.
-void split_axes(const ComponentConfig& c, const ParamSchema& schema, std::vector<Axis>& axes,
-                RawParams& fixed) {
-  for (const auto& [key, v] : c.values) {
-    const ParamSpec* spec = schema.find(key);
-    const bool list_param = spec && is_list(spec->type);
-    if (!v.is_list) {
-      fixed[key] = v.scalar;
-    } else if (list_param && !std::holds_alternative<std::vector<double>>(v.items.front())) {
-      fixed[key] = number_list(v.items, key, c.id);  // a list of numbers is the value
-    } else {
-      Axis axis;  // a list of values (for a list parameter: a list of lists)
-      for (const auto& item : v.items) axis.push_back({{key, item}});
-      axes.push_back(std::move(axis));
-    }
-  }
-  for (std::size_t zi = 0; zi < c.zips.size(); ++zi) {
-    const ZipGroup& z = c.zips[zi];
-    const std::string where = "zip group " + std::to_string(zi + 1) + " of '" + c.id + "'";
-    Axis axis(z.begin()->second.items.size());
-    for (const auto& [key, v] : z) {
-      if (!schema.find(key)) {
-        std::string valid;
-        for (const auto& sp : schema.specs()) valid += (valid.empty() ? "" : ", ") + sp.name;
-        throw Error(where + " names unknown parameter '" + key +
-                    "'; valid parameters: " + (valid.empty() ? std::string("(none)") : valid));
-      }
-      if (c.values.count(key))
-        throw Error(where + " lists '" + key +
-                    "', which is also set outside the group; set it "
-                    "in one place");
-      for (std::size_t zj = 0; zj < zi; ++zj)
-        if (c.zips[zj].count(key))
-          throw Error(where + " lists '" + key + "', which zip group " + std::to_string(zj + 1) +
-                      " lists too; a parameter belongs to one group");
-      if (v.items.size() != axis.size())
-        throw Error(where + ": its lists must have one length, but '" + z.begin()->first +
-                    "' has " + std::to_string(axis.size()) + " values and '" + key + "' has " +
-                    std::to_string(v.items.size()));
-      const bool list_param = is_list(schema.find(key)->type);
-      for (std::size_t i = 0; i < v.items.size(); ++i) {
-        if (list_param && !std::holds_alternative<std::vector<double>>(v.items[i]))
-          throw Error(where + ": '" + key +
-                      "' takes a list, so its zip entry must be a list of "
-                      "lists (e.g. " +
-                      key + " = [[0.1, 0.9], [0.5, 0.5]])");
-        axis[i].emplace_back(key, v.items[i]);
-      }
-    }
-    axes.push_back(std::move(axis));
-  }
-}
-
-std::vector<RawParams> expand_component(const ComponentConfig& c, const ParamSchema& schema) {
-  std::vector<Axis> axes;
-  RawParams fixed;
-  split_axes(c, schema, axes, fixed);
-  std::vector<RawParams> out{fixed};
-  for (const Axis& axis : axes) {
-    std::vector<RawParams> next;
-    for (const auto& base : out)
-      for (const auto& point : axis) {
-        RawParams p = base;
-        for (const auto& [key, v] : point) p[key] = v;
-        next.push_back(std::move(p));
-      }
-    out = std::move(next);
-  }
-  return out;
-}
-
-}  // namespace
-
-std::vector<RunSpec> expand_runs(const ExperimentConfig& config, const Registry& registry) {
-  std::vector<RunSpec> runs;
-  for (const auto& e : config.envs) {
-    ParamSchema env_schema = registry.env(e.id).schema;
-    if (!env_schema.find("max_episode_steps")) env_schema.add(Registry::max_episode_steps_spec());
-    const auto env_variants = expand_component(e, env_schema);
-    for (const auto& a : config.agents) {
-      const auto agent_variants = expand_component(a, registry.agent(a.id).schema);
-      for (const auto& ep : env_variants)
-        for (const auto& ap : agent_variants)
-          for (std::int64_t s : config.seeds) {
-            RunSpec r;
-            r.run_index = static_cast<std::int64_t>(runs.size());
-            r.env_id = e.id;
-            r.env_params = ep;
-            r.agent_id = a.id;
-            r.agent_params = ap;
-            r.seed_index = s;
-            r.master_seed = config.seed;
-            r.budget = config.budget;
-            r.log_steps = config.log_steps;
-            r.regret_every_step = config.regret_every_step;
-            r.eval_every = config.eval_every;
-            r.eval_episodes = config.eval_episodes;
-            r.save_agent = config.save_agent;
-            r.vector_env_threads = config.vector_threads;
-            runs.push_back(std::move(r));
-          }
-    }
-  }
-  validate_specs(registry, runs);
-  return runs;
+  std::string text(kMaxConfigBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxConfigBytes) throw too_big();  // it grew since the stat
+  return parse_config(text, path, overrides);
 }
 
 namespace {

@@ -64,13 +64,22 @@ struct ExperimentConfig {
 // Parses TOML text (`source` names it in messages) and applies overrides.
 ExperimentConfig parse_config(const std::string& text, const std::string& source,
                               const std::vector<std::string>& overrides = {});
+// The largest config file load_config_file reads.
+constexpr std::uintmax_t kMaxConfigBytes = 4u << 20;
+// Reads a config file: a regular file of at most kMaxConfigBytes (a directory, a device, a
+// FIFO or a larger file is refused with one line).
 ExperimentConfig load_config_file(const std::string& path,
                                   const std::vector<std::string>& overrides = {});
 // The built-in default experiment (experiments/configs/default.toml, compiled in).
 const std::string& default_config_text();
 
-// Expands the grid and validates ids, parameters and env/agent compatibility.
-std::vector<RunSpec> expand_runs(const ExperimentConfig& config, const Registry& registry);
+// The most runs a grid may expand to unless `rlsim run --max-runs N` raises it.
+constexpr std::uint64_t kDefaultMaxRuns = 1'000'000;
+// Expands the grid and validates ids, parameters and env/agent compatibility; refuses a
+// grid of more than `max_runs` runs (counted before anything is expanded) and duplicate grid
+// points (experiments/grid.hpp, which also visits the runs without holding them).
+std::vector<RunSpec> expand_runs(const ExperimentConfig& config, const Registry& registry,
+                                 std::uint64_t max_runs = kDefaultMaxRuns);
 // The config written back as TOML (stored in the run file so it explains itself).
 std::string config_to_toml(const ExperimentConfig& config);
 

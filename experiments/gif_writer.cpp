@@ -30,12 +30,14 @@ GifWriter::GifWriter(std::string path, int delay_cs, int scale)
   if (scale < 1 || scale > 64)
     throw Error("GIF scale " + std::to_string(scale) + " must be an integer in [1, 64]");
   // open() rather than EGifOpenFileName, which creates the file with mode 0600.
-  const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0666);
+  partial_ = path_ + ".partial-" + std::to_string(::getpid());
+  const int fd = ::open(partial_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0666);
   if (fd < 0) throw Error("cannot write the GIF file '" + path_ + "': " + std::strerror(errno));
   int error = 0;
   gif_ = EGifOpenFileHandle(fd, &error);
   if (!gif_) {
     ::close(fd);
+    ::unlink(partial_.c_str());
     throw Error("cannot write the GIF file '" + path_ + "': " + gif_error(error));
   }
   EGifSetGifVersion(gif_, true);  // GIF89a: needed for the extensions
@@ -46,7 +48,7 @@ GifWriter::~GifWriter() {
     int error = 0;
     EGifCloseFile(gif_, &error);
     std::error_code ec;
-    std::filesystem::remove(path_, ec);  // incomplete: finish() was not reached
+    std::filesystem::remove(partial_, ec);  // incomplete: finish() was not reached
   }
 }
 
@@ -133,8 +135,17 @@ void GifWriter::finish() {
   int error = 0;
   GifFileType* gif = gif_;
   gif_ = nullptr;
-  if (EGifCloseFile(gif, &error) == GIF_ERROR)
+  std::error_code ec;
+  if (EGifCloseFile(gif, &error) == GIF_ERROR) {
+    std::filesystem::remove(partial_, ec);
     throw Error("closing the GIF file '" + path_ + "' failed: " + gif_error(error));
+  }
+  std::filesystem::rename(partial_, path_, ec);
+  if (ec) {
+    const std::string why = ec.message();
+    std::filesystem::remove(partial_, ec);
+    throw Error("cannot write the GIF file '" + path_ + "': " + why);
+  }
 }
 
 GifSummary read_gif_summary(const std::string& path, int decode_images) {

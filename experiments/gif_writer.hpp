@@ -1,16 +1,18 @@
 // GifWriter: writes env frames (rlsim::Image, RGB) as an animated GIF with giflib
 // (gif_lib.h, giflib 5.2: EGifOpenFileName, EGifPutScreenDesc, EGifPutImageDesc/PutLine).
 //
-// Contract: the file is created when the writer is constructed (an unwritable path throws
-// rlsim::Error naming it); every frame must have the size of the first one; frames are
-// upscaled by an integer factor with nearest-neighbour sampling. The animation loops
-// forever (the NETSCAPE2.0 application extension, count 0) and each frame carries a
-// graphics control extension with the delay in hundredths of a second (GIF89a).
-// Colours: each frame gets its own 256-entry local colour map from giflib's median-cut
-// quantiser GifQuantizeBuffer (exact for frames of at most 256 colours, as the envs'
+// Contract: the frames go to a temporary file beside the path (PATH.partial-PID), created
+// when the writer is constructed (an unwritable path throws rlsim::Error naming it); every frame
+// must have the size of the first one; frames are upscaled by an integer factor with
+// nearest-neighbour sampling. The animation loops forever (the NETSCAPE2.0 application extension,
+// count 0) and each frame carries a graphics control extension with the delay in hundredths of a
+// second (GIF89a). Colours: each frame gets its own 256-entry local colour map from giflib's
+// median-cut quantiser GifQuantizeBuffer (exact for frames of at most 256 colours, as the envs'
 // flat-colour pictures mostly are; anti-aliased edges are approximated).
-// finish() completes the file; a writer destroyed without finish() (an error part-way)
-// removes its incomplete file.
+// finish() completes the file and renames it to PATH, so an existing PATH is replaced only
+// by a complete GIF; a writer destroyed without finish() (an error part-way) removes its
+// incomplete file. Whether PATH may be replaced is the caller's decision
+// (experiments/cli_util.hpp, check_output_file).
 //
 // read_gif_summary decodes a GIF with giflib's DGifSlurp, for checks and tests.
 #pragma once
@@ -42,6 +44,7 @@ class GifWriter {
   [[noreturn]] void fail(const std::string& what, int error) const;
 
   std::string path_;
+  std::string partial_;  // the file being written, renamed to path_ by finish()
   int delay_cs_;
   int scale_;
   GifFileType* gif_ = nullptr;

@@ -7,6 +7,8 @@
 #include <sstream>
 
 #include "experiments/analyze.hpp"
+#include "experiments/analyze_util.hpp"
+#include "experiments/cli_util.hpp"
 
 namespace rlsim {
 
@@ -67,7 +69,7 @@ std::string progress_bar_line(std::int64_t done, std::int64_t total, std::int64_
 
 std::string group_done_line(const std::string& group, std::int64_t runs,
                             const std::vector<double>& returns, const std::vector<double>& regrets,
-                            std::int64_t last_k) {
+                            std::int64_t last_k, std::int64_t fewest, std::int64_t most) {
   std::ostringstream os;
   os << "done: " << group << ": " << runs << " run" << (runs == 1 ? "" : "s");
   auto stat = [&](const char* what, const std::vector<double>& xs) {
@@ -79,7 +81,7 @@ std::string group_done_line(const std::string& group, std::int64_t runs,
     os << ", " << what << std::setprecision(4) << m;
     if (std::isfinite(ci)) os << " ± " << std::setprecision(3) << ci;
   };
-  stat(("return (last " + std::to_string(last_k) + ") ").c_str(), returns);
+  stat(("return (" + analyze_detail::last_text(last_k, fewest, most) + ") ").c_str(), returns);
   stat("final regret ", regrets);
   return os.str();
 }
@@ -97,8 +99,10 @@ Progress::Progress(RunCounters& counters, const std::vector<RunSpec>& runs, Mode
   std::map<std::string, std::size_t> groups;
   for (const RunSpec& r : runs) {
     std::string env_text, agent_text;
-    for (const auto& [k, v] : r.env_params) env_text += " " + k + "=" + format_param(v);
-    for (const auto& [k, v] : r.agent_params) agent_text += " " + k + "=" + format_param(v);
+    for (const auto& [k, v] : r.env_params)
+      env_text += " " + k + "=" + short_param_value(format_param(v));
+    for (const auto& [k, v] : r.agent_params)
+      agent_text += " " + k + "=" + short_param_value(format_param(v));
     const std::string label = r.env_id + env_text + " / " + r.agent_id + agent_text;
     const auto [it, inserted] = groups.try_emplace(label, group_size_.size());
     if (inserted) {
@@ -111,6 +115,8 @@ Progress::Progress(RunCounters& counters, const std::vector<RunSpec>& runs, Mode
   group_runs_.assign(group_size_.size(), 0);
   group_returns_.resize(group_size_.size());
   group_regrets_.resize(group_size_.size());
+  group_fewest_.assign(group_size_.size(), 0);
+  group_most_.assign(group_size_.size(), 0);
   if (mode_ != Mode::off) thread_ = std::thread([this] { loop(); });
 }
 
@@ -132,11 +138,15 @@ void Progress::run_finished(const RunResult& r) {
     double sum = 0;
     for (std::size_t i = e.size() - k; i < e.size(); ++i) sum += e[i];
     returns.push_back(sum / static_cast<double>(k));
+    const auto averaged = static_cast<std::int64_t>(k);
+    group_fewest_[g] = group_most_[g] == 0 ? averaged : std::min(group_fewest_[g], averaged);
+    group_most_[g] = std::max(group_most_[g], averaged);
   }
   if (--group_size_[g] == 0) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (mode_ == Mode::bar) os_ << "\r\033[K";
-    os_ << group_done_line(group_label_[g], group_runs_[g], returns, group_regrets_[g], last_k_)
+    os_ << group_done_line(group_label_[g], group_runs_[g], returns, group_regrets_[g], last_k_,
+                           group_fewest_[g], group_most_[g])
         << "\n"
         << std::flush;
   }

@@ -9,8 +9,10 @@
 // its runs done, named by its env and agent and the parameters the config gives them:
 //   done: FrozenLake-v1 / q-learning alpha=0.5: 20 runs, return (last 100) 0.712 ± 0.031
 //   done: BernoulliBandit-v0 / ucb1: 20 runs, final regret 133.3 ± 12.4
-// (mean over runs of each run's mean return over its last K episodes, or of its final
-// pseudo-regret, ± the 95% Student-t half-width across runs; as `rlsim analyze`). Counts cover the
+// (mean over runs of each run's mean return over its last K episodes — "all N" when the runs
+// had only N < K, each run's own count when they differ — or of its final pseudo-regret, ±
+// the 95% Student-t half-width across runs; as `rlsim analyze`). Lists in the parameters are
+// shortened as analyze shows them ("means=[0.5, 9×0.4]"). Counts cover the
 // runs of this invocation (with --resume, the runs still missing). Mode::off prints nothing.
 //
 // No Debian package offers a C++ terminal progress bar (checked: none in Debian 12), so this
@@ -43,9 +45,10 @@ std::string progress_bar_line(std::int64_t runs_done, std::int64_t runs_total, s
                               double elapsed_seconds, int width = 24);
 // The line printed when a group's `runs` are all done; `returns` and `regrets` hold one value
 // per run that has one (runs without a finished episode, or non-bandit runs, have none).
+// `fewest`/`most`: the fewest and most episodes a run's return averaged (0: last_k).
 std::string group_done_line(const std::string& group, std::int64_t runs,
                             const std::vector<double>& returns, const std::vector<double>& regrets,
-                            std::int64_t last_k);
+                            std::int64_t last_k, std::int64_t fewest = 0, std::int64_t most = 0);
 
 class Progress {
  public:
@@ -76,7 +79,8 @@ class Progress {
   std::vector<std::string> group_label_;
   std::vector<std::int64_t> group_size_, group_runs_;
   std::vector<std::vector<double>> group_returns_, group_regrets_;
-  std::mutex mutex_;  // one writer at a time on os_
+  std::vector<std::int64_t> group_fewest_, group_most_;  // episodes averaged per run
+  std::mutex mutex_;                                     // one writer at a time on os_
   std::atomic<bool> done_{false};
   bool stopped_ = false;
   std::thread thread_;

@@ -688,6 +688,9 @@ def main(argv=None):
                    help="comma-separated figure kinds: regret,returns,lengths,eval (default: all)")
     p.add_argument("--arm-means", help="JSON with the arm means of each run (rlsim plot writes it)")
     p.add_argument("--quiet", action="store_true", help="do not list the files written")
+    p.add_argument("--manifest",
+                   help="also write the names of the files written, one a line, to this file "
+                   "(rlsim plot checks them)")
     args = p.parse_args(argv)
 
     what = [w.strip() for w in args.what.split(",") if w.strip()]
@@ -735,6 +738,11 @@ def main(argv=None):
               "evaluation during training)",
               file=sys.stderr)
         return 1
+    if args.manifest:
+        with open(args.manifest, "w", encoding="utf-8") as f:
+            for w in written:
+                stem = os.path.splitext(os.path.basename(w))[0]
+                f.write(f"{stem}.png\n{stem}.json\n")
     if not args.quiet:
         for w in written:
             print(w)

@@ -75,6 +75,15 @@ inline void check_error(const std::string& args, const std::string& message) {
   CHECK_THAT(r.out, Catch::Contains(message));
 }
 
+// Runs `rlsim ARGS` and checks it fails as a bad command line (exit 2, docs/commands.md)
+// with `message` in its output.
+inline void check_usage_error(const std::string& args, const std::string& message) {
+  const Result r = sh(args);
+  INFO("rlsim " << args << "\n" << r.out);
+  CHECK(r.code == 2);
+  CHECK_THAT(r.out, Catch::Contains(message));
+}
+
 // An empty directory $TMPDIR/rlsim_NAME_PID (removed first if it exists).
 inline std::filesystem::path temp_dir(const std::string& name) {
   std::filesystem::path d =

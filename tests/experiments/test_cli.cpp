@@ -83,7 +83,8 @@ TEST_CASE("cli: bad input gives one clear line and a non-zero exit") {
       {"list things", "envs or agents"},
       {"frobnicate", "unknown command 'frobnicate'"},
       {"env trace FrozenLake-v1 --state 0 --actions '1;7'",
-       "action 2 for FrozenLake-v1 7 is outside Discrete(4)"},
+       "--actions item 2 is 7, outside FrozenLake-v1's action space Discrete(4): give an "
+       "integer from 0 to 3"},
       {"run --plugin " + cfg + out, "not a loadable shared library"},
   };
   for (const auto& c : cases) {

@@ -17,12 +17,12 @@
 
 #include <boost/math/distributions/students_t.hpp>
 
-#include "run/hdf5_log.hpp"
-#include "run/runner.hpp"
 #include "experiments/analyze.hpp"
 #include "experiments/cli_util.hpp"
 #include "experiments/gif_writer.hpp"
 #include "experiments/progress.hpp"
+#include "run/hdf5_log.hpp"
+#include "run/runner.hpp"
 #include "tests/experiments/driver_util.hpp"
 
 namespace fs = std::filesystem;
@@ -363,9 +363,9 @@ TEST_CASE("driver: traj --replay re-simulates Box2D episodes and refuses a log i
     r = sh("traj " + f + " --run 0 --episode 0 --replay --text");
     CHECK(r.code == 1);
     CHECK_THAT(r.out, Catch::Contains("LunarLander-v3 has no text rendering"));
-    check_error("traj " + f + " --run 0 --episode 0 --replay",
-                "--replay needs one of --out FILE.gif or --text");
-    check_error("traj " + f + " --run 0 --episode 0 --text", "add --replay");
+    check_usage_error("traj " + f + " --run 0 --episode 0 --replay",
+                      "--replay needs one of --out FILE.gif or --text");
+    check_usage_error("traj " + f + " --run 0 --episode 0 --text", "add --replay");
   }
   fs::remove_all(d);
 }

@@ -185,6 +185,28 @@ TEST_CASE("plot: FrozenLake learning curves and episode-length histograms", "[pl
   REQUIRE(only.code == 0);
   CHECK(sidecars(d / "only", "returns").empty());
   CHECK(sidecars(d / "only", "lengths").size() == 1);
+
+  // Figures already in DIR are replaced only with --overwrite; the run file never.
+  const fs::path png = d / "only" / "lengths_FrozenLake-v1.png";
+  const std::string before = read_text(png);
+  REQUIRE(!before.empty());
+  Result again = sh("plot " + file + " --out " + (d / "only").string() + " --what lengths");
+  INFO(again.out);
+  CHECK(again.code == 1);
+  CHECK_THAT(again.out, Catch::Contains("lengths_FrozenLake-v1.json' already exists") &&
+                            Catch::Contains("--overwrite"));
+  again = sh("plot " + file + " --out " + (d / "only").string() + " --what lengths --overwrite -q");
+  CHECK(again.code == 0);
+  CHECK(again.out.empty());
+  CHECK(fs::is_regular_file(png));
+  // Nothing but the figures is left in DIR (no staging directory, no arm means file).
+  std::size_t entries = 0;
+  for (const auto& entry : fs::directory_iterator(d / "only")) {
+    INFO(entry.path());
+    CHECK(entry.path().filename().string().front() != '.');
+    ++entries;
+  }
+  CHECK(entries == 2);
   fs::remove_all(d);
 }
 

@@ -163,7 +163,7 @@ TEST_CASE("resume: refused with a clear message when the config no longer expand
   CHECK_THAT(r.out, Catch::Contains("cannot resume") && Catch::Contains("Chain-v0") &&
                         Catch::Contains("--plugin"));
   r = sh("run --resume " + out + " seeds=3");
-  CHECK(r.code == 1);
+  CHECK(r.code == 2);  // a bad command line
   CHECK_THAT(r.out, Catch::Contains("give no config file or key=value"));
   r = sh("run --resume " + (d / "missing.h5").string());
   CHECK(r.code == 1);
