@@ -68,7 +68,7 @@ bool Space::contains(const Value& v) const {
 void Space::validate(const Value& v, const std::string& what) const {
   if (is_discrete()) {
     if (v.index < start_ || v.index >= start_ + n_)
-      throw Error(what + " " + std::to_string(v.index) + " is outside " + describe() +
+      throw Error(what + " is " + std::to_string(v.index) + ", outside " + describe() +
                   ": use an integer in [" + std::to_string(start_) + ", " +
                   std::to_string(start_ + n_ - 1) + "]");
     return;

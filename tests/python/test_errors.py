@@ -48,7 +48,7 @@ def test_parameter_errors():
 def test_action_errors():
     env = rlsim.make("CartPole-v1")
     env.reset(seed=0)
-    with pytest.raises(ValueError, match=r"action for CartPole-v1 2 is outside Discrete\(2\)"):
+    with pytest.raises(ValueError, match=r"action for CartPole-v1 is 2, outside Discrete\(2\)"):
         env.step(2)
     with pytest.raises(ValueError, match="outside"):
         env.step(np.int64(-1))
@@ -117,7 +117,7 @@ def test_vector_env_errors():
         rlsim.make_vec("CartPole-v1", 2, threads=0)
     v = rlsim.make_vec("CartPole-v1", 3)
     v.reset(seed=0)
-    with pytest.raises(ValueError, match=r"vector env copy 1 of 3: action for CartPole-v1 5 is outside"):
+    with pytest.raises(ValueError, match=r"vector env copy 1 of 3: action for CartPole-v1 is 5, outside"):
         v.step(np.array([0, 5, 1]))
     with pytest.raises(ValueError, match=r"shape \[2\]"):
         v.step(np.array([0, 1]))
@@ -134,11 +134,11 @@ def test_agent_errors():
         rlsim.agent("q-learning", rlsim.make("CartPole-v1"))
     lake = rlsim.make("FrozenLake-v1")
     agent = rlsim.agent("q-learning", lake)
-    with pytest.raises(ValueError, match="observation for agent 'q-learning' 16 is outside"):
+    with pytest.raises(ValueError, match="observation for agent 'q-learning' is 16, outside"):
         agent.act(16)
     with pytest.raises(TypeError, match="must be an integer"):
         agent.act("s")
-    with pytest.raises(ValueError, match="action for agent 'q-learning' 4 is outside"):
+    with pytest.raises(ValueError, match="action for agent 'q-learning' is 4, outside"):
         agent.observe(0, 4, 0.0, 1, False, False)
     with pytest.raises(TypeError, match="rlsim.agent needs an env made by rlsim.make"):
         rlsim.agent("ucb1", object())

@@ -327,7 +327,7 @@ TEST_CASE("env base class: actions outside the space and steps after the end are
   REQUIRE_THROWS_WITH(env.step(a, obs), Catch::Contains("before reset"));
   env.reset(obs, 1);
   a.index = 2;
-  REQUIRE_THROWS_WITH(env.step(a, obs), Catch::Contains("action for Corridor-v0 2 is outside"));
+  REQUIRE_THROWS_WITH(env.step(a, obs), Catch::Contains("action for Corridor-v0 is 2, outside"));
   a.index = 1;
   env.step(a, obs);
   StepResult s = env.step(a, obs);
