@@ -322,6 +322,21 @@ Experiment expand_experiment(const RunArgs& a, const Registry& registry) {
 // seed and number of runs; each stored run the same ids, seed and resolved parameters), else
 // the experiment changed (a plugin or built-in default) and is refused. Returns false, after
 // saying so, when the file is already complete.
+// A stored run's parameter text as this rlsim writes it: read back and resolved through the
+// current schema, so that a file written before a change of formatting (integer lists were
+// written [64.0, 64.0] before they had their own type) still resumes; the text as stored
+// when it no longer parses.
+std::string canonical_params(const Registry& registry, bool env, const std::string& id,
+                             const std::string& text) {
+  try {
+    const RawParams raw = params_from_text(text, env ? "env" : "agent");
+    return (env ? registry.resolve_env_params(id, raw) : registry.resolve_agent_params(id, raw))
+        .to_text();
+  } catch (const Error&) {
+    return text;
+  }
+}
+
 bool check_resume(const RunArgs& a, const Registry& registry, const Experiment& x) {
   const std::string why = resume_refusal(a);
   const std::string hint = resume_hint(x);
@@ -340,8 +355,9 @@ bool check_resume(const RunArgs& a, const Registry& registry, const Experiment& 
     const std::string agent_params =
         found ? registry.resolve_agent_params(it->agent_id, it->agent_params).to_text() : "";
     if (!found || it->env_id != sr.env_id || it->agent_id != sr.agent_id ||
-        it->seed_index != sr.seed_index || env_params != sr.env_params ||
-        agent_params != sr.agent_params)
+        it->seed_index != sr.seed_index ||
+        env_params != canonical_params(registry, true, sr.env_id, sr.env_params) ||
+        agent_params != canonical_params(registry, false, sr.agent_id, sr.agent_params))
       throw Error(why + "run " + std::to_string(sr.run_index) + " in the file is " + sr.group +
                   " seed " + std::to_string(sr.seed_index) +
                   ", but the stored config now expands run " + std::to_string(sr.run_index) +
