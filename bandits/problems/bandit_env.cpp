@@ -17,6 +17,8 @@ EnvSpec bandit_spec(std::string id, std::int64_t k, std::int64_t horizon, Space 
   spec.observation_space = std::move(obs);
   spec.action_space = Space::discrete(k);
   spec.max_episode_steps = horizon;
+  spec.horizon = horizon;      // every episode is T pulls, whatever max_episode_steps says
+  spec.can_terminate = false;  // a pull never ends the problem: the horizon does
   return spec;
 }
 }  // namespace
