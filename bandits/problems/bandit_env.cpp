@@ -52,6 +52,9 @@ void require_arms(const std::string& id, const std::string& param, std::int64_t 
   if (k < 2)
     throw Error(id + ": " + param + " gives K = " + std::to_string(k) +
                 " arms; a bandit problem needs K >= 2");
+  if (k > kMaxArms)
+    throw Error(id + ": " + param + " gives K = " + std::to_string(k) + " arms; at most " +
+                std::to_string(kMaxArms) + " are supported (a policy keeps statistics per arm)");
 }
 
 void require_horizon(const std::string& id, std::int64_t horizon) {

@@ -55,7 +55,12 @@ class BanditEnv : public Env, public Oracle {
   std::int64_t horizon_ = 0;
 };
 
+// The most arms a problem accepts: a policy keeps a few numbers per arm (and a contextual one
+// a d x d matrix per arm), so K is bounded well below what exhausts memory.
+inline constexpr std::int64_t kMaxArms = 1000000;
+
 // Validation helpers shared by the problems; each throws rlsim::Error naming `id` and `param`.
+// require_arms: 2 <= K <= kMaxArms.
 void require_arms(const std::string& id, const std::string& param, std::int64_t k);
 void require_horizon(const std::string& id, std::int64_t horizon);
 // Every value finite and in [lo, hi] (open ends when lo_open/hi_open); `why` says what the
