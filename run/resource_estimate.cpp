@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <sstream>
+#include <utility>
 
 #include "core/error.hpp"
 
@@ -68,15 +69,18 @@ RunEstimate estimate_run(const RunSpec& spec, const EnvSpec& env, bool has_oracl
 ExperimentEstimate estimate_experiment(const Registry& registry, const std::vector<RunSpec>& specs,
                                        int threads) {
   ExperimentEstimate x;
-  std::map<std::string, std::unique_ptr<Env>> envs;  // each distinct env, built once
+  // Each distinct env's spec and whether it has an oracle (the env is built once).
+  std::map<std::string, std::pair<EnvSpec, bool>> envs;
   std::vector<double> memory;
   for (const RunSpec& s : specs) {
     const std::string key =
         s.env_id + "|" + registry.resolve_env_params(s.env_id, s.env_params).to_text();
     auto it = envs.find(key);
-    if (it == envs.end()) it = envs.emplace(key, registry.make_env(s.env_id, s.env_params)).first;
-    const Env& env = *it->second;
-    const RunEstimate r = estimate_run(s, env.spec(), env.oracle() != nullptr);
+    if (it == envs.end()) {
+      const auto env = registry.make_env(s.env_id, s.env_params);
+      it = envs.emplace(key, std::make_pair(env->spec(), env->oracle() != nullptr)).first;
+    }
+    const RunEstimate r = estimate_run(s, it->second.first, it->second.second);
     ++x.runs;
     if (r.steps < 0) {
       ++x.unbounded_runs;

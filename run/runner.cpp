@@ -539,8 +539,9 @@ RunResult execute_run(const Registry& registry, const RunSpec& spec, RunCounters
 }
 
 void validate_specs(const Registry& registry, const std::vector<RunSpec>& specs) {
-  // Each distinct env (id and parameters), built once.
-  std::map<std::string, std::unique_ptr<Env>> envs;
+  // The spec of each distinct env (id and parameters); an env is built once per distinct
+  // (env, agent) pair, for the agent's compatibility check.
+  std::map<std::string, EnvSpec> envs;
   std::set<std::string> seen;
   for (const auto& s : specs) {
     if (s.budget.episodes <= 0 && s.budget.steps <= 0)
@@ -550,13 +551,12 @@ void validate_specs(const Registry& registry, const std::vector<RunSpec>& specs)
     Params ep = registry.resolve_env_params(s.env_id, s.env_params);
     Params ap = registry.resolve_agent_params(s.agent_id, s.agent_params);
     const std::string env_key = s.env_id + "|" + ep.to_text();
-    auto it = envs.find(env_key);
-    if (it == envs.end())
-      it = envs.emplace(env_key, registry.make_env(s.env_id, s.env_params)).first;
-    const Env& env = *it->second;
-    check_episodes_end(s, env.spec());
-    if (!seen.insert(env_key + "|" + s.agent_id + "|" + ap.to_text()).second) continue;
-    registry.check_compatible(s.agent_id, env);
+    if (seen.insert(env_key + "|" + s.agent_id + "|" + ap.to_text()).second) {
+      auto env = registry.make_env(s.env_id, s.env_params);
+      registry.check_compatible(s.agent_id, *env);
+      envs.emplace(env_key, env->spec());
+    }
+    check_episodes_end(s, envs.at(env_key));
   }
 }
 
