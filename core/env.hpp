@@ -38,6 +38,16 @@ struct EnvSpec {
   // bounded rewards (e.g. KL-UCB and EXP3 need [0, 1]) to refuse other envs up front.
   double reward_min = -std::numeric_limits<double>::infinity();
   double reward_max = std::numeric_limits<double>::infinity();
+  // Whether an episode can end by termination (some state reachable from the start ends
+  // it). False for envs that only a time limit ends (Pendulum, a bandit, a gridworld map
+  // without a reachable goal or hole): the runner refuses to run such an env with no time
+  // limit under an episode budget alone, since no episode would ever end.
+  bool can_terminate = true;
+  // > 0: the episode length the problem itself defines (a bandit's horizon T), not a time
+  // limit: every episode ends (truncated) after this many steps whatever max_episode_steps
+  // says. set_max_episode_steps keeps the limit at most this long (0: this long), and
+  // Registry::make_env refuses a shorter max_episode_steps. 0: none.
+  std::int64_t horizon = 0;
 };
 
 struct StepResult {
@@ -89,7 +99,12 @@ class Env {
   Env& operator=(const Env&) = delete;
 
   const EnvSpec& spec() const { return spec_; }
-  void set_max_episode_steps(std::int64_t n) { spec_.max_episode_steps = n; }
+  // Sets the time limit (0: none). On an env with a horizon (EnvSpec::horizon) the limit is
+  // at most the horizon: 0, or a limit above it, gives the horizon.
+  void set_max_episode_steps(std::int64_t n) {
+    const std::int64_t h = spec_.horizon;
+    spec_.max_episode_steps = h > 0 && (n <= 0 || n > h) ? h : n;
+  }
 
   void reset(Value& obs, std::optional<std::uint64_t> seed = std::nullopt);
   StepResult step(const Value& action, Value& obs);

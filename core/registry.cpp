@@ -98,6 +98,15 @@ std::unique_ptr<Env> Registry::make_env(const std::string& id, const RawParams& 
   std::unique_ptr<Env> env = e.make(p);
   if (!e.schema.find("max_episode_steps")) {
     const std::int64_t limit = p.get_int("max_episode_steps");
+    const std::int64_t horizon = env->spec().horizon;
+    // A horizon is part of the problem (a bandit's T pulls): a shorter time limit would
+    // silently run another problem. A longer one, or none (0), leaves the horizon.
+    if (horizon > 0 && limit > 0 && limit < horizon)
+      throw Error("env '" + id + "': max_episode_steps = " + std::to_string(limit) +
+                  " is shorter than horizon = " + std::to_string(horizon) +
+                  ", which ends every episode of this problem: set horizon = " +
+                  std::to_string(limit) + " for episodes of " + std::to_string(limit) +
+                  " steps, and leave max_episode_steps unset");
     if (limit >= 0) env->set_max_episode_steps(limit);
   }
   return env;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <exception>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <set>
 
@@ -49,6 +50,18 @@ void check_eval_options(const RunSpec& s) {
   if (s.vector_env_threads < 1)
     throw Error(run + ": vector_env_threads = " + std::to_string(s.vector_env_threads) +
                 ": use 1 or more");
+}
+
+// An env that cannot terminate, without a time limit, run under an episode budget alone:
+// no episode would ever end, so the run would never finish. Refused up front.
+void check_episodes_end(const RunSpec& s, const EnvSpec& es) {
+  if (s.budget.steps > 0 || es.max_episode_steps > 0 || es.can_terminate) return;
+  throw Error("run " + std::to_string(s.run_index) + ": " + es.id +
+              " cannot end an episode by itself (no state of it terminates one) and has no time "
+              "limit (max_episode_steps = 0), so no episode would ever end and the budget of " +
+              std::to_string(s.budget.episodes) +
+              " episodes would never be spent: give the env a time limit (max_episode_steps > "
+              "0, or -1 for its registered one) or the run a step budget (steps = N)");
 }
 
 // Rows the step table of a single-env run starts with room for: the step budget when there
@@ -496,6 +509,7 @@ RunResult execute_run(const Registry& registry, const RunSpec& spec, RunCounters
                info.agent_params.to_text() + "]";
 
   std::unique_ptr<Env> env = registry.make_env(spec.env_id, spec.env_params);
+  check_episodes_end(spec, env->spec());
   std::unique_ptr<Agent> agent = registry.make_agent(spec.agent_id, spec.agent_params, *env,
                                                      info.agent_seed, spec.budget.steps);
   std::unique_ptr<Evaluator> evaluator;
@@ -525,6 +539,9 @@ RunResult execute_run(const Registry& registry, const RunSpec& spec, RunCounters
 }
 
 void validate_specs(const Registry& registry, const std::vector<RunSpec>& specs) {
+  // The spec of each distinct env (id and parameters); an env is built once per distinct
+  // (env, agent) pair, for the agent's compatibility check.
+  std::map<std::string, EnvSpec> envs;
   std::set<std::string> seen;
   for (const auto& s : specs) {
     if (s.budget.episodes <= 0 && s.budget.steps <= 0)
@@ -533,10 +550,13 @@ void validate_specs(const Registry& registry, const std::vector<RunSpec>& specs)
     check_eval_options(s);
     Params ep = registry.resolve_env_params(s.env_id, s.env_params);
     Params ap = registry.resolve_agent_params(s.agent_id, s.agent_params);
-    const std::string key = s.env_id + "|" + ep.to_text() + "|" + s.agent_id + "|" + ap.to_text();
-    if (!seen.insert(key).second) continue;
-    auto env = registry.make_env(s.env_id, s.env_params);
-    registry.check_compatible(s.agent_id, *env);
+    const std::string env_key = s.env_id + "|" + ep.to_text();
+    if (seen.insert(env_key + "|" + s.agent_id + "|" + ap.to_text()).second) {
+      auto env = registry.make_env(s.env_id, s.env_params);
+      registry.check_compatible(s.agent_id, *env);
+      envs.emplace(env_key, env->spec());
+    }
+    check_episodes_end(s, envs.at(env_key));
   }
 }
 

@@ -77,6 +77,8 @@ struct RunCounters {
 };
 
 // Builds env and agent (throwing rlsim::Error on bad ids/params/incompatibility) and runs.
+// A run must end: an env that cannot terminate (EnvSpec::can_terminate false) and has no
+// time limit is refused under an episode budget alone, since no episode would ever end.
 RunResult execute_run(const Registry& registry, const RunSpec& spec,
                       RunCounters* counters = nullptr);
 
@@ -91,8 +93,8 @@ struct RunnerOptions {
 void execute_runs(const Registry& registry, const std::vector<RunSpec>& specs,
                   const RunnerOptions& options);
 
-// Builds env+agent for each distinct (env, agent, params) once and checks compatibility,
-// so a bad grid fails before any run starts.
+// Builds the env for each distinct (env, agent, params) once and checks compatibility and
+// that every run can end (see execute_run), so a bad grid fails before any run starts.
 void validate_specs(const Registry& registry, const std::vector<RunSpec>& specs);
 
 }  // namespace rlsim

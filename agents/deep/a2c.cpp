@@ -56,7 +56,9 @@ void register_a2c(Registry& registry) {
       std::move(schema),
       [](const EnvSpec& spec, const Env&) { return on_policy_check("a2c", spec); },
       [](const AgentContext& ctx, C c) {
-        c.total_timesteps = training_budget(c.total_timesteps, ctx.budget_steps);
+        c.total_timesteps = resolve_training_budget(
+            "a2c", c.total_timesteps, ctx.budget_steps,
+            c.lr_schedule == Annealing::linear ? "linear learning rate" : "");
         return std::make_unique<A2cAgent>(c, ctx.spec.observation_space, ctx.spec.action_space,
                                           ctx.seed);
       }));

@@ -441,7 +441,9 @@ void register_dqn(Registry& registry) {
                  "every; ties go to the later policy; the final evaluation then plays fresh "
                  "episodes), as SB3's EvalCallback best model; false = the last policy"),
       dqn_check, [](const AgentContext& ctx, C c) {
-        c.total_timesteps = training_budget(c.total_timesteps, ctx.budget_steps);
+        c.total_timesteps = resolve_training_budget(
+            "dqn", c.total_timesteps, ctx.budget_steps,
+            c.prioritized ? "exploration epsilon, PER beta" : "exploration epsilon");
         return std::make_unique<DqnAgent>(c, ctx.spec.observation_space, ctx.spec.action_space,
                                           ctx.seed);
       }));

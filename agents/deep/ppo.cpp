@@ -134,7 +134,14 @@ void register_ppo(Registry& registry) {
       std::move(schema),
       [](const EnvSpec& spec, const Env&) { return on_policy_check("ppo", spec); },
       [](const AgentContext& ctx, C c) {
-        c.total_timesteps = training_budget(c.total_timesteps, ctx.budget_steps);
+        const bool lr = c.lr_schedule == Annealing::linear;
+        const bool clip = c.clip_range_schedule == Annealing::linear;
+        c.total_timesteps =
+            resolve_training_budget("ppo", c.total_timesteps, ctx.budget_steps,
+                                    lr && clip ? "linear learning rate, linear clip range"
+                                    : lr       ? "linear learning rate"
+                                    : clip     ? "linear clip range"
+                                               : "");
         return std::make_unique<PpoAgent>(c, ctx.spec.observation_space, ctx.spec.action_space,
                                           ctx.seed);
       }));

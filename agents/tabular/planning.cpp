@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <sstream>
 
 #include "core/error.hpp"
@@ -93,10 +94,121 @@ double action_value(const TabularModel& model, const std::vector<double>& value,
   return q;
 }
 
+namespace {
+
+// Whether the outcome ends the episode: it terminates, or enters a state flagged terminal.
+bool ends(const TabularModel& model, const ModelOutcome& o) {
+  return o.terminated || is_terminal(model, o.next_state);
+}
+
+// At γ = 1, among the value-maximising actions (`maximising[s * A + a]`), a proper choice:
+// one that ends the episode with probability 1 in the fewest expected steps.
+//  1. W: the states from which some policy over maximising actions ends the episode with
+//     probability 1 (the classic almost-sure reachability fixed point: repeatedly keep the
+//     states that can reach an end with positive probability by actions that never leave
+//     the kept set; e.g. Baier & Katoen 2008, Principles of Model Checking, §10.6.1).
+//  2. On W, value iteration for the least expected number of steps to the end, over the
+//     maximising actions that stay in W (a stochastic shortest path problem with unit
+//     costs, in which every improper policy costs infinitely much, so it converges;
+//     Bertsekas & Tsitsiklis 1991).
+//  3. Each state of W takes the action of least expected steps (the lowest index within a
+//     tie tolerance). States outside W keep `policy` (the lowest-index maximising action):
+//     no maximising choice ends their episodes with probability 1.
+void prefer_proper(const TabularModel& model, const std::vector<char>& maximising,
+                   std::vector<std::int64_t>& policy) {
+  const std::int64_t S = model.num_states, A = model.num_actions;
+  const auto at = [&](std::int64_t s, std::int64_t a) {
+    return static_cast<std::size_t>(s * A + a);
+  };
+  std::vector<char> in(static_cast<std::size_t>(S), 0);
+  for (std::int64_t s = 0; s < S; ++s) in[static_cast<std::size_t>(s)] = !is_terminal(model, s);
+  // An action that stays in the kept set (or ends the episode) whatever its outcome.
+  const auto stays = [&](std::int64_t s, std::int64_t a) {
+    if (!maximising[at(s, a)]) return false;
+    for (const ModelOutcome& o : model.at(s, a))
+      if (!ends(model, o) && !in[static_cast<std::size_t>(o.next_state)]) return false;
+    return true;
+  };
+  // Predecessors (s, a) of each state by a maximising action.
+  std::vector<std::vector<std::pair<std::int64_t, std::int64_t>>> before(
+      static_cast<std::size_t>(S));
+  for (std::int64_t s = 0; s < S; ++s)
+    for (std::int64_t a = 0; a < A; ++a)
+      if (maximising[at(s, a)])
+        for (const ModelOutcome& o : model.at(s, a))
+          if (!ends(model, o)) before[static_cast<std::size_t>(o.next_state)].emplace_back(s, a);
+  for (bool changed = true; changed;) {
+    // Backward search from the ends, within the kept set, by staying actions.
+    std::vector<char> reach(static_cast<std::size_t>(S), 0);
+    std::vector<std::int64_t> queue;
+    for (std::int64_t s = 0; s < S; ++s) {
+      if (!in[static_cast<std::size_t>(s)]) continue;
+      for (std::int64_t a = 0; a < A && !reach[static_cast<std::size_t>(s)]; ++a) {
+        if (!stays(s, a)) continue;
+        for (const ModelOutcome& o : model.at(s, a))
+          if (ends(model, o)) {
+            reach[static_cast<std::size_t>(s)] = 1;
+            queue.push_back(s);
+            break;
+          }
+      }
+    }
+    while (!queue.empty()) {
+      const std::int64_t next = queue.back();
+      queue.pop_back();
+      for (const auto& [s, a] : before[static_cast<std::size_t>(next)]) {
+        if (!in[static_cast<std::size_t>(s)] || reach[static_cast<std::size_t>(s)] || !stays(s, a))
+          continue;
+        reach[static_cast<std::size_t>(s)] = 1;
+        queue.push_back(s);
+      }
+    }
+    changed = reach != in;
+    in = std::move(reach);
+  }
+  // Expected steps to the end over the staying maximising actions, Gauss–Seidel sweeps.
+  std::vector<double> steps(static_cast<std::size_t>(S), 0.0);
+  const auto expected = [&](std::int64_t s, std::int64_t a) {
+    double t = 1.0;
+    for (const ModelOutcome& o : model.at(s, a))
+      if (!ends(model, o)) t += o.probability * steps[static_cast<std::size_t>(o.next_state)];
+    return t;
+  };
+  constexpr std::int64_t kMaxSweeps = 1000000;
+  for (std::int64_t sweep = 0; sweep < kMaxSweeps; ++sweep) {
+    double delta = 0.0;
+    for (std::int64_t s = 0; s < S; ++s) {
+      if (!in[static_cast<std::size_t>(s)]) continue;
+      double best = std::numeric_limits<double>::infinity();
+      for (std::int64_t a = 0; a < A; ++a)
+        if (stays(s, a)) best = std::min(best, expected(s, a));
+      double& t = steps[static_cast<std::size_t>(s)];
+      delta = std::max(delta, std::abs(best - t) / std::max(1.0, best));
+      t = best;
+    }
+    if (delta < 1e-10) break;
+  }
+  for (std::int64_t s = 0; s < S; ++s) {
+    if (!in[static_cast<std::size_t>(s)]) continue;
+    const double best = steps[static_cast<std::size_t>(s)];
+    for (std::int64_t a = 0; a < A; ++a)
+      if (stays(s, a) && expected(s, a) <= best + tie_tolerance(best)) {
+        policy[static_cast<std::size_t>(s)] = a;
+        break;
+      }
+  }
+}
+
+}  // namespace
+
 std::vector<std::int64_t> greedy_policy(const TabularModel& model, const std::vector<double>& value,
                                         double gamma) {
   std::vector<std::int64_t> policy(static_cast<std::size_t>(model.num_states), 0);
   std::vector<double> q(static_cast<std::size_t>(model.num_actions));
+  // At γ = 1: which actions maximise, for the proper choice among them.
+  std::vector<char> maximising;
+  if (gamma >= 1.0)
+    maximising.assign(static_cast<std::size_t>(model.num_states * model.num_actions), 0);
   for (std::int64_t s = 0; s < model.num_states; ++s) {
     if (is_terminal(model, s)) continue;
     for (std::int64_t a = 0; a < model.num_actions; ++a) {
@@ -104,13 +216,16 @@ std::vector<std::int64_t> greedy_policy(const TabularModel& model, const std::ve
     }
     const double best = *std::max_element(q.begin(), q.end());
     const double tol = tie_tolerance(best);
+    bool first = true;
     for (std::int64_t a = 0; a < model.num_actions; ++a) {
-      if (q[static_cast<std::size_t>(a)] >= best - tol) {
-        policy[static_cast<std::size_t>(s)] = a;
-        break;
-      }
+      if (q[static_cast<std::size_t>(a)] < best - tol) continue;
+      if (first) policy[static_cast<std::size_t>(s)] = a;
+      first = false;
+      if (maximising.empty()) break;
+      maximising[static_cast<std::size_t>(s * model.num_actions + a)] = 1;
     }
   }
+  if (gamma >= 1.0) prefer_proper(model, maximising, policy);
   return policy;
 }
 

@@ -8,8 +8,12 @@
 //   ties-induced cycling the book points out in Exercise 4.4.
 // Values: an outcome flagged `terminated` does not bootstrap; states flagged terminal in the
 // model have value 0 and are never backed up. Both planners return the greedy policy of
-// their final values, extracted the same way (the lowest-index action within the tie
-// tolerance of the best), so on the same MDP they return the same policy.
+// their final values, extracted the same way (greedy_policy), so on the same MDP they return
+// the same policy: the lowest-index action within the tie tolerance of the best; at γ = 1,
+// among those maximising actions, one that ends the episode with probability 1 in the fewest
+// expected steps, where some maximising choice can (at γ = 1 an action that never makes
+// progress, e.g. into a wall with reward 0, ties with the best: taking it would never reach
+// the goal that V* promises).
 // PlanningAgent acts with that policy: deterministic, probability 1; it does not learn.
 // Its learned state ("value" [states], "policy" [states], "q" [states, actions]) can be
 // saved; "value" and "policy" can be loaded back.
@@ -45,7 +49,9 @@ void validate_model(const TabularModel& model, const std::string& what);
 // Σ_outcomes p (r + γ V(s') [not terminated]).
 double action_value(const TabularModel& model, const std::vector<double>& value, double gamma,
                     std::int64_t state, std::int64_t action);
-// Lowest-index action whose value is within the tie tolerance of the best.
+// Lowest-index action whose value is within the tie tolerance of the best; at γ = 1, the
+// maximising action that ends the episode with probability 1 in the fewest expected steps
+// where one can (the lowest index among equally fast ones).
 std::vector<std::int64_t> greedy_policy(const TabularModel& model, const std::vector<double>& value,
                                         double gamma);
 

@@ -13,6 +13,7 @@ namespace rlsim {
 void BanditAgent::observe(const Transition& transition) {
   if (evaluation()) return;
   if (batch_ == 1) return learn(transition);
+  if (static_cast<std::size_t>(pending_) == buffer_.size()) buffer_.emplace_back();
   Pending& p = buffer_[static_cast<std::size_t>(pending_++)];
   p.obs = transition.obs;  // copy assignment reuses the buffers' capacity after the first batch
   p.action = transition.action;
@@ -38,7 +39,17 @@ void BanditAgent::set_batch(std::int64_t batch) {
                 " is invalid: rewards are revealed every batch >= 1 pulls (1: after each pull)");
   flush_feedback();
   batch_ = batch;
-  buffer_.assign(static_cast<std::size_t>(batch), Pending{});
+  buffer_.clear();  // grows with the pulls of a batch (observe), never beyond them
+}
+
+void check_batch(std::int64_t batch, const EnvSpec& spec, const std::string& owner) {
+  const std::int64_t episode = spec.max_episode_steps;
+  if (episode > 0 && batch > episode)
+    throw Error(owner + "batch = " + std::to_string(batch) + " is longer than an episode of " +
+                spec.id + " (" + std::to_string(episode) + " steps" +
+                (spec.horizon > 0 ? ": its horizon" : ": its time limit") +
+                "): rewards would be revealed only when the episode ends; use batch <= " +
+                std::to_string(episode));
 }
 
 void BanditAgent::check_distribution_size(std::span<double> out, const std::string& who) const {
@@ -140,6 +151,7 @@ void BanditAgent::load_shared_state(const StateDict& in, const std::string& who)
     v.vec.resize(m);
     for (std::size_t j = 0; j < m; ++j) v.vec[j] = static_cast<float>(vec.data[i * m + j]);
   };
+  if (buffer_.size() < static_cast<std::size_t>(n)) buffer_.resize(static_cast<std::size_t>(n));
   for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
     Pending& p = buffer_[i];
     fill(p.obs, *obs_i, *obs_v, i);

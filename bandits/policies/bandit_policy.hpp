@@ -40,7 +40,8 @@ namespace rlsim {
 //
 // Batched feedback: with batch B > 1 (parameter `batch`, default 1) rewards are revealed
 // to the policy only at the end of each batch of B pulls: observe() copies the transition
-// into a buffer allocated once, and when B are pending they are learnt in order. Choices
+// into a buffer that grows to the longest batch seen (at most B, and at most the pulls
+// made) and is then reused, and when B are pending they are learnt in order. Choices
 // within a batch therefore use the state at the batch start (the policy's own random
 // stream still advances with each choice). end_episode() learns a partial batch; save/load
 // keep the pending transitions (save_shared_state). Model: the "batched bandits" of Perchet,
@@ -193,6 +194,12 @@ ConfigSchema<Config>& add_bandit_policy_fields(ConfigSchema<Config>& schema) {
                       range(1, 1e9));
 }
 
+// Refuses a batch longer than an episode of the env (its time limit, e.g. a bandit's horizon
+// T): rewards would then be revealed only at the episode's end, where every pull is already
+// made, and the pending pulls would be held for nothing (batch = T is the one-batch extreme).
+// `owner` prefixes the message (e.g. "agent 'ucb1': ").
+void check_batch(std::int64_t batch, const EnvSpec& spec, const std::string& owner);
+
 // The registry entry of a bandit policy: agent_entry with the common parameters added to
 // `schema` (add_bandit_policy_fields) and applied to the policy `make(ctx, config)` returns
 // (a std::unique_ptr to a BanditAgent).
@@ -201,15 +208,18 @@ AgentEntry bandit_policy_entry(
     std::string id, std::string doc, ConfigSchema<Config> schema,
     std::function<std::optional<std::string>(const EnvSpec&, const Env&)> check, Make make) {
   add_bandit_policy_fields(schema);
-  return agent_entry(
-      std::move(id), std::move(doc), std::move(schema), std::move(check),
-      [make = std::move(make)](const AgentContext& ctx, const Config& c) -> std::unique_ptr<Agent> {
-        auto policy = make(ctx, c);
-        static_assert(std::is_base_of_v<BanditAgent, typename decltype(policy)::element_type>,
-                      "a bandit policy's factory returns a BanditAgent");
-        policy->set_batch(c.batch);
-        return policy;
-      });
+  std::string owner = "agent '" + id + "': ";
+  return agent_entry(std::move(id), std::move(doc), std::move(schema), std::move(check),
+                     [make = std::move(make), owner = std::move(owner)](
+                         const AgentContext& ctx, const Config& c) -> std::unique_ptr<Agent> {
+                       check_batch(c.batch, ctx.spec, owner);
+                       auto policy = make(ctx, c);
+                       static_assert(
+                           std::is_base_of_v<BanditAgent, typename decltype(policy)::element_type>,
+                           "a bandit policy's factory returns a BanditAgent");
+                       policy->set_batch(c.batch);
+                       return policy;
+                     });
 }
 
 // AgentEntry::check for non-contextual policies: Discrete(K ≥ 2) actions and a single

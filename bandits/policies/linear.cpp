@@ -48,6 +48,16 @@ LinearPolicy::LinearPolicy(std::string name, std::int64_t num_arms, std::int64_t
   if (!(lambda > 0.0) || !std::isfinite(lambda))
     throw Error("policy '" + name_ + "': lambda = " + std::to_string(lambda) +
                 " is invalid: the ridge must be > 0");
+  // K d x d inverses: refuse what would exhaust memory before allocating it.
+  constexpr double kMaxNumbers = 1e8;  // 800 MB of doubles
+  const double numbers = static_cast<double>(num_arms) * static_cast<double>(dimension) *
+                         static_cast<double>(dimension);
+  if (numbers > kMaxNumbers)
+    throw Error("policy '" + name_ + "': K = " + std::to_string(num_arms) +
+                " arms with context dimension d = " + std::to_string(dimension) +
+                " need K d^2 = " + std::to_string(static_cast<std::int64_t>(numbers)) +
+                " numbers of per-arm d x d matrices; at most 1e8 (800 MB) are supported: use "
+                "fewer arms or a smaller context");
   const auto d = static_cast<Eigen::Index>(dimension);
   inverse_.assign(static_cast<std::size_t>(num_arms), Eigen::MatrixXd::Identity(d, d) / lambda);
   b_.assign(static_cast<std::size_t>(num_arms), Eigen::VectorXd::Zero(d));

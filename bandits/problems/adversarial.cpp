@@ -106,7 +106,7 @@ void register_adversarial_bandits(Registry& registry) {
           .field("adversary", &A::adversary,
                  "\"anti-ucb1\": arm t mod K pays 0, the others 1; \"table\": the table",
                  choices({"anti-ucb1", "table"}))
-          .field("arms", &A::arms, "number of arms K", range(2, 1e9))
+          .field("arms", &A::arms, "number of arms K", range(2, kMaxArms))
           .field("table", &A::table, "rows of K rewards per step, row-major, cycled")
           .field("path", &A::path,
                  "read the table from this file: CSV (T rows of K values) or HDF5 (with dataset)")

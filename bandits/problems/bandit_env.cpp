@@ -17,6 +17,8 @@ EnvSpec bandit_spec(std::string id, std::int64_t k, std::int64_t horizon, Space 
   spec.observation_space = std::move(obs);
   spec.action_space = Space::discrete(k);
   spec.max_episode_steps = horizon;
+  spec.horizon = horizon;      // every episode is T pulls, whatever max_episode_steps says
+  spec.can_terminate = false;  // a pull never ends the problem: the horizon does
   return spec;
 }
 }  // namespace
@@ -50,6 +52,9 @@ void require_arms(const std::string& id, const std::string& param, std::int64_t 
   if (k < 2)
     throw Error(id + ": " + param + " gives K = " + std::to_string(k) +
                 " arms; a bandit problem needs K >= 2");
+  if (k > kMaxArms)
+    throw Error(id + ": " + param + " gives K = " + std::to_string(k) + " arms; at most " +
+                std::to_string(kMaxArms) + " are supported (a policy keeps statistics per arm)");
 }
 
 void require_horizon(const std::string& id, std::int64_t horizon) {

@@ -17,6 +17,12 @@ Space linear_context_space(const char* id, const LinearContextualConfig& c) {
   if (c.dimension < 1)
     throw Error(std::string(id) + ": dimension = " + std::to_string(c.dimension) +
                 " is invalid: the context needs d >= 1");
+  // K x d parameters theta: refuse what would exhaust memory before allocating it.
+  if (static_cast<double>(c.arms) * static_cast<double>(c.dimension) > 1e8)
+    throw Error(std::string(id) + ": K = " + std::to_string(c.arms) +
+                " arms of dimension d = " + std::to_string(c.dimension) +
+                " need K d parameters; at most 1e8 (800 MB) are supported: use fewer arms or a "
+                "smaller dimension");
   const int d = static_cast<int>(c.dimension);
   if (c.context_distribution == "gaussian")
     return Space::box(-std::numeric_limits<float>::infinity(),
@@ -364,7 +370,7 @@ constexpr const char* horizon_doc = "number of pulls T (max_episode_steps)";
 template <typename Config>
 ConfigSchema<Config> linear_family_schema(const std::string& theta_doc) {
   ConfigSchema<Config> schema;
-  schema.field("arms", &Config::arms, "number of arms K", range(2, 1e9))
+  schema.field("arms", &Config::arms, "number of arms K", range(2, kMaxArms))
       .field("dimension", &Config::dimension, "context dimension d", range(1, 1e6))
       .field("theta", &Config::theta, theta_doc)
       .field("context_distribution", &Config::context_distribution,
@@ -411,7 +417,7 @@ void register_contextual_bandits(Registry& registry) {
                  range(-1e9, 1e9))
           .field("classes", &C::classes,
                  "K: labels must be the integers 0..K-1 (0: the distinct label values)",
-                 range(0, 1e9))
+                 range(0, kMaxArms))
           .field("standardize", &C::standardize, "z-score each feature over the data set")
           .field("bias", &C::bias, "append a constant 1 feature")
           .field("horizon", &C::horizon, horizon_doc, range(1, 1e15)),

@@ -165,7 +165,7 @@ void register_nonstationary_bandits(Registry& registry) {
       "piecewise-stationary Bernoulli arms with abrupt changes at given or random steps "
       "(switching bandits, Garivier & Moulines 2011); dynamic pseudo-regret oracle",
       ConfigSchema<P>()
-          .field("arms", &P::arms, "number of arms K", range(2, 1e9))
+          .field("arms", &P::arms, "number of arms K", range(2, kMaxArms))
           .field("means", &P::means, "K means per segment, row-major, each in [0, 1]", range(0, 1))
           .field("change_points", &P::change_points,
                  "steps where segments 1, 2, ... start (strictly increasing)")
@@ -184,7 +184,7 @@ void register_nonstationary_bandits(Registry& registry) {
           .field("means_distribution", &W::means_distribution,
                  "\"fixed\": means; \"uniform\": K = arms initial means drawn per reset",
                  choices({"fixed", "uniform"}))
-          .field("arms", &W::arms, "number of arms K for drawn means", range(0, 1e9))
+          .field("arms", &W::arms, "number of arms K for drawn means", range(0, kMaxArms))
           .field("sigma", &W::sigma, "drift standard deviation per pull (> 0)")
           .field("horizon", &W::horizon, "number of pulls T (max_episode_steps)", range(1, 1e15)),
       [](const W& c) { return std::make_unique<RandomWalkBandit>(c); }));

@@ -145,7 +145,7 @@ ConfigSchema<Config> stationary_schema(const std::string& domain) {
              "from the env's Rng at every reset",
              choices({"fixed", "uniform"}))
       .field("arms", &Config::arms, "number of arms K for drawn means (0 with fixed means)",
-             range(0, 1e9))
+             range(0, kMaxArms))
       .field("means_low", &Config::means_low, "lower end of the uniform means distribution")
       .field("means_high", &Config::means_high, "upper end of the uniform means distribution")
       .field("horizon", &Config::horizon, "number of pulls T: one episode (max_episode_steps = T)",

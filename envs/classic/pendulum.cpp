@@ -22,6 +22,7 @@ EnvSpec pendulum_spec() {
   spec.max_episode_steps = 200;
   spec.reward_threshold = std::nullopt;  // Pendulum-v1 is registered without one
   spec.env_clips_actions = true;
+  spec.can_terminate = false;  // no terminal state: only the time limit ends an episode
   return spec;
 }
 }  // namespace

@@ -40,6 +40,7 @@ TabularEnv::TabularEnv(EnvSpec spec, TabularModel model, std::vector<bool> goal,
   s.observation_space = Space::discrete(model_.num_states);
   s.action_space = Space::discrete(model_.num_actions);
   s.defines_success = true;
+  s.can_terminate = terminal_reachable();
 
   const std::size_t pairs = static_cast<std::size_t>(model_.num_states * model_.num_actions);
   begin_.reserve(pairs + 1);
@@ -100,6 +101,31 @@ void TabularEnv::validate_model() const {
   }
   if (std::abs(total - 1.0) > kProbabilityTolerance)
     fail("the initial distribution sums to " + std::to_string(total) + ", not 1");
+}
+
+bool TabularEnv::terminal_reachable() const {
+  const TabularModel& m = model_;
+  std::vector<bool> seen(static_cast<std::size_t>(m.num_states), false);
+  std::vector<std::int64_t> stack;
+  for (std::size_t s = 0; s < m.initial_distribution.size(); ++s)
+    if (m.initial_distribution[s] > 0.0) {
+      seen[s] = true;
+      stack.push_back(static_cast<std::int64_t>(s));
+    }
+  while (!stack.empty()) {
+    const std::int64_t s = stack.back();
+    stack.pop_back();
+    for (std::int64_t a = 0; a < m.num_actions; ++a)
+      for (const ModelOutcome& o : m.at(s, a)) {
+        if (o.terminated) return true;
+        const auto next = static_cast<std::size_t>(o.next_state);
+        if (!seen[next]) {
+          seen[next] = true;
+          stack.push_back(o.next_state);
+        }
+      }
+  }
+  return false;
 }
 
 void TabularEnv::do_reset(Value& obs) {

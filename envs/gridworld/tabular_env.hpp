@@ -10,6 +10,10 @@
 // probabilities are positive and sum to 1, next states in range, an initial distribution
 // summing to 1), so a planning agent and the sampler can trust it.
 //
+// EnvSpec::can_terminate is computed from the model: whether a terminating outcome is
+// reachable from a start state (a gridworld map without a reachable G or H cannot end an
+// episode by itself; only its time limit can).
+//
 // State get/set: one number, the state index. success (spec.defines_success) is true when
 // a step terminates in a state flagged as a goal. Envs whose dynamics depend on more than
 // the index (Taxi's fickle passenger) override do_step/get_state/set_state and report no
@@ -66,6 +70,9 @@ class TabularEnv : public Env {
 
  private:
   void validate_model() const;
+  // Whether some outcome that terminates is reachable from a start state (under some
+  // actions): EnvSpec::can_terminate. False for a map without a reachable goal or hole.
+  bool terminal_reachable() const;
 
   TabularModel model_;
   std::vector<bool> goal_;

@@ -227,3 +227,53 @@ TEST_CASE("batched feedback: a partial batch is revealed at the end of the episo
   CHECK(p.pulls() == 3);
   CHECK(p.count(0) == 3);
 }
+
+TEST_CASE("bandit inputs: a batch longer than the horizon is refused (issue 17, item 8)",
+          "[bandit-inputs][batch]") {
+  // batch = 1e8 used to allocate 1e8 pending transitions (11 GB) for a 10-pull run.
+  Registry reg = bandit_registry();
+  auto env = reg.make_env("BernoulliBandit-v0", {{"horizon", std::int64_t{10}}});
+  for (const char* id : {"ucb1", "epsilon-greedy", "thompson"})
+    CHECK_THROWS_WITH(reg.make_agent(id, {{"batch", std::int64_t{100000000}}}, *env, 1),
+                      Catch::Contains(id) && Catch::Contains("batch = 100000000") &&
+                          Catch::Contains("BernoulliBandit-v0") && Catch::Contains("10 steps") &&
+                          Catch::Contains("horizon") && Catch::Contains("batch <= 10"));
+  CHECK_THROWS_WITH(reg.make_agent("ucb1", {{"batch", std::int64_t{11}}}, *env, 1),
+                    Catch::Contains("batch <= 10"));
+  // batch = T (one batch, revealed at the end) is allowed.
+  auto one_batch = reg.make_agent("ucb1", {{"batch", std::int64_t{10}}}, *env, 1);
+  REQUIRE(one_batch);
+  // A contextual policy too.
+  auto linear = reg.make_env("LinearContextualBandit-v0", {{"horizon", std::int64_t{5}}});
+  CHECK_THROWS_WITH(reg.make_agent("linucb", {{"batch", std::int64_t{6}}}, *linear, 1),
+                    Catch::Contains("batch <= 5"));
+}
+
+TEST_CASE("bandit inputs: the number of arms is bounded (issue 17, item 8)", "[bandit-inputs]") {
+  // arms = 1e8 used to be inside the documented range and took 5.5 GB per run.
+  Registry reg = bandit_registry();
+  const RawParams drawn{{"means_distribution", std::string("uniform")},
+                        {"arms", std::int64_t{100000000}}};
+  CHECK_THROWS_WITH(reg.make_env("BernoulliBandit-v0", drawn),
+                    Catch::Contains("arms") && Catch::Contains("1000000"));
+  for (const char* id : {"PiecewiseStationaryBandit-v0", "AdversarialBandit-v0",
+                         "LinearContextualBandit-v0", "LogisticContextualBandit-v0"})
+    CHECK_THROWS_WITH(reg.make_env(id, {{"arms", std::int64_t{1000001}}}),
+                      Catch::Contains("arms") && Catch::Contains("1000000"));
+  CHECK_THROWS_WITH(reg.make_env("ClassificationBandit-v0", {{"classes", std::int64_t{1000001}}}),
+                    Catch::Contains("classes") && Catch::Contains("1000000"));
+  CHECK(reg.env("BernoulliBandit-v0").schema.find("arms")->max == 1e6);
+  // K at the limit is accepted.
+  auto big = reg.make_env("BernoulliBandit-v0", {{"means_distribution", std::string("uniform")},
+                                                 {"arms", std::int64_t{1000000}},
+                                                 {"horizon", std::int64_t{10}}});
+  CHECK(big->spec().action_space.n() == 1000000);
+  // Contextual problems and linear policies bound K d and K d^2 (the parameter matrices).
+  CHECK_THROWS_WITH(reg.make_env("LinearContextualBandit-v0", {{"arms", std::int64_t{1000000}},
+                                                               {"dimension", std::int64_t{1000}}}),
+                    Catch::Contains("K d parameters") && Catch::Contains("1e8"));
+  auto wide = reg.make_env("LinearContextualBandit-v0",
+                           {{"arms", std::int64_t{100000}}, {"dimension", std::int64_t{100}}});
+  CHECK_THROWS_WITH(reg.make_agent("linucb", {}, *wide, 1),
+                    Catch::Contains("K d^2") && Catch::Contains("800 MB"));
+}

@@ -17,16 +17,19 @@ struct Moments {
   double var = 0.0;
 };
 
+// n pulls of `arm`; the horizon (which always ends an episode) is crossed by starting the
+// next episode without re-seeding, which draws nothing for fixed means.
 Moments sample_arm(Env& env, std::int64_t arm, int n, std::uint64_t seed) {
   Value obs, next, action;
   action.index = arm;
-  env.set_max_episode_steps(0);
   env.reset(obs, seed);
   double s = 0.0, s2 = 0.0;
   for (int i = 0; i < n; ++i) {
-    const double r = env.step(action, next).reward;
+    const StepResult step = env.step(action, next);
+    const double r = step.reward;
     s += r;
     s2 += r * r;
+    if (step.truncated) env.reset(obs);
   }
   Moments m;
   m.mean = s / n;
