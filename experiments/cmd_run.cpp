@@ -41,6 +41,7 @@
 #include "experiments/grid.hpp"
 #include "experiments/progress.hpp"
 #include "run/hdf5_log.hpp"
+#include "run/resource_estimate.hpp"
 #include "run/runner.hpp"
 #ifdef RLSIM_WITH_MPI
 #include "experiments/mpi_runner.hpp"
@@ -182,6 +183,7 @@ struct RunArgs {
   std::vector<std::string> plugins;
   int threads = 0;  // as given; 0: all cores
   bool threads_force = false;
+  bool force = false;  // run even when the estimated logs or memory exceed what is free
   std::uint64_t max_runs = kDefaultMaxRuns;
   std::int64_t last_k = 100;
   double progress_every = 10.0;
@@ -207,6 +209,7 @@ std::optional<RunArgs> parse_run_args(const std::vector<std::string>& args) {
       "out,o", po::value<std::string>(&a.out),
       "run file to write (default: log.out of the config, else results/NAME-TIME.h5)")(
       "overwrite", "replace --out if it exists (otherwise an existing file is an error)")(
+      "force", "run even when the estimated log size or memory exceeds the free disk or memory")(
       "dry-run", "print the expanded runs and their count, run nothing")(
       "resume", po::value<std::string>(&a.resume),
       "finish the interrupted experiment in FILE.h5: same config and seeds, runs already "
@@ -239,6 +242,7 @@ std::optional<RunArgs> parse_run_args(const std::vector<std::string>& args) {
     throw UsageError("--progress-every must be a positive number of seconds");
   if (a.max_runs < 1) throw UsageError("--max-runs must be >= 1");
   a.threads_force = vm.count("threads-force") != 0;
+  a.force = vm.count("force") != 0;
   a.out_given = vm.count("out") != 0;
   a.overwrite = vm.count("overwrite") != 0;
   a.dry_run = vm.count("dry-run") != 0;
@@ -587,6 +591,16 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   }
   if (const int code = stopped_before_runs(a->resume)) return code;
   const std::string out = output_path(*a, x.cfg);
+  // An experiment whose logs would fill the disk, or whose runs would exhaust memory, is
+  // refused before the file is opened (run/resource_estimate.hpp), unless --force.
+  {
+    std::vector<RunSpec> todo;
+    for (const RunSpec& r : x.runs)
+      if (!std::binary_search(x.done.begin(), x.done.end(), r.run_index)) todo.push_back(r);
+    check_resources(
+        estimate_experiment(registry, todo, capped_threads(a->threads, a->threads_force)),
+        free_resources(out), out, a->force);
+  }
   // Opening the file checks that `out` can be written before any run starts.
   ExperimentWriter writer(out, run_meta(x, command_line),
                           a->resume.empty() ? WriteMode::create : WriteMode::append);

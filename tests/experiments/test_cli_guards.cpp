@@ -351,3 +351,19 @@ TEST_CASE("guards: messages say what is wrong and what would be right") {
   CHECK(fs::is_empty(d / "plots"));
   fs::remove_all(d);
 }
+
+TEST_CASE("guards: an experiment whose step log would fill the disk is refused before it runs") {
+  // 10^12 logged FrozenLake steps are tens of terabytes: refused with the estimate, before
+  // the run file is created (issue 17, item 8); the message names --force.
+  const fs::path dir = temp_dir("force");
+  const fs::path out = dir / "big.h5";
+  std::ofstream(dir / "big.toml")
+      << "steps = 1000000000000\nseeds = 1\n[log]\nsteps = true\n"
+         "[[env]]\nid = \"FrozenLake-v1\"\n[[agent]]\nid = \"random\"\n";
+  const Result r = sh("run " + (dir / "big.toml").string() + " -q --out " + out.string());
+  INFO(r.out);
+  CHECK(r.code == 1);
+  CHECK_THAT(r.out, Catch::Contains("would write about") && Catch::Contains("--force"));
+  CHECK_FALSE(fs::exists(out));
+  fs::remove_all(dir);
+}
