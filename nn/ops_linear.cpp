@@ -119,13 +119,42 @@ void add_column_sums(float* out, const float* g, Index rows, Index cols) {
   }
 }
 
-// g: ∂L/∂(x·W + b), n.rows × n.cols.
-void linear_backward_from(Tape& t, Node& n, const float* g) {
+// aux = g ⊙ (1 − y²) (TanhOp's df, the same operations element by element) and, in the same
+// pass, out[j] += aux[0][j] + aux[1][j] + … in add_column_sums's order: one pass over the
+// rows instead of two.
+void tanh_df_column_sums(float* aux, float* out, const float* g, const float* y, Index rows,
+                         Index cols) {
+  using Pack = Eigen::Array<float, 1, 8>;
+  Index j = 0;
+  for (; j + 8 <= cols; j += 8) {
+    Pack acc = Eigen::Map<const Pack>(out + j);
+    for (Index i = 0; i < rows; ++i) {
+      const Eigen::Map<const Pack> yi(y + i * cols + j);
+      const Pack d = Eigen::Map<const Pack>(g + i * cols + j) * (1.0f - yi.square());
+      Eigen::Map<Pack>(aux + i * cols + j) = d;
+      acc += d;
+    }
+    Eigen::Map<Pack>(out + j) = acc;
+  }
+  for (; j < cols; ++j) {
+    float acc = out[j];
+    for (Index i = 0; i < rows; ++i) {
+      const float yi = y[i * cols + j];
+      const float d = g[i * cols + j] * (1.0f - yi * yi);
+      aux[i * cols + j] = d;
+      acc += d;
+    }
+    out[j] = acc;
+  }
+}
+
+// g: ∂L/∂(x·W + b), n.rows × n.cols. With bias_done, the bias gradient is already added.
+void linear_backward_from(Tape& t, Node& n, const float* g, bool bias_done = false) {
   Node& x = t.node_at(n.in[0]);
   Node& w = t.node_at(n.in[1]);
   accumulate_product(x, g, n.rows, n.cols, false, w.value, w.rows, w.cols, true);
   accumulate_product(w, x.value, x.rows, x.cols, true, g, n.rows, n.cols, false);
-  if (n.in[2] >= 0) {
+  if (n.in[2] >= 0 && !bias_done) {
     Node& b = t.node_at(n.in[2]);
     if (b.requires_grad) add_column_sums(grad_for_scatter(b).data(), g, n.rows, n.cols);
   }
@@ -143,7 +172,15 @@ Var linear_tanh(Var x, Var weight, Var bias) {
   return linear_node(Op::linear_tanh, x, weight, bias);
 }
 // The pre-activation gradient is TanhOp's df, the expression tanh's own backward assigns.
+// With a bias that takes a gradient, tanh_df_column_sums computes that df and the bias
+// gradient in one pass.
 void detail::linear_tanh_backward(Tape& t, Node& n) {
+  if (n.in[2] >= 0 && t.node_at(n.in[2]).requires_grad) {
+    Node& b = t.node_at(n.in[2]);
+    tanh_df_column_sums(n.aux, grad_for_scatter(b).data(), n.grad, n.value, n.rows, n.cols);
+    linear_backward_from(t, n, n.aux, true);
+    return;
+  }
   ArrayMap(n.aux, n.rows, n.cols) = TanhOp::df(agrad(n), cavalue(n), cavalue(n), 0.0f, 0.0f);
   linear_backward_from(t, n, n.aux);
 }
