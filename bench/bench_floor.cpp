@@ -1,6 +1,6 @@
 // A training run against the floor of its own dense products (issue 20, part 1).
 //
-//   bench_floor CONFIG.toml [KEY=VALUE ...]
+//   bench_floor CONFIG.toml [--repeat=N] [KEY=VALUE ...]
 //
 // Runs the first run of the experiment (seed index 0) on this thread, without evaluation
 // (eval.every=0, save_agent=false are added before the user's overrides), with a
@@ -18,7 +18,9 @@
 // products of 0.1-100 µs). BENCHMARKS.md ("Training against its FLOP floor") has the table.
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <ctime>
 #include <string>
@@ -145,16 +147,26 @@ std::string shape_text(const rlsim::nn::ProductShape& s) {
 int main(int argc, char** argv) {
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     std::printf(
-        "usage: bench_floor CONFIG.toml [KEY=VALUE ...]\n"
+        "usage: bench_floor CONFIG.toml [--repeat=N] [KEY=VALUE ...]\n"
         "Runs the config's first run (one thread, no evaluation) recording its dense\n"
         "products, replays them in a bare loop on the same kernel, and prints FLOPs, the\n"
         "bare-loop time, the run's time and their ratio; also the core's FP32 FMA peak.\n"
+        "--repeat=N: N rounds of run and bare loop alternating; the minimum CPU time of each\n"
+        "is reported, with the per-round ratios.\n"
         "Example: bench_floor experiments/configs/dqn_cartpole.toml agent.keep_best=false\n");
     return argc < 2 ? 2 : 0;
   }
   try {
     std::vector<std::string> overrides{"eval.every=0", "save_agent=false"};
-    for (int i = 2; i < argc; ++i) overrides.emplace_back(argv[i]);
+    int repeat = 1;
+    for (int i = 2; i < argc; ++i) {
+      const std::string a = argv[i];
+      if (a.rfind("--repeat=", 0) == 0) {
+        repeat = std::max(1, std::atoi(a.c_str() + 9));
+      } else {
+        overrides.push_back(a);
+      }
+    }
     const rlsim::ExperimentConfig config = rlsim::load_config_file(argv[1], overrides);
     const rlsim::Registry registry = rlsim::make_registry({});
     const std::vector<rlsim::RunSpec> specs = rlsim::expand_runs(config, registry);
@@ -168,34 +180,51 @@ int main(int argc, char** argv) {
     const rlsim::nn::ProductShape ref{64, 256, 256, 256, false, false, false, true};
     const double gemm = gemm_rate(ref, 2000);
 
-    // The run, recording its products.
+    // The run, recording its products (first round), then the same products shape by shape
+    // in a bare loop; `repeat` rounds of both, alternating, so that each ratio is taken
+    // side by side. The least disturbed round (minimum CPU time) of each is reported.
     rlsim::nn::ProductRecorder recorder;
-    rlsim::nn::install_product_recorder(&recorder);
-    const Clock r0 = Clock::now();
-    const rlsim::RunResult result = rlsim::execute_run(registry, spec);
-    const Clock run = Clock::now() - r0;
-    rlsim::nn::install_product_recorder(nullptr);
-
-    // The floor: the same products, shape by shape, in a bare loop.
-    std::printf("%-30s %12s %10s %9s %9s\n", "product (m x n x k)", "count", "GFLOP", "CPU s",
-                "GFLOP/s");
-    Clock bare{};
-    for (const rlsim::nn::ProductCount& c : recorder.counts()) {
-      Operands o = operands_for(c.shape);
-      const Clock t0 = Clock::now();
-      for (std::int64_t i = 0; i < c.count; ++i) run_product(c.shape, o);
-      const Clock dt = Clock::now() - t0;
-      bare.wall += dt.wall;
-      bare.cpu += dt.cpu;
+    Clock run{1e300, 1e300}, bare{1e300, 1e300};
+    std::vector<double> ratios;
+    std::int64_t steps = 0;
+    std::vector<double> shape_cpu;
+    for (int round = 0; round < repeat; ++round) {
+      if (round == 0) rlsim::nn::install_product_recorder(&recorder);
+      const Clock r0 = Clock::now();
+      const rlsim::RunResult result = rlsim::execute_run(registry, spec);
+      const Clock r = Clock::now() - r0;
+      if (round == 0) rlsim::nn::install_product_recorder(nullptr);
+      steps = result.total_steps;
+      Clock b{};
+      shape_cpu.assign(recorder.counts().size(), 0.0);
+      for (std::size_t s = 0; s < recorder.counts().size(); ++s) {
+        const rlsim::nn::ProductCount& c = recorder.counts()[s];
+        Operands o = operands_for(c.shape);
+        const Clock t0 = Clock::now();
+        for (std::int64_t i = 0; i < c.count; ++i) run_product(c.shape, o);
+        const Clock dt = Clock::now() - t0;
+        b.wall += dt.wall;
+        b.cpu += dt.cpu;
+        shape_cpu[s] = dt.cpu;
+      }
+      ratios.push_back(r.cpu / b.cpu);
+      run = {std::min(run.wall, r.wall), std::min(run.cpu, r.cpu)};
+      bare = {std::min(bare.wall, b.wall), std::min(bare.cpu, b.cpu)};
+    }
+    std::printf("%-30s %12s %10s %9s %9s\n", "product (m x n x k), last round", "count", "GFLOP",
+                "CPU s", "GFLOP/s");
+    for (std::size_t s = 0; s < recorder.counts().size(); ++s) {
+      const rlsim::nn::ProductCount& c = recorder.counts()[s];
       const double gf = c.shape.flops() * double(c.count) * 1e-9;
       std::printf("%-30s %12ld %10.2f %9.3f %9.1f\n", shape_text(c.shape).c_str(), long(c.count),
-                  gf, dt.cpu, gf / dt.cpu);
+                  gf, shape_cpu[s], gf / shape_cpu[s]);
     }
+    std::sort(ratios.begin(), ratios.end());
     const double flops = recorder.flops();
     double load[3] = {0, 0, 0};
     getloadavg(load, 3);
-    std::printf("\nconfig %s (run 0 of %zu: %s on %s), %ld env steps\n", argv[1], specs.size(),
-                spec.agent_id.c_str(), spec.env_id.c_str(), long(result.total_steps));
+    std::printf("\nconfig %s (run 0 of %zu: %s on %s), %ld env steps, %d round(s)\n", argv[1],
+                specs.size(), spec.agent_id.c_str(), spec.env_id.c_str(), long(steps), repeat);
     std::printf("FP32 FMA peak (CPU time): AVX2 %.1f GFLOP/s, AVX-512 %.1f GFLOP/s\n", avx2 * 1e-9,
                 avx512 * 1e-9);
     std::printf("GEMM 64x256x256 (+bias): %.1f GFLOP/s = %.0f%% of the AVX2 peak\n", gemm * 1e-9,
@@ -208,7 +237,9 @@ int main(int argc, char** argv) {
     std::printf("bare loop: %.3f s wall, %.3f s CPU (%.1f GFLOP/s)\n", bare.wall, bare.cpu,
                 flops * 1e-9 / bare.cpu);
     std::printf("run:       %.3f s wall, %.3f s CPU\n", run.wall, run.cpu);
-    std::printf("x floor:   %.2f (wall), %.2f (CPU)\n", run.wall / bare.wall, run.cpu / bare.cpu);
+    std::printf("x floor:   %.2f (wall), %.2f (CPU); per-round CPU ratios %.2f-%.2f, median %.2f\n",
+                run.wall / bare.wall, run.cpu / bare.cpu, ratios.front(), ratios.back(),
+                ratios[ratios.size() / 2]);
     std::printf("at AVX2 peak the products would take %.3f s: run = %.2f x that (CPU)\n",
                 flops / avx2, run.cpu / (flops / avx2));
     std::printf("load average %.2f %.2f %.2f\n", load[0], load[1], load[2]);
