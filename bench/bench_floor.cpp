@@ -14,22 +14,29 @@
 // independent FMAs (AVX2: 8 floats per instruction; AVX-512: 16) and the GEMM's rate on one
 // 64×256×256 product, so that the floor reads down to the silicon.
 //
+// It also times the env alone, the same number of steps with uniform random actions (resets
+// included; episode lengths differ from the trained policy's), since for Box2D envs the env
+// and not the products is the floor: "run / (bare loop + env)".
+//
 // The recorder costs one thread-local load and a short search per product (a few ns against
 // products of 0.1-100 µs). BENCHMARKS.md ("Training against its FLOP floor") has the table.
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <immintrin.h>
 
+#include "core/env.hpp"
 #include "core/error.hpp"
 #include "core/registry.hpp"
+#include "core/rng.hpp"
 #include "experiments/cli_util.hpp"
 #include "experiments/config.hpp"
 #include "nn/product.hpp"
@@ -134,6 +141,42 @@ double gemm_rate(const rlsim::nn::ProductShape& s, int calls) {
   });
 }
 
+// CPU seconds of `steps` env steps with uniform random actions (drawn up front), resets
+// included: the env's share of a run, for envs whose step is not negligible (Box2D).
+double env_seconds(const rlsim::Registry& registry, const rlsim::RunSpec& spec,
+                   std::int64_t steps) {
+  std::unique_ptr<rlsim::Env> env = registry.make_env(spec.env_id, spec.env_params);
+  const rlsim::Space& as = env->spec().action_space;
+  constexpr std::size_t kRing = 1 << 12;
+  rlsim::Rng rng(2024);
+  const std::size_t dim = as.is_discrete() ? 1 : as.flat_size();
+  std::vector<std::int64_t> indices(kRing);
+  std::vector<float> floats(kRing * dim);
+  for (std::size_t i = 0; i < kRing; ++i) {
+    if (as.is_discrete()) {
+      indices[i] = rng.integer(as.start(), as.start() + as.n() - 1);
+    } else {
+      for (std::size_t d = 0; d < dim; ++d)
+        floats[i * dim + d] = static_cast<float>(rng.uniform(as.low()[d], as.high()[d]));
+    }
+  }
+  rlsim::Value obs, action;
+  as.prepare(action);
+  env->reset(obs, 1);
+  const Clock t0 = Clock::now();
+  for (std::int64_t s = 0; s < steps; ++s) {
+    const std::size_t i = static_cast<std::size_t>(s) & (kRing - 1);
+    if (as.is_discrete()) {
+      action.index = indices[i];
+    } else {
+      for (std::size_t d = 0; d < dim; ++d) action.vec[d] = floats[i * dim + d];
+    }
+    const rlsim::StepResult r = env->step(action, obs);
+    if (r.terminated || r.truncated) env->reset(obs);
+  }
+  return (Clock::now() - t0).cpu;
+}
+
 std::string shape_text(const rlsim::nn::ProductShape& s) {
   char buf[160];
   std::snprintf(buf, sizeof buf, "%ldx%ldx%ld %s%s%s%s", long(s.m()), long(s.n()), long(s.k()),
@@ -220,6 +263,7 @@ int main(int argc, char** argv) {
                   gf, shape_cpu[s], gf / shape_cpu[s]);
     }
     std::sort(ratios.begin(), ratios.end());
+    const double env_cpu = env_seconds(registry, spec, steps);
     const double flops = recorder.flops();
     double load[3] = {0, 0, 0};
     getloadavg(load, 3);
@@ -227,8 +271,10 @@ int main(int argc, char** argv) {
                 specs.size(), spec.agent_id.c_str(), spec.env_id.c_str(), long(steps), repeat);
     std::printf("FP32 FMA peak (CPU time): AVX2 %.1f GFLOP/s, AVX-512 %.1f GFLOP/s\n", avx2 * 1e-9,
                 avx512 * 1e-9);
-    std::printf("GEMM 64x256x256 (+bias): %.1f GFLOP/s = %.0f%% of the AVX2 peak\n", gemm * 1e-9,
-                100.0 * gemm / avx2);
+    const double peak = std::max(avx2, avx512);
+    std::printf(
+        "GEMM 64x256x256 (+bias): %.1f GFLOP/s = %.0f%% of the AVX2 peak, %.0f%% of the core's\n",
+        gemm * 1e-9, 100.0 * gemm / avx2, 100.0 * gemm / peak);
     std::printf("products: %.3f GFLOP in %ld calls\n", flops * 1e-9, [&] {
       long n = 0;
       for (const auto& c : recorder.counts()) n += long(c.count);
@@ -240,8 +286,11 @@ int main(int argc, char** argv) {
     std::printf("x floor:   %.2f (wall), %.2f (CPU); per-round CPU ratios %.2f-%.2f, median %.2f\n",
                 run.wall / bare.wall, run.cpu / bare.cpu, ratios.front(), ratios.back(),
                 ratios[ratios.size() / 2]);
-    std::printf("at AVX2 peak the products would take %.3f s: run = %.2f x that (CPU)\n",
-                flops / avx2, run.cpu / (flops / avx2));
+    std::printf("at the core's FMA peak the products would take %.3f s: run = %.2f x that (CPU)\n",
+                flops / peak, run.cpu / (flops / peak));
+    std::printf(
+        "env alone: %.3f s CPU for %ld random-action steps; run / (bare loop + env) = %.2f (CPU)\n",
+        env_cpu, long(steps), run.cpu / (bare.cpu + env_cpu));
     std::printf("load average %.2f %.2f %.2f\n", load[0], load[1], load[2]);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_floor: %s\n", e.what());

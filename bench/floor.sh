@@ -7,7 +7,7 @@
 set -e
 B=${1:-build/release}
 C=experiments/configs
-run() { echo "== $*"; "$B/bench/bench_floor" "$@" | tail -9; }
+run() { echo "== $*"; "$B/bench/bench_floor" "$@" | tail -10; }
 run $C/dqn_cartpole.toml agent.keep_best=false
 run $C/dqn_acrobot.toml agent.keep_best=false steps=10000
 run $C/dqn_mountaincar.toml agent.keep_best=false steps=20000
