@@ -120,31 +120,16 @@ void add_column_sums(float* out, const float* g, Index rows, Index cols) {
 }
 
 // aux = g ⊙ (1 − y²) (TanhOp's df, the same operations element by element) and, in the same
-// pass, out[j] += aux[0][j] + aux[1][j] + … in add_column_sums's order: one pass over the
-// rows instead of two.
+// pass over the rows, out[j] += aux[0][j] + aux[1][j] + … in add_column_sums's order (each
+// column summed row after row from out[j]): one pass over the rows instead of two. Row by row,
+// so every access is sequential (a column-block order was measured 2x slower here).
 void tanh_df_column_sums(float* aux, float* out, const float* g, const float* y, Index rows,
                          Index cols) {
-  using Pack = Eigen::Array<float, 1, 8>;
-  Index j = 0;
-  for (; j + 8 <= cols; j += 8) {
-    Pack acc = Eigen::Map<const Pack>(out + j);
-    for (Index i = 0; i < rows; ++i) {
-      const Eigen::Map<const Pack> yi(y + i * cols + j);
-      const Pack d = Eigen::Map<const Pack>(g + i * cols + j) * (1.0f - yi.square());
-      Eigen::Map<Pack>(aux + i * cols + j) = d;
-      acc += d;
-    }
-    Eigen::Map<Pack>(out + j) = acc;
-  }
-  for (; j < cols; ++j) {
-    float acc = out[j];
-    for (Index i = 0; i < rows; ++i) {
-      const float yi = y[i * cols + j];
-      const float d = g[i * cols + j] * (1.0f - yi * yi);
-      aux[i * cols + j] = d;
-      acc += d;
-    }
-    out[j] = acc;
+  Eigen::Map<RowArray> o(out, cols);
+  for (Index i = 0; i < rows; ++i) {
+    Eigen::Map<RowArray> ai(aux + i * cols, cols);
+    ai = ConstRowMap(g + i * cols, cols) * (1.0f - ConstRowMap(y + i * cols, cols).square());
+    o += ai;
   }
 }
 
