@@ -19,7 +19,7 @@ namespace rlsim::nn {
 namespace {
 
 constexpr Index kMr = 6;                // rows of C per micro-kernel call
-constexpr Index kNr = 16;               // columns of C per micro-kernel call (two AVX registers)
+constexpr Index kNr = 16;               // columns of C per AVX2 micro-kernel call (two registers)
 constexpr Index kKc = 256;              // depth of one packed block: a k×16 B panel is 16 KiB (L1)
 constexpr Index kNarrowMaxDepth = 512;  // gemm_narrow's packed A panel: 16 KiB on the stack
 
@@ -85,6 +85,71 @@ void micro_kernel(Index kc, const float* a, Index a_step, const Index* a_offset,
   }
 }
 
+#if defined(__AVX512F__)
+// The AVX-512 micro-kernel: C[0:mr, 0:nr] (+)= the same sums over 6 rows × 32 columns (two
+// 16-float registers per row). Each C element is the same sequential FMA chain over k as in
+// micro_kernel, then the same one addition of C or the bias, so both kernels give the same
+// bits; this one does twice the work per instruction.
+void micro_kernel32(Index kc, const float* a, Index a_step, const Index* a_offset,
+                    const float* __restrict b, float* c, Index ldc, bool add, const float* bias,
+                    Index mr, Index nr) {
+  const Index o1 = a_offset[1], o2 = a_offset[2], o3 = a_offset[3], o4 = a_offset[4],
+              o5 = a_offset[5];
+  __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
+         c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+  for (Index k = 0; k < kc; ++k) {
+    const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+    __m512 x = _mm512_set1_ps(a[0]), y = _mm512_set1_ps(a[o1]);
+    c00 = _mm512_fmadd_ps(x, b0, c00);
+    c01 = _mm512_fmadd_ps(x, b1, c01);
+    c10 = _mm512_fmadd_ps(y, b0, c10);
+    c11 = _mm512_fmadd_ps(y, b1, c11);
+    x = _mm512_set1_ps(a[o2]);
+    y = _mm512_set1_ps(a[o3]);
+    c20 = _mm512_fmadd_ps(x, b0, c20);
+    c21 = _mm512_fmadd_ps(x, b1, c21);
+    c30 = _mm512_fmadd_ps(y, b0, c30);
+    c31 = _mm512_fmadd_ps(y, b1, c31);
+    x = _mm512_set1_ps(a[o4]);
+    y = _mm512_set1_ps(a[o5]);
+    c40 = _mm512_fmadd_ps(x, b0, c40);
+    c41 = _mm512_fmadd_ps(x, b1, c41);
+    c50 = _mm512_fmadd_ps(y, b0, c50);
+    c51 = _mm512_fmadd_ps(y, b1, c51);
+    a += a_step;
+    b += 2 * kNr;
+  }
+  __m512 r[2 * kMr] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
+  if (mr == kMr && nr == 2 * kNr) {
+    for (Index i = 0; i < kMr; ++i) {
+      float* ci = c + i * ldc;
+      __m512 lo = r[2 * i], hi = r[2 * i + 1];
+      if (add) {
+        lo = _mm512_add_ps(lo, _mm512_loadu_ps(ci));
+        hi = _mm512_add_ps(hi, _mm512_loadu_ps(ci + 16));
+      } else if (bias != nullptr) {
+        lo = _mm512_add_ps(lo, _mm512_loadu_ps(bias));
+        hi = _mm512_add_ps(hi, _mm512_loadu_ps(bias + 16));
+      }
+      _mm512_storeu_ps(ci, lo);
+      _mm512_storeu_ps(ci + 16, hi);
+    }
+    return;
+  }
+  alignas(64) float t[kMr * 2 * kNr];
+  for (Index i = 0; i < kMr; ++i) {
+    _mm512_store_ps(t + i * 2 * kNr, r[2 * i]);
+    _mm512_store_ps(t + i * 2 * kNr + 16, r[2 * i + 1]);
+  }
+  for (Index i = 0; i < mr; ++i) {
+    for (Index j = 0; j < nr; ++j) {
+      const float base = add ? c[i * ldc + j] : bias != nullptr ? bias[j] : 0.0f;
+      c[i * ldc + j] = add || bias != nullptr ? t[i * 2 * kNr + j] + base : t[i * 2 * kNr + j];
+    }
+  }
+}
+#endif
+
 // Transposes the 8×8 block held in r (row i in r[i]) in place.
 inline void transpose8x8(__m256* r) {
   const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]),
@@ -105,33 +170,35 @@ inline void transpose8x8(__m256* r) {
   r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
 }
 
-// Writes the 8×8 block at src (row stride ld) transposed: dst row r (stride kNr) = column r.
-inline void transpose8x8_to_panel(const float* src, Index ld, float* dst) {
+// Writes the 8×8 block at src (row stride ld) transposed: dst row r (stride nr) = column r.
+inline void transpose8x8_to_panel(const float* src, Index ld, float* dst, Index nr) {
   __m256 r[8];
   for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * ld);
   transpose8x8(r);
-  for (int i = 0; i < 8; ++i) _mm256_store_ps(dst + i * kNr, r[i]);
+  for (int i = 0; i < 8; ++i) _mm256_store_ps(dst + i * nr, r[i]);
 }
 
-// Packs B[0:kc, 0:nr] (strided) into dst as kc rows of 16 floats, zero beyond nr.
+// Packs B[0:kc, 0:nr] (strided) into dst as kc rows of NR floats, zero beyond nr.
+template <Index NR>
 void pack_b(Index kc, Index nr, const float* b, Index rs, Index cs, float* dst) {
-  if (nr == kNr && cs == 1) {
-    for (Index k = 0; k < kc; ++k) std::memcpy(dst + k * kNr, b + k * rs, kNr * sizeof(float));
+  if (nr == NR && cs == 1) {
+    for (Index k = 0; k < kc; ++k) std::memcpy(dst + k * NR, b + k * rs, NR * sizeof(float));
     return;
   }
   Index k0 = 0;
-  if (nr == kNr && rs == 1) {
+  if (nr == NR && rs == 1) {
     // A transposed operand (columns of B contiguous): 8×8 register transposes.
     for (; k0 + 8 <= kc; k0 += 8) {
-      transpose8x8_to_panel(b + k0, cs, dst + k0 * kNr);
-      transpose8x8_to_panel(b + k0 + 8 * cs, cs, dst + k0 * kNr + 8);
+      for (Index j = 0; j < NR; j += 8) {
+        transpose8x8_to_panel(b + k0 + j * cs, cs, dst + k0 * NR + j, NR);
+      }
     }
   }
   for (Index k = k0; k < kc; ++k) {
-    float* d = dst + k * kNr;
+    float* d = dst + k * NR;
     Index j = 0;
     for (; j < nr; ++j) d[j] = b[k * rs + j * cs];
-    for (; j < kNr; ++j) d[j] = 0.0f;
+    for (; j < NR; ++j) d[j] = 0.0f;
   }
 }
 
@@ -211,8 +278,45 @@ bool gemm_narrow(Index m, Index n, Index k, const float* a, Index a_rs, Index a_
   return true;
 }
 
-bool gemm(Index m, Index n, Index k, const float* a, Index a_rs, Index a_cs, const float* b,
-          Index b_rs, Index b_cs, float* c, Index ldc, bool accumulate, const float* bias) {
+namespace {
+// The blocked product of gemm() with the micro-kernel of NR columns (16: AVX2, 32: AVX-512).
+template <Index NR>
+void gemm_blocked(Index m, Index n, Index k, const float* a, Index a_rs, Index a_cs, const float* b,
+                  Index b_rs, Index b_cs, float* c, Index ldc, bool accumulate, const float* bias) {
+  // 16 or 32 KiB on the stack: no allocation, and no thread-local lookup per call.
+  alignas(64) float b_panel[kKc * NR];
+  // A is read in place: the kernel broadcasts A(i, k) from row i's own address, so neither a
+  // transposed nor a row-major A needs packing (packing a row-major A into 6-row panels was
+  // measured no faster on the 64×256×256 and 256×64×64 products).
+  Index offset[kMr];
+  for (Index k0 = 0; k0 < k; k0 += kKc) {
+    const Index kc = std::min(kKc, k - k0);
+    const bool add = accumulate || k0 > 0;
+    for (Index j0 = 0; j0 < n; j0 += NR) {
+      const Index nr = std::min(NR, n - j0);
+      pack_b<NR>(kc, nr, b + k0 * b_rs + j0 * b_cs, b_rs, b_cs, b_panel);
+      for (Index i0 = 0; i0 < m; i0 += kMr) {
+        const Index mr = std::min(kMr, m - i0);
+        // Rows past the edge re-read row i0; their results are dropped.
+        for (Index i = 0; i < kMr; ++i) offset[i] = (i < mr ? i : 0) * a_rs;
+        float* ct = c + i0 * ldc + j0;
+        const float* bt = bias == nullptr ? nullptr : bias + j0;
+        const float* at = a + i0 * a_rs + k0 * a_cs;
+#if defined(__AVX512F__)
+        if constexpr (NR == 2 * kNr) {
+          micro_kernel32(kc, at, a_cs, offset, b_panel, ct, ldc, add, bt, mr, nr);
+          continue;
+        }
+#endif
+        micro_kernel(kc, at, a_cs, offset, b_panel, ct, ldc, add, bt, mr, nr);
+      }
+    }
+  }
+}
+
+bool gemm_with(bool wide, Index m, Index n, Index k, const float* a, Index a_rs, Index a_cs,
+               const float* b, Index b_rs, Index b_cs, float* c, Index ldc, bool accumulate,
+               const float* bias) {
   if (n < kNr || m < kMr) return false;
   if (k == 0) {
     if (!accumulate) {
@@ -222,34 +326,45 @@ bool gemm(Index m, Index n, Index k, const float* a, Index a_rs, Index a_cs, con
     }
     return true;
   }
-  // 16 KiB on the stack: no allocation, and no thread-local lookup per call.
-  alignas(64) float b_panel[kKc * kNr];
-  // A is read in place: the kernel broadcasts A(i, k) from row i's own address, so neither a
-  // transposed nor a row-major A needs packing (packing a row-major A into 6-row panels was
-  // measured no faster on the 64×256×256 and 256×64×64 products).
-  Index offset[kMr];
-  for (Index k0 = 0; k0 < k; k0 += kKc) {
-    const Index kc = std::min(kKc, k - k0);
-    const bool add = accumulate || k0 > 0;
-    for (Index j0 = 0; j0 < n; j0 += kNr) {
-      const Index nr = std::min(kNr, n - j0);
-      pack_b(kc, nr, b + k0 * b_rs + j0 * b_cs, b_rs, b_cs, b_panel);
-      for (Index i0 = 0; i0 < m; i0 += kMr) {
-        const Index mr = std::min(kMr, m - i0);
-        // Rows past the edge re-read row i0; their results are dropped.
-        for (Index i = 0; i < kMr; ++i) offset[i] = (i < mr ? i : 0) * a_rs;
-        micro_kernel(kc, a + i0 * a_rs + k0 * a_cs, a_cs, offset, b_panel, c + i0 * ldc + j0, ldc,
-                     add, bias == nullptr ? nullptr : bias + j0, mr, nr);
-      }
+#if defined(__AVX512F__)
+  // Column blocks of 32 (AVX-512) where the product has at least 32 columns; a last block of
+  // 16 or fewer columns goes to the AVX2 kernel rather than to a half-empty 32-wide tile.
+  if (wide && n >= 2 * kNr) {
+    const Index tail = n % (2 * kNr);
+    const Index n32 = tail > 0 && tail <= kNr ? n - tail : n;
+    gemm_blocked<2 * kNr>(m, n32, k, a, a_rs, a_cs, b, b_rs, b_cs, c, ldc, accumulate, bias);
+    if (n32 < n) {
+      gemm_blocked<kNr>(m, n - n32, k, a, a_rs, a_cs, b + n32 * b_cs, b_rs, b_cs, c + n32, ldc,
+                        accumulate, bias == nullptr ? nullptr : bias + n32);
     }
+    return true;
   }
+#else
+  (void)wide;
+#endif
+  gemm_blocked<kNr>(m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c, ldc, accumulate, bias);
   return true;
+}
+}  // namespace
+
+bool gemm(Index m, Index n, Index k, const float* a, Index a_rs, Index a_cs, const float* b,
+          Index b_rs, Index b_cs, float* c, Index ldc, bool accumulate, const float* bias) {
+  return gemm_with(true, m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c, ldc, accumulate, bias);
+}
+
+bool gemm_avx2(Index m, Index n, Index k, const float* a, Index a_rs, Index a_cs, const float* b,
+               Index b_rs, Index b_cs, float* c, Index ldc, bool accumulate, const float* bias) {
+  return gemm_with(false, m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c, ldc, accumulate, bias);
 }
 
 #else
 
 bool gemm(Index, Index, Index, const float*, Index, Index, const float*, Index, Index, float*,
           Index, bool, const float*) {
+  return false;
+}
+bool gemm_avx2(Index, Index, Index, const float*, Index, Index, const float*, Index, Index, float*,
+               Index, bool, const float*) {
   return false;
 }
 bool gemm_narrow(Index, Index, Index, const float*, Index, Index, const float*, Index, Index,

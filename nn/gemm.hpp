@@ -15,7 +15,9 @@
 // Reference: the Goto/BLIS structure (Goto & van de Geijn, "Anatomy of high-performance matrix
 // multiplication", ACM TOMS 34(3), 2008): B packed into k×16 column panels that stay in L1,
 // A read in place 6 rows at a time, a 6×16 register-blocked micro-kernel of 12 AVX
-// accumulators.
+// accumulators; on a build with AVX-512 (-march=native on a core that has it) a 6×32 kernel
+// of 12 AVX-512 accumulators for column blocks of 32 (k×32 panels, 32 KiB), with the same
+// per-element FMA chains, so the same bits, at twice the FLOPs per instruction.
 // Narrow outputs (n ≤ 4: value and action heads) do not fit the kernel: Eigen computes a
 // row-major product as Cᵀ = Bᵀ·Aᵀ and, with so few lhs rows, sums along k in vector lanes, an
 // order a rows-in-lanes kernel does not reproduce. gemm_narrow reproduces it for 2 or 3
@@ -41,6 +43,10 @@ namespace rlsim::nn {
 bool gemm(Index m, Index n, Index k, const float* a, Index a_row_stride, Index a_col_stride,
           const float* b, Index b_row_stride, Index b_col_stride, float* c, Index ldc,
           bool accumulate, const float* bias = nullptr);
+// gemm with the AVX2 (6×16) kernel only, for tests that compare the two kernels bit for bit.
+bool gemm_avx2(Index m, Index n, Index k, const float* a, Index a_row_stride, Index a_col_stride,
+               const float* b, Index b_row_stride, Index b_col_stride, float* c, Index ldc,
+               bool accumulate, const float* bias = nullptr);
 bool gemm_narrow(Index m, Index n, Index k, const float* a, Index a_row_stride, Index a_col_stride,
                  const float* b, Index b_row_stride, Index b_col_stride, float* c, Index ldc,
                  bool accumulate, const float* bias = nullptr);

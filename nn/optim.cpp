@@ -227,6 +227,32 @@ void RmsProp::step() {
 
 // --- Adam / AdamW ---
 
+void adam_update(float* w, const float* g, float* m, float* v, Index n, float b1, float b2,
+                 float step_size, float inv_sqrt_bc2, float eps) {
+  using namespace Eigen::internal;
+  using Packet = packet_traits<float>::type;
+  constexpr Index kSize = packet_traits<float>::size;
+  const float c1 = 1.0f - b1, c2 = 1.0f - b2;
+  const Packet pb1 = pset1<Packet>(b1), pb2 = pset1<Packet>(b2), pc1 = pset1<Packet>(c1),
+               pc2 = pset1<Packet>(c2), ps = pset1<Packet>(step_size),
+               pinv = pset1<Packet>(inv_sqrt_bc2), peps = pset1<Packet>(eps);
+  Index i = 0;
+  for (; i + kSize <= n; i += kSize) {
+    const Packet gi = ploadu<Packet>(g + i);
+    const Packet mi = padd(pmul(pb1, ploadu<Packet>(m + i)), pmul(pc1, gi));
+    const Packet vi = padd(pmul(pb2, ploadu<Packet>(v + i)), pmul(pc2, pmul(gi, gi)));
+    pstoreu(m + i, mi);
+    pstoreu(v + i, vi);
+    const Packet step = pdiv(pmul(ps, mi), padd(pmul(psqrt(vi), pinv), peps));
+    pstoreu(w + i, psub(ploadu<Packet>(w + i), step));
+  }
+  for (; i < n; ++i) {
+    m[i] = b1 * m[i] + c1 * g[i];
+    v[i] = b2 * v[i] + c2 * (g[i] * g[i]);
+    w[i] = w[i] - (step_size * m[i]) / (std::sqrt(v[i]) * inv_sqrt_bc2 + eps);
+  }
+}
+
 Adam::Adam(std::vector<NamedParameter> params, const AdamOptions& options)
     : Optimizer(std::move(params), options.lr), options_(options) {
   check_unit("Adam", "beta1", options.beta1, false);
@@ -249,6 +275,17 @@ void Adam::step() {
   const auto wd = static_cast<float>(options_.weight_decay);
   const bool decoupled = options_.decoupled_weight_decay;
   const auto shrink = static_cast<float>(1.0 - lr_ * options_.weight_decay);
+  if (wd == 0.0f) {
+    // The common case, fused: one pass over w, g, m, v, element by element the operations
+    // (and roundings) of the Eigen expressions below: m = b1·m + (1 − b1)·g;
+    // v = b2·v + (1 − b2)·g²; w = w − (step_size·m) / (√v·inv_sqrt_bc2 + eps).
+    for (std::size_t i = 0; i < params_.size(); ++i) {
+      Parameter& p = *params_[i];
+      adam_update(p.value.data(), p.grad.data(), buffer(m_slot_, i).data(),
+                  buffer(v_slot_, i).data(), p.value.size(), b1, b2, step_size, inv_sqrt_bc2, eps);
+    }
+    return;
+  }
   for (std::size_t i = 0; i < params_.size(); ++i) {
     Parameter& p = *params_[i];
     const Index n = p.value.size();
@@ -256,10 +293,7 @@ void Adam::step() {
       const Index len = std::min(kChunk, n - at);
       VecMap w = flat(p.value, at, len), g = flat(p.grad, at, len);
       VecMap m = flat(buffer(m_slot_, i), at, len), v = flat(buffer(v_slot_, i), at, len);
-      if (wd == 0.0f) {
-        m = b1 * m + (1.0f - b1) * g;
-        v = b2 * v + (1.0f - b2) * g.square();
-      } else if (decoupled) {
+      if (decoupled) {
         w *= shrink;
         m = b1 * m + (1.0f - b1) * g;
         v = b2 * v + (1.0f - b2) * g.square();

@@ -22,8 +22,8 @@
 #include <string>
 #include <vector>
 
-#include "nn/module.hpp"
 #include "core/state_dict.hpp"
+#include "nn/module.hpp"
 
 namespace rlsim::nn {
 
@@ -140,6 +140,15 @@ class AdamW : public Adam {
 double clip_grad_norm(std::span<Parameter* const> params, double max_norm);
 double global_grad_norm(std::span<Parameter* const> params);
 void zero_grad(std::span<Parameter* const> params);
+
+// Adam's update without weight decay over n contiguous floats, fused into one pass (what
+// Adam::step runs when weight_decay = 0): m = b1·m + (1 − b1)·g, v = b2·v + (1 − b2)·g²,
+// w = w − (step_size·m) / (√v·inv_sqrt_bc2 + eps), with the operations and roundings of the
+// Eigen array expressions it replaced, bit for bit, for w 64-byte aligned (Eigen's own
+// storage): Eigen's packet square root (an approximation under EIGEN_FAST_MATH) on whole
+// packets from the start, std::sqrt on the tail, as Eigen's assignment splits them.
+void adam_update(float* w, const float* g, float* m, float* v, Index n, float b1, float b2,
+                 float step_size, float inv_sqrt_bc2, float eps);
 
 // A learning rate as a function of the update count t.
 // constant: η₀. linear: η₀ + (η₁ − η₀)·min(t/T, 1). cosine (Loshchilov & Hutter 2017,

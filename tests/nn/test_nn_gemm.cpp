@@ -233,3 +233,32 @@ TEST_CASE("nn gemm: gemm_narrow equals Eigen's product bit for bit", "[nn]") {
     CHECK(taken > 300);  // PPO's heads among them
 #endif
 }
+
+// On an AVX-512 build gemm runs column blocks of 32 on a 6×32 kernel; each element is the same
+// FMA chain as in the 6×16 AVX2 kernel, so the two give the same bits (on other builds both
+// are the AVX2 kernel). Shapes with 32-column blocks, tails of ≤ 16 (AVX2 kernel) and > 16
+// (a part-filled 32-wide tile), depth past one 256 block, transposed operands, bias, accumulation.
+TEST_CASE("nn gemm: the AVX-512 kernel gives the AVX2 kernel's bits", "[nn]") {
+  rlsim::Rng rng(23);
+  const Index shapes[][3] = {{64, 256, 256}, {256, 64, 64}, {7, 40, 9},   {13, 56, 300},
+                             {6, 32, 1},     {30, 48, 17},  {64, 256, 4}, {9, 100, 64}};
+  for (const auto& s : shapes) {
+    const Index m = s[0], n = s[1], k = s[2];
+    for (int variant = 0; variant < 16; ++variant) {
+      const bool ta = (variant & 1) != 0, tb = (variant & 2) != 0, acc = (variant & 4) != 0;
+      const bool with_bias = (variant & 8) != 0 && !acc;
+      CAPTURE(m, n, k, ta, tb, acc, with_bias);
+      const auto a = random_vector(rng, m * k), b = random_vector(rng, k * n);
+      const auto bias = random_vector(rng, n), c0 = random_vector(rng, m * n);
+      const Index ars = ta ? 1 : k, acs = ta ? m : 1, brs = tb ? 1 : n, bcs = tb ? k : 1;
+      auto c = c0, c2 = c0;
+      const float* bp = with_bias ? bias.data() : nullptr;
+      const bool t1 =
+          nn::gemm(m, n, k, a.data(), ars, acs, b.data(), brs, bcs, c.data(), n, acc, bp);
+      const bool t2 =
+          nn::gemm_avx2(m, n, k, a.data(), ars, acs, b.data(), brs, bcs, c2.data(), n, acc, bp);
+      REQUIRE(t1 == t2);
+      CHECK(c == c2);
+    }
+  }
+}
