@@ -138,6 +138,29 @@ def classic_resets():
     return envs
 
 
+def check_docstrings():
+    """The observations Gymnasium's own docstrings print for reset(seed=123, options=...)
+    (cartpole.py, acrobot.py, mountain_car.py, continuous_mountain_car.py, pendulum.py),
+    recomputed with the draws above: a check of this script against Gymnasium itself."""
+    g = lambda: generator(123)
+    s = g().uniform(-0.2, 0.2, size=(4,)).astype(np.float32)
+    h = np.array([np.pi / 2, 0.5])
+    th, thdot = g().uniform(-h, h)
+    cases = [
+        (g().uniform(-0.1, 0.1, size=(4,)), [0.03647037, -0.0892358, -0.05592803, -0.06312564]),
+        ([np.cos(s[0]), np.sin(s[0]), np.cos(s[1]), np.sin(s[1]), s[2], s[3]],
+         [0.997341, 0.07287608, 0.9841162, -0.17752565, -0.11185605, -0.12625128]),
+        ([g().uniform(-0.7, 0.5), 0], [0.11882224, 0.0]),
+        ([g().uniform(-0.7, -0.5), 0], [-0.5635296, 0.0]),
+        ([np.cos(th), np.sin(th), thdot], [0.8403459, 0.54205054, -0.44617897]),
+    ]
+    for ours, printed in cases:
+        # numpy prints float32 arrays with the shortest unique digits, at most 8 decimals.
+        shown = [float(np.format_float_positional(x, precision=8, unique=True))
+                 for x in np.array(ours, dtype=np.float32)]
+        assert shown == printed, (shown, printed)
+
+
 def categorical_sample(prob_n, g):
     # gymnasium/envs/toy_text/utils.py
     csprob_n = np.cumsum(np.asarray(prob_n))
@@ -270,6 +293,7 @@ def taxi_resets():
 
 
 def main():
+    check_docstrings()
     data = {
         "_meta": {
             "numpy_version": np.__version__,
