@@ -4,14 +4,29 @@
 
 namespace rlsim {
 
+void Env::set_seeding(Seeding seeding) {
+  if (seeding == Seeding::gymnasium && !spec_.gymnasium_seeding)
+    throw Error(
+        spec_.id +
+        ": seeding = \"gymnasium\" is not supported by this env; it is offered by "
+        "CartPole-v1, Acrobot-v1, MountainCar-v0, MountainCarContinuous-v0, Pendulum-v1, "
+        "FrozenLake-v1, FrozenLake8x8-v1, CliffWalking-v1, CliffWalkingSlippery-v1 and Taxi-v4 "
+        "(docs/seeding.md); "
+        "use seeding = \"rlsim\"");
+  seeding_ = seeding;
+}
+
 void Env::reset(Value& obs, std::optional<std::uint64_t> seed) {
   if (seed) {
     rng_.seed(*seed);
+    // Gymnasium's Env.reset(seed=s): np_random = Generator(PCG64(SeedSequence(s))).
+    if (seeding_ == Seeding::gymnasium) np_random_.seed(*seed);
     seeded_ = true;
   } else if (!seeded_) {
     // Gymnasium seeds from entropy when no seed is given; we prefer reproducibility and use
     // a fixed default stream, so an unseeded env still behaves the same on every run.
     rng_.seed(0);
+    if (seeding_ == Seeding::gymnasium) np_random_.seed(0);
     seeded_ = true;
   }
   elapsed_ = 0;

@@ -10,6 +10,14 @@
 // Derived envs implement do_reset/do_step; the base class owns validation, the time limit
 // and the episode step counter, so an env's physics stays free of those concerns.
 // Optional capabilities (model, oracle, state get/set, render) are absent by default.
+//
+// Seeding: by default an env draws from its own Rng (core/rng.hpp). Under
+// Seeding::gymnasium (the env parameter seeding = "gymnasium", docs/seeding.md) an env that
+// supports it (EnvSpec::gymnasium_seeding) draws what Gymnasium's version draws from
+// np_random, in the same order, from numpy's generator: reset(obs, s) seeds it as
+// Gymnasium's Env.reset(seed=s) does (PCG64(SeedSequence(s)), core/numpy_random.hpp), a
+// reset without a seed continues it, so episode starts (and stochastic steps, where the env
+// says so) are Gymnasium's.
 #pragma once
 #include <cstdint>
 #include <limits>
@@ -18,10 +26,14 @@
 #include <string>
 #include <vector>
 
+#include "core/numpy_random.hpp"
 #include "core/rng.hpp"
 #include "core/space.hpp"
 
 namespace rlsim {
+
+// Which random stream an env draws from (see the header comment).
+enum class Seeding { rlsim, gymnasium };
 
 struct EnvSpec {
   std::string id;
@@ -48,6 +60,10 @@ struct EnvSpec {
   // says. set_max_episode_steps keeps the limit at most this long (0: this long), and
   // Registry::make_env refuses a shorter max_episode_steps. 0: none.
   std::int64_t horizon = 0;
+  // The env supports Seeding::gymnasium: its reset draws (and the stochastic steps its
+  // header names) follow Gymnasium 1.x's np_random calls. Env::set_seeding refuses
+  // Seeding::gymnasium otherwise.
+  bool gymnasium_seeding = false;
 };
 
 struct StepResult {
@@ -106,6 +122,12 @@ class Env {
     spec_.max_episode_steps = h > 0 && (n <= 0 || n > h) ? h : n;
   }
 
+  // Selects the stream reset() seeds and the env draws from; Seeding::gymnasium on an env
+  // whose spec does not support it throws, naming the envs that do. Takes effect at the
+  // next seeded reset (or the first reset).
+  void set_seeding(Seeding seeding);
+  Seeding seeding() const { return seeding_; }
+
   void reset(Value& obs, std::optional<std::uint64_t> seed = std::nullopt);
   StepResult step(const Value& action, Value& obs);
   std::int64_t elapsed_steps() const { return elapsed_; }
@@ -138,6 +160,14 @@ class Env {
   virtual void do_reset(Value& obs) = 0;
   virtual StepResult do_step(const Value& action, Value& obs) = 0;
   Rng& rng() { return rng_; }
+  // Under Seeding::gymnasium: numpy's generator, as Gymnasium's np_random.
+  bool gymnasium_seeded() const { return seeding_ == Seeding::gymnasium; }
+  NumpyGenerator& np_random() { return np_random_; }
+  // Uniform on [lo, hi) from the env's stream: rng().uniform(lo, hi), or under
+  // Seeding::gymnasium np_random.uniform(lo, hi) (the same formula, lo + (hi - lo) * u).
+  double draw_uniform(double lo, double hi) {
+    return gymnasium_seeded() ? np_random_.uniform(lo, hi) : rng_.uniform(lo, hi);
+  }
   EnvSpec& mutable_spec() { return spec_; }
   // Call from set_state so stepping is allowed again after an ended episode.
   void mark_running() { over_ = false; }
@@ -145,6 +175,8 @@ class Env {
  private:
   EnvSpec spec_;
   Rng rng_;
+  NumpyGenerator np_random_;
+  Seeding seeding_ = Seeding::rlsim;
   std::int64_t elapsed_ = 0;
   bool over_ = true;
   bool seeded_ = false;

@@ -36,6 +36,22 @@ ParamSpec Registry::max_episode_steps_spec() {
                    "time limit in steps (-1: the env's registered limit; 0: none)", -1, 1e15);
 }
 
+ParamSpec Registry::seeding_spec() {
+  ParamSpec s = param_string("seeding", "rlsim",
+                             "random stream of resets and stochastic steps: rlsim's own, or "
+                             "gymnasium: numpy's PCG64 seeded as Gymnasium's reset(seed=s), so "
+                             "episode starts match Gymnasium 1.x (docs/seeding.md)",
+                             {"rlsim", "gymnasium"});
+  s.source = "Gymnasium 1.x gymnasium/utils/seeding.py";
+  return s;
+}
+
+ParamSchema Registry::with_common_env_params(ParamSchema schema) {
+  if (!schema.find("max_episode_steps")) schema.add(max_episode_steps_spec());
+  if (!schema.find("seeding")) schema.add(seeding_spec());
+  return schema;
+}
+
 void Registry::add_env(EnvEntry entry) {
   if (entry.id.empty()) throw Error("an env registration has an empty id");
   if (!entry.make) throw Error("env '" + entry.id + "' is registered without a factory");
@@ -83,9 +99,13 @@ std::vector<std::string> Registry::agent_ids() const {
 
 Params Registry::resolve_env_params(const std::string& id, const RawParams& raw) const {
   const EnvEntry& e = env(id);
-  ParamSchema schema = e.schema;
-  if (!schema.find("max_episode_steps")) schema.add(max_episode_steps_spec());
-  return schema.resolve(raw, "env '" + id + "'");
+  Params p = with_common_env_params(e.schema).resolve(raw, "env '" + id + "'");
+  if (!e.schema.find("seeding") && p.get_string("seeding") == "rlsim") {
+    std::map<std::string, ParamValue> values = p.values();
+    values.erase("seeding");
+    return Params(std::move(values));
+  }
+  return p;
 }
 
 Params Registry::resolve_agent_params(const std::string& id, const RawParams& raw) const {
@@ -109,6 +129,8 @@ std::unique_ptr<Env> Registry::make_env(const std::string& id, const RawParams& 
                   " steps, and leave max_episode_steps unset");
     if (limit >= 0) env->set_max_episode_steps(limit);
   }
+  if (!e.schema.find("seeding") && p.has("seeding") && p.get_string("seeding") == "gymnasium")
+    env->set_seeding(Seeding::gymnasium);
   return env;
 }
 

@@ -64,7 +64,10 @@ class Registry {
   std::vector<std::string> env_ids() const;
   std::vector<std::string> agent_ids() const;
 
-  // Resolves parameters (env schemas get the extra key max_episode_steps) and builds.
+  // Resolves parameters (env schemas get the common keys max_episode_steps and seeding,
+  // with_common_env_params) and builds. seeding is kept in the resolved parameters only
+  // when it is not the default "rlsim", so runs that do not use it keep the parameter
+  // texts (run names, groups, stored texts) they had before the key existed.
   Params resolve_env_params(const std::string& id, const RawParams& raw) const;
   Params resolve_agent_params(const std::string& id, const RawParams& raw) const;
   std::unique_ptr<Env> make_env(const std::string& id, const RawParams& raw) const;
@@ -75,6 +78,10 @@ class Registry {
 
   // The schema every env gets in addition to its own.
   static ParamSpec max_episode_steps_spec();
+  // seeding = "rlsim" | "gymnasium" (core/env.hpp Seeding, docs/seeding.md).
+  static ParamSpec seeding_spec();
+  // `schema` plus the common env keys it does not define itself.
+  static ParamSchema with_common_env_params(ParamSchema schema);
 
   // Runs `fn` on this registry unless it already ran (run_registrations, plugins).
   void run_once(RegisterFunction fn);

@@ -25,11 +25,9 @@ namespace rlsim {
 
 namespace {
 
-// The parameters `describe` lists for an env: its own, then max_episode_steps.
+// The parameters `describe` lists for an env: its own, then max_episode_steps and seeding.
 ParamSchema env_schema(const EnvEntry& e) {
-  ParamSchema schema = e.schema;
-  if (!schema.find("max_episode_steps")) schema.add(Registry::max_episode_steps_spec());
-  return schema;
+  return Registry::with_common_env_params(e.schema);
 }
 
 // What the env offers beyond stepping: "model", "regret-oracle", "state", "success".

@@ -150,7 +150,7 @@ RunGrid::RunGrid(const ExperimentConfig& config, const Registry& registry)
   for (std::size_t i = 0; i < config.envs.size(); ++i) {
     const ComponentConfig& e = config.envs[i];
     ParamSchema schema = registry.env(e.id).schema;
-    if (!schema.find("max_episode_steps")) schema.add(Registry::max_episode_steps_spec());
+    schema = Registry::with_common_env_params(std::move(schema));
     envs_.push_back(entry("env", i, e, schema));
   }
   for (std::size_t i = 0; i < config.agents.size(); ++i)

@@ -23,6 +23,9 @@ EnvSpec acrobot_spec() {
   spec.max_episode_steps = 500;
   spec.reward_threshold = -100.0;
   spec.defines_success = true;  // the free end reached the target height
+  // seeding = "gymnasium": reset and the torque noise draw np_random.uniform as Gymnasium does
+  // (docs/seeding.md).
+  spec.gymnasium_seeding = true;
   return spec;
 }
 
@@ -127,14 +130,14 @@ void AcrobotEnv::do_reset(Value& obs) {
   // np_random.uniform(low, high, size=(4,)).astype(np.float32)
   for (double& x : state_)
     x = static_cast<double>(
-        static_cast<float>(rng().uniform(config_.reset_low, config_.reset_high)));
+        static_cast<float>(draw_uniform(config_.reset_low, config_.reset_high)));
   write_observation(obs);
 }
 
 StepResult AcrobotEnv::do_step(const Value& action, Value& obs) {
   double torque = kAvailTorque[static_cast<std::size_t>(action.index)];
   if (config_.torque_noise_max > 0)
-    torque += rng().uniform(-config_.torque_noise_max, config_.torque_noise_max);
+    torque += draw_uniform(-config_.torque_noise_max, config_.torque_noise_max);
   state_ = advance(state_, torque, config_.dynamics);
   StepResult result;
   result.terminated = is_terminal(state_);

@@ -32,6 +32,8 @@ EnvSpec cart_pole_spec(const CartPoleConfig& config) {
       Space::box({-x_high, -inf, -theta_high, -inf}, {x_high, inf, theta_high, inf}, {4});
   spec.action_space = Space::discrete(2);
   spec.max_episode_steps = 500;
+  // seeding = "gymnasium": reset draws np_random.uniform as Gymnasium does (docs/seeding.md).
+  spec.gymnasium_seeding = true;
   // Registered threshold 475; Gymnasium's docs give 0 for the Sutton-Barto reward, whose
   // best return is 0.
   spec.reward_threshold = config.sutton_barto_reward ? 0.0 : 475.0;
@@ -82,11 +84,10 @@ void CartPoleEnv::write_observation(Value& obs) const {
 
 void CartPoleEnv::do_reset(Value& obs) {
   // np_random.uniform(low, high, size=(4,)): four draws in state order.
-  Rng& r = rng();
-  state_.x = r.uniform(config_.reset_low, config_.reset_high);
-  state_.x_dot = r.uniform(config_.reset_low, config_.reset_high);
-  state_.theta = r.uniform(config_.reset_low, config_.reset_high);
-  state_.theta_dot = r.uniform(config_.reset_low, config_.reset_high);
+  state_.x = draw_uniform(config_.reset_low, config_.reset_high);
+  state_.x_dot = draw_uniform(config_.reset_low, config_.reset_high);
+  state_.theta = draw_uniform(config_.reset_low, config_.reset_high);
+  state_.theta_dot = draw_uniform(config_.reset_low, config_.reset_high);
   write_observation(obs);
 }
 

@@ -22,6 +22,8 @@ EnvSpec continuous_mountain_car_spec() {
   spec.reward_threshold = 90.0;
   spec.env_clips_actions = true;
   spec.defines_success = true;  // the car reached the flag
+  // seeding = "gymnasium": reset draws np_random.uniform as Gymnasium does (docs/seeding.md).
+  spec.gymnasium_seeding = true;
   return spec;
 }
 

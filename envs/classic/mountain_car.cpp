@@ -20,6 +20,8 @@ EnvSpec mountain_car_spec() {
   spec.max_episode_steps = 200;
   spec.reward_threshold = -110.0;
   spec.defines_success = true;  // the car reached the flag
+  // seeding = "gymnasium": reset draws np_random.uniform as Gymnasium does (docs/seeding.md).
+  spec.gymnasium_seeding = true;
   return spec;
 }
 }  // namespace

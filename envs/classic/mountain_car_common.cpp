@@ -37,7 +37,7 @@ void MountainCarBase::write_observation(Value& obs) const {
 }
 
 void MountainCarBase::do_reset(Value& obs) {
-  state_ = {rng().uniform(config_.reset_low, config_.reset_high), 0.0};
+  state_ = {draw_uniform(config_.reset_low, config_.reset_high), 0.0};
   write_observation(obs);
 }
 

@@ -23,6 +23,8 @@ EnvSpec pendulum_spec() {
   spec.reward_threshold = std::nullopt;  // Pendulum-v1 is registered without one
   spec.env_clips_actions = true;
   spec.can_terminate = false;  // no terminal state: only the time limit ends an episode
+  // seeding = "gymnasium": reset draws np_random.uniform as Gymnasium does (docs/seeding.md).
+  spec.gymnasium_seeding = true;
   return spec;
 }
 }  // namespace
@@ -74,8 +76,8 @@ void PendulumEnv::write_observation(Value& obs) const {
 
 void PendulumEnv::do_reset(Value& obs) {
   // np_random.uniform(low=-high, high=high) with high = [x_init, y_init]: two draws in order.
-  state_.theta = rng().uniform(-config_.x_init, config_.x_init);
-  state_.theta_dot = rng().uniform(-config_.y_init, config_.y_init);
+  state_.theta = draw_uniform(-config_.x_init, config_.x_init);
+  state_.theta_dot = draw_uniform(-config_.y_init, config_.y_init);
   last_u_ = 0.0;
   write_observation(obs);
 }

@@ -43,6 +43,10 @@ std::unique_ptr<Env> make_cliff_walking(const CliffWalkingConfig& p, const char*
     c.slip = 2.0 / 3.0;
     c.slip_model = SlipModel::Perpendicular;
   }
+  // seeding = "gymnasium": cliffwalking.py's lists give each move 1 / len(deltas).
+  c.gymnasium = true;
+  c.gymnasium_intended = 1.0 / 3.0;
+  c.gymnasium_perpendicular = 1.0 / 3.0;
   c.step_reward = -1.0;
   c.goal_reward = -1.0;  // reaching the goal is an ordinary -1 step
   c.cliff_reward = -100.0;

@@ -70,6 +70,11 @@ std::unique_ptr<Env> make_frozen_lake(const FrozenLakeConfig& p, const Registere
     c.slip = 1.0 - p.success_rate;
     c.slip_model = SlipModel::Perpendicular;
   }
+  // seeding = "gymnasium": frozen_lake.py's lists give success_rate to the intended move
+  // and fail_rate = (1.0 - success_rate) / 2.0 to each perpendicular one.
+  c.gymnasium = true;
+  c.gymnasium_intended = p.success_rate;
+  c.gymnasium_perpendicular = (1.0 - p.success_rate) / 2.0;
   c.goal_reward = p.reward_schedule[0];
   c.hole_reward = p.reward_schedule[1];
   c.step_reward = p.reward_schedule[2];

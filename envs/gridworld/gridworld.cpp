@@ -22,6 +22,7 @@ struct GridBuild {
   std::vector<std::int64_t> state_of_cell;
   std::vector<int> wind;
   std::vector<std::string> action_names;
+  std::vector<std::vector<ModelOutcome>> gymnasium_outcomes;  // empty unless slippery Gymnasium
 };
 
 namespace {
@@ -250,7 +251,43 @@ GridBuild build(const GridworldConfig& c) {
     }
   }
 
+  if (c.gymnasium && c.slip > 0.0) {
+    // Gymnasium's lists (frozen_lake.py, cliffwalking.py): for action a the moves
+    // (a-1) % 4, a, (a+1) % 4, unmerged; terminal cells keep the model's single outcome.
+    if (m.num_actions != 4 || !b.wind.empty() || c.slip_model != SlipModel::Perpendicular)
+      throw Error(id + ": Gymnasium's slippery lists need 4 compass actions and no wind");
+    b.gymnasium_outcomes.resize(m.outcomes.size());
+    for (std::int64_t s = 0; s < ns; ++s)
+      for (std::int64_t a = 0; a < 4; ++a) {
+        const auto pair = static_cast<std::size_t>(s * 4 + a);
+        auto& outs = b.gymnasium_outcomes[pair];
+        if (m.terminal[static_cast<std::size_t>(s)]) {
+          outs = m.outcomes[pair];
+          continue;
+        }
+        for (const std::int64_t k : {(a + 3) % 4, a, (a + 1) % 4}) {
+          const GridAction& mv = actions[static_cast<std::size_t>(k)];
+          const double p = k == a ? c.gymnasium_intended : c.gymnasium_perpendicular;
+          const int tr = std::clamp(b.cell_row[static_cast<std::size_t>(s)] + mv.dr, 0, b.rows - 1);
+          const int tc = std::clamp(b.cell_col[static_cast<std::size_t>(s)] + mv.dc, 0, b.cols - 1);
+          std::int64_t next = b.state_of_cell[static_cast<std::size_t>(tr * b.cols + tc)];
+          if (next < 0) next = s;
+          const char there = char_of(next);
+          const double extra = cell_reward(next);
+          if (there == 'C')
+            outs.push_back({p, starts.front(), c.cliff_reward + extra, false});
+          else if (there == 'G')
+            outs.push_back({p, next, c.goal_reward + extra, true});
+          else if (there == 'H')
+            outs.push_back({p, next, c.hole_reward + extra, true});
+          else
+            outs.push_back({p, next, c.step_reward + extra, false});
+        }
+      }
+  }
+
   b.spec.id = c.id;
+  b.spec.gymnasium_seeding = c.gymnasium;
   b.spec.max_episode_steps = c.max_episode_steps;
   b.spec.reward_threshold = c.reward_threshold;
   return b;
@@ -316,7 +353,9 @@ Gridworld::Gridworld(GridBuild&& b)
       cell_col_(std::move(b.cell_col)),
       state_of_cell_(std::move(b.state_of_cell)),
       wind_(std::move(b.wind)),
-      action_names_(std::move(b.action_names)) {}
+      action_names_(std::move(b.action_names)) {
+  if (!b.gymnasium_outcomes.empty()) set_gymnasium_outcomes(std::move(b.gymnasium_outcomes));
+}
 
 std::int64_t Gridworld::state_of(int row, int col) const {
   if (row < 0 || row >= rows_ || col < 0 || col >= cols_)

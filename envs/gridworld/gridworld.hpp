@@ -27,6 +27,11 @@
 //                  Singh 1999's rooms: slip 1/3 gives 2/3 intended, 1/9 each other).
 //   AnyDirection:  a uniformly random direction with probability slip (intended included).
 // Outcomes with the same (next state, reward, terminated) are merged.
+//
+// Gymnasium's own envs (FrozenLake, CliffWalking) set `gymnasium`: the env then supports
+// seeding = "gymnasium" (docs/seeding.md), and when slippery also keeps Gymnasium's
+// unmerged outcome lists P[s][a] = [(a-1) % 4, a, (a+1) % 4] of its action numbering, with
+// Gymnasium's probabilities, which its steps sample under that seeding.
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -73,6 +78,11 @@ struct GridworldConfig {
   bool start_anywhere = false;
   std::int64_t max_episode_steps = 0;
   std::optional<double> reward_threshold;
+  // A Gymnasium env (see the header comment), and the probabilities Gymnasium gives the
+  // intended and each perpendicular move when slippery, as Gymnasium computes them.
+  bool gymnasium = false;
+  double gymnasium_intended = 1.0;
+  double gymnasium_perpendicular = 0.0;
 };
 
 // Splits a map given as one string: rows separated by '/' or newlines ('\r' ignored,

@@ -16,6 +16,14 @@ std::size_t pick(const double* cumulative, std::size_t n, double u) {
     if (u < cumulative[i]) return i;
   return n - 1;
 }
+
+// Gymnasium's rule, argmax(cumsum(p) > u): the first running sum above u, or n when none
+// is (the caller maps that to index 0, argmax of an all-false array).
+std::size_t first_above(const double* cumulative, std::size_t n, double u) {
+  for (std::size_t i = 0; i < n; ++i)
+    if (cumulative[i] > u) return i;
+  return n;
+}
 }  // namespace
 
 void add_outcome(std::vector<ModelOutcome>& outs, double p, std::int64_t next, double reward,
@@ -128,7 +136,36 @@ bool TabularEnv::terminal_reachable() const {
   return false;
 }
 
+void TabularEnv::set_gymnasium_outcomes(std::vector<std::vector<ModelOutcome>> outcomes) {
+  if (outcomes.size() != model_.outcomes.size())
+    throw Error(spec().id + ": Gymnasium's outcome lists must have one entry per (state, action)");
+  gym_begin_.clear();
+  gym_flat_.clear();
+  gym_cumulative_.clear();
+  for (const auto& outs : outcomes) {
+    gym_begin_.push_back(gym_flat_.size());
+    double total = 0.0;  // np.cumsum: a running sum in list order
+    for (const ModelOutcome& o : outs) {
+      gym_flat_.push_back(o);
+      total += o.probability;
+      gym_cumulative_.push_back(total);
+    }
+  }
+  gym_begin_.push_back(gym_flat_.size());
+}
+
 void TabularEnv::do_reset(Value& obs) {
+  if (gymnasium_seeded()) {
+    // categorical_sample(initial_state_distrib): the running sums over the positive
+    // entries equal those over the full vector (zeros add nothing).
+    const double u = np_random().random();
+    const std::size_t n = initial_cumulative_.size();
+    const std::size_t i = first_above(initial_cumulative_.data(), n, u);
+    state_ = i < n ? initial_states_[i] : 0;
+    last_action_ = -1;
+    obs.index = state_;
+    return;
+  }
   const double u = rng().uniform();
   state_ = initial_states_[pick(initial_cumulative_.data(), initial_cumulative_.size(), u)];
   last_action_ = -1;
@@ -137,6 +174,20 @@ void TabularEnv::do_reset(Value& obs) {
 
 const ModelOutcome& TabularEnv::sample_transition(std::int64_t action) {
   const std::size_t pair = static_cast<std::size_t>(state_ * model_.num_actions + action);
+  if (gymnasium_seeded()) {
+    // categorical_sample over P[s][a]: one draw per step, even for a certain outcome.
+    const bool own = !gym_begin_.empty();
+    const std::vector<std::size_t>& begin = own ? gym_begin_ : begin_;
+    const std::size_t b = begin[pair];
+    const std::size_t n = begin[pair + 1] - b;
+    const double u = np_random().random();
+    std::size_t i = first_above((own ? gym_cumulative_ : cumulative_).data() + b, n, u);
+    if (i == n) i = 0;
+    const ModelOutcome& o = (own ? gym_flat_ : flat_)[b + i];
+    state_ = o.next_state;
+    last_action_ = action;
+    return o;
+  }
   const std::size_t b = begin_[pair];
   const std::size_t n = begin_[pair + 1] - b;
   const std::size_t i = n == 1 ? 0 : pick(cumulative_.data() + b, n, rng().uniform());

@@ -18,6 +18,13 @@
 // a step terminates in a state flagged as a goal. Envs whose dynamics depend on more than
 // the index (Taxi's fickle passenger) override do_step/get_state/set_state and report no
 // model (model_is_exact = false), since the index alone would not be Markov.
+//
+// Under seeding = "gymnasium" (core/env.hpp, docs/seeding.md) reset and step draw as
+// Gymnasium's categorical_sample does: one np_random.random() per reset and per step
+// (even when the outcome is certain), the first outcome whose running sum of
+// probabilities exceeds it (the first state of the full initial distribution, state 0,
+// when none does). Steps sample Gymnasium's own outcome lists when the derived env gives
+// them (set_gymnasium_outcomes: unmerged, in Gymnasium's order), else the model's.
 #pragma once
 #include <cstdint>
 #include <span>
@@ -59,6 +66,8 @@ class TabularEnv : public Env {
   void do_reset(Value& obs) override;
   StepResult do_step(const Value& action, Value& obs) override;
 
+  // Gymnasium's P[s][a] lists, one per (s, a) in the model's order (see the header).
+  void set_gymnasium_outcomes(std::vector<std::vector<ModelOutcome>> outcomes);
   // Draws an outcome of (state_, action) and moves state_ to its next state.
   const ModelOutcome& sample_transition(std::int64_t action);
   // Parses a one-number state (an integer index in range); names the env in errors.
@@ -84,6 +93,10 @@ class TabularEnv : public Env {
   std::vector<double> cumulative_;
   std::vector<std::int64_t> initial_states_;
   std::vector<double> initial_cumulative_;
+  // Gymnasium's lists, flattened like flat_ (empty: use flat_).
+  std::vector<std::size_t> gym_begin_;
+  std::vector<ModelOutcome> gym_flat_;
+  std::vector<double> gym_cumulative_;
 };
 
 }  // namespace rlsim

@@ -129,6 +129,8 @@ EnvSpec taxi_spec() {
   s.id = Taxi::kId;
   s.max_episode_steps = 200;
   s.reward_threshold = 8.0;
+  // seeding = "gymnasium": reset and steps draw as taxi.py does (docs/seeding.md).
+  s.gymnasium_seeding = true;
   return s;
 }
 
@@ -140,7 +142,10 @@ Taxi::Taxi(const TaxiConfig& config)
 
 void Taxi::do_reset(Value& obs) {
   TabularEnv::do_reset(obs);
-  fickle_pending_ = config_.fickle_passenger && rng().bernoulli(config_.fickle_probability);
+  // taxi.py: fickle_passenger and np_random.random() < fickle_probability.
+  fickle_pending_ = config_.fickle_passenger &&
+                    (gymnasium_seeded() ? np_random().random() < config_.fickle_probability
+                                        : rng().bernoulli(config_.fickle_probability));
 }
 
 StepResult Taxi::do_step(const Value& action, Value& obs) {
@@ -152,7 +157,9 @@ StepResult Taxi::do_step(const Value& action, Value& obs) {
     if (prev.passenger == kInTaxi &&
         (now.taxi_row != prev.taxi_row || now.taxi_col != prev.taxi_col)) {
       fickle_pending_ = false;
-      const int k = static_cast<int>(rng().integer(0, 2));
+      // taxi.py: np_random.choice of the three other destinations, i.e. integers(0, 3).
+      const int k =
+          static_cast<int>(gymnasium_seeded() ? np_random().integers(0, 3) : rng().integer(0, 2));
       const int dest = k >= prev.destination ? k + 1 : k;
       state_ = encode(now.taxi_row, now.taxi_col, now.passenger, dest);
       obs.index = state_;

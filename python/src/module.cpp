@@ -228,8 +228,7 @@ py::dict describe(const std::string& id) {
       raise_make_error(err);
     }
     const EnvSpec& s = env->spec();
-    ParamSchema schema = e.schema;
-    if (!schema.find("max_episode_steps")) schema.add(Registry::max_episode_steps_spec());
+    const ParamSchema schema = Registry::with_common_env_params(e.schema);
     d["kind"] = "env";
     d["doc"] = e.doc;
     d["origin"] = e.origin;
@@ -283,14 +282,14 @@ py::list entries(bool envs) {
   return out;
 }
 
-// {id: [parameter dicts]} of every env (with max_episode_steps) or agent, without building
-// any env: for docstrings.
+// {id: [parameter dicts]} of every env (with max_episode_steps and seeding) or agent, without
+// building any env: for docstrings.
 py::dict schemas(bool envs) {
   Registry& r = registry();
   py::dict out;
   for (const std::string& id : envs ? r.env_ids() : r.agent_ids()) {
     ParamSchema schema = envs ? r.env(id).schema : r.agent(id).schema;
-    if (envs && !schema.find("max_episode_steps")) schema.add(Registry::max_episode_steps_spec());
+    if (envs) schema = Registry::with_common_env_params(std::move(schema));
     out[py::str(id)] = schema_list(schema);
   }
   return out;

@@ -321,10 +321,11 @@ TEST_CASE("describe json: an env has its spaces, limits, capabilities and parame
   bool has_state = false;
   for (const Json& c : d["capabilities"].items) has_state |= c.str == "state";
   CHECK(has_state);
-  // Its parameters, then max_episode_steps, as `rlsim describe` lists them.
+  // Its parameters, then max_episode_steps and seeding, as `rlsim describe` lists them.
   const auto& schema = r.env("CartPole-v1").schema.specs();
-  REQUIRE(d["parameters"].items.size() == schema.size() + 1);
-  CHECK(d["parameters"].items.back()["name"].str == "max_episode_steps");
+  REQUIRE(d["parameters"].items.size() == schema.size() + 2);
+  CHECK(d["parameters"].items[schema.size()]["name"].str == "max_episode_steps");
+  CHECK(d["parameters"].items.back()["name"].str == "seeding");
   CHECK(param(d, "sutton_barto_reward")["type"].str == "bool");
 }
 

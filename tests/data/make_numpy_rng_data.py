@@ -1,0 +1,324 @@
+#!/usr/bin/python3
+"""Writes tests/data/numpy_rng.json: reference values for core/numpy_random.hpp and for the
+seeding = "gymnasium" option of rlsim's envs (tests/core/test_numpy_random.cpp,
+tests/envs/test_gymnasium_seeding.cpp).
+
+Run with Debian's interpreter, which has numpy (python3-numpy 1.24.2):
+
+    /usr/bin/python3 tests/data/make_numpy_rng_data.py
+
+Part 1 records numpy's own outputs: SeedSequence pools and generate_state words, PCG64's
+state after seeding and its raw 64-bit outputs, and a mixed sequence of Generator calls
+(random, uniform, integers, choice with p) per seed, so that the buffering of 32-bit draws
+between calls is exercised.
+
+Part 2 records Gymnasium 1.x's episode starts, computed here INDEPENDENTLY of rlsim and
+without Gymnasium (it is not installed): each env's reset draw is re-implemented with
+numpy as Gymnasium's source does it (files cited below, Gymnasium 1.4.0, commit
+3f0476a8cc224dcce2167cc4b6971ae0f04d5cfc). Gymnasium's Env.reset(seed=s) sets
+np_random = np.random.Generator(np.random.PCG64(np.random.SeedSequence(s)))
+(gymnasium/utils/seeding.py); a reset without a seed keeps drawing from it.
+
+Doubles are written as float.hex() text (exact), integers as decimal text.
+"""
+import json
+import os
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SEEDS = [0, 1, 42, 12345, 2**32 - 1, 2**32, 2**40 + 7, 2**63 + 12345, 2**64 - 1]
+
+
+def h(x):
+    return float(x).hex()
+
+
+def generator(seed):
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
+
+
+# ---------------------------------------------------------------- part 1: numpy itself
+def numpy_part():
+    out = []
+    choice_p = [
+        [0.1, 0.2, 0.3, 0.4],
+        [0.5, 0.0, 0.5],
+        [1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0],
+        [0.7, 0.1, 0.1, 0.1],
+    ]
+    int_ranges = [(0, 2), (0, 3), (0, 4), (-5, 5), (0, 300), (0, 2**32 - 1), (0, 2**32),
+                  (0, 2**32 + 1), (0, 2**40), (-(2**62), 2**62 + 3), (7, 8)]
+    for seed in SEEDS:
+        seq = np.random.SeedSequence(seed)
+        bg = np.random.PCG64(seq)
+        st = bg.state["state"]
+        raw = [str(int(v)) for v in np.random.PCG64(np.random.SeedSequence(seed)).random_raw(8)]
+        g = generator(seed)
+        ops = []
+        k = 0
+        for rep in range(3):
+            ops.append("random = " + h(g.random()))
+            for lo, hi in int_ranges:
+                ops.append(f"integers {lo} {hi} = {int(g.integers(lo, hi))}")
+                if k % 3 == 0:
+                    ops.append("random = " + h(g.random()))
+                k += 1
+            for lo, hi in [(-0.05, 0.05), (-0.6, -0.4), (-np.pi, np.pi), (0.0, 1.0)]:
+                ops.append(f"uniform {h(lo)} {h(hi)} = {h(g.uniform(lo, hi))}")
+            for p in choice_p:
+                idx = int(g.choice(len(p), p=p))
+                ops.append("choice " + " ".join(h(x) for x in p) + f" = {idx}")
+            # an array draw is element by element: uniform(low, high, size=4)
+            arr = g.uniform(-0.1, 0.1, size=(4,))
+            for x in arr:
+                ops.append(f"uniform {h(-0.1)} {h(0.1)} = {h(x)}")
+            vals = g.integers(0, 6, size=(5,))
+            for v in vals:
+                ops.append(f"integers 0 6 = {int(v)}")
+        out.append({
+            "seed": str(seed),
+            "entropy_words": [str(int(w)) for w in
+                              np.random.bit_generator._coerce_to_uint32_array(seed)],
+            "pool": [str(int(w)) for w in seq.pool],
+            "state32": [str(int(w)) for w in seq.generate_state(8, np.uint32)],
+            "state64": [str(int(w)) for w in seq.generate_state(4, np.uint64)],
+            "pcg_state": hex(st["state"]),
+            "pcg_inc": hex(st["inc"]),
+            "raw": raw,
+            "ops": ops,
+        })
+    return out
+
+
+# ---------------------------------------------------------------- part 2: Gymnasium's resets
+ENV_SEEDS = [0, 1, 42, 12345, 2**40 + 7]
+RESETS = 3  # reset(seed=s), then two resets without a seed
+
+
+def classic_resets():
+    """Observations (float32 values as hex of the float32, widened) of each reset."""
+    envs = {}
+
+    def run(name, draw):
+        rows = []
+        for seed in ENV_SEEDS:
+            g = generator(seed)
+            obs = [[h(np.float64(v)) for v in draw(g)] for _ in range(RESETS)]
+            rows.append({"seed": str(seed), "obs": obs})
+        envs[name] = rows
+
+    # gymnasium/envs/classic_control/cartpole.py, CartPoleEnv.reset:
+    # state = np_random.uniform(low=-0.05, high=0.05, size=(4,)); obs float32.
+    run("CartPole-v1", lambda g: np.array(g.uniform(-0.05, 0.05, size=(4,)), dtype=np.float32))
+
+    # acrobot.py, AcrobotEnv.reset: state = uniform(-0.1, 0.1, size=(4,)).astype(np.float32);
+    # _get_ob: [cos(s0), sin(s0), cos(s1), sin(s1), s2, s3] as float32 (numpy's float32
+    # cos/sin on float32 scalars).
+    def acrobot(g):
+        s = g.uniform(-0.1, 0.1, size=(4,)).astype(np.float32)
+        return np.array([np.cos(s[0]), np.sin(s[0]), np.cos(s[1]), np.sin(s[1]), s[2], s[3]],
+                        dtype=np.float32)
+    run("Acrobot-v1", acrobot)
+
+    # mountain_car.py and continuous_mountain_car.py, reset:
+    # state = np.array([np_random.uniform(low=-0.6, high=-0.4), 0]); obs float32.
+    def car(g):
+        return np.array([g.uniform(-0.6, -0.4), 0], dtype=np.float32)
+    run("MountainCar-v0", car)
+    run("MountainCarContinuous-v0", car)
+
+    # pendulum.py, PendulumEnv.reset: high = [pi, 1.0]; state = uniform(-high, high);
+    # _get_obs: [cos(theta), sin(theta), thetadot] as float32 (computed in float64).
+    def pendulum(g):
+        high = np.array([np.pi, 1.0])
+        th, thdot = g.uniform(low=-high, high=high)
+        return np.array([np.cos(th), np.sin(th), thdot], dtype=np.float32)
+    run("Pendulum-v1", pendulum)
+    return envs
+
+
+def check_docstrings():
+    """The observations Gymnasium's own docstrings print for reset(seed=123, options=...)
+    (cartpole.py, acrobot.py, mountain_car.py, continuous_mountain_car.py, pendulum.py),
+    recomputed with the draws above: a check of this script against Gymnasium itself."""
+    g = lambda: generator(123)
+    s = g().uniform(-0.2, 0.2, size=(4,)).astype(np.float32)
+    h = np.array([np.pi / 2, 0.5])
+    th, thdot = g().uniform(-h, h)
+    cases = [
+        (g().uniform(-0.1, 0.1, size=(4,)), [0.03647037, -0.0892358, -0.05592803, -0.06312564]),
+        ([np.cos(s[0]), np.sin(s[0]), np.cos(s[1]), np.sin(s[1]), s[2], s[3]],
+         [0.997341, 0.07287608, 0.9841162, -0.17752565, -0.11185605, -0.12625128]),
+        ([g().uniform(-0.7, 0.5), 0], [0.11882224, 0.0]),
+        ([g().uniform(-0.7, -0.5), 0], [-0.5635296, 0.0]),
+        ([np.cos(th), np.sin(th), thdot], [0.8403459, 0.54205054, -0.44617897]),
+    ]
+    for ours, printed in cases:
+        # numpy prints float32 arrays with the shortest unique digits, at most 8 decimals.
+        shown = [float(np.format_float_positional(x, precision=8, unique=True))
+                 for x in np.array(ours, dtype=np.float32)]
+        assert shown == printed, (shown, printed)
+
+
+def categorical_sample(prob_n, g):
+    # gymnasium/envs/toy_text/utils.py
+    csprob_n = np.cumsum(np.asarray(prob_n))
+    return int(np.argmax(csprob_n > g.random()))
+
+
+# gymnasium/envs/toy_text/frozen_lake.py: MAPS["4x4"], actions LEFT 0, DOWN 1, RIGHT 2, UP 3;
+# slippery transitions [(a-1)%4, a, (a+1)%4] with success_rate (intended, default 1/3) and
+# (1 - success_rate)/2; G and H states absorb with (1.0, s, 0, True).
+FROZEN_4X4 = ["SFFF", "FHFH", "FFFH", "HFFG"]
+
+
+def frozen_lake_model(desc, slippery, success_rate=1.0 / 3.0):
+    nrow, ncol = len(desc), len(desc[0])
+    fail_rate = (1.0 - success_rate) / 2.0
+    init = np.array([[c == "S" for c in row] for row in desc]).astype("float64").ravel()
+    init /= init.sum()
+
+    def inc(row, col, a):
+        if a == 0:
+            col = max(col - 1, 0)
+        elif a == 1:
+            row = min(row + 1, nrow - 1)
+        elif a == 2:
+            col = min(col + 1, ncol - 1)
+        elif a == 3:
+            row = max(row - 1, 0)
+        return row, col
+
+    def outcome(row, col, a):
+        r, c = inc(row, col, a)
+        letter = desc[r][c]
+        return r * ncol + c, (1.0 if letter == "G" else 0.0), letter in "GH"
+
+    P = {}
+    for row in range(nrow):
+        for col in range(ncol):
+            s = row * ncol + col
+            P[s] = {}
+            for a in range(4):
+                if desc[row][col] in "GH":
+                    P[s][a] = [(1.0, s, 0.0, True)]
+                elif slippery:
+                    P[s][a] = [(success_rate if b == a else fail_rate, *outcome(row, col, b))
+                               for b in [(a - 1) % 4, a, (a + 1) % 4]]
+                else:
+                    P[s][a] = [(1.0, *outcome(row, col, a))]
+    return init, P
+
+
+# gymnasium/envs/toy_text/cliffwalking.py: 4x12, start (3, 0), cliff row 3 columns 1..10,
+# actions UP 0, RIGHT 1, DOWN 2, LEFT 3; slippery: [(a-1)%4, a, (a+1)%4] with 1/3 each; the
+# cliff sends to the start with -100, not terminated; reaching (3, 11) terminates.
+def cliff_model(slippery):
+    shape = (4, 12)
+    moves = {0: (-1, 0), 1: (0, 1), 2: (1, 0), 3: (0, -1)}
+    init = np.zeros(48)
+    init[36] = 1.0
+    P = {}
+    for s in range(48):
+        r0, c0 = divmod(s, 12)
+        P[s] = {}
+        for a in range(4):
+            acts = [(a - 1) % 4, a, (a + 1) % 4] if slippery else [a]
+            outs = []
+            for b in acts:
+                r = min(max(r0 + moves[b][0], 0), shape[0] - 1)
+                c = min(max(c0 + moves[b][1], 0), shape[1] - 1)
+                if r == 3 and 1 <= c <= 10:
+                    outs.append((1 / len(acts), 36, -100.0, False))
+                else:
+                    outs.append((1 / len(acts), r * 12 + c, -1.0, (r, c) == (3, 11)))
+            P[s][a] = outs
+    return init, P
+
+
+# gymnasium/envs/toy_text/taxi.py (dry, no fickle passenger): the initial distribution is
+# uniform over the 300 states with the passenger at a location other than the destination
+# (pass_idx < 4, pass_idx != dest_idx), in encode() order ((row*5 + col)*5 + pass)*4 + dest.
+def taxi_initial():
+    init = np.zeros(500)
+    for row in range(5):
+        for col in range(5):
+            for p in range(5):
+                for d in range(4):
+                    if p < 4 and p != d:
+                        init[((row * 5 + col) * 5 + p) * 4 + d] += 1
+    return init / init.sum()
+
+
+def tabular_episodes(init, P, actions_for_seed):
+    """reset(seed) then the actions (each step draws categorical_sample, whatever the number
+    of outcomes), resetting without a seed whenever an episode terminates."""
+    rows = []
+    for seed in ENV_SEEDS:
+        g = generator(seed)
+        s = categorical_sample(init, g)
+        trace = [f"reset {s}"]
+        for a in actions_for_seed(seed):
+            trans = P[s][a]
+            i = categorical_sample([t[0] for t in trans], g)
+            _, s, r, term = trans[i]
+            trace.append(f"step {a} {s} {h(r)} {int(term)}")
+            if term:
+                s = categorical_sample(init, g)
+                trace.append(f"reset {s}")
+        rows.append({"seed": str(seed), "trace": trace})
+    return rows
+
+
+def actions(n, k, seed):
+    rs = np.random.RandomState(seed % 2**32)
+    return [int(a) for a in rs.randint(0, k, size=n)]
+
+
+def taxi_resets():
+    init = taxi_initial()
+    rows = []
+    for seed in ENV_SEEDS:
+        g = generator(seed)
+        states = [categorical_sample(init, g) for _ in range(RESETS)]
+        # Then 5 steps of the dry taxi (each one categorical_sample over a single outcome:
+        # one random() draw) and a reset: the start depends on those draws.
+        for _ in range(5):
+            g.random()
+        after = categorical_sample(init, g)
+        rows.append({"seed": str(seed), "states": [str(x) for x in states],
+                     "after_5_steps": str(after)})
+    return rows
+
+
+def main():
+    check_docstrings()
+    data = {
+        "_meta": {
+            "numpy_version": np.__version__,
+            "made_by": "tests/data/make_numpy_rng_data.py",
+            "gymnasium": "resets re-implemented from Gymnasium 1.4.0 source "
+                         "(commit 3f0476a8cc224dcce2167cc4b6971ae0f04d5cfc)",
+        },
+        "numpy": numpy_part(),
+        "classic_resets": classic_resets(),
+        "taxi_resets": taxi_resets(),
+    }
+    fl_init, fl_p = frozen_lake_model(FROZEN_4X4, slippery=True)
+    data["frozen_lake_slippery"] = tabular_episodes(fl_init, fl_p, lambda s: actions(60, 4, s))
+    fl_init, fl_p = frozen_lake_model(FROZEN_4X4, slippery=False)
+    data["frozen_lake_dry"] = tabular_episodes(fl_init, fl_p, lambda s: actions(30, 4, s))
+    cw_init, cw_p = cliff_model(slippery=False)
+    data["cliff_walking"] = tabular_episodes(cw_init, cw_p, lambda s: actions(30, 4, s))
+    cw_init, cw_p = cliff_model(slippery=True)
+    data["cliff_walking_slippery"] = tabular_episodes(cw_init, cw_p, lambda s: actions(60, 4, s))
+    path = os.path.join(HERE, "numpy_rng.json")
+    with open(path, "w") as f:
+        json.dump(data, f, indent=1)
+        f.write("\n")
+    print("wrote", path)
+
+
+if __name__ == "__main__":
+    main()

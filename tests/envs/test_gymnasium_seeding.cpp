@@ -1,0 +1,194 @@
+// seeding = "gymnasium" (core/env.hpp, docs/seeding.md): reset(seed=s) gives Gymnasium
+// 1.x's first observation, later resets without a seed continue Gymnasium's generator,
+// and the toy-text envs' steps follow Gymnasium's categorical_sample draws. Reference
+// values: tests/data/numpy_rng.json, computed by tests/data/make_numpy_rng_data.py with
+// numpy, re-implementing each env's reset (and the toy-text transition lists) from
+// Gymnasium's source, independently of rlsim. The default seeding is untouched (its own
+// tests, e.g. the conformance test, cover it) and stays out of the stored parameter texts.
+#ifndef BOOST_BIND_GLOBAL_PLACEHOLDERS
+#define BOOST_BIND_GLOBAL_PLACEHOLDERS  // Boost 1.74's json_parser includes the old boost/bind.hpp
+#endif
+#include <boost/property_tree/json_parser.hpp>
+#include <boost/property_tree/ptree.hpp>
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/registry.hpp"
+#include "envs/register.hpp"
+
+using namespace rlsim;
+namespace pt = boost::property_tree;
+
+namespace {
+
+const pt::ptree& data() {
+  static const pt::ptree root = [] {
+    pt::ptree r;
+    pt::read_json(std::string(RLSIM_TEST_DATA_DIR) + "/numpy_rng.json", r);
+    return r;
+  }();
+  return root;
+}
+
+const Registry& registry() {
+  static const Registry r = [] {
+    Registry reg;
+    register_envs(reg);
+    return reg;
+  }();
+  return r;
+}
+
+std::unique_ptr<Env> gym_env(const std::string& id, RawParams extra = {}) {
+  extra["seeding"] = std::string("gymnasium");
+  return registry().make_env(id, extra);
+}
+
+double dbl(const std::string& s) {
+  return std::strtod(s.c_str(), nullptr);
+}
+
+// Float32 values one unit in the last place apart or closer.
+bool within_one_ulp(float a, float b) {
+  return a == b || std::nextafter(a, b) == b;
+}
+
+}  // namespace
+
+TEST_CASE("classic control resets give Gymnasium's observations", "[envs][seeding]") {
+  for (const auto& [id, rows] : data().get_child("classic_resets")) {
+    for (const auto& [k, row] : rows) {
+      const std::uint64_t seed = std::stoull(row.get<std::string>("seed"));
+      auto env = gym_env(id);
+      Value obs;
+      int reset = 0;
+      for (const auto& [k2, expected] : row.get_child("obs")) {
+        INFO(id << " seed " << seed << " reset " << reset);
+        if (reset == 0)
+          env->reset(obs, seed);
+        else
+          env->reset(obs);
+        std::size_t i = 0;
+        for (const auto& [k3, v] : expected) {
+          const auto want = static_cast<float>(dbl(v.get_value<std::string>()));
+          INFO("component " << i << ": rlsim " << obs.vec[i] << ", Gymnasium " << want);
+          if (id == "Acrobot-v1" && i < 4)
+            // Gymnasium takes cos/sin of the float32 state with numpy's float32 functions;
+            // rlsim takes them in double and rounds: at most one float32 ulp apart.
+            CHECK(within_one_ulp(obs.vec[i], want));
+          else
+            CHECK(obs.vec[i] == want);
+          ++i;
+        }
+        CHECK(i == obs.vec.size());
+        ++reset;
+      }
+    }
+  }
+}
+
+TEST_CASE("Taxi's resets and per-step draws follow Gymnasium's generator", "[envs][seeding]") {
+  for (const auto& [k, row] : data().get_child("taxi_resets")) {
+    const std::uint64_t seed = std::stoull(row.get<std::string>("seed"));
+    INFO("seed " << seed);
+    auto env = gym_env("Taxi-v4");
+    Value obs, action;
+    int reset = 0;
+    for (const auto& [k2, s] : row.get_child("states")) {
+      if (reset++ == 0)
+        env->reset(obs, seed);
+      else
+        env->reset(obs);
+      CHECK(obs.index == std::stoll(s.get_value<std::string>()));
+    }
+    // Five steps of the dry taxi each draw once, though their outcome is certain.
+    for (int t = 0; t < 5; ++t) {
+      action.index = 4;  // pickup: never ends the episode
+      env->step(action, obs);
+    }
+    env->reset(obs);
+    CHECK(obs.index == std::stoll(row.get<std::string>("after_5_steps")));
+  }
+}
+
+TEST_CASE("FrozenLake and CliffWalking trajectories follow Gymnasium's", "[envs][seeding]") {
+  struct Case {
+    const char* key;
+    const char* id;
+    RawParams params;
+  };
+  const std::vector<Case> cases{{"frozen_lake_slippery", "FrozenLake-v1", {}},
+                                {"frozen_lake_dry", "FrozenLake-v1", {{"is_slippery", false}}},
+                                {"cliff_walking", "CliffWalking-v1", {}},
+                                {"cliff_walking_slippery", "CliffWalkingSlippery-v1", {}}};
+  for (const Case& c : cases) {
+    for (const auto& [k, row] : data().get_child(c.key)) {
+      const std::uint64_t seed = std::stoull(row.get<std::string>("seed"));
+      RawParams params = c.params;
+      params["max_episode_steps"] = std::int64_t{0};  // Gymnasium's P alone, no time limit
+      auto env = gym_env(c.id, params);
+      Value obs, action;
+      bool first = true;
+      int line = 0;
+      for (const auto& [k2, v] : row.get_child("trace")) {
+        const std::string text = v.get_value<std::string>();
+        INFO(c.key << " seed " << seed << " line " << line++ << ": " << text);
+        std::istringstream in(text);
+        std::string what;
+        in >> what;
+        if (what == "reset") {
+          std::int64_t s;
+          in >> s;
+          if (first)
+            env->reset(obs, seed);
+          else
+            env->reset(obs);
+          first = false;
+          CHECK(obs.index == s);
+        } else {
+          std::int64_t a, s;
+          std::string reward;
+          int terminated;
+          in >> a >> s >> reward >> terminated;
+          action.index = a;
+          const StepResult r = env->step(action, obs);
+          CHECK(obs.index == s);
+          CHECK(r.reward == dbl(reward));
+          CHECK(r.terminated == (terminated == 1));
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("seeding = gymnasium: the option, its refusal and the default's texts",
+          "[envs][seeding]") {
+  const Registry& r = registry();
+  // The default is not written into the resolved parameters (run names and stored texts
+  // stay as they were); the option is.
+  CHECK_FALSE(r.resolve_env_params("CartPole-v1", {}).has("seeding"));
+  CHECK_FALSE(
+      r.resolve_env_params("CartPole-v1", {{"seeding", std::string("rlsim")}}).has("seeding"));
+  CHECK(r.resolve_env_params("CartPole-v1", {{"seeding", std::string("gymnasium")}})
+            .to_text()
+            .find("seeding=\"gymnasium\"") != std::string::npos);
+  CHECK(r.make_env("CartPole-v1", {})->seeding() == Seeding::rlsim);
+  CHECK(gym_env("CartPole-v1")->seeding() == Seeding::gymnasium);
+  // Envs that are not Gymnasium's, or whose draws are not reproduced, refuse it.
+  for (const char* id : {"FourRooms-v0", "BernoulliBandit-v0", "LunarLander-v3"}) {
+    INFO(id);
+    CHECK_THROWS_AS(gym_env(id), Error);
+  }
+  CHECK_THROWS_AS(r.make_env("CartPole-v1", {{"seeding", std::string("numpy")}}), Error);
+  // The two seedings give different streams from the same seed.
+  Value a, b;
+  r.make_env("CartPole-v1", {})->reset(a, 42);
+  gym_env("CartPole-v1")->reset(b, 42);
+  CHECK(a.vec != b.vec);
+}
