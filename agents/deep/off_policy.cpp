@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numbers>
 #include <string>
 
 #include "core/error.hpp"
@@ -20,18 +21,23 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 ActionNoise::ActionNoise(ActionNoiseKind kind, double sigma, std::int64_t dim)
     : kind_(kind), sigma_(sigma), state_(static_cast<std::size_t>(dim), 0.0) {}
 
-void ActionNoise::sample(Rng& rng, std::span<float> out) {
+double ActionNoise::sample(Rng& rng, std::span<float> out) {
+  // Log-density of the draw: each element is N(mean, s²) with mean 0, s = σ (normal) or
+  // mean x(1 − θdt), s = σ√dt (Ornstein–Uhlenbeck, given the previous x).
+  const double s = kind_ == ActionNoiseKind::normal ? sigma_ : sigma_ * std::sqrt(kOuDt);
+  double log_density = 0.0;
   for (std::size_t j = 0; j < out.size(); ++j) {
+    const double z = rng.normal();
     if (kind_ == ActionNoiseKind::normal) {
-      out[j] = static_cast<float>(sigma_ * rng.normal());
-    } else if (kind_ == ActionNoiseKind::ornstein_uhlenbeck) {
-      double& x = state_[j];
-      x = x + kOuTheta * (0.0 - x) * kOuDt + sigma_ * std::sqrt(kOuDt) * rng.normal();
-      out[j] = static_cast<float>(x);
+      out[j] = static_cast<float>(sigma_ * z);
     } else {
-      out[j] = 0.0f;
+      double& x = state_[j];
+      x = x + kOuTheta * (0.0 - x) * kOuDt + sigma_ * std::sqrt(kOuDt) * z;
+      out[j] = static_cast<float>(x);
     }
+    log_density += -0.5 * z * z - std::log(s) - 0.5 * std::log(2.0 * std::numbers::pi);
   }
+  return log_density;
 }
 
 void ActionNoise::reset() {
@@ -127,7 +133,9 @@ void OffPolicyAgent::act(const Value& obs, Value& action, Decision& decision) {
     throw Error(name_ + ": observation of size " + std::to_string(obs.vec.size()) + ", expected " +
                 std::to_string(obs_dim_));
   }
-  double log_density = kNaN;  // of the scaled action
+  // Log-density of the scaled action; NaN while the action is a deterministic function of
+  // the observation.
+  double log_density = kNaN;
   if (evaluation()) {
     deterministic_action(obs.vec, scaled_);
   } else {
@@ -138,11 +146,12 @@ void OffPolicyAgent::act(const Value& obs, Value& action, Decision& decision) {
       log_density = sample_policy_action(obs.vec, scaled_);
     }
     if (noise_.active()) {
-      noise_.sample(rng_, noise_draw_);
+      const double noise_density = noise_.sample(rng_, noise_draw_);
       for (std::size_t j = 0; j < scaled_.size(); ++j) {
         scaled_[j] = std::clamp(scaled_[j] + noise_draw_[j], -1.0f, 1.0f);
       }
-      log_density = kNaN;
+      // A deterministic action plus noise has the noise's density (before clipping).
+      if (std::isnan(log_density)) log_density = noise_density;
     }
   }
   action.vec.resize(scaled_.size());
@@ -152,8 +161,13 @@ void OffPolicyAgent::act(const Value& obs, Value& action, Decision& decision) {
     action.vec[j] = low_[j] + (scaled_[j] + 1.0f) * half;
     log_jacobian += std::log(static_cast<double>(half));
   }
-  decision.probability = kNaN;
-  decision.log_prob = log_density - log_jacobian;
+  if (std::isnan(log_density)) {  // a deterministic choice, as PPO's: probability 1
+    decision.probability = 1.0;
+    decision.log_prob = 0.0;
+  } else {
+    decision.probability = kNaN;
+    decision.log_prob = log_density - log_jacobian;
+  }
 }
 
 void OffPolicyAgent::observe(const Transition& t) {

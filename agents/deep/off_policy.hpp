@@ -14,10 +14,12 @@
 //   (sample_policy_action: SAC samples its squashed Gaussian, TD3/DDPG use the
 //   deterministic actor); with action_noise, the noise is added and the sum clipped to
 //   [-1, 1] (SB3 adds it during warm-up too). In evaluation mode: the deterministic action
-//   (deterministic_action), no random draws. Decision: log_prob is the log-density of the
-//   env action when it has one (warm-up without noise: −Σ log(high − low); SAC without
-//   noise: the tanh-Gaussian density with the Jacobian of the rescaling), else NaN (a
-//   deterministic or clipped-noise action has no density), and probability is NaN.
+//   (deterministic_action), no random draws. Decision, as PPO's: a deterministic action
+//   (evaluation, or TD3/DDPG without noise) has probability 1 and log_prob 0; otherwise
+//   probability is NaN and log_prob the log-density of the env action before clipping,
+//   with the Jacobian of the rescaling: uniform in warm-up, the tanh-Gaussian for SAC, the
+//   noise's density for the deterministic actor plus noise (SAC and warm-up with noise
+//   report the density without the noise: the sum has none in closed form).
 // - observe: stores (s, a, r, s', d) with d = γ, or 0 after a termination; a truncation
 //   (time limit) bootstraps from the final observation (SB3's handle_timeout_termination).
 //   The action noise is reset at the end of every episode. Then, every train_freq env steps
@@ -100,8 +102,9 @@ ConfigSchema<C>& add_off_policy_fields(ConfigSchema<C>& schema, const std::strin
 class ActionNoise {
  public:
   ActionNoise(ActionNoiseKind kind, double sigma, std::int64_t dim);
-  bool active() const { return kind_ != ActionNoiseKind::none; }
-  void sample(Rng& rng, std::span<float> out);
+  bool active() const { return kind_ != ActionNoiseKind::none && sigma_ > 0.0; }
+  // Writes one draw (active() only) and returns its log-density.
+  double sample(Rng& rng, std::span<float> out);
   void reset();
   void save(StateDict& out, const std::string& prefix) const;
   void load(const StateDict& in, const std::string& prefix);
@@ -155,7 +158,7 @@ class OffPolicyAgent : public Agent {
  protected:
   // The scaled action in [-1, 1]^d for one observation (1 × obs): deterministic (evaluation)
   // or the training action before noise; the latter returns its log-density in the scaled
-  // space, or NaN when it has none.
+  // space, or NaN when the action is deterministic (TD3, DDPG).
   virtual void deterministic_action(std::span<const float> obs, std::span<float> out) = 0;
   virtual double sample_policy_action(std::span<const float> obs, std::span<float> out) = 0;
   virtual void train(std::int64_t gradient_steps) = 0;
