@@ -7,10 +7,10 @@
 #include <map>
 
 #include "core/error.hpp"
-#include "core/rng.hpp"
-#include "experiments/builtins.hpp"
 #include "run/plugin_loader.hpp"
+#include "core/rng.hpp"
 #include "run/vector_env.hpp"
+#include "experiments/builtins.hpp"
 
 using namespace rlsim;
 
@@ -299,8 +299,8 @@ bool same_decisions(const AgentLoop& a, const AgentLoop& b) {
 
 }  // namespace
 
-// docs/architecture.md: agents save/load their learned state; users checkpoint and resume. So for
-// every agent that saves: run it, save mid-run, load into a fresh agent (built with another seed,
+// docs/architecture.md: agents save/load their learned state; users checkpoint and resume. So for every
+// agent that saves: run it, save mid-run, load into a fresh agent (built with another seed,
 // so that whatever load does not restore shows), and continue: the loaded agent must take
 // the same actions with the same probabilities as the agent never interrupted, and end in
 // the same saved state. An agent whose save throws rlsim::Error (no learned state) is
@@ -315,9 +315,9 @@ TEST_CASE("conformance: every agent that saves continues identically after save 
   constexpr int kMinChecked = 35;
   // Parameters an agent needs for an exact continuation. DQN saves its replay buffer only
   // when asked (as SB3 saves it apart from the model); without it, training after load
-  // samples from an empty buffer; the same holds for sac, td3 and ddpg. ppo and a2c run on 2 env
-  // copies (the batched path) with rollouts short enough to update several times before and after
-  // the save.
+  // samples from an empty buffer; so do sac, td3 and ddpg. ppo and a2c run on 2 env
+  // copies (the batched path) with rollouts short enough to update several times before and
+  // after the save.
   const std::map<std::string, RawParams> params{
       {"dqn", {{"save_replay_buffer", true}}},
       {"sac", {{"save_replay_buffer", true}}},
