@@ -25,24 +25,32 @@ void check_size(const ArrayRecord& r, const std::string& name, std::size_t expec
 
 }  // namespace
 
-ReplayBuffer::ReplayBuffer(std::int64_t capacity, std::int64_t obs_dim)
-    : capacity_(capacity), obs_dim_(obs_dim) {
+ReplayBuffer::ReplayBuffer(std::int64_t capacity, std::int64_t obs_dim, std::int64_t action_dim)
+    : capacity_(capacity), obs_dim_(obs_dim), action_dim_(action_dim) {
   if (capacity < 1) {
     throw Error("replay buffer: buffer_size = " + std::to_string(capacity) + " must be >= 1");
   }
   if (obs_dim < 1) {
     throw Error("replay buffer: observation size " + std::to_string(obs_dim) + " must be >= 1");
   }
+  if (action_dim < 0) {
+    throw Error("replay buffer: action size " + std::to_string(action_dim) + " must be >= 0");
+  }
   const auto n = static_cast<std::size_t>(capacity * obs_dim);
   obs_ = std::make_unique_for_overwrite<float[]>(n);
   next_obs_ = std::make_unique_for_overwrite<float[]>(n);
-  actions_ = std::make_unique_for_overwrite<std::int64_t[]>(static_cast<std::size_t>(capacity));
+  if (action_dim == 0) {
+    actions_ = std::make_unique_for_overwrite<std::int64_t[]>(static_cast<std::size_t>(capacity));
+  } else {
+    box_actions_ =
+        std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(capacity * action_dim));
+  }
   returns_ = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(capacity));
   discounts_ = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(capacity));
 }
 
-std::int64_t ReplayBuffer::add(std::span<const float> obs, std::int64_t action, float ret,
-                               std::span<const float> next_obs, float discount) {
+std::int64_t ReplayBuffer::place(std::span<const float> obs, float ret,
+                                 std::span<const float> next_obs, float discount) {
   if (static_cast<std::int64_t>(obs.size()) != obs_dim_ ||
       static_cast<std::int64_t>(next_obs.size()) != obs_dim_) {
     throw Error("replay buffer: observation of size " + std::to_string(obs.size()) + ", expected " +
@@ -52,12 +60,36 @@ std::int64_t ReplayBuffer::add(std::span<const float> obs, std::int64_t action, 
   const auto off = static_cast<std::size_t>(slot * obs_dim_);
   std::copy(obs.begin(), obs.end(), obs_.get() + off);
   std::copy(next_obs.begin(), next_obs.end(), next_obs_.get() + off);
-  actions_[static_cast<std::size_t>(slot)] = action;
   returns_[static_cast<std::size_t>(slot)] = ret;
   discounts_[static_cast<std::size_t>(slot)] = discount;
   pos_ = (pos_ + 1) % capacity_;
   size_ = std::min(size_ + 1, capacity_);
   return slot;
+}
+
+std::int64_t ReplayBuffer::add(std::span<const float> obs, std::int64_t action, float ret,
+                               std::span<const float> next_obs, float discount) {
+  if (action_dim_ != 0) {
+    throw Error("replay buffer: a Discrete action added to a buffer of Box actions");
+  }
+  const std::int64_t slot = place(obs, ret, next_obs, discount);
+  actions_[static_cast<std::size_t>(slot)] = action;
+  return slot;
+}
+
+std::int64_t ReplayBuffer::add(std::span<const float> obs, std::span<const float> action, float ret,
+                               std::span<const float> next_obs, float discount) {
+  if (action_dim_ == 0 || static_cast<std::int64_t>(action.size()) != action_dim_) {
+    throw Error("replay buffer: Box action of size " + std::to_string(action.size()) +
+                ", expected " + std::to_string(action_dim_));
+  }
+  const std::int64_t slot = place(obs, ret, next_obs, discount);
+  std::copy(action.begin(), action.end(), box_actions_.get() + slot * action_dim_);
+  return slot;
+}
+
+std::span<const float> ReplayBuffer::box_action(std::int64_t i) const {
+  return {box_actions_.get() + i * action_dim_, static_cast<std::size_t>(action_dim_)};
 }
 
 std::span<const float> ReplayBuffer::obs(std::int64_t i) const {
@@ -81,7 +113,14 @@ void ReplayBuffer::save(StateDict& out, const std::string& prefix) const {
                  std::vector<double>(next_obs_.get(), next_obs_.get() + rows * d)};
   out[prefix + "obs"] = std::move(o);
   out[prefix + "next_obs"] = std::move(no);
-  out[prefix + "action"] = {{size_}, std::vector<double>(actions_.get(), actions_.get() + rows)};
+  if (action_dim_ == 0) {
+    out[prefix + "action"] = {{size_}, std::vector<double>(actions_.get(), actions_.get() + rows)};
+  } else {
+    const auto a = static_cast<std::size_t>(action_dim_);
+    out[prefix + "action"] = {
+        {size_, action_dim_},
+        std::vector<double>(box_actions_.get(), box_actions_.get() + rows * a)};
+  }
   out[prefix + "return"] = {{size_}, std::vector<double>(returns_.get(), returns_.get() + rows)};
   out[prefix + "discount"] = {{size_},
                               std::vector<double>(discounts_.get(), discounts_.get() + rows)};
@@ -107,15 +146,22 @@ void ReplayBuffer::load(const StateDict& in, const std::string& prefix) {
   const ArrayRecord& disc = entry(in, prefix + "discount");
   check_size(o, prefix + "obs", rows * d);
   check_size(no, prefix + "next_obs", rows * d);
-  check_size(a, prefix + "action", rows);
+  check_size(a, prefix + "action",
+             rows * static_cast<std::size_t>(std::max<std::int64_t>(1, action_dim_)));
   check_size(r, prefix + "return", rows);
   check_size(disc, prefix + "discount", rows);
   for (std::size_t i = 0; i < rows * d; ++i) {
     obs_[i] = static_cast<float>(o.data[i]);
     next_obs_[i] = static_cast<float>(no.data[i]);
   }
+  for (std::size_t i = 0; i < a.data.size(); ++i) {
+    if (action_dim_ == 0) {
+      actions_[i] = static_cast<std::int64_t>(a.data[i]);
+    } else {
+      box_actions_[i] = static_cast<float>(a.data[i]);
+    }
+  }
   for (std::size_t i = 0; i < rows; ++i) {
-    actions_[i] = static_cast<std::int64_t>(a.data[i]);
     returns_[i] = static_cast<float>(r.data[i]);
     discounts_[i] = static_cast<float>(disc.data[i]);
   }

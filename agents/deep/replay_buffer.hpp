@@ -3,7 +3,8 @@
 // et al. 2016, "Prioritized Experience Replay", ICLR).
 //
 // ReplayBuffer is a ring of `capacity` transitions in preallocated float arrays (no heap
-// allocation after construction): obs, action, n-step return G, the observation after
+// allocation after construction): obs, action (a Discrete index for DQN, or `action_dim`
+// floats for Box actions: SAC, TD3, DDPG), n-step return G, the observation after
 // the last step of the window, and its bootstrap discount d (γ^k after k steps, 0 when the
 // window ended in a real termination). The TD target is y = G + d·V(next_obs). Once full,
 // each add overwrites the oldest transition.
@@ -33,36 +34,47 @@ namespace rlsim {
 
 class ReplayBuffer {
  public:
-  ReplayBuffer(std::int64_t capacity, std::int64_t obs_dim);
+  // action_dim = 0: Discrete actions (one index each); >= 1: Box actions of that many floats.
+  ReplayBuffer(std::int64_t capacity, std::int64_t obs_dim, std::int64_t action_dim = 0);
   std::int64_t capacity() const { return capacity_; }
   std::int64_t size() const { return size_; }
   std::int64_t obs_dim() const { return obs_dim_; }
+  std::int64_t action_dim() const { return action_dim_; }
   std::int64_t next_index() const { return pos_; }
-  // Stores one transition; returns the slot it went to.
+  // Stores one transition; returns the slot it went to. The first form is for a buffer of
+  // Discrete actions, the second for Box actions (action.size() == action_dim).
   std::int64_t add(std::span<const float> obs, std::int64_t action, float ret,
+                   std::span<const float> next_obs, float discount);
+  std::int64_t add(std::span<const float> obs, std::span<const float> action, float ret,
                    std::span<const float> next_obs, float discount);
 
   std::span<const float> obs(std::int64_t i) const;
   std::span<const float> next_obs(std::int64_t i) const;
   std::int64_t action(std::int64_t i) const { return actions_[static_cast<std::size_t>(i)]; }
+  std::span<const float> box_action(std::int64_t i) const;
   float ret(std::int64_t i) const { return returns_[static_cast<std::size_t>(i)]; }
   float discount(std::int64_t i) const { return discounts_[static_cast<std::size_t>(i)]; }
 
   // Uniform indices in [0, size) (with replacement), as SB3's ReplayBuffer.sample.
   void sample_uniform(Rng& rng, std::span<std::int64_t> out) const;
 
-  // Entries "<prefix>obs", "<prefix>next_obs", "<prefix>action", "<prefix>return",
-  // "<prefix>discount" (the stored rows only) and "<prefix>position" = [pos, size].
+  // Entries "<prefix>obs", "<prefix>next_obs", "<prefix>action" (size, or size × action_dim
+  // for Box actions), "<prefix>return", "<prefix>discount" (the stored rows only) and
+  // "<prefix>position" = [pos, size].
   void save(StateDict& out, const std::string& prefix) const;
   void load(const StateDict& in, const std::string& prefix);
 
  private:
-  std::int64_t capacity_, obs_dim_;
+  // Writes everything but the action; returns the slot (pos_ not yet advanced).
+  std::int64_t place(std::span<const float> obs, float ret, std::span<const float> next_obs,
+                     float discount);
+  std::int64_t capacity_, obs_dim_, action_dim_;
   std::int64_t pos_ = 0, size_ = 0;
   // Uninitialised until written: a large, partly used buffer commits no memory it does
   // not touch.
   std::unique_ptr<float[]> obs_, next_obs_;
-  std::unique_ptr<std::int64_t[]> actions_;
+  std::unique_ptr<std::int64_t[]> actions_;  // Discrete actions only
+  std::unique_ptr<float[]> box_actions_;     // Box actions only
   std::unique_ptr<float[]> returns_, discounts_;
 };
 

@@ -315,10 +315,14 @@ TEST_CASE("conformance: every agent that saves continues identically after save 
   constexpr int kMinChecked = 35;
   // Parameters an agent needs for an exact continuation. DQN saves its replay buffer only
   // when asked (as SB3 saves it apart from the model); without it, training after load
-  // samples from an empty buffer. ppo and a2c run on 2 env copies (the batched path) with
-  // rollouts short enough to update several times before and after the save.
+  // samples from an empty buffer; so do sac, td3 and ddpg. ppo and a2c run on 2 env
+  // copies (the batched path) with rollouts short enough to update several times before and
+  // after the save.
   const std::map<std::string, RawParams> params{
       {"dqn", {{"save_replay_buffer", true}}},
+      {"sac", {{"save_replay_buffer", true}}},
+      {"td3", {{"save_replay_buffer", true}}},
+      {"ddpg", {{"save_replay_buffer", true}}},
       {"ppo", {{"n_envs", std::int64_t{2}}, {"n_steps", std::int64_t{32}}}},
       {"a2c", {{"n_envs", std::int64_t{2}}}}};
   // Known gaps, strict: each must still fail here (remove it from the list once it passes).
