@@ -115,3 +115,75 @@ TEST_CASE("driver: the step budget shrinks to the steps of runs that ended early
   CHECK(m[3] == m[4]);
   fs::remove_all(d);
 }
+
+TEST_CASE("driver: analyze reports the final evaluation with its 95% interval", "[analyze]") {
+  const fs::path d = temp_dir("final-eval");
+  const std::string file = (d / "ev.h5").string();
+  std::ofstream(d / "ev.toml") << "name = \"ev\"\nseeds = 3\nsteps = 900\n[eval]\nevery = 400\n"
+                                  "episodes = 4\n[[env]]\nid = \"CartPole-v1\"\n[[agent]]\n"
+                                  "id = \"random\"\n";
+  REQUIRE(sh("run " + (d / "ev.toml").string() + " -q --out " + file).code == 0);
+  // By hand from the eval rows: each run's last evaluation (the rows at its last step,
+  // here 900: at 400, 800 and once more at the end), averaged over runs, t-interval.
+  std::vector<double> finals;
+  {
+    rlsim::ExperimentReader reader(file);
+    for (std::int64_t i : reader.run_indices()) {
+      const rlsim::EvalTable ev = reader.read_run(i).evaluations;
+      REQUIRE(ev.size() == 12);
+      double sum = 0;
+      for (std::size_t k = 8; k < 12; ++k) {
+        CHECK(ev.step[k] == 900);
+        sum += ev.returns[k];
+      }
+      finals.push_back(sum / 4);
+    }
+  }
+  REQUIRE(finals.size() == 3);
+  const double mean = (finals[0] + finals[1] + finals[2]) / 3;
+  double ss = 0;
+  for (double x : finals) ss += (x - mean) * (x - mean);
+  const double half = boost::math::quantile(boost::math::students_t(2.0), 0.975) *
+                      std::sqrt(ss / 2) / std::sqrt(3.0);
+  REQUIRE(half > 0);
+
+  Result j = sh("analyze " + file + " --json");
+  INFO(j.out);
+  REQUIRE(j.code == 0);
+  CHECK(json_after(j.out, "final_eval") == Approx(mean).epsilon(1e-12));
+  CHECK(json_after(j.out, "final_eval_ci95") == Approx(half).epsilon(1e-12));
+  CHECK(json_after(j.out, "final_eval_step") == 900);
+  CHECK(json_after(j.out, "final_eval_episodes") == 4);
+
+  Result c = sh("analyze " + file + " --csv");
+  INFO(c.out);
+  REQUIRE(c.code == 0);
+  std::istringstream csv(c.out);
+  std::string header, row;
+  std::getline(csv, header);
+  std::getline(csv, row);
+  CHECK_THAT(header, Catch::EndsWith(",final_eval,final_eval_ci95,final_eval_step,"
+                                     "final_eval_episodes"));
+  std::vector<std::string> cells;
+  std::stringstream cs(row);
+  for (std::string cell; std::getline(cs, cell, ',');) cells.push_back(cell);
+  REQUIRE(cells.size() >= 4);
+  const std::size_t n = cells.size();
+  CHECK(std::stod(cells[n - 4]) == Approx(mean).epsilon(1e-9));
+  CHECK(std::stod(cells[n - 3]) == Approx(half).epsilon(1e-9));
+  CHECK(cells[n - 2] == "900");
+  CHECK(cells[n - 1] == "4");
+
+  Result t = sh("analyze " + file);
+  INFO(t.out);
+  REQUIRE(t.code == 0);
+  CHECK_THAT(t.out, Catch::Contains("final eval"));
+  // A run file without evaluation has no such column, and nulls in JSON.
+  REQUIRE(sh("run " + kConfigs + "/frozenlake.toml seeds=2 episodes=20 -q --out " +
+             (d / "no.h5").string())
+              .code == 0);
+  Result n2 = sh("analyze " + (d / "no.h5").string() + " --json");
+  CHECK_THAT(n2.out, Catch::Contains("\"final_eval\": null"));
+  CHECK_THAT(sh("analyze " + (d / "no.h5").string()).out, !Catch::Contains("final eval"));
+  fs::remove_all(d);
+}
