@@ -535,6 +535,11 @@ class Checker:
                          f"'run_index' repeats runs {values[counts > 1][:5].tolist()}")
         if (index < 0).any():
             self.problem("/run_table", "'run_index' has negative values")
+        planned = int(f.attrs["planned_runs"]) if "planned_runs" in f.attrs else 0
+        if planned > 0 and (index >= planned).any():
+            self.problem("/run_table", f"'run_index' has values at or above planned_runs = "
+                         f"{planned} (runs are 0 to {planned - 1}): "
+                         f"{sorted(set(index[index >= planned].tolist()))[:5]}")
         for col in ("seed_index", "total_steps"):
             if (rt[col] < 0).any():
                 self.problem("/run_table", f"'{col}' has negative values")
