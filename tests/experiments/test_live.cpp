@@ -187,3 +187,120 @@ TEST_CASE("driver: analyze reports the final evaluation with its 95% interval", 
   CHECK_THAT(sh("analyze " + (d / "no.h5").string()).out, !Catch::Contains("final eval"));
   fs::remove_all(d);
 }
+
+namespace {
+
+// Whether the HDF5 file has a root member `name` (read without HDF5's file lock).
+bool has_root_member(const std::string& file, const char* name) {
+  const hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  H5Pset_file_locking(fapl, false, true);
+  const hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, fapl);
+  H5Pclose(fapl);
+  REQUIRE(f >= 0);
+  const bool yes = H5Lexists(f, name, H5P_DEFAULT) > 0;
+  H5Fclose(f);
+  return yes;
+}
+
+// PPO on CartPole: one run of an update (10 epochs) every 256 steps, evaluated every 2048
+// steps; long enough (a few seconds) to be read while it runs.
+std::string live_config(std::int64_t steps) {
+  return "name = \"live\"\nseeds = 1\nsteps = " + std::to_string(steps) +
+         "\n[eval]\nevery = 2048\nepisodes = 2\n[[env]]\nid = \"CartPole-v1\"\n[[agent]]\n"
+         "id = \"ppo\"\nn_steps = 256\nbatch_size = 64\nn_epochs = 10\n";
+}
+
+}  // namespace
+
+TEST_CASE("driver: a file being written shows its runs' live rows; the final file is the same",
+          "[live]") {
+  const fs::path d = temp_dir("live");
+  const std::string cfg = (d / "live.toml").string();
+  std::ofstream(cfg) << live_config(80000);
+  const std::string file = (d / "live.h5").string();
+  // The run in a child process, flushing every 50 ms; this process reads the file meanwhile.
+  const std::string cmd = "RLSIM_PLUGIN_PATH= RLSIM_FLUSH_SECONDS=0.05 " + rlsim_bin() + " run " +
+                          cfg + " -q --threads 1 --out " + file + " > " + (d / "run.log").string() +
+                          " 2>&1; echo $? > " + (d / "rc").string();
+  REQUIRE(std::system(("(" + cmd + ") &").c_str()) == 0);
+  bool seen_live = false, complete = false;
+  rlsim::LiveRun seen;
+  Result watch_live{-1, ""}, plot_live{-1, ""};
+  for (int i = 0; i < 6000 && !complete; ++i) {  // at most 10 minutes (a slow sanitizer build)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (!fs::exists(d / "rc") && !fs::exists(file)) continue;
+    try {
+      rlsim::ExperimentReader reader(file);
+      complete = reader.meta().complete;
+      const std::vector<rlsim::LiveRun> live = reader.live_runs();
+      if (!complete && reader.run_indices().empty() && !live.empty() &&
+          live[0].evaluations.size() > 0 && live[0].diagnostics.size() > 0 && !seen_live) {
+        seen_live = true;  // the run has not ended: run_table does not list it yet
+        seen = live[0];
+        // The commands read the same file meanwhile (the run may end before they do).
+        watch_live = sh("watch " + file + " --once");
+        plot_live =
+            sh("plot " + file + " --out " + (d / "live_plots").string() + " --what diagnostics");
+      }
+    } catch (const rlsim::Error& e) {
+      // A read that overlaps a flush (or the file not created yet): try again.
+      INFO(e.what());
+    }
+    if (fs::exists(d / "rc")) break;
+  }
+  while (!fs::exists(d / "rc")) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  INFO(read_text(d / "run.log"));
+  REQUIRE(read_text(d / "rc") == "0\n");
+  REQUIRE(seen_live);
+  CHECK(seen.run_index == 0);
+  CHECK(seen.agent_id == "ppo");
+  CHECK(seen.steps > 0);
+  CHECK(seen.steps < 80000);
+  // The live rows are the run's rows so far: a prefix of its final eval and diagnostics.
+  rlsim::ExperimentReader final_reader(file);
+  REQUIRE(final_reader.meta().complete);
+  CHECK(final_reader.live_runs().empty());
+  const rlsim::StoredRun run = final_reader.read_run(0);
+  REQUIRE(seen.evaluations.size() <= run.evaluations.size());
+  for (std::size_t i = 0; i < seen.evaluations.size(); ++i) {
+    CHECK(seen.evaluations.step[i] == run.evaluations.step[i]);
+    CHECK(seen.evaluations.returns[i] == run.evaluations.returns[i]);
+  }
+  REQUIRE(seen.diagnostics.names == run.diagnostics.names);
+  REQUIRE(seen.diagnostics.size() <= run.diagnostics.size());
+  for (std::size_t i = 0; i < seen.diagnostics.values.size(); ++i)
+    CHECK(seen.diagnostics.values[i] == run.diagnostics.values[i]);
+  CHECK_FALSE(has_root_member(file, "live"));  // a finished file has no live rows
+  {
+    INFO(watch_live.out);
+    CHECK(watch_live.code == 0);
+    if (watch_live.out.find("0 of 1 runs complete") != std::string::npos)
+      CHECK_THAT(watch_live.out, Catch::Contains("in progress:\n  run 0: "));
+    INFO(plot_live.out);
+    CHECK(plot_live.code == 0);
+    const std::string json = read_text(d / "live_plots" / "diagnostics_CartPole-v1.json");
+    CHECK_THAT(json, Catch::Contains("\"name\": \"approx_kl\""));
+    CHECK((json.find("\"role\": \"in_progress\"") != std::string::npos ||
+           json.find("\"role\": \"mean\"") != std::string::npos));
+  }
+  // watch ends at once on a complete file; plot draws its diagnostics, one panel each.
+  Result w = sh("watch " + file + " --every 0.1");
+  INFO(w.out);
+  CHECK(w.code == 0);
+  CHECK_THAT(w.out, Catch::Contains("1 of 1 runs complete, experiment complete"));
+  Result pl = sh("plot " + file + " --out " + (d / "plots").string() + " --what diagnostics");
+  INFO(pl.out);
+  REQUIRE(pl.code == 0);
+  const std::string json = read_text(d / "plots" / "diagnostics_CartPole-v1.json");
+  for (const std::string& name : run.diagnostics.names)
+    CHECK_THAT(json, Catch::Contains("\"name\": \"" + name + "\""));
+  CHECK_THAT(json, Catch::Contains("\"points\": " + std::to_string(run.diagnostics.size())));
+
+  // Written without live rows (no run lasts the 1000 s flush interval): the same results.
+  const std::string plain = (d / "plain.h5").string();
+  Result r = shell("RLSIM_FLUSH_SECONDS=1000 " + rlsim_bin() + " run " + cfg +
+                   " -q --threads 1 --out " + plain);
+  REQUIRE(r.code == 0);
+  require_same_results(file, plain);
+  fs::remove_all(d);
+}
