@@ -212,7 +212,7 @@ std::string live_config(std::int64_t steps) {
 
 }  // namespace
 
-TEST_CASE("driver: a file being written shows its runs' live rows; the final file is the same",
+TEST_CASE("driver: a file being written shows its runs' live rows and its final file is the same",
           "[live]") {
   const fs::path d = temp_dir("live");
   const std::string cfg = (d / "live.toml").string();
