@@ -5,11 +5,13 @@
 // DQN's (tests/run/test_runner_keep_best.cpp).
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <string>
 
 #include "on_policy_util.hpp"
 
 using namespace rlsim;
+using rlsim::test::on_policy_registry;
 
 namespace {
 
