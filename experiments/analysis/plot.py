@@ -77,7 +77,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
 
-from plot_diagnostics import load_live_runs, plot_diagnostics  # noqa: E402
+try:
+    from plot_diagnostics import load_live_runs, plot_diagnostics  # noqa: E402
+except ImportError:  # in the rlsim Python package, next to this file as _plot.py
+    from _plot_diagnostics import load_live_runs, plot_diagnostics  # noqa: E402
 
 KINDS = ("regret", "returns", "lengths", "eval")  # drawn by default
 ALL_KINDS = KINDS + ("diagnostics",)
