@@ -199,7 +199,8 @@ void check_output_location(const std::string& path, const std::string& kind) {
                 "); choose another output path or fix its permissions");
 }
 
-File open_existing(const std::string& path, unsigned flags, const std::string& kind) {
+File open_existing(const std::string& path, unsigned flags, const std::string& kind,
+                   bool file_locking) {
   std::error_code ec;
   const fs::path p(path);
   if (!fs::exists(p, ec))
@@ -213,9 +214,20 @@ File open_existing(const std::string& path, unsigned flags, const std::string& k
   if (is_hdf5 == 0)
     throw Error("cannot open " + kind + " " + in_quotes(path) +
                 ": it is not an HDF5 file (no HDF5 signature)");
-  const hid_t id = H5Fopen(path.c_str(), flags, H5P_DEFAULT);
+  hid_t id = H5Fopen(path.c_str(), flags, H5P_DEFAULT);
+  std::string detail = id < 0 ? error_detail() : std::string();
+  // Without the lock, a read-only open of a file that a writer holds locked, or that this
+  // process has open without the lock already (HDF5 refuses a second open with other
+  // locking flags): only then, so opens that succeed are as before.
+  if (id < 0 && !file_locking && !(flags & H5F_ACC_RDWR) &&
+      detail.find("lock") != std::string::npos) {
+    PropList fapl(H5Pcreate(H5P_FILE_ACCESS), "cannot create properties for " + kind);
+    check_status(H5Pset_file_locking(fapl.get(), false, true),
+                 "cannot turn off file locking for " + kind + " " + in_quotes(path));
+    id = H5Fopen(path.c_str(), flags, fapl.get());
+    if (id < 0) detail = error_detail();
+  }
   if (id < 0) {
-    const std::string detail = error_detail();
     std::string why =
         "it is damaged or truncated (an HDF5 signature is there but its metadata "
         "cannot be read)";

@@ -222,7 +222,10 @@ void read_dataset(hid_t loc, const std::string& name, const std::string& what, h
 void check_output_location(const std::string& path, const std::string& kind);
 
 // Opens an existing HDF5 file, checking first that it is there and is HDF5, and turning
-// HDF5's failure into a message that says what is wrong.
-File open_existing(const std::string& path, unsigned flags, const std::string& kind);
+// HDF5's failure into a message that says what is wrong. `file_locking` false opens it
+// without HDF5's file lock (H5Pset_file_locking): a reader of a file another process is
+// writing (read-only opens only).
+File open_existing(const std::string& path, unsigned flags, const std::string& kind,
+                   bool file_locking = true);
 
 }  // namespace rlsim::hdf5

@@ -34,7 +34,7 @@ namespace {
 
 struct Acc {
   GroupSummary g;
-  std::vector<double> returns, lengths, successes, regrets, episodes;
+  std::vector<double> returns, lengths, successes, regrets, episodes, evals;
   std::int64_t order = 0;
 };
 
@@ -169,6 +169,18 @@ Summary summarize(const ExperimentReader& reader, std::int64_t last_k,
       a.regrets.push_back(r.regret.pseudo_regret.back());
       a.g.regret_steps = r.regret.step.back();
     }
+    if (r.evaluations.size() > 0) {
+      // The final evaluation: the rows of the run's last evaluation, which share its step.
+      const EvalTable& ev = r.evaluations;
+      const std::int64_t last = ev.step.back();
+      double sum = 0;
+      std::int64_t count = 0;
+      for (std::size_t i = ev.size(); i > 0 && ev.step[i - 1] == last; --i, ++count)
+        sum += ev.returns[i - 1];
+      a.evals.push_back(sum / static_cast<double>(count));
+      a.g.eval_step = std::max(a.g.eval_step, last);
+      a.g.eval_episodes = std::max(a.g.eval_episodes, count);
+    }
     ++a.g.runs;
   }
   for (std::size_t i = 0; i < group_by.size(); ++i)
@@ -195,6 +207,12 @@ Summary summarize(const ExperimentReader& reader, std::int64_t last_k,
     if (!a->regrets.empty()) {
       g.final_regret = mean_of(a->regrets);
       g.regret_ci95 = ci95_half_width(a->regrets);
+    }
+    g.run_evals = a->evals;
+    if (!a->evals.empty()) {
+      g.has_eval = true;
+      g.final_eval = mean_of(a->evals);
+      g.eval_ci95 = ci95_half_width(a->evals);
     }
     s.groups.push_back(std::move(g));
   }

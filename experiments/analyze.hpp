@@ -1,10 +1,11 @@
 // Summaries of a run file: one row per group of runs that differ only in their seed.
 //
-// Per run, the statistic is the mean over its last K episodes (return, length, success)
-// and, for bandit runs, the final cumulative pseudo-regret. Per group, the mean of the
-// per-run statistics across seeds with a 95% Student-t confidence interval (half-width
-// t_{0.975, n-1} · s / √n; undefined for a single seed). Incomplete runs are skipped and
-// counted.
+// Per run, the statistic is the mean over its last K episodes (return, length, success),
+// for bandit runs the final cumulative pseudo-regret, and for runs that evaluated during
+// training the mean return of their final evaluation (the headline number of RL papers). Per group,
+// the mean of the per-run statistics across seeds with a 95% Student-t confidence interval
+// (half-width t_{0.975, n-1} · s / √n; undefined for a single seed). Incomplete runs are skipped
+// and counted.
 //
 // Files: analyze.cpp (summarize), analyze_table.cpp (the table as text, CSV and JSON),
 // analyze_compare.cpp (--compare), analyze_curves.cpp (--curves); the command itself is
@@ -29,8 +30,15 @@ struct GroupSummary {
   double success_rate = -1;                   // < 0: not defined by the env
   double final_regret = -1, regret_ci95 = 0;  // final_regret < 0: no regret logged
   std::int64_t regret_steps = 0;
+  // The final evaluation (runs with evaluation during training, eval/ rows): per run the
+  // mean return of its last evaluation (the rows at its largest eval step), then the mean
+  // over runs with the 95% interval. has_eval false: no run of the group evaluated.
+  bool has_eval = false;
+  double final_eval = 0, eval_ci95 = 0;
+  std::int64_t eval_step = 0;      // the largest step of the runs' last evaluations
+  std::int64_t eval_episodes = 0;  // episodes of the last evaluation (the most of any run)
   // The per-run statistics behind the means (one per complete run, in file order).
-  std::vector<double> run_returns, run_regrets;
+  std::vector<double> run_returns, run_regrets, run_evals;
 };
 
 struct Summary {

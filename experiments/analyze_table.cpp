@@ -18,10 +18,11 @@ using analyze_detail::fmt;
 using analyze_detail::last_text;
 
 void print_summary(std::ostream& os, const Summary& s) {
-  bool any_regret = false, any_success = false;
+  bool any_regret = false, any_success = false, any_eval = false;
   for (const auto& g : s.groups) {
     any_regret |= g.final_regret >= 0;
     any_success |= g.success_rate >= 0;
+    any_eval |= g.has_eval;
   }
   struct Row {
     std::vector<std::string> cells;
@@ -41,6 +42,10 @@ void print_summary(std::ostream& os, const Summary& s) {
     header.push_back("regret");
     header.push_back("±95% CI");
   }
+  if (any_eval) {
+    header.push_back("final eval");
+    header.push_back("±95% CI");
+  }
   std::vector<Row> rows;
   for (const auto& g : s.groups) {
     Row r;
@@ -52,6 +57,10 @@ void print_summary(std::ostream& os, const Summary& s) {
     if (any_regret) {
       r.cells.push_back(g.final_regret >= 0 ? fmt(g.final_regret, 1) : "-");
       r.cells.push_back(g.final_regret >= 0 ? fmt(g.regret_ci95, 1) : "-");
+    }
+    if (any_eval) {
+      r.cells.push_back(g.has_eval ? fmt(g.final_eval) : "-");
+      r.cells.push_back(g.has_eval ? fmt(g.eval_ci95) : "-");
     }
     rows.push_back(std::move(r));
   }
@@ -98,7 +107,8 @@ void print_summary(std::ostream& os, const Summary& s) {
 
 void write_summary_csv(std::ostream& os, const Summary& s) {
   os << "env,agent,env_params,agent_params,runs,episodes,last_k,mean_return,return_ci95,"
-        "mean_length,success_rate,final_regret,regret_ci95,regret_steps\n";
+        "mean_length,success_rate,final_regret,regret_ci95,regret_steps,final_eval,"
+        "final_eval_ci95,final_eval_step,final_eval_episodes\n";
   auto num = [](double x) {
     if (std::isnan(x)) return std::string();
     std::ostringstream o;
@@ -112,7 +122,10 @@ void write_summary_csv(std::ostream& os, const Summary& s) {
        << (g.success_rate >= 0 ? num(g.success_rate) : "") << ","
        << (g.final_regret >= 0 ? num(g.final_regret) : "") << ","
        << (g.final_regret >= 0 ? num(g.regret_ci95) : "") << ","
-       << (g.final_regret >= 0 ? std::to_string(g.regret_steps) : "") << "\n";
+       << (g.final_regret >= 0 ? std::to_string(g.regret_steps) : "") << ","
+       << (g.has_eval ? num(g.final_eval) : "") << "," << (g.has_eval ? num(g.eval_ci95) : "")
+       << "," << (g.has_eval ? std::to_string(g.eval_step) : "") << ","
+       << (g.has_eval ? std::to_string(g.eval_episodes) : "") << "\n";
   }
 }
 
@@ -134,7 +147,13 @@ void write_summary_json(std::ostream& os, const Summary& s) {
        << ", \"final_regret\": " << json_number(g.final_regret, g.final_regret >= 0)
        << ", \"regret_ci95\": " << json_number(g.regret_ci95, g.final_regret >= 0)
        << ", \"regret_steps\": "
-       << (g.final_regret >= 0 ? std::to_string(g.regret_steps) : std::string("null")) << "}";
+       << (g.final_regret >= 0 ? std::to_string(g.regret_steps) : std::string("null"))
+       << ", \"final_eval\": " << json_number(g.final_eval, g.has_eval)
+       << ", \"final_eval_ci95\": " << json_number(g.eval_ci95, g.has_eval)
+       << ", \"final_eval_step\": "
+       << (g.has_eval ? std::to_string(g.eval_step) : std::string("null"))
+       << ", \"final_eval_episodes\": "
+       << (g.has_eval ? std::to_string(g.eval_episodes) : std::string("null")) << "}";
   }
   os << (s.groups.empty() ? "" : "\n  ") << "]\n}\n";
 }

@@ -40,6 +40,7 @@ commands:
   traj FILE.h5 --run R --episode E    print a logged trajectory as a table (--replay
                                       --out F.gif | --text: draw it)
   eval FILE.h5 --run R --episodes N   evaluate an agent saved in a run file
+  watch FILE.h5                       follow an experiment while it runs (live rows)
 
 every command takes --help, and --plugin PATH to load a plugin (also RLSIM_PLUGIN_PATH).
 documentation: README.md and docs/ (docs/commands.md lists every option).
@@ -81,9 +82,10 @@ int cli_main(int argc, char** argv) {
     if (cmd == "plot") return cmd_plot(rest);
     if (cmd == "traj") return cmd_traj(rest);
     if (cmd == "eval") return cmd_eval(rest);
+    if (cmd == "watch") return cmd_watch(rest);
     std::string msg = "unknown command '" + cmd + "'";
     auto close = close_matches(
-        cmd, {"run", "list", "describe", "analyze", "env", "ope", "plot", "traj", "eval"});
+        cmd, {"run", "list", "describe", "analyze", "env", "ope", "plot", "traj", "eval", "watch"});
     if (!close.empty()) msg += "; did you mean '" + close[0] + "'?";
     std::cerr << "rlsim: error: " << msg << "\n" << kUsage;
     return 2;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "experiments/analyze.hpp"
 #include "experiments/cli_util.hpp"
 #include "experiments/commands.hpp"
+#include "experiments/live_read.hpp"
 #include "run/hdf5_log.hpp"
 
 namespace po = boost::program_options;
@@ -80,7 +82,6 @@ int cmd_analyze(const std::vector<std::string>& args) {
   inputs.push_back(positional[0]);
   if (!compare.empty()) inputs.push_back(compare);
   if (!csv.empty() && csv != "-") check_output_file(csv, overwrite, inputs, "--csv", "table.csv");
-  ExperimentReader reader(positional[0]);
   std::vector<std::string> group_names;
   if (!group_by.empty()) {
     std::stringstream ss(group_by);
@@ -89,10 +90,22 @@ int cmd_analyze(const std::vector<std::string>& args) {
       if (!name.empty()) group_names.push_back(name);
     if (group_names.empty()) throw Error("--group-by needs parameter names, e.g. --group-by alpha");
   }
-  Summary s = summarize(reader, last_k, group_names);
-  if (s.complete_runs == 0)
+  // A file still being written is read as its last flush left it (docs/log-format.md, "Live
+  // rows"); a read that overlaps a flush is retried.
+  std::unique_ptr<ExperimentReader> reader;
+  std::vector<LiveRun> live;
+  Summary s = read_while_written(positional[0], [&] {
+    reader = std::make_unique<ExperimentReader>(positional[0]);
+    live = reader->live_runs();
+    return summarize(*reader, last_k, group_names);
+  });
+  const bool table = compare.empty() && !vm.count("json") && csv.empty();
+  if (s.complete_runs == 0 && !(table && !live.empty()))
     throw Error("run file '" + positional[0] +
-                "' holds no complete run (the experiment stopped before its first run ended)");
+                "' holds no complete run (the experiment stopped before its first run ended" +
+                (live.empty()
+                     ? std::string(")")
+                     : ", or is still running: rlsim watch " + positional[0] + " follows it)"));
   if (!compare.empty()) {
     ExperimentReader other(compare);
     Summary sb = summarize(other, last_k, group_names);
@@ -118,7 +131,7 @@ int cmd_analyze(const std::vector<std::string>& args) {
   if (!curves.empty()) {
     const auto files = write_into_directory(
         curves, overwrite, inputs, "--curves",
-        [&](const std::filesystem::path& stage) { write_curves(reader, stage.string(), bins); });
+        [&](const std::filesystem::path& stage) { write_curves(*reader, stage.string(), bins); });
     std::cerr << "wrote " << files.size() << " curve files to " << curves
               << " (groups.csv says which group each number is)\n";
   }
@@ -138,7 +151,11 @@ int cmd_analyze(const std::vector<std::string>& args) {
     }
     return 0;
   }
-  print_summary(std::cout, s);
+  if (s.complete_runs > 0) print_summary(std::cout, s);
+  if (!live.empty()) {
+    std::cout << "in progress (live rows of the runs being written):\n";
+    print_live_runs(std::cout, live);
+  }
   return 0;
 }
 

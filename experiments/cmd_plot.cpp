@@ -42,7 +42,8 @@ namespace rlsim {
 namespace {
 
 const char* kPlotUsage =
-    R"(usage: rlsim plot FILE.h5 --out DIR [--log-x] [--what regret,returns,lengths,eval]
+    R"(usage: rlsim plot FILE.h5 --out DIR [--log-x]
+                  [--what regret,returns,lengths,eval,diagnostics]
                   [--overwrite]
 
 Draws the figures of a run file into DIR (created if missing), one PNG per env and figure
@@ -60,6 +61,11 @@ kind, each with a JSON sidecar (same name, .json) listing the lines drawn:
            against training env steps, mean and 95% Student-t band over seeds at the steps
            every run evaluated at; runs that end at different steps (episode budgets) add
            one point for their final evaluations (runs with evaluations)
+  diagnostics  training diagnostics (losses, entropy, approx_kl, clip_fraction, epsilon,
+           learning_rate, ...) against env steps, one panel per quantity, mean over seeds;
+           runs still in progress dashed (their live rows); only when asked for with --what
+A file still being written is read as its last flush left it (docs/log-format.md, "Live
+rows").
 Bands are t(0.975, n-1) s / sqrt(n), the interval rlsim analyze reports (docs/analysis.md).
 Needs a python3 with h5py, numpy and matplotlib (Debian: python3-h5py python3-numpy
 python3-matplotlib, see scripts/install-deps.sh): $RLSIM_PYTHON, else /usr/bin/python3, else
@@ -166,8 +172,8 @@ int cmd_plot(const std::vector<std::string>& args) {
                                                  "directory for the PNG and JSON files (required)")(
       "log-x", "log-scaled time axis for the regret curves")(
       "what", po::value(&what)->default_value(what),
-      "comma-separated figure kinds: regret, returns, lengths, eval")(
-      "overwrite", "replace figures of the same names in DIR")(
+      "comma-separated figure kinds: regret, returns, lengths, eval, diagnostics (not drawn "
+      "unless named)")("overwrite", "replace figures of the same names in DIR")(
       "python", po::value(&python), "python3 interpreter to use (default: as described above)")(
       "quiet,q", "do not list the files written")("plugin", po::value(&plugins)->composing(),
                                                   "load a plugin (for runs of plugin envs)");
@@ -181,9 +187,10 @@ int cmd_plot(const std::vector<std::string>& args) {
 
   std::stringstream kinds(what);
   for (std::string kind; std::getline(kinds, kind, ',');)
-    if (kind != "regret" && kind != "returns" && kind != "lengths" && kind != "eval")
+    if (kind != "regret" && kind != "returns" && kind != "lengths" && kind != "eval" &&
+        kind != "diagnostics")
       throw UsageError("rlsim plot: --what '" + what + "': unknown figure kind '" + kind +
-                       "'; valid: regret, returns, lengths, eval");
+                       "'; valid: regret, returns, lengths, eval, diagnostics");
   if (!fs::is_regular_file(file)) throw Error("rlsim plot: run file '" + file + "' does not exist");
 
   if (python.empty()) {

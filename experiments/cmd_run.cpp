@@ -481,6 +481,7 @@ Outcome execute(const RunArgs& a, const Registry& registry, const std::vector<Ru
     RunnerOptions opts;
     opts.threads = o.threads;
     opts.counters = &counters;
+    opts.live = writer.live_sink();  // rows of runs in progress reach the file at each flush
     bool write_failed = false;
     opts.on_complete = [&](RunResult&& r) {
       try {

@@ -18,5 +18,6 @@ int cmd_ope(const std::vector<std::string>& args);         // rlsim ope (cmd_ope
 int cmd_plot(const std::vector<std::string>& args);        // rlsim plot (cmd_plot.cpp)
 int cmd_traj(const std::vector<std::string>& args);        // rlsim traj (cmd_traj.cpp)
 int cmd_eval(const std::vector<std::string>& args);        // rlsim eval (cmd_eval.cpp)
+int cmd_watch(const std::vector<std::string>& args);       // rlsim watch (cmd_watch.cpp)
 
 }  // namespace rlsim

@@ -64,14 +64,20 @@ extern "C" void on_stop_signal(int) {
 
 class StopSignals {
  public:
+  // Worker ranks (with_sigint) handle SIGINT and SIGTERM here. Rank 0 installs nothing:
+  // `rlsim run`'s own handler takes SIGINT, SIGTERM and SIGHUP there, stops the runs through
+  // the same counters and exits with 128 + the signal (143 for SIGTERM, not 130).
   StopSignals(RunCounters& c, bool with_sigint) : with_sigint_(with_sigint) {
     g_counters.store(&c);
+    if (!with_sigint_) return;
     term_ = std::signal(SIGTERM, on_stop_signal);
-    if (with_sigint_) int_ = std::signal(SIGINT, on_stop_signal);
+    int_ = std::signal(SIGINT, on_stop_signal);
   }
   ~StopSignals() {
-    std::signal(SIGTERM, term_);
-    if (with_sigint_) std::signal(SIGINT, int_);
+    if (with_sigint_) {
+      std::signal(SIGTERM, term_);
+      std::signal(SIGINT, int_);
+    }
     g_counters.store(nullptr);
   }
   StopSignals(const StopSignals&) = delete;
@@ -271,7 +277,7 @@ void MpiRun::execute_runs(const Registry& registry, const std::vector<RunSpec>& 
 
   RunCounters local_counters;
   RunCounters* counters = options.counters ? options.counters : &local_counters;
-  StopSignals signals(*counters, false);  // SIGINT is the caller's (rlsim run's own handler)
+  StopSignals signals(*counters, false);  // the signals are the caller's (rlsim run's handler)
   std::mutex write_mutex, error_mutex;
   std::exception_ptr first_error;
   std::int64_t results = 0;

@@ -37,33 +37,52 @@ std::string format_rate(double x) {
 namespace {
 // "37/100 runs", the steps/s and times shared by both line kinds.
 struct Numbers {
-  std::string runs, rate, elapsed, eta;
+  std::string runs, steps, rate, elapsed, eta;  // steps: empty when not shown
+  double fraction = 0;                          // of the work done, for the bar
 };
-Numbers numbers(std::int64_t done, std::int64_t total, std::int64_t steps, double el) {
-  const double eta =
-      done > 0 ? el * static_cast<double>(total - done) / static_cast<double>(done) : -1.0;
-  return {std::to_string(done) + "/" + std::to_string(total) + " runs",
-          format_rate(static_cast<double>(steps) / std::max(el, 1e-9)) + " steps/s",
-          "elapsed " + format_duration(el), "ETA " + (done > 0 ? format_duration(eta) : "?")};
+Numbers numbers(std::int64_t done, std::int64_t total, std::int64_t steps, double el,
+                std::int64_t budget) {
+  Numbers n;
+  n.runs = std::to_string(done) + "/" + std::to_string(total) + " runs";
+  if (budget > 0)
+    n.steps = format_rate(static_cast<double>(steps)) + "/" +
+              format_rate(static_cast<double>(budget)) + " steps";
+  else if (budget == 0)
+    n.steps = format_rate(static_cast<double>(steps)) + " steps";
+  n.rate = format_rate(static_cast<double>(steps) / std::max(el, 1e-9)) + " steps/s";
+  n.elapsed = "elapsed " + format_duration(el);
+  // The ETA: by the steps against a known step budget, else by the runs done.
+  double eta = -1.0;
+  if (budget > 0 && steps > 0) {
+    const double left = static_cast<double>(std::max<std::int64_t>(budget - steps, 0));
+    eta = el * left / static_cast<double>(steps);
+    n.fraction = std::min(1.0, static_cast<double>(steps) / static_cast<double>(budget));
+  } else if (budget <= 0 && done > 0) {
+    eta = el * static_cast<double>(total - done) / static_cast<double>(done);
+  }
+  if (budget <= 0 && total > 0) n.fraction = static_cast<double>(done) / static_cast<double>(total);
+  n.eta = "ETA " + (eta >= 0 ? format_duration(eta) : std::string("?"));
+  return n;
 }
 }  // namespace
 
 std::string progress_plain_line(std::int64_t done, std::int64_t total, std::int64_t steps,
-                                double el) {
-  const Numbers n = numbers(done, total, steps, el);
-  return "progress: " + n.runs + ", " + n.rate + ", " + n.elapsed + ", " + n.eta;
+                                double el, std::int64_t step_budget) {
+  const Numbers n = numbers(done, total, steps, el, step_budget);
+  return "progress: " + n.runs + ", " + (n.steps.empty() ? "" : n.steps + ", ") + n.rate + ", " +
+         n.elapsed + ", " + n.eta;
 }
 
 std::string progress_bar_line(std::int64_t done, std::int64_t total, std::int64_t steps, double el,
-                              int width) {
-  const Numbers n = numbers(done, total, steps, el);
-  const int filled =
-      total > 0 ? static_cast<int>(std::clamp<std::int64_t>(done * width / total, 0, width)) : 0;
+                              int width, std::int64_t step_budget) {
+  const Numbers n = numbers(done, total, steps, el, step_budget);
+  const int filled = std::clamp(static_cast<int>(n.fraction * width), 0, width);
   // (Built with a stream: GCC 12 warns falsely, -Wrestrict, on this chain of string +.)
   std::ostringstream os;
   os << '[' << std::string(static_cast<std::size_t>(filled), '#')
-     << std::string(static_cast<std::size_t>(width - filled), '-') << "] " << n.runs << "  "
-     << n.rate << "  " << n.elapsed << "  " << n.eta;
+     << std::string(static_cast<std::size_t>(width - filled), '-') << "] " << n.runs << "  ";
+  if (!n.steps.empty()) os << n.steps << "  ";
+  os << n.rate << "  " << n.elapsed << "  " << n.eta;
   return os.str();
 }
 
@@ -97,7 +116,11 @@ Progress::Progress(RunCounters& counters, const std::vector<RunSpec>& runs, Mode
       t0_(std::chrono::steady_clock::now()) {
   // Runs that differ only in their seed index form a group.
   std::map<std::string, std::size_t> groups;
+  bool budget_known = true;
   for (const RunSpec& r : runs) {
+    budget_known = budget_known && r.budget.steps > 0 &&
+                   !__builtin_add_overflow(step_budget_, r.budget.steps, &step_budget_);
+    budget_of_run_[r.run_index] = r.budget.steps;
     std::string env_text, agent_text;
     for (const auto& [k, v] : r.env_params)
       env_text += " " + k + "=" + short_param_value(format_param(v));
@@ -112,6 +135,7 @@ Progress::Progress(RunCounters& counters, const std::vector<RunSpec>& runs, Mode
     ++group_size_[it->second];
     group_of_run_[r.run_index] = it->second;
   }
+  if (!budget_known) step_budget_ = 0;
   group_runs_.assign(group_size_.size(), 0);
   group_returns_.resize(group_size_.size());
   group_regrets_.resize(group_size_.size());
@@ -128,6 +152,12 @@ void Progress::run_finished(const RunResult& r) {
   if (mode_ == Mode::off) return;
   const auto it = group_of_run_.find(r.info.run_index);
   if (it == group_of_run_.end()) return;
+  {
+    // The run's budget is replaced by the steps it took (fewer when its episodes ran out;
+    // a vector env rounds up to whole vector steps).
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (step_budget_ > 0) step_budget_ += r.total_steps - budget_of_run_[r.info.run_index];
+  }
   const std::size_t g = it->second;
   auto& returns = group_returns_[g];
   ++group_runs_[g];
@@ -157,9 +187,9 @@ void Progress::print_line() {
   const std::int64_t runs = c_.runs_done.load(), steps = c_.steps.load();
   std::lock_guard<std::mutex> lock(mutex_);
   if (mode_ == Mode::bar)
-    os_ << "\r\033[K" << progress_bar_line(runs, total_, steps, el) << std::flush;
+    os_ << "\r\033[K" << progress_bar_line(runs, total_, steps, el, 24, step_budget_) << std::flush;
   else
-    os_ << progress_plain_line(runs, total_, steps, el) << "\n" << std::flush;
+    os_ << progress_plain_line(runs, total_, steps, el, step_budget_) << "\n" << std::flush;
 }
 
 void Progress::loop() {

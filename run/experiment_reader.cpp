@@ -19,6 +19,7 @@
 #include "core/error.hpp"
 #include "core/hdf5_handles.hpp"
 #include "core/hdf5_util.hpp"
+#include "run/live_tables.hpp"
 #include "run/run_file_io.hpp"
 #include "run/run_file_tables.hpp"
 #include "run/run_group_reader.hpp"
@@ -270,7 +271,9 @@ ExperimentReader::ExperimentReader(const std::string& path, std::size_t max_cach
   impl_->path = path;
   impl_->max_cached_rows = max_cached_rows;
   hdf5::Lock lock;
-  impl_->file = open_existing(path, H5F_ACC_RDONLY, "run file");
+  // Without HDF5's file lock: a file being written can be read (docs/log-format.md, "Live
+  // rows"); reading cannot change it, and rlsim's own writer lock is a sidecar file.
+  impl_->file = open_existing(path, H5F_ACC_RDONLY, "run file", false);
   const hid_t f = impl_->file.get();
   impl_->limits = limits_for(f);
   const std::string where = "run file " + in_quotes(path);
@@ -318,6 +321,15 @@ std::vector<std::int64_t> ExperimentReader::run_indices() const {
     return out;
   }
   return list_runs(impl_->file.get(), impl_->path);
+}
+
+std::vector<LiveRun> ExperimentReader::live_runs() const {
+  if (impl_->meta.format_version < 3) return {};
+  hdf5::Lock lock;
+  const std::unordered_set<std::int64_t> listed(impl_->run_table.run_index.begin(),
+                                                impl_->run_table.run_index.end());
+  return read_live_runs(impl_->file.get(), "run file " + in_quotes(impl_->path), listed,
+                        impl_->limits);
 }
 
 std::vector<std::int64_t> ExperimentReader::complete_run_indices() const {

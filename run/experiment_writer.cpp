@@ -35,6 +35,7 @@
 #include "core/version.hpp"
 #include "run/chunk_encoder.hpp"
 #include "run/file_space.hpp"
+#include "run/live_tables.hpp"
 #include "run/run_file_io.hpp"
 #include "run/run_file_tables.hpp"
 #include "run/run_validation.hpp"
@@ -164,6 +165,8 @@ struct ExperimentWriter::Impl {
   std::unordered_map<std::string, std::int64_t> group_ids;
   std::int64_t next_group = 0;
   WriteKit kit;
+  // The live rows of runs in progress (run/live_tables.hpp), written at each flush.
+  std::unique_ptr<LiveTables> live;
   // The experiment-wide tables, and the rows written to them since the last flush: they
   // are held here and appended to the file at the flush (one append per column instead of
   // one per run), or earlier when they pass kMaxPendingBytes.
@@ -203,6 +206,8 @@ struct ExperimentWriter::Impl {
     if (!broken && file) {
       try {
         write_pending();
+        // Stopped (a signal, an error): the runs in progress are dropped, and their rows.
+        if (live) LiveTables::remove_all(file.get(), path);
         reserve_file_space(file.get(), path);
       } catch (const Error&) {
         broken = true;  // leave the file as the last flush left it
@@ -251,9 +256,10 @@ void ExperimentWriter::Impl::write_pending() {
 }
 
 void ExperimentWriter::Impl::flush_now() {
-  if (!dirty || broken || !file) return;
+  if (!(dirty || (live && live->pending())) || broken || !file) return;
   try {
     write_pending();
+    if (live) live->write(file.get(), path, kit.gcpl.get());
     reserve_file_space(file.get(), path);
     flush_file(file.get(), path);
   } catch (const Error& e) {
@@ -303,7 +309,8 @@ void ExperimentWriter::Impl::start_flusher() {
       guard.unlock();
       {
         hdf5::Lock lock;
-        if (dirty && std::chrono::steady_clock::now() - last_flush >= interval) {
+        if ((dirty || (live && live->pending())) &&
+            std::chrono::steady_clock::now() - last_flush >= interval) {
           try {
             flush_now();
           } catch (const Error&) {
@@ -383,6 +390,7 @@ void ExperimentWriter::Impl::open_for_append() {
     dropped.insert(i);
   }
   removed.assign(dropped.begin(), dropped.end());
+  LiveTables::remove_all(f, path);  // the rows of runs a killed writer had in progress
   write_attr<std::int32_t>(f, "complete", 0, where);
   flush_file(f, path);
   hold_metadata_until_flush(f, path);
@@ -393,6 +401,7 @@ ExperimentWriter::ExperimentWriter(const std::string& path, const ExperimentMeta
     : impl_(std::make_unique<Impl>()) {
   impl_->path = path;
   impl_->flush_seconds = flush_interval_from_env();
+  impl_->live = std::make_unique<LiveTables>(impl_->flush_seconds);
   impl_->planned_runs = meta.planned_runs;  // append mode: replaced by the file's
   if (mode == WriteMode::append) {
     // (A missing file is reported by open_for_append, without a lock file left behind.)
@@ -533,6 +542,7 @@ void ExperimentWriter::write_run(const RunResult& run) {
       create_attr_string(gid, "group", info.group, where, scalar);
     }
     w.written.insert(index);
+    w.live->end_run(w.file.get(), index, path);  // its whole rows replace its live rows
     if (own_group) {
       const std::string where = in_quotes(path) + " /runs/" + name;
       hdf5::Group g = create_group(w.runs.get(), name, where, gcpl);
@@ -608,6 +618,10 @@ void ExperimentWriter::write_run(const RunResult& run) {
   }
 }
 
+LiveSink* ExperimentWriter::live_sink() {
+  return impl_->live.get();
+}
+
 void ExperimentWriter::flush() {
   hdf5::Lock lock;
   if (impl_->broken)
@@ -626,6 +640,7 @@ void ExperimentWriter::finish() {
   const std::string where = "run file " + in_quotes(impl_->path);
   try {
     impl_->write_pending();
+    LiveTables::remove_all(impl_->file.get(), impl_->path);
     write_attr<std::int32_t>(impl_->file.get(), "complete", 1, where);
     reserve_file_space(impl_->file.get(), impl_->path);
     flush_file(impl_->file.get(), impl_->path);

@@ -13,7 +13,8 @@
 // attribute `complete` is set only by finish(). All HDF5 calls are serialised by one
 // process-wide mutex (HDF5 may be built without thread safety). One writer per file: the
 // writer holds rlsim's own lock of the file (run/write_lock.hpp), whatever HDF5's file
-// locking is set to; readers take no lock.
+// locking is set to; readers take no lock, and open the file with HDF5's file locking off,
+// so that they can read a file while it is written (docs/log-format.md, "Live rows").
 //
 // Implementation, one job per file: run/experiment_writer.cpp (the writer and its flusher
 // thread), run/experiment_reader.cpp and run/run_group_reader.cpp (the readers of formats
@@ -74,6 +75,20 @@ struct StoredRun {
   bool has_agent_state = false;
 };
 
+// A run in progress, as the live rows of a file being written show it (docs/log-format.md,
+// "Live rows"; run/live_tables.hpp): its env steps at its last report, its evaluation rows
+// and its diagnostics so far.
+struct LiveRun {
+  std::int64_t run_index = 0;
+  std::int64_t seed_index = 0;
+  std::string env_id, agent_id, env_params, agent_params, group;  // as StoredRun's
+  std::int64_t steps = 0;
+  EvalTable evaluations;
+  DiagnosticsTable diagnostics;
+};
+
+class LiveSink;
+
 // How ExperimentWriter opens its file.
 enum class WriteMode {
   create,  // create (truncate) the file and write the experiment's attributes
@@ -109,6 +124,11 @@ class ExperimentWriter {
   void write_run(const RunResult& run);
   // Writes the runs written since the last flush to the disk now.
   void flush();
+  // The sink of live rows (run/runner.hpp LiveSink; RunnerOptions::live): evaluation rows
+  // and diagnostics of runs in progress reach /live/NNNNNN at each flush, for runs that have
+  // run at least the flush interval; write_run replaces a run's live rows by its whole rows
+  // and finish() removes /live (docs/log-format.md, "Live rows").
+  LiveSink* live_sink();
   // Run indices of the unfinished runs whose rows or groups WriteMode::append dropped.
   const std::vector<std::int64_t>& removed_runs() const;
   // Marks the experiment complete and closes the file.
@@ -136,6 +156,9 @@ class ExperimentReader {
   ExperimentReader& operator=(const ExperimentReader&) = delete;
   const ExperimentMeta& meta() const;
   std::vector<std::int64_t> run_indices() const;  // sorted, complete or not
+  // The runs in progress in a file being written (or of a writer that was killed): their
+  // live rows, sorted by run index; empty for a finished file and for formats 1 and 2.
+  std::vector<LiveRun> live_runs() const;
   // Sorted indices of the whole runs: in format 3 every run in the file; in formats 1 and
   // 2 those whose `complete` attribute is 1 (a killed experiment may leave one without).
   std::vector<std::int64_t> complete_run_indices() const;

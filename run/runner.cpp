@@ -195,7 +195,8 @@ void push_episode(EpisodeTable& et, double ret, std::int64_t len, std::int64_t e
 
 // The batched loop for agents with num_envs() > 1 (docs/vector-env.md).
 void run_vector(const Registry& registry, const RunSpec& spec, std::unique_ptr<Env> env,
-                Agent& agent, Evaluator* evaluator, RunCounters* counters, RunResult& res) {
+                Agent& agent, Evaluator* evaluator, RunCounters* counters, LiveSink* live,
+                RunResult& res) {
   const auto n = static_cast<std::size_t>(agent.num_envs());
   std::vector<std::unique_ptr<Env>> copies;
   copies.push_back(std::move(env));
@@ -268,13 +269,15 @@ void run_vector(const Registry& registry, const RunSpec& spec, std::unique_ptr<E
       ret[i] = 0.0;
       len[i] = 0;
     }
-    if (counters && (pending_count += width) >= 4096) {
-      counters->steps.fetch_add(pending_count, std::memory_order_relaxed);
+    if ((counters || live) && (pending_count += width) >= 4096) {
+      if (counters) counters->steps.fetch_add(pending_count, std::memory_order_relaxed);
       pending_count = 0;
+      if (live) live->update(res.info, total, res.evaluations, agent.diagnostics());
     }
     if (total >= next_eval) {
       evaluator->run(agent, total, res.evaluations);
       while (next_eval <= total) next_eval += spec.eval_every;
+      if (live) live->update(res.info, total, res.evaluations, agent.diagnostics());
     }
   }
   // Episodes the table does not hold (cut by the step budget, or ended in the step that
@@ -327,11 +330,12 @@ void push_regret(RegretCurve& curve, std::int64_t step, double pseudo, double re
 class SingleEnvEvents {
  public:
   SingleEnvEvents(const RunSpec& spec, const EnvSpec& es, bool oracle, Evaluator* evaluator,
-                  RunCounters* counters, Agent& agent, RunResult& res)
+                  RunCounters* counters, LiveSink* live, Agent& agent, RunResult& res)
       : every_step_(oracle && spec.regret_every_step),
         eval_every_(spec.eval_every),
         evaluator_(evaluator),
         counters_(counters),
+        live_(live),
         agent_(agent),
         res_(res) {
     // Regret checkpoints: every step, or log-spaced up to the planned number of pulls.
@@ -343,7 +347,7 @@ class SingleEnvEvents {
     }
     next_checkpoint_ = every_step_ ? 1 : checkpoint_at(0);
     next_eval_ = evaluator ? spec.eval_every : kNever;
-    next_report_ = counters ? kReportEvery : kNever;
+    next_report_ = counters || live ? kReportEvery : kNever;
     limit_ = spec.budget.steps > 0 ? spec.budget.steps : kNever;
     update_next();
   }
@@ -361,12 +365,15 @@ class SingleEnvEvents {
     }
     if (total == next_report_) {
       report(total);
-      if (counters_->stop.load(std::memory_order_relaxed)) throw Interrupted("interrupted");
+      if (counters_ && counters_->stop.load(std::memory_order_relaxed))
+        throw Interrupted("interrupted");
       next_report_ = total + kReportEvery;
+      if (live_) live_->update(res_.info, total, res_.evaluations, agent_.diagnostics());
     }
     if (total == next_eval_) {  // mid-episode: the training env waits, untouched
       evaluator_->run(agent_, total, res_.evaluations);
       next_eval_ += eval_every_;
+      if (live_) live_->update(res_.info, total, res_.evaluations, agent_.diagnostics());
     }
     update_next();
   }
@@ -390,6 +397,7 @@ class SingleEnvEvents {
   std::int64_t eval_every_;
   Evaluator* evaluator_;
   RunCounters* counters_;
+  LiveSink* live_;
   Agent& agent_;
   RunResult& res_;
   std::vector<std::int64_t> checkpoints_;
@@ -406,7 +414,7 @@ class SingleEnvEvents {
 // (tests/run/test_runner.cpp compares runs with and without step logging).
 template <bool kOracle, bool kLog>
 void run_single(const RunSpec& spec, Env& env, Agent& agent, Evaluator* evaluator,
-                RunCounters* counters, RunResult& res) {
+                RunCounters* counters, LiveSink* live, RunResult& res) {
   const EnvSpec& es = env.spec();
   const Oracle* oracle = env.oracle();  // non-null when kOracle
 
@@ -425,7 +433,7 @@ void run_single(const RunSpec& spec, Env& env, Agent& agent, Evaluator* evaluato
   st.action_dim = static_cast<int>(es.action_space.flat_size());
   if constexpr (kLog) reserve_steps(st, spec.budget);
 
-  SingleEnvEvents events(spec, es, kOracle, evaluator, counters, agent, res);
+  SingleEnvEvents events(spec, es, kOracle, evaluator, counters, live, agent, res);
   const std::int64_t limit = events.limit();
   const bool defines_success = es.defines_success;
   std::int64_t next_event = events.next();
@@ -488,7 +496,8 @@ void run_single(const RunSpec& spec, Env& env, Agent& agent, Evaluator* evaluato
 
 }  // namespace
 
-RunResult execute_run(const Registry& registry, const RunSpec& spec, RunCounters* counters) {
+RunResult execute_run(const Registry& registry, const RunSpec& spec, RunCounters* counters,
+                      LiveSink* live) {
   const auto t0 = std::chrono::steady_clock::now();
   if (spec.budget.episodes <= 0 && spec.budget.steps <= 0)
     throw Error("run " + std::to_string(spec.run_index) +
@@ -519,20 +528,20 @@ RunResult execute_run(const Registry& registry, const RunSpec& spec, RunCounters
     throw Error("agent '" + spec.agent_id + "' asks for num_envs = " + std::to_string(num_envs) +
                 " env copies: it must be 1 or more");
   if (num_envs > 1) {
-    run_vector(registry, spec, std::move(env), *agent, evaluator.get(), counters, res);
+    run_vector(registry, spec, std::move(env), *agent, evaluator.get(), counters, live, res);
     finish_run(spec, *agent, evaluator.get(), res);
     res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return res;
   }
   const bool has_oracle = env->oracle() != nullptr;
   if (has_oracle && spec.log_steps)
-    run_single<true, true>(spec, *env, *agent, evaluator.get(), counters, res);
+    run_single<true, true>(spec, *env, *agent, evaluator.get(), counters, live, res);
   else if (has_oracle)
-    run_single<true, false>(spec, *env, *agent, evaluator.get(), counters, res);
+    run_single<true, false>(spec, *env, *agent, evaluator.get(), counters, live, res);
   else if (spec.log_steps)
-    run_single<false, true>(spec, *env, *agent, evaluator.get(), counters, res);
+    run_single<false, true>(spec, *env, *agent, evaluator.get(), counters, live, res);
   else
-    run_single<false, false>(spec, *env, *agent, evaluator.get(), counters, res);
+    run_single<false, false>(spec, *env, *agent, evaluator.get(), counters, live, res);
   finish_run(spec, *agent, evaluator.get(), res);
   res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return res;
@@ -573,7 +582,8 @@ void execute_runs(const Registry& registry, const std::vector<RunSpec>& specs,
   for (std::int64_t i = 0; i < n; ++i) {
     if (counters->stop.load()) continue;
     try {
-      RunResult r = execute_run(registry, specs[static_cast<std::size_t>(i)], counters);
+      RunResult r =
+          execute_run(registry, specs[static_cast<std::size_t>(i)], counters, options.live);
       std::lock_guard<std::mutex> lock(mutex);
       if (options.on_complete) options.on_complete(std::move(r));
       counters->runs_done.fetch_add(1);

@@ -76,15 +76,29 @@ struct RunCounters {
   std::atomic<bool> stop{false};
 };
 
+// Receives a run's evaluation rows and training diagnostics while it runs (live logs,
+// docs/log-format.md "Live rows"). update() is called from the run's own thread every 4096
+// env steps (with the RunCounters update) and after each evaluation, with every row the run
+// has so far: the sink copies the ones it has not seen. It must be thread-safe (runs on
+// other threads call it too) and cheap; it never changes what the run computes. The run's
+// RunResult, handed to on_complete at its end, holds the same rows.
+class LiveSink {
+ public:
+  virtual ~LiveSink() = default;
+  virtual void update(const RunInfo& run, std::int64_t steps, const EvalTable& evaluations,
+                      const DiagnosticsTable* diagnostics) = 0;
+};
+
 // Builds env and agent (throwing rlsim::Error on bad ids/params/incompatibility) and runs.
 // A run must end: an env that cannot terminate (EnvSpec::can_terminate false) and has no
 // time limit is refused under an episode budget alone, since no episode would ever end.
 RunResult execute_run(const Registry& registry, const RunSpec& spec,
-                      RunCounters* counters = nullptr);
+                      RunCounters* counters = nullptr, LiveSink* live = nullptr);
 
 struct RunnerOptions {
   int threads = 1;
   RunCounters* counters = nullptr;
+  LiveSink* live = nullptr;                      // null: no live rows
   std::function<void(RunResult&&)> on_complete;  // called under a lock
 };
 

@@ -77,7 +77,8 @@ OnPolicyAgent::OnPolicyAgent(std::string name, const OnPolicyConfig& config,
       rng_(seed),
       net_(make_net(name_, config_, observation_space, action_space, seed)),
       optimizer_(make_optimizer(config_, net_)),
-      rollout_(config_.n_envs, config_.n_steps, obs_dim_, head_.stored_width(), head_.discrete()) {
+      rollout_(config_.n_envs, config_.n_steps, obs_dim_, head_.stored_width(), head_.discrete()),
+      keep_best_(name_, config_.keep_best, {"policy.", "obs_rms."}) {
   const auto n = static_cast<std::size_t>(config_.n_envs);
   const auto d = static_cast<std::size_t>(obs_dim_);
   if (config_.normalize_obs) obs_norm_.emplace(d, config_.clip_obs);

@@ -27,6 +27,7 @@
 //   "ret_rms.*" when normalising, the partial rollout "rollout.*", "counters" =
 //   [num_timesteps, rollout position, updates], "rng": a loaded agent continues exactly as
 //   the uninterrupted one would.
+// - keep_best: the best evaluated policy is delivered (agents/deep/keep_best.hpp).
 // - No allocation per step: every buffer is sized in the constructor.
 #pragma once
 #include <cstdint>
@@ -38,6 +39,7 @@
 #include <vector>
 
 #include "agents/deep/actor_critic.hpp"
+#include "agents/deep/keep_best.hpp"
 #include "agents/deep/policy_head.hpp"
 #include "agents/deep/rollout_buffer.hpp"
 #include "agents/deep/running_normalizer.hpp"
@@ -79,6 +81,7 @@ struct OnPolicyConfig {
   double adam_eps = 1e-5;
   double rms_prop_alpha = 0.99;
   double rms_prop_eps = 1e-5;
+  bool keep_best = false;  // agents/deep/keep_best.hpp
 };
 
 // Binds the parameters both agents share (their order in `describe`) to `schema`, whose
@@ -140,7 +143,8 @@ requires std::is_base_of_v<OnPolicyConfig, Config> ConfigSchema<Config>
              source("SB3 ActorCriticPolicy"))
       .field("log_std_init", &C::log_std_init,
              "initial log std of the Gaussian policy for Box actions",
-             source("SB3 ActorCriticPolicy"));
+             source("SB3 ActorCriticPolicy"))
+      .field("keep_best", &C::keep_best, kKeepBestDoc);
 }
 
 class OnPolicyAgent : public Agent {
@@ -159,6 +163,13 @@ class OnPolicyAgent : public Agent {
   bool has_state() const override { return true; }
   void save(StateDict& out) const override;
   void load(const StateDict& in) override;
+  // keep_best (agents/deep/keep_best.hpp): the policy network and the observation
+  // normaliser's statistics of the best evaluation.
+  void evaluated(std::int64_t step, double mean_return) override {
+    keep_best_.evaluated(*this, step, mean_return);
+  }
+  bool finish_training() override { return keep_best_.finish(*this); }
+  const KeepBest& keep_best() const { return keep_best_; }
 
   ActorCriticNet& network() { return net_; }
   nn::Optimizer& optimizer() { return *optimizer_; }
@@ -211,6 +222,7 @@ class OnPolicyAgent : public Agent {
   RolloutBuffer rollout_;
   std::int64_t num_timesteps_ = 0, updates_ = 0;
   DiagnosticsTable diagnostics_;
+  KeepBest keep_best_;
 
   // Scratch of one step: the N observations (raw and normalised), the stored form of one
   // action, the rewards and ends for the reward normaliser, the final observations of the

@@ -353,7 +353,8 @@ void register_reinforce(Registry& registry) {
           .field("log_std_init", &C::log_std_init,
                  "initial log standard deviation of the Gaussian policy", source("SB3"))
           .field("max_grad_norm", &C::max_grad_norm,
-                 "clip gradients to this global L2 norm (0: no clipping)", at_least(0)),
+                 "clip gradients to this global L2 norm (0: no clipping)", at_least(0))
+          .field("keep_best", &C::keep_best, kKeepBestDoc),
       reinforce_check, [](const AgentContext& ctx, const C& c) {
         return std::make_unique<ReinforceAgent>(c, ctx.spec.observation_space,
                                                 ctx.spec.action_space, ctx.seed);

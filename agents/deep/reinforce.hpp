@@ -32,6 +32,7 @@
 #include <span>
 #include <vector>
 
+#include "agents/deep/keep_best.hpp"
 #include "core/agent.hpp"
 #include "core/rng.hpp"
 #include "nn/nn.hpp"
@@ -51,6 +52,7 @@ struct ReinforceConfig {
   nn::Activation activation = nn::Activation::tanh;
   double log_std_init = 0.0;
   double max_grad_norm = 0.0;  // 0: no clipping
+  bool keep_best = false;      // agents/deep/keep_best.hpp
 };
 
 class ReinforceAgent : public Agent {
@@ -63,6 +65,12 @@ class ReinforceAgent : public Agent {
   bool has_state() const override { return true; }
   void save(StateDict& out) const override;
   void load(const StateDict& in) override;
+  // keep_best (agents/deep/keep_best.hpp): the policy network and log std of the best
+  // evaluation.
+  void evaluated(std::int64_t step, double mean_return) override {
+    keep_best_.evaluated(*this, step, mean_return);
+  }
+  bool finish_training() override { return keep_best_.finish(*this); }
 
   // For tests: zeroes the policy gradients, records the policy-gradient loss (with the
   // entropy term) for the given rows, backpropagates it and returns it. `actions` holds
@@ -95,6 +103,7 @@ class ReinforceAgent : public Agent {
   double last_entropy_ = 0.0;
   std::int64_t episodes_ = 0, steps_ = 0;
   DiagnosticsTable diagnostics_;
+  KeepBest keep_best_{"reinforce", config_.keep_best, {"policy.", "log_std"}};
 };
 
 }  // namespace rlsim

@@ -3,7 +3,7 @@
 episode-length histograms, one PNG per env and figure kind, each with a JSON sidecar that
 lists what was drawn.
 
-Usage:  plot.py RUN_FILE --out DIR [--log-x] [--what regret,returns,lengths,eval]
+Usage:  plot.py RUN_FILE --out DIR [--log-x] [--what regret,returns,lengths,eval,diagnostics]
                 [--arm-means ARM_MEANS.json] [--quiet]
 
 `rlsim plot` runs this script (it finds a suitable python3 and passes --arm-means); it can
@@ -39,6 +39,11 @@ only in their seed, labelled by the agent id and the agent parameters that vary)
            "final_per_run" (each run's mean at its last evaluation) and "final_steps"
            ([first, last] of the runs' last evaluation steps); "points" counts the
            line's shared steps.
+  diagnostics  training diagnostics against env steps, one panel per quantity, runs in
+           progress included (plot_diagnostics.py). Drawn only when asked for (--what).
+
+A file still being written is read without HDF5's file lock (reading cannot change it) as
+its last flush left it; the runs in progress are its live rows (docs/log-format.md).
 
 Intervals: every band and error bar is the 95% Student-t interval of a mean over n runs,
 mean ± t(0.975, n - 1) sd / sqrt(n) (ci95_half_width), the interval `rlsim analyze` reports
@@ -63,14 +68,22 @@ import re
 import sys
 import warnings
 
-import h5py
+# Reading only: a file that rlsim is still writing can be read (docs/log-format.md).
+os.environ.setdefault("HDF5_USE_FILE_LOCKING", "FALSE")
+import h5py  # noqa: E402
 import numpy as np
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
 
-KINDS = ("regret", "returns", "lengths", "eval")
+try:
+    from plot_diagnostics import load_live_runs, plot_diagnostics  # noqa: E402
+except ImportError:  # in the rlsim Python package, next to this file as _plot.py
+    from _plot_diagnostics import load_live_runs, plot_diagnostics  # noqa: E402
+
+KINDS = ("regret", "returns", "lengths", "eval")  # drawn by default
+ALL_KINDS = KINDS + ("diagnostics",)
 BERNOULLI_ID = "BernoulliBandit-v0"
 Z975 = 1.959963984540054  # the 0.975 quantile of the standard normal
 RETURN_BINS = 100
@@ -685,7 +698,8 @@ def main(argv=None):
     p.add_argument("--out", required=True, help="directory for the PNG and JSON files")
     p.add_argument("--log-x", action="store_true", help="log-scaled time axis for regret")
     p.add_argument("--what", default=",".join(KINDS),
-                   help="comma-separated figure kinds: regret,returns,lengths,eval (default: all)")
+                   help="comma-separated figure kinds: regret,returns,lengths,eval,diagnostics "
+                   "(default: regret,returns,lengths,eval)")
     p.add_argument("--arm-means", help="JSON with the arm means of each run (rlsim plot writes it)")
     p.add_argument("--quiet", action="store_true", help="do not list the files written")
     p.add_argument("--manifest",
@@ -694,34 +708,45 @@ def main(argv=None):
     args = p.parse_args(argv)
 
     what = [w.strip() for w in args.what.split(",") if w.strip()]
-    bad = [w for w in what if w not in KINDS]
+    bad = [w for w in what if w not in ALL_KINDS]
     if bad or not what:
         p.error(f"--what {args.what!r}: unknown kind(s) {', '.join(bad) or '(none)'}; "
-                f"valid: {', '.join(KINDS)}")
+                f"valid: {', '.join(ALL_KINDS)}")
     arm_means = {}
     if args.arm_means:
         with open(args.arm_means, encoding="utf-8") as f:
             arm_means = json.load(f).get("arm_means", {})
     try:
         runs = load_runs(args.run_file)
+        h5 = h5py.File(args.run_file, "r")
+        live = (load_live_runs(h5, lambda i, info, s, r: Run(i, info, *[np.zeros(0)] * 3,
+                                                             eval_step=s, eval_return=r))
+                if "diagnostics" in what and "run_table" in h5 else [])
     except (OSError, ValueError, KeyError) as e:
         print(f"plot: cannot read {args.run_file}: {e}", file=sys.stderr)
         return 1
-    if not runs:
+    if not runs and not live:
         print(f"plot: {args.run_file} has no complete run to plot", file=sys.stderr)
         return 1
     os.makedirs(args.out, exist_ok=True)
 
-    labels = label_agents(runs)
-    env_names = name_envs(runs)
+    labels = label_agents(runs + live)
+    env_names = name_envs(runs + live)
     by_env = {}
-    for r in runs:
+    for r in runs + live:
         by_env.setdefault(r.env_key, []).append(r)
     written = []
     for env_key in sorted(by_env, key=lambda k: env_names[k][0]):
-        env_runs = by_env[env_key]
+        env_runs = [r for r in by_env[env_key] if not getattr(r, "in_progress", False)]
         title, stem = env_names[env_key]
         for kind in what:
+            if kind == "diagnostics":
+                png = plot_diagnostics(h5, title, by_env[env_key], labels, args.out,
+                                       f"{kind}_{stem}")
+                written += [png] if png else []
+                continue
+            if not env_runs:
+                continue
             if kind == "regret":
                 fig = plot_regret(title, env_runs, labels, arm_means, args.log_x)
             elif kind == "returns":
@@ -735,7 +760,7 @@ def main(argv=None):
     if not written:
         print(f"plot: nothing to draw for --what {','.join(what)} in {args.run_file} (regret "
               "needs a bandit problem; returns and lengths need runs of 2+ episodes; eval needs "
-              "evaluation during training)",
+              "evaluation during training; diagnostics an agent that records them)",
               file=sys.stderr)
         return 1
     if args.manifest:

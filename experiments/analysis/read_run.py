@@ -14,8 +14,12 @@ Needs h5py and numpy: on Debian, python3-h5py and python3-numpy, run with /usr/b
 """
 import argparse
 import math
+import os
 import re
 import sys
+
+# Reading only: a file that rlsim is still writing can be checked (docs/log-format.md).
+os.environ.setdefault("HDF5_USE_FILE_LOCKING", "FALSE")
 
 # --- example begin ---
 import h5py
@@ -496,9 +500,29 @@ class Checker:
         spans = {int(w): (int(a), int(b)) for a, b, w in zip(starts, ends, who)}
         return data, spans
 
+    def live(self, f, listed):
+        """/live (table 9): runs in progress, only in a file not marked complete."""
+        if "live" not in f:
+            return
+        if int(f.attrs.get("complete", 0)) == 1:
+            self.problem("/live", "a file marked complete has live rows (table 9)")
+        for name, g in f["live"].items():
+            where = f"/live/{name}"
+            if not RUN_NAME.match(name) or not isinstance(g, h5py.Group):
+                self.problem(where, "is not a group named by a zero-padded run index")
+                continue
+            self.members(g, where, {"eval", "diagnostics"})
+            self.attrs(g, where, dict(GROUP_ATTRS, steps="int64", seed_index="int64"))
+            if "eval" in g:
+                self.table(g["eval"], where + "/eval",
+                           {k: v for k, v in EVAL_COLUMNS.items() if k != "run"},
+                           compressed=False)
+            state = "listed in run_table: ignored" if int(name) in listed else "in progress"
+            self.notes.append(f"{where}: live rows of a run {state}")
+
     def file_v3(self, f):
         """Format 3; returns the run indices of run_table."""
-        self.members(f, "/", {"run_table", "groups", "episodes", "regret", "eval", "runs"})
+        self.members(f, "/", {"run_table", "groups", "episodes", "regret", "eval", "runs", "live"})
         # groups
         numbers = set()
         if "groups" not in f or not isinstance(f["groups"], h5py.Group):
@@ -535,6 +559,12 @@ class Checker:
                          f"'run_index' repeats runs {values[counts > 1][:5].tolist()}")
         if (index < 0).any():
             self.problem("/run_table", "'run_index' has negative values")
+        planned = int(f.attrs["planned_runs"]) if "planned_runs" in f.attrs else 0
+        if planned > 0 and (index >= planned).any():
+            self.problem("/run_table", f"'run_index' has values at or above planned_runs = "
+                         f"{planned} (runs are 0 to {planned - 1}): "
+                         f"{sorted(set(index[index >= planned].tolist()))[:5]}")
+        self.live(f, set(index.tolist()))
         for col in ("seed_index", "total_steps"):
             if (rt[col] < 0).any():
                 self.problem("/run_table", f"'{col}' has negative values")

@@ -62,6 +62,10 @@ _SUMMARY_COLUMNS = [
     "final_regret",
     "regret_ci95",
     "regret_steps",
+    "final_eval",
+    "final_eval_ci95",
+    "final_eval_step",
+    "final_eval_episodes",
 ]
 
 
@@ -264,9 +268,10 @@ class RunFile:
             group_by = [g for g in group_by.split(",") if g]
         s = self._reader.summary(int(last), list(group_by or []))
         df = pd.DataFrame(s["groups"], columns=_SUMMARY_COLUMNS + ["group"])
-        for c in ("success_rate", "final_regret", "regret_ci95"):
+        for c in ("success_rate", "final_regret", "regret_ci95", "final_eval", "final_eval_ci95"):
             df[c] = df[c].astype(float)
-        df["regret_steps"] = df["regret_steps"].astype("Int64")
+        for c in ("regret_steps", "final_eval_step", "final_eval_episodes"):
+            df[c] = df[c].astype("Int64")
         df.attrs.update(
             complete_runs=s["complete_runs"],
             incomplete_runs=s["incomplete_runs"],

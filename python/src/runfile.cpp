@@ -266,6 +266,12 @@ class PyReader {
       r["final_regret"] = regret ? py::object(py::float_(g.final_regret)) : py::none();
       r["regret_ci95"] = regret ? py::object(py::float_(g.regret_ci95)) : py::none();
       r["regret_steps"] = regret ? py::object(py::int_(g.regret_steps)) : py::none();
+      // The final evaluation (rlsim analyze's final_eval columns), None without evaluation.
+      const bool ev = g.has_eval;
+      r["final_eval"] = ev ? py::object(py::float_(g.final_eval)) : py::none();
+      r["final_eval_ci95"] = ev ? py::object(py::float_(g.eval_ci95)) : py::none();
+      r["final_eval_step"] = ev ? py::object(py::int_(g.eval_step)) : py::none();
+      r["final_eval_episodes"] = ev ? py::object(py::int_(g.eval_episodes)) : py::none();
       rows.append(r);
     }
     py::dict out;

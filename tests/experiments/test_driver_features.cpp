@@ -438,7 +438,7 @@ TEST_CASE("driver: run prints plain progress and a line per finished group off a
   CHECK(std::distance(std::sregex_iterator(r.out.begin(), r.out.end(), done),
                       std::sregex_iterator()) == 2);
   const std::regex last(
-      R"(progress: 8/8 runs, [0-9.]+[kM]? steps/s, elapsed \d+m\d\ds, ETA 0m00s\n)");
+      R"(progress: 8/8 runs, [0-9.]+[kM]? steps, [0-9.]+[kM]? steps/s, elapsed \d+m\d\ds, ETA 0m00s\n)");
   CHECK(std::regex_search(r.out, last));
   CHECK(r.out.find("\033[K") == std::string::npos);  // no terminal control codes
   // The group line's numbers are analyze's.

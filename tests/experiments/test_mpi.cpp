@@ -9,12 +9,15 @@
 
 #include <boost/archive/binary_iarchive.hpp>
 #include <boost/archive/binary_oarchive.hpp>
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
-#include "run/hdf5_log.hpp"
 #include "experiments/mpi_serialization.hpp"
+#include "run/hdf5_log.hpp"
 
 #include "tests/experiments/driver_util.hpp"
 
@@ -111,6 +114,37 @@ TEST_CASE("mpi: an error on a worker rank ends the job with one message and a no
   // Rank 0 stopped before marking the experiment complete.
   rlsim::ExperimentReader r(out);
   CHECK_FALSE(r.meta().complete);
+  fs::remove_all(d);
+}
+
+TEST_CASE("mpi: SIGTERM to rank 0 stops the job as without MPI: one line, exit 143", "[mpi]") {
+  const fs::path d = temp_dir("mpi_sigterm");
+  std::ofstream(d / "c.toml") << "seeds = 4\nsteps = 40000\n[[env]]\nid = \"CartPole-v1\"\n"
+                                 "[[agent]]\nid = \"ppo\"\nn_steps = 256\nbatch_size = 64\n";
+  const std::string out = (d / "t.h5").string(), pid = (d / "rank0.pid").string();
+  const std::string run = "run " + (d / "c.toml").string() + " -q --threads 1 --out " + out;
+  // MPMD launch: rank 0 records its pid before it becomes rlsim.
+  const std::string job = mpirun(1) + "sh -c 'echo $$ > " + pid + "; exec " + rlsim_bin() + " " +
+                          run + "' : -np 1 " + rlsim_bin() + " " + run;
+  REQUIRE(std::system(("(RLSIM_PLUGIN_PATH= " + job + " > " + (d / "log").string() +
+                       " 2>&1; echo $? > " + (d / "rc").string() + ") &")
+                          .c_str()) == 0);
+  for (int i = 0; i < 3000 && !(fs::exists(pid) && fs::exists(out)) && !fs::exists(d / "rc"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  REQUIRE(fs::exists(pid));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  std::system(("kill -TERM $(cat " + pid + ")").c_str());
+  for (int i = 0; i < 6000 && !fs::exists(d / "rc"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const std::string log = read_text(d / "log");
+  INFO(log);
+  if (log.find("runs are complete") == std::string::npos) {
+    // The job ended before the signal came (a fast machine): nothing to check.
+    WARN("the job ended before SIGTERM arrived");
+  } else {
+    CHECK_THAT(log, Catch::Contains("rlsim: interrupted by SIGTERM: "));
+    CHECK(read_text(d / "rc") != "0\n");
+  }
   fs::remove_all(d);
 }
 
