@@ -18,6 +18,9 @@
 // a step terminates in a state flagged as a goal. Envs whose dynamics depend on more than
 // the index (Taxi's fickle passenger) override do_step/get_state/set_state and report no
 // model (model_is_exact = false), since the index alone would not be Markov.
+//
+// Step info: every tabular env reports "prob" (StepInfo::prob), the probability of the
+// outcome drawn.
 #pragma once
 #include <cstdint>
 #include <span>
