@@ -87,8 +87,18 @@ class Agent {
     throw Error("this agent has no learned state to load");
   }
 
+  // Action masking (Gymnasium's info["action_mask"], e.g. Taxi; core/env.hpp StepInfo). An
+  // agent that masks says so here; the runner then hands it the env's mask once, before the
+  // first act(), and the env keeps the mask current: during act() it is the mask of the
+  // observation acted on, during observe() that of the transition's next observation.
+  // mask[a] != 0: action a may be chosen. Empty: every action may.
+  virtual bool uses_action_mask() const { return false; }
+  void set_action_mask(std::span<const std::uint8_t> mask) { action_mask_ = mask; }
+  std::span<const std::uint8_t> action_mask() const { return action_mask_; }
+
  private:
   bool evaluation_ = false;
+  std::span<const std::uint8_t> action_mask_;
 };
 
 }  // namespace rlsim

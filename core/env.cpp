@@ -32,6 +32,7 @@ void Env::reset(Value& obs, std::optional<std::uint64_t> seed) {
   elapsed_ = 0;
   over_ = false;
   spec_.observation_space.prepare(obs);
+  info_.prob = 1.0;
   do_reset(obs);
 }
 

@@ -64,6 +64,29 @@ struct EnvSpec {
   // header names) follow Gymnasium 1.x's np_random calls. Env::set_seeding refuses
   // Seeding::gymnasium otherwise.
   bool gymnasium_seeding = false;
+  // Which of Gymnasium's `info` fields the env reports (Env::info()).
+  struct InfoFields {
+    bool prob = false;         // "prob": FrozenLake, CliffWalking, Taxi (every TabularEnv)
+    bool action_mask = false;  // "action_mask": Taxi
+  } info{};
+};
+
+// Gymnasium's step/reset `info` for the fields rlsim types (EnvSpec::info says which an env
+// reports), of the last reset or step. Typed and allocation-free: an env writes the
+// numbers into this struct, which the base class owns; nothing is built per step.
+struct StepInfo {
+  // The probability of the outcome just drawn, P(s', r, terminated | s, a) of the env's
+  // model (1 after a reset, as Gymnasium's toy-text envs report). Where two of Gymnasium's
+  // transition entries lead to the same outcome (FrozenLake's slips onto one cell) rlsim's
+  // model holds one outcome with their summed probability, so rlsim reports the sum where
+  // Gymnasium reports the entry it drew; under seeding = "gymnasium" the envs that sample
+  // Gymnasium's own entry lists (FrozenLake, CliffWalking) report the entry's, as it does.
+  double prob = 1.0;
+  // mask[a] = 1 when action a changes the state (or completes the task) in the current
+  // state, else 0 (Gymnasium's Taxi `action_mask`, int8 there): one entry per action. The
+  // span points at storage the env owns and keeps current at every reset, step and
+  // set_state, so a holder of the span always reads the mask of the current state.
+  std::span<const std::uint8_t> action_mask;
 };
 
 struct StepResult {
@@ -132,6 +155,8 @@ class Env {
   StepResult step(const Value& action, Value& obs);
   std::int64_t elapsed_steps() const { return elapsed_; }
   bool episode_over() const { return over_; }
+  // The info of the last reset or step (see StepInfo): the fields EnvSpec::info names.
+  const StepInfo& info() const { return info_; }
 
   // Capabilities.
   virtual const TabularModel* model() const { return nullptr; }
@@ -171,9 +196,13 @@ class Env {
   EnvSpec& mutable_spec() { return spec_; }
   // Call from set_state so stepping is allowed again after an ended episode.
   void mark_running() { over_ = false; }
+  // For envs that report info fields: written in do_reset/do_step (reset() sets prob to 1
+  // before do_reset).
+  StepInfo& mutable_info() { return info_; }
 
  private:
   EnvSpec spec_;
+  StepInfo info_;
   Rng rng_;
   NumpyGenerator np_random_;
   Seeding seeding_ = Seeding::rlsim;

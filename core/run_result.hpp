@@ -59,6 +59,13 @@ struct StepTable {
   std::vector<std::uint8_t> truncated;
   std::vector<double> probability;
   std::vector<double> log_prob;
+  // The env's step info (core/env.hpp StepInfo), for envs that report it: "prob" of each
+  // step's outcome (when has_prob), and the action mask of the state each step acted in
+  // (mask_dim entries per row, when mask_dim > 0).
+  bool has_prob = false;
+  int mask_dim = 0;
+  std::vector<double> info_prob;
+  std::vector<std::uint8_t> action_mask;
   std::size_t size() const { return reward.size(); }
 };
 

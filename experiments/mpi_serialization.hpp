@@ -34,7 +34,7 @@ struct MpiJob {
 #if defined(__x86_64__) && defined(__GLIBCXX__)
 // A new field in one of these structs must be serialized below (then update the sizes).
 static_assert(sizeof(RunSpec) == 232, "RunSpec changed: update experiments/mpi_serialization.hpp");
-static_assert(sizeof(RunResult) == 960,
+static_assert(sizeof(RunResult) == 1016,
               "RunResult changed: update experiments/mpi_serialization.hpp");
 #endif
 
@@ -139,7 +139,7 @@ template <class Archive>
 void serialize(Archive& ar, rlsim::StepTable& t, unsigned) {
   ar& t.obs_discrete& t.action_discrete& t.obs_dim& t.action_dim& t.episode& t.t& t.obs_index& t
       .obs& t.action_index& t.action& t.reward& t.terminated& t.truncated& t.probability& t
-      .log_prob& t.env;
+      .log_prob& t.env& t.has_prob& t.mask_dim& t.info_prob& t.action_mask;
 }
 
 template <class Archive>

@@ -557,6 +557,9 @@ void ExperimentWriter::write_run(const RunResult& run) {
         create_attr<std::int32_t>(s.get(), "obs_dim", t.obs_discrete ? 1 : t.obs_dim, ws, scalar);
         create_attr<std::int32_t>(s.get(), "action_dim", t.action_discrete ? 1 : t.action_dim, ws,
                                   scalar);
+        // Only for envs with step info, so that other step logs are as before.
+        if (t.has_prob) create_attr<std::int32_t>(s.get(), "info_prob", 1, ws, scalar);
+        if (t.mask_dim > 0) create_attr<std::int32_t>(s.get(), "mask_dim", t.mask_dim, ws, scalar);
         write_encoded_table(s.get(), enc.steps, ws, kit);
       }
       if (!run.diagnostics.names.empty()) {

@@ -57,6 +57,9 @@ inline constexpr auto step_columns = [](auto& t, auto&& f) {
   f("truncated", t.truncated, 0);
   f("probability", t.probability, 0);
   f("log_prob", t.log_prob, 0);
+  // The env's step info, for envs that report it (attributes info_prob and mask_dim).
+  if (t.has_prob) f("prob", t.info_prob, 0);
+  if (t.mask_dim > 0) f("action_mask", t.action_mask, static_cast<hsize_t>(t.mask_dim));
 };
 
 inline constexpr auto regret_columns = [](auto& t, auto&& f) {

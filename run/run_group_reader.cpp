@@ -81,6 +81,13 @@ void read_run_data(hid_t gid, StoredRun& r, bool with_steps, const std::string& 
     if (t.obs_dim < 1 || t.action_dim < 1)
       throw Error(w + " has obs_dim " + std::to_string(t.obs_dim) + " and action_dim " +
                   std::to_string(t.action_dim) + ", expected both >= 1: the file is damaged");
+    t.has_prob =
+        has_attr(s.get(), "info_prob", w) && read_attr<std::int32_t>(s.get(), "info_prob", w) != 0;
+    t.mask_dim =
+        has_attr(s.get(), "mask_dim", w) ? read_attr<std::int32_t>(s.get(), "mask_dim", w) : 0;
+    if (t.mask_dim < 0 || t.mask_dim > 1 << 20)
+      throw Error(w + " has mask_dim " + std::to_string(t.mask_dim) +
+                  ", expected 0 (no action mask) to 2^20: the file is damaged");
     read_table(s.get(), t, step_columns, "steps", w, lim);
     if (lim.env_column) {
       t.env = read_column<std::int32_t>(s.get(), "env", 0, w, lim);

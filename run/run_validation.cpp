@@ -49,6 +49,9 @@ void validate_run(const RunResult& r, const std::string& run) {
     if (!s.action_discrete && s.action_dim < 1)
       throw Error("cannot write run " + run + ": steps action_dim is " +
                   std::to_string(s.action_dim) + ", expected >= 1 for a Box action");
+    if (s.mask_dim < 0)
+      throw Error("cannot write run " + run + ": steps mask_dim is " + std::to_string(s.mask_dim) +
+                  ", expected >= 0");
     validate_table(s, step_columns, "steps", run);
     if (!s.env.empty()) {
       require_rows(s.env.size(), ns, run, "steps/env", "steps/reward");

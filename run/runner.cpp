@@ -92,10 +92,21 @@ void reserve_steps(StepTable& st, const Budget& budget) {
   st.truncated.reserve(n);
   st.probability.reserve(n);
   st.log_prob.reserve(n);
+  if (st.has_prob) st.info_prob.reserve(n);
+  if (st.mask_dim > 0) st.action_mask.reserve(n * static_cast<std::size_t>(st.mask_dim));
 }
 
+// The step-info columns of `st` for an env with this spec (core/env.hpp StepInfo).
+void prepare_step_info(StepTable& st, const EnvSpec& es) {
+  st.has_prob = es.info.prob;
+  st.mask_dim = es.info.action_mask ? static_cast<int>(es.action_space.n()) : 0;
+}
+
+// A step row; `info` (the env's after the step) gives its "prob" when the table has one.
+// The action mask of the state acted in is recorded before the step (record_mask).
 void record_step(StepTable& st, std::int64_t episode, std::int64_t t, const Value& obs,
-                 const Value& action, const StepResult& r, const Decision& d) {
+                 const Value& action, const StepResult& r, const Decision& d,
+                 const StepInfo* info = nullptr) {
   st.episode.push_back(episode);
   st.t.push_back(t);
   if (st.obs_discrete)
@@ -111,6 +122,13 @@ void record_step(StepTable& st, std::int64_t episode, std::int64_t t, const Valu
   st.truncated.push_back(r.truncated);
   st.probability.push_back(d.probability);
   st.log_prob.push_back(d.log_prob);
+  if (st.has_prob) st.info_prob.push_back(info->prob);
+}
+
+// The mask row of the state about to be acted in, when the table has masks.
+void record_mask(StepTable& st, const StepInfo& info) {
+  if (st.mask_dim > 0)
+    st.action_mask.insert(st.action_mask.end(), info.action_mask.begin(), info.action_mask.end());
 }
 
 // A step count never reached (no evaluation, no step budget, ...).
@@ -141,6 +159,9 @@ class Evaluator {
   // is not the one it was selected on); that evaluation is not reported to the agent.
   void run(Agent& agent, std::int64_t at_step, EvalTable& out, bool fresh = false) {
     agent.set_evaluation(true);
+    // A masking agent acts on this env's states here: it reads this env's mask meanwhile.
+    const std::span<const std::uint8_t> training_mask = agent.action_mask();
+    if (agent.uses_action_mask()) agent.set_action_mask(env_->info().action_mask);
     double sum = 0.0;
     for (std::int64_t e = 0; e < episodes_; ++e) {
       env_->reset(
@@ -161,6 +182,7 @@ class Evaluator {
       sum += ret;
     }
     agent.set_evaluation(false);
+    agent.set_action_mask(training_mask);
     if (!fresh) agent.evaluated(at_step, sum / static_cast<double>(episodes_));
   }
 
@@ -198,6 +220,9 @@ void run_vector(const Registry& registry, const RunSpec& spec, std::unique_ptr<E
                 Agent& agent, Evaluator* evaluator, RunCounters* counters, LiveSink* live,
                 RunResult& res) {
   const auto n = static_cast<std::size_t>(agent.num_envs());
+  if (agent.uses_action_mask())
+    throw Error("agent '" + spec.agent_id + "' masks actions, which it can do with one env " +
+                "copy only (num_envs = 1), not " + std::to_string(n));
   std::vector<std::unique_ptr<Env>> copies;
   copies.push_back(std::move(env));
   for (std::size_t i = 1; i < n; ++i)
@@ -218,8 +243,10 @@ void run_vector(const Registry& registry, const RunSpec& spec, std::unique_ptr<E
   std::vector<std::int64_t> len(n, 0);
 
   // Step log: one row per copy per vector step, so copy i's row at vector step v is
-  // v * n + i. An episode's id is its row in the episode table, known only when it ends:
-  // its rows are then given that id (rows of copy i from vector step start[i] on).
+  // v * n + i. It has no step-info columns (has_prob false, mask_dim 0): with autoreset a
+  // copy's info after a vector step may be that of its reset (docs/log-format.md). An episode's id
+  // is its row in the episode table, known only when it ends: its rows are then given that id (rows
+  // of copy i from vector step start[i] on).
   StepTable& st = res.steps;
   st.obs_discrete = es.observation_space.is_discrete();
   st.action_discrete = es.action_space.is_discrete();
@@ -431,8 +458,11 @@ void run_single(const RunSpec& spec, Env& env, Agent& agent, Evaluator* evaluato
   st.action_discrete = es.action_space.is_discrete();
   st.obs_dim = static_cast<int>(es.observation_space.flat_size());
   st.action_dim = static_cast<int>(es.action_space.flat_size());
+  prepare_step_info(st, es);
   if constexpr (kLog) reserve_steps(st, spec.budget);
 
+  // The env keeps its mask current in storage the agent reads (core/agent.hpp).
+  if (agent.uses_action_mask()) agent.set_action_mask(env.info().action_mask);
   SingleEnvEvents events(spec, es, kOracle, evaluator, counters, live, agent, res);
   const std::int64_t limit = events.limit();
   const bool defines_success = es.defines_success;
@@ -458,8 +488,9 @@ void run_single(const RunSpec& spec, Env& env, Agent& agent, Evaluator* evaluato
         best = oracle->best_expected_reward();
         expected = oracle->expected_reward(action.index);
       }
+      if constexpr (kLog) record_mask(st, env.info());
       const StepResult r = env.step(action, *nxt);
-      if constexpr (kLog) record_step(st, episode, len, *cur, action, r, d);
+      if constexpr (kLog) record_step(st, episode, len, *cur, action, r, d, &env.info());
       ret += r.reward;
       ++len;
       ++total;

@@ -109,9 +109,9 @@ std::span<const double> TdAgent::acting_values(std::int64_t state) const {
 void TdAgent::behaviour_probabilities(std::int64_t state, std::span<double> probs) const {
   const std::span<const double> values = acting_values(state);
   if (config_.exploration == ExplorationKind::EpsilonGreedy) {
-    epsilon_greedy_probabilities(values, epsilon(), probs);
+    epsilon_greedy_probabilities(values, epsilon(), probs, mask());
   } else {
-    softmax_probabilities(values, temperature(), probs);
+    softmax_probabilities(values, temperature(), probs, mask());
   }
 }
 
@@ -120,7 +120,7 @@ void TdAgent::act(const Value& obs, Value& action, Decision& decision) {
   std::int64_t a = 0;
   double p = 1.0;
   if (evaluation()) {
-    greedy_probabilities(acting_values(s), probs_);
+    greedy_probabilities(acting_values(s), probs_, mask());
     a = sample_index(probs_, rng_);
     p = probs_[static_cast<std::size_t>(a)];
   } else if (has_pending_ && pending_state_ == s) {
@@ -153,8 +153,7 @@ void TdAgent::observe(const Transition& t) {
   switch (config_.method) {
     case TdMethod::QLearning: {
       if (bootstrap) {
-        const std::span<const double> next = row(q1_, s2);
-        next_value = *std::max_element(next.begin(), next.end());
+        next_value = max_allowed(row(q1_, s2), mask());
       }
       break;
     }
@@ -185,7 +184,7 @@ void TdAgent::observe(const Transition& t) {
       std::vector<double>& evaluator = update_first ? q2_ : q1_;
       updated = &chooser;
       if (bootstrap) {
-        const std::int64_t best = argmax_random_tie(row(chooser, s2), rng_);
+        const std::int64_t best = argmax_random_tie(row(chooser, s2), rng_, mask());
         next_value = evaluator[static_cast<std::size_t>(s2 * num_actions_ + best)];
       }
       break;
@@ -371,7 +370,12 @@ void register_td_agents(Registry& registry) {
           .field("temperature_decay_unit", &C::temperature_decay_unit,
                  "unit of temperature_decay: steps (transitions learned) or episodes (S&B 2nd "
                  "ed. §13.1)",
-                 units);
+                 units)
+          .field("mask_actions", &C::mask_actions,
+                 "act only among the actions the env's action mask allows (Gymnasium's "
+                 "info[\"action_mask\"], Taxi-v4): ε-greedy explores uniformly over them, "
+                 "softmax and the greedy choice range over them, and the target's max or "
+                 "expectation over S' is over the actions allowed in S'");
   struct Method {
     TdMethod method;
     const char* id;
@@ -391,6 +395,11 @@ void register_td_agents(Registry& registry) {
                     [method = m.method, id = std::string(m.id)](const AgentContext& ctx, C c) {
                       c.method = method;
                       c.name = id;
+                      if (c.mask_actions && !ctx.spec.info.action_mask)
+                        throw Error("agent '" + id +
+                                    "': mask_actions = true needs an env that reports an "
+                                    "action mask (Taxi-v4 does); " +
+                                    ctx.spec.id + " does not");
                       return std::make_unique<TdAgent>(std::move(c), ctx.spec.observation_space,
                                                        ctx.spec.action_space, ctx.seed);
                     }));

@@ -20,8 +20,10 @@
 // with, at the next act() on that state; episode boundaries and evaluation mode discard it.
 // α, ε and τ each follow a DecaySchedule (schedule.hpp) over the steps and episodes
 // learned. In evaluation mode every method acts greedily (uniform over tied maxima, reporting
-// 1/#ties) and does not learn. Learned state: "q" (or "q1", "q2") of shape
-// [states, actions], "counters" = [steps, episodes] for the decay schedules, "rng" (the
+// 1/#ties) and does not learn. With mask_actions (Taxi's action mask, Gymnasium's
+// info["action_mask"]) every choice and every max or expectation over actions ranges over
+// the actions the mask allows in that state (exploration.hpp). Learned state: "q" (or "q1", "q2")
+// of shape [states, actions], "counters" = [steps, episodes] for the decay schedules, "rng" (the
 // stream, core/rng_state.hpp) and for SARSA "pending_action" = [flag, state, action,
 // probability], so a loaded agent continues as an uninterrupted one, also mid-episode.
 #pragma once
@@ -65,6 +67,8 @@ struct TdConfig {
   double temperature_final = 0.1;
   std::int64_t temperature_decay = 10000;
   DecaySchedule::Unit temperature_decay_unit = DecaySchedule::Unit::Steps;
+  // Act and bootstrap only over the actions the env's action mask allows (Taxi).
+  bool mask_actions = false;
 
   DecaySchedule step_size() const {
     return {alpha_schedule, alpha, alpha_final, alpha_decay, alpha_decay_unit};
@@ -95,6 +99,7 @@ class TdAgent : public Agent {
   bool has_state() const override { return true; }
   void save(StateDict& out) const override;
   void load(const StateDict& in) override;
+  bool uses_action_mask() const override { return config_.mask_actions; }
 
   std::int64_t num_states() const { return num_states_; }
   std::int64_t num_actions() const { return num_actions_; }
@@ -104,13 +109,17 @@ class TdAgent : public Agent {
   double alpha() const;
   double epsilon() const;
   double temperature() const;
-  // Behaviour (training) probabilities of each action in `state`, into `probs`.
+  // Behaviour (training) probabilities of each action in `state`, into `probs` (with
+  // mask_actions: under the env's current mask, which is that of `state` during act() and
+  // that of the next state during observe()).
   void behaviour_probabilities(std::int64_t state, std::span<double> probs) const;
   std::int64_t steps_learned() const { return steps_; }
   std::int64_t episodes_learned() const { return episodes_; }
 
  private:
   std::int64_t row_of(const Value& obs, const char* what) const;
+  // The mask the choices respect: the env's with mask_actions, else none (all allowed).
+  ActionMask mask() const { return config_.mask_actions ? action_mask() : ActionMask{}; }
   std::int64_t column_of(const Value& action) const;
   // Values that drive action choice in `state` (Q, or Q1 + Q2), in the scratch buffer.
   std::span<const double> acting_values(std::int64_t state) const;

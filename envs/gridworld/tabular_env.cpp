@@ -49,6 +49,7 @@ TabularEnv::TabularEnv(EnvSpec spec, TabularModel model, std::vector<bool> goal,
   s.action_space = Space::discrete(model_.num_actions);
   s.defines_success = true;
   s.can_terminate = terminal_reachable();
+  s.info.prob = true;
 
   const std::size_t pairs = static_cast<std::size_t>(model_.num_states * model_.num_actions);
   begin_.reserve(pairs + 1);
@@ -200,6 +201,7 @@ const ModelOutcome& TabularEnv::sample_transition(std::int64_t action) {
 StepResult TabularEnv::do_step(const Value& action, Value& obs) {
   const ModelOutcome& o = sample_transition(action.index);
   obs.index = state_;
+  mutable_info().prob = o.probability;
   StepResult r;
   r.reward = o.reward;
   r.terminated = o.terminated;

@@ -25,6 +25,9 @@
 // probabilities exceeds it (the first state of the full initial distribution, state 0,
 // when none does). Steps sample Gymnasium's own outcome lists when the derived env gives
 // them (set_gymnasium_outcomes: unmerged, in Gymnasium's order), else the model's.
+//
+// Step info: every tabular env reports "prob" (StepInfo::prob), the probability of the
+// outcome drawn.
 #pragma once
 #include <cstdint>
 #include <span>

@@ -138,7 +138,24 @@ EnvSpec taxi_spec() {
 
 Taxi::Taxi(const TaxiConfig& config)
     : TabularEnv(taxi_spec(), build(config), delivered_states(), !config.fickle_passenger),
-      config_(config) {}
+      config_(config) {
+  mutable_spec().info.action_mask = true;
+  mutable_info().action_mask = mask_;
+  update_mask();
+}
+
+// Gymnasium's Taxi.action_mask (gymnasium/envs/toy_text/taxi.py): the moves that change the
+// taxi's cell (south/north inside the grid, east/west through ':'), pickup where the
+// passenger waits, dropoff with the passenger aboard at any of R, G, Y, B.
+void Taxi::update_mask() {
+  const Decoded d = decode(state_);
+  const Cell here{d.taxi_row, d.taxi_col};
+  for (int a = kSouth; a <= kWest; ++a)
+    mask_[static_cast<std::size_t>(a)] = !(move(here, a) == here);
+  const int loc = location_index(here);
+  mask_[kPickup] = d.passenger < kInTaxi && loc == d.passenger;
+  mask_[kDropoff] = d.passenger == kInTaxi && loc >= 0;
+}
 
 void Taxi::do_reset(Value& obs) {
   TabularEnv::do_reset(obs);
@@ -146,6 +163,7 @@ void Taxi::do_reset(Value& obs) {
   fickle_pending_ = config_.fickle_passenger &&
                     (gymnasium_seeded() ? np_random().random() < config_.fickle_probability
                                         : rng().bernoulli(config_.fickle_probability));
+  update_mask();
 }
 
 StepResult Taxi::do_step(const Value& action, Value& obs) {
@@ -165,6 +183,7 @@ StepResult Taxi::do_step(const Value& action, Value& obs) {
       obs.index = state_;
     }
   }
+  update_mask();
   return r;
 }
 
@@ -182,6 +201,7 @@ bool Taxi::state_from_observation(const Value& obs, std::vector<double>& state) 
 void Taxi::set_state(std::span<const double> state) {
   if (!config_.fickle_passenger) {
     TabularEnv::set_state(state);
+    update_mask();
     return;
   }
   if (state.size() != 2 || !(state[1] == 0.0 || state[1] == 1.0))
@@ -190,6 +210,7 @@ void Taxi::set_state(std::span<const double> state) {
                 "1 if the passenger's change of destination is still pending else 0");
   TabularEnv::set_state(state.first(1));
   fickle_pending_ = state[1] == 1.0;
+  update_mask();
 }
 
 std::string Taxi::render_text() const {

@@ -25,7 +25,11 @@
 // With fickle_passenger the state index alone is not Markov (whether the passenger will
 // still change their mind is hidden), so model() is null and the state is two numbers:
 // the index and 1 if the change is still pending, else 0.
+//
+// Step info (core/env.hpp StepInfo): prob of the outcome drawn, and Gymnasium's action_mask
+// of the current state.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -79,8 +83,11 @@ class Taxi : public TabularEnv {
   StepResult do_step(const Value& action, Value& obs) override;
 
  private:
+  void update_mask();  // mask_ of state_
+
   TaxiConfig config_;
   bool fickle_pending_ = false;
+  std::array<std::uint8_t, 6> mask_{};
 };
 
 }  // namespace rlsim

@@ -333,7 +333,12 @@ class Checker:
         columns = dict(STEP_COLUMNS)
         if self.version >= 2:
             columns["env"] = "int32"  # the env copy of each step (format 2)
-        self.members(group, where, set(columns) | {obs_name, action_name})
+        # The env's step info, for envs that report it (attributes info_prob, mask_dim).
+        if "info_prob" in group.attrs:
+            columns["prob"] = "float64"
+        mask_dim = int(group.attrs["mask_dim"]) if "mask_dim" in group.attrs else 0
+        extra = {"action_mask"} if mask_dim > 0 else set()
+        self.members(group, where, set(columns) | {obs_name, action_name} | extra)
         st = self.table(group, where, columns)
         if st is None:
             return
@@ -348,6 +353,10 @@ class Checker:
                 data = self.column(group, name, where, "float32", ncols=dim)
             if data is not None and len(data) != rows:
                 self.problem(where, f"'{name}' has {len(data)} rows, 'reward' has {rows}")
+        if mask_dim > 0:
+            mask = self.column(group, "action_mask", where, "uint8", ncols=mask_dim)
+            if mask is not None and len(mask) != rows:
+                self.problem(where, f"'action_mask' has {len(mask)} rows, 'reward' has {rows}")
         self.flags(st["terminated"], where, "terminated", [0, 1])
         self.flags(st["truncated"], where, "truncated", [0, 1])
         if (st["t"] < 0).any():

@@ -112,11 +112,14 @@ class Env(_Base):
         obs = self._core.reset(seed)
         if HAVE_GYMNASIUM and seed is not None:
             super().reset(seed=int(seed))  # seeds self.np_random, as Gymnasium's envs do
-        return obs, {}
+        return obs, self._core.reset_info()
 
     def step(self, action):  # replaced per instance by the C++ method (see __init__)
         """Applies `action`; returns (observation, reward, terminated, truncated, info).
-        info holds "is_success" at the end of an episode of an env that defines success."""
+        info holds "is_success" at the end of an episode of an env that defines success,
+        and for the envs that have them (as Gymnasium's toy-text envs) "prob", the
+        probability of the outcome drawn, and "action_mask" (Taxi), the actions that change
+        the state, as an int8 array."""
         return self._core.step(action)
 
     def render(self):

@@ -193,7 +193,52 @@ class PyEnv {
     act_space_.prepare(action_);
     obs_dims_ = dims_of(obs_space_);
     defines_success_ = s.defines_success;
+    info_prob_ = s.info.prob;
+    info_mask_ = s.info.action_mask;
     action_what_ = "action for " + id_;
+  }
+
+  // Gymnasium's info of the last reset or step (a new reference, or nullptr with a Python
+  // error set): "prob" and "action_mask" (int8, as Gymnasium's Taxi) for envs that report
+  // them (core/env.hpp StepInfo), and after a step that ends an episode of an env that
+  // defines success, "is_success".
+  PyObject* info_dict(const StepResult* r) const {
+    PyObject* info = PyDict_New();
+    if (!info) return nullptr;
+    auto set = [&](const char* key, PyObject* value) {
+      const bool ok = value && PyDict_SetItemString(info, key, value) == 0;
+      Py_XDECREF(value);
+      return ok;
+    };
+    const StepInfo& si = env_->info();
+    bool ok = true;
+    if (info_prob_) ok = set("prob", PyFloat_FromDouble(si.prob));
+    if (ok && info_mask_) {
+      npy_intp n = static_cast<npy_intp>(si.action_mask.size());
+      PyObject* m = PyArray_SimpleNew(1, &n, NPY_INT8);
+      if (m)
+        std::memcpy(PyArray_DATA(reinterpret_cast<PyArrayObject*>(m)), si.action_mask.data(),
+                    si.action_mask.size());
+      ok = set("action_mask", m);
+    }
+    if (ok && r && defines_success_ && (r->terminated || r->truncated)) {
+      PyObject* flag = r->success ? Py_True : Py_False;
+      Py_INCREF(flag);
+      ok = set("is_success", flag);
+    }
+    if (!ok) {
+      Py_DECREF(info);
+      return nullptr;
+    }
+    return info;
+  }
+
+  // The info of the last reset (what rlsim.Env.reset returns beside the observation).
+  py::dict reset_info() {
+    started("reset_info");
+    PyObject* info = info_dict(nullptr);
+    if (!info) throw py::error_already_set();
+    return py::reinterpret_steal<py::dict>(info);
   }
 
   py::object reset(py::handle seed) {
@@ -234,10 +279,7 @@ class PyEnv {
     PyObject* obs = obs_space_.is_discrete()
                         ? new_int64(obs_.index)
                         : new_float_array(obs_dims_, obs_.vec.data(), obs_.vec.size());
-    PyObject* info = PyDict_New();
-    if (info && defines_success_ && (r.terminated || r.truncated))
-      PyDict_SetItemString(info, "is_success", r.success ? Py_True : Py_False);
-    return step_tuple(obs, r.reward, r.terminated, r.truncated, info);
+    return step_tuple(obs, r.reward, r.terminated, r.truncated, info_dict(&r));
   }
 
   py::object render_rgb() {
@@ -340,6 +382,7 @@ class PyEnv {
   Value obs_, action_;
   std::vector<npy_intp> obs_dims_;
   bool defines_success_ = false;
+  bool info_prob_ = false, info_mask_ = false;
   bool was_reset_ = false;
   bool closed_ = false;
   std::string action_what_;
@@ -378,6 +421,8 @@ void init_env(py::module_& m) {
   py::class_<PyEnv>(m, "Env", "One rlsim env (C++); use rlsim.make, which wraps it")
       .def(py::init<const std::string&, const py::dict&>(), py::arg("id"), py::arg("params"))
       .def("reset", &PyEnv::reset, py::arg("seed") = py::none())
+      .def("reset_info", &PyEnv::reset_info,
+           "the info dict of the last reset: prob and action_mask for envs that report them")
       .def("step", &PyEnv::step, py::arg("action"),
            "step(action) -> (observation, reward, terminated, truncated, info)")
       .def("bound_step", &bound_step,

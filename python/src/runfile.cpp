@@ -223,6 +223,14 @@ class PyReader {
     d["truncated"] = bool_array(st.truncated);
     d["probability"] = array_of(st.probability);
     d["log_prob"] = array_of(st.log_prob);
+    // The env's step info, for envs that report it (docs/log-format.md).
+    if (st.has_prob) d["prob"] = array_of(st.info_prob);
+    if (st.mask_dim > 0) {
+      py::array_t<std::int8_t> m(
+          {static_cast<py::ssize_t>(st.size()), static_cast<py::ssize_t>(st.mask_dim)});
+      std::copy(st.action_mask.begin(), st.action_mask.end(), m.mutable_data());
+      d["action_mask"] = m;
+    }
     return d;
   }
 

@@ -234,3 +234,32 @@ def test_a_kept_step_function_keeps_its_env_alive():
     gc.collect()
     obs, reward, *_ = step(0)
     assert obs.shape == (4,) and reward == 1.0
+
+
+def test_step_info_prob_and_action_mask():
+    # Taxi reports Gymnasium's "prob" and "action_mask" (int8, the actions that change the
+    # state) at reset and at each step; a masked action is never a no-op bump or pickup.
+    env = rlsim.make("Taxi-v4")
+    obs, info = env.reset(seed=3)
+    assert info["prob"] == 1.0
+    mask = info["action_mask"]
+    assert mask.dtype == np.int8 and mask.shape == (6,)
+    for _ in range(50):
+        allowed = np.flatnonzero(mask)
+        assert len(allowed) > 0
+        before = obs
+        obs, reward, terminated, truncated, info = env.step(int(allowed[0]))
+        assert obs != before or terminated  # an allowed action changes the state
+        assert info["prob"] == 1.0
+        mask = info["action_mask"]
+        if terminated or truncated:
+            break
+    # Slippery FrozenLake reports the probability of the outcome drawn: 1/3 or 2/3.
+    lake = rlsim.make("FrozenLake-v1")
+    _, info = lake.reset(seed=1)
+    assert info == {"prob": 1.0}
+    _, _, _, _, info = lake.step(0)
+    assert info["prob"] in (pytest.approx(1 / 3), pytest.approx(2 / 3))
+    # CartPole has no step info.
+    cart = rlsim.make("CartPole-v1")
+    assert cart.reset(seed=0)[1] == {}
