@@ -19,6 +19,12 @@
 // act_batch sees the first observation of copy i's new episode. begin_episode/end_episode
 // are not called in that mode; the flags in the transitions mark the boundaries.
 // Agents that record training diagnostics expose them through diagnostics().
+//
+// Ending a run early (fixed-confidence best-arm identification, docs/bandits.md): an agent
+// whose can_stop() is true is asked stopped() after each observe() of a single-env run; once
+// it returns true the runner ends the run there (the episode ends truncated) and records
+// recommendation(), the action the agent declares (e.g. the arm it identifies as best), in
+// RunResult::identification.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -67,6 +73,11 @@ class Agent {
   // Per-update training diagnostics, or nullptr. The runner moves the table into the run
   // result when the run ends.
   virtual DiagnosticsTable* diagnostics() { return nullptr; }
+  // Whether this agent may end its run (asked once, before the run), whether it has, and the
+  // action it declares when it has (see the header comment).
+  virtual bool can_stop() const { return false; }
+  virtual bool stopped() const { return false; }
+  virtual std::int64_t recommendation() const { return -1; }
   bool evaluation() const { return evaluation_; }
   // Evaluation during training (the runner's [eval] every/episodes): after each evaluation
   // the runner reports the mean return of its episodes at that training step. When the

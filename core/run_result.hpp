@@ -102,14 +102,28 @@ struct DiagnosticsTable {
   }
 };
 
+// A run whose agent may end it early (Agent::can_stop(), fixed-confidence best-arm
+// identification): whether it stopped before its budget, at which step (pulls made), the
+// action it recommended, and whether that action is correct: 1 when the env's regret oracle
+// gives it the best expected reward at the stopping step (ties count as correct), 0 when not,
+// -1 when the env has no oracle or the run did not stop.
+struct Identification {
+  bool can_stop = false;  // false: the agent cannot stop (nothing else is meaningful)
+  bool stopped = false;
+  std::int64_t stop_time = -1;
+  std::int64_t recommended = -1;
+  std::int8_t correct = -1;
+};
+
 struct RunResult {
   RunInfo info;
   EpisodeTable episodes;
-  StepTable steps;               // empty unless step logging was asked for
-  RegretCurve regret;            // empty unless the env has an oracle
-  EvalTable evaluations;         // empty unless evaluation was asked for
-  DiagnosticsTable diagnostics;  // empty unless the agent records diagnostics
-  StateDict agent_state;         // the agent's learned state at the end, if asked for
+  StepTable steps;                // empty unless step logging was asked for
+  RegretCurve regret;             // empty unless the env has an oracle
+  EvalTable evaluations;          // empty unless evaluation was asked for
+  DiagnosticsTable diagnostics;   // empty unless the agent records diagnostics
+  Identification identification;  // can_stop false unless the agent may end the run
+  StateDict agent_state;          // the agent's learned state at the end, if asked for
   bool has_agent_state = false;
   std::int64_t total_steps = 0;
   double seconds = 0.0;  // wall-clock, informational only (not part of results)

@@ -15,6 +15,7 @@
 
 #include "core/error.hpp"
 #include "experiments/analyze.hpp"
+#include "experiments/analyze_identification.hpp"
 #include "experiments/cli_util.hpp"
 #include "experiments/commands.hpp"
 #include "experiments/live_read.hpp"
@@ -76,7 +77,7 @@ int cmd_analyze(const std::vector<std::string>& args) {
     throw UsageError("--json and --csv cannot be combined: choose one format");
   if (!compare.empty() && !curves.empty())
     throw UsageError("--curves and --compare cannot be combined: run them apart");
-  make_registry(plugins);  // loads them, as every command does (docs/commands.md)
+  const Registry registry = make_registry(plugins);  // loads them (docs/commands.md)
   const bool overwrite = vm.count("overwrite") != 0;
   std::vector<std::string> inputs = plugins;
   inputs.push_back(positional[0]);
@@ -156,6 +157,9 @@ int cmd_analyze(const std::vector<std::string>& args) {
     std::cout << "in progress (live rows of the runs being written):\n";
     print_live_runs(std::cout, live);
   }
+  // Best-arm identification runs, if any: error rate and sample complexity.
+  if (s.complete_runs > 0)
+    print_identification(std::cout, summarize_identification(*reader, registry));
   return 0;
 }
 

@@ -34,7 +34,7 @@ struct MpiJob {
 #if defined(__x86_64__) && defined(__GLIBCXX__)
 // A new field in one of these structs must be serialized below (then update the sizes).
 static_assert(sizeof(RunSpec) == 232, "RunSpec changed: update experiments/mpi_serialization.hpp");
-static_assert(sizeof(RunResult) == 1016,
+static_assert(sizeof(RunResult) == 1048,
               "RunResult changed: update experiments/mpi_serialization.hpp");
 #endif
 
@@ -163,9 +163,14 @@ void serialize(Archive& ar, rlsim::ArrayRecord& a, unsigned) {
 }
 
 template <class Archive>
+void serialize(Archive& ar, rlsim::Identification& i, unsigned) {
+  ar& i.can_stop& i.stopped& i.stop_time& i.recommended& i.correct;
+}
+
+template <class Archive>
 void serialize(Archive& ar, rlsim::RunResult& r, unsigned) {
   ar& r.info& r.episodes& r.steps& r.regret& r.evaluations& r.diagnostics& r.agent_state& r
-      .has_agent_state& r.total_steps& r.seconds;
+      .has_agent_state& r.total_steps& r.seconds& r.identification;
 }
 
 }  // namespace boost::serialization

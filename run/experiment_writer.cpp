@@ -477,8 +477,8 @@ void ExperimentWriter::write_run(const RunResult& run) {
                 " runs (indices 0 to " + std::to_string(impl_->planned_runs - 1) + ")");
   if (run.has_agent_state)
     hdf5::validate_state(path(), "/runs/" + name + "/agent", run.agent_state);
-  const bool own_group =
-      run.steps.size() > 0 || !run.diagnostics.names.empty() || run.has_agent_state;
+  const bool own_group = run.steps.size() > 0 || !run.diagnostics.names.empty() ||
+                         run.has_agent_state || run.identification.can_stop;
   // Compression of the per-run tables first, on this thread and without the HDF5 lock
   // (see EncodedColumn), into this thread's reused buffers.
   RunEncoding& enc = thread_encoding();
@@ -570,6 +570,12 @@ void ExperimentWriter::write_run(const RunResult& run) {
       }
       if (run.has_agent_state)
         hdf5::write_state_group(gid, "agent", run.agent_state, where + "/agent");
+      if (run.identification.can_stop) {  // an agent that may stop the run (log-format.md)
+        const Identification& id = run.identification;
+        create_attr<std::int64_t>(gid, "stop_time", id.stop_time, where, scalar);
+        create_attr<std::int64_t>(gid, "recommended_arm", id.recommended, where, scalar);
+        create_attr<std::int32_t>(gid, "correct", id.correct, where, scalar);
+      }
     }
     // The table rows: held until the flush appends them. The run's metadata, the new
     // extents of the tables included, stay in the metadata cache until the flush writes

@@ -69,9 +69,10 @@ struct StoredRun {
   StepTable steps;  // filled only when asked for and present
   RegretCurve regret;
   bool has_steps = false;
-  EvalTable evaluations;         // empty when the run had no evaluation
-  DiagnosticsTable diagnostics;  // empty (no names) when the agent recorded none
-  StateDict agent_state;         // the agent's final state, when it was saved
+  EvalTable evaluations;          // empty when the run had no evaluation
+  DiagnosticsTable diagnostics;   // empty (no names) when the agent recorded none
+  Identification identification;  // can_stop false unless the agent could stop the run
+  StateDict agent_state;          // the agent's final state, when it was saved
   bool has_agent_state = false;
 };
 

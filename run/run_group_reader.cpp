@@ -123,6 +123,14 @@ void read_run_data(hid_t gid, StoredRun& r, bool with_steps, const std::string& 
     }
     t.names = std::move(names);
   }
+  if (has_attr(gid, "stop_time", where)) {  // an agent that may stop the run
+    Identification& id = r.identification;
+    id.can_stop = true;
+    id.stop_time = read_attr<std::int64_t>(gid, "stop_time", where);
+    id.recommended = read_attr<std::int64_t>(gid, "recommended_arm", where);
+    id.correct = static_cast<std::int8_t>(read_attr<std::int32_t>(gid, "correct", where));
+    id.stopped = id.stop_time >= 0;
+  }
   if (link_exists(gid, "agent", where + "/agent")) {
     r.agent_state = read_state_group(gid, "agent", where + "/agent", lim.max_bytes);
     r.has_agent_state = true;

@@ -433,6 +433,22 @@ class SingleEnvEvents {
   std::int64_t limit_ = kNever, next_ = kNever, reported_ = 0;
 };
 
+// Records where and with which answer an agent ended its run (RunResult::identification);
+// `oracle` (may be null) says whether the recommended action is a best one at that step.
+void record_stop(const Agent& agent, const EnvSpec& es, const Oracle* oracle, std::int64_t total,
+                 Identification& id) {
+  id.stopped = true;
+  id.stop_time = total;
+  id.recommended = agent.recommendation();
+  const std::int64_t first = es.action_space.start();
+  if (id.recommended < first || id.recommended >= first + es.action_space.n())
+    throw Error("the agent stopped the run at step " + std::to_string(total) +
+                " recommending action " + std::to_string(id.recommended) +
+                ", which is outside the action space of " + es.id);
+  if (oracle)
+    id.correct = oracle->expected_reward(id.recommended) >= oracle->best_expected_reward() ? 1 : 0;
+}
+
 // The loop of a run on one env (num_envs() = 1). The options fixed for the whole run are
 // template parameters, so that the per-step path carries no branches on them and keeps its
 // sums in registers: kOracle (the env has a regret oracle: two oracle calls and the regret
@@ -470,6 +486,11 @@ void run_single(const RunSpec& spec, Env& env, Agent& agent, Evaluator* evaluato
   std::int64_t total = 0, episode = 0;
   double pseudo_regret = 0.0, realised_regret = 0.0;
   bool first = true;
+  // An agent that may end the run (Agent::can_stop, best-arm identification) is asked after
+  // each step; the branch is the same every step of a run, so it costs nothing to the others.
+  const bool stoppable = agent.can_stop();
+  res.identification.can_stop = stoppable;
+  bool agent_stopped = false;
   while (within_budget(spec.budget, episode, total)) {
     if (counters && counters->stop.load(std::memory_order_relaxed))
       throw Interrupted("interrupted");
@@ -511,11 +532,20 @@ void run_single(const RunSpec& spec, Env& env, Agent& agent, Evaluator* evaluato
         ended = true;
         break;
       }
+      if (stoppable && agent.stopped()) [[unlikely]] {
+        // The agent ended the run: this episode ends here, truncated, and the run with it.
+        record_stop(agent, es, oracle, total, res.identification);
+        last = r;
+        last.truncated = true;
+        ended = agent_stopped = true;
+        break;
+      }
     }
     agent.end_episode();
     if (!ended) break;  // a partial episode is not an episode: it is not recorded
     push_episode(res.episodes, ret, len, total, last, defines_success);
     ++episode;
+    if (agent_stopped) break;
   }
   // Regret's last point is the final pull, even if the plan guessed the horizon wrong.
   if (kOracle && (res.regret.step.empty() || res.regret.step.back() != total))
