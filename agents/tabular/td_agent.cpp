@@ -372,8 +372,9 @@ void register_td_agents(Registry& registry) {
                  "ed. §13.1)",
                  units)
           .field("mask_actions", &C::mask_actions,
-                 "act only among the actions the env's action mask allows (Gymnasium's "
-                 "info[\"action_mask\"], Taxi-v4): ε-greedy explores uniformly over them, "
+                 "act only among A(s), the actions available in s (S&B 2nd ed. §3.1), as the "
+                 "env's action mask gives them (Gymnasium's info[\"action_mask\"], Taxi-v4): "
+                 "ε-greedy explores uniformly over them, "
                  "softmax and the greedy choice range over them, and the target's max or "
                  "expectation over S' is over the actions allowed in S'");
   struct Method {
