@@ -11,9 +11,9 @@
 #pragma once
 #include <string>
 
+#include "core/state_dict.hpp"
 #include "nn/module.hpp"
 #include "nn/optim.hpp"
-#include "core/state_dict.hpp"
 
 namespace rlsim::nn {
 

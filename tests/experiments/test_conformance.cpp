@@ -7,10 +7,10 @@
 #include <map>
 
 #include "core/error.hpp"
-#include "run/plugin_loader.hpp"
 #include "core/rng.hpp"
-#include "run/vector_env.hpp"
 #include "experiments/builtins.hpp"
+#include "run/plugin_loader.hpp"
+#include "run/vector_env.hpp"
 
 using namespace rlsim;
 
@@ -299,8 +299,8 @@ bool same_decisions(const AgentLoop& a, const AgentLoop& b) {
 
 }  // namespace
 
-// docs/architecture.md: agents save/load their learned state; users checkpoint and resume. So for every
-// agent that saves: run it, save mid-run, load into a fresh agent (built with another seed,
+// docs/architecture.md: agents save/load their learned state; users checkpoint and resume. So for
+// every agent that saves: run it, save mid-run, load into a fresh agent (built with another seed,
 // so that whatever load does not restore shows), and continue: the loaded agent must take
 // the same actions with the same probabilities as the agent never interrupted, and end in
 // the same saved state. An agent whose save throws rlsim::Error (no learned state) is
