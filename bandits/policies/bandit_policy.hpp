@@ -143,6 +143,23 @@ class BanditPolicy : public BanditAgent {
   }
   // The lowest-numbered arm never pulled, or −1 once every arm has been pulled.
   std::int64_t first_unpulled() const;
+  // The forced uniform exploration of the change-point policies (M-UCB: Cao et al. 2019,
+  // Algorithm 1; GLR-klUCB: Besson et al. 2022, Algorithm 1): with period p = ⌊K/α⌋, the
+  // pull made `since` steps after the last restart goes to arm (since mod p) − 1 when that
+  // is an arm (0..K−1); otherwise −1, no forced pull.
+  std::int64_t forced_exploration_arm(std::int64_t since, std::int64_t period) const {
+    const std::int64_t a = since % period;
+    return a >= 1 && a <= k_ ? a - 1 : -1;
+  }
+  // The learn preamble of the policies whose model needs Bernoulli-range rewards (the
+  // change-point policies): checks the reward is in [0, 1], records it (record) and returns
+  // the transition's arm.
+  std::int64_t record_unit_reward(const Transition& transition) {
+    const std::int64_t arm = arm_of(transition.action);
+    require_reward_in(transition.reward, 0.0, 1.0);
+    record(arm, transition.reward);
+    return arm;
+  }
   // Throws naming the policy when reward is outside [lo, hi] (policies whose model needs it).
   void require_reward_in(double reward, double lo, double hi) const {
     if (!(reward >= lo && reward <= hi)) reward_out_of_range(reward, lo, hi);

@@ -82,10 +82,8 @@ class CusumUcb final : public BanditPolicy {
 
   void learn(const Transition& transition) override {
     if (evaluation()) return;
-    const std::int64_t arm = arm_of(transition.action);
+    const std::int64_t arm = record_unit_reward(transition);
     const double r = transition.reward;
-    require_reward_in(r, 0.0, 1.0);
-    record(arm, r);
     const auto a = static_cast<std::size_t>(arm);
     ++n_[a];
     s_[a] += r;

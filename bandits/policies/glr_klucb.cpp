@@ -76,8 +76,8 @@ class GlrKlUcb final : public BanditPolicy {
     const std::int64_t t = t_ + 1;
     std::int64_t latest = 0;
     for (std::int64_t x : tau_) latest = std::max(latest, x);
-    const std::int64_t a = (t - latest) % period();
-    if (a >= 1 && a <= k) return a - 1;
+    if (const std::int64_t forced = forced_exploration_arm(t - latest, period()); forced >= 0)
+      return forced;
     return argmax_of(k, [&](std::int64_t arm) {
       const auto i = static_cast<std::size_t>(arm);
       const auto& sums = detectors_[i].sums();
@@ -95,10 +95,8 @@ class GlrKlUcb final : public BanditPolicy {
 
   void learn(const Transition& transition) override {
     if (evaluation()) return;
-    const std::int64_t arm = arm_of(transition.action);
+    const std::int64_t arm = record_unit_reward(transition);
     const double r = transition.reward;
-    require_reward_in(r, 0.0, 1.0);
-    record(arm, r);
     const auto a = static_cast<std::size_t>(arm);
     if (!detectors_[a].update(r)) return;
     ++detections_;

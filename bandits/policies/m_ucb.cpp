@@ -64,8 +64,8 @@ class MUcb final : public BanditPolicy {
   std::int64_t choose() const {
     const std::int64_t k = num_arms();
     const std::int64_t since = t_ + 1 - tau_;  // t − τ for the pull about to be made
-    const std::int64_t a = since % period_;
-    if (a >= 1 && a <= k) return a - 1;
+    if (const std::int64_t forced = forced_exploration_arm(since, period_); forced >= 0)
+      return forced;
     const double log_since = std::log(static_cast<double>(since));
     return argmax_of(k, [&](std::int64_t arm) {
       const auto i = static_cast<std::size_t>(arm);
@@ -82,10 +82,8 @@ class MUcb final : public BanditPolicy {
 
   void learn(const Transition& transition) override {
     if (evaluation()) return;
-    const std::int64_t arm = arm_of(transition.action);
+    const std::int64_t arm = record_unit_reward(transition);
     const double r = transition.reward;
-    require_reward_in(r, 0.0, 1.0);
-    record(arm, r);
     const auto a = static_cast<std::size_t>(arm);
     ++n_[a];
     s_[a] += r;

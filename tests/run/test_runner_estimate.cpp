@@ -7,40 +7,16 @@
 #include <string>
 #include <vector>
 
-#include "agents/register.hpp"
-#include "bandits/register.hpp"
 #include "core/error.hpp"
 #include "core/registry.hpp"
-#include "envs/register.hpp"
 #include "run/resource_estimate.hpp"
 #include "run/runner.hpp"
+#include "tests/run/runner_test_util.hpp"
 
 using namespace rlsim;
 
-namespace {
-
-const Registry& registry() {
-  static const Registry r = [] {
-    Registry reg;
-    register_envs(reg);
-    register_bandits(reg);
-    register_agents(reg);
-    return reg;
-  }();
-  return r;
-}
-
-RunSpec spec(std::string env, RawParams env_params, std::string agent, Budget budget) {
-  RunSpec s;
-  s.env_id = std::move(env);
-  s.env_params = std::move(env_params);
-  s.agent_id = std::move(agent);
-  s.budget = budget;
-  s.master_seed = 7;
-  return s;
-}
-
-}  // namespace
+using rlsim::test::registry;
+using rlsim::test::spec;
 
 TEST_CASE("the resource estimate counts the step log from the budget and the spaces",
           "[runner][estimate]") {

@@ -7,39 +7,15 @@
 #include <string>
 #include <vector>
 
-#include "agents/register.hpp"
-#include "bandits/register.hpp"
 #include "core/error.hpp"
 #include "core/registry.hpp"
-#include "envs/register.hpp"
 #include "run/runner.hpp"
+#include "tests/run/runner_test_util.hpp"
 
 using namespace rlsim;
 
-namespace {
-
-const Registry& registry() {
-  static const Registry r = [] {
-    Registry reg;
-    register_envs(reg);
-    register_bandits(reg);
-    register_agents(reg);
-    return reg;
-  }();
-  return r;
-}
-
-RunSpec spec(std::string env, RawParams env_params, std::string agent, Budget budget) {
-  RunSpec s;
-  s.env_id = std::move(env);
-  s.env_params = std::move(env_params);
-  s.agent_id = std::move(agent);
-  s.budget = budget;
-  s.master_seed = 7;
-  return s;
-}
-
-}  // namespace
+using rlsim::test::registry;
+using rlsim::test::spec;
 
 TEST_CASE("a bandit's horizon ends its episode whatever max_episode_steps says", "[runner]") {
   // max_episode_steps = 0 (no time limit) used to leave the episode endless: under a step
