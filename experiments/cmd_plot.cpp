@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -26,6 +27,8 @@
 #include <iomanip>
 #include <iostream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "core/error.hpp"
 #include "experiments/cli_util.hpp"
@@ -43,7 +46,7 @@ namespace {
 
 const char* kPlotUsage =
     R"(usage: rlsim plot FILE.h5 --out DIR [--log-x]
-                  [--what regret,returns,lengths,eval,diagnostics]
+                  [--what regret,returns,lengths,eval,diagnostics,regret_ratio,final_regret]
                   [--overwrite]
 
 Draws the figures of a run file into DIR (created if missing), one PNG per env and figure
@@ -64,6 +67,12 @@ kind, each with a JSON sidecar (same name, .json) listing the lines drawn:
   diagnostics  training diagnostics (losses, entropy, approx_kl, clip_fraction, epsilon,
            learning_rate, ...) against env steps, one panel per quantity, mean over seeds;
            runs still in progress dashed (their live rows); only when asked for with --what
+  regret_ratio  bandit problems: R(t) / ln t against pulls (log scale), mean and 95% band
+           over seeds; for BernoulliBandit-v0 the Lai-Robbins constant C as a horizontal line
+           (an asymptotically optimal policy's ratio settles at C); only with --what
+  final_regret  bandit problems: histogram of the runs' final pseudo-regret, one outline
+           per agent, with mean, median, 90th percentile and max in the sidecar; only with
+           --what
 A file still being written is read as its last flush left it (docs/log-format.md, "Live
 rows").
 Bands are t(0.975, n-1) s / sqrt(n), the interval rlsim analyze reports (docs/analysis.md).
@@ -172,8 +181,9 @@ int cmd_plot(const std::vector<std::string>& args) {
                                                  "directory for the PNG and JSON files (required)")(
       "log-x", "log-scaled time axis for the regret curves")(
       "what", po::value(&what)->default_value(what),
-      "comma-separated figure kinds: regret, returns, lengths, eval, diagnostics (not drawn "
-      "unless named)")("overwrite", "replace figures of the same names in DIR")(
+      "comma-separated figure kinds: regret, returns, lengths, eval; diagnostics, regret_ratio, "
+      "final_regret (not drawn unless named)")("overwrite",
+                                               "replace figures of the same names in DIR")(
       "python", po::value(&python), "python3 interpreter to use (default: as described above)")(
       "quiet,q", "do not list the files written")("plugin", po::value(&plugins)->composing(),
                                                   "load a plugin (for runs of plugin envs)");
@@ -185,12 +195,14 @@ int cmd_plot(const std::vector<std::string>& args) {
   if (!parse_options(args, desc, hidden, pos, vm, kPlotUsage)) return 0;
   if (file.empty()) throw UsageError("rlsim plot needs a run file: rlsim plot FILE.h5 --out DIR");
 
+  static const std::vector<std::string> kKinds = {
+      "regret", "returns", "lengths", "eval", "diagnostics", "regret_ratio", "final_regret"};
   std::stringstream kinds(what);
   for (std::string kind; std::getline(kinds, kind, ',');)
-    if (kind != "regret" && kind != "returns" && kind != "lengths" && kind != "eval" &&
-        kind != "diagnostics")
+    if (std::find(kKinds.begin(), kKinds.end(), kind) == kKinds.end())
       throw UsageError("rlsim plot: --what '" + what + "': unknown figure kind '" + kind +
-                       "'; valid: regret, returns, lengths, eval, diagnostics");
+                       "'; valid: regret, returns, lengths, eval, diagnostics, regret_ratio, "
+                       "final_regret");
   if (!fs::is_regular_file(file)) throw Error("rlsim plot: run file '" + file + "' does not exist");
 
   if (python.empty()) {

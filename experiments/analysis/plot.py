@@ -3,7 +3,8 @@
 episode-length histograms, one PNG per env and figure kind, each with a JSON sidecar that
 lists what was drawn.
 
-Usage:  plot.py RUN_FILE --out DIR [--log-x] [--what regret,returns,lengths,eval,diagnostics]
+Usage:  plot.py RUN_FILE --out DIR [--log-x]
+                [--what regret,returns,lengths,eval,diagnostics,regret_ratio,final_regret]
                 [--arm-means ARM_MEANS.json] [--quiet]
 
 `rlsim plot` runs this script (it finds a suitable python3 and passes --arm-means); it can
@@ -41,6 +42,9 @@ only in their seed, labelled by the agent id and the agent parameters that vary)
            line's shared steps.
   diagnostics  training diagnostics against env steps, one panel per quantity, runs in
            progress included (plot_diagnostics.py). Drawn only when asked for (--what).
+  regret_ratio, final_regret  bandit problems: R(t)/ln t against the Lai-Robbins constant,
+           and the histogram of the runs' final regret (plot_bandit.py). Drawn only when
+           asked for (--what).
 
 A file still being written is read without HDF5's file lock (reading cannot change it) as
 its last flush left it; the runs in progress are its live rows (docs/log-format.md).
@@ -66,6 +70,7 @@ import math
 import os
 import re
 import sys
+import types
 import warnings
 
 # Reading only: a file that rlsim is still writing can be read (docs/log-format.md).
@@ -79,11 +84,13 @@ import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
 
 try:
     from plot_diagnostics import load_live_runs, plot_diagnostics  # noqa: E402
+    import plot_bandit  # noqa: E402
 except ImportError:  # in the rlsim Python package, next to this file as _plot.py
     from _plot_diagnostics import load_live_runs, plot_diagnostics  # noqa: E402
+    import _plot_bandit as plot_bandit  # noqa: E402
 
 KINDS = ("regret", "returns", "lengths", "eval")  # drawn by default
-ALL_KINDS = KINDS + ("diagnostics",)
+ALL_KINDS = KINDS + ("diagnostics",) + plot_bandit.KINDS
 BERNOULLI_ID = "BernoulliBandit-v0"
 Z975 = 1.959963984540054  # the 0.975 quantile of the standard normal
 RETURN_BINS = 100
@@ -691,6 +698,13 @@ def plot_eval(env_title, runs, labels):
     return fig
 
 
+# What plot_bandit.py draws with (it imports nothing from this file).
+KIT = types.SimpleNamespace(Figure=Figure, draw_mean=draw_mean, by_agent=by_agent,
+                            common_regret_grid=common_regret_grid, run_arm_means=run_arm_means,
+                            lai_robbins_constant=lai_robbins_constant, json_numbers=json_numbers,
+                            BERNOULLI_ID=BERNOULLI_ID)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -698,8 +712,8 @@ def main(argv=None):
     p.add_argument("--out", required=True, help="directory for the PNG and JSON files")
     p.add_argument("--log-x", action="store_true", help="log-scaled time axis for regret")
     p.add_argument("--what", default=",".join(KINDS),
-                   help="comma-separated figure kinds: regret,returns,lengths,eval,diagnostics "
-                   "(default: regret,returns,lengths,eval)")
+                   help="comma-separated figure kinds: regret,returns,lengths,eval,diagnostics,"
+                   "regret_ratio,final_regret (default: regret,returns,lengths,eval)")
     p.add_argument("--arm-means", help="JSON with the arm means of each run (rlsim plot writes it)")
     p.add_argument("--quiet", action="store_true", help="do not list the files written")
     p.add_argument("--manifest",
@@ -753,6 +767,10 @@ def main(argv=None):
                 fig = plot_returns(title, env_runs, labels)
             elif kind == "eval":
                 fig = plot_eval(title, env_runs, labels)
+            elif kind == "regret_ratio":
+                fig = plot_bandit.plot_regret_ratio(title, env_runs, labels, arm_means, KIT)
+            elif kind == "final_regret":
+                fig = plot_bandit.plot_final_regret(title, env_runs, labels, KIT)
             else:
                 fig = plot_lengths(title, env_runs, labels)
             if fig is not None:

@@ -12,12 +12,13 @@ matplotlib: test_analysis_scripts.py [REPO_ROOT]. Exit status 0 when every check
 """
 import io
 import json
+import math
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-from contextlib import redirect_stdout
+from contextlib import redirect_stderr, redirect_stdout
 
 import h5py
 import numpy as np
@@ -280,6 +281,42 @@ def check_bound_cap(tmp):
           f"the sidecar says the bound leaves the axis, Δmax = 0.02: {bound}")
 
 
+def check_bandit_kinds(tmp):
+    """Issue 19, part 4: R(t)/ln t with the Lai-Robbins constant, and the histogram of the
+    runs' final regret, checked against numbers computed here from the rows written."""
+    means = [0.9, 0.8, 0.5]
+    step = np.array([1, 2, 5, 10, 50, 100], np.int64)
+    rows = np.array([[0.1, 0.2, 0.6, 1.0, 3.0, 4.0],
+                     [0.1, 0.3, 0.5, 2.0, 4.0, 6.0],
+                     [0.4, 0.5, 0.9, 3.0, 9.0, 20.0]])
+    path = os.path.join(tmp, "bandit_kinds.h5")
+    bandit_file(path, "horizon=100 means=[0.9, 0.8, 0.5]", rows, step)
+    code, side = plot_sidecar(tmp, path, "regret_ratio", "regret_ratio_BernoulliBandit-v0.json")
+    line = next((x for x in side.get("lines", []) if x["role"] == "mean"), {})
+    keep = step >= 3  # ln t > 1
+    want = (rows[:, keep] / np.log(step[keep])).mean(axis=0)
+    check(code == 0 and np.array_equal(line.get("x"), step[keep].tolist()) and
+          np.allclose(line.get("mean", []), want, rtol=0, atol=1e-12),
+          f"regret_ratio draws mean R(t)/ln t from t = 3: {line} vs {want}")
+    const = next((x for x in side.get("lines", []) if x["role"] == "lower_bound"), {})
+    kl = lambda p, q: p * math.log(p / q) + (1 - p) * math.log((1 - p) / (1 - q))  # noqa: E731
+    c = 0.1 / kl(0.8, 0.9) + 0.4 / kl(0.5, 0.9)
+    check(abs(const.get("constant", 0) - c) < 1e-12,
+          f"the Lai-Robbins constant is sum Δa/kl(μa, μ*) = {c}: {const}")
+    code, side = plot_sidecar(tmp, path, "final_regret", "final_regret_BernoulliBandit-v0.json")
+    hist = next((x for x in side.get("lines", []) if x["role"] == "histogram"), {})
+    check(code == 0 and hist.get("per_run") == rows[:, -1].tolist() and
+          abs(hist.get("mean", 0) - 10.0) < 1e-12 and hist.get("median") == 6.0 and
+          hist.get("max") == 20.0,
+          f"final_regret histograms each run's R(T) (4, 6, 20: mean 10, median 6): {hist}")
+    try:
+        with redirect_stderr(io.StringIO()):
+            code, _ = plot_sidecar(tmp, path, "regret,final_regret_x", "")
+    except SystemExit as e:
+        code = e.code
+    check(code == 2, f"an unknown kind is a usage error (exit 2): {code}")
+
+
 def run_checker(path):
     """(exit status, stdout, stderr) of read_run.py PATH, as a subprocess."""
     p = subprocess.run([sys.executable, os.path.join(ANALYSIS, "read_run.py"), path],
@@ -449,6 +486,7 @@ def main():
         check(figures[2] == figures[3], "plot.py draws the same figures from formats 2 and 3")
         check_intervals(tmp, figures[3])
         check_bound_cap(tmp)
+        check_bandit_kinds(tmp)
 
         # Format 3 damage, one kind per file.
         for what, mutate, message in mutations():

@@ -1,0 +1,85 @@
+"""The bandit figures of plot.py beyond the regret curve, drawn when asked for with --what:
+
+  regret_ratio  R(t) / ln t against pulls t (log scale), mean over seeds with its 95%
+                Student-t band, from t = 3 on (ln t > 1). Lai & Robbins (1985): for every
+                uniformly efficient policy, liminf R(t) / ln t >= C, C = sum over suboptimal
+                arms of Δa / kl(μa, μ*) (Bernoulli arms), so an asymptotically optimal policy's
+                ratio settles at C while a policy with polynomial regret keeps climbing. For
+                BernoulliBandit-v0 with known arm means, C is drawn as a horizontal line
+                (the mean of the instances' constants when means are drawn per run).
+  final_regret  histogram of the runs' final pseudo-regret R(T), one outline per agent, on
+                shared bins. The mean hides heavy tails (a greedy policy stuck on a bad arm in
+                a few runs); the sidecar gives each agent's mean, median, 90th percentile, max
+                and the per-run values.
+
+Both use the regret table (docs/log-format.md, table 5) on the checkpoints every run shares.
+plot.py passes its helpers in `kit` (Figure, draw_mean, by_agent, common_regret_grid,
+run_arm_means, lai_robbins_constant, json_numbers, BERNOULLI_ID), so this module imports
+nothing from it.
+"""
+import numpy as np
+
+KINDS = ("regret_ratio", "final_regret")
+
+
+def _regret_runs(runs):
+    return [r for r in runs if r.regret_step is not None and r.regret_step.size > 0]
+
+
+def _colors():
+    import matplotlib.pyplot as plt
+    return plt.rcParams["axes.prop_cycle"].by_key()["color"]
+
+
+def plot_regret_ratio(env_title, runs, labels, arm_means, kit):
+    runs = _regret_runs(runs)
+    if not runs:
+        return None
+    grid = kit.common_regret_grid(runs)
+    grid = grid[grid >= 3]
+    if grid.size == 0:
+        return None
+    fig = kit.Figure("regret_ratio", env_title, "pulls t (log scale)", "R(t) / ln t", log_x=True)
+    colors = _colors()
+    log_t = np.log(grid)
+    for i, (key, group) in enumerate(sorted(kit.by_agent(runs).items(),
+                                            key=lambda kv: labels[kv[0]])):
+        rows = np.array([np.interp(grid, r.regret_step, r.pseudo_regret) / log_t for r in group])
+        kit.draw_mean(fig, grid, rows, labels[key], colors[i % len(colors)], nonnegative=True)
+    if runs[0].env_id == kit.BERNOULLI_ID:
+        constants = {}
+        for r in runs:
+            means = kit.run_arm_means(r, arm_means)
+            if means is None or len(means) < 2:
+                constants = None
+                break
+            constants[r.env_seed] = kit.lai_robbins_constant(means)
+        if constants:
+            c = float(np.mean(list(constants.values())))
+            fig.ax.axhline(c, color="k", ls="--", lw=1.2, label=f"Lai-Robbins constant C={c:.3g}")
+            fig.add("Lai-Robbins constant", 1, len(constants), "lower_bound", constant=c)
+    return fig
+
+
+def plot_final_regret(env_title, runs, labels, kit):
+    runs = _regret_runs(runs)
+    if len(runs) < 2:
+        return None
+    last = kit.common_regret_grid(runs)[-1]
+    finals = {key: np.array([float(np.interp(last, r.regret_step, r.pseudo_regret))
+                             for r in group])
+              for key, group in kit.by_agent(runs).items()}
+    values = np.concatenate(list(finals.values()))
+    lo, hi = float(values.min()), float(values.max())
+    bins = np.linspace(lo, hi if hi > lo else lo + 1.0, 31)
+    fig = kit.Figure("final_regret", env_title, f"pseudo-regret R(T) at T = {int(last)} pulls",
+                     "runs")
+    colors = _colors()
+    for i, key in enumerate(sorted(finals, key=lambda k: labels[k])):
+        x = finals[key]
+        fig.ax.hist(x, bins=bins, histtype="step", lw=1.5, color=colors[i % len(colors)],
+                    label=f"{labels[key]} (n={x.size}, mean {x.mean():.3g})")
+        fig.add(labels[key], x.size, x.size, "histogram", mean=float(x.mean()),
+                median=float(np.median(x)), p90=float(np.percentile(x, 90)),
+                max=float(x.max()), per_run=kit.json_numbers(x))
+    return fig
