@@ -41,6 +41,15 @@ struct GroupSummary {
   std::vector<double> run_returns, run_regrets, run_evals;
 };
 
+// One group of best-arm identification runs (experiments/analyze_identification.hpp).
+struct IdentificationGroup {
+  std::string env_id, agent_id, env_params, agent_params, group;
+  std::int64_t runs = 0, stopped = 0, errors = 0;
+  double error_rate = 0.0, error_lo = 0.0, error_hi = 0.0;  // Wilson 95%
+  double mean_stop = 0.0, stop_ci95 = 0.0;
+  double lower_bound = 0.0;  // mean over runs of T*(mu) ln(1/delta); NaN when unknown
+};
+
 struct Summary {
   std::vector<GroupSummary> groups;
   std::int64_t complete_runs = 0;
@@ -51,6 +60,9 @@ struct Summary {
   // run had an episode): the table's header says "last K", "all N" or "last A-B".
   std::int64_t fewest_averaged = 0, most_averaged = 0;
   std::vector<std::string> group_by;  // empty: the run's own group (all parameters)
+  // Groups of best-arm identification runs (summarize_identification; empty when none): the
+  // CSV then has their columns and the JSON an "identification" array.
+  std::vector<IdentificationGroup> identification;
 };
 
 // Half-width of the 95% Student-t interval of the mean of xs (NaN for fewer than 2).
@@ -68,7 +80,9 @@ std::optional<std::string> param_from_text(const std::string& text, const std::s
 void print_summary(std::ostream& os, const Summary& s);
 void write_summary_csv(std::ostream& os, const Summary& s);
 // The summary as one JSON object: {complete_runs, incomplete_runs, file_complete, last_k,
-// groups: [{group, env_id, ..., mean_return, return_ci95, ...}]}; undefined values are null.
+// groups: [{group, env_id, ..., mean_return, return_ci95, ...}], and identification: [{group,
+// runs, stopped, errors, error_rate, error_interval, mean_stop_time, ...}] when the file has
+// best-arm identification runs}; undefined values are null.
 void write_summary_json(std::ostream& os, const Summary& s);
 
 // Difference of two means with its 95% Welch interval: diff = mean(b) − mean(a), half-width

@@ -58,7 +58,9 @@ std::pair<double, double> wilson_interval(std::int64_t errors, std::int64_t n) {
   const double denom = 1.0 + z * z / nd;
   const double center = (p + z * z / (2.0 * nd)) / denom;
   const double half = z * std::sqrt(p * (1.0 - p) / nd + z * z / (4.0 * nd * nd)) / denom;
-  return {std::max(0.0, center - half), std::min(1.0, center + half)};
+  // At 0 (n) errors the exact end is 0 (1); center - half only reaches it up to rounding.
+  return {errors == 0 ? 0.0 : std::max(0.0, center - half),
+          errors == n ? 1.0 : std::min(1.0, center + half)};
 }
 
 std::vector<IdentificationGroup> summarize_identification(const ExperimentReader& reader,

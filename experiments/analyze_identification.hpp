@@ -16,17 +16,10 @@
 #include <vector>
 
 #include "core/registry.hpp"
+#include "experiments/analyze.hpp"
 #include "run/hdf5_log.hpp"
 
 namespace rlsim {
-
-struct IdentificationGroup {
-  std::string env_id, agent_id, env_params, agent_params, group;
-  std::int64_t runs = 0, stopped = 0, errors = 0;
-  double error_rate = 0.0, error_lo = 0.0, error_hi = 0.0;  // Wilson 95%
-  double mean_stop = 0.0, stop_ci95 = 0.0;
-  double lower_bound = 0.0;  // mean over runs of T*(mu) ln(1/delta); NaN when unknown
-};
 
 // Wilson's 95% score interval for `errors` out of `n` (n > 0): {low, high}.
 std::pair<double, double> wilson_interval(std::int64_t errors, std::int64_t n);

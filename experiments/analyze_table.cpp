@@ -106,15 +106,22 @@ void print_summary(std::ostream& os, const Summary& s) {
 }
 
 void write_summary_csv(std::ostream& os, const Summary& s) {
+  const bool ident = !s.identification.empty();
   os << "env,agent,env_params,agent_params,runs,episodes,last_k,mean_return,return_ci95,"
         "mean_length,success_rate,final_regret,regret_ci95,regret_steps,final_eval,"
-        "final_eval_ci95,final_eval_step,final_eval_episodes\n";
+        "final_eval_ci95,final_eval_step,final_eval_episodes"
+     << (ident ? ",stopped,errors,error_rate,error_lo,error_hi,mean_stop_time,stop_time_ci95,"
+                 "stop_lower_bound"
+               : "")
+     << "\n";
   auto num = [](double x) {
     if (std::isnan(x)) return std::string();
     std::ostringstream o;
     o << std::setprecision(10) << x;
     return o.str();
   };
+  std::map<std::string, const IdentificationGroup*> by_group;
+  for (const auto& g : s.identification) by_group[g.group] = &g;
   for (const auto& g : s.groups) {
     os << csv_quote(g.env_id) << "," << csv_quote(g.agent_id) << "," << csv_quote(g.env_params)
        << "," << csv_quote(g.agent_params) << "," << g.runs << "," << g.episodes << "," << s.last_k
@@ -125,7 +132,20 @@ void write_summary_csv(std::ostream& os, const Summary& s) {
        << (g.final_regret >= 0 ? std::to_string(g.regret_steps) : "") << ","
        << (g.has_eval ? num(g.final_eval) : "") << "," << (g.has_eval ? num(g.eval_ci95) : "")
        << "," << (g.has_eval ? std::to_string(g.eval_step) : "") << ","
-       << (g.has_eval ? std::to_string(g.eval_episodes) : "") << "\n";
+       << (g.has_eval ? std::to_string(g.eval_episodes) : "");
+    if (ident) {
+      // Empty cells for a group without identification runs.
+      const auto it = by_group.find(g.group);
+      if (it == by_group.end()) {
+        os << ",,,,,,,,";
+      } else {
+        const IdentificationGroup& b = *it->second;
+        os << "," << b.stopped << "," << b.errors << "," << num(b.error_rate) << ","
+           << num(b.error_lo) << "," << num(b.error_hi) << "," << num(b.mean_stop) << ","
+           << num(b.stop_ci95) << "," << num(b.lower_bound);
+      }
+    }
+    os << "\n";
   }
 }
 
@@ -155,7 +175,24 @@ void write_summary_json(std::ostream& os, const Summary& s) {
        << ", \"final_eval_episodes\": "
        << (g.has_eval ? std::to_string(g.eval_episodes) : std::string("null")) << "}";
   }
-  os << (s.groups.empty() ? "" : "\n  ") << "]\n}\n";
+  os << (s.groups.empty() ? "" : "\n  ") << "]";
+  if (!s.identification.empty()) {
+    os << ",\n  \"identification\": [";
+    for (std::size_t i = 0; i < s.identification.size(); ++i) {
+      const IdentificationGroup& b = s.identification[i];
+      os << (i ? "," : "") << "\n    {\"group\": " << json_string(b.group)
+         << ", \"env_id\": " << json_string(b.env_id)
+         << ", \"agent_id\": " << json_string(b.agent_id) << ", \"runs\": " << b.runs
+         << ", \"stopped\": " << b.stopped << ", \"errors\": " << b.errors
+         << ", \"error_rate\": " << json_number(b.error_rate) << ", \"error_interval\": ["
+         << json_number(b.error_lo) << ", " << json_number(b.error_hi)
+         << "], \"mean_stop_time\": " << json_number(b.mean_stop)
+         << ", \"stop_time_ci95\": " << json_number(b.stop_ci95)
+         << ", \"stop_lower_bound\": " << json_number(b.lower_bound) << "}";
+    }
+    os << "\n  ]";
+  }
+  os << "\n}\n";
 }
 
 }  // namespace rlsim

@@ -136,6 +136,8 @@ int cmd_analyze(const std::vector<std::string>& args) {
     std::cerr << "wrote " << files.size() << " curve files to " << curves
               << " (groups.csv says which group each number is)\n";
   }
+  if (vm.count("json") || !csv.empty())
+    s.identification = summarize_identification(*reader, registry);
   if (vm.count("json")) {
     write_summary_json(std::cout, s);
     return 0;

@@ -8,7 +8,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iomanip>
 #include <sstream>
+#include <string>
 
 #include "run/hdf5_log.hpp"
 
@@ -101,5 +104,51 @@ TEST_CASE("analyze: --json gives the same numbers as --csv, as valid JSON", "[an
     CHECK(WEXITSTATUS(status) == 0);
   }
   CHECK(sh("analyze " + file + " --json --csv").code == 2);  // a bad command line
+  fs::remove_all(d);
+}
+
+TEST_CASE("analyze: --csv and --json carry the best-arm identification numbers",
+          "[analyze-extra][best-arm]") {
+  const fs::path d = temp_dir("ident");
+  {
+    std::ofstream cfg(d / "ba.toml");
+    cfg << "name = \"ba\"\nseed = 3\nseeds = 3\nepisodes = 1\n"
+           "[[env]]\nid = \"BernoulliBandit-v0\"\nhorizon = 20000\nmeans = [0.9, 0.1]\n"
+           "[[agent]]\nid = \"lucb\"\ndelta = 0.1\n[[agent]]\nid = \"ucb1\"\n";
+  }
+  const std::string file = (d / "ba.h5").string();
+  REQUIRE(sh("run " + (d / "ba.toml").string() + " -q --out " + file).code == 0);
+  const Result csv = sh("analyze " + file + " --csv -");
+  INFO(csv.out);
+  REQUIRE(csv.code == 0);
+  std::istringstream lines(csv.out);
+  std::string header, lucb, ucb;
+  std::getline(lines, header);
+  std::getline(lines, lucb);
+  std::getline(lines, ucb);
+  CHECK_THAT(header, Catch::EndsWith(",stopped,errors,error_rate,error_lo,error_hi,"
+                                     "mean_stop_time,stop_time_ci95,stop_lower_bound"));
+  // Arms 0.9 and 0.1 are told apart long before the horizon: 3 of 3 stop, none wrong. The
+  // Wilson 95% interval of 0 errors in n = 3 is [0, z^2 / (n + z^2)], z = 1.959964.
+  const double z2 = 1.959963984540054 * 1.959963984540054;
+  std::ostringstream hi;
+  hi << std::setprecision(10) << z2 / (3.0 + z2);
+  CHECK_THAT(lucb, Catch::StartsWith("\"BernoulliBandit-v0\",\"lucb\"") &&
+                       Catch::Contains(",3,0,0,0," + hi.str() + ","));
+  // ucb1 cannot stop: its identification cells are empty.
+  CHECK_THAT(ucb,
+             Catch::StartsWith("\"BernoulliBandit-v0\",\"ucb1\"") && Catch::EndsWith(",,,,,,,,"));
+  const Result json = sh("analyze " + file + " --json");
+  REQUIRE(json.code == 0);
+  CHECK_THAT(json.out, Catch::Contains("\"identification\": [") &&
+                           Catch::Contains("\"agent_id\": \"lucb\", \"runs\": 3, \"stopped\": 3, "
+                                           "\"errors\": 0, \"error_rate\": 0"));
+  // A file without identification runs keeps the plain columns.
+  const std::string lake = std::string(RLSIM_SOURCE_DIR) + "/experiments/configs/frozenlake.toml";
+  REQUIRE(sh("run " + lake + " episodes=5 seeds=1 -q --out " + (d / "l.h5").string()).code == 0);
+  const Result plain = sh("analyze " + (d / "l.h5").string() + " --csv -");
+  CHECK_THAT(plain.out, !Catch::Contains("stopped") && Catch::Contains("final_eval_episodes\n"));
+  CHECK_THAT(sh("analyze " + (d / "l.h5").string() + " --json").out,
+             !Catch::Contains("identification"));
   fs::remove_all(d);
 }
