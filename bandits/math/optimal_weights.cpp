@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <functional>
 #include <limits>
+#include <string>
 
 #include "core/error.hpp"
 
@@ -81,6 +83,29 @@ OptimalWeights optimal_weights(KlFamily family, const std::vector<double>& mu, d
   const double w1 = 1.0 / total;
   for (std::size_t a = 0; a < k; ++a) out.w[a] = a == b ? w1 : out.w[a] * w1;
   out.t_star = 1.0 / (w1 * y);
+  return out;
+}
+
+std::vector<double> project_onto_floor(const std::vector<double>& w, double epsilon) {
+  const std::size_t k = w.size();
+  if (k == 0 || !(epsilon >= 0.0) || epsilon * static_cast<double>(k) > 1.0 + 1e-12)
+    throw Error("project_onto_floor: needs K >= 1 weights and 0 <= epsilon <= 1/K (epsilon " +
+                std::to_string(epsilon) + ", K " + std::to_string(k) + ")");
+  std::vector<double> sorted = w;
+  std::sort(sorted.begin(), sorted.end(), std::greater<>());
+  // The m largest stay above the floor: η = (Σ_{top m} w + (K − m) ε − 1) / m, valid when
+  // the m-th largest minus η is at least ε and the (m+1)-th minus η is at most ε.
+  double eta = 0.0, top = 0.0;
+  for (std::size_t m = 1; m <= k; ++m) {
+    top += sorted[m - 1];
+    const double e = (top + static_cast<double>(k - m) * epsilon - 1.0) / static_cast<double>(m);
+    if (sorted[m - 1] - e >= epsilon && (m == k || sorted[m] - e <= epsilon)) {
+      eta = std::max(0.0, e);
+      break;
+    }
+  }
+  std::vector<double> out(k);
+  for (std::size_t a = 0; a < k; ++a) out[a] = std::max(epsilon, w[a] - eta);
   return out;
 }
 

@@ -29,4 +29,12 @@ struct OptimalWeights {
 
 OptimalWeights optimal_weights(KlFamily family, const std::vector<double>& mu, double sigma = 1.0);
 
+// An L∞ projection of w (in the simplex Σ_K) onto Σ_K^ε = {w ∈ Σ_K : w_a ≥ ε for all a},
+// ε ≤ 1/K, as C-tracking needs (Garivier & Kaufmann 2016, Section 3.1): components below ε
+// are raised to ε, and the mass this takes is removed by water-filling from the others,
+// w^ε_a = max(ε, w_a − η) with η ≥ 0 such that Σ_a w^ε_a = 1. No point of Σ_K^ε is closer
+// in the max norm: the raise ε − min_a w_a is forced, and a common η is the least possible
+// largest decrease that frees the raised mass.
+std::vector<double> project_onto_floor(const std::vector<double>& w, double epsilon);
+
 }  // namespace rlsim

@@ -56,7 +56,7 @@ double inner_inf(KlFamily f, const std::vector<double>& mu, const std::vector<do
 
 RunResult run_once(const std::string& agent, const RawParams& agent_params,
                    const RawParams& env_params, std::int64_t seed_index,
-                   const std::string& env = "BernoulliBandit-v0") {
+                   const std::string& env = "BernoulliBandit-v0", bool save_agent = false) {
   RunSpec spec;
   spec.env_id = env;
   spec.env_params = env_params;
@@ -66,6 +66,7 @@ RunResult run_once(const std::string& agent, const RawParams& agent_params,
   spec.run_index = seed_index;
   spec.master_seed = 2016;
   spec.budget.episodes = 1;
+  spec.save_agent = save_agent;
   return execute_run(registry(), spec);
 }
 
@@ -218,4 +219,63 @@ TEST_CASE("best arm: the stop is written to the run file and read back", "[best-
   CHECK_FALSE(b.identification.can_stop);
   std::filesystem::remove(path);
   std::filesystem::remove(path.string() + ".lock");
+}
+
+TEST_CASE("best arm: the L-infinity projection onto the floored simplex, on hand examples",
+          "[best-arm]") {
+  using V = std::vector<double>;
+  auto near = [](const V& a, const V& b) {
+    REQUIRE(a.size() == b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) CHECK(a[i] == Approx(b[i]).margin(1e-15));
+  };
+  // Already in the floored simplex: unchanged.
+  near(project_onto_floor({0.4, 0.3, 0.3}, 0.1), {0.4, 0.3, 0.3});
+  // Two arms raised by 0.1 each; the only arm above the floor gives the 0.2 (max move 0.2,
+  // which no point of the floored simplex beats: its first weight is at most 0.8).
+  near(project_onto_floor({1.0, 0.0, 0.0}, 0.1), {0.8, 0.1, 0.1});
+  // One arm raised by 0.05; the two others give 0.025 each.
+  near(project_onto_floor({0.5, 0.45, 0.05}, 0.1), {0.475, 0.425, 0.1});
+  // Water-filling stops at the floor: the 0.1 raised for the last arm cannot come equally
+  // from the four others (0.12 - 0.025 < 0.1), so 0.12 goes to the floor (gives 0.02) and
+  // the three largest give eta = 0.08 / 3 each.
+  near(project_onto_floor({0.6, 0.12, 0.14, 0.14, 0.0}, 0.1),
+       {0.6 - 0.08 / 3, 0.1, 0.14 - 0.08 / 3, 0.14 - 0.08 / 3, 0.1});
+  CHECK_THROWS_AS(project_onto_floor({0.5, 0.5}, 0.6), Error);
+}
+
+TEST_CASE("best arm: C-tracking keeps every count near the summed proportions (Lemma 7)",
+          "[best-arm]") {
+  // Garivier & Kaufmann (2016), Lemma 7: with C-tracking, after t pulls every arm has
+  // N_a(t) >= sqrt(t + K^2) - 2K and |N_a(t) - S_a(t)| <= K (1 + sqrt(t)), S_a the sum of
+  // the projected proportions; the sums add up to t. Checked on the saved state at the stop.
+  const std::vector<double> means{0.5, 0.45, 0.43, 0.4};  // the paper's mu1
+  const RawParams env{{"means", means}, {"horizon", std::int64_t{1000000}}};
+  double total = 0.0;
+  int errors = 0;
+  for (std::int64_t seed = 0; seed < 5; ++seed) {
+    const RunResult r = run_once("track-and-stop", {{"delta", 0.1}, {"tracking", std::string("C")}},
+                                 env, seed, "BernoulliBandit-v0", true);
+    REQUIRE(r.identification.stopped);
+    errors += r.identification.correct == 0;
+    total += static_cast<double>(r.identification.stop_time);
+    REQUIRE(r.has_agent_state);
+    const auto& counts = r.agent_state.at("counts").data;
+    const auto& sums = r.agent_state.at("tracking_sums").data;
+    const double t = static_cast<double>(r.identification.stop_time), k = 4.0;
+    double sum = 0.0;
+    for (std::size_t a = 0; a < 4; ++a) {
+      INFO("seed " << seed << " arm " << a << " N " << counts[a] << " S " << sums[a]);
+      CHECK(counts[a] >= std::sqrt(t + k * k) - 2 * k);
+      CHECK(std::abs(counts[a] - sums[a]) <= k * (1 + std::sqrt(t)));
+      sum += sums[a];
+    }
+    CHECK(sum == Approx(t).epsilon(1e-12));
+  }
+  // T*(mu1) ln(1/delta) = 2279 is the asymptotic floor of every delta-correct policy; D-tracking
+  // stops at about 1.9x it here (docs/bandits.md), C-tracking must be of the same order.
+  const double floor = optimal_weights(KlFamily::Bernoulli, means).t_star * std::log(1.0 / 0.1);
+  INFO("mean stopping time " << total / 5 << ", floor " << floor);
+  CHECK(total / 5 > floor);
+  CHECK(total / 5 < 4 * floor);
+  CHECK(errors <= 2);
 }
