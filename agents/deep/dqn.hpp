@@ -23,8 +23,8 @@
 //   y = G + d·Q_target(s', a*) with a* = argmax Q_target (or argmax Q_online with
 //   double_q); loss Huber(δ = 1) (SB3's smooth_l1_loss) or MSE of Q(s, a) − y, weighted
 //   by the importance weights with prioritized replay; gradients clipped to a global norm
-//   max_grad_norm. d = γ^k after k steps, 0 after a termination; a truncation bootstraps
-//   from the final observation (replay_buffer.hpp).
+//   max_grad_norm (0: no clipping). d = γ^k after k steps, 0 after a termination; a
+//   truncation bootstraps from the final observation (replay_buffer.hpp).
 // - No heap allocation per step in steady state: preallocated replay arrays, reused tapes
 //   and batch matrices (only the diagnostics table grows, one row per training phase).
 // - save/load (StateDict): "q_net.*", "q_net_target.*" (nn/serialize.hpp names),
