@@ -63,8 +63,9 @@ void QNetwork::collect_parameters(const std::string& prefix, std::vector<nn::Nam
 }
 
 namespace {
-Rng init_rng(std::uint64_t seed) {
-  return Rng(mix64(seed ^ hash_name("dqn-init")));
+// "dqn-init" for DQN.
+Rng init_rng(const std::string& name, std::uint64_t seed) {
+  return Rng(mix64(seed ^ hash_name(name + "-init")));
 }
 }  // namespace
 
@@ -85,23 +86,33 @@ DqnConfig resolved(DqnConfig c) {
 
 DqnAgent::DqnAgent(const DqnConfig& config, const Space& observation_space,
                    const Space& action_space, std::uint64_t seed)
-    : config_(resolved(config)),
+    : DqnAgent("dqn", config, observation_space, action_space, seed, 1,
+               nn::AdamOptions{config.learning_rate}) {}
+
+DqnAgent::DqnAgent(std::string name, const DqnConfig& config, const Space& observation_space,
+                   const Space& action_space, std::uint64_t seed, std::int64_t outputs_per_action,
+                   const nn::AdamOptions& adam)
+    : name_(std::move(name)),
+      config_(resolved(config)),
       obs_dim_(static_cast<std::int64_t>(observation_space.flat_size())),
       n_actions_(action_space.n()),
       action_start_(action_space.start()),
       rng_(seed),
       q_([&] {
         if (!observation_space.is_box() || !action_space.is_discrete()) {
-          throw Error("dqn needs Box observations and Discrete actions, got " +
+          throw Error(name_ + " needs Box observations and Discrete actions, got " +
                       observation_space.describe() + " and " + action_space.describe());
         }
-        Rng r = init_rng(seed);
-        return QNetwork(observation_space.flat_size(), action_space.n(), config.net_arch,
-                        config.activation, config.dueling, r);
+        if (outputs_per_action != 1 && config.dueling) {
+          throw Error(name_ + ": dueling heads are DQN's only; use dueling = false");
+        }
+        Rng r = init_rng(name_, seed);
+        return QNetwork(observation_space.flat_size(), action_space.n() * outputs_per_action,
+                        config.net_arch, config.activation, config.dueling, r);
       }()),
       target_(q_),
       sync_(q_, target_),
-      optimizer_(q_.named_parameters(), nn::AdamOptions{config.learning_rate}),
+      optimizer_(q_.named_parameters(), adam),
       buffer_(config.buffer_size, obs_dim_),
       window_(config.n_step, config.gamma, obs_dim_) {
   if (config_.prioritized) {
@@ -134,20 +145,23 @@ double DqnAgent::epsilon() const {
              config_.exploration_fraction;
 }
 
-std::int64_t DqnAgent::greedy(std::span<const float> obs) {
-  act_tape_.reset();
-  Var q = q_(act_tape_.constant(obs.data(), 1, obs_dim_));
-  auto values = q.value();
+Index DqnAgent::greedy_action(const nn::ConstMatrixMap& output, Index row) const {
   Index best = 0;
   for (Index j = 1; j < n_actions_; ++j) {
-    if (values(0, j) > values(0, best)) best = j;
+    if (output(row, j) > output(row, best)) best = j;
   }
   return best;
 }
 
+std::int64_t DqnAgent::greedy(std::span<const float> obs) {
+  act_tape_.reset();
+  Var q = q_(act_tape_.constant(obs.data(), 1, obs_dim_));
+  return greedy_action(q.value(), 0);
+}
+
 void DqnAgent::act(const Value& obs, Value& action, Decision& decision) {
   if (static_cast<std::int64_t>(obs.vec.size()) != obs_dim_) {
-    throw Error("dqn: observation of size " + std::to_string(obs.vec.size()) + ", expected " +
+    throw Error(name_ + ": observation of size " + std::to_string(obs.vec.size()) + ", expected " +
                 std::to_string(obs_dim_));
   }
   std::int64_t a = 0;
@@ -253,6 +267,13 @@ double DqnAgent::td_loss_backward(const nn::Matrix& obs, std::span<const std::in
   return loss.item();
 }
 
+double DqnAgent::minibatch_loss_backward(double& q_sum) {
+  compute_targets(batch_next_, batch_return_, batch_discount_, batch_target_);
+  const double loss = td_loss_backward(batch_obs_, batch_action_, batch_target_, batch_weight_);
+  for (std::size_t k = 0; k < batch_index_.size(); ++k) q_sum += td_error_[k] + batch_target_[k];
+  return loss;
+}
+
 void DqnAgent::train(std::int64_t gradient_steps) {
   double loss_sum = 0.0, q_sum = 0.0;
   const std::size_t b = batch_index_.size();
@@ -276,10 +297,10 @@ void DqnAgent::train(std::int64_t gradient_steps) {
       batch_return_[k] = buffer_.ret(i);
       batch_discount_[k] = buffer_.discount(i);
     }
-    compute_targets(batch_next_, batch_return_, batch_discount_, batch_target_);
-    loss_sum += td_loss_backward(batch_obs_, batch_action_, batch_target_, batch_weight_);
-    for (std::size_t k = 0; k < b; ++k) q_sum += td_error_[k] + batch_target_[k];
-    nn::clip_grad_norm(optimizer_.parameters(), config_.max_grad_norm);
+    loss_sum += minibatch_loss_backward(q_sum);
+    if (config_.max_grad_norm > 0.0) {
+      nn::clip_grad_norm(optimizer_.parameters(), config_.max_grad_norm);
+    }
     optimizer_.step();
     if (prioritized_) {
       for (std::size_t k = 0; k < b; ++k) prioritized_->update(batch_index_[k], td_error_[k]);
@@ -307,9 +328,9 @@ void DqnAgent::evaluated(std::int64_t step, double mean_return) {
 bool DqnAgent::finish_training() {
   if (!config_.keep_best) return false;
   if (best_step_ < 0) {
-    throw Error(
-        "dqn: keep_best = true needs evaluation during training, and this run had none: set "
-        "[eval] every = N (env steps) and episodes, or keep_best = false");
+    throw Error(name_ +
+                ": keep_best = true needs evaluation during training, and this run had none: set "
+                "[eval] every = N (env steps) and episodes, or keep_best = false");
   }
   if (best_step_ == num_timesteps_) return false;  // the current policy is the best
   const auto params = q_.named_parameters();
@@ -337,7 +358,8 @@ void DqnAgent::save(StateDict& out) const {
 void DqnAgent::load(const StateDict& in) {
   auto counters = in.find("counters");
   if (counters == in.end() || counters->second.data.size() != 3) {
-    throw Error("dqn state: entry 'counters' (3 values) is missing: not a dqn agent's state?");
+    throw Error(name_ + " state: entry 'counters' (3 values) is missing: not a " + name_ +
+                " agent's state?");
   }
   // The strict loaders check every name and shape before changing anything ("q_net." and
   // "q_net_target." do not overlap as prefixes). The replay entries are optional (present
@@ -348,7 +370,7 @@ void DqnAgent::load(const StateDict& in) {
   num_timesteps_ = static_cast<std::int64_t>(counters->second.data[0]);
   num_updates_ = static_cast<std::int64_t>(counters->second.data[1]);
   last_train_ = static_cast<std::int64_t>(counters->second.data[2]);
-  if (auto rng = in.find("rng"); rng != in.end()) rng_from_record(rng_, rng->second, "dqn");
+  if (auto rng = in.find("rng"); rng != in.end()) rng_from_record(rng_, rng->second, name_);
   if (in.count("replay.position") != 0) {
     buffer_.load(in, "replay.");
     window_.load(in, "nstep.");
@@ -356,11 +378,9 @@ void DqnAgent::load(const StateDict& in) {
   }
 }
 
-namespace {
-
-std::optional<std::string> dqn_check(const EnvSpec& spec, const Env&) {
+std::optional<std::string> dqn_env_check(const std::string& agent, const EnvSpec& spec) {
   if (spec.observation_space.is_box() && spec.action_space.is_discrete()) return std::nullopt;
-  std::string why = "dqn needs Box observations and Discrete actions; " + spec.id + " has " +
+  std::string why = agent + " needs Box observations and Discrete actions; " + spec.id + " has " +
                     spec.observation_space.describe() + " observations and " +
                     spec.action_space.describe() + " actions";
   if (!spec.observation_space.is_box()) {
@@ -371,76 +391,18 @@ std::optional<std::string> dqn_check(const EnvSpec& spec, const Env&) {
   return why;
 }
 
+namespace {
+
 void register_dqn(Registry& registry) {
   using C = DqnConfig;
-  const Source sb3 = source("SB3 2.x DQN");
-  const Source per = source("Schaul et al. 2016");
+  ConfigSchema<C> schema;
+  add_dqn_fields(schema, "SB3 2.x DQN", "SB3 2.x DQN MlpPolicy", true);
   registry.add_agent(agent_entry(
       "dqn",
       "deep Q-network (Mnih et al. 2015) with double DQN, dueling, n-step and prioritized "
       "replay options; SB3 parameter names and defaults",
-      ConfigSchema<C>()
-          .field("learning_rate", &C::learning_rate, "Adam step size", at_least(0), sb3)
-          .field("buffer_size", &C::buffer_size, "replay capacity in transitions", at_least(1), sb3)
-          .field("learning_starts", &C::learning_starts,
-                 "env steps of uniform random actions before learning starts", at_least(0), sb3)
-          .field("batch_size", &C::batch_size, "minibatch size per gradient step", at_least(1), sb3)
-          .field("tau", &C::tau,
-                 "target update coefficient: 1 = hard copy (Mnih et al. 2015), < 1 = Polyak "
-                 "averaging",
-                 range(0, 1), sb3)
-          .field("target_update_interval", &C::target_update_interval,
-                 "env steps between target-network updates", at_least(1), sb3)
-          .field("train_freq", &C::train_freq, "env steps between training phases", at_least(1),
-                 sb3)
-          .field("gradient_steps", &C::gradient_steps,
-                 "gradient steps per training phase; -1 = as many as env steps in the phase, "
-                 "i.e. train_freq",
-                 at_least(-1), sb3)
-          .field("gamma", &C::gamma, "discount factor", range(0, 1), sb3)
-          .field("exploration_fraction", &C::exploration_fraction,
-                 "fraction of total_timesteps over which epsilon decays linearly", range(0, 1), sb3)
-          .field("exploration_initial_eps", &C::exploration_initial_eps, "initial epsilon",
-                 range(0, 1), sb3)
-          .field("exploration_final_eps", &C::exploration_final_eps, "final epsilon", range(0, 1),
-                 sb3)
-          .field("max_grad_norm", &C::max_grad_norm, "clip gradients to this global L2 norm",
-                 at_least(0), sb3)
-          .field("net_arch", &C::net_arch, "hidden layer widths", at_least(1),
-                 source("SB3 2.x DQN MlpPolicy"))
-          .field("activation", &C::activation, "hidden activation", names(nn::activation_names()),
-                 source("SB3 2.x DQN MlpPolicy"))
-          .field("loss", &C::loss,
-                 "TD loss: huber (delta 1, SB3's smooth_l1_loss; the error clipping of Mnih et al. "
-                 "2015) or mse",
-                 names<DqnLoss>({{"huber", DqnLoss::huber}, {"mse", DqnLoss::mse}}), sb3)
-          .field("double_q", &C::double_q,
-                 "double DQN target: online argmax, target value (van Hasselt et al. 2016)")
-          .field("dueling", &C::dueling, "dueling value/advantage heads (Wang et al. 2016)")
-          .field("n_step", &C::n_step, "n-step returns (Sutton 1988; Hessel et al. 2018 use 3)",
-                 range(1, 100))
-          .field("prioritized", &C::prioritized,
-                 "proportional prioritized replay (Schaul et al. 2016, sum tree)")
-          .field("alpha", &C::per_alpha, "PER priority exponent alpha", range(0, 1), per)
-          .field("beta0", &C::per_beta0,
-                 "PER importance exponent at the start, annealed linearly to 1 over "
-                 "total_timesteps",
-                 range(0, 1), per)
-          .field("priority_eps", &C::per_eps, "PER: priority = |TD error| + priority_eps",
-                 at_least(0))
-          .field("total_timesteps", &C::total_timesteps,
-                 "training budget in env steps that exploration_fraction and the beta schedule "
-                 "refer to (SB3's learn(total_timesteps)); 0 = the run's step budget (100000 "
-                 "when the run has no step budget)",
-                 at_least(0))
-          .field("save_replay_buffer", &C::save_replay_buffer,
-                 "include the replay buffer in the saved state (needed for training to continue "
-                 "exactly after load; large)")
-          .field("keep_best", &C::keep_best,
-                 "deliver the policy of the best evaluation during training (needs [eval] "
-                 "every; ties go to the later policy; the final evaluation then plays fresh "
-                 "episodes), as SB3's EvalCallback best model; false = the last policy"),
-      dqn_check, [](const AgentContext& ctx, C c) {
+      std::move(schema), [](const EnvSpec& spec, const Env&) { return dqn_env_check("dqn", spec); },
+      [](const AgentContext& ctx, C c) {
         c.total_timesteps = resolve_training_budget(
             "dqn", c.total_timesteps, ctx.budget_steps,
             c.prioritized ? "exploration epsilon, PER beta" : "exploration epsilon");

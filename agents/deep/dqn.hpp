@@ -23,8 +23,8 @@
 //   y = G + d·Q_target(s', a*) with a* = argmax Q_target (or argmax Q_online with
 //   double_q); loss Huber(δ = 1) (SB3's smooth_l1_loss) or MSE of Q(s, a) − y, weighted
 //   by the importance weights with prioritized replay; gradients clipped to a global norm
-//   max_grad_norm. d = γ^k after k steps, 0 after a termination; a truncation bootstraps
-//   from the final observation (replay_buffer.hpp).
+//   max_grad_norm (0: no clipping). d = γ^k after k steps, 0 after a termination; a
+//   truncation bootstraps from the final observation (replay_buffer.hpp).
 // - No heap allocation per step in steady state: preallocated replay arrays, reused tapes
 //   and batch matrices (only the diagnostics table grows, one row per training phase).
 // - save/load (StateDict): "q_net.*", "q_net_target.*" (nn/serialize.hpp names),
@@ -38,15 +38,22 @@
 //   finish_training() puts the kept network into the online and target networks when it is
 //   not the current one (the runner then evaluates it on fresh episodes). The copy is not
 //   part of save(); a run without evaluation during training is refused at its end.
+// - The machinery (acting, replay, schedules, target updates, the training loop, save/load,
+//   keep_best) is shared with QR-DQN (qr_dqn.hpp) through the protected constructor and the
+//   virtual greedy_action / minibatch_loss_backward; add_dqn_fields binds the parameters
+//   both have.
 #pragma once
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "agents/deep/replay_buffer.hpp"
 #include "core/agent.hpp"
+#include "core/config_schema.hpp"
+#include "core/registry.hpp"
 #include "core/rng.hpp"
 #include "nn/nn.hpp"
 
@@ -69,7 +76,7 @@ struct DqnConfig {
   double exploration_fraction = 0.1;
   double exploration_initial_eps = 1.0;
   double exploration_final_eps = 0.05;
-  double max_grad_norm = 10.0;
+  double max_grad_norm = 10.0;  // 0: no clipping
   std::vector<nn::Index> net_arch{64, 64};
   nn::Activation activation = nn::Activation::relu;
   DqnLoss loss = DqnLoss::huber;
@@ -88,6 +95,86 @@ struct DqnConfig {
   // gradient_steps = 0 would never train.
   void validate() const;
 };
+
+// Binds the parameters of DqnConfig that DQN and QR-DQN share to `schema` (C derives from
+// DqnConfig), in the order `describe` lists them. `defaults` names where C's defaults come
+// from (e.g. "SB3 2.x DQN"), `policy` where net_arch and activation come from. With
+// dqn_heads, DQN's own loss and dueling are bound too (QR-DQN has neither).
+template <class C>
+requires std::is_base_of_v<DqnConfig, C> ConfigSchema<C>
+&add_dqn_fields(ConfigSchema<C>& schema, const std::string& defaults, const std::string& policy,
+                bool dqn_heads) {
+  const Source sb3 = source(defaults);
+  const Source per = source("Schaul et al. 2016");
+  schema.field("learning_rate", &C::learning_rate, "Adam step size", at_least(0), sb3)
+      .field("buffer_size", &C::buffer_size, "replay capacity in transitions", at_least(1), sb3)
+      .field("learning_starts", &C::learning_starts,
+             "env steps of uniform random actions before learning starts", at_least(0), sb3)
+      .field("batch_size", &C::batch_size, "minibatch size per gradient step", at_least(1), sb3)
+      .field("tau", &C::tau,
+             "target update coefficient: 1 = hard copy (Mnih et al. 2015), < 1 = Polyak "
+             "averaging",
+             range(0, 1), sb3)
+      .field("target_update_interval", &C::target_update_interval,
+             "env steps between target-network updates", at_least(1), sb3)
+      .field("train_freq", &C::train_freq, "env steps between training phases", at_least(1), sb3)
+      .field("gradient_steps", &C::gradient_steps,
+             "gradient steps per training phase; -1 = as many as env steps in the phase, "
+             "i.e. train_freq",
+             at_least(-1), sb3)
+      .field("gamma", &C::gamma, "discount factor", range(0, 1), sb3)
+      .field("exploration_fraction", &C::exploration_fraction,
+             "fraction of total_timesteps over which epsilon decays linearly", range(0, 1), sb3)
+      .field("exploration_initial_eps", &C::exploration_initial_eps, "initial epsilon", range(0, 1),
+             sb3)
+      .field("exploration_final_eps", &C::exploration_final_eps, "final epsilon", range(0, 1), sb3)
+      .field("max_grad_norm", &C::max_grad_norm,
+             "clip gradients to this global L2 norm (0: no clipping)", at_least(0), sb3)
+      .field("net_arch", &C::net_arch, "hidden layer widths", at_least(1), source(policy))
+      .field("activation", &C::activation, "hidden activation", names(nn::activation_names()),
+             source(policy));
+  if (dqn_heads) {
+    schema.field("loss", &C::loss,
+                 "TD loss: huber (delta 1, SB3's smooth_l1_loss; the error clipping of Mnih et "
+                 "al. 2015) or mse",
+                 names<DqnLoss>({{"huber", DqnLoss::huber}, {"mse", DqnLoss::mse}}), sb3);
+  }
+  schema.field("double_q", &C::double_q,
+               "double DQN target: online argmax, target value (van Hasselt et al. 2016)");
+  if (dqn_heads) {
+    schema.field("dueling", &C::dueling, "dueling value/advantage heads (Wang et al. 2016)");
+  }
+  return schema
+      .field("n_step", &C::n_step, "n-step returns (Sutton 1988; Hessel et al. 2018 use 3)",
+             range(1, 100))
+      .field("prioritized", &C::prioritized,
+             "proportional prioritized replay (Schaul et al. 2016, sum tree)")
+      .field("alpha", &C::per_alpha, "PER priority exponent alpha", range(0, 1), per)
+      .field("beta0", &C::per_beta0,
+             "PER importance exponent at the start, annealed linearly to 1 over "
+             "total_timesteps",
+             range(0, 1), per)
+      .field("priority_eps", &C::per_eps,
+             dqn_heads ? "PER: priority = |TD error| + priority_eps"
+                       : "PER: priority = the sample's loss + priority_eps",
+             at_least(0))
+      .field("total_timesteps", &C::total_timesteps,
+             "training budget in env steps that exploration_fraction and the beta schedule "
+             "refer to (SB3's learn(total_timesteps)); 0 = the run's step budget (100000 "
+             "when the run has no step budget)",
+             at_least(0))
+      .field("save_replay_buffer", &C::save_replay_buffer,
+             "include the replay buffer in the saved state (needed for training to continue "
+             "exactly after load; large)")
+      .field("keep_best", &C::keep_best,
+             "deliver the policy of the best evaluation during training (needs [eval] "
+             "every; ties go to the later policy; the final evaluation then plays fresh "
+             "episodes), as SB3's EvalCallback best model; false = the last policy");
+}
+
+// Why `agent` (dqn, qr-dqn) cannot run on an env, or nothing: it needs Box observations and
+// Discrete actions.
+std::optional<std::string> dqn_env_check(const std::string& agent, const EnvSpec& spec);
 
 // Q(s, ·) for every action: an MLP, or a dueling trunk with value and advantage heads,
 // Q = V + A − mean_a A (Wang et al. 2016, eq. 9).
@@ -109,6 +196,7 @@ class DqnAgent : public Agent {
  public:
   DqnAgent(const DqnConfig& config, const Space& observation_space, const Space& action_space,
            std::uint64_t seed);
+  ~DqnAgent() override = default;
 
   void act(const Value& obs, Value& action, Decision& decision) override;
   void observe(const Transition& transition) override;
@@ -137,10 +225,25 @@ class DqnAgent : public Agent {
   double td_loss_backward(const nn::Matrix& obs, std::span<const std::int64_t> actions,
                           std::span<const float> targets, std::span<const float> weights);
 
- private:
-  std::int64_t greedy(std::span<const float> obs);
-  void train(std::int64_t gradient_steps);
+ protected:
+  // For an agent built on DQN's machinery with another network head (qr_dqn.hpp): `name`
+  // for messages and the initialisation stream ("dqn": DQN's), `outputs_per_action` network
+  // outputs per action (n_actions × outputs_per_action in all; dueling needs 1), `adam` the
+  // optimizer's options.
+  DqnAgent(std::string name, const DqnConfig& config, const Space& observation_space,
+           const Space& action_space, std::uint64_t seed, std::int64_t outputs_per_action,
+           const nn::AdamOptions& adam);
+  // The greedy action of row `row` of a network output (rows × n_actions·outputs_per_action):
+  // the first maximum of Q. DQN: the outputs are Q.
+  virtual nn::Index greedy_action(const nn::ConstMatrixMap& output, nn::Index row) const;
+  // One gradient step's loss on the minibatch in batch_obs_, batch_action_, batch_next_,
+  // batch_return_, batch_discount_ (importance weights batch_weight_): zeroes the gradients,
+  // backpropagates the loss, writes each sample's priority signal into td_error_ (for
+  // prioritized replay: p = |td_error| + priority_eps), adds Σ over the batch of Q(s, a) to
+  // q_sum (the mean_q diagnostic) and returns the loss.
+  virtual double minibatch_loss_backward(double& q_sum);
 
+  std::string name_;
   DqnConfig config_;
   std::int64_t obs_dim_, n_actions_, action_start_;
   Rng rng_;
@@ -161,6 +264,10 @@ class DqnAgent : public Agent {
   std::int64_t best_step_ = -1;
   double best_return_ = 0.0;
   std::vector<nn::Matrix> best_params_;
+
+ private:
+  std::int64_t greedy(std::span<const float> obs);
+  void train(std::int64_t gradient_steps);
 };
 
 }  // namespace rlsim

@@ -11,8 +11,11 @@
 #include "agents/register.hpp"
 #include "core/registry.hpp"
 #include "envs/register.hpp"
+#include "replay_agent_util.hpp"
 
 using namespace rlsim;
+using test::evaluate;
+using test::Loop;
 
 namespace {
 
@@ -44,59 +47,6 @@ void set_linear(DqnAgent& agent, bool target, const std::vector<float>& w,
   REQUIRE(static_cast<std::size_t>(weight.size()) == w.size());
   for (nn::Index i = 0; i < weight.size(); ++i) weight.data()[i] = w[static_cast<std::size_t>(i)];
   for (nn::Index i = 0; i < bias.size(); ++i) bias.data()[i] = b[static_cast<std::size_t>(i)];
-}
-
-// The runner's loop on one env, resumable step by step.
-struct Loop {
-  Env& env;
-  Agent& agent;
-  Value obs, next, action;
-  bool need_reset = true;
-  Loop(Env& e, Agent& a) : env(e), agent(a) {
-    env.spec().observation_space.prepare(obs);
-    env.spec().observation_space.prepare(next);
-    env.spec().action_space.prepare(action);
-  }
-  std::int64_t step(std::optional<std::uint64_t> seed = std::nullopt) {
-    if (need_reset) {
-      env.reset(obs, seed);
-      agent.begin_episode(obs);
-      need_reset = false;
-    }
-    Decision d;
-    agent.act(obs, action, d);
-    const StepResult r = env.step(action, next);
-    agent.observe({obs, action, r.reward, next, r.terminated, r.truncated});
-    if (r.terminated || r.truncated) {
-      agent.end_episode();
-      need_reset = true;
-    } else {
-      std::swap(obs, next);
-    }
-    return action.index;
-  }
-};
-
-double evaluate(Env& env, Agent& agent, int episodes, std::uint64_t seed) {
-  agent.set_evaluation(true);
-  Value obs, next, action;
-  env.spec().observation_space.prepare(obs);
-  env.spec().observation_space.prepare(next);
-  env.spec().action_space.prepare(action);
-  double total = 0.0;
-  for (int e = 0; e < episodes; ++e) {
-    env.reset(obs, e == 0 ? std::optional<std::uint64_t>(seed) : std::nullopt);
-    for (;;) {
-      Decision d;
-      agent.act(obs, action, d);
-      const StepResult r = env.step(action, next);
-      total += r.reward;
-      if (r.terminated || r.truncated) break;
-      std::swap(obs, next);
-    }
-  }
-  agent.set_evaluation(false);
-  return total / episodes;
 }
 
 }  // namespace
@@ -230,40 +180,9 @@ TEST_CASE("dqn save and load continue training bit for bit", "[dqn]") {
               {"double_q", true},
               {"dueling", true},
               {"save_replay_buffer", true}};
-  auto env_u = registry.make_env("CartPole-v1", {});
-  auto env_s = registry.make_env("CartPole-v1", {});
-  auto uninterrupted = registry.make_agent("dqn", p, *env_u, 42);
-  auto saved = registry.make_agent("dqn", p, *env_s, 42);
-  auto loaded = registry.make_agent("dqn", p, *env_s, 999);  // other init: load must overwrite
-  Loop lu(*env_u, *uninterrupted), ls(*env_s, *saved);
-  lu.step(5);
-  ls.step(5);
-  for (int t = 1; t < 333; ++t) REQUIRE(lu.step() == ls.step());  // mid-episode
-  StateDict state;
-  saved->save(state);
-  loaded->load(state);
-  // Greedy evaluation actions in between must not disturb training.
-  Value obs{0, {0.01f, 0.02f, 0.03f, 0.04f}}, action;
-  Decision d;
-  loaded->set_evaluation(true);
-  loaded->act(obs, action, d);
-  CHECK(d.probability == 1.0);
-  loaded->observe({obs, action, 1.0, obs, false, false});  // ignored in evaluation mode
-  loaded->set_evaluation(false);
-  Loop ll(*env_s, *loaded);
-  ll.obs = ls.obs;
-  ll.need_reset = ls.need_reset;
-  for (int t = 0; t < 300; ++t) REQUIRE(lu.step() == ll.step());
-  StateDict a, b;
-  uninterrupted->save(a);
-  loaded->save(b);
-  REQUIRE(a.size() == b.size());
-  for (const auto& [name, record] : a) {
-    INFO(name);
-    REQUIRE(b.count(name) == 1);
-    CHECK(record.shape == b.at(name).shape);
-    CHECK(record.data == b.at(name).data);
-  }
+  // 333 steps, then 300 after the load; greedy evaluation in between.
+  auto loaded = test::check_save_load_continues(registry, "dqn", p, "CartPole-v1", 333, 300,
+                                                Value{0, {0.01f, 0.02f, 0.03f, 0.04f}});
   CHECK(static_cast<DqnAgent&>(*loaded).num_updates() > 100);
 }
 

@@ -16,8 +16,11 @@
 #include "agents/register.hpp"
 #include "core/registry.hpp"
 #include "envs/register.hpp"
+#include "replay_agent_util.hpp"
 
 using namespace rlsim;
+using test::evaluate;
+using test::Loop;
 
 namespace {
 
@@ -26,53 +29,6 @@ Registry make_registry() {
   register_envs(r);
   register_agents(r);
   return r;
-}
-
-// The runner's loop on one env, resumable step by step; returns the first action element.
-struct Loop {
-  Env& env;
-  Agent& agent;
-  Value obs, next, action;
-  bool need_reset = true;
-  double episode_return = 0.0;
-  std::vector<double> returns;
-  Loop(Env& e, Agent& a) : env(e), agent(a) {
-    env.spec().observation_space.prepare(obs);
-    env.spec().observation_space.prepare(next);
-    env.spec().action_space.prepare(action);
-  }
-  float step(std::optional<std::uint64_t> seed = std::nullopt) {
-    if (need_reset) {
-      env.reset(obs, seed);
-      agent.begin_episode(obs);
-      need_reset = false;
-      episode_return = 0.0;
-    }
-    Decision d;
-    agent.act(obs, action, d);
-    const StepResult r = env.step(action, next);
-    episode_return += r.reward;
-    agent.observe({obs, action, r.reward, next, r.terminated, r.truncated});
-    if (r.terminated || r.truncated) {
-      agent.end_episode();
-      returns.push_back(episode_return);
-      need_reset = true;
-    } else {
-      std::swap(obs, next);
-    }
-    return action.vec[0];
-  }
-};
-
-double evaluate(Env& env, Agent& agent, int episodes, std::uint64_t seed) {
-  agent.set_evaluation(true);
-  Loop loop(env, agent);
-  loop.step(seed);
-  while (static_cast<int>(loop.returns.size()) < episodes) loop.step();
-  agent.set_evaluation(false);
-  double sum = 0.0;
-  for (double r : loop.returns) sum += r;
-  return sum / static_cast<double>(episodes);
 }
 
 void set_values(nn::Parameter& p, const std::vector<float>& v) {
@@ -244,41 +200,9 @@ TEST_CASE("sac, td3, ddpg: save and load continue training bit for bit", "[sac][
         {"gradient_steps", std::int64_t{3}},
         {"action_noise", std::string(id == std::string("sac") ? "normal" : "ornstein-uhlenbeck")},
         {"save_replay_buffer", true}};
-    auto env_u = registry.make_env("Pendulum-v1", {});
-    auto env_s = registry.make_env("Pendulum-v1", {});
-    auto uninterrupted = registry.make_agent(id, p, *env_u, 42);
-    auto saved = registry.make_agent(id, p, *env_s, 42);
-    auto loaded = registry.make_agent(id, p, *env_s, 999);  // other init: load overwrites
-    Loop lu(*env_u, *uninterrupted), ls(*env_s, *saved);
-    lu.step(5);
-    ls.step(5);
-    for (int t = 1; t < 277; ++t) REQUIRE(lu.step() == ls.step());  // mid-episode
-    StateDict state;
-    saved->save(state);
-    loaded->load(state);
-    // Deterministic evaluation actions in between must not disturb training.
-    Value obs{0, {1.0f, 0.0f, 0.5f}}, action;
-    Decision d;
-    loaded->set_evaluation(true);
-    loaded->act(obs, action, d);
-    CHECK(d.probability == 1.0);  // deterministic
-    CHECK(d.log_prob == 0.0);
-    loaded->observe({obs, action, 1.0, obs, false, false});  // ignored in evaluation mode
-    loaded->set_evaluation(false);
-    Loop ll(*env_s, *loaded);
-    ll.obs = ls.obs;
-    ll.need_reset = ls.need_reset;
-    for (int t = 0; t < 150; ++t) REQUIRE(lu.step() == ll.step());
-    StateDict a, b;
-    uninterrupted->save(a);
-    loaded->save(b);
-    REQUIRE(a.size() == b.size());
-    for (const auto& [name, record] : a) {
-      INFO(name);
-      REQUIRE(b.count(name) == 1);
-      CHECK(record.shape == b.at(name).shape);
-      CHECK(record.data == b.at(name).data);
-    }
+    // 277 steps (mid-episode), then 150 after the load; a deterministic action between.
+    auto loaded = test::check_save_load_continues(registry, id, p, "Pendulum-v1", 277, 150,
+                                                  Value{0, {1.0f, 0.0f, 0.5f}});
     CHECK(static_cast<OffPolicyAgent&>(*loaded).num_updates() > 300);
   }
 }

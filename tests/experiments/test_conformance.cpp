@@ -313,13 +313,13 @@ TEST_CASE("conformance: every agent that saves continues identically after save 
   // the tabular TD (4) and planning (2) agents, dqn, reinforce, ppo and a2c (35). Fewer
   // checked means an agent lost save/load or found no env.
   constexpr int kMinChecked = 35;
-  // Parameters an agent needs for an exact continuation. DQN saves its replay buffer only
-  // when asked (as SB3 saves it apart from the model); without it, training after load
-  // samples from an empty buffer; so do sac, td3 and ddpg. ppo and a2c run on 2 env
-  // copies (the batched path) with rollouts short enough to update several times before and
-  // after the save.
+  // Parameters an agent needs for an exact continuation. DQN (and QR-DQN) saves its replay buffer
+  // only when asked (as SB3 saves it apart from the model); without it, training after load samples
+  // from an empty buffer; so do sac, td3 and ddpg. ppo and a2c run on 2 env copies (the batched
+  // path) with rollouts short enough to update several times before and after the save.
   const std::map<std::string, RawParams> params{
       {"dqn", {{"save_replay_buffer", true}}},
+      {"qr-dqn", {{"save_replay_buffer", true}}},
       {"sac", {{"save_replay_buffer", true}}},
       {"td3", {{"save_replay_buffer", true}}},
       {"ddpg", {{"save_replay_buffer", true}}},
