@@ -82,7 +82,8 @@ void push_u128(std::vector<double>& out, Pcg64::u128 v) {
 }
 Pcg64::u128 read_u128(const std::vector<double>& in, std::size_t at) {
   Pcg64::u128 v = 0;
-  for (int i = 0; i < 4; ++i) v |= static_cast<Pcg64::u128>(static_cast<std::uint32_t>(in[at + i])) << (32 * i);
+  for (int i = 0; i < 4; ++i)
+    v |= static_cast<Pcg64::u128>(static_cast<std::uint32_t>(in[at + i])) << (32 * i);
   return v;
 }
 
@@ -95,7 +96,8 @@ bool whole_in(double v, double lo, double hi) {
 
 void Env::save_checkpoint(StateDict& out, const std::string& prefix) const {
   if (!can_checkpoint())
-    throw Error(spec_.id + " cannot save its whole state for a checkpoint (docs/log-format.md, "
+    throw Error(spec_.id +
+                " cannot save its whole state for a checkpoint (docs/log-format.md, "
                 "\"Checkpoints\", lists the envs that can)");
   std::vector<double> state;
   get_state(state);
@@ -118,7 +120,8 @@ void Env::save_checkpoint(StateDict& out, const std::string& prefix) const {
 void Env::load_checkpoint(const StateDict& in, const std::string& prefix) {
   const std::string who = spec_.id + ": checkpoint entry '" + prefix;
   if (!can_checkpoint())
-    throw Error(spec_.id + " cannot load a checkpoint (docs/log-format.md, \"Checkpoints\", "
+    throw Error(spec_.id +
+                " cannot load a checkpoint (docs/log-format.md, \"Checkpoints\", "
                 "lists the envs that can)");
   auto find = [&](const char* name, std::size_t size) -> const std::vector<double>& {
     const auto it = in.find(prefix + name);

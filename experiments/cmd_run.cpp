@@ -214,8 +214,7 @@ std::optional<RunArgs> parse_run_args(const std::vector<std::string>& args) {
       "resume", po::value<std::string>(&a.resume),
       "finish the interrupted experiment in FILE.h5: same config and seeds, runs already "
       "complete are kept, the others are run and appended (from their last checkpoint when "
-      "the config set checkpoint.every)")("quiet,q",
-                                                            "no progress and no summary table")(
+      "the config set checkpoint.every)")("quiet,q", "no progress and no summary table")(
       "progress-every", po::value<double>(&a.progress_every)->default_value(10.0),
       "when stderr is not a terminal: seconds between plain progress lines")(
       "last", po::value<std::int64_t>(&a.last_k)->default_value(100),

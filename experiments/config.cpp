@@ -196,9 +196,10 @@ void apply_checkpoint(ExperimentConfig& cfg, const std::string& key, const toml:
     throw Error("unknown config key 'checkpoint." + key + "'; valid keys in [checkpoint]: every");
   auto i = node.as_integer();
   if (!i || i->get() < 0)
-    throw Error("config key 'checkpoint.every' must be 0 (no checkpoints) or a positive number "
-                "of env steps between checkpoints" +
-                (i ? ", not " + std::to_string(i->get()) : std::string()));
+    throw Error(
+        "config key 'checkpoint.every' must be 0 (no checkpoints) or a positive number "
+        "of env steps between checkpoints" +
+        (i ? ", not " + std::to_string(i->get()) : std::string()));
   cfg.checkpoint_every = i->get();
 }
 

@@ -13,9 +13,9 @@
 // after an [[agent]], likewise for env) holds lists of equal length that advance together:
 // one axis whose i-th value sets every listed parameter to its i-th item. `pulls = N` is
 // `steps = N` under the bandit name (give one of them). Overrides: `episodes=100`,
-// `log.steps=true`, `eval.every=5000`, `checkpoint.every=10000`, `save_agent=true`, `env.KEY=V` / `agent.KEY=V` (every
-// entry), `env[1].KEY=V` (one entry). Every mistake is an rlsim::Error naming the key, what was
-// wrong and what would be right.
+// `log.steps=true`, `eval.every=5000`, `checkpoint.every=10000`, `save_agent=true`, `env.KEY=V` /
+// `agent.KEY=V` (every entry), `env[1].KEY=V` (one entry). Every mistake is an rlsim::Error naming
+// the key, what was wrong and what would be right.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -57,8 +57,8 @@ struct ExperimentConfig {
   bool save_agent = false;  // keep each run's final agent state (RunResult::agent_state)
   // [checkpoint] every: env steps between checkpoints of each run (RunSpec::checkpoint_every)
   std::int64_t checkpoint_every = 0;
-  int vector_threads = 1;   // OpenMP threads of a run's vector env (RunSpec::vector_env_threads)
-  std::string out;          // empty: results/<name>-<time>.h5
+  int vector_threads = 1;  // OpenMP threads of a run's vector env (RunSpec::vector_env_threads)
+  std::string out;         // empty: results/<name>-<time>.h5
   std::vector<ComponentConfig> envs;
   std::vector<ComponentConfig> agents;
   std::string source;  // file name, or "<default>"

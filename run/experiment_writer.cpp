@@ -33,9 +33,9 @@
 #include "core/hdf5_util.hpp"
 #include "core/state_dict_group.hpp"
 #include "core/version.hpp"
+#include "run/checkpoint_store.hpp"
 #include "run/chunk_encoder.hpp"
 #include "run/file_space.hpp"
-#include "run/checkpoint_store.hpp"
 #include "run/live_tables.hpp"
 #include "run/run_file_io.hpp"
 #include "run/run_file_tables.hpp"
@@ -317,8 +317,7 @@ void ExperimentWriter::Impl::start_flusher() {
       guard.unlock();
       {
         hdf5::Lock lock;
-        if (has_pending() &&
-            std::chrono::steady_clock::now() - last_flush >= interval) {
+        if (has_pending() && std::chrono::steady_clock::now() - last_flush >= interval) {
           try {
             flush_now();
           } catch (const Error&) {

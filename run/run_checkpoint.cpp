@@ -49,8 +49,12 @@ class Reader {
 std::vector<double> seeds_of(const RunInfo& info) {
   auto lo = [](std::uint64_t v) { return static_cast<double>(v & 0xffffffffu); };
   auto hi = [](std::uint64_t v) { return static_cast<double>(v >> 32); };
-  return {static_cast<double>(info.run_index), static_cast<double>(info.seed_index),
-          lo(info.env_seed), hi(info.env_seed), lo(info.agent_seed), hi(info.agent_seed)};
+  return {static_cast<double>(info.run_index),
+          static_cast<double>(info.seed_index),
+          lo(info.env_seed),
+          hi(info.env_seed),
+          lo(info.agent_seed),
+          hi(info.agent_seed)};
 }
 
 // Entries "<prefix>x" of `from` copied into `to` without the prefix.
@@ -94,8 +98,8 @@ std::string checkpoint_support_text(const Registry& registry) {
       }
     }
   }
-  return "checkpoints are supported by the envs " + list(envs) + " and the agents " +
-         list(agents) + ", on one env copy, without log.steps";
+  return "checkpoints are supported by the envs " + list(envs) + " and the agents " + list(agents) +
+         ", on one env copy, without log.steps";
 }
 
 void check_checkpoint_support(const Registry& registry, std::int64_t run_index, std::int64_t every,
@@ -121,11 +125,11 @@ void check_checkpoint_support(const Registry& registry, std::int64_t run_index, 
 StateDict make_checkpoint(const RunInfo& info, const Env& env, Agent& agent, const LoopState& loop,
                           const Value& obs, const RunResult& res) {
   StateDict ck;
-  ck["runner/loop"] = ArrayRecord{
-      {8},
-      {kFormat, static_cast<double>(loop.total), static_cast<double>(loop.episode),
-       static_cast<double>(loop.len), loop.ret, loop.pseudo_regret, loop.realised_regret,
-       loop.mid_episode ? 1.0 : 0.0}};
+  ck["runner/loop"] =
+      ArrayRecord{{8},
+                  {kFormat, static_cast<double>(loop.total), static_cast<double>(loop.episode),
+                   static_cast<double>(loop.len), loop.ret, loop.pseudo_regret,
+                   loop.realised_regret, loop.mid_episode ? 1.0 : 0.0}};
   ck["runner/ids"] = ArrayRecord{{6}, seeds_of(info)};
   std::vector<double> o{static_cast<double>(obs.index)};
   o.insert(o.end(), obs.vec.begin(), obs.vec.end());
@@ -162,8 +166,8 @@ StateDict make_checkpoint(const RunInfo& info, const Env& env, Agent& agent, con
 
 void restore_checkpoint(const StateDict& ck, const RunInfo& info, Env& env, Agent& agent,
                         LoopState& loop, Value& obs, RunResult& res) {
-  const std::string who = "run " + std::to_string(info.run_index) + " (" + info.env_id + ", " +
-                          info.agent_id + ")";
+  const std::string who =
+      "run " + std::to_string(info.run_index) + " (" + info.env_id + ", " + info.agent_id + ")";
   const Reader r(ck, "cannot resume " + who + " from its checkpoint");
   const std::vector<double>& l = r.get("runner/loop", 8);
   if (l[0] != kFormat)

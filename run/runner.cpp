@@ -441,8 +441,9 @@ class SingleEnvEvents {
     return i < checkpoints_.size() ? checkpoints_[i] : kNever;
   }
   void update_next() {
-    next_ = std::min(std::min(std::min(next_checkpoint_, next_report_), std::min(next_eval_, limit_)),
-                     next_checkpoint_due_);
+    next_ =
+        std::min(std::min(std::min(next_checkpoint_, next_report_), std::min(next_eval_, limit_)),
+                 next_checkpoint_due_);
   }
 
   bool every_step_;
@@ -655,10 +656,10 @@ RunResult execute_run(const Registry& registry, const RunSpec& spec, RunCounters
     throw Error("agent '" + spec.agent_id + "' asks for num_envs = " + std::to_string(num_envs) +
                 " env copies: it must be 1 or more");
   if (spec.checkpoint_every != 0 || resume)
-    check_checkpoint_support(registry, spec.run_index,
-                             resume ? std::max<std::int64_t>(spec.checkpoint_every, 1)
-                                    : spec.checkpoint_every,
-                             spec.log_steps, *env, *agent);
+    check_checkpoint_support(
+        registry, spec.run_index,
+        resume ? std::max<std::int64_t>(spec.checkpoint_every, 1) : spec.checkpoint_every,
+        spec.log_steps, *env, *agent);
   if (spec.checkpoint_every <= 0) checkpoints = nullptr;
   if (num_envs > 1) {
     run_vector(registry, spec, std::move(env), *agent, evaluator.get(), counters, live, res);

@@ -109,8 +109,8 @@ RunResult execute_run(const Registry& registry, const RunSpec& spec,
 struct RunnerOptions {
   int threads = 1;
   RunCounters* counters = nullptr;
-  LiveSink* live = nullptr;                      // null: no live rows
-  CheckpointSink* checkpoints = nullptr;         // null: checkpoints are not taken
+  LiveSink* live = nullptr;               // null: no live rows
+  CheckpointSink* checkpoints = nullptr;  // null: checkpoints are not taken
   // Checkpoints to resume runs from, by run index (null or absent: from step 0).
   const std::map<std::int64_t, StateDict>* resume = nullptr;
   std::function<void(RunResult&&)> on_complete;  // called under a lock

@@ -376,8 +376,9 @@ void DqnAgent::save_checkpoint(StateDict& out) const {
 void DqnAgent::load_checkpoint(const StateDict& in) {
   const auto score = in.find("keep_best.score");
   if (score == in.end() || score->second.data.size() != 2 || in.count("replay.position") == 0)
-    throw Error("dqn checkpoint: entries 'keep_best.score' and 'replay.*' are missing: not a "
-                "checkpoint of a dqn agent");
+    throw Error(
+        "dqn checkpoint: entries 'keep_best.score' and 'replay.*' are missing: not a "
+        "checkpoint of a dqn agent");
   std::vector<nn::Matrix> best;
   for (std::size_t i = 0;; ++i) {
     const auto it = in.find("keep_best.param." + std::to_string(i));

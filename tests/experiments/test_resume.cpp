@@ -194,8 +194,8 @@ TEST_CASE("resume: a SIGKILLed run resumes from its last checkpoint, bit-identic
   const fs::path d = temp_dir("resume_checkpoint");
   std::ofstream(d / "ckpt.toml") << kCheckpointed;
   const std::string out = (d / "killed.h5").string();
-  const pid_t pid = spawn({"run", (d / "ckpt.toml").string(), "--out", out, "-q"},
-                          (d / "killed.log").string());
+  const pid_t pid =
+      spawn({"run", (d / "ckpt.toml").string(), "--out", out, "-q"}, (d / "killed.log").string());
   std::int64_t at = -1;
   bool exited = false;
   for (int i = 0; i < 6000 && at < 0; ++i) {
@@ -228,8 +228,8 @@ TEST_CASE("resume: a SIGKILLed run resumes from its last checkpoint, bit-identic
   CHECK(checkpoint_steps(out) == -1);  // a finished file has no checkpoints
 
   const std::string ref = (d / "ref.h5").string();
-  const Result full = sh("run " + (d / "ckpt.toml").string() + " checkpoint.every=0 --out " + ref +
-                         " -q");
+  const Result full =
+      sh("run " + (d / "ckpt.toml").string() + " checkpoint.every=0 --out " + ref + " -q");
   REQUIRE(full.code == 0);
   // Same results; the configs differ only in [checkpoint].
   rlsim::ExperimentReader a(out), b(ref);
@@ -248,11 +248,15 @@ TEST_CASE("resume: checkpoint.every is refused for what cannot be checkpointed",
   const fs::path d = temp_dir("checkpoint_refuse");
   const std::string out = (d / "x.h5").string();
   const std::string configs = std::string(RLSIM_SOURCE_DIR) + "/experiments/configs/";
-  check_error("run " + configs + "reinforce_cartpole.toml steps=100 seeds=1 "
-              "checkpoint.every=10 -q --out " + out,
+  check_error("run " + configs +
+                  "reinforce_cartpole.toml steps=100 seeds=1 "
+                  "checkpoint.every=10 -q --out " +
+                  out,
               "its agent cannot save its whole state");
-  check_error("run " + configs + "frozenlake.toml episodes=10 seeds=1 checkpoint.every=-3 "
-              "-q --out " + out,
+  check_error("run " + configs +
+                  "frozenlake.toml episodes=10 seeds=1 checkpoint.every=-3 "
+                  "-q --out " +
+                  out,
               "checkpoint.every' must be 0 (no checkpoints) or a positive number");
   CHECK_FALSE(fs::exists(out));
   fs::remove_all(d);

@@ -36,8 +36,8 @@ class Collect : public CheckpointSink {
   std::mutex mutex_;
 };
 
-RunSpec spec_of(const std::string& env, const std::string& agent, RawParams ap,
-                std::int64_t steps, std::int64_t every) {
+RunSpec spec_of(const std::string& env, const std::string& agent, RawParams ap, std::int64_t steps,
+                std::int64_t every) {
   RunSpec s;
   s.run_index = 3;
   s.env_id = env;
@@ -167,10 +167,10 @@ TEST_CASE("checkpoints: what cannot be checkpointed is refused up front", "[chec
     INFO(s.env_id << " / " << s.agent_id);
     CHECK_THROWS_WITH(validate_specs(registry, {s}), Catch::Contains(message));
   };
-  refused(spec_of("FrozenLake-v1", "q-learning", {}, 100, -5),
-          "checkpoint.every = -5 is negative");
+  refused(spec_of("FrozenLake-v1", "q-learning", {}, 100, -5), "checkpoint.every = -5 is negative");
   // An agent without a whole-state save (the message lists those that have one).
-  refused(spec_of("CartPole-v1", "reinforce", {}, 100, 10), "its agent cannot save its whole state");
+  refused(spec_of("CartPole-v1", "reinforce", {}, 100, 10),
+          "its agent cannot save its whole state");
   refused(spec_of("CartPole-v1", "reinforce", {}, 100, 10), "q-learning");
   // An env without one.
   refused(spec_of("LunarLander-v3", "dqn", {}, 100, 10), "the env LunarLander-v3 cannot");
