@@ -98,6 +98,17 @@ class Agent {
     throw Error("this agent has no learned state to load");
   }
 
+  // Checkpoints (a run's checkpoint.every, docs/log-format.md "Checkpoints"): an agent that
+  // can save everything its future actions and learning depend on (networks, optimiser
+  // moments, replay or rollout buffers, counters, random streams, the mid-episode state,
+  // keep_best's copy) says so here; save_checkpoint/load_checkpoint then move that whole
+  // state, so that an agent built with the same id, parameters, env and seed continues bit
+  // for bit after load_checkpoint as if never interrupted. The training diagnostics are not
+  // part of it (the runner keeps them). The defaults are save/load.
+  virtual bool can_checkpoint() const { return false; }
+  virtual void save_checkpoint(StateDict& out) const { save(out); }
+  virtual void load_checkpoint(const StateDict& in) { load(in); }
+
   // Action masking (Gymnasium's info["action_mask"], e.g. Taxi; core/env.hpp StepInfo). An
   // agent that masks says so here; the runner then hands it the env's mask once, before the
   // first act(), and the env keeps the mask current: during act() it is the mask of the

@@ -1,6 +1,9 @@
 #include "core/env.hpp"
 
+#include <cmath>
+
 #include "core/error.hpp"
+#include "core/rng_state.hpp"
 
 namespace rlsim {
 
@@ -69,6 +72,87 @@ void Env::get_state(std::vector<double>&) const {
 
 void Env::set_state(std::span<const double>) {
   throw Error(spec_.id + " does not support setting its state (it offers no state get/set)");
+}
+
+namespace {
+
+// A 128-bit number as four exact 32-bit words (StateDict values are doubles), low first.
+void push_u128(std::vector<double>& out, Pcg64::u128 v) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<double>((v >> (32 * i)) & 0xffffffffu));
+}
+Pcg64::u128 read_u128(const std::vector<double>& in, std::size_t at) {
+  Pcg64::u128 v = 0;
+  for (int i = 0; i < 4; ++i)
+    v |= static_cast<Pcg64::u128>(static_cast<std::uint32_t>(in[at + i])) << (32 * i);
+  return v;
+}
+
+// Whole numbers in [lo, hi] (a damaged checkpoint is refused before anything changes).
+bool whole_in(double v, double lo, double hi) {
+  return std::isfinite(v) && v == std::floor(v) && v >= lo && v <= hi;
+}
+
+}  // namespace
+
+void Env::save_checkpoint(StateDict& out, const std::string& prefix) const {
+  if (!can_checkpoint())
+    throw Error(spec_.id +
+                " cannot save its whole state for a checkpoint (docs/log-format.md, "
+                "\"Checkpoints\", lists the envs that can)");
+  std::vector<double> state;
+  get_state(state);
+  out[prefix + "state"] = ArrayRecord{{static_cast<std::int64_t>(state.size())}, state};
+  Rng stream = rng_;  // a copy: reading the engine state changes nothing
+  out[prefix + "rng"] = rng_to_record(stream);
+  const Pcg64& g = np_random_.bit_generator();
+  std::vector<double> np;
+  push_u128(np, g.state());
+  push_u128(np, g.increment());
+  np.push_back(g.has_uint32() ? 1.0 : 0.0);
+  np.push_back(static_cast<double>(g.buffered_uint32()));
+  out[prefix + "np_random"] = ArrayRecord{{10}, np};
+  out[prefix + "base"] =
+      ArrayRecord{{5},
+                  {static_cast<double>(elapsed_), over_ ? 1.0 : 0.0, seeded_ ? 1.0 : 0.0,
+                   seeding_ == Seeding::gymnasium ? 1.0 : 0.0, info_.prob}};
+}
+
+void Env::load_checkpoint(const StateDict& in, const std::string& prefix) {
+  const std::string who = spec_.id + ": checkpoint entry '" + prefix;
+  if (!can_checkpoint())
+    throw Error(spec_.id +
+                " cannot load a checkpoint (docs/log-format.md, \"Checkpoints\", "
+                "lists the envs that can)");
+  auto find = [&](const char* name, std::size_t size) -> const std::vector<double>& {
+    const auto it = in.find(prefix + name);
+    if (it == in.end()) throw Error(who + name + "' is missing: not a checkpoint of this env?");
+    if (size > 0 && it->second.data.size() != size)
+      throw Error(who + name + "' has " + std::to_string(it->second.data.size()) +
+                  " values, expected " + std::to_string(size) + ": the checkpoint is damaged");
+    return it->second.data;
+  };
+  const std::vector<double>& state = find("state", 0);
+  const std::vector<double>& np = find("np_random", 10);
+  const std::vector<double>& base = find("base", 5);
+  for (std::size_t i = 0; i < 8; ++i)
+    if (!whole_in(np[i], 0, 4294967295.0)) throw Error(who + "np_random' is damaged");
+  if (!whole_in(np[8], 0, 1) || !whole_in(np[9], 0, 4294967295.0) ||
+      !whole_in(base[0], 0, 9007199254740992.0) || !whole_in(base[1], 0, 1) ||
+      !whole_in(base[2], 0, 1) || !whole_in(base[3], 0, 1))
+    throw Error(who + "base' or '" + prefix + "np_random' is damaged");
+  if ((base[3] == 1.0) != (seeding_ == Seeding::gymnasium))
+    throw Error(who + "base' was saved with another seeding than this env's");
+  Rng stream = rng_;
+  rng_from_record(stream, in.count(prefix + "rng") ? in.at(prefix + "rng") : ArrayRecord{},
+                  spec_.id);
+  set_state(state);
+  rng_ = stream;
+  np_random_.bit_generator().set_raw(read_u128(np, 0), read_u128(np, 4), np[8] == 1.0,
+                                     static_cast<std::uint32_t>(np[9]));
+  elapsed_ = static_cast<std::int64_t>(base[0]);
+  over_ = base[1] == 1.0;
+  seeded_ = base[2] == 1.0;
+  info_.prob = base[4];
 }
 
 bool Env::render(Image&) const {

@@ -29,6 +29,7 @@
 #include "core/numpy_random.hpp"
 #include "core/rng.hpp"
 #include "core/space.hpp"
+#include "core/state_dict.hpp"
 
 namespace rlsim {
 
@@ -166,6 +167,17 @@ class Env {
   virtual void get_state(std::vector<double>& out) const;
   // Sets the state; the episode continues from it (the step counter is kept).
   virtual void set_state(std::span<const double> state);
+  // Checkpoints (a run's checkpoint.every, docs/log-format.md "Checkpoints"). An env whose
+  // get_state/set_state hold its whole dynamic state (nothing else it keeps changes what it
+  // draws or returns) says so here. save_checkpoint then writes that state plus the base
+  // class's own (both random streams, the step counter, the episode flags) as entries
+  // "<prefix>…", and load_checkpoint, on an env built with the same id and parameters, puts
+  // it back, so that the env continues bit for bit as if never interrupted, mid-episode
+  // too. Both throw an Error naming the env when it cannot (can_checkpoint() false) or when
+  // the entries do not fit; a failed load leaves the env unusable until the next reset.
+  virtual bool can_checkpoint() const { return false; }
+  void save_checkpoint(StateDict& out, const std::string& prefix) const;
+  void load_checkpoint(const StateDict& in, const std::string& prefix);
   virtual bool render(Image& frame) const;
   virtual std::string render_text() const { return {}; }
   // Writes the current observation (after set_state, for traces).

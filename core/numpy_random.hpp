@@ -64,6 +64,14 @@ class Pcg64 {
     return static_cast<double>(next_uint64() >> 11) * (1.0 / 9007199254740992.0);
   }
 
+  // The whole generator state as state(), increment(), has_uint32() and buffered_uint32()
+  // give it (checkpoints, core/env.hpp); inc must be odd.
+  void set_raw(u128 state, u128 inc, bool has_uint32, std::uint32_t buffered) {
+    state_ = state;
+    inc_ = inc;
+    has_uint32_ = has_uint32;
+    uinteger_ = buffered;
+  }
   u128 state() const { return state_; }
   u128 increment() const { return inc_; }
   bool has_uint32() const { return has_uint32_; }

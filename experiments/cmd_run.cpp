@@ -213,8 +213,8 @@ std::optional<RunArgs> parse_run_args(const std::vector<std::string>& args) {
       "dry-run", "print the expanded runs and their count, run nothing")(
       "resume", po::value<std::string>(&a.resume),
       "finish the interrupted experiment in FILE.h5: same config and seeds, runs already "
-      "complete are kept, the others are run and appended")("quiet,q",
-                                                            "no progress and no summary table")(
+      "complete are kept, the others are run and appended (from their last checkpoint when "
+      "the config set checkpoint.every)")("quiet,q", "no progress and no summary table")(
       "progress-every", po::value<double>(&a.progress_every)->default_value(10.0),
       "when stderr is not a terminal: seconds between plain progress lines")(
       "last", po::value<std::int64_t>(&a.last_k)->default_value(100),
@@ -233,7 +233,9 @@ std::optional<RunArgs> parse_run_args(const std::vector<std::string>& args) {
           "writes one HDF5 run file (docs/log-format.md). Without CONFIG it runs the default\n"
           "experiment (experiments/configs/default.toml). Overrides: episodes=100, seeds=5,\n"
           "log.steps=true, agent.alpha=0.1, env[0].is_slippery=false (docs/config.md).\n"
-          "rlsim run --resume FILE.h5 finishes an interrupted experiment in its own file.\n" +
+          "rlsim run --resume FILE.h5 finishes an interrupted experiment in its own file.\n"
+          "checkpoint.every=N saves each run's whole state every N env steps, so that\n"
+          "--resume goes on from there, bit-identical to an uninterrupted run.\n" +
               std::string(kRunMpiHelp)))
     return std::nullopt;
   if (a.threads < 0) throw UsageError("--threads " + std::to_string(a.threads) + " must be >= 0");
@@ -449,6 +451,10 @@ std::vector<RunSpec> remaining_runs(const RunArgs& a, const Experiment& x,
                       ? std::string()
                       : " (" + std::to_string(writer.removed_runs().size()) +
                             " incomplete run(s) discarded)")
+              << (writer.resume_checkpoints().empty()
+                      ? std::string()
+                      : ", " + std::to_string(writer.resume_checkpoints().size()) +
+                            " of them from their last checkpoint")
               << "\n";
   return remaining;
 }
@@ -482,6 +488,10 @@ Outcome execute(const RunArgs& a, const Registry& registry, const std::vector<Ru
     opts.threads = o.threads;
     opts.counters = &counters;
     opts.live = writer.live_sink();  // rows of runs in progress reach the file at each flush
+    // checkpoint.every: each run's latest checkpoint reaches the file at each flush, and a
+    // resumed run goes on from its own (run/run_checkpoint.hpp).
+    opts.checkpoints = writer.checkpoint_sink();
+    opts.resume = &writer.resume_checkpoints();
     bool write_failed = false;
     opts.on_complete = [&](RunResult&& r) {
       try {

@@ -176,7 +176,8 @@ void apply_top(ExperimentConfig& cfg, const std::string& key, const toml::node& 
   } else {
     throw Error("unknown config key '" + key +
                 "'; valid top-level keys: name, seed, seeds, episodes, steps (or pulls), "
-                "save_agent, vector_threads, and the tables [log], [eval], [[env]], [[agent]]");
+                "save_agent, vector_threads, and the tables [log], [eval], [checkpoint], [[env]], "
+                "[[agent]]");
   }
 }
 
@@ -188,6 +189,18 @@ void apply_eval(ExperimentConfig& cfg, const std::string& key, const toml::node&
   } else {
     throw Error("unknown config key 'eval." + key + "'; valid keys in [eval]: every, episodes");
   }
+}
+
+void apply_checkpoint(ExperimentConfig& cfg, const std::string& key, const toml::node& node) {
+  if (key != "every")
+    throw Error("unknown config key 'checkpoint." + key + "'; valid keys in [checkpoint]: every");
+  auto i = node.as_integer();
+  if (!i || i->get() < 0)
+    throw Error(
+        "config key 'checkpoint.every' must be 0 (no checkpoints) or a positive number "
+        "of env steps between checkpoints" +
+        (i ? ", not " + std::to_string(i->get()) : std::string()));
+  cfg.checkpoint_every = i->get();
 }
 
 void apply_log(ExperimentConfig& cfg, const std::string& key, const toml::node& node) {
@@ -310,6 +323,8 @@ void apply_override(ExperimentConfig& cfg, const std::string& text) {
     apply_log(cfg, key.substr(4), node);
   else if (key.rfind("eval.", 0) == 0)
     apply_eval(cfg, key.substr(5), node);
+  else if (key.rfind("checkpoint.", 0) == 0)
+    apply_checkpoint(cfg, key.substr(11), node);
   else if (key.rfind("env", 0) == 0 && key.size() > 3 && (key[3] == '.' || key[3] == '['))
     component_override(cfg.envs, "env", key.substr(3));
   else if (key.rfind("agent", 0) == 0 && key.size() > 5 && (key[5] == '.' || key[5] == '['))
@@ -348,6 +363,14 @@ ExperimentConfig parse_config(const std::string& text, const std::string& source
       if (!t) throw Error(source + ": 'eval' must be a table: [eval]");
       try {
         for (const auto& [ek, en] : *t) apply_eval(cfg, std::string(ek.str()), en);
+      } catch (const Error& e) {
+        throw Error(source + ": " + e.what());
+      }
+    } else if (key == "checkpoint") {
+      auto t = node.as_table();
+      if (!t) throw Error(source + ": 'checkpoint' must be a table: [checkpoint]");
+      try {
+        for (const auto& [ck, cn] : *t) apply_checkpoint(cfg, std::string(ck.str()), cn);
       } catch (const Error& e) {
         throw Error(source + ": " + e.what());
       }
@@ -436,6 +459,8 @@ std::string config_to_toml(const ExperimentConfig& c) {
   os << "regret = \"" << (c.regret_every_step ? "every" : "log") << "\"\n";
   if (!c.out.empty()) os << "out = " << format_param(c.out) << "\n";
   os << "\n[eval]\nevery = " << c.eval_every << "\nepisodes = " << c.eval_episodes << "\n";
+  // Only when set, so that the config text of other experiments stays as it was.
+  if (c.checkpoint_every != 0) os << "\n[checkpoint]\nevery = " << c.checkpoint_every << "\n";
   for (const auto& e : c.envs) {
     os << "\n[[env]]\nid = " << format_param(e.id) << "\n";
     for (const auto& [k, v] : e.values) os << k << " = " << config_value_text(v) << "\n";

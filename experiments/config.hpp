@@ -5,6 +5,7 @@
 //   save_agent = false   vector_threads = 1 (threads of a vector env inside one run)
 //   [log]  steps = false  regret = "log" | "every"  out = "results/x.h5"
 //   [eval] every = 0 (env steps between evaluations; 0: none)  episodes = 10
+//   [checkpoint] every = 0 (env steps between checkpoints of each run; 0: none)
 //   [[env]]   id = "CliffWalking-v1"   <env parameters>
 //   [[agent]] id = "sarsa"             <agent parameters>
 // A parameter given as a list (for a non-list parameter) is a grid axis: the runs are the
@@ -12,9 +13,9 @@
 // after an [[agent]], likewise for env) holds lists of equal length that advance together:
 // one axis whose i-th value sets every listed parameter to its i-th item. `pulls = N` is
 // `steps = N` under the bandit name (give one of them). Overrides: `episodes=100`,
-// `log.steps=true`, `eval.every=5000`, `save_agent=true`, `env.KEY=V` / `agent.KEY=V` (every
-// entry), `env[1].KEY=V` (one entry). Every mistake is an rlsim::Error naming the key, what was
-// wrong and what would be right.
+// `log.steps=true`, `eval.every=5000`, `checkpoint.every=10000`, `save_agent=true`, `env.KEY=V` /
+// `agent.KEY=V` (every entry), `env[1].KEY=V` (one entry). Every mistake is an rlsim::Error naming
+// the key, what was wrong and what would be right.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -54,8 +55,10 @@ struct ExperimentConfig {
   std::int64_t eval_every = 0;  // [eval] every: env steps between evaluations, 0: none
   std::int64_t eval_episodes = 10;
   bool save_agent = false;  // keep each run's final agent state (RunResult::agent_state)
-  int vector_threads = 1;   // OpenMP threads of a run's vector env (RunSpec::vector_env_threads)
-  std::string out;          // empty: results/<name>-<time>.h5
+  // [checkpoint] every: env steps between checkpoints of each run (RunSpec::checkpoint_every)
+  std::int64_t checkpoint_every = 0;
+  int vector_threads = 1;  // OpenMP threads of a run's vector env (RunSpec::vector_env_threads)
+  std::string out;         // empty: results/<name>-<time>.h5
   std::vector<ComponentConfig> envs;
   std::vector<ComponentConfig> agents;
   std::string source;  // file name, or "<default>"

@@ -219,6 +219,7 @@ void RunGrid::for_each_pair(const std::function<void(RunSpec&&)>& visit) const {
           r.eval_every = config_.eval_every;
           r.eval_episodes = config_.eval_episodes;
           r.save_agent = config_.save_agent;
+          r.checkpoint_every = config_.checkpoint_every;
           r.vector_env_threads = config_.vector_threads;
           visit(std::move(r));
         }

@@ -269,6 +269,15 @@ void MpiRun::execute_runs(const Registry& registry, const std::vector<RunSpec>& 
   mpi::communicator& world = impl_->world;
   // A bad grid is one message from rank 0, before any rank starts.
   validate_specs(registry, specs);
+  // Checkpoints are taken and resumed on rank 0 only (the writer's rank): runs on other
+  // ranks would neither send theirs nor resume from them, so they are refused.
+  if (world.size() > 1)
+    for (const RunSpec& s : specs)
+      if (s.checkpoint_every != 0)
+        throw Error("checkpoint.every = " + std::to_string(s.checkpoint_every) +
+                    " is not supported under MPI with more than one rank (the checkpoints of "
+                    "runs on the other ranks are not sent to the writer); run with one rank, "
+                    "or set checkpoint.every = 0");
   MpiJob job;
   job.plugins = plugins;
   job.threads = threads_option;

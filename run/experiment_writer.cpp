@@ -33,6 +33,7 @@
 #include "core/hdf5_util.hpp"
 #include "core/state_dict_group.hpp"
 #include "core/version.hpp"
+#include "run/checkpoint_store.hpp"
 #include "run/chunk_encoder.hpp"
 #include "run/file_space.hpp"
 #include "run/live_tables.hpp"
@@ -167,6 +168,11 @@ struct ExperimentWriter::Impl {
   WriteKit kit;
   // The live rows of runs in progress (run/live_tables.hpp), written at each flush.
   std::unique_ptr<LiveTables> live;
+  // The latest checkpoint of each run in progress (run/checkpoint_store.hpp), written at
+  // each flush; and, when appending, the unfinished runs' checkpoints found in the file.
+  CheckpointStore checkpoints;
+  std::map<std::int64_t, StateDict> resume;
+  bool has_pending() const { return dirty || (live && live->pending()) || checkpoints.pending(); }
   // The experiment-wide tables, and the rows written to them since the last flush: they
   // are held here and appended to the file at the flush (one append per column instead of
   // one per run), or earlier when they pass kMaxPendingBytes.
@@ -208,6 +214,7 @@ struct ExperimentWriter::Impl {
         write_pending();
         // Stopped (a signal, an error): the runs in progress are dropped, and their rows.
         if (live) LiveTables::remove_all(file.get(), path);
+        checkpoints.write(file.get(), path);  // the runs in progress resume from these
         reserve_file_space(file.get(), path);
       } catch (const Error&) {
         broken = true;  // leave the file as the last flush left it
@@ -256,10 +263,11 @@ void ExperimentWriter::Impl::write_pending() {
 }
 
 void ExperimentWriter::Impl::flush_now() {
-  if (!(dirty || (live && live->pending())) || broken || !file) return;
+  if (!has_pending() || broken || !file) return;
   try {
     write_pending();
     if (live) live->write(file.get(), path, kit.gcpl.get());
+    checkpoints.write(file.get(), path);
     reserve_file_space(file.get(), path);
     flush_file(file.get(), path);
   } catch (const Error& e) {
@@ -309,8 +317,7 @@ void ExperimentWriter::Impl::start_flusher() {
       guard.unlock();
       {
         hdf5::Lock lock;
-        if ((dirty || (live && live->pending())) &&
-            std::chrono::steady_clock::now() - last_flush >= interval) {
+        if (has_pending() && std::chrono::steady_clock::now() - last_flush >= interval) {
           try {
             flush_now();
           } catch (const Error&) {
@@ -391,6 +398,8 @@ void ExperimentWriter::Impl::open_for_append() {
   }
   removed.assign(dropped.begin(), dropped.end());
   LiveTables::remove_all(f, path);  // the rows of runs a killed writer had in progress
+  // The checkpoints of the runs still unfinished are kept: they resume from them.
+  resume = CheckpointStore::keep_unfinished(f, path, written, lim.max_bytes);
   write_attr<std::int32_t>(f, "complete", 0, where);
   flush_file(f, path);
   hold_metadata_until_flush(f, path);
@@ -543,6 +552,7 @@ void ExperimentWriter::write_run(const RunResult& run) {
     }
     w.written.insert(index);
     w.live->end_run(w.file.get(), index, path);  // its whole rows replace its live rows
+    w.checkpoints.end_run(w.file.get(), index, path);
     if (own_group) {
       const std::string where = in_quotes(path) + " /runs/" + name;
       hdf5::Group g = create_group(w.runs.get(), name, where, gcpl);
@@ -631,6 +641,14 @@ LiveSink* ExperimentWriter::live_sink() {
   return impl_->live.get();
 }
 
+CheckpointSink* ExperimentWriter::checkpoint_sink() {
+  return &impl_->checkpoints;
+}
+
+const std::map<std::int64_t, StateDict>& ExperimentWriter::resume_checkpoints() const {
+  return impl_->resume;
+}
+
 void ExperimentWriter::flush() {
   hdf5::Lock lock;
   if (impl_->broken)
@@ -650,6 +668,7 @@ void ExperimentWriter::finish() {
   try {
     impl_->write_pending();
     LiveTables::remove_all(impl_->file.get(), impl_->path);
+    CheckpointStore::remove_all(impl_->file.get(), impl_->path);
     write_attr<std::int32_t>(impl_->file.get(), "complete", 1, where);
     reserve_file_space(impl_->file.get(), impl_->path);
     flush_file(impl_->file.get(), impl_->path);

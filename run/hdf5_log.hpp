@@ -24,6 +24,7 @@
 // and core's core/hdf5_util.hpp and core/state_dict_group.hpp.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -89,6 +90,7 @@ struct LiveRun {
 };
 
 class LiveSink;
+class CheckpointSink;
 
 // How ExperimentWriter opens its file.
 enum class WriteMode {
@@ -130,6 +132,14 @@ class ExperimentWriter {
   // run at least the flush interval; write_run replaces a run's live rows by its whole rows
   // and finish() removes /live (docs/log-format.md, "Live rows").
   LiveSink* live_sink();
+  // The sink of checkpoints (run/run_checkpoint.hpp; RunnerOptions::checkpoints): each
+  // run's latest checkpoint reaches /checkpoints/NNNNNN at each flush (and at the last one
+  // after a stop signal); write_run deletes the run's, finish() all (docs/log-format.md,
+  // "Checkpoints").
+  CheckpointSink* checkpoint_sink();
+  // WriteMode::append: the checkpoints of the unfinished runs found in the file, by run
+  // index (the runs to resume from them); empty otherwise.
+  const std::map<std::int64_t, StateDict>& resume_checkpoints() const;
   // Run indices of the unfinished runs whose rows or groups WriteMode::append dropped.
   const std::vector<std::int64_t>& removed_runs() const;
   // Marks the experiment complete and closes the file.

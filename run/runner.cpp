@@ -8,11 +8,13 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <utility>
 
 #include <omp.h>
 
 #include "core/error.hpp"
 #include "core/rng.hpp"
+#include "run/run_checkpoint.hpp"
 #include "run/vector_env.hpp"
 
 namespace rlsim {
@@ -357,9 +359,11 @@ void push_regret(RegretCurve& curve, std::int64_t step, double pseudo, double re
 class SingleEnvEvents {
  public:
   SingleEnvEvents(const RunSpec& spec, const EnvSpec& es, bool oracle, Evaluator* evaluator,
-                  RunCounters* counters, LiveSink* live, Agent& agent, RunResult& res)
+                  RunCounters* counters, LiveSink* live, bool checkpoints, Agent& agent,
+                  RunResult& res)
       : every_step_(oracle && spec.regret_every_step),
         eval_every_(spec.eval_every),
+        checkpoint_every_(checkpoints ? spec.checkpoint_every : 0),
         evaluator_(evaluator),
         counters_(counters),
         live_(live),
@@ -376,8 +380,24 @@ class SingleEnvEvents {
     next_eval_ = evaluator ? spec.eval_every : kNever;
     next_report_ = counters || live ? kReportEvery : kNever;
     limit_ = spec.budget.steps > 0 ? spec.budget.steps : kNever;
+    next_checkpoint_due_ = checkpoint_every_ > 0 ? checkpoint_every_ : kNever;
     update_next();
   }
+
+  // A run resumed from a checkpoint at step `total`: the events after it, as an
+  // uninterrupted run has them there.
+  void resume_at(std::int64_t total) {
+    auto after = [total](std::int64_t every) { return (total / every + 1) * every; };
+    while (checkpoint_at(checkpoint_index_) <= total) ++checkpoint_index_;
+    next_checkpoint_ = every_step_ ? total + 1 : checkpoint_at(checkpoint_index_);
+    if (next_eval_ != kNever) next_eval_ = after(eval_every_);
+    if (next_report_ != kNever) next_report_ = after(kReportEvery);
+    if (next_checkpoint_due_ != kNever) next_checkpoint_due_ = after(checkpoint_every_);
+    update_next();
+  }
+
+  // Whether handle() found a checkpoint due at its step (then cleared).
+  bool take_checkpoint() { return std::exchange(checkpoint_due_, false); }
 
   std::int64_t next() const { return next_; }
   // The step budget (kNever: none).
@@ -402,6 +422,10 @@ class SingleEnvEvents {
       next_eval_ += eval_every_;
       if (live_) live_->update(res_.info, total, res_.evaluations, agent_.diagnostics());
     }
+    if (total == next_checkpoint_due_) {  // taken by the loop, which holds the state
+      checkpoint_due_ = true;
+      next_checkpoint_due_ += checkpoint_every_;
+    }
     update_next();
   }
 
@@ -417,11 +441,16 @@ class SingleEnvEvents {
     return i < checkpoints_.size() ? checkpoints_[i] : kNever;
   }
   void update_next() {
-    next_ = std::min(std::min(next_checkpoint_, next_report_), std::min(next_eval_, limit_));
+    next_ =
+        std::min(std::min(std::min(next_checkpoint_, next_report_), std::min(next_eval_, limit_)),
+                 next_checkpoint_due_);
   }
 
   bool every_step_;
   std::int64_t eval_every_;
+  std::int64_t checkpoint_every_;
+  std::int64_t next_checkpoint_due_ = kNever;
+  bool checkpoint_due_ = false;
   Evaluator* evaluator_;
   RunCounters* counters_;
   LiveSink* live_;
@@ -457,7 +486,8 @@ void record_stop(const Agent& agent, const EnvSpec& es, const Oracle* oracle, st
 // (tests/run/test_runner.cpp compares runs with and without step logging).
 template <bool kOracle, bool kLog>
 void run_single(const RunSpec& spec, Env& env, Agent& agent, Evaluator* evaluator,
-                RunCounters* counters, LiveSink* live, RunResult& res) {
+                RunCounters* counters, LiveSink* live, CheckpointSink* checkpoints,
+                const StateDict* resume, RunResult& res) {
   const EnvSpec& es = env.spec();
   const Oracle* oracle = env.oracle();  // non-null when kOracle
 
@@ -479,13 +509,34 @@ void run_single(const RunSpec& spec, Env& env, Agent& agent, Evaluator* evaluato
 
   // The env keeps its mask current in storage the agent reads (core/agent.hpp).
   if (agent.uses_action_mask()) agent.set_action_mask(env.info().action_mask);
-  SingleEnvEvents events(spec, es, kOracle, evaluator, counters, live, agent, res);
+  SingleEnvEvents events(spec, es, kOracle, evaluator, counters, live, checkpoints != nullptr,
+                         agent, res);
   const std::int64_t limit = events.limit();
   const bool defines_success = es.defines_success;
-  std::int64_t next_event = events.next();
   std::int64_t total = 0, episode = 0;
   double pseudo_regret = 0.0, realised_regret = 0.0;
   bool first = true;
+  // Checkpoints (run/run_checkpoint.hpp): resumed from one, the loop starts where it was
+  // taken, mid-episode (no reset) or at an episode boundary; one falling due at the end of
+  // an episode is taken at the boundary that follows.
+  LoopState resumed;
+  bool resume_mid_episode = false, checkpoint_at_boundary = false;
+  if (resume) {
+    restore_checkpoint(*resume, res.info, env, agent, resumed, *cur, res);
+    total = resumed.total;
+    episode = resumed.episode;
+    pseudo_regret = resumed.pseudo_regret;
+    realised_regret = resumed.realised_regret;
+    first = false;
+    resume_mid_episode = resumed.mid_episode;
+    events.resume_at(total);
+  }
+  auto take_checkpoint = [&](std::int64_t len, double ret, bool mid_episode) {
+    const LoopState loop{total, episode, len, ret, pseudo_regret, realised_regret, mid_episode};
+    checkpoints->checkpoint(res.info, total,
+                            make_checkpoint(res.info, env, agent, loop, *cur, res));
+  };
+  std::int64_t next_event = events.next();
   // An agent that may end the run (Agent::can_stop, best-arm identification) is asked after
   // each step; the branch is the same every step of a run, so it costs nothing to the others.
   const bool stoppable = agent.can_stop();
@@ -494,11 +545,21 @@ void run_single(const RunSpec& spec, Env& env, Agent& agent, Evaluator* evaluato
   while (within_budget(spec.budget, episode, total)) {
     if (counters && counters->stop.load(std::memory_order_relaxed))
       throw Interrupted("interrupted");
-    env.reset(*cur, first ? std::optional<std::uint64_t>(res.info.env_seed) : std::nullopt);
-    first = false;
-    agent.begin_episode(*cur);
+    if (checkpoint_at_boundary) [[unlikely]] {
+      checkpoint_at_boundary = false;
+      take_checkpoint(0, 0.0, false);
+    }
     double ret = 0.0;
     std::int64_t len = 0;
+    if (resume_mid_episode) [[unlikely]] {
+      resume_mid_episode = false;
+      ret = resumed.ret;
+      len = resumed.len;
+    } else {
+      env.reset(*cur, first ? std::optional<std::uint64_t>(res.info.env_seed) : std::nullopt);
+      first = false;
+      agent.begin_episode(*cur);
+    }
     StepResult last;
     bool ended = false;
     while (true) {
@@ -526,6 +587,12 @@ void run_single(const RunSpec& spec, Env& env, Agent& agent, Evaluator* evaluato
         events.handle(total, pseudo_regret, realised_regret);
         next_event = events.next();
         if (!done && total == limit) break;  // the budget cut the episode short
+        if (events.take_checkpoint()) {
+          if (done)
+            checkpoint_at_boundary = true;
+          else if (!(stoppable && agent.stopped()))
+            take_checkpoint(len, ret, true);
+        }
       }
       if (done) {
         last = r;
@@ -558,7 +625,7 @@ void run_single(const RunSpec& spec, Env& env, Agent& agent, Evaluator* evaluato
 }  // namespace
 
 RunResult execute_run(const Registry& registry, const RunSpec& spec, RunCounters* counters,
-                      LiveSink* live) {
+                      LiveSink* live, CheckpointSink* checkpoints, const StateDict* resume) {
   const auto t0 = std::chrono::steady_clock::now();
   if (spec.budget.episodes <= 0 && spec.budget.steps <= 0)
     throw Error("run " + std::to_string(spec.run_index) +
@@ -588,6 +655,12 @@ RunResult execute_run(const Registry& registry, const RunSpec& spec, RunCounters
   if (num_envs < 1)
     throw Error("agent '" + spec.agent_id + "' asks for num_envs = " + std::to_string(num_envs) +
                 " env copies: it must be 1 or more");
+  if (spec.checkpoint_every != 0 || resume)
+    check_checkpoint_support(
+        registry, spec.run_index,
+        resume ? std::max<std::int64_t>(spec.checkpoint_every, 1) : spec.checkpoint_every,
+        spec.log_steps, *env, *agent);
+  if (spec.checkpoint_every <= 0) checkpoints = nullptr;
   if (num_envs > 1) {
     run_vector(registry, spec, std::move(env), *agent, evaluator.get(), counters, live, res);
     finish_run(spec, *agent, evaluator.get(), res);
@@ -595,14 +668,15 @@ RunResult execute_run(const Registry& registry, const RunSpec& spec, RunCounters
     return res;
   }
   const bool has_oracle = env->oracle() != nullptr;
+  Evaluator* ev = evaluator.get();
   if (has_oracle && spec.log_steps)
-    run_single<true, true>(spec, *env, *agent, evaluator.get(), counters, live, res);
+    run_single<true, true>(spec, *env, *agent, ev, counters, live, checkpoints, resume, res);
   else if (has_oracle)
-    run_single<true, false>(spec, *env, *agent, evaluator.get(), counters, live, res);
+    run_single<true, false>(spec, *env, *agent, ev, counters, live, checkpoints, resume, res);
   else if (spec.log_steps)
-    run_single<false, true>(spec, *env, *agent, evaluator.get(), counters, live, res);
+    run_single<false, true>(spec, *env, *agent, ev, counters, live, checkpoints, resume, res);
   else
-    run_single<false, false>(spec, *env, *agent, evaluator.get(), counters, live, res);
+    run_single<false, false>(spec, *env, *agent, ev, counters, live, checkpoints, resume, res);
   finish_run(spec, *agent, evaluator.get(), res);
   res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return res;
@@ -612,7 +686,7 @@ void validate_specs(const Registry& registry, const std::vector<RunSpec>& specs)
   // The spec of each distinct env (id and parameters); an env is built once per distinct
   // (env, agent) pair, for the agent's compatibility check.
   std::map<std::string, EnvSpec> envs;
-  std::set<std::string> seen;
+  std::set<std::string> seen, checked;
   for (const auto& s : specs) {
     if (s.budget.episodes <= 0 && s.budget.steps <= 0)
       throw Error("run " + std::to_string(s.run_index) +
@@ -621,10 +695,19 @@ void validate_specs(const Registry& registry, const std::vector<RunSpec>& specs)
     Params ep = registry.resolve_env_params(s.env_id, s.env_params);
     Params ap = registry.resolve_agent_params(s.agent_id, s.agent_params);
     const std::string env_key = s.env_id + "|" + ep.to_text();
-    if (seen.insert(env_key + "|" + s.agent_id + "|" + ap.to_text()).second) {
+    const std::string key = env_key + "|" + s.agent_id + "|" + ap.to_text();
+    if (seen.insert(key).second) {
       auto env = registry.make_env(s.env_id, s.env_params);
       registry.check_compatible(s.agent_id, *env);
       envs.emplace(env_key, env->spec());
+    }
+    // Checkpoints: env and agent must save their whole state (one agent per distinct kind).
+    if (s.checkpoint_every != 0 &&
+        checked.insert(key + "|" + (s.log_steps ? "steps" : "")).second) {
+      auto env = registry.make_env(s.env_id, s.env_params);
+      auto agent = registry.make_agent(s.agent_id, s.agent_params, *env, 0, s.budget.steps);
+      check_checkpoint_support(registry, s.run_index, s.checkpoint_every, s.log_steps, *env,
+                               *agent);
     }
     check_episodes_end(s, envs.at(env_key));
   }
@@ -643,8 +726,13 @@ void execute_runs(const Registry& registry, const std::vector<RunSpec>& specs,
   for (std::int64_t i = 0; i < n; ++i) {
     if (counters->stop.load()) continue;
     try {
+      const RunSpec& spec = specs[static_cast<std::size_t>(i)];
+      const StateDict* resume = nullptr;
+      if (options.resume)
+        if (auto it = options.resume->find(spec.run_index); it != options.resume->end())
+          resume = &it->second;
       RunResult r =
-          execute_run(registry, specs[static_cast<std::size_t>(i)], counters, options.live);
+          execute_run(registry, spec, counters, options.live, options.checkpoints, resume);
       std::lock_guard<std::mutex> lock(mutex);
       if (options.on_complete) options.on_complete(std::move(r));
       counters->runs_done.fetch_add(1);

@@ -19,12 +19,14 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "core/error.hpp"
 #include "core/registry.hpp"
 #include "core/run_result.hpp"
+#include "core/state_dict.hpp"
 
 namespace rlsim {
 
@@ -54,6 +56,9 @@ struct RunSpec {
   // OpenMP threads of the VectorEnv when the agent asks for num_envs() > 1. 1 by default:
   // parallelism is across runs (execute_runs); more only for a single long run.
   int vector_env_threads = 1;
+  // Checkpoints (run/run_checkpoint.hpp, docs/log-format.md "Checkpoints"): every this many
+  // env steps the run's whole state goes to the CheckpointSink, if there is one. 0: none.
+  std::int64_t checkpoint_every = 0;
 };
 
 // Thrown inside a run when RunCounters::stop is set; the runner drops that run.
@@ -89,16 +94,25 @@ class LiveSink {
                       const DiagnosticsTable* diagnostics) = 0;
 };
 
+class CheckpointSink;  // run/run_checkpoint.hpp
+
 // Builds env and agent (throwing rlsim::Error on bad ids/params/incompatibility) and runs.
 // A run must end: an env that cannot terminate (EnvSpec::can_terminate false) and has no
 // time limit is refused under an episode budget alone, since no episode would ever end.
+// `checkpoints`: receives the run's checkpoints (spec.checkpoint_every); `resume`: a
+// checkpoint of this run (run/run_checkpoint.hpp) to go on from instead of step 0, with
+// the same results as the run never interrupted.
 RunResult execute_run(const Registry& registry, const RunSpec& spec,
-                      RunCounters* counters = nullptr, LiveSink* live = nullptr);
+                      RunCounters* counters = nullptr, LiveSink* live = nullptr,
+                      CheckpointSink* checkpoints = nullptr, const StateDict* resume = nullptr);
 
 struct RunnerOptions {
   int threads = 1;
   RunCounters* counters = nullptr;
-  LiveSink* live = nullptr;                      // null: no live rows
+  LiveSink* live = nullptr;               // null: no live rows
+  CheckpointSink* checkpoints = nullptr;  // null: checkpoints are not taken
+  // Checkpoints to resume runs from, by run index (null or absent: from step 0).
+  const std::map<std::int64_t, StateDict>* resume = nullptr;
   std::function<void(RunResult&&)> on_complete;  // called under a lock
 };
 
@@ -108,7 +122,8 @@ void execute_runs(const Registry& registry, const std::vector<RunSpec>& specs,
                   const RunnerOptions& options);
 
 // Builds the env for each distinct (env, agent, params) once and checks compatibility and
-// that every run can end (see execute_run), so a bad grid fails before any run starts.
+// that every run can end (see execute_run), and, for runs with checkpoint_every != 0, that
+// env and agent can be checkpointed, so a bad grid fails before any run starts.
 void validate_specs(const Registry& registry, const std::vector<RunSpec>& specs);
 
 }  // namespace rlsim

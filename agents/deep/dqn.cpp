@@ -378,6 +378,50 @@ void DqnAgent::load(const StateDict& in) {
   }
 }
 
+void DqnAgent::save_checkpoint(StateDict& out) const {
+  save(out);
+  if (!config_.save_replay_buffer) {
+    buffer_.save(out, "replay.");
+    window_.save(out, "nstep.");
+    if (prioritized_) prioritized_->save(out, "per.", buffer_.size());
+  }
+  out["keep_best.score"] = {{2}, {static_cast<double>(best_step_), best_return_}};
+  for (std::size_t i = 0; i < best_params_.size(); ++i) {
+    const nn::Matrix& m = best_params_[i];
+    ArrayRecord r{{m.rows(), m.cols()}, {}};
+    for (nn::Index a = 0; a < m.rows(); ++a)
+      for (nn::Index b = 0; b < m.cols(); ++b) r.data.push_back(m(a, b));
+    out["keep_best.param." + std::to_string(i)] = std::move(r);
+  }
+}
+
+void DqnAgent::load_checkpoint(const StateDict& in) {
+  const auto score = in.find("keep_best.score");
+  if (score == in.end() || score->second.data.size() != 2 || in.count("replay.position") == 0)
+    throw Error(name_ +
+                " checkpoint: entries 'keep_best.score' and 'replay.*' are missing: not a "
+                "checkpoint of a " +
+                name_ + " agent");
+  std::vector<nn::Matrix> best;
+  for (std::size_t i = 0;; ++i) {
+    const auto it = in.find("keep_best.param." + std::to_string(i));
+    if (it == in.end()) break;
+    const ArrayRecord& r = it->second;
+    if (r.shape.size() != 2 || r.data.size() != static_cast<std::size_t>(r.shape[0] * r.shape[1]))
+      throw Error(name_ + " checkpoint: entry 'keep_best.param." + std::to_string(i) +
+                  "' is not a matrix: the checkpoint is damaged");
+    nn::Matrix m(r.shape[0], r.shape[1]);
+    std::size_t k = 0;
+    for (nn::Index a = 0; a < m.rows(); ++a)
+      for (nn::Index b = 0; b < m.cols(); ++b) m(a, b) = static_cast<float>(r.data[k++]);
+    best.push_back(std::move(m));
+  }
+  load(in);
+  best_step_ = static_cast<std::int64_t>(score->second.data[0]);
+  best_return_ = score->second.data[1];
+  best_params_ = std::move(best);
+}
+
 std::optional<std::string> dqn_env_check(const std::string& agent, const EnvSpec& spec) {
   if (spec.observation_space.is_box() && spec.action_space.is_discrete()) return std::nullopt;
   std::string why = agent + " needs Box observations and Discrete actions; " + spec.id + " has " +

@@ -204,6 +204,11 @@ class DqnAgent : public Agent {
   bool has_state() const override { return true; }
   void save(StateDict& out) const override;
   void load(const StateDict& in) override;
+  // Checkpoints (core/agent.hpp): save() with the replay buffer (whatever
+  // save_replay_buffer says) and keep_best's copy ("keep_best.*").
+  bool can_checkpoint() const override { return true; }
+  void save_checkpoint(StateDict& out) const override;
+  void load_checkpoint(const StateDict& in) override;
   void evaluated(std::int64_t step, double mean_return) override;
   bool finish_training() override;
 

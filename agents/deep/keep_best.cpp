@@ -44,4 +44,27 @@ bool KeepBest::finish(Agent& agent) {
   return true;
 }
 
+void KeepBest::save(StateDict& out, const std::string& prefix) const {
+  if (!enabled_) return;
+  out[prefix + "steps"] = ArrayRecord{
+      {3}, {static_cast<double>(best_step_), static_cast<double>(last_step_), best_return_}};
+  for (const auto& [name, record] : best_) out[prefix + "best." + name] = record;
+}
+
+void KeepBest::load(const StateDict& in, const std::string& prefix) {
+  if (!enabled_) return;
+  const auto it = in.find(prefix + "steps");
+  if (it == in.end() || it->second.data.size() != 3)
+    throw Error(agent_ + " checkpoint: entry '" + prefix +
+                "steps' (3 values) is missing: saved with keep_best = false?");
+  StateDict best;
+  const std::string head = prefix + "best.";
+  for (auto e = in.lower_bound(head); e != in.end() && e->first.rfind(head, 0) == 0; ++e)
+    best.emplace(e->first.substr(head.size()), e->second);
+  best_step_ = static_cast<std::int64_t>(it->second.data[0]);
+  last_step_ = static_cast<std::int64_t>(it->second.data[1]);
+  best_return_ = it->second.data[2];
+  best_ = std::move(best);
+}
+
 }  // namespace rlsim

@@ -37,6 +37,10 @@ class KeepBest {
   // The step of the kept policy (-1: none yet) and its evaluation's mean return.
   std::int64_t best_step() const { return best_step_; }
   double best_return() const { return best_return_; }
+  // Checkpoints (core/agent.hpp): the kept copy and its steps as entries "<prefix>…", and
+  // back (an Error for a checkpoint without them while enabled).
+  void save(StateDict& out, const std::string& prefix) const;
+  void load(const StateDict& in, const std::string& prefix);
 
  private:
   bool is_policy(const std::string& name) const;

@@ -270,4 +270,14 @@ void OnPolicyAgent::load(const StateDict& in) {
   if (auto rng = in.find("rng"); rng != in.end()) rng_from_record(rng_, rng->second, name_);
 }
 
+void OnPolicyAgent::save_checkpoint(StateDict& out) const {
+  save(out);
+  keep_best_.save(out, "keep_best.");
+}
+
+void OnPolicyAgent::load_checkpoint(const StateDict& in) {
+  load(in);
+  keep_best_.load(in, "keep_best.");
+}
+
 }  // namespace rlsim

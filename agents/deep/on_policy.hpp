@@ -163,6 +163,10 @@ class OnPolicyAgent : public Agent {
   bool has_state() const override { return true; }
   void save(StateDict& out) const override;
   void load(const StateDict& in) override;
+  // Checkpoints (core/agent.hpp): save() plus keep_best's copy.
+  bool can_checkpoint() const override { return true; }
+  void save_checkpoint(StateDict& out) const override;
+  void load_checkpoint(const StateDict& in) override;
   // keep_best (agents/deep/keep_best.hpp): the policy network and the observation
   // normaliser's statistics of the best evaluation.
   void evaluated(std::int64_t step, double mean_return) override {

@@ -97,6 +97,8 @@ class TdAgent : public Agent {
   void end_episode() override;
   void set_evaluation(bool on) override;
   bool has_state() const override { return true; }
+  // save() holds the whole state, mid-episode too (core/agent.hpp, checkpoints).
+  bool can_checkpoint() const override { return true; }
   void save(StateDict& out) const override;
   void load(const StateDict& in) override;
   bool uses_action_mask() const override { return config_.mask_actions; }

@@ -60,6 +60,8 @@ class CartPoleEnv final : public Env {
   const CartPoleState& state() const { return state_; }
 
   bool has_state() const override { return true; }
+  // get_state is the whole dynamic state (core/env.hpp, checkpoints).
+  bool can_checkpoint() const override { return true; }
   // [x, x_dot, theta, theta_dot]
   void get_state(std::vector<double>& out) const override;
   void set_state(std::span<const double> state) override;

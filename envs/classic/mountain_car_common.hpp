@@ -53,6 +53,8 @@ class MountainCarBase : public Env {
   const MountainCarState& state() const { return state_; }
 
   bool has_state() const override { return true; }
+  // get_state is the whole dynamic state (core/env.hpp, checkpoints).
+  bool can_checkpoint() const override { return true; }
   // [position, velocity]
   void get_state(std::vector<double>& out) const override;
   void set_state(std::span<const double> state) override;

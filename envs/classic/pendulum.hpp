@@ -50,6 +50,8 @@ class PendulumEnv final : public Env {
   double last_torque() const { return last_u_; }
 
   bool has_state() const override { return true; }
+  // get_state is the whole dynamic state (core/env.hpp, checkpoints).
+  bool can_checkpoint() const override { return true; }
   // [theta, theta_dot]
   void get_state(std::vector<double>& out) const override;
   void set_state(std::span<const double> state) override;

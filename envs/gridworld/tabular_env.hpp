@@ -48,6 +48,8 @@ class TabularEnv : public Env {
  public:
   const TabularModel* model() const override { return model_is_exact_ ? &model_ : nullptr; }
   bool has_state() const override { return true; }
+  // get_state is the whole dynamic state (core/env.hpp, checkpoints).
+  bool can_checkpoint() const override { return true; }
   void get_state(std::vector<double>& out) const override;
   void set_state(std::span<const double> state) override;
   void observe(Value& obs) const override { obs.index = state_; }

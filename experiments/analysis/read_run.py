@@ -529,9 +529,30 @@ class Checker:
             state = "listed in run_table: ignored" if int(name) in listed else "in progress"
             self.notes.append(f"{where}: live rows of a run {state}")
 
+    def checkpoints(self, f, listed):
+        """/checkpoints (table 10): runs in progress, only in a file not marked complete."""
+        if "checkpoints" not in f:
+            return
+        if int(f.attrs.get("complete", 0)) == 1:
+            self.problem("/checkpoints", "a file marked complete has checkpoints (table 10)")
+        for name, g in f["checkpoints"].items():
+            where = f"/checkpoints/{name}"
+            if not RUN_NAME.match(name) or not isinstance(g, h5py.Group):
+                self.problem(where, "is not a group named by a zero-padded run index")
+                continue
+            self.members(g, where, {"runner", "env", "agent", "result"})
+            if "runner/loop" in g:
+                steps = int(g["runner/loop"][1])
+                state = ("listed in run_table: ignored" if int(name) in listed
+                         else "in progress")
+                self.notes.append(f"{where}: checkpoint at step {steps} of a run {state}")
+            else:
+                self.problem(where, "has no dataset runner/loop (table 10)")
+
     def file_v3(self, f):
         """Format 3; returns the run indices of run_table."""
-        self.members(f, "/", {"run_table", "groups", "episodes", "regret", "eval", "runs", "live"})
+        self.members(f, "/", {"run_table", "groups", "episodes", "regret", "eval", "runs", "live",
+                              "checkpoints"})
         # groups
         numbers = set()
         if "groups" not in f or not isinstance(f["groups"], h5py.Group):
@@ -574,6 +595,7 @@ class Checker:
                          f"{planned} (runs are 0 to {planned - 1}): "
                          f"{sorted(set(index[index >= planned].tolist()))[:5]}")
         self.live(f, set(index.tolist()))
+        self.checkpoints(f, set(index.tolist()))
         for col in ("seed_index", "total_steps"):
             if (rt[col] < 0).any():
                 self.problem("/run_table", f"'{col}' has negative values")

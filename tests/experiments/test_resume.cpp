@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "core/error.hpp"
+#include "core/state_dict_io.hpp"
 #include "run/hdf5_log.hpp"
 
 #include "tests/experiments/driver_util.hpp"
@@ -146,6 +147,118 @@ TEST_CASE("resume: a SIGKILLed experiment resumes to the same results as an unin
   const Result again = sh("run --resume " + out + " -q");
   CHECK(again.code == 0);
   CHECK_THAT(again.out, Catch::Contains("already complete"));
+  fs::remove_all(d);
+}
+
+namespace {
+
+// One DQN run on CartPole with tiny networks, long enough to be killed part-way, with a
+// checkpoint every 1000 env steps.
+const char* kCheckpointed = R"(
+name = "ckpt"
+seed = 3
+seeds = 1
+steps = 100000
+[checkpoint]
+every = 1000
+[eval]
+every = 5000
+episodes = 2
+[[env]]
+id = "CartPole-v1"
+[[agent]]
+id = "dqn"
+net_arch = [16]
+buffer_size = 5000
+learning_starts = 200
+batch_size = 16
+train_freq = 1
+target_update_interval = 100
+)";
+
+// The env steps of run 0's checkpoint in `file`, or -1 when it has none (yet).
+std::int64_t checkpoint_steps(const std::string& file) {
+  try {
+    const rlsim::StateDict ck = rlsim::read_state_dict(file, "checkpoints/000000");
+    return static_cast<std::int64_t>(ck.at("runner/loop").data.at(1));
+  } catch (const std::exception&) {
+    return -1;  // not written yet, or caught in the middle of a flush
+  }
+}
+
+}  // namespace
+
+TEST_CASE("resume: a SIGKILLed run resumes from its last checkpoint, bit-identical", "[resume]") {
+  ::setenv("HDF5_USE_FILE_LOCKING", "FALSE", 1);
+  ::setenv("RLSIM_FLUSH_SECONDS", "0.02", 1);
+  const fs::path d = temp_dir("resume_checkpoint");
+  std::ofstream(d / "ckpt.toml") << kCheckpointed;
+  const std::string out = (d / "killed.h5").string();
+  const pid_t pid =
+      spawn({"run", (d / "ckpt.toml").string(), "--out", out, "-q"}, (d / "killed.log").string());
+  std::int64_t at = -1;
+  bool exited = false;
+  for (int i = 0; i < 6000 && at < 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      exited = true;
+      break;
+    }
+    at = checkpoint_steps(out);
+  }
+  if (!exited) {
+    ::kill(pid, SIGKILL);
+    CHECK(wait_child(pid) == -SIGKILL);
+  }
+  REQUIRE_FALSE(exited);
+  ::unsetenv("RLSIM_FLUSH_SECONDS");
+  at = checkpoint_steps(out);  // the file as the kill left it
+  REQUIRE(at > 0);
+  CHECK(at % 1000 == 0);
+  CHECK(at < 100000);
+  {
+    rlsim::ExperimentReader r(out);
+    CHECK(r.complete_run_indices().empty());
+  }
+  const Result resumed = sh("run --resume " + out);
+  INFO(resumed.out);
+  REQUIRE(resumed.code == 0);
+  CHECK_THAT(resumed.out, Catch::Contains("1 of them from their last checkpoint"));
+  CHECK(checkpoint_steps(out) == -1);  // a finished file has no checkpoints
+
+  const std::string ref = (d / "ref.h5").string();
+  const Result full =
+      sh("run " + (d / "ckpt.toml").string() + " checkpoint.every=0 --out " + ref + " -q");
+  REQUIRE(full.code == 0);
+  // Same results; the configs differ only in [checkpoint].
+  rlsim::ExperimentReader a(out), b(ref);
+  const rlsim::StoredRun x = a.read_run(0), y = b.read_run(0);
+  CHECK(x.total_steps == y.total_steps);
+  CHECK(x.episodes.returns == y.episodes.returns);
+  CHECK(x.episodes.end_steps == y.episodes.end_steps);
+  CHECK(x.evaluations.step == y.evaluations.step);
+  CHECK(x.evaluations.returns == y.evaluations.returns);
+  CHECK(x.diagnostics.step == y.diagnostics.step);
+  CHECK(x.diagnostics.values == y.diagnostics.values);
+  fs::remove_all(d);
+}
+
+TEST_CASE("resume: checkpoint.every is refused for what cannot be checkpointed", "[resume]") {
+  const fs::path d = temp_dir("checkpoint_refuse");
+  const std::string out = (d / "x.h5").string();
+  const std::string configs = std::string(RLSIM_SOURCE_DIR) + "/experiments/configs/";
+  check_error("run " + configs +
+                  "reinforce_cartpole.toml steps=100 seeds=1 "
+                  "checkpoint.every=10 -q --out " +
+                  out,
+              "its agent cannot save its whole state");
+  check_error("run " + configs +
+                  "frozenlake.toml episodes=10 seeds=1 checkpoint.every=-3 "
+                  "-q --out " +
+                  out,
+              "checkpoint.every' must be 0 (no checkpoints) or a positive number");
+  CHECK_FALSE(fs::exists(out));
   fs::remove_all(d);
 }
 

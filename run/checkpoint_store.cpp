@@ -1,0 +1,88 @@
+// CheckpointStore (run/checkpoint_store.hpp): the latest checkpoint of each run in
+// progress, in /checkpoints of the run file.
+#include "run/checkpoint_store.hpp"
+
+#include "core/error.hpp"
+#include "core/hdf5_handles.hpp"
+#include "core/hdf5_util.hpp"
+#include "core/state_dict_group.hpp"
+#include "run/run_file_io.hpp"
+
+namespace rlsim::runfile {
+
+namespace {
+
+constexpr const char* kGroup = "checkpoints";
+
+void delete_run_group(hid_t root, const std::string& name, const std::string& path) {
+  const std::string where = in_quotes(path) + " /checkpoints/" + name;
+  if (!link_exists(root, name, where)) return;
+  check_status(H5Ldelete(root, name.c_str(), H5P_DEFAULT), "cannot delete " + where);
+}
+
+}  // namespace
+
+void CheckpointStore::checkpoint(const RunInfo& run, std::int64_t /*steps*/, StateDict&& state) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  waiting_[run.run_index] = std::move(state);
+  pending_.store(true, std::memory_order_relaxed);
+}
+
+void CheckpointStore::write(hid_t file, const std::string& path) {
+  std::map<std::int64_t, StateDict> todo;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    todo.swap(waiting_);
+    pending_.store(false, std::memory_order_relaxed);
+  }
+  if (todo.empty()) return;
+  const std::string where = in_quotes(path) + " /checkpoints";
+  if (!link_exists(file, kGroup, where)) create_group(file, kGroup, where);
+  hdf5::Group root = open_group(file, kGroup, where);
+  for (const auto& [index, state] : todo) {
+    const std::string name = run_name(index);
+    hdf5::validate_state(path, "/checkpoints/" + name, state);
+    delete_run_group(root.get(), name, path);
+    hdf5::write_state_group(root.get(), name, state, where + "/" + name);
+  }
+}
+
+void CheckpointStore::end_run(hid_t file, std::int64_t run_index, const std::string& path) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    waiting_.erase(run_index);
+  }
+  const std::string where = in_quotes(path) + " /checkpoints";
+  if (!link_exists(file, kGroup, where)) return;
+  hdf5::Group root = open_group(file, kGroup, where);
+  delete_run_group(root.get(), run_name(run_index), path);
+}
+
+void CheckpointStore::remove_all(hid_t file, const std::string& path) {
+  if (!link_exists(file, kGroup, in_quotes(path) + " /checkpoints")) return;
+  check_status(H5Ldelete(file, kGroup, H5P_DEFAULT),
+               "cannot delete the checkpoints " + in_quotes(path) + " /checkpoints");
+}
+
+std::map<std::int64_t, StateDict> CheckpointStore::keep_unfinished(
+    hid_t file, const std::string& path, const std::unordered_set<std::int64_t>& finished,
+    unsigned long long max_bytes) {
+  std::map<std::int64_t, StateDict> out;
+  const std::string where = in_quotes(path) + " /checkpoints";
+  if (!link_exists(file, kGroup, where)) return out;
+  hdf5::Group root = open_group(file, kGroup, where);
+  for (const std::string& name : link_names(file, kGroup, where)) {
+    const std::int64_t i = index_of_name(name);
+    if (i < 0)
+      throw Error("run file " + in_quotes(path) + ": /checkpoints holds '" + name +
+                  "', which is not a run number: the file is damaged");
+    if (finished.count(i) > 0)
+      delete_run_group(root.get(), name, path);
+    else
+      out.emplace(i, hdf5::read_state_group(root.get(), name, where + "/" + name,
+                                            static_cast<hsize_t>(max_bytes)));
+  }
+  return out;
+}
+
+}  // namespace rlsim::runfile
