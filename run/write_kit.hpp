@@ -2,7 +2,7 @@
 // writer reuses from run to run, and the datasets made from encoded columns.
 //
 // Contract: call under an hdf5::Lock. write_encoded creates a chunked dataset whose
-// filters (shuffle, deflate at the column's level) say how its chunks were encoded, and
+// filters (shuffle, deflate at the column's level; none at level 0) say how its chunks were encoded, and
 // writes the chunks as they are (H5Dwrite_chunk, HDF5 >= 1.10.2): the file is what HDF5
 // would have written had it compressed the column itself. Failures throw rlsim::Error
 // naming the dataset.

@@ -62,14 +62,58 @@ def returns_by_run(path):
     return dict(zip(run[starts].tolist(), np.split(ret, starts[1:])))
 
 
+def episode_segments(env, done):
+    """Layout 2 (the `layout` attribute of a steps group) leaves out `episode` and `t`:
+    each env copy's rows, split after every row that ends an episode (done: terminated or
+    truncated), are its episodes; numbered by the row where they end, those still open at
+    the end last. Returns each row's segment number and its step within the segment."""
+    rows = done.size
+    order = np.lexsort((np.arange(rows), env))  # rows grouped by copy, in row order
+    env_c, done_c = env[order], done[order]
+    start = np.ones(rows, bool)  # a segment starts at a copy's first row or after an end
+    start[1:] = (env_c[1:] != env_c[:-1]) | done_c[:-1]
+    seg_c = np.cumsum(start) - 1
+    first = np.flatnonzero(start)
+    last = order[np.append(first[1:], rows) - 1]  # each segment's last row
+    number = np.empty(first.size, np.int64)
+    number[np.lexsort((last, ~done[last]))] = np.arange(first.size)  # ended ones first
+    segment, t = np.empty(rows, np.int64), np.empty(rows, np.int64)
+    segment[order], t[order] = number[seg_c], np.arange(rows) - first[seg_c]
+    return segment, t
+
+
+def read_steps(steps):
+    """Every column of a steps group (layout 1 or 2) as {name: array} in layout 1's names
+    and types: env, episode, t, obs_index or obs, action_index or action, reward, ..."""
+    out = {name: column[:] for name, column in steps.items()}
+    if steps.attrs.get("layout", 1) == 2:  # compact: narrow types, derived columns left out
+        for name in ("reward", "probability", "prob"):  # float32 when exact
+            if name in out:
+                out[name] = out[name].astype(np.float64)
+        for name in ("obs_index", "action_index", "episode", "t", "episode_ids"):
+            if name in out:  # the narrowest integer type that holds them
+                out[name] = out[name].astype(np.int64)
+        out["env"] = out.get("env", np.zeros(out["reward"].size)).astype(np.int32)  # absent: 0
+        if "log_prob" not in out:  # absent: it is the log of probability
+            with np.errstate(divide="ignore"):
+                out["log_prob"] = np.log(out["probability"])
+        if "episode" not in out:
+            segment, out["t"] = episode_segments(out["env"], (out["terminated"] != 0)
+                                                 | (out["truncated"] != 0))
+            out["episode"] = out.pop("episode_ids")[segment]
+    return out
+
+
 def run_steps(path, index):
     """The step log of run `index` (recorded with log.steps=true) as {column: array}, plus
     `episode_return`: the return of each step's episode (NaN when episodes/ does not hold
-    that episode: it was cut short by the budget)."""
+    that episode: it was cut short by the budget), and `steps_every`: k when only every
+    k-th episode (ids 0, k, 2k, ...) was logged (log.steps_every)."""
     with h5py.File(path, "r") as f:
         steps = f[f"runs/{index:06d}/steps"]
-        out = {name: column[:] for name, column in steps.items()}  # obs_index or obs, ...
+        out = read_steps(steps)  # obs_index or obs, ...
         out["obs_discrete"] = steps.attrs["obs_discrete"] == 1  # obs_index (T,) or obs (T, d)
+        out["steps_every"] = int(steps.attrs.get("steps_every", 1))
         returns = f["episodes/return"][:][f["episodes/run"][:] == index]  # the run's rows
     # `episode` is the row among the run's episodes (0: its first); later ids: cut short.
     padded = np.append(returns, np.nan)
@@ -330,6 +374,8 @@ class Checker:
         action_dim = int(group.attrs["action_dim"])
         obs_name = "obs_index" if obs_discrete else "obs"
         action_name = "action_index" if action_discrete else "action"
+        if "layout" in group.attrs:
+            return self.compact_steps(group, where, episodes, total_steps)
         columns = dict(STEP_COLUMNS)
         if self.version >= 2:
             columns["env"] = "int32"  # the env copy of each step (format 2)
@@ -357,6 +403,67 @@ class Checker:
             mask = self.column(group, "action_mask", where, "uint8", ncols=mask_dim)
             if mask is not None and len(mask) != rows:
                 self.problem(where, f"'action_mask' has {len(mask)} rows, 'reward' has {rows}")
+        self.step_contents(st, where, episodes, total_steps)
+
+    def compact_steps(self, group, where, episodes, total_steps):
+        """Checks a steps group of layout 2 (docs/log-format.md table 4): narrow types,
+        columns that are rebuilt left out, no compression or shuffle + deflate."""
+        if not self.attrs(group, where, {"layout": "int32", "steps_every": "int64"}):
+            return
+        if group.attrs["layout"] != 2 or group.attrs["steps_every"] < 1:
+            self.problem(where, f"layout {group.attrs['layout']} with steps_every "
+                         f"{group.attrs['steps_every']}, expected layout 2 and steps_every >= 1")
+            return
+        a = group.attrs
+        before = len(self.problems)
+        ints, floats = "iu", "f"
+        spec = {"reward": (floats, None), "terminated": ("u", None), "truncated": ("u", None),
+                "probability": (floats, None)}
+        spec["obs_index" if a["obs_discrete"] == 1 else "obs"] = \
+            (ints, None) if a["obs_discrete"] == 1 else ("f4", int(a["obs_dim"]))
+        spec["action_index" if a["action_discrete"] == 1 else "action"] = \
+            (ints, None) if a["action_discrete"] == 1 else ("f4", int(a["action_dim"]))
+        if "info_prob" in a:
+            spec["prob"] = (floats, None)
+        if "mask_dim" in a:
+            spec["action_mask"] = ("u", int(a["mask_dim"]))
+        optional = {"env": ints, "log_prob": floats, "episode": ints, "t": ints}
+        self.members(group, where, set(spec) | set(optional) | {"episode_ids"})
+        for name in optional:
+            if name in group:
+                spec[name] = (optional[name], None)
+        if ("episode" in group) == ("episode_ids" in group) or ("episode" in group) != ("t" in group):
+            self.problem(where, "expected either 'episode_ids' or both 'episode' and 't'")
+            return
+        if "episode_ids" in group:
+            spec["episode_ids"] = (ints, None)
+        rows = group["reward"].shape[0] if "reward" in group else 0
+        for name, (kind, ncols) in spec.items():
+            ds = group.get(name)
+            if not isinstance(ds, h5py.Dataset):
+                self.problem(where, f"dataset '{name}' is missing")
+                return
+            if (ds.dtype.str[1:] != kind) if kind == "f4" else ds.dtype.kind not in kind:
+                self.problem(where, f"dataset '{name}' is {ds.dtype}, expected kind '{kind}'")
+            if ds.ndim != (1 if ncols is None else 2) or (ncols and ds.shape[1] != ncols):
+                self.problem(where, f"dataset '{name}' has shape {ds.shape}")
+            elif name != "episode_ids" and ds.shape[0] != rows:
+                self.problem(where, f"'{name}' has {ds.shape[0]} rows, 'reward' has {rows}")
+            if ds.chunks is None or ds.maxshape[0] is not None or \
+                    (ds.compression is not None and (ds.compression != "gzip" or not ds.shuffle)):
+                self.problem(where, f"dataset '{name}' is not chunked and extendible, without "
+                             f"compression or with shuffle + deflate")
+        if len(self.problems) > before:
+            return
+        st = read_steps(group)
+        if st["episode"].size != rows:
+            self.problem(where, "'episode_ids' does not match the episodes of the rows")
+            return
+        self.step_contents(st, where, episodes, total_steps, int(a["steps_every"]))
+
+    def step_contents(self, st, where, episodes, total_steps, every=1):
+        """Flags, ids, and (notes) whether the logged episodes add up to their rows."""
+        rows = len(st["reward"])
         self.flags(st["terminated"], where, "terminated", [0, 1])
         self.flags(st["truncated"], where, "truncated", [0, 1])
         if (st["t"] < 0).any():
@@ -366,7 +473,7 @@ class Checker:
             return
         # Consistency of the contents (not of the layout): a note, the exit status stays 0.
         # A file written through the API with made-up rows (tests/data/format2.h5) differs.
-        if total_steps is not None and rows != total_steps:
+        if total_steps is not None and rows != total_steps and every == 1:
             self.notes.append(f"{where}: {rows} rows, but the run's total_steps is "
                               f"{total_steps}")
         if episodes is not None:
@@ -374,6 +481,9 @@ class Checker:
             held = st["episode"] < n
             lengths = np.bincount(st["episode"][held], minlength=n)
             sums = np.bincount(st["episode"][held], weights=st["reward"][held], minlength=n)
+            logged = np.arange(n) % every == 0  # log.steps_every: the episodes logged
+            lengths, sums = lengths[logged], sums[logged]
+            episodes = {k: episodes[k][logged] for k in ("return", "length")}
             if (lengths != episodes["length"]).any():
                 bad = np.flatnonzero(lengths != episodes["length"])
                 self.notes.append(f"{where}: episodes {bad[:5].tolist()} have "
@@ -729,8 +839,12 @@ def main(argv):
     if with_steps:
         steps = run_steps(args.run_file, with_steps[0])
         held = ~np.isnan(steps["episode_return"])
-        print(f"steps:       logged for {len(with_steps)} runs; run {with_steps[0]:06d}: "
-              f"{steps['reward'].size} steps, {held.sum()} in finished episodes")
+        every = steps["steps_every"]
+        print(f"steps:       logged for {len(with_steps)} of {len(names)} runs "
+              f"({', '.join(str(i) for i in with_steps[:10])}{', ...' if len(with_steps) > 10 else ''}); "
+              f"run {with_steps[0]:06d}: {steps['reward'].size} steps, {held.sum()} in finished "
+              f"episodes" + (f", episodes 0, {every}, {2 * every}, ... (log.steps_every = {every})"
+                             if every > 1 else ""))
     return 0
 
 
