@@ -279,14 +279,12 @@ int cmd_traj(const std::vector<std::string>& args) {
   if (rows.empty())
     throw Error("run " + std::to_string(run) + " in '" + file + "' has no logged episode " +
                 std::to_string(episode) +
-                (last_episode < 0
-                     ? std::string(" (its step log is empty)")
-                     : s.every > 1
-                         ? " (log.steps_every = " + std::to_string(s.every) +
-                               " logged episodes 0, " + std::to_string(s.every) + ", " +
-                               std::to_string(2 * s.every) + ", ... up to " +
-                               std::to_string(last_episode) + ")"
-                         : " (logged episodes: 0 to " + std::to_string(last_episode) + ")"));
+                (last_episode < 0 ? std::string(" (its step log is empty)")
+                 : s.every > 1
+                     ? " (log.steps_every = " + std::to_string(s.every) + " logged episodes 0, " +
+                           std::to_string(s.every) + ", " + std::to_string(2 * s.every) +
+                           ", ... up to " + std::to_string(last_episode) + ")"
+                     : " (logged episodes: 0 to " + std::to_string(last_episode) + ")"));
 
   if (replaying) {
     replay(r, rows, episode, ro);

@@ -207,23 +207,25 @@ void apply_log(ExperimentConfig& cfg, const std::string& key, const toml::node& 
       if (!i || i->get() < 0)
         throw Error("config key 'log.steps_runs' must hold run indices (integers >= 0)");
       if (!seen.insert(i->get()).second)
-        throw Error("config key 'log.steps_runs' lists run " + std::to_string(i->get()) +
-                    " twice");
+        throw Error("config key 'log.steps_runs' lists run " + std::to_string(i->get()) + " twice");
       cfg.steps_runs.push_back(i->get());
     }
     if (cfg.steps_runs.empty())
-      throw Error("config key 'log.steps_runs' is an empty list: leave it out to log every "
-                  "run, or set log.steps = false");
+      throw Error(
+          "config key 'log.steps_runs' is an empty list: leave it out to log every "
+          "run, or set log.steps = false");
   } else if (key == "steps_compression") {
     auto s = node.as_string();
     if (s && s->get() == "lzf")
-      throw Error("config key 'log.steps_compression' = \"lzf\" is not available: LZF is "
-                  "h5py's own filter, which the HDF5 library (and so rlsim and other HDF5 "
-                  "readers) does not have; use \"gzip\" (with log.steps_compression_level) "
-                  "or \"none\"");
+      throw Error(
+          "config key 'log.steps_compression' = \"lzf\" is not available: LZF is "
+          "h5py's own filter, which the HDF5 library (and so rlsim and other HDF5 "
+          "readers) does not have; use \"gzip\" (with log.steps_compression_level) "
+          "or \"none\"");
     if (!s || (s->get() != "none" && s->get() != "gzip"))
-      throw Error("config key 'log.steps_compression' must be \"none\" or \"gzip\" (shuffle, "
-                  "then deflate at log.steps_compression_level)");
+      throw Error(
+          "config key 'log.steps_compression' must be \"none\" or \"gzip\" (shuffle, "
+          "then deflate at log.steps_compression_level)");
     cfg.steps_compression = s->get();
   } else if (key == "steps_compression_level") {
     cfg.steps_compression_level = int_value(node, "log.steps_compression_level", 1);
@@ -301,11 +303,11 @@ toml::table parse_override_value(const std::string& value, const std::string& te
 // The step-log keys only mean something with log.steps = true.
 void check_step_log_keys(const ExperimentConfig& cfg, const std::string& source) {
   if (cfg.log_steps) return;
-  const char* key = cfg.steps_every != 1                  ? "log.steps_every"
-                    : !cfg.steps_runs.empty()             ? "log.steps_runs"
-                    : cfg.steps_compression != "gzip"     ? "log.steps_compression"
-                    : cfg.steps_compression_level != 1    ? "log.steps_compression_level"
-                                                          : nullptr;
+  const char* key = cfg.steps_every != 1               ? "log.steps_every"
+                    : !cfg.steps_runs.empty()          ? "log.steps_runs"
+                    : cfg.steps_compression != "gzip"  ? "log.steps_compression"
+                    : cfg.steps_compression_level != 1 ? "log.steps_compression_level"
+                                                       : nullptr;
   if (key)
     throw Error(source + ": " + key + " is set but log.steps is false, so no step is logged: " +
                 "set log.steps = true, or leave " + key + " out");

@@ -223,8 +223,9 @@ void RunGrid::for_each_pair(const std::function<void(RunSpec&&)>& visit) const {
           r.budget = config_.budget;
           r.log_steps = config_.log_steps;  // for_each narrows it to log.steps_runs
           r.steps_every = config_.steps_every;
-          r.steps_compression =
-              config_.steps_compression == "none" ? 0 : static_cast<int>(config_.steps_compression_level);
+          r.steps_compression = config_.steps_compression == "none"
+                                    ? 0
+                                    : static_cast<int>(config_.steps_compression_level);
           r.regret_every_step = config_.regret_every_step;
           r.eval_every = config_.eval_every;
           r.eval_episodes = config_.eval_episodes;
@@ -246,8 +247,8 @@ void RunGrid::for_each(const std::function<void(RunSpec&&)>& visit) const {
       RunSpec r = pair;
       r.run_index = index++;
       if (!config_.steps_runs.empty())
-        r.log_steps = r.log_steps && std::binary_search(steps_runs_.begin(), steps_runs_.end(),
-                                                        r.run_index);
+        r.log_steps =
+            r.log_steps && std::binary_search(steps_runs_.begin(), steps_runs_.end(), r.run_index);
       r.seed_index = s;
       visit(std::move(r));
     }

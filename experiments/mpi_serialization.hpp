@@ -33,8 +33,8 @@ struct MpiJob {
 
 #if defined(__x86_64__) && defined(__GLIBCXX__)
 // A new field in one of these structs must be serialized below (then update the sizes).
-static_assert(sizeof(RunSpec) == 232, "RunSpec changed: update experiments/mpi_serialization.hpp");
-static_assert(sizeof(RunResult) == 1048,
+static_assert(sizeof(RunSpec) == 248, "RunSpec changed: update experiments/mpi_serialization.hpp");
+static_assert(sizeof(RunResult) == 1096,
               "RunResult changed: update experiments/mpi_serialization.hpp");
 #endif
 
@@ -115,8 +115,8 @@ void serialize(Archive& ar, rlsim::Budget& b, unsigned) {
 template <class Archive>
 void serialize(Archive& ar, rlsim::RunSpec& s, unsigned) {
   ar& s.run_index& s.env_id& s.env_params& s.agent_id& s.agent_params& s.seed_index& s
-      .master_seed& s.budget& s.log_steps& s.steps_every& s.steps_compression& s.regret_every_step& s.eval_every& s.eval_episodes& s
-      .save_agent& s.vector_env_threads;
+      .master_seed& s.budget& s.log_steps& s.steps_every& s.steps_compression& s
+      .regret_every_step& s.eval_every& s.eval_episodes& s.save_agent& s.vector_env_threads;
 }
 
 template <class Archive>

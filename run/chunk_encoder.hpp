@@ -72,7 +72,8 @@ class ChunkEncoder {
   ChunkEncoder(const ChunkEncoder&) = delete;
   ChunkEncoder& operator=(const ChunkEncoder&) = delete;
   // Level 0: appends the bytes as they are. Else shuffles (HDF5's H5Z shuffle: byte j of
-  // element i goes to j * n + i; a no-op for 1-byte elements) and deflates `bytes` bytes of `elem`-byte elements, appending them to `dst`.
+  // element i goes to j * n + i; a no-op for 1-byte elements) and deflates `bytes` bytes of
+  // `elem`-byte elements, appending them to `dst`.
   void encode(const unsigned char* src, std::size_t bytes, std::size_t elem, Deflate how,
               std::vector<unsigned char>& dst);
   // Scratch for an edge chunk with its padding (encode_column).

@@ -65,7 +65,7 @@ constexpr unsigned kChunkIndexK = 8;
 struct RunEncoding {
   ChunkEncoder encoder;
   EncodedTable steps, diagnostics;
-  std::vector<double> column;       // a diagnostics column
+  std::vector<double> column;  // a diagnostics column
 };
 
 RunEncoding& thread_encoding() {

@@ -74,8 +74,8 @@ constexpr std::int64_t kMaxStepReserve = std::int64_t{1} << 20;
 thread_local std::int64_t last_logged_steps = 0;
 
 void reserve_steps(StepTable& st, const Budget& budget) {
-  const std::int64_t rows = std::min(
-      kMaxStepReserve, budget.steps > 0 ? budget.steps / st.every : last_logged_steps);
+  const std::int64_t rows =
+      std::min(kMaxStepReserve, budget.steps > 0 ? budget.steps / st.every : last_logged_steps);
   if (rows <= 0) return;
   const auto n = static_cast<std::size_t>(rows);
   st.episode.reserve(n);

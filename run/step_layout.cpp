@@ -74,8 +74,7 @@ thread_local Scratch scratch;
 template <class To, class From>
 std::span<const To> convert(std::span<const From> from, std::vector<To>& to) {
   to.resize(from.size());
-  std::transform(from.begin(), from.end(), to.begin(),
-                 [](From v) { return static_cast<To>(v); });
+  std::transform(from.begin(), from.end(), to.begin(), [](From v) { return static_cast<To>(v); });
   return std::span<const To>(to);
 }
 
@@ -122,7 +121,9 @@ void encode_real(EncodedColumn& c, const char* name, std::span<const double> dat
     encode_column(c, name, data, 0, how, enc);
 }
 
-bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+bool same_bits(double a, double b) {
+  return std::memcmp(&a, &b, sizeof a) == 0;
+}
 
 // Whether log_prob is std::log(probability) bit for bit in every row.
 bool log_prob_derived(const StepTable& t) {
@@ -147,30 +148,31 @@ void encode_compact_steps(const StepTable& t, EncodedTable& out, ChunkEncoder& e
   const Deflate how{static_cast<unsigned>(t.compression), false};
   Scratch& s = scratch;
   const std::span<const std::int32_t> env(t.env);
-  const bool all_copy0 = std::all_of(t.env.begin(), t.env.end(), [](std::int32_t e) { return e == 0; });
+  const bool all_copy0 =
+      std::all_of(t.env.begin(), t.env.end(), [](std::int32_t e) { return e == 0; });
   if (!all_copy0) encode_int(out.next(), "env", env, 0, 0, 0, how, enc);
   if (t.obs_discrete) {
     const auto [lo, hi] = space_range(t.obs_start, t.obs_n);
-    encode_int(out.next(), "obs_index", std::span<const std::int64_t>(t.obs_index), 0, lo, hi,
-               how, enc);
+    encode_int(out.next(), "obs_index", std::span<const std::int64_t>(t.obs_index), 0, lo, hi, how,
+               enc);
   } else {
-    encode_column(out.next(), "obs", std::span<const float>(t.obs),
-                  static_cast<hsize_t>(t.obs_dim), how, enc);
+    encode_column(out.next(), "obs", std::span<const float>(t.obs), static_cast<hsize_t>(t.obs_dim),
+                  how, enc);
   }
   if (t.action_discrete) {
     const auto [lo, hi] = space_range(t.action_start, t.action_n);
-    encode_int(out.next(), "action_index", std::span<const std::int64_t>(t.action_index), 0, lo,
-               hi, how, enc);
+    encode_int(out.next(), "action_index", std::span<const std::int64_t>(t.action_index), 0, lo, hi,
+               how, enc);
   } else {
     encode_column(out.next(), "action", std::span<const float>(t.action),
                   static_cast<hsize_t>(t.action_dim), how, enc);
   }
   encode_real(out.next(), "reward", t.reward, how, enc);
-  encode_column(out.next(), "terminated", std::span<const std::uint8_t>(t.terminated), 0, how,
-                enc);
+  encode_column(out.next(), "terminated", std::span<const std::uint8_t>(t.terminated), 0, how, enc);
   encode_column(out.next(), "truncated", std::span<const std::uint8_t>(t.truncated), 0, how, enc);
   encode_real(out.next(), "probability", t.probability, how, enc);
-  if (!log_prob_derived(t)) encode_column(out.next(), "log_prob", std::span<const double>(t.log_prob), 0, how, enc);
+  if (!log_prob_derived(t))
+    encode_column(out.next(), "log_prob", std::span<const double>(t.log_prob), 0, how, enc);
   if (t.has_prob) encode_real(out.next(), "prob", t.info_prob, how, enc);
   if (t.mask_dim > 0)
     encode_column(out.next(), "action_mask", std::span<const std::uint8_t>(t.action_mask),
@@ -196,8 +198,7 @@ void encode_compact_steps(const StepTable& t, EncodedTable& out, ChunkEncoder& e
   }
 }
 
-void write_compact_step_attrs(hid_t s, const StepTable& t, const std::string& where,
-                              hid_t scalar) {
+void write_compact_step_attrs(hid_t s, const StepTable& t, const std::string& where, hid_t scalar) {
   create_attr<std::int32_t>(s, "layout", kStepLayout, where, scalar);
   create_attr<std::int64_t>(s, "steps_every", t.every, where, scalar);
 }
@@ -256,8 +257,7 @@ void read_compact_steps(hid_t s, StepTable& t, const std::string& w, const ReadL
   }
   const std::vector<std::int64_t> ids = read_column<std::int64_t>(s, "episode_ids", 0, w, lim);
   std::vector<std::int64_t> segment;
-  const std::size_t segments =
-      episode_segments(t.env, t.terminated, t.truncated, segment, t.t);
+  const std::size_t segments = episode_segments(t.env, t.terminated, t.truncated, segment, t.t);
   if (segments != ids.size())
     throw damaged("its rows make " + std::to_string(segments) + " episodes but episode_ids has " +
                   std::to_string(ids.size()));

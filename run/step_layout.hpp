@@ -53,8 +53,7 @@ std::size_t episode_segments(std::span<const std::int32_t> env,
 void encode_compact_steps(const StepTable& t, EncodedTable& out, ChunkEncoder& enc);
 
 // The attributes of layout 2 on the steps group s (`where` in messages).
-void write_compact_step_attrs(hid_t s, const StepTable& t, const std::string& where,
-                              hid_t scalar);
+void write_compact_step_attrs(hid_t s, const StepTable& t, const std::string& where, hid_t scalar);
 
 // Reads the columns of the layout 2 group s into t (its space attributes already read).
 void read_compact_steps(hid_t s, StepTable& t, const std::string& where, const ReadLimits& lim);

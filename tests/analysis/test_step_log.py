@@ -95,9 +95,9 @@ def main():
             check(sorted(a) == sorted(b), f"run {index}: the same columns {sorted(a)} {sorted(b)}")
             for name in a:
                 # log_prob: numpy's log of probability may differ from C's in the last bit.
-                check(a[name].dtype == b[name].dtype and same(a[name], b[name], rtol=1e-15)
-                      if name == "log_prob" else a[name].dtype == b[name].dtype
-                      and np.array_equal(a[name], b[name]),
+                same = np.allclose(a[name], b[name], rtol=1e-15) if name == "log_prob" \
+                    else np.array_equal(a[name], b[name], equal_nan=True)
+                check(a[name].dtype == b[name].dtype and same,
                       f"run {index}: column {name} of layout 1 and 2 ({a[name].dtype}, "
                       f"{b.get(name, np.zeros(0)).dtype})")
         check_file(os.path.join(data, "steps_layout1_vector.h5"))

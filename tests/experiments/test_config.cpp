@@ -215,12 +215,13 @@ TEST_CASE("config: budgets in steps, episodes or pulls; seeds as a count or a li
                       Catch::Contains("twice"));
 }
 
-TEST_CASE("config: log.steps_every, steps_runs and steps_compression reach the runs, or are "
-          "refused naming the key") {
+TEST_CASE(
+    "config: log.steps_every, steps_runs and steps_compression reach the runs, or are "
+    "refused naming the key") {
   Registry r = builtins();
-  ExperimentConfig c =
-      parse_config(kConfig, "t.toml",
-                   {"log.steps_every=4", "log.steps_runs=[7, 2]", "log.steps_compression=\"none\""});
+  ExperimentConfig c = parse_config(
+      kConfig, "t.toml",
+      {"log.steps_every=4", "log.steps_runs=[7, 2]", "log.steps_compression=\"none\""});
   auto runs = expand_runs(c, r);
   REQUIRE(runs.size() == 9);
   for (const RunSpec& s : runs) {

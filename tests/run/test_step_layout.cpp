@@ -6,9 +6,9 @@
 // the sampled episodes of the full log; and files of layout 1 (tests/data/steps_layout1*.h5,
 // written by rlsim at commit 17b7073) still read, as the same StepTable the current runner
 // produces for their runs.
-#include <catch2/catch.hpp>
 #include <hdf5.h>
 #include <stdlib.h>
+#include <catch2/catch.hpp>
 
 #include <cmath>
 #include <cstring>
@@ -129,9 +129,9 @@ std::string stored_type(const std::string& path, const std::string& name) {
   if (H5Lexists(f.get(), full.c_str(), H5P_DEFAULT) <= 0) return "absent";
   hdf5::Dataset ds(H5Dopen2(f.get(), full.c_str(), H5P_DEFAULT), "open " + full);
   hdf5::Datatype t(H5Dget_type(ds.get()), "type of " + full);
-  const std::pair<hid_t, const char*> known[] = {
-      {H5T_STD_U8LE, "u8"},  {H5T_STD_U16LE, "u16"},  {H5T_STD_U32LE, "u32"},
-      {H5T_STD_I64LE, "i64"}, {H5T_IEEE_F32LE, "f32"}, {H5T_IEEE_F64LE, "f64"}};
+  const std::pair<hid_t, const char*> known[] = {{H5T_STD_U8LE, "u8"},    {H5T_STD_U16LE, "u16"},
+                                                 {H5T_STD_U32LE, "u32"},  {H5T_STD_I64LE, "i64"},
+                                                 {H5T_IEEE_F32LE, "f32"}, {H5T_IEEE_F64LE, "f64"}};
   for (const auto& [type, name_of] : known)
     if (H5Tequal(t.get(), type) > 0) return name_of;
   return "other";
@@ -165,23 +165,40 @@ TEST_CASE("step log layout 2: round trip through the file, narrow types, rebuilt
   };
   const std::vector<Case> cases{
       // Discrete(16) obs and Discrete(4) actions: uint8; rewards 0/1 and probability 1/4
-      // are float32-exact; log_prob = log(1/4), episode and t are rebuilt.
-      {"FrozenLake-v1", "random", {},
-       {{"obs_index", "u8"}, {"action_index", "u8"}, {"reward", "f32"}, {"probability", "f32"},
-        {"prob", "f64"}, {"log_prob", "absent"}, {"episode", "absent"}, {"t", "absent"},
-        {"env", "absent"}, {"episode_ids", "u8"}}},
+      // are float32-exact, the slippery transition probability 1/3 is not; log_prob =
+      // -log(4) = log(1/4), episode and t are rebuilt.
+      {"FrozenLake-v1",
+       "random",
+       {},
+       {{"obs_index", "u8"},
+        {"action_index", "u8"},
+        {"reward", "f32"},
+        {"probability", "f32"},
+        {"prob", "f64"},
+        {"log_prob", "absent"},
+        {"episode", "absent"},
+        {"t", "absent"},
+        {"env", "absent"},
+        {"episode_ids", "u8"}}},
       // Box(4) observations stay float32; reward 1 is float32-exact.
-      {"CartPole-v1", "random", {},
+      {"CartPole-v1",
+       "random",
+       {},
        {{"obs", "f32"}, {"action_index", "u8"}, {"reward", "f32"}, {"episode", "absent"}}},
-      // Box actions; Pendulum's rewards are not float32-exact: float64. The random agent's
-      // density 1/volume is 1/4 and its log_prob is log(1/4).
-      {"Pendulum-v1", "random", {},
-       {{"action", "f32"}, {"reward", "f64"}, {"log_prob", "absent"}}},
+      // Box actions; Pendulum's rewards are not float32-exact: float64. The random agent
+      // gives a Box action probability NaN (a density has none) and log_prob -log(volume):
+      // both stored as float64.
+      {"Pendulum-v1",
+       "random",
+       {},
+       {{"action", "f32"}, {"reward", "f64"}, {"probability", "f64"}, {"log_prob", "f64"}}},
       // Taxi: Discrete(500) observations need uint16; action masks stay uint8 rows.
       {"Taxi-v4", "random", {}, {{"obs_index", "u16"}, {"action_mask", "u8"}}},
       // Two env copies (A2C): env stored, episode ids rebuilt from the copies' segments;
       // A2C's log_prob is not log(probability) bit for bit in general: stored if not.
-      {"CartPole-v1", "a2c", {{"n_envs", ParamValue(std::int64_t{2})}},
+      {"CartPole-v1",
+       "a2c",
+       {{"n_envs", ParamValue(std::int64_t{2})}},
        {{"env", "u8"}, {"episode", "absent"}, {"t", "absent"}}},
   };
   for (const Case& c : cases)
@@ -191,7 +208,8 @@ TEST_CASE("step log layout 2: round trip through the file, narrow types, rebuilt
       s.steps_compression = level;
       const RunResult res = execute_run(registry(), s);
       REQUIRE(res.steps.size() == 700);
-      const std::string path = tmp.file(std::string(c.env) + c.agent + std::to_string(level) + ".h5");
+      const std::string path =
+          tmp.file(std::string(c.env) + c.agent + std::to_string(level) + ".h5");
       const StoredRun back = write_and_read(path, res);
       REQUIRE(back.has_steps);
       check_same_steps(back.steps, res.steps);
@@ -234,8 +252,7 @@ TEST_CASE("episode segments: copies split at their ends, numbered by the row tha
 
 TEST_CASE("log.steps_every logs exactly the sampled episodes, whole", "[step-layout]") {
   TempDir tmp;
-  for (const auto& [agent, params] :
-       std::vector<std::pair<std::string, RawParams>>{
+  for (const auto& [agent, params] : std::vector<std::pair<std::string, RawParams>>{
            {"random", {}}, {"a2c", {{"n_envs", ParamValue(std::int64_t{2})}}}}) {
     INFO(agent);
     RunSpec full = spec("CartPole-v1", agent, 2000, params);
