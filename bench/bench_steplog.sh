@@ -84,15 +84,15 @@ size_off=$(stat -c %s "$DIR/fl_off.h5")
 printf '\nmedians of %d repetitions (seconds; rlsim runs include sync FILE)\n' "$REPS"
 printf '%-44s %9s  %s\n' "measure" "seconds" "throughput"
 printf '%-44s %9.3f  %.0f MB/s\n' "(a) dd, $dd_bytes bytes, conv=fdatasync" "$(med dd)" \
-  "$(echo "$dd_bytes / $(med dd) / 1e6" | bc -l)"
+  "$(echo "$dd_bytes / $(med dd) / 1000000" | bc -l)"
 printf '%-44s %9.3f  %.0f MB/s written, %.1f M steps/s\n' "(b) FrozenLake, step log uncompressed" \
-  "$(med fl_none)" "$(echo "$size_none / $(med fl_none) / 1e6" | bc -l)" \
-  "$(echo "$fl_steps / $(med fl_none) / 1e6" | bc -l)"
+  "$(med fl_none)" "$(echo "$size_none / $(med fl_none) / 1000000" | bc -l)" \
+  "$(echo "$fl_steps / $(med fl_none) / 1000000" | bc -l)"
 printf '%-44s %9.3f  %.0f MB/s written, %.1f M steps/s\n' "(b) FrozenLake, step log gzip level 1" \
-  "$(med fl_gzip)" "$(echo "$size_gzip / $(med fl_gzip) / 1e6" | bc -l)" \
-  "$(echo "$fl_steps / $(med fl_gzip) / 1e6" | bc -l)"
+  "$(med fl_gzip)" "$(echo "$size_gzip / $(med fl_gzip) / 1000000" | bc -l)" \
+  "$(echo "$fl_steps / $(med fl_gzip) / 1000000" | bc -l)"
 printf '%-44s %9.3f  %.1f M steps/s\n' "    FrozenLake, no step log" "$(med fl_off)" \
-  "$(echo "$fl_steps / $(med fl_off) / 1e6" | bc -l)"
+  "$(echo "$fl_steps / $(med fl_off) / 1000000" | bc -l)"
 printf '    uncompressed log vs dd: %.2f of dd bytes/s (target >= 0.50)\n' \
   "$(echo "($size_none / $(med fl_none)) / ($dd_bytes / $(med dd))" | bc -l)"
 printf '%-44s %9.3f / %.3f = %.2fx (target <= 1.3)\n' "(c) LunarLander-v3 random, logged / off" \

@@ -123,6 +123,8 @@ void encode_column(EncodedColumn& c, const char* name, std::span<const T> data, 
   const std::size_t chunk_bytes = chunk_elems * sizeof(T);
   const std::size_t total = static_cast<std::size_t>(c.rows * width);
   const auto* bytes = reinterpret_cast<const unsigned char*>(data.data());
+  if (how.level == 0)  // stored as it is: the size is known, no reallocation on the way
+    c.bytes.reserve((total + chunk_elems - 1) / chunk_elems * chunk_bytes);
   for (std::size_t first = 0; first < total; first += chunk_elems) {
     const std::size_t have = std::min(chunk_elems, total - first);
     const unsigned char* src = bytes + first * sizeof(T);

@@ -69,8 +69,11 @@ void check_episodes_end(const RunSpec& s, const EnvSpec& es) {
 // is one, else the rows of the last step-logged run on this thread (runs of a sweep are
 // alike), at most kMaxStepReserve. Saves the reallocations (and copies) of ten growing
 // columns: about a fifth of the runner's step-logging instructions on the FrozenLake sweep
-// (BENCHMARKS.md, "Sweeps and logging overhead"). Values are unaffected.
-constexpr std::int64_t kMaxStepReserve = std::int64_t{1} << 20;
+// (BENCHMARKS.md, "Sweeps and logging overhead"). Values are unaffected. Reserved rows that
+// are never written cost address space only (the kernel maps pages on first write); with a
+// lower cap a long run copied its columns at every doubling (BENCHMARKS.md, "Step logging
+// against the disk").
+constexpr std::int64_t kMaxStepReserve = std::int64_t{1} << 24;
 thread_local std::int64_t last_logged_steps = 0;
 
 void reserve_steps(StepTable& st, const Budget& budget) {
