@@ -18,6 +18,8 @@ import os
 import re
 import sys
 
+import step_layout_check  # noqa: E402  (next to this script)
+
 # Reading only: a file that rlsim is still writing can be checked (docs/log-format.md).
 os.environ.setdefault("HDF5_USE_FILE_LOCKING", "FALSE")
 
@@ -374,8 +376,11 @@ class Checker:
         action_dim = int(group.attrs["action_dim"])
         obs_name = "obs_index" if obs_discrete else "obs"
         action_name = "action_index" if action_discrete else "action"
-        if "layout" in group.attrs:
-            return self.compact_steps(group, where, episodes, total_steps)
+        if "layout" in group.attrs:  # layout 2, compact (step_layout_check.py)
+            st = step_layout_check.check(self, group, where, read_steps)
+            if st is not None:
+                self.step_contents(st, where, episodes, total_steps, st["steps_every"])
+            return
         columns = dict(STEP_COLUMNS)
         if self.version >= 2:
             columns["env"] = "int32"  # the env copy of each step (format 2)
@@ -405,65 +410,8 @@ class Checker:
                 self.problem(where, f"'action_mask' has {len(mask)} rows, 'reward' has {rows}")
         self.step_contents(st, where, episodes, total_steps)
 
-    def compact_steps(self, group, where, episodes, total_steps):
-        """Checks a steps group of layout 2 (docs/log-format.md table 4): narrow types,
-        columns that are rebuilt left out, no compression or shuffle + deflate."""
-        if not self.attrs(group, where, {"layout": "int32", "steps_every": "int64"}):
-            return
-        if group.attrs["layout"] != 2 or group.attrs["steps_every"] < 1:
-            self.problem(where, f"layout {group.attrs['layout']} with steps_every "
-                         f"{group.attrs['steps_every']}, expected layout 2 and steps_every >= 1")
-            return
-        a = group.attrs
-        before = len(self.problems)
-        ints, floats = "iu", "f"
-        spec = {"reward": (floats, None), "terminated": ("u", None), "truncated": ("u", None),
-                "probability": (floats, None)}
-        spec["obs_index" if a["obs_discrete"] == 1 else "obs"] = \
-            (ints, None) if a["obs_discrete"] == 1 else ("f4", int(a["obs_dim"]))
-        spec["action_index" if a["action_discrete"] == 1 else "action"] = \
-            (ints, None) if a["action_discrete"] == 1 else ("f4", int(a["action_dim"]))
-        if "info_prob" in a:
-            spec["prob"] = (floats, None)
-        if "mask_dim" in a:
-            spec["action_mask"] = ("u", int(a["mask_dim"]))
-        optional = {"env": ints, "log_prob": floats, "episode": ints, "t": ints}
-        self.members(group, where, set(spec) | set(optional) | {"episode_ids"})
-        for name in optional:
-            if name in group:
-                spec[name] = (optional[name], None)
-        if ("episode" in group) == ("episode_ids" in group) or ("episode" in group) != ("t" in group):
-            self.problem(where, "expected either 'episode_ids' or both 'episode' and 't'")
-            return
-        if "episode_ids" in group:
-            spec["episode_ids"] = (ints, None)
-        rows = group["reward"].shape[0] if "reward" in group else 0
-        for name, (kind, ncols) in spec.items():
-            ds = group.get(name)
-            if not isinstance(ds, h5py.Dataset):
-                self.problem(where, f"dataset '{name}' is missing")
-                return
-            if (ds.dtype.str[1:] != kind) if kind == "f4" else ds.dtype.kind not in kind:
-                self.problem(where, f"dataset '{name}' is {ds.dtype}, expected kind '{kind}'")
-            if ds.ndim != (1 if ncols is None else 2) or (ncols and ds.shape[1] != ncols):
-                self.problem(where, f"dataset '{name}' has shape {ds.shape}")
-            elif name != "episode_ids" and ds.shape[0] != rows:
-                self.problem(where, f"'{name}' has {ds.shape[0]} rows, 'reward' has {rows}")
-            if ds.chunks is None or ds.maxshape[0] is not None or \
-                    (ds.compression is not None and (ds.compression != "gzip" or not ds.shuffle)):
-                self.problem(where, f"dataset '{name}' is not chunked and extendible, without "
-                             f"compression or with shuffle + deflate")
-        if len(self.problems) > before:
-            return
-        st = read_steps(group)
-        if st["episode"].size != rows:
-            self.problem(where, "'episode_ids' does not match the episodes of the rows")
-            return
-        self.step_contents(st, where, episodes, total_steps, int(a["steps_every"]))
-
     def step_contents(self, st, where, episodes, total_steps, every=1):
         """Flags, ids, and (notes) whether the logged episodes add up to their rows."""
-        rows = len(st["reward"])
         self.flags(st["terminated"], where, "terminated", [0, 1])
         self.flags(st["truncated"], where, "truncated", [0, 1])
         if (st["t"] < 0).any():
@@ -473,8 +421,8 @@ class Checker:
             return
         # Consistency of the contents (not of the layout): a note, the exit status stays 0.
         # A file written through the API with made-up rows (tests/data/format2.h5) differs.
-        if total_steps is not None and rows != total_steps and every == 1:
-            self.notes.append(f"{where}: {rows} rows, but the run's total_steps is "
+        if total_steps is not None and len(st["reward"]) != total_steps and every == 1:
+            self.notes.append(f"{where}: {len(st['reward'])} rows, but the run's total_steps is "
                               f"{total_steps}")
         if episodes is not None:
             n = len(episodes["return"])
@@ -482,8 +430,8 @@ class Checker:
             lengths = np.bincount(st["episode"][held], minlength=n)
             sums = np.bincount(st["episode"][held], weights=st["reward"][held], minlength=n)
             logged = np.arange(n) % every == 0  # log.steps_every: the episodes logged
-            lengths, sums = lengths[logged], sums[logged]
-            episodes = {k: episodes[k][logged] for k in ("return", "length")}
+            lengths, sums, episodes = lengths[logged], sums[logged], {
+                k: episodes[k][logged] for k in ("return", "length")}
             if (lengths != episodes["length"]).any():
                 bad = np.flatnonzero(lengths != episodes["length"])
                 self.notes.append(f"{where}: episodes {bad[:5].tolist()} have "
@@ -839,12 +787,11 @@ def main(argv):
     if with_steps:
         steps = run_steps(args.run_file, with_steps[0])
         held = ~np.isnan(steps["episode_return"])
-        every = steps["steps_every"]
-        print(f"steps:       logged for {len(with_steps)} of {len(names)} runs "
-              f"({', '.join(str(i) for i in with_steps[:10])}{', ...' if len(with_steps) > 10 else ''}); "
-              f"run {with_steps[0]:06d}: {steps['reward'].size} steps, {held.sum()} in finished "
-              f"episodes" + (f", episodes 0, {every}, {2 * every}, ... (log.steps_every = {every})"
-                             if every > 1 else ""))
+        k, listed = steps["steps_every"], ", ".join(str(i) for i in with_steps[:10])
+        print(f"steps:       logged for {len(with_steps)} of {len(names)} runs ({listed}"
+              f"{', ...' if len(with_steps) > 10 else ''}); run {with_steps[0]:06d}: "
+              f"{steps['reward'].size} steps, {held.sum()} in finished episodes"
+              + (f", episodes 0, {k}, {2 * k}, ... (log.steps_every = {k})" if k > 1 else ""))
     return 0
 
 
