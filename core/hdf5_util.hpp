@@ -71,6 +71,27 @@ struct H5Type<std::uint8_t> {
   static constexpr const char* name = "uint8";
 };
 template <>
+struct H5Type<std::uint16_t> {
+  static hid_t mem() { return H5T_NATIVE_UINT16; }
+  static hid_t file() { return H5T_STD_U16LE; }
+  static constexpr H5T_class_t cls = H5T_INTEGER;
+  static constexpr const char* name = "uint16";
+};
+template <>
+struct H5Type<std::uint32_t> {
+  static hid_t mem() { return H5T_NATIVE_UINT32; }
+  static hid_t file() { return H5T_STD_U32LE; }
+  static constexpr H5T_class_t cls = H5T_INTEGER;
+  static constexpr const char* name = "uint32";
+};
+template <>
+struct H5Type<std::int16_t> {
+  static hid_t mem() { return H5T_NATIVE_INT16; }
+  static hid_t file() { return H5T_STD_I16LE; }
+  static constexpr H5T_class_t cls = H5T_INTEGER;
+  static constexpr const char* name = "int16";
+};
+template <>
 struct H5Type<std::int8_t> {
   static hid_t mem() { return H5T_NATIVE_INT8; }
   static hid_t file() { return H5T_STD_I8LE; }

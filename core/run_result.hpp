@@ -66,6 +66,14 @@ struct StepTable {
   int mask_dim = 0;
   std::vector<double> info_prob;
   std::vector<std::uint8_t> action_mask;
+  // Which episodes are logged (log.steps_every = k): those whose id is a multiple of k, whole.
+  std::int64_t every = 1;
+  // How the writer stores the table (run/step_layout.hpp): the deflate level of its columns,
+  // 0 for none (log.steps_compression), and the Discrete spaces' values [start, start + n)
+  // that size the obs_index and action_index columns (n 0: sized by the values alone).
+  // Readers leave compression at its default.
+  int compression = 1;
+  std::int64_t obs_start = 0, obs_n = 0, action_start = 0, action_n = 0;
   std::size_t size() const { return reward.size(); }
 };
 

@@ -145,6 +145,11 @@ void replay(const StoredRun& r, const std::vector<std::size_t>& rows, std::int64
       draw("step " + std::to_string(s.t[i]));
     }
   } else {
+    if (s.every > 1)
+      throw Error(what + "re-simulating " + r.env_id + " replays every step from the run's " +
+                  "first, but this run logged only every " + std::to_string(s.every) +
+                  "-th episode (log.steps_every = " + std::to_string(s.every) +
+                  "): run it again with log.steps_every = 1");
     // Re-simulation of the copy that played the episode, from the run's first step.
     // The env column is all 0 (or absent, format 1) for a single-env run; a vector-env run
     // has rows of every copy.
@@ -261,8 +266,9 @@ int cmd_traj(const std::vector<std::string>& args) {
                 "' is not complete (the experiment stopped while writing it)");
   if (!r.has_steps)
     throw Error("run " + std::to_string(run) + " in '" + file +
-                "' has no step log: the experiment ran without log.steps; run it again with "
-                "log.steps=true to record trajectories");
+                "' has no step log: the experiment ran without log.steps (or its "
+                "log.steps_runs did not list this run); run it again with log.steps=true to "
+                "record trajectories");
   const StepTable& s = r.steps;
   std::vector<std::size_t> rows;
   std::int64_t last_episode = -1;
@@ -273,8 +279,11 @@ int cmd_traj(const std::vector<std::string>& args) {
   if (rows.empty())
     throw Error("run " + std::to_string(run) + " in '" + file + "' has no logged episode " +
                 std::to_string(episode) +
-                (last_episode < 0
-                     ? std::string(" (its step log is empty)")
+                (last_episode < 0 ? std::string(" (its step log is empty)")
+                 : s.every > 1
+                     ? " (log.steps_every = " + std::to_string(s.every) + " logged episodes 0, " +
+                           std::to_string(s.every) + ", " + std::to_string(2 * s.every) +
+                           ", ... up to " + std::to_string(last_episode) + ")"
                      : " (logged episodes: 0 to " + std::to_string(last_episode) + ")"));
 
   if (replaying) {
@@ -304,7 +313,8 @@ int cmd_traj(const std::vector<std::string>& args) {
     for (const auto& row : table) width[c] = std::max(width[c], row[c].size());
   }
   std::cout << r.group << ", seed " << r.seed_index << ": run " << run << ", episode " << episode
-            << ", " << rows.size() << " steps, return " << format_number(total) << "\n";
+            << ", " << rows.size() << " steps, return " << format_number(total)
+            << (s.every > 1 ? " (log.steps_every = " + std::to_string(s.every) + ")" : "") << "\n";
   auto print_row = [&](const std::vector<std::string>& row) {
     for (std::size_t c = 0; c < row.size(); ++c) {
       if (c) std::cout << "  ";

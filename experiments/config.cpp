@@ -208,6 +208,44 @@ void apply_log(ExperimentConfig& cfg, const std::string& key, const toml::node& 
     auto b = node.as_boolean();
     if (!b) throw Error("config key 'log.steps' must be true or false");
     cfg.log_steps = b->get();
+  } else if (key == "steps_every") {
+    cfg.steps_every = int_value(node, "log.steps_every", 1);
+  } else if (key == "steps_runs") {
+    auto a = node.as_array();
+    if (!a) throw Error("config key 'log.steps_runs' must be a list of run indices, e.g. [0, 3]");
+    std::set<std::int64_t> seen;
+    cfg.steps_runs.clear();
+    for (const auto& el : *a) {
+      auto i = el.as_integer();
+      if (!i || i->get() < 0)
+        throw Error("config key 'log.steps_runs' must hold run indices (integers >= 0)");
+      if (!seen.insert(i->get()).second)
+        throw Error("config key 'log.steps_runs' lists run " + std::to_string(i->get()) + " twice");
+      cfg.steps_runs.push_back(i->get());
+    }
+    if (cfg.steps_runs.empty())
+      throw Error(
+          "config key 'log.steps_runs' is an empty list: leave it out to log every "
+          "run, or set log.steps = false");
+  } else if (key == "steps_compression") {
+    auto s = node.as_string();
+    if (s && s->get() == "lzf")
+      throw Error(
+          "config key 'log.steps_compression' = \"lzf\" is not available: LZF is "
+          "h5py's own filter, which the HDF5 library (and so rlsim and other HDF5 "
+          "readers) does not have; use \"gzip\" (with log.steps_compression_level) "
+          "or \"none\"");
+    if (!s || (s->get() != "none" && s->get() != "gzip"))
+      throw Error(
+          "config key 'log.steps_compression' must be \"none\" or \"gzip\" (shuffle, "
+          "then deflate at log.steps_compression_level)");
+    cfg.steps_compression = s->get();
+  } else if (key == "steps_compression_level") {
+    cfg.steps_compression_level = int_value(node, "log.steps_compression_level", 1);
+    if (cfg.steps_compression_level > 9)
+      throw Error("config key 'log.steps_compression_level' = " +
+                  std::to_string(cfg.steps_compression_level) +
+                  " must be a deflate level from 1 (fastest) to 9 (smallest)");
   } else if (key == "regret") {
     auto s = node.as_string();
     if (!s || (s->get() != "log" && s->get() != "every"))
@@ -218,7 +256,9 @@ void apply_log(ExperimentConfig& cfg, const std::string& key, const toml::node& 
     if (!s) throw Error("config key 'log.out' must be a file path string");
     cfg.out = s->get();
   } else {
-    throw Error("unknown config key 'log." + key + "'; valid keys in [log]: steps, regret, out");
+    throw Error("unknown config key 'log." + key +
+                "'; valid keys in [log]: steps, steps_every, steps_runs, steps_compression, "
+                "steps_compression_level, regret, out");
   }
 }
 
@@ -271,6 +311,19 @@ toml::table parse_override_value(const std::string& value, const std::string& te
     t.insert("v", value);
     return t;
   }
+}
+
+// The step-log keys only mean something with log.steps = true.
+void check_step_log_keys(const ExperimentConfig& cfg, const std::string& source) {
+  if (cfg.log_steps) return;
+  const char* key = cfg.steps_every != 1               ? "log.steps_every"
+                    : !cfg.steps_runs.empty()          ? "log.steps_runs"
+                    : cfg.steps_compression != "gzip"  ? "log.steps_compression"
+                    : cfg.steps_compression_level != 1 ? "log.steps_compression_level"
+                                                       : nullptr;
+  if (key)
+    throw Error(source + ": " + key + " is set but log.steps is false, so no step is logged: " +
+                "set log.steps = true, or leave " + key + " out");
 }
 
 void apply_override(ExperimentConfig& cfg, const std::string& text) {
@@ -395,6 +448,7 @@ ExperimentConfig parse_config(const std::string& text, const std::string& source
   if (cfg.agents.empty()) throw Error(source + ": no [[agent]] entry: add at least one agent");
   if (cfg.budget.episodes <= 0 && cfg.budget.steps <= 0)
     throw Error(source + ": no budget: set episodes = N or steps = N (or both)");
+  check_step_log_keys(cfg, source);
   return cfg;
 }
 
@@ -456,6 +510,17 @@ std::string config_to_toml(const ExperimentConfig& c) {
   os << "save_agent = " << (c.save_agent ? "true" : "false") << "\n";
   os << "vector_threads = " << c.vector_threads << "\n\n[log]\n";
   os << "steps = " << (c.log_steps ? "true" : "false") << "\n";
+  if (c.log_steps) {
+    os << "steps_every = " << c.steps_every << "\n";
+    if (!c.steps_runs.empty()) {
+      os << "steps_runs = [";
+      for (std::size_t i = 0; i < c.steps_runs.size(); ++i)
+        os << (i ? ", " : "") << c.steps_runs[i];
+      os << "]\n";
+    }
+    os << "steps_compression = \"" << c.steps_compression << "\"\n";
+    os << "steps_compression_level = " << c.steps_compression_level << "\n";
+  }
   os << "regret = \"" << (c.regret_every_step ? "every" : "log") << "\"\n";
   if (!c.out.empty()) os << "out = " << format_param(c.out) << "\n";
   os << "\n[eval]\nevery = " << c.eval_every << "\nepisodes = " << c.eval_episodes << "\n";

@@ -51,6 +51,13 @@ struct ExperimentConfig {
   std::vector<std::int64_t> seeds{0};
   Budget budget;
   bool log_steps = false;
+  // With log_steps (docs/log-format.md table 4): every steps_every-th episode is logged, only
+  // the runs listed in steps_runs (empty: all), stored with steps_compression ("none" or
+  // "gzip") at steps_compression_level (deflate, 1-9).
+  std::int64_t steps_every = 1;
+  std::vector<std::int64_t> steps_runs;
+  std::string steps_compression = "gzip";
+  std::int64_t steps_compression_level = 1;
   bool regret_every_step = false;
   std::int64_t eval_every = 0;  // [eval] every: env steps between evaluations, 0: none
   std::int64_t eval_episodes = 10;

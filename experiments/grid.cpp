@@ -1,6 +1,7 @@
 // RunGrid (experiments/grid.hpp) and expand_runs (experiments/config.hpp).
 #include "experiments/grid.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <map>
 #include <set>
@@ -160,6 +161,12 @@ RunGrid::RunGrid(const ExperimentConfig& config, const Registry& registry)
   for (const Entry& e : envs_) env_points = plus(env_points, e.points);
   for (const Entry& a : agents_) agent_points = plus(agent_points, a.points);
   size_ = times(times(env_points, agent_points), config.seeds.size());
+  steps_runs_ = config.steps_runs;
+  std::sort(steps_runs_.begin(), steps_runs_.end());
+  if (!steps_runs_.empty() && static_cast<std::uint64_t>(steps_runs_.back()) >= size_)
+    throw Error("config key 'log.steps_runs' lists run " + std::to_string(steps_runs_.back()) +
+                " but the grid has " + std::to_string(size_) + " run" + (size_ == 1 ? "" : "s") +
+                " (indices 0 to " + std::to_string(size_ - 1) + ")");
 }
 
 RunGrid::~RunGrid() = default;
@@ -214,7 +221,11 @@ void RunGrid::for_each_pair(const std::function<void(RunSpec&&)>& visit) const {
           r.agent_params = a.point(ai);
           r.master_seed = config_.seed;
           r.budget = config_.budget;
-          r.log_steps = config_.log_steps;
+          r.log_steps = config_.log_steps;  // for_each narrows it to log.steps_runs
+          r.steps_every = config_.steps_every;
+          r.steps_compression = config_.steps_compression == "none"
+                                    ? 0
+                                    : static_cast<int>(config_.steps_compression_level);
           r.regret_every_step = config_.regret_every_step;
           r.eval_every = config_.eval_every;
           r.eval_episodes = config_.eval_episodes;
@@ -236,6 +247,9 @@ void RunGrid::for_each(const std::function<void(RunSpec&&)>& visit) const {
     for (std::int64_t s : config_.seeds) {
       RunSpec r = pair;
       r.run_index = index++;
+      if (!config_.steps_runs.empty())
+        r.log_steps =
+            r.log_steps && std::binary_search(steps_runs_.begin(), steps_runs_.end(), r.run_index);
       r.seed_index = s;
       visit(std::move(r));
     }

@@ -53,6 +53,7 @@ class RunGrid {
   const Registry& registry_;
   std::vector<Entry> envs_, agents_;
   std::uint64_t size_ = 0;
+  std::vector<std::int64_t> steps_runs_;  // log.steps_runs, sorted
   void for_each_pair(const std::function<void(RunSpec&&)>& visit) const;
 };
 

@@ -33,8 +33,8 @@ struct MpiJob {
 
 #if defined(__x86_64__) && defined(__GLIBCXX__)
 // A new field in one of these structs must be serialized below (then update the sizes).
-static_assert(sizeof(RunSpec) == 240, "RunSpec changed: update experiments/mpi_serialization.hpp");
-static_assert(sizeof(RunResult) == 1048,
+static_assert(sizeof(RunSpec) == 256, "RunSpec changed: update experiments/mpi_serialization.hpp");
+static_assert(sizeof(RunResult) == 1096,
               "RunResult changed: update experiments/mpi_serialization.hpp");
 #endif
 
@@ -115,8 +115,9 @@ void serialize(Archive& ar, rlsim::Budget& b, unsigned) {
 template <class Archive>
 void serialize(Archive& ar, rlsim::RunSpec& s, unsigned) {
   ar& s.run_index& s.env_id& s.env_params& s.agent_id& s.agent_params& s.seed_index& s
-      .master_seed& s.budget& s.log_steps& s.regret_every_step& s.eval_every& s.eval_episodes& s
-      .save_agent& s.vector_env_threads& s.checkpoint_every;
+      .master_seed& s.budget& s.log_steps& s.steps_every& s.steps_compression& s
+      .regret_every_step& s.eval_every& s.eval_episodes& s.save_agent& s.vector_env_threads& s
+      .checkpoint_every;
 }
 
 template <class Archive>
@@ -139,7 +140,8 @@ template <class Archive>
 void serialize(Archive& ar, rlsim::StepTable& t, unsigned) {
   ar& t.obs_discrete& t.action_discrete& t.obs_dim& t.action_dim& t.episode& t.t& t.obs_index& t
       .obs& t.action_index& t.action& t.reward& t.terminated& t.truncated& t.probability& t
-      .log_prob& t.env& t.has_prob& t.mask_dim& t.info_prob& t.action_mask;
+      .log_prob& t.env& t.has_prob& t.mask_dim& t.info_prob& t.action_mask& t.every& t
+      .compression& t.obs_start& t.obs_n& t.action_start& t.action_n;
 }
 
 template <class Archive>

@@ -38,6 +38,10 @@ ChunkEncoder::~ChunkEncoder() = default;
 
 void ChunkEncoder::encode(const unsigned char* src, std::size_t bytes, std::size_t elem,
                           Deflate how, std::vector<unsigned char>& dst) {
+  if (how.level == 0) {  // no compression: the chunk as it is (the dataset has no filters)
+    dst.insert(dst.end(), src, src + bytes);
+    return;
+  }
   Zlib& z = *z_;
   std::vector<unsigned char>& shuffled = z.shuffled;
   std::vector<unsigned char>& out = z.out;

@@ -30,9 +30,6 @@ namespace rlsim::runfile {
 inline constexpr hsize_t kMaxChunkRows = 65536;
 inline constexpr hsize_t kMaxChunkBytes = 512 * 1024;
 inline constexpr unsigned kDeflateLevel = 4;
-// Step tables use deflate level 1: 1.5x faster to write than level 4 for 13% more bytes
-// (BENCHMARKS.md, "Sweeps and logging overhead"); readers do not depend on the level.
-inline constexpr unsigned kStepDeflateLevel = 1;
 
 // A table column encoded as HDF5's filter pipeline (shuffle, then deflate) would encode it,
 // ready for H5Dwrite_chunk. Encoding needs no HDF5 call, so it runs on the thread that
@@ -47,23 +44,24 @@ struct EncodedColumn {
   hid_t (*file_type)() = nullptr;  // the library initialised)
   int rank = 1;
   hsize_t rows = 0, cols = 0, chunk_rows = 1;
-  unsigned level = kDeflateLevel;    // deflate level (the dataset's filter parameter)
+  unsigned level = kDeflateLevel;    // deflate level (the dataset's filter parameter; 0: none)
   std::vector<unsigned char> bytes;  // the compressed chunks, in row order, back to back
   std::vector<std::size_t> ends;     // where each chunk ends in `bytes`
 };
 
-// How a table's chunks are deflated. Step tables: level 1, zlib's default strategy. The
+// How a table's chunks are deflated. Step tables: log.steps_compression_level (1 by default:
+// 1.5x faster to write than level 4 for 13% more bytes, BENCHMARKS.md "Sweeps and logging
+// overhead"; 0 with log.steps_compression = "none"), zlib's default strategy. The
 // other tables (episodes, eval, regret, diagnostics): zlib's run-length strategy (Z_RLE,
 // only matches at distance 1): on their shuffled columns it is about 2x faster than level 4
 // and within 6% of its size, smaller on the FrozenLake sweep (BENCHMARKS.md, "Sweeps and
 // logging overhead"). The strategy is the compressor's choice; the stream is ordinary
 // deflate, which any inflater reads, and the dataset's filter keeps naming level 4.
 struct Deflate {
-  unsigned level;
+  unsigned level;  // 1 to 9; 0: no compression (no shuffle, no deflate: chunks as they are)
   bool rle;
 };
 inline constexpr Deflate kTableDeflate{kDeflateLevel, true};
-inline constexpr Deflate kStepDeflate{kStepDeflateLevel, false};
 
 // zlib state and scratch buffers of one thread, reused from chunk to chunk (a fresh
 // deflateInit per chunk allocates and clears about 256 KiB).
@@ -73,8 +71,9 @@ class ChunkEncoder {
   ~ChunkEncoder();
   ChunkEncoder(const ChunkEncoder&) = delete;
   ChunkEncoder& operator=(const ChunkEncoder&) = delete;
-  // Shuffles (HDF5's H5Z shuffle: byte j of element i goes to j * n + i; a no-op for 1-byte
-  // elements) and deflates `bytes` bytes of `elem`-byte elements, appending them to `dst`.
+  // Level 0: appends the bytes as they are. Else shuffles (HDF5's H5Z shuffle: byte j of
+  // element i goes to j * n + i; a no-op for 1-byte elements) and deflates `bytes` bytes of
+  // `elem`-byte elements, appending them to `dst`.
   void encode(const unsigned char* src, std::size_t bytes, std::size_t elem, Deflate how,
               std::vector<unsigned char>& dst);
   // Scratch for an edge chunk with its padding (encode_column).
@@ -124,6 +123,8 @@ void encode_column(EncodedColumn& c, const char* name, std::span<const T> data, 
   const std::size_t chunk_bytes = chunk_elems * sizeof(T);
   const std::size_t total = static_cast<std::size_t>(c.rows * width);
   const auto* bytes = reinterpret_cast<const unsigned char*>(data.data());
+  if (how.level == 0)  // stored as it is: the size is known, no reallocation on the way
+    c.bytes.reserve((total + chunk_elems - 1) / chunk_elems * chunk_bytes);
   for (std::size_t first = 0; first < total; first += chunk_elems) {
     const std::size_t have = std::min(chunk_elems, total - first);
     const unsigned char* src = bytes + first * sizeof(T);

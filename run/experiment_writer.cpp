@@ -40,6 +40,7 @@
 #include "run/run_file_io.hpp"
 #include "run/run_file_tables.hpp"
 #include "run/run_validation.hpp"
+#include "run/step_layout.hpp"
 #include "run/table_appender.hpp"
 #include "run/write_kit.hpp"
 #include "run/write_lock.hpp"
@@ -65,8 +66,7 @@ constexpr unsigned kChunkIndexK = 8;
 struct RunEncoding {
   ChunkEncoder encoder;
   EncodedTable steps, diagnostics;
-  std::vector<std::int32_t> zeros;  // the steps/env column of a single-env run
-  std::vector<double> column;       // a diagnostics column
+  std::vector<double> column;  // a diagnostics column
 };
 
 RunEncoding& thread_encoding() {
@@ -493,16 +493,7 @@ void ExperimentWriter::write_run(const RunResult& run) {
   RunEncoding& enc = thread_encoding();
   ChunkEncoder& ce = enc.encoder;
   for (EncodedTable* t : {&enc.steps, &enc.diagnostics}) t->clear();
-  if (run.steps.size() > 0) {
-    const StepTable& t = run.steps;
-    std::span<const std::int32_t> env(t.env);
-    if (t.env.empty()) {  // one env copy: every row is copy 0
-      if (enc.zeros.size() < t.size()) enc.zeros.resize(t.size(), 0);
-      env = std::span<const std::int32_t>(enc.zeros.data(), t.size());
-    }
-    encode_column(enc.steps.next(), "env", env, 0, kStepDeflate, ce);
-    encode_table(t, step_columns, enc.steps, kStepDeflate, ce);
-  }
+  if (run.steps.size() > 0) encode_compact_steps(run.steps, enc.steps, ce);  // step_layout.hpp
   if (!run.diagnostics.names.empty()) {
     const DiagnosticsTable& d = run.diagnostics;
     encode_column(enc.diagnostics.next(), "step", std::span<const std::int64_t>(d.step), 0,
@@ -570,6 +561,7 @@ void ExperimentWriter::write_run(const RunResult& run) {
         // Only for envs with step info, so that other step logs are as before.
         if (t.has_prob) create_attr<std::int32_t>(s.get(), "info_prob", 1, ws, scalar);
         if (t.mask_dim > 0) create_attr<std::int32_t>(s.get(), "mask_dim", t.mask_dim, ws, scalar);
+        write_compact_step_attrs(s.get(), t, ws, scalar);
         write_encoded_table(s.get(), enc.steps, ws, kit);
       }
       if (!run.diagnostics.names.empty()) {

@@ -52,7 +52,10 @@ RunEstimate estimate_run(const RunSpec& spec, const EnvSpec& env, bool has_oracl
     e.steps = by_episodes;
   if (e.steps < 0) return e;  // unbounded: nothing known in advance
   double bytes = 0;
-  if (spec.log_steps) bytes += e.steps * step_row_bytes(env);
+  // steps_every = k logs about one step in k (every k-th episode).
+  if (spec.log_steps)
+    bytes += e.steps * step_row_bytes(env) /
+             static_cast<double>(std::max<std::int64_t>(1, spec.steps_every));
   if (has_oracle && spec.regret_every_step) bytes += e.steps * kRegretRowBytes;
   // Episodes: the budget when there is one, else at least steps / limit.
   const double episode_rows =

@@ -5,8 +5,10 @@
 //
 // What is estimated: the tables the runner keeps in memory for the whole run and the writer
 // stores (core/run_result.hpp, docs/log-format.md): the step log (log.steps: one row per env
-// step: episode, t, the observation and action (8 bytes for a discrete one, 4 per component
-// for a Box), reward, terminated, truncated, probability, log_prob, env copy), the regret
+// step as the runner holds it: episode, t, the observation and action (8 bytes for a
+// discrete one, 4 per component for a Box), reward, terminated, truncated, probability,
+// log_prob, env copy; the file's compact layout is smaller, run/step_layout.hpp; with
+// log.steps_every = k, one row in k), the regret
 // curve when it has a point every step, the episode table and the evaluation rows. Bytes are
 // uncompressed (the file is usually smaller: columns are deflated), so the disk figure is an
 // upper bound. A run holds its tables until it ends; growing columns reserve up to twice

@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "core/state_dict_group.hpp"
 #include "run/run_file_tables.hpp"
+#include "run/step_layout.hpp"
 
 namespace rlsim::runfile {
 
@@ -88,16 +89,25 @@ void read_run_data(hid_t gid, StoredRun& r, bool with_steps, const std::string& 
     if (t.mask_dim < 0 || t.mask_dim > 1 << 20)
       throw Error(w + " has mask_dim " + std::to_string(t.mask_dim) +
                   ", expected 0 (no action mask) to 2^20: the file is damaged");
-    read_table(s.get(), t, step_columns, "steps", w, lim);
-    if (lim.env_column) {
-      t.env = read_column<std::int32_t>(s.get(), "env", 0, w, lim);
-      same_rows(t.env.size(), t.size(), "steps/env", "steps/reward");
-      for (std::int32_t e : t.env)
-        if (e < 0)
-          throw Error(w + ": dataset env holds the env copy index " + std::to_string(e) +
-                      ", expected >= 0: the file is damaged");
-    } else {
-      t.env.assign(t.size(), 0);  // format 1: one env copy
+    if (has_attr(s.get(), "layout", w)) {  // layout 2 (run/step_layout.hpp)
+      const std::int32_t layout = read_attr<std::int32_t>(s.get(), "layout", w);
+      if (layout != kStepLayout)
+        throw Error(w + " has step-log layout " + std::to_string(layout) +
+                    "; this rlsim reads layouts 1 and " + std::to_string(kStepLayout) +
+                    ": read it with a newer rlsim");
+      read_compact_steps(s.get(), t, w, lim);
+    } else {  // layout 1: every column stored
+      read_table(s.get(), t, step_columns, "steps", w, lim);
+      if (lim.env_column) {
+        t.env = read_column<std::int32_t>(s.get(), "env", 0, w, lim);
+        same_rows(t.env.size(), t.size(), "steps/env", "steps/reward");
+        for (std::int32_t e : t.env)
+          if (e < 0)
+            throw Error(w + ": dataset env holds the env copy index " + std::to_string(e) +
+                        ", expected >= 0: the file is damaged");
+      } else {
+        t.env.assign(t.size(), 0);  // format 1: one env copy
+      }
     }
     r.has_steps = true;
   }

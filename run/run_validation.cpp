@@ -52,6 +52,10 @@ void validate_run(const RunResult& r, const std::string& run) {
     if (s.mask_dim < 0)
       throw Error("cannot write run " + run + ": steps mask_dim is " + std::to_string(s.mask_dim) +
                   ", expected >= 0");
+    if (s.every < 1 || s.compression < 0 || s.compression > 9)
+      throw Error("cannot write run " + run + ": steps every is " + std::to_string(s.every) +
+                  " and compression " + std::to_string(s.compression) +
+                  ", expected every >= 1 and compression 0 (none) to 9");
     validate_table(s, step_columns, "steps", run);
     if (!s.env.empty()) {
       require_rows(s.env.size(), ns, run, "steps/env", "steps/reward");

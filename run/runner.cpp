@@ -15,6 +15,7 @@
 #include "core/error.hpp"
 #include "core/rng.hpp"
 #include "run/run_checkpoint.hpp"
+#include "run/step_sampling.hpp"
 #include "run/vector_env.hpp"
 
 namespace rlsim {
@@ -70,13 +71,16 @@ void check_episodes_end(const RunSpec& s, const EnvSpec& es) {
 // is one, else the rows of the last step-logged run on this thread (runs of a sweep are
 // alike), at most kMaxStepReserve. Saves the reallocations (and copies) of ten growing
 // columns: about a fifth of the runner's step-logging instructions on the FrozenLake sweep
-// (BENCHMARKS.md, "Sweeps and logging overhead"). Values are unaffected.
-constexpr std::int64_t kMaxStepReserve = std::int64_t{1} << 20;
+// (BENCHMARKS.md, "Sweeps and logging overhead"). Values are unaffected. Reserved rows that
+// are never written cost address space only (the kernel maps pages on first write); with a
+// lower cap a long run copied its columns at every doubling (BENCHMARKS.md, "Step logging
+// against the disk").
+constexpr std::int64_t kMaxStepReserve = std::int64_t{1} << 24;
 thread_local std::int64_t last_logged_steps = 0;
 
 void reserve_steps(StepTable& st, const Budget& budget) {
   const std::int64_t rows =
-      std::min(kMaxStepReserve, budget.steps > 0 ? budget.steps : last_logged_steps);
+      std::min(kMaxStepReserve, budget.steps > 0 ? budget.steps / st.every : last_logged_steps);
   if (rows <= 0) return;
   const auto n = static_cast<std::size_t>(rows);
   st.episode.reserve(n);
@@ -254,6 +258,7 @@ void run_vector(const Registry& registry, const RunSpec& spec, std::unique_ptr<E
   st.action_discrete = es.action_space.is_discrete();
   st.obs_dim = static_cast<int>(es.observation_space.flat_size());
   st.action_dim = static_cast<int>(es.action_space.flat_size());
+  prepare_step_log(st, es, spec);
   std::vector<std::int64_t> start(n, 0);
   std::int64_t vstep = 0;  // vector steps done
   auto set_episode = [&](std::size_t i, std::int64_t id) {
@@ -314,6 +319,7 @@ void run_vector(const Registry& registry, const RunSpec& spec, std::unique_ptr<E
   if (spec.log_steps)
     for (std::size_t i = 0; i < n; ++i)
       if (start[i] < vstep) set_episode(i, episode++);
+  if (spec.log_steps) keep_sampled_episodes(st);  // steps_every: ids known only now
   if (counters) counters->steps.fetch_add(pending_count, std::memory_order_relaxed);
   res.total_steps = total;
 }
@@ -505,7 +511,9 @@ void run_single(const RunSpec& spec, Env& env, Agent& agent, Evaluator* evaluato
   st.obs_dim = static_cast<int>(es.observation_space.flat_size());
   st.action_dim = static_cast<int>(es.action_space.flat_size());
   prepare_step_info(st, es);
+  prepare_step_log(st, es, spec);
   if constexpr (kLog) reserve_steps(st, spec.budget);
+  [[maybe_unused]] bool log_episode = kLog;  // steps_every: whether this episode's steps are logged
 
   // The env keeps its mask current in storage the agent reads (core/agent.hpp).
   if (agent.uses_action_mask()) agent.set_action_mask(env.info().action_mask);
@@ -560,6 +568,8 @@ void run_single(const RunSpec& spec, Env& env, Agent& agent, Evaluator* evaluato
       first = false;
       agent.begin_episode(*cur);
     }
+    // (Checkpoints are refused with log.steps, so a resumed episode never needs its log flag.)
+    if constexpr (kLog) log_episode = logs_episode(episode, spec.steps_every);
     StepResult last;
     bool ended = false;
     while (true) {
@@ -570,9 +580,11 @@ void run_single(const RunSpec& spec, Env& env, Agent& agent, Evaluator* evaluato
         best = oracle->best_expected_reward();
         expected = oracle->expected_reward(action.index);
       }
-      if constexpr (kLog) record_mask(st, env.info());
+      if constexpr (kLog)
+        if (log_episode) record_mask(st, env.info());
       const StepResult r = env.step(action, *nxt);
-      if constexpr (kLog) record_step(st, episode, len, *cur, action, r, d, &env.info());
+      if constexpr (kLog)
+        if (log_episode) record_step(st, episode, len, *cur, action, r, d, &env.info());
       ret += r.reward;
       ++len;
       ++total;
@@ -631,6 +643,7 @@ RunResult execute_run(const Registry& registry, const RunSpec& spec, RunCounters
     throw Error("run " + std::to_string(spec.run_index) +
                 " has no budget: set episodes or steps (or both) to a positive number");
   check_eval_options(spec);
+  check_step_log_options(spec);
   RunResult res;
   RunInfo& info = res.info;
   info.run_index = spec.run_index;
@@ -692,6 +705,7 @@ void validate_specs(const Registry& registry, const std::vector<RunSpec>& specs)
       throw Error("run " + std::to_string(s.run_index) +
                   " has no budget: set episodes or steps (or both) to a positive number");
     check_eval_options(s);
+    check_step_log_options(s);
     Params ep = registry.resolve_env_params(s.env_id, s.env_params);
     Params ap = registry.resolve_agent_params(s.agent_id, s.agent_params);
     const std::string env_key = s.env_id + "|" + ep.to_text();

@@ -45,6 +45,10 @@ struct RunSpec {
   std::uint64_t master_seed = 0;
   Budget budget;
   bool log_steps = false;
+  // With log_steps: log every steps_every-th episode (ids 0, k, 2k, ...), and store the log
+  // at this deflate level (0: uncompressed). run/step_sampling.hpp.
+  std::int64_t steps_every = 1;
+  int steps_compression = 1;
   bool regret_every_step = false;  // otherwise at log-spaced checkpoints
   // Evaluation during training (RunResult::evaluations): every eval_every env steps,
   // eval_episodes episodes in evaluation mode on a separate env copy. 0: none.

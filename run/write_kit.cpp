@@ -23,8 +23,10 @@ hid_t WriteKit::dcpl(const EncodedColumn& c, const std::string& what) {
   const hsize_t chunk[2] = {c.chunk_rows, c.cols};
   hdf5::PropList p(H5Pcreate(H5P_DATASET_CREATE), "cannot create properties for " + what);
   check_status(H5Pset_chunk(p.get(), c.rank, chunk), "cannot set chunking of " + what);
-  check_status(H5Pset_shuffle(p.get()), "cannot set the shuffle filter of " + what);
-  check_status(H5Pset_deflate(p.get(), c.level), "cannot set deflate compression of " + what);
+  if (c.level > 0) {  // level 0: stored as it is, no filters
+    check_status(H5Pset_shuffle(p.get()), "cannot set the shuffle filter of " + what);
+    check_status(H5Pset_deflate(p.get(), c.level), "cannot set deflate compression of " + what);
+  }
   check_status(H5Pset_obj_track_times(p.get(), false), "cannot set the time stamps of " + what);
   // A long run has many distinct chunk row counts: keep the cache small.
   if (dcpls.size() >= 64) dcpls.clear();

@@ -2,11 +2,10 @@
 // writer reuses from run to run, and the datasets made from encoded columns.
 //
 // Contract: call under an hdf5::Lock. write_encoded creates a chunked dataset whose
-// filters (shuffle, deflate at the column's level) say how its chunks were encoded, and
-// writes the chunks as they are (H5Dwrite_chunk, HDF5 >= 1.10.2): the file is what HDF5
-// would have written had it compressed the column itself. Failures throw rlsim::Error
-// naming the dataset.
-// Reference: HDF5 1.10 H5Pset_chunk/H5Pset_shuffle/H5Pset_deflate, H5Dwrite_chunk,
+// filters (shuffle, deflate at the column's level; none at level 0) say how its chunks were
+// encoded, and writes the chunks as they are (H5Dwrite_chunk, HDF5 >= 1.10.2): the file is what
+// HDF5 would have written had it compressed the column itself. Failures throw rlsim::Error naming
+// the dataset. Reference: HDF5 1.10 H5Pset_chunk/H5Pset_shuffle/H5Pset_deflate, H5Dwrite_chunk,
 // H5Pset_attr_phase_change, H5Pset_obj_track_times.
 #pragma once
 #include <hdf5.h>

@@ -18,6 +18,8 @@ import os
 import re
 import sys
 
+import step_layout_check  # noqa: E402  (next to this script)
+
 # Reading only: a file that rlsim is still writing can be checked (docs/log-format.md).
 os.environ.setdefault("HDF5_USE_FILE_LOCKING", "FALSE")
 
@@ -62,14 +64,58 @@ def returns_by_run(path):
     return dict(zip(run[starts].tolist(), np.split(ret, starts[1:])))
 
 
+def episode_segments(env, done):
+    """Layout 2 (the `layout` attribute of a steps group) leaves out `episode` and `t`:
+    each env copy's rows, split after every row that ends an episode (done: terminated or
+    truncated), are its episodes; numbered by the row where they end, those still open at
+    the end last. Returns each row's segment number and its step within the segment."""
+    rows = done.size
+    order = np.lexsort((np.arange(rows), env))  # rows grouped by copy, in row order
+    env_c, done_c = env[order], done[order]
+    start = np.ones(rows, bool)  # a segment starts at a copy's first row or after an end
+    start[1:] = (env_c[1:] != env_c[:-1]) | done_c[:-1]
+    seg_c = np.cumsum(start) - 1
+    first = np.flatnonzero(start)
+    last = order[np.append(first[1:], rows) - 1]  # each segment's last row
+    number = np.empty(first.size, np.int64)
+    number[np.lexsort((last, ~done[last]))] = np.arange(first.size)  # ended ones first
+    segment, t = np.empty(rows, np.int64), np.empty(rows, np.int64)
+    segment[order], t[order] = number[seg_c], np.arange(rows) - first[seg_c]
+    return segment, t
+
+
+def read_steps(steps):
+    """Every column of a steps group (layout 1 or 2) as {name: array} in layout 1's names
+    and types: env, episode, t, obs_index or obs, action_index or action, reward, ..."""
+    out = {name: column[:] for name, column in steps.items()}
+    if steps.attrs.get("layout", 1) == 2:  # compact: narrow types, derived columns left out
+        for name in ("reward", "probability", "prob"):  # float32 when exact
+            if name in out:
+                out[name] = out[name].astype(np.float64)
+        for name in ("obs_index", "action_index", "episode", "t", "episode_ids"):
+            if name in out:  # the narrowest integer type that holds them
+                out[name] = out[name].astype(np.int64)
+        out["env"] = out.get("env", np.zeros(out["reward"].size)).astype(np.int32)  # absent: 0
+        if "log_prob" not in out:  # absent: it is the log of probability
+            with np.errstate(divide="ignore"):
+                out["log_prob"] = np.log(out["probability"])
+        if "episode" not in out:
+            segment, out["t"] = episode_segments(out["env"], (out["terminated"] != 0)
+                                                 | (out["truncated"] != 0))
+            out["episode"] = out.pop("episode_ids")[segment]
+    return out
+
+
 def run_steps(path, index):
     """The step log of run `index` (recorded with log.steps=true) as {column: array}, plus
     `episode_return`: the return of each step's episode (NaN when episodes/ does not hold
-    that episode: it was cut short by the budget)."""
+    that episode: it was cut short by the budget), and `steps_every`: k when only every
+    k-th episode (ids 0, k, 2k, ...) was logged (log.steps_every)."""
     with h5py.File(path, "r") as f:
         steps = f[f"runs/{index:06d}/steps"]
-        out = {name: column[:] for name, column in steps.items()}  # obs_index or obs, ...
+        out = read_steps(steps)  # obs_index or obs, ...
         out["obs_discrete"] = steps.attrs["obs_discrete"] == 1  # obs_index (T,) or obs (T, d)
+        out["steps_every"] = int(steps.attrs.get("steps_every", 1))
         returns = f["episodes/return"][:][f["episodes/run"][:] == index]  # the run's rows
     # `episode` is the row among the run's episodes (0: its first); later ids: cut short.
     padded = np.append(returns, np.nan)
@@ -330,6 +376,11 @@ class Checker:
         action_dim = int(group.attrs["action_dim"])
         obs_name = "obs_index" if obs_discrete else "obs"
         action_name = "action_index" if action_discrete else "action"
+        if "layout" in group.attrs:  # layout 2, compact (step_layout_check.py)
+            st = step_layout_check.check(self, group, where, read_steps)
+            if st is not None:
+                self.step_contents(st, where, episodes, total_steps, st["steps_every"])
+            return
         columns = dict(STEP_COLUMNS)
         if self.version >= 2:
             columns["env"] = "int32"  # the env copy of each step (format 2)
@@ -357,6 +408,10 @@ class Checker:
             mask = self.column(group, "action_mask", where, "uint8", ncols=mask_dim)
             if mask is not None and len(mask) != rows:
                 self.problem(where, f"'action_mask' has {len(mask)} rows, 'reward' has {rows}")
+        self.step_contents(st, where, episodes, total_steps)
+
+    def step_contents(self, st, where, episodes, total_steps, every=1):
+        """Flags, ids, and (notes) whether the logged episodes add up to their rows."""
         self.flags(st["terminated"], where, "terminated", [0, 1])
         self.flags(st["truncated"], where, "truncated", [0, 1])
         if (st["t"] < 0).any():
@@ -366,14 +421,17 @@ class Checker:
             return
         # Consistency of the contents (not of the layout): a note, the exit status stays 0.
         # A file written through the API with made-up rows (tests/data/format2.h5) differs.
-        if total_steps is not None and rows != total_steps:
-            self.notes.append(f"{where}: {rows} rows, but the run's total_steps is "
+        if total_steps is not None and len(st["reward"]) != total_steps and every == 1:
+            self.notes.append(f"{where}: {len(st['reward'])} rows, but the run's total_steps is "
                               f"{total_steps}")
         if episodes is not None:
             n = len(episodes["return"])
             held = st["episode"] < n
             lengths = np.bincount(st["episode"][held], minlength=n)
             sums = np.bincount(st["episode"][held], weights=st["reward"][held], minlength=n)
+            logged = np.arange(n) % every == 0  # log.steps_every: the episodes logged
+            lengths, sums, episodes = lengths[logged], sums[logged], {
+                k: episodes[k][logged] for k in ("return", "length")}
             if (lengths != episodes["length"]).any():
                 bad = np.flatnonzero(lengths != episodes["length"])
                 self.notes.append(f"{where}: episodes {bad[:5].tolist()} have "
@@ -751,8 +809,11 @@ def main(argv):
     if with_steps:
         steps = run_steps(args.run_file, with_steps[0])
         held = ~np.isnan(steps["episode_return"])
-        print(f"steps:       logged for {len(with_steps)} runs; run {with_steps[0]:06d}: "
-              f"{steps['reward'].size} steps, {held.sum()} in finished episodes")
+        k, listed = steps["steps_every"], ", ".join(str(i) for i in with_steps[:10])
+        print(f"steps:       logged for {len(with_steps)} of {len(names)} runs ({listed}"
+              f"{', ...' if len(with_steps) > 10 else ''}); run {with_steps[0]:06d}: "
+              f"{steps['reward'].size} steps, {held.sum()} in finished episodes"
+              + (f", episodes 0, {k}, {2 * k}, ... (log.steps_every = {k})" if k > 1 else ""))
     return 0
 
 

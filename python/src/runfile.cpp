@@ -202,6 +202,7 @@ class PyReader {
     d["action_discrete"] = st.action_discrete;
     d["obs_dim"] = st.obs_dim;
     d["action_dim"] = st.action_dim;
+    d["steps_every"] = st.every;  // log.steps_every: episodes 0, k, 2k, ... were logged
     if (st.obs_discrete) {
       d["obs"] = array_of(st.obs_index);
     } else {

@@ -67,8 +67,8 @@ TEST_CASE("traj: prints one logged episode and refuses runs without a step log",
   if (rows > 1) CHECK_THAT(r.out, Catch::Contains(std::to_string(rows - 1) + " more steps"));
 
   check_error("traj " + without + " --run 0 --episode 0",
-              "has no step log: the experiment ran without log.steps; run it again with "
-              "log.steps=true");
+              "has no step log: the experiment ran without log.steps (or its "
+              "log.steps_runs did not list this run); run it again with log.steps=true");
   check_error("traj " + with + " --run 0 --episode 20", "logged episodes: 0 to 19");
   check_error("traj " + with + " --run 99 --episode 0", "has no run 99");
   fs::remove_all(d);

@@ -214,3 +214,44 @@ TEST_CASE("config: budgets in steps, episodes or pulls; seeds as a count or a li
   REQUIRE_THROWS_WITH(parse_config("seeds = [1, 1]\nsteps = 10\n" + tail, "s"),
                       Catch::Contains("twice"));
 }
+
+TEST_CASE(
+    "config: log.steps_every, steps_runs and steps_compression reach the runs, or are "
+    "refused naming the key") {
+  Registry r = builtins();
+  ExperimentConfig c = parse_config(
+      kConfig, "t.toml",
+      {"log.steps_every=4", "log.steps_runs=[7, 2]", "log.steps_compression=\"none\""});
+  auto runs = expand_runs(c, r);
+  REQUIRE(runs.size() == 9);
+  for (const RunSpec& s : runs) {
+    CHECK(s.log_steps == (s.run_index == 2 || s.run_index == 7));
+    CHECK(s.steps_every == 4);
+    CHECK(s.steps_compression == 0);
+  }
+  c = parse_config(kConfig, "t.toml", {"log.steps_compression_level=6"});
+  CHECK(expand_runs(c, r)[0].steps_compression == 6);
+  CHECK(expand_runs(parse_config(kConfig, "t.toml"), r)[0].steps_compression == 1);
+  // The resolved config keeps them.
+  c = parse_config(kConfig, "t.toml", {"log.steps_every=4", "log.steps_runs=[7, 2]"});
+  CHECK(config_to_toml(parse_config(config_to_toml(c), "again")) == config_to_toml(c));
+
+  REQUIRE_THROWS_WITH(parse_config(kConfig, "t.toml", {"log.steps_every=0"}),
+                      Catch::Contains("'log.steps_every' = 0 must be >= 1"));
+  REQUIRE_THROWS_WITH(parse_config(kConfig, "t.toml", {"log.steps_runs=[1, 1]"}),
+                      Catch::Contains("lists run 1 twice"));
+  REQUIRE_THROWS_WITH(parse_config(kConfig, "t.toml", {"log.steps_runs=[]"}),
+                      Catch::Contains("'log.steps_runs' is an empty list"));
+  REQUIRE_THROWS_WITH(parse_config(kConfig, "t.toml", {"log.steps_runs=[-1]"}),
+                      Catch::Contains("run indices (integers >= 0)"));
+  REQUIRE_THROWS_WITH(expand_runs(parse_config(kConfig, "t.toml", {"log.steps_runs=[9]"}), r),
+                      Catch::Contains("lists run 9 but the grid has 9 runs (indices 0 to 8)"));
+  REQUIRE_THROWS_WITH(parse_config(kConfig, "t.toml", {"log.steps_compression=\"lzf\""}),
+                      Catch::Contains("LZF is h5py's own filter"));
+  REQUIRE_THROWS_WITH(parse_config(kConfig, "t.toml", {"log.steps_compression=\"zstd\""}),
+                      Catch::Contains("must be \"none\" or \"gzip\""));
+  REQUIRE_THROWS_WITH(parse_config(kConfig, "t.toml", {"log.steps_compression_level=10"}),
+                      Catch::Contains("deflate level from 1 (fastest) to 9"));
+  REQUIRE_THROWS_WITH(parse_config(kConfig, "t.toml", {"log.steps=false", "log.steps_every=3"}),
+                      Catch::Contains("log.steps_every is set but log.steps is false"));
+}
