@@ -16,6 +16,7 @@
 #include "core/agent.hpp"
 #include "core/registry.hpp"
 #include "envs/register.hpp"
+#include "nn/tape.hpp"
 
 namespace rlsim::test {
 
@@ -126,6 +127,30 @@ inline std::unique_ptr<Agent> check_save_load_continues(const Registry& registry
     CHECK(record.data == b.at(name).data);
   }
   return loaded;
+}
+
+// Central finite differences (step h) of `loss()` against every parameter of `params`
+// (nn named_parameters of the network whose gradients `loss()` also leaves in ->grad): the
+// gradients left by one call of `loss()` must match within `margin`.
+template <class Params, class Loss>
+void check_parameter_gradients(Params params, const Loss& loss, float h = 1e-2f,
+                               double margin = 2e-3) {
+  loss();
+  std::vector<rlsim::nn::Matrix> grads;
+  for (auto& p : params) grads.push_back(p.parameter->grad);
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    rlsim::nn::Matrix& value = params[i].parameter->value;
+    for (rlsim::nn::Index k = 0; k < value.size(); ++k) {
+      const float x = value.data()[k];
+      value.data()[k] = x + h;
+      const double up = loss();
+      value.data()[k] = x - h;
+      const double down = loss();
+      value.data()[k] = x;
+      INFO(params[i].name << "[" << k << "]");
+      CHECK(grads[i].data()[k] == Approx((up - down) / (2.0 * h)).margin(margin));
+    }
+  }
 }
 
 }  // namespace rlsim::test

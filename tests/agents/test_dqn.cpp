@@ -126,24 +126,9 @@ TEST_CASE("dqn Huber TD loss gradient matches a hand computation and finite diff
   const std::vector<std::int64_t> actions{2, 0, 1};
   const std::vector<float> targets{0.4f, -2.0f, 2.5f};
   const std::vector<float> weights{1, 1, 1};
-  agent.td_loss_backward(obs, actions, targets, weights);
-  auto params = agent.q_network().named_parameters();
-  std::vector<nn::Matrix> grads;
-  for (auto& p : params) grads.push_back(p.parameter->grad);
-  const float h = 1e-2f;
-  for (std::size_t i = 0; i < params.size(); ++i) {
-    nn::Matrix& value = params[i].parameter->value;
-    for (nn::Index k = 0; k < value.size(); ++k) {
-      const float x = value.data()[k];
-      value.data()[k] = x + h;
-      const double up = agent.td_loss_backward(obs, actions, targets, weights);
-      value.data()[k] = x - h;
-      const double down = agent.td_loss_backward(obs, actions, targets, weights);
-      value.data()[k] = x;
-      INFO(params[i].name << "[" << k << "]");
-      CHECK(grads[i].data()[k] == Approx((up - down) / (2.0 * h)).margin(2e-3));
-    }
-  }
+  test::check_parameter_gradients(agent.q_network().named_parameters(), [&] {
+    return agent.td_loss_backward(obs, actions, targets, weights);
+  });
 }
 
 TEST_CASE("double DQN target: online argmax, target value", "[dqn]") {

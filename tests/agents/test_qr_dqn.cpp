@@ -127,24 +127,9 @@ TEST_CASE("quantile Huber loss gradient matches finite differences", "[qr-dqn]")
   const std::vector<std::int64_t> actions{1, 0, 1};
   const nn::Matrix targets = matrix(3, 3, {0.4f, -2.0f, 2.5f, 0.1f, 0.2f, 1.5f, -0.5f, 3.0f, 0.0f});
   const std::vector<float> weights3{1.0f, 0.5f, 1.0f};
-  agent.quantile_loss_backward(obs, actions, targets, weights3);
-  auto params = agent.q_network().named_parameters();
-  std::vector<nn::Matrix> grads;
-  for (auto& p : params) grads.push_back(p.parameter->grad);
-  const float h = 1e-2f;
-  for (std::size_t i = 0; i < params.size(); ++i) {
-    nn::Matrix& value = params[i].parameter->value;
-    for (nn::Index k = 0; k < value.size(); ++k) {
-      const float x = value.data()[k];
-      value.data()[k] = x + h;
-      const double up = agent.quantile_loss_backward(obs, actions, targets, weights3);
-      value.data()[k] = x - h;
-      const double down = agent.quantile_loss_backward(obs, actions, targets, weights3);
-      value.data()[k] = x;
-      INFO(params[i].name << "[" << k << "]");
-      CHECK(grads[i].data()[k] == Approx((up - down) / (2.0 * h)).margin(2e-3));
-    }
-  }
+  test::check_parameter_gradients(agent.q_network().named_parameters(), [&] {
+    return agent.quantile_loss_backward(obs, actions, targets, weights3);
+  });
 }
 
 // Hand example: 2 actions × 2 quantiles, columns (a0 q1, a0 q2, a1 q1, a1 q2), linear
