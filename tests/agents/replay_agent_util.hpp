@@ -17,14 +17,24 @@
 #include "core/registry.hpp"
 #include "envs/register.hpp"
 #include "nn/tape.hpp"
+#include "tests/test_util.hpp"
 
 namespace rlsim::test {
 
-inline Registry replay_registry() {
-  Registry r;
-  register_envs(r);
-  register_agents(r);
-  return r;
+// rl-baselines3-zoo's CartPole-v1 hyperparameters for DQN (hyperparams/dqn.yml; qrdqn.yml
+// uses the same values) with 64x64 networks and the given budget: the smoke tests' setting.
+inline RawParams zoo_cartpole_params(std::int64_t total_timesteps) {
+  return {{"net_arch", std::vector<double>{64, 64}},
+          {"learning_rate", 2.3e-3},
+          {"buffer_size", std::int64_t{20000}},
+          {"learning_starts", std::int64_t{1000}},
+          {"batch_size", std::int64_t{64}},
+          {"train_freq", std::int64_t{256}},
+          {"gradient_steps", std::int64_t{128}},
+          {"target_update_interval", std::int64_t{10}},
+          {"exploration_fraction", 0.16},
+          {"exploration_final_eps", 0.04},
+          {"total_timesteps", total_timesteps}};
 }
 
 // The runner's loop on one env (run/runner.cpp's order: act, step, observe, end of episode).

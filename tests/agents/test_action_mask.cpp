@@ -13,19 +13,11 @@
 #include "core/registry.hpp"
 #include "envs/register.hpp"
 #include "run/runner.hpp"
+#include "tests/test_util.hpp"
 
 using namespace rlsim;
 
-namespace {
-
-Registry make_registry() {
-  Registry r;
-  register_envs(r);
-  register_agents(r);
-  return r;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("action mask: masked ε-greedy, softmax and greedy on hand examples") {
   const std::array<double, 4> q{1.0, 5.0, 3.0, 5.0};
@@ -61,7 +53,7 @@ TEST_CASE("action mask: masked ε-greedy, softmax and greedy on hand examples") 
 }
 
 TEST_CASE("action mask: masking tabular agents on Taxi choose only allowed actions") {
-  const Registry r = make_registry();
+  const Registry& r = test::registry();
   for (const char* id : {"q-learning", "sarsa", "expected-sarsa", "double-q-learning"}) {
     for (const char* exploration : {"epsilon-greedy", "softmax"}) {
       RunSpec spec;
@@ -94,7 +86,7 @@ TEST_CASE("action mask: masking tabular agents on Taxi choose only allowed actio
 TEST_CASE("action mask: an unmasked agent does take masked actions, and the step log says so") {
   // The contrast that makes the test above meaningful: with ε = 0.5 an unmasked agent
   // picks actions the mask rules out (a bump into a wall, a pickup with nobody there).
-  const Registry r = make_registry();
+  const Registry& r = test::registry();
   RunSpec spec;
   spec.env_id = "Taxi-v4";
   spec.agent_id = "q-learning";
@@ -112,7 +104,7 @@ TEST_CASE("action mask: an unmasked agent does take masked actions, and the step
 }
 
 TEST_CASE("action mask: mask_actions on an env without a mask is refused with a clear message") {
-  const Registry r = make_registry();
+  const Registry& r = test::registry();
   RunSpec spec;
   spec.env_id = "FrozenLake-v1";
   spec.agent_id = "q-learning";

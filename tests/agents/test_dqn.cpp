@@ -12,19 +12,13 @@
 #include "core/registry.hpp"
 #include "envs/register.hpp"
 #include "replay_agent_util.hpp"
+#include "tests/test_util.hpp"
 
 using namespace rlsim;
 using test::evaluate;
 using test::Loop;
 
 namespace {
-
-Registry make_registry() {
-  Registry r;
-  register_envs(r);
-  register_agents(r);
-  return r;
-}
 
 DqnConfig tiny_config() {
   DqnConfig c;
@@ -151,7 +145,7 @@ TEST_CASE("double DQN target: online argmax, target value", "[dqn]") {
 }
 
 TEST_CASE("dqn save and load continue training bit for bit", "[dqn]") {
-  Registry registry = make_registry();
+  const Registry& registry = test::registry();
   RawParams p{{"net_arch", std::vector<double>{16}},
               {"buffer_size", std::int64_t{500}},
               {"learning_starts", std::int64_t{100}},
@@ -194,7 +188,7 @@ TEST_CASE("dqn reports the epsilon-greedy probability and refuses other spaces",
     CHECK(d.log_prob == Approx(std::log(d.probability)));
   }
   CHECK(greedy > 130);
-  Registry registry = make_registry();
+  const Registry& registry = test::registry();
   auto frozen = registry.make_env("FrozenLake-v1", {});
   CHECK_THROWS_WITH(registry.make_agent("dqn", {}, *frozen, 1),
                     Catch::Contains("Box observations and Discrete actions"));
@@ -209,18 +203,8 @@ TEST_CASE("dqn reports the epsilon-greedy probability and refuses other spaces",
 }
 
 TEST_CASE("dqn learns CartPole-v1 (smoke test, fixed seed)", "[dqn]") {
-  Registry registry = make_registry();
-  RawParams p{{"net_arch", std::vector<double>{64, 64}},
-              {"learning_rate", 2.3e-3},
-              {"buffer_size", std::int64_t{20000}},
-              {"learning_starts", std::int64_t{1000}},
-              {"batch_size", std::int64_t{64}},
-              {"train_freq", std::int64_t{256}},
-              {"gradient_steps", std::int64_t{128}},
-              {"target_update_interval", std::int64_t{10}},
-              {"exploration_fraction", 0.16},
-              {"exploration_final_eps", 0.04},
-              {"total_timesteps", std::int64_t{30000}}};
+  const Registry& registry = test::registry();
+  const RawParams p = test::zoo_cartpole_params(30000);
   auto env = registry.make_env("CartPole-v1", {});
   auto agent = registry.make_agent("dqn", p, *env, 1);
   Loop loop(*env, *agent);

@@ -14,20 +14,12 @@
 #include "core/registry.hpp"
 #include "envs/box2d/lunar_lander.hpp"
 #include "envs/register.hpp"
+#include "tests/test_util.hpp"
 
 using namespace rlsim;
+using rlsim::test::registry;
 
 namespace {
-
-const Registry& registry() {
-  static const Registry r = [] {
-    Registry reg;
-    register_envs(reg);
-    register_agents(reg);
-    return reg;
-  }();
-  return r;
-}
 
 struct Score {
   double mean_return = 0;

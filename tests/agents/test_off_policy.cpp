@@ -17,19 +17,13 @@
 #include "core/registry.hpp"
 #include "envs/register.hpp"
 #include "replay_agent_util.hpp"
+#include "tests/test_util.hpp"
 
 using namespace rlsim;
 using test::evaluate;
 using test::Loop;
 
 namespace {
-
-Registry make_registry() {
-  Registry r;
-  register_envs(r);
-  register_agents(r);
-  return r;
-}
 
 void set_values(nn::Parameter& p, const std::vector<float>& v) {
   REQUIRE(static_cast<std::size_t>(p.value.size()) == v.size());
@@ -162,7 +156,7 @@ TEST_CASE("sac: the target critics follow the Polyak update after each gradient 
   c.batch_size = 4;
   c.learning_starts = 5;
   c.tau = 0.1;
-  Registry registry = make_registry();
+  const Registry& registry = test::registry();
   auto env = registry.make_env("Pendulum-v1", {});
   SacAgent agent(c, env->spec().observation_space, env->spec().action_space, 7);
   Loop loop(*env, agent);
@@ -188,7 +182,7 @@ TEST_CASE("sac: the target critics follow the Polyak update after each gradient 
 }
 
 TEST_CASE("sac, td3, ddpg: save and load continue training bit for bit", "[sac][td3]") {
-  Registry registry = make_registry();
+  const Registry& registry = test::registry();
   for (const char* id : {"sac", "td3", "ddpg"}) {
     INFO(id);
     RawParams p{
@@ -252,7 +246,7 @@ TEST_CASE("off-policy agents: actions within the Box bounds, scaled back in the 
 }
 
 TEST_CASE("off-policy agents refuse Discrete actions and unbounded Boxes", "[sac][td3]") {
-  Registry registry = make_registry();
+  const Registry& registry = test::registry();
   auto cartpole = registry.make_env("CartPole-v1", {});
   for (const char* id : {"sac", "td3", "ddpg"}) {
     CHECK_THROWS_WITH(registry.make_agent(id, {}, *cartpole, 1),
@@ -264,7 +258,7 @@ TEST_CASE("off-policy agents refuse Discrete actions and unbounded Boxes", "[sac
 
 TEST_CASE("sac learns to swing up Pendulum-v1 in a few thousand steps (smoke test)",
           "[sac][learning]") {
-  Registry registry = make_registry();
+  const Registry& registry = test::registry();
   auto env = registry.make_env("Pendulum-v1", {});
   auto eval_env = registry.make_env("Pendulum-v1", {});
   RawParams p{{"net_arch", std::vector<double>{64, 64}},

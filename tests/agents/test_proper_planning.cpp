@@ -18,20 +18,12 @@
 #include "core/error.hpp"
 #include "core/registry.hpp"
 #include "envs/register.hpp"
+#include "tests/test_util.hpp"
 
 using namespace rlsim;
+using rlsim::test::registry;
 
 namespace {
-
-const Registry& registry() {
-  static const Registry r = [] {
-    Registry reg;
-    register_envs(reg);
-    register_agents(reg);
-    return reg;
-  }();
-  return r;
-}
 
 bool ends(const TabularModel& m, const ModelOutcome& o) {
   return o.terminated || m.terminal[static_cast<std::size_t>(o.next_state)];

@@ -190,7 +190,7 @@ TEST_CASE("qr-dqn acts greedily by the mean of the quantiles", "[qr-dqn]") {
 }
 
 TEST_CASE("qr-dqn save and load continue training bit for bit", "[qr-dqn]") {
-  Registry registry = test::replay_registry();
+  const Registry& registry = test::registry();
   RawParams p{{"net_arch", std::vector<double>{16}},
               {"n_quantiles", std::int64_t{5}},
               {"buffer_size", std::int64_t{500}},
@@ -211,7 +211,7 @@ TEST_CASE("qr-dqn save and load continue training bit for bit", "[qr-dqn]") {
 }
 
 TEST_CASE("qr-dqn registry entry: paper, defaults, checks", "[qr-dqn]") {
-  Registry registry = test::replay_registry();
+  const Registry& registry = test::registry();
   const AgentEntry& entry = registry.agent("qr-dqn");
   CHECK_THAT(entry.doc, Catch::Contains("Dabney"));
   const QrDqnConfig defaults;
@@ -229,20 +229,10 @@ TEST_CASE("qr-dqn registry entry: paper, defaults, checks", "[qr-dqn]") {
 }
 
 TEST_CASE("qr-dqn learns CartPole-v1 (smoke test, fixed seed)", "[qr-dqn]") {
-  Registry registry = test::replay_registry();
+  const Registry& registry = test::registry();
   // rl-baselines3-zoo's qrdqn.yml CartPole-v1 values with smaller networks and budget.
-  RawParams p{{"net_arch", std::vector<double>{64, 64}},
-              {"n_quantiles", std::int64_t{10}},
-              {"learning_rate", 2.3e-3},
-              {"buffer_size", std::int64_t{20000}},
-              {"learning_starts", std::int64_t{1000}},
-              {"batch_size", std::int64_t{64}},
-              {"train_freq", std::int64_t{256}},
-              {"gradient_steps", std::int64_t{128}},
-              {"target_update_interval", std::int64_t{10}},
-              {"exploration_fraction", 0.16},
-              {"exploration_final_eps", 0.04},
-              {"total_timesteps", std::int64_t{20000}}};
+  RawParams p = test::zoo_cartpole_params(20000);
+  p["n_quantiles"] = std::int64_t{10};
   auto env = registry.make_env("CartPole-v1", {});
   auto agent = registry.make_agent("qr-dqn", p, *env, 1);
   test::Loop loop(*env, *agent);

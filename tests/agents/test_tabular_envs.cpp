@@ -13,17 +13,11 @@
 #include "core/registry.hpp"
 #include "envs/register.hpp"
 #include "run/runner.hpp"
+#include "tests/test_util.hpp"
 
 using namespace rlsim;
 
 namespace {
-
-Registry make_registry() {
-  Registry r;
-  register_envs(r);
-  register_agents(r);
-  return r;
-}
 
 // The interaction loop of run/runner.cpp, kept here so a test can use the trained agent.
 class Loop {
@@ -116,7 +110,7 @@ std::optional<int> greedy_path_length(Agent& agent, const TabularModel& m) {
 
 TEST_CASE("value iteration on FrozenLake-v1 4x4 slippery matches an exact linear solve",
           "[tabular][planning][env]") {
-  const Registry registry = make_registry();
+  const Registry& registry = test::registry();
   auto env = registry.make_env("FrozenLake-v1", {});
   const TabularModel& m = *env->model();
   REQUIRE(m.num_states == 16);
@@ -165,7 +159,7 @@ TEST_CASE("value iteration on FrozenLake-v1 4x4 slippery matches an exact linear
 
 TEST_CASE("value iteration on CliffWalking-v1 finds the 13-step optimum",
           "[tabular][planning][env]") {
-  const Registry registry = make_registry();
+  const Registry& registry = test::registry();
   auto env = registry.make_env("CliffWalking-v1", {});
   auto agent = registry.make_agent("value-iteration", {{"gamma", 1.0}}, *env, 1);
   StateDict saved;
@@ -180,7 +174,7 @@ TEST_CASE("Q-learning learns FrozenLake-v1 4x4 slippery to Gymnasium's threshold
   // 10,000 training episodes; ε linear 1 -> 0.01 over the first 5,000 episodes, α linear
   // 0.1 -> 0.005 over all 10,000. Over training seeds 0..299 of this set-up (agent seed
   // 1000 + k, env seed 77 + k) every greedy policy scored >= 0.728 (mean 0.740).
-  const Registry registry = make_registry();
+  const Registry& registry = test::registry();
   auto env = registry.make_env("FrozenLake-v1", {});
   REQUIRE(env->spec().reward_threshold == 0.70);
   const RawParams params{{"alpha", 0.1},
@@ -210,7 +204,7 @@ TEST_CASE("Q-learning learns FrozenLake-v1 4x4 slippery to Gymnasium's threshold
 
 TEST_CASE("Sutton & Barto Example 6.6: SARSA walks safely, Q-learning along the cliff",
           "[tabular][td][env]") {
-  const Registry registry = make_registry();
+  const Registry& registry = test::registry();
   const RawParams params{{"alpha", 0.5}, {"gamma", 1.0}, {"epsilon", 0.1}};
   const int seeds = 50, episodes = 500;
 

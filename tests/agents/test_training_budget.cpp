@@ -16,20 +16,12 @@
 #include "core/registry.hpp"
 #include "envs/register.hpp"
 #include "run/runner.hpp"
+#include "tests/test_util.hpp"
 
 using namespace rlsim;
+using rlsim::test::registry;
 
 namespace {
-
-const Registry& registry() {
-  static const Registry r = [] {
-    Registry reg;
-    register_envs(reg);
-    register_agents(reg);
-    return reg;
-  }();
-  return r;
-}
 
 // Captures what std::cerr receives while alive.
 class CaptureStderr {

@@ -20,16 +20,9 @@ import numpy as np
 sys.dont_write_bytecode = True
 RLSIM, ROOT = sys.argv[1], sys.argv[2]
 sys.path.insert(0, os.path.join(ROOT, "experiments", "analysis"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import read_run  # noqa: E402
-
-FAILURES = []
-
-
-def check(ok, what):
-    if not ok:
-        FAILURES.append(what)
-        print(f"FAILED: {what}", file=sys.stderr)
-
+from checks import check, report  # noqa: E402
 
 def run(config, out, *overrides):
     subprocess.run([RLSIM, "run", "-q", config, "--out", out, *overrides], check=True)
@@ -110,11 +103,7 @@ def main():
         check_file(path("vector.h5"), every=2)
         run(config, path("runs.h5"), "log.steps_runs=[1, 3]")
         check(check_file(path("runs.h5")) == [1, 3], "log.steps_runs = [1, 3]: runs 1 and 3")
-    if FAILURES:
-        print(f"{len(FAILURES)} check(s) failed", file=sys.stderr)
-        return 1
-    print("step log layouts: all checks passed")
-    return 0
+    return report("step log layouts: ")
 
 
 if __name__ == "__main__":

@@ -13,19 +13,12 @@
 #include "bandits/register.hpp"
 #include "run/hdf5_log.hpp"
 #include "run/runner.hpp"
+#include "tests/test_util.hpp"
 
 using namespace rlsim;
+using rlsim::test::registry;
 
 namespace {
-
-const Registry& registry() {
-  static const Registry r = [] {
-    Registry reg;
-    register_bandits(reg);
-    return reg;
-  }();
-  return r;
-}
 
 // Minimum of a convex function on [lo, hi] by ternary search.
 double convex_min(const std::function<double(double)>& f, double lo, double hi) {

@@ -13,19 +13,12 @@
 #include "core/rng.hpp"
 #include "helpers.hpp"
 #include "run/runner.hpp"
+#include "tests/test_util.hpp"
 
 using namespace rlsim;
+using rlsim::test::registry;
 
 namespace {
-
-const Registry& registry() {
-  static const Registry r = [] {
-    Registry reg;
-    register_bandits(reg);
-    return reg;
-  }();
-  return r;
-}
 
 // The sample (1-based) at which `update` first returns true, or 0 if never.
 template <class Detector>

@@ -10,17 +10,11 @@
 #include "core/env.hpp"
 #include "core/registry.hpp"
 #include "envs/register.hpp"
+#include "tests/test_util.hpp"
 
 namespace classic_test {
 
-inline const rlsim::Registry& registry() {
-  static const rlsim::Registry r = [] {
-    rlsim::Registry reg;
-    rlsim::register_envs(reg);
-    return reg;
-  }();
-  return r;
-}
+using rlsim::test::registry;
 
 inline std::unique_ptr<rlsim::Env> make(const std::string& id, const rlsim::RawParams& p = {}) {
   return registry().make_env(id, p);

@@ -15,19 +15,12 @@
 #include "core/registry.hpp"
 #include "envs/gridworld/gridworld.hpp"
 #include "envs/register.hpp"
+#include "tests/test_util.hpp"
 
 using namespace rlsim;
+using rlsim::test::registry;
 
 namespace {
-
-const Registry& registry() {
-  static const Registry r = [] {
-    Registry reg;
-    register_envs(reg);
-    return reg;
-  }();
-  return r;
-}
 
 std::unique_ptr<Env> make(const std::string& id, const RawParams& raw = {}) {
   return registry().make_env(id, raw);

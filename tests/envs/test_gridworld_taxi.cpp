@@ -12,19 +12,12 @@
 #include "core/registry.hpp"
 #include "envs/gridworld/taxi.hpp"
 #include "envs/register.hpp"
+#include "tests/test_util.hpp"
 
 using namespace rlsim;
+using rlsim::test::registry;
 
 namespace {
-
-const Registry& registry() {
-  static const Registry r = [] {
-    Registry reg;
-    register_envs(reg);
-    return reg;
-  }();
-  return r;
-}
 
 std::unique_ptr<Env> make_taxi(const RawParams& raw = {}) {
   return registry().make_env("Taxi-v4", raw);

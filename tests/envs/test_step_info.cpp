@@ -11,19 +11,12 @@
 #include "core/registry.hpp"
 #include "envs/gridworld/taxi.hpp"
 #include "envs/register.hpp"
+#include "tests/test_util.hpp"
 
 using namespace rlsim;
+using rlsim::test::registry;
 
 namespace {
-
-const Registry& registry() {
-  static const Registry r = [] {
-    Registry reg;
-    register_envs(reg);
-    return reg;
-  }();
-  return r;
-}
 
 std::vector<int> mask_of(const Env& env) {
   const auto m = env.info().action_mask;

@@ -1,5 +1,5 @@
-// Shared by the runner tests: a registry of every built-in env, bandit policy and agent, and
-// a RunSpec with a fixed master seed (7) for one env/agent pair and budget.
+// Shared by the runner tests: a RunSpec with a fixed master seed (7) for one env/agent pair and
+// budget.
 #pragma once
 #include <string>
 #include <utility>
@@ -9,19 +9,9 @@
 #include "core/registry.hpp"
 #include "envs/register.hpp"
 #include "run/runner.hpp"
+#include "tests/test_util.hpp"
 
 namespace rlsim::test {
-
-inline const Registry& registry() {
-  static const Registry r = [] {
-    Registry reg;
-    register_envs(reg);
-    register_bandits(reg);
-    register_agents(reg);
-    return reg;
-  }();
-  return r;
-}
 
 inline RunSpec spec(std::string env, RawParams env_params, std::string agent, Budget budget) {
   RunSpec s;

@@ -18,9 +18,12 @@
 
 #include "core/error.hpp"
 #include "core/hdf5_handles.hpp"
-#include "run/hdf5_log.hpp"
 #include "core/version.hpp"
+#include "run/hdf5_log.hpp"
 #include "tests/run/hdf5_test_runs.hpp"
+#include "tests/test_util.hpp"
+
+using rlsim::test::TempDir;
 
 namespace fs = std::filesystem;
 using rlsim::Error;
@@ -30,19 +33,6 @@ using rlsim_test::make_run;
 namespace {
 
 // A fresh directory under the system temp dir, removed with its contents at scope exit.
-struct TempDir {
-  fs::path dir;
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "rlsim_hdf5_XXXXXX").string();
-    REQUIRE(::mkdtemp(templ.data()) != nullptr);
-    dir = templ;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  std::string file(const std::string& name) const { return (dir / name).string(); }
-};
 
 void check_same(const rlsim::StoredRun& got, const rlsim::RunResult& want, bool with_steps) {
   CHECK(got.run_index == want.info.run_index);

@@ -26,35 +26,14 @@
 #include "run/hdf5_log.hpp"
 #include "run/runner.hpp"
 #include "run/step_layout.hpp"
+#include "tests/test_util.hpp"
 
 using namespace rlsim;
+using rlsim::test::registry;
+using rlsim::test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-const Registry& registry() {
-  static const Registry r = [] {
-    Registry reg;
-    register_envs(reg);
-    register_agents(reg);
-    return reg;
-  }();
-  return r;
-}
-
-struct TempDir {
-  fs::path dir;
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "rlsim_steplayout_XXXXXX").string();
-    REQUIRE(::mkdtemp(templ.data()) != nullptr);
-    dir = templ;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  std::string file(const std::string& name) const { return (dir / name).string(); }
-};
 
 RunSpec spec(const std::string& env, const std::string& agent, std::int64_t steps,
              RawParams agent_params = {}) {

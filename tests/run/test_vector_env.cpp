@@ -10,19 +10,12 @@
 #include "core/rng.hpp"
 #include "envs/register.hpp"
 #include "run/vector_env.hpp"
+#include "tests/test_util.hpp"
 
 using namespace rlsim;
+using rlsim::test::registry;
 
 namespace {
-
-const Registry& registry() {
-  static const Registry r = [] {
-    Registry reg;
-    register_envs(reg);
-    return reg;
-  }();
-  return r;
-}
 
 VectorEnv make_vector(const std::string& id, std::size_t n, int threads, RawParams params = {}) {
   std::vector<std::unique_ptr<Env>> envs;
