@@ -21,28 +21,29 @@
 #include "core/error.hpp"
 #include "core/registry.hpp"
 #include "envs/register.hpp"
+#include "tests/test_util.hpp"
 
 using namespace rlsim;
+using rlsim::test::registry;
 namespace pt = boost::property_tree;
 
 namespace {
 
+pt::ptree read_data(const std::string& name) {
+  pt::ptree r;
+  pt::read_json(std::string(RLSIM_TEST_DATA_DIR) + "/" + name, r);
+  return r;
+}
+
 const pt::ptree& data() {
-  static const pt::ptree root = [] {
-    pt::ptree r;
-    pt::read_json(std::string(RLSIM_TEST_DATA_DIR) + "/numpy_rng.json", r);
-    return r;
-  }();
+  static const pt::ptree root = read_data("numpy_rng.json");
   return root;
 }
 
-const Registry& registry() {
-  static const Registry r = [] {
-    Registry reg;
-    register_envs(reg);
-    return reg;
-  }();
-  return r;
+// Rainy Taxi-v4's trajectories (tests/data/make_taxi_rainy_data.py).
+const pt::ptree& taxi_rainy_data() {
+  static const pt::ptree root = read_data("gymnasium_taxi_rainy.json");
+  return root;
 }
 
 std::unique_ptr<Env> gym_env(const std::string& id, RawParams extra = {}) {
@@ -117,18 +118,24 @@ TEST_CASE("Taxi's resets and per-step draws follow Gymnasium's generator", "[env
   }
 }
 
-TEST_CASE("FrozenLake and CliffWalking trajectories follow Gymnasium's", "[envs][seeding]") {
+TEST_CASE("FrozenLake, CliffWalking and rainy Taxi trajectories follow Gymnasium's",
+          "[envs][seeding]") {
   struct Case {
     const char* key;
     const char* id;
     RawParams params;
+    const pt::ptree& root;
   };
-  const std::vector<Case> cases{{"frozen_lake_slippery", "FrozenLake-v1", {}},
-                                {"frozen_lake_dry", "FrozenLake-v1", {{"is_slippery", false}}},
-                                {"cliff_walking", "CliffWalking-v1", {}},
-                                {"cliff_walking_slippery", "CliffWalkingSlippery-v1", {}}};
+  const std::vector<Case> cases{
+      {"frozen_lake_slippery", "FrozenLake-v1", {}, data()},
+      {"frozen_lake_dry", "FrozenLake-v1", {{"is_slippery", false}}, data()},
+      {"cliff_walking", "CliffWalking-v1", {}, data()},
+      {"cliff_walking_slippery", "CliffWalkingSlippery-v1", {}, data()},
+      // Gymnasium's unmerged (intended, left, right) lists: a veer that lands where the
+      // intended move does is its own entry of the cumulative sum.
+      {"taxi_rainy", "Taxi-v4", {{"is_rainy", true}}, taxi_rainy_data()}};
   for (const Case& c : cases) {
-    for (const auto& [k, row] : data().get_child(c.key)) {
+    for (const auto& [k, row] : c.root.get_child(c.key)) {
       const std::uint64_t seed = std::stoull(row.get<std::string>("seed"));
       RawParams params = c.params;
       params["max_episode_steps"] = std::int64_t{0};  // Gymnasium's P alone, no time limit
