@@ -46,6 +46,20 @@ void VectorEnv::set_threads(int threads) {
   threads_ = threads;
 }
 
+namespace {
+
+// The seed of copy i for reset(seed): rlsim's derived streams, or under seeding = "gymnasium"
+// Gymnasium's vector rule seed + i (gymnasium/vector/sync_vector_env.py, reset: an int seed
+// becomes [seed + i for i in range(num_envs)]), so that copy i starts as Gymnasium's copy i.
+// (Python's seed + i does not wrap; here it wraps modulo 2^64, reached only for env seeds
+// within num_envs of 2^64.)
+std::uint64_t copy_seed(const Env& env, std::uint64_t seed, std::size_t i) {
+  if (env.seeding() == Seeding::gymnasium) return seed + static_cast<std::uint64_t>(i);
+  return derive_seed(seed, static_cast<std::uint64_t>(i), "vector-env");
+}
+
+}  // namespace
+
 void VectorEnv::run_copies(bool stepping, std::uint64_t seed,
                            std::span<const std::optional<std::uint64_t>> seeds,
                            std::span<const Value> actions) {
@@ -78,7 +92,7 @@ void VectorEnv::run_copies(bool stepping, std::uint64_t seed,
         }
       } else {
         if (seeds.empty())
-          envs_[i]->reset(obs_[i], derive_seed(seed, static_cast<std::uint64_t>(i), "vector-env"));
+          envs_[i]->reset(obs_[i], copy_seed(*envs_[i], seed, i));
         else
           envs_[i]->reset(obs_[i], seeds[i]);
         results_[i] = StepResult{};

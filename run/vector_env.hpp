@@ -2,7 +2,8 @@
 // envs at once (A2C, PPO). Copies are stepped in parallel with OpenMP when threads > 1;
 // each copy owns its RNG stream, so trajectories do not depend on the thread count.
 //
-// Seeding: reset(seed) resets copy i with derive_seed(seed, i, "vector-env").
+// Seeding: reset(seed) resets copy i with derive_seed(seed, i, "vector-env"), or with seed + i
+// when the copies use seeding = "gymnasium" (Gymnasium's vector envs' rule).
 // Auto-reset ("same step", as Stable-Baselines3's VecEnv and Gymnasium's SAME_STEP mode):
 // when step() ends copy i's episode (terminated or truncated), the copy is reset at once
 // (without a seed: its stream continues); obs(i) is then the first observation of the new

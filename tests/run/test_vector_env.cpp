@@ -141,6 +141,25 @@ TEST_CASE("vector env: copies have distinct streams and a reset re-seeds them", 
   CHECK_FALSE(v.done(2));
 }
 
+TEST_CASE("vector env: copy i gets derive_seed(seed, i), or seed + i under gymnasium seeding",
+          "[vector-env][seeding]") {
+  for (const bool gym : {false, true}) {
+    INFO((gym ? "seeding = gymnasium" : "rlsim seeding"));
+    RawParams params;
+    if (gym) params["seeding"] = std::string("gymnasium");
+    VectorEnv v = make_vector("CartPole-v1", 3, 1, params);
+    v.reset(42);
+    for (std::size_t i = 0; i < 3; ++i) {
+      // Gymnasium's SyncVectorEnv.reset(seed=42) resets copy i with seed 42 + i.
+      const std::uint64_t seed = gym ? 42 + i : derive_seed(42, i, "vector-env");
+      auto single = registry().make_env("CartPole-v1", params);
+      Value obs;
+      single->reset(obs, seed);
+      CHECK(v.obs(i).vec == obs.vec);
+    }
+  }
+}
+
 TEST_CASE("vector env: a bad action names the copy, whatever the thread count", "[vector-env]") {
   for (int threads : {1, 2}) {
     VectorEnv v = make_vector("CartPole-v1", 4, threads);
