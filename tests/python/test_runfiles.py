@@ -196,3 +196,18 @@ def test_ctrl_c_stops_the_runs_and_leaves_a_valid_file(tmp_path):
     assert "rlsim run --resume" in stdout
     rf = rlsim.load(out)
     assert not rf.complete and rf.meta["planned_runs"] == 4
+
+
+def test_steps_carry_their_sampling(tmp_path):
+    # log.steps_every = 3: episodes 0, 3, 6 and 9 of ten are logged, whole, and the DataFrame
+    # says so in attrs["steps_every"]; a layout-1 file (before sampling existed) logged all.
+    rf = rlsim.run({"episodes": 10, "env": {"id": "FrozenLake-v1"}, "agent": {"id": "q-learning"}},
+                   log__steps=True, log__steps_every=3, out=tmp_path / "every.h5", quiet=True)
+    steps = rf.steps(rf.run_indices[0])
+    assert steps.attrs["steps_every"] == 3
+    assert sorted(set(steps["episode"])) == [0, 3, 6, 9]
+    lengths = rf.episodes.set_index("episode")["length"]
+    assert steps.groupby("episode").size().to_dict() == {k: lengths[k] for k in (0, 3, 6, 9)}
+    assert rlsim.load(rf.path).steps(rf.run_indices[0]).attrs == {"steps_every": 3}
+    old = rlsim.load(os.path.join(SOURCE_DIR, "tests", "data", "steps_layout1.h5"))
+    assert old.steps(old.run_indices[0]).attrs["steps_every"] == 1
