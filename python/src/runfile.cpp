@@ -129,12 +129,7 @@ class PyReader {
     std::vector<std::int8_t> e_succ;
     py::list runs, diagnostics;
     for (std::int64_t idx : reader_->complete_run_indices()) {
-      StoredRun run;
-      try {
-        run = reader_->read_run(idx, false);
-      } catch (const Error& e) {
-        throw py::value_error(e.what());
-      }
+      const StoredRun run = read(idx, false);
       py::dict d;
       d["run"] = run.run_index;
       d["env_id"] = run.env_id;
