@@ -62,7 +62,8 @@ class WorkerPool {
 
  private:
   // Spins (with the CPU's pause hint) until `a` no longer holds `seen`; false when it still
-  // does after the spin budget (some tens of microseconds), when the caller should sleep.
+  // does after the spin budget (2,000 pause instructions: microseconds to 0.1 ms, by CPU),
+  // when the caller should sleep.
   template <class T>
   static bool spin_until_changed(const std::atomic<T>& a, T seen) {
     for (int i = 0; i < kSpins; ++i) {
