@@ -444,22 +444,23 @@ PyEnv* env_of_capsule(PyObject* capsule) {
   return static_cast<PyEnv*>(PyCapsule_GetPointer(capsule, nullptr));
 }
 
-PyObject* raw_step(PyObject* capsule, PyObject* action) noexcept {
+// The new reference f() returns, or nullptr with the Python error of its exception set.
+template <class F>
+PyObject* guarded(const F& f) noexcept {
   try {
-    return env_of_capsule(capsule)->step(action).release().ptr();
+    return f().release().ptr();
   } catch (...) {
     set_python_error();
     return nullptr;
   }
 }
 
+PyObject* raw_step(PyObject* capsule, PyObject* action) noexcept {
+  return guarded([&] { return env_of_capsule(capsule)->step(action); });
+}
+
 PyObject* raw_reset(PyObject* capsule, PyObject* seed) noexcept {
-  try {
-    return env_of_capsule(capsule)->reset_pair(seed).release().ptr();
-  } catch (...) {
-    set_python_error();
-    return nullptr;
-  }
+  return guarded([&] { return env_of_capsule(capsule)->reset_pair(seed); });
 }
 
 // The text before "--" is the signature inspect.signature reads ($self: the bound capsule).
@@ -490,12 +491,7 @@ py::object bind(PyMethodDef* def, py::object self) {
 // bench_bare_step as a CPython builtin (METH_O), the way rlsim.Env's step is bound: the
 // floor of a step call from Python, for the benchmark's split of the step's cost.
 PyObject* raw_bare_step(PyObject*, PyObject* action) noexcept {
-  try {
-    return bench_bare_step(action).release().ptr();
-  } catch (...) {
-    set_python_error();
-    return nullptr;
-  }
+  return guarded([&] { return bench_bare_step(action); });
 }
 PyMethodDef bare_step_def = {"bench_bare_step_raw", raw_bare_step, METH_O,
                              "bench_bare_step_raw(action, /)\n--\n\nbench_bare_step as a "
