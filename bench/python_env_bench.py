@@ -5,11 +5,16 @@
    so the loop measures the step), against a bare pybind11 function with the same
    signature (rlsim._rlsim.bench_bare_step: an int in; a float32 array of 4, a float, two
    bools and a dict out) in the same run. Targets: within 1.3x of the bare function, and at
-   least 5x Gymnasium's 155k steps/s (bench/reference.md).
+   least 5x Gymnasium's 155k steps/s (bench/reference.md). rlsim.Env.step is bound as a
+   CPython builtin (METH_O), not through pybind11's dispatcher, so the same bare function
+   bound that way (rlsim._rlsim.bench_bare_step_raw) is timed too: the floor of the call
+   itself, against which the env's own work and the binding's remaining overhead show.
 2. Vector env: make_vec("CartPole-v1", 64) stepped from Python with threads=1 and 2,
    against a pure C++ VectorEnv loop of the same N in this process
    (rlsim._rlsim.bench_cpp_vector_env_rate, next-step auto-reset like make_vec). Targets:
-   at least 50% of the C++ single-thread rate, close to 2x with threads=2.
+   at least 50% of the C++ single-thread rate, close to 2x with threads=2. The C++ VectorEnv
+   (OpenMP, a parallel region per step) is timed with 2 threads too. make_vec steps its
+   copies on its own persistent thread pool (python/src/worker_pool.hpp), not through it.
 3. The C++ env's own cost per step (rlsim._rlsim.bench_cpp_env_rate: Env::step and resets
    in a C++ loop), to split the single env's time into the bare call, the env's own work
    and what remains (the binding's overhead beyond a bare call).
@@ -65,8 +70,7 @@ def single_env_rate(actions, seconds):
     return time_loop(step_with_reset, actions, seconds)
 
 
-def bare_rate(actions, seconds):
-    bare = _rlsim.bench_bare_step
+def bare_rate(actions, seconds, bare=_rlsim.bench_bare_step):
 
     def step_like_env(a):
         _, _, terminated, truncated, _ = bare(a)
@@ -98,10 +102,14 @@ def main(argv=None):
     cases = {
         "single env (rlsim.make)": lambda: single_env_rate(actions, args.seconds),
         "bare pybind11 function": lambda: bare_rate(actions, args.seconds),
+        "bare CPython builtin": lambda: bare_rate(actions, args.seconds,
+                                                  _rlsim.bench_bare_step_raw),
         f"make_vec({args.num_envs}) threads=1": lambda: vector_rate(args.num_envs, 1, ring, args.seconds),
         f"make_vec({args.num_envs}) threads=2": lambda: vector_rate(args.num_envs, 2, ring, args.seconds),
         f"C++ VectorEnv({args.num_envs}) threads=1": lambda: _rlsim.bench_cpp_vector_env_rate(
             "CartPole-v1", args.num_envs, 1, args.seconds),
+        f"C++ VectorEnv({args.num_envs}) threads=2": lambda: _rlsim.bench_cpp_vector_env_rate(
+            "CartPole-v1", args.num_envs, 2, args.seconds),
         "C++ env loop (Env::step + resets)": lambda: _rlsim.bench_cpp_env_rate(
             "CartPole-v1", args.seconds),
     }
@@ -122,23 +130,29 @@ def main(argv=None):
         lo, hi = min(rates[name]), max(rates[name])
         print(f"  {name:34s} {x / 1e6:8.3f} M  (min {lo / 1e6:.3f}, max {hi / 1e6:.3f})")
     single, bare = med["single env (rlsim.make)"], med["bare pybind11 function"]
+    bare_raw = med["bare CPython builtin"]
     v1 = med[f"make_vec({args.num_envs}) threads=1"]
     v2 = med[f"make_vec({args.num_envs}) threads=2"]
     cpp = med[f"C++ VectorEnv({args.num_envs}) threads=1"]
+    cpp2 = med[f"C++ VectorEnv({args.num_envs}) threads=2"]
     cpp_env = med["C++ env loop (Env::step + resets)"]
     ratios = {
         "bare / single (target <= 1.3)": bare / single,
+        "bare builtin / single (same binding as the step)": bare_raw / single,
         "single / Gymnasium 155k (target >= 5)": single / GYMNASIUM_CARTPOLE,
         "make_vec threads=1 / C++ VectorEnv (target >= 0.5)": v1 / cpp,
         "make_vec threads=2 / threads=1 (target close to 2)": v2 / v1,
+        "make_vec threads=2 / C++ VectorEnv threads=2": v2 / cpp2,
     }
     for name, x in ratios.items():
         print(f"  {name:52s} {x:6.2f}")
     ns = {
-        "bare call": 1e9 / bare,
+        "bare call (pybind11)": 1e9 / bare,
+        "bare call (CPython builtin, as the step is bound)": 1e9 / bare_raw,
         "rlsim step": 1e9 / single,
         "C++ env's own step (with resets)": 1e9 / cpp_env,
-        "rest: binding overhead beyond a bare call": 1e9 / single - 1e9 / bare - 1e9 / cpp_env,
+        "rest: binding overhead beyond a bare builtin call":
+            1e9 / single - 1e9 / bare_raw - 1e9 / cpp_env,
     }
     print("  per step, ns:")
     for name, x in ns.items():

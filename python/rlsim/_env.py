@@ -96,8 +96,10 @@ class Env(_Base):
         self.action_space = from_dict(core.action_space)
         self._kwargs = dict(params)
         self._spec = None
-        # The C++ step as a function bound to this env: env.step(action) is one call into C++.
+        # The C++ step as a builtin function bound to this env: env.step(action) is one call
+        # into C++; reset's core likewise returns (obs, info) in one call.
         self.step = core.bound_step()
+        self._reset = core.bound_reset()
 
     # --- Gymnasium API ---------------------------------------------------------------------
     def reset(self, *, seed=None, options=None):
@@ -109,10 +111,10 @@ class Env(_Base):
                 f"{self.id}: reset options {sorted(options)} are not taken; set the reset "
                 "parameters with rlsim.make (rlsim.describe(id) lists them)"
             )
-        obs = self._core.reset(seed)
-        if HAVE_GYMNASIUM and seed is not None:
+        result = self._reset(seed)
+        if seed is not None and HAVE_GYMNASIUM:
             super().reset(seed=int(seed))  # seeds self.np_random, as Gymnasium's envs do
-        return obs, self._core.reset_info()
+        return result
 
     def step(self, action):  # replaced per instance by the C++ method (see __init__)
         """Applies `action`; returns (observation, reward, terminated, truncated, info).

@@ -171,6 +171,9 @@ def describe(id):
     )
 
 
+LOADED_PLUGINS = []  # paths given to load_plugin, in order
+
+
 def load_plugin(path):
     """Loads a plugin (a shared library built against rlsim, docs/plugins.md); its envs and
     agents then appear in envs() and agents(). FileNotFoundError when the file is missing,
@@ -179,6 +182,7 @@ def load_plugin(path):
     if not os.path.exists(path):
         raise FileNotFoundError(f"plugin '{path}' does not exist")
     _rlsim.load_plugin(path)
+    LOADED_PLUGINS.append(path)  # rlsim.run(..., resume=True) hands them to the driver
     from . import _docs
 
     _docs.refresh()

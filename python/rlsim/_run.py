@@ -105,7 +105,7 @@ def _overrides(kwargs):
 
 
 def run(config=None, threads=0, out=None, overwrite=False, quiet=False, last=100,
-        progress_every=10.0, dry_run=False, **overrides):
+        progress_every=10.0, dry_run=False, resume=False, **overrides):
     """Runs an experiment in C++ as `rlsim run` does and returns its RunFile.
 
     config: a TOML file's path, a dict of the same shape, or None (the default experiment).
@@ -119,7 +119,20 @@ def run(config=None, threads=0, out=None, overwrite=False, quiet=False, last=100
     Errors are the driver's messages: TypeError/ValueError for a bad config, key, id or
     parameter (before any run starts), RuntimeError when a run fails, KeyboardInterrupt on
     Ctrl-C (the file then holds the finished runs; `rlsim run --resume FILE` completes it).
+
+    resume=True: `config` is the run file of an interrupted experiment, finished in place as
+    `rlsim run --resume FILE` does (that very command runs: same config and seeds, complete
+    runs kept, the others run and appended, from their last checkpoint when the config set
+    checkpoint.every; bit-identical to an uninterrupted run). Unless quiet, the driver's
+    summary table goes to stdout. It takes no overrides, out (other than the file itself),
+    overwrite or dry_run; plugins loaded with rlsim.load_plugin are passed on. Errors are
+    RuntimeError with the driver's message (e.g. a file whose stored config no longer
+    expands to its runs, or one a RunFile still open in this process holds: drop it first);
+    after an interrupted resume, resume again from a new process.
     """
+    if resume:
+        return _resume(config, threads, out, overwrite, quiet, last, progress_every, dry_run,
+                       overrides)
     if config is None:
         text, source = _rlsim.default_config_text(), "<default config>"
         label = "None"
@@ -147,3 +160,26 @@ def run(config=None, threads=0, out=None, overwrite=False, quiet=False, last=100
     if dry_run:
         return int(result)
     return RunFile(result)
+
+
+def _resume(path, threads, out, overwrite, quiet, last, progress_every, dry_run, overrides):
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"resume=True needs the run file's path as config, got {type(path).__name__}")
+    path = os.fspath(path)
+    if overrides:
+        raise TypeError(
+            f"resume=True takes no overrides ({', '.join(sorted(overrides))}): the run file's "
+            "stored config is resumed as it is"
+        )
+    if overwrite or dry_run:
+        raise ValueError("resume=True cannot be combined with overwrite or dry_run")
+    if out is not None and os.path.abspath(os.fspath(out)) != os.path.abspath(path):
+        raise ValueError(f"resume=True writes into the file it resumes ('{path}'); omit out")
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"run file '{path}' does not exist")
+    from ._registry import LOADED_PLUGINS
+
+    command = f"rlsim.run({path!r}, resume=True) [Python]"
+    _rlsim.resume_experiment(path, int(threads), bool(quiet), int(last), float(progress_every),
+                             list(LOADED_PLUGINS), command)
+    return RunFile(path)

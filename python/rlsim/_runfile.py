@@ -226,7 +226,10 @@ class RunFile:
     def steps(self, run):
         """The step log of run `run` (log.steps = true): env (the copy), episode, t, obs
         (obs_0, obs_1, ... for Box observations), action (action_0, ...), reward,
-        terminated, truncated, probability, log_prob. ValueError when the run has none."""
+        terminated, truncated, probability, log_prob. The log's sampling rides along as
+        the DataFrame's attribute `attrs["steps_every"]`: k when only episodes 0, k, 2k, ...
+        were logged (log.steps_every; 1 for every episode and for files before layout 2).
+        ValueError when the run has none."""
         pd = _pd()
         d = self._reader.steps(int(run))
         if d is None:
@@ -243,7 +246,9 @@ class RunFile:
                     cols[f"{name}_{j}"] = d[name][:, j]
         for name in ("reward", "terminated", "truncated", "probability", "log_prob"):
             cols[name] = d[name]
-        return pd.DataFrame(cols)
+        df = pd.DataFrame(cols)
+        df.attrs["steps_every"] = int(d["steps_every"])
+        return df
 
     def agent_state(self, run):
         """The learned state run `run` saved (save_agent = true) as {name: ndarray}, for

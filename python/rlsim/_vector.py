@@ -1,7 +1,7 @@
 """EnvPool-style vector envs: rlsim.make_vec(id, num_envs, threads=1, **params).
 
-N copies of one env step in C++ (run/vector_env.hpp) on `threads` OpenMP threads with the GIL
-released; results do not depend on `threads`. step(actions) takes an array of N actions
+N copies of one env step in C++ on `threads` threads of a pool created once
+(python/src/worker_pool.hpp), with the GIL released; results do not depend on `threads`. step(actions) takes an array of N actions
 (int [N] for Discrete, float [N, *shape] for Box) and returns (obs, rewards, terminated,
 truncated, info): obs float32 [N, *shape] (int64 [N] for Discrete), rewards float64 [N],
 terminated and truncated bool [N], info {}. The arrays are preallocated and rewritten by the
@@ -95,7 +95,8 @@ class VectorEnv(_Base):
 
     @property
     def threads(self):
-        """OpenMP threads stepping the copies (settable; results do not depend on it)."""
+        """Threads stepping the copies (settable; results do not depend on it; at most N
+        are used)."""
         return self._core.threads
 
     @threads.setter
@@ -118,7 +119,7 @@ class VectorEnv(_Base):
 def make_vec(id, num_envs, threads=1, copy=False, **params):
     """N copies of env `id` stepped together in C++ (see rlsim.VectorEnv's module doc).
 
-    threads: OpenMP threads stepping the copies (results do not depend on it); copy: return
+    threads: threads stepping the copies (results do not depend on it); copy: return
     fresh arrays each step instead of the preallocated ones; params: the env's parameters,
     as for rlsim.make.
     """

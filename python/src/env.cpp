@@ -1,9 +1,15 @@
 // rlsim._rlsim.Env: one C++ env (core/env.hpp) with Gymnasium 1.x's step signature.
 //
-// The Python class rlsim.Env (python/rlsim/_env.py) wraps this and uses its step() as its own
-// step method directly, so a step from Python is one call into C++: read the action, Env::step,
-// build the observation (numpy, via NumPy's C API) and the 5-tuple. bench_bare_step builds the
-// same tuple without an env, for bench/python_env_bench.py's overhead comparison.
+// The Python class rlsim.Env (python/rlsim/_env.py) wraps this and uses bound_step() as its
+// own step method directly, so a step from Python is one call into C++: read the action,
+// Env::step, build the observation (numpy, via NumPy's C API) and the 5-tuple. That call is a
+// plain CPython builtin (METH_O) bound to the env, not a pybind11 function: pybind11's
+// dispatcher (argument vectors allocated per call, the loader's thread-local state, overload
+// resolution) cost more per step than CartPole's own physics (bench/python_env_bench.py,
+// BENCHMARKS.md). Its C++ exceptions go through pybind11's registered translators, as from any
+// pybind11 function. bound_reset() does the same for rlsim.Env.reset's core, which returns
+// (obs, info) in one call. bench_bare_step builds the step's tuple without an env, through
+// pybind11, for the benchmark's overhead comparison.
 //
 // Order of calls: step() before the first reset(), after the episode ended, or after close()
 // raises RuntimeError (the first two with Env::step's own message); render() and state access
@@ -241,6 +247,21 @@ class PyEnv {
     return py::reinterpret_steal<py::dict>(info);
   }
 
+  // (observation, info) of a reset: what rlsim.Env.reset returns.
+  py::object reset_pair(py::handle seed) {
+    py::object obs = reset(seed);
+    PyObject* info = info_dict(nullptr);
+    if (!info) throw py::error_already_set();
+    PyObject* t = PyTuple_New(2);
+    if (!t) {
+      Py_DECREF(info);
+      throw py::error_already_set();
+    }
+    PyTuple_SET_ITEM(t, 0, obs.release().ptr());
+    PyTuple_SET_ITEM(t, 1, info);
+    return py::reinterpret_steal<py::object>(t);
+  }
+
   py::object reset(py::handle seed) {
     Env& e = open("reset");
     if (seed.is_none()) {
@@ -402,14 +423,91 @@ py::object bench_bare_step(py::handle action) {
 
 }  // namespace
 
-// env.step for the Python class: a function (not a method) bound to this env, so a step
-// costs what a call of a bare pybind11 function costs (no `self` to look up and cast). It
-// holds a reference to the env object, which therefore lives as long as the function.
-py::object bound_step(py::object self) {
+namespace {
+
+// A C++ exception as a Python error, by pybind11's registered translators (module-local
+// first, then global, as pybind11's own dispatcher does): rlsim's messages keep their
+// Python classes whichever way the call came in.
+void set_python_error() {
+  if (py::detail::apply_exception_translators(
+          py::detail::get_local_internals().registered_exception_translators))
+    return;
+  if (py::detail::apply_exception_translators(
+          py::detail::get_internals().registered_exception_translators))
+    return;
+  PyErr_SetString(PyExc_SystemError, "rlsim: an exception escaped the exception translators");
+}
+
+// The capsule `self` of a bound builtin: the PyEnv, kept alive by a reference to its Python
+// object held as the capsule's context (released with the capsule).
+PyEnv* env_of_capsule(PyObject* capsule) {
+  return static_cast<PyEnv*>(PyCapsule_GetPointer(capsule, nullptr));
+}
+
+// The new reference f() returns, or nullptr with the Python error of its exception set.
+template <class F>
+PyObject* guarded(const F& f) noexcept {
+  try {
+    return f().release().ptr();
+  } catch (...) {
+    set_python_error();
+    return nullptr;
+  }
+}
+
+PyObject* raw_step(PyObject* capsule, PyObject* action) noexcept {
+  return guarded([&] { return env_of_capsule(capsule)->step(action); });
+}
+
+PyObject* raw_reset(PyObject* capsule, PyObject* seed) noexcept {
+  return guarded([&] { return env_of_capsule(capsule)->reset_pair(seed); });
+}
+
+// The text before "--" is the signature inspect.signature reads ($self: the bound capsule).
+PyMethodDef step_def = {
+    "step", raw_step, METH_O,
+    "step($self, action, /)\n--\n\nstep(action) -> (observation, reward, terminated, truncated, "
+    "info)"};
+PyMethodDef reset_def = {"reset", raw_reset, METH_O,
+                         "reset($self, seed, /)\n--\n\nreset(seed) -> (observation, info); "
+                         "seed None continues the env's stream"};
+
+py::object bind(PyMethodDef* def, py::object self) {
   PyEnv* env = self.cast<PyEnv*>();
-  return py::cpp_function(
-      [self = std::move(self), env](py::handle action) { return env->step(action); },
-      py::arg("action"), "step(action) -> (observation, reward, terminated, truncated, info)");
+  PyObject* capsule = PyCapsule_New(env, nullptr, [](PyObject* c) {
+    Py_XDECREF(static_cast<PyObject*>(PyCapsule_GetContext(c)));
+  });
+  if (!capsule) throw py::error_already_set();
+  if (PyCapsule_SetContext(capsule, self.release().ptr()) != 0) {
+    Py_DECREF(capsule);
+    throw py::error_already_set();
+  }
+  PyObject* f = PyCFunction_New(def, capsule);
+  Py_DECREF(capsule);  // the function holds it
+  if (!f) throw py::error_already_set();
+  return py::reinterpret_steal<py::object>(f);
+}
+
+// bench_bare_step as a CPython builtin (METH_O), the way rlsim.Env's step is bound: the
+// floor of a step call from Python, for the benchmark's split of the step's cost.
+PyObject* raw_bare_step(PyObject*, PyObject* action) noexcept {
+  return guarded([&] { return bench_bare_step(action); });
+}
+PyMethodDef bare_step_def = {"bench_bare_step_raw", raw_bare_step, METH_O,
+                             "bench_bare_step_raw(action, /)\n--\n\nbench_bare_step as a "
+                             "CPython builtin, as rlsim.Env.step is bound (benchmark baseline)"};
+
+}  // namespace
+
+// env.step for the Python class: a builtin function bound to this env (see the file
+// comment). It holds a reference to the env object, which lives as long as the function.
+py::object bound_step(py::object self) {
+  return bind(&step_def, std::move(self));
+}
+
+// The core of rlsim.Env.reset: reset(seed) -> (observation, info), bound the same way.
+py::object bound_reset(py::object self) {
+  return bind(&reset_def, std::move(self));
 }
 
 // For agent.cpp: the C++ env behind a Python-side rlsim._rlsim.Env.
@@ -427,6 +525,9 @@ void init_env(py::module_& m) {
            "step(action) -> (observation, reward, terminated, truncated, info)")
       .def("bound_step", &bound_step,
            "step as a function bound to this env (what rlsim.Env uses as its step)")
+      .def("bound_reset", &bound_reset,
+           "reset(seed) -> (observation, info) as a function bound to this env (the core of "
+           "rlsim.Env.reset)")
       .def("render_rgb", &PyEnv::render_rgb)
       .def("render_text", &PyEnv::render_text)
       .def("close", &PyEnv::close)
@@ -464,6 +565,9 @@ void init_env(py::module_& m) {
       .def_property_readonly("has_state", [](PyEnv& e) { return e.env().has_state(); });
   m.def("bench_bare_step", &bench_bare_step, py::arg("action"),
         "The step tuple of a CartPole-sized env, without an env (benchmark baseline)");
+  PyObject* bare_raw = PyCFunction_New(&bare_step_def, nullptr);
+  if (!bare_raw) throw py::error_already_set();
+  m.add_object("bench_bare_step_raw", py::reinterpret_steal<py::object>(bare_raw));
 }
 
 }  // namespace rlsim::python

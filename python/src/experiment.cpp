@@ -8,7 +8,16 @@
 // a terminal, plain lines elsewhere) and run file. Ctrl-C stops the runs (a SIGINT handler
 // sets the runner's stop flag while the experiment runs, as in the driver); the file then
 // holds the finished runs and `rlsim run --resume FILE` completes it; Python gets
-// KeyboardInterrupt. MPI and --resume stay with the driver.
+// KeyboardInterrupt. MPI stays with the driver.
+//
+// rlsim._rlsim.resume_experiment: rlsim.run(FILE, resume=True) is `rlsim run --resume FILE`
+// itself: the driver's command (experiments/commands.hpp, cmd_run) is called with those
+// words, so the checks (stored config still expands to the same runs), the runs still
+// missing, checkpoints, the progress display and the summary table on stdout are the
+// driver's, with the GIL released. Its own signal handling applies meanwhile (Ctrl-C stops
+// the runs; a second Ctrl-C ends the process, as in the driver). Limitation: cmd_run keeps
+// the first stop signal it received for the process, so after an interrupted resume, later
+// resumes in the same Python process stop at once (start a new process).
 #include <signal.h>
 #include <unistd.h>
 
@@ -23,6 +32,7 @@
 #include <omp.h>
 #include <pybind11/stl.h>
 
+#include "experiments/commands.hpp"
 #include "experiments/config.hpp"
 #include "experiments/progress.hpp"
 #include "python/src/common.hpp"
@@ -190,9 +200,54 @@ std::string run_experiment(const std::string& config_text, const std::string& so
   return out;
 }
 
+// `rlsim run --resume path`: returns the path; KeyboardInterrupt when a stop signal ended it.
+std::string resume_experiment(const std::string& path, int threads, bool quiet, std::int64_t last_k,
+                              double progress_every, const std::vector<std::string>& plugins,
+                              const std::string& command_line) {
+  if (threads < 0) throw py::value_error("threads = " + std::to_string(threads) + " must be >= 0");
+  std::vector<std::string> args{"--resume",         path,
+                                "--threads",        std::to_string(threads),
+                                "--last",           std::to_string(last_k),
+                                "--progress-every", std::to_string(progress_every)};
+  if (quiet) args.push_back("--quiet");
+  for (const std::string& p : plugins) {
+    args.push_back("--plugin");
+    args.push_back(p);
+  }
+  int code = 0;
+  std::string error;
+  {
+    py::gil_scoped_release release;
+    try {
+      code = cmd_run(args, command_line);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    std::cout.flush();
+  }
+  if (!error.empty()) throw std::runtime_error(error);
+  if (code > 128) {
+    PyErr_SetString(
+        PyExc_KeyboardInterrupt,
+        ("rlsim: resume of " + path + " interrupted (signal " + std::to_string(code - 128) +
+         "); the file is valid and holds the finished runs; rlsim.run(path, "
+         "resume=True) in a new process finishes it")
+            .c_str());
+    throw py::error_already_set();
+  }
+  if (code != 0)
+    throw std::runtime_error("rlsim run --resume " + path + " exited with code " +
+                             std::to_string(code));
+  return path;
+}
+
 }  // namespace
 
 void init_experiment(py::module_& m) {
+  m.def("resume_experiment", &resume_experiment, py::arg("path"), py::arg("threads"),
+        py::arg("quiet"), py::arg("last"), py::arg("progress_every"), py::arg("plugins"),
+        py::arg("command_line"),
+        "`rlsim run --resume PATH` (the driver's own command); returns the path");
   m.def("run_experiment", &run_experiment, py::arg("config_text"), py::arg("source"),
         py::arg("overrides"), py::arg("threads"), py::arg("out"), py::arg("overwrite"),
         py::arg("quiet"), py::arg("last"), py::arg("progress_every"), py::arg("command_line"),

@@ -11,8 +11,11 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
+#include <initializer_list>
 #include <map>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "experiments/analyze.hpp"
@@ -25,8 +28,36 @@ namespace rlsim::python {
 namespace {
 
 template <class T>
+py::ssize_t rows(T n) {
+  return static_cast<py::ssize_t>(n);
+}
+
+template <class T>
 py::array_t<T> array_of(const std::vector<T>& xs) {
   return py::array_t<T>(static_cast<py::ssize_t>(xs.size()), xs.data());
+}
+
+// A numpy array of `shape` holding `flat` (row-major) as Out, e.g. rows x columns of a step
+// table; ValueError when the sizes disagree (a damaged file), rather than reading past the end.
+template <class Out = void, class T>
+auto shaped(const std::vector<T>& flat, std::vector<py::ssize_t> shape, const char* what) {
+  using O = std::conditional_t<std::is_void_v<Out>, T, Out>;
+  py::ssize_t n = 1;
+  for (py::ssize_t d : shape) n *= d;
+  if (n != static_cast<py::ssize_t>(flat.size()))
+    throw py::value_error(std::string("run file: ") + what + " holds " +
+                          std::to_string(flat.size()) + " values where its shape needs " +
+                          std::to_string(n));
+  py::array_t<O> a(std::move(shape));
+  std::copy(flat.begin(), flat.end(), a.mutable_data());
+  return a;
+}
+
+// A dict of named columns.
+py::dict columns(std::initializer_list<std::pair<const char*, py::object>> cols) {
+  py::dict d;
+  for (const auto& [name, col] : cols) d[name] = col;
+  return d;
 }
 
 py::array_t<bool> bool_array(const std::vector<std::uint8_t>& xs) {
@@ -98,12 +129,7 @@ class PyReader {
     std::vector<std::int8_t> e_succ;
     py::list runs, diagnostics;
     for (std::int64_t idx : reader_->complete_run_indices()) {
-      StoredRun run;
-      try {
-        run = reader_->read_run(idx, false);
-      } catch (const Error& e) {
-        throw py::value_error(e.what());
-      }
+      const StoredRun run = read(idx, false);
       py::dict d;
       d["run"] = run.run_index;
       d["env_id"] = run.env_id;
@@ -152,38 +178,29 @@ class PyReader {
         dd["run"] = run.run_index;
         dd["names"] = dg.names;
         dd["step"] = array_of(dg.step);
-        py::array_t<double> values(
-            {static_cast<py::ssize_t>(dg.size()), static_cast<py::ssize_t>(dg.names.size())});
-        std::copy(dg.values.begin(), dg.values.end(), values.mutable_data());
-        dd["values"] = values;
+        dd["values"] = shaped(dg.values, {rows(dg.size()), rows(dg.names.size())}, "diagnostics");
         diagnostics.append(dd);
       }
     }
     py::dict out;
     out["runs"] = runs;
-    py::dict ep;
-    ep["run"] = array_of(e_run);
-    ep["episode"] = array_of(e_ep);
-    ep["return"] = array_of(e_ret);
-    ep["length"] = array_of(e_len);
-    ep["end_step"] = array_of(e_end);
-    ep["terminated"] = bool_array(e_term);
-    ep["truncated"] = bool_array(e_trunc);
-    ep["success"] = array_of(e_succ);
-    out["episodes"] = ep;
-    py::dict rg;
-    rg["run"] = array_of(r_run);
-    rg["step"] = array_of(r_step);
-    rg["pseudo_regret"] = array_of(r_pseudo);
-    rg["realised_regret"] = array_of(r_real);
-    out["regret"] = rg;
-    py::dict ev;
-    ev["run"] = array_of(v_run);
-    ev["step"] = array_of(v_step);
-    ev["episode"] = array_of(v_ep);
-    ev["return"] = array_of(v_ret);
-    ev["length"] = array_of(v_len);
-    out["eval"] = ev;
+    out["episodes"] = columns({{"run", array_of(e_run)},
+                               {"episode", array_of(e_ep)},
+                               {"return", array_of(e_ret)},
+                               {"length", array_of(e_len)},
+                               {"end_step", array_of(e_end)},
+                               {"terminated", bool_array(e_term)},
+                               {"truncated", bool_array(e_trunc)},
+                               {"success", array_of(e_succ)}});
+    out["regret"] = columns({{"run", array_of(r_run)},
+                             {"step", array_of(r_step)},
+                             {"pseudo_regret", array_of(r_pseudo)},
+                             {"realised_regret", array_of(r_real)}});
+    out["eval"] = columns({{"run", array_of(v_run)},
+                           {"step", array_of(v_step)},
+                           {"episode", array_of(v_ep)},
+                           {"return", array_of(v_ret)},
+                           {"length", array_of(v_len)}});
     out["diagnostics"] = diagnostics;
     return out;
   }
@@ -203,22 +220,12 @@ class PyReader {
     d["obs_dim"] = st.obs_dim;
     d["action_dim"] = st.action_dim;
     d["steps_every"] = st.every;  // log.steps_every: episodes 0, k, 2k, ... were logged
-    if (st.obs_discrete) {
-      d["obs"] = array_of(st.obs_index);
-    } else {
-      py::array_t<float> o(
-          {static_cast<py::ssize_t>(st.size()), static_cast<py::ssize_t>(st.obs_dim)});
-      std::copy(st.obs.begin(), st.obs.end(), o.mutable_data());
-      d["obs"] = o;
-    }
-    if (st.action_discrete) {
-      d["action"] = array_of(st.action_index);
-    } else {
-      py::array_t<float> a(
-          {static_cast<py::ssize_t>(st.size()), static_cast<py::ssize_t>(st.action_dim)});
-      std::copy(st.action.begin(), st.action.end(), a.mutable_data());
-      d["action"] = a;
-    }
+    const py::ssize_t n = rows(st.size());
+    d["obs"] = st.obs_discrete ? array_of(st.obs_index)
+                               : py::array(shaped(st.obs, {n, rows(st.obs_dim)}, "steps/obs"));
+    d["action"] = st.action_discrete
+                      ? array_of(st.action_index)
+                      : py::array(shaped(st.action, {n, rows(st.action_dim)}, "steps/action"));
     d["reward"] = array_of(st.reward);
     d["terminated"] = bool_array(st.terminated);
     d["truncated"] = bool_array(st.truncated);
@@ -226,12 +233,9 @@ class PyReader {
     d["log_prob"] = array_of(st.log_prob);
     // The env's step info, for envs that report it (docs/log-format.md).
     if (st.has_prob) d["prob"] = array_of(st.info_prob);
-    if (st.mask_dim > 0) {
-      py::array_t<std::int8_t> m(
-          {static_cast<py::ssize_t>(st.size()), static_cast<py::ssize_t>(st.mask_dim)});
-      std::copy(st.action_mask.begin(), st.action_mask.end(), m.mutable_data());
-      d["action_mask"] = m;
-    }
+    if (st.mask_dim > 0)
+      d["action_mask"] =
+          shaped<std::int8_t>(st.action_mask, {n, rows(st.mask_dim)}, "steps/action_mask");
     return d;
   }
 
@@ -240,10 +244,7 @@ class PyReader {
     if (!run.has_agent_state) return py::none();
     py::dict out;
     for (const auto& [name, rec] : run.agent_state) {
-      std::vector<py::ssize_t> shape(rec.shape.begin(), rec.shape.end());
-      py::array_t<double> a(shape);
-      std::copy(rec.data.begin(), rec.data.end(), a.mutable_data());
-      out[py::str(name)] = a;
+      out[py::str(name)] = shaped(rec.data, {rec.shape.begin(), rec.shape.end()}, "agent_state");
     }
     return out;
   }

@@ -1,11 +1,21 @@
-// rlsim._rlsim.VectorEnv: N copies of one env stepped in C++ (run/vector_env.hpp), EnvPool
-// style, behind rlsim.make_vec (python/rlsim/_vector.py).
+// rlsim._rlsim.VectorEnv: N copies of one env stepped in C++, EnvPool style, behind
+// rlsim.make_vec (python/rlsim/_vector.py).
 //
 // Buffers: observations (float32 [N, *shape], or int64 [N] for Discrete), rewards (float64
 // [N]), terminated and truncated (bool [N]) are numpy arrays allocated once; step() writes
 // into them and returns the same arrays, so nothing is allocated per step. The GIL is
-// released while the copies step (on `threads` OpenMP threads; results do not depend on it)
-// and while the observations are copied out.
+// released while the copies step and while their results are copied out.
+//
+// Threads: a WorkerPool (worker_pool.hpp) of `threads` threads, created with the env (and
+// again when `threads` is set), woken at each step: the threads, the caller included, claim
+// blocks of copies, step them and copy their results out (a busy machine's late worker
+// leaves its blocks to the caller). No thread is started or handed out per step: the
+// OpenMP region per step of run/vector_env.hpp's VectorEnv collapsed under load, and even
+// with one thread (an inactive region, `if (threads > 1)`) cost microseconds per step
+// (BENCHMARKS.md). The copies are stepped here for that reason, with the contract of
+// run/vector_env.hpp's Autoreset::next_step (below), which tests/python/test_vector.py checks
+// against N single envs. Each copy has its own env and stream and its seed is given per copy,
+// so results do not depend on the threads.
 //
 // Auto-reset: Gymnasium 1.x's next-step mode (Autoreset::next_step): the step that ends copy
 // i's episode returns that episode's last observation; the following step resets copy i
@@ -19,14 +29,17 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "python/src/common.hpp"
-#include "run/vector_env.hpp"
+#include "python/src/worker_pool.hpp"
 
 namespace rlsim::python {
 
@@ -45,17 +58,21 @@ class PyVectorEnv {
       throw py::value_error("make_vec(\"" + id + "\", threads=" + std::to_string(threads) +
                             "): threads must be 1 or more");
     Registry& r = registry();
-    std::vector<std::unique_ptr<Env>> envs;
     try {
       const RawParams raw = raw_params(kwargs, "env '" + id + "'");
       params_ = r.resolve_env_params(id, raw);
-      for (std::int64_t i = 0; i < num_envs; ++i) envs.push_back(r.make_env(id, raw));
+      for (std::int64_t i = 0; i < num_envs; ++i) envs_.push_back(r.make_env(id, raw));
     } catch (const Error& e) {
       raise_make_error(e);
     }
-    venv_ = std::make_unique<VectorEnv>(std::move(envs), threads, Autoreset::next_step);
-    const EnvSpec& s = venv_->spec();
+    const EnvSpec& s = envs_.front()->spec();
     n_ = static_cast<std::size_t>(num_envs);
+    values_.resize(n_);
+    for (Value& v : values_) s.observation_space.prepare(v);
+    results_.resize(n_);
+    pending_reset_.assign(n_, 0);
+    errors_.resize(n_);
+    set_threads(threads);
     obs_space_ = s.observation_space;
     act_space_ = s.action_space;
     dim_ = obs_space_.flat_size();
@@ -100,8 +117,11 @@ class PyVectorEnv {
     }
     {
       py::gil_scoped_release release;
-      venv_->reset(seeds);
-      copy_out();
+      run_copies([&](std::size_t i) {
+        envs_[i]->reset(values_[i], seeds[i]);
+        results_[i] = StepResult{};
+        pending_reset_[i] = 0;
+      });
     }
     seeded_ = true;
     return obs_;
@@ -113,26 +133,45 @@ class PyVectorEnv {
       throw std::runtime_error(id_ + " vector env: step() called before reset(); call reset() " +
                                "to start the episodes");
     read_actions(actions);
-    try {
+    {
       py::gil_scoped_release release;
-      venv_->step(actions_);
-      copy_out();
-    } catch (const Error& e) {
-      throw std::runtime_error(e.what());
+      run_copies([&](std::size_t i) {
+        if (pending_reset_[i]) {
+          // Next-step auto-reset: this step starts the copy's next episode (its stream
+          // continues), ignoring its action.
+          pending_reset_[i] = 0;
+          envs_[i]->reset(values_[i]);
+          results_[i] = StepResult{};
+        } else {
+          results_[i] = envs_[i]->step(actions_[i], values_[i]);
+          pending_reset_[i] = results_[i].terminated || results_[i].truncated;
+        }
+      });
     }
     return py::make_tuple(obs_, rewards_, terminated_, truncated_);
   }
 
-  void close() { venv_.reset(); }
-  bool closed() const { return !venv_; }
+  void close() {
+    pool_.reset();
+    envs_.clear();
+  }
+  bool closed() const { return envs_.empty(); }
   std::size_t size() const { return n_; }
   void set_threads(int threads) {
     check_open("set_threads");
     if (threads < 1)
       throw py::value_error("threads = " + std::to_string(threads) + ": use 1 or more");
-    venv_->set_threads(threads);
+    threads_ = threads;
+    const int used = static_cast<int>(std::min<std::size_t>(threads, n_));
+    if (!pool_ || pool_->size() != used) {
+      pool_.reset();  // joins the old workers first
+      pool_ = std::make_unique<WorkerPool>(used);
+    }
   }
-  int threads() { return check_open("threads").threads(); }
+  int threads() {
+    check_open("threads");
+    return threads_;
+  }
   const EnvSpec& spec() { return check_open("spec").spec(); }
   py::dict params() const {
     py::dict d;
@@ -142,11 +181,44 @@ class PyVectorEnv {
   const std::string& id() const { return id_; }
 
  private:
-  VectorEnv& check_open(const std::string& call) {
-    if (!venv_)
+  // Runs op(i) for every copy i and copies its results out, in blocks of copies that the
+  // pool's threads claim as they go (blocks [b N / B, (b + 1) N / B), B = min(N, 4 T)).
+  // Called without the GIL. Errors are caught per copy and the lowest copy's is rethrown as
+  // RuntimeError "vector env copy i of N: ...", whatever the thread count.
+  template <class Op>
+  void run_copies(const Op& op) {
+    const std::size_t blocks = std::min<std::size_t>(n_, 4 * pool_->size());
+    std::atomic<bool> failed{false};
+    pool_->run(static_cast<std::uint32_t>(blocks), [&](std::uint32_t b) {
+      for (std::size_t i = b * n_ / blocks; i < (b + 1) * n_ / blocks; ++i) {
+        try {
+          op(i);
+          copy_out(i);
+        } catch (...) {
+          errors_[i] = std::current_exception();
+          failed.store(true, std::memory_order_relaxed);
+        }
+      }
+    });
+    if (!failed.load(std::memory_order_relaxed)) return;
+    for (std::size_t i = 0; i < n_; ++i) {
+      if (!errors_[i]) continue;
+      std::exception_ptr e = errors_[i];
+      for (auto& x : errors_) x = nullptr;
+      try {
+        std::rethrow_exception(e);
+      } catch (const Error& err) {
+        throw std::runtime_error("vector env copy " + std::to_string(i) + " of " +
+                                 std::to_string(n_) + ": " + err.what());
+      }
+    }
+  }
+
+  Env& check_open(const std::string& call) {
+    if (envs_.empty())
       throw std::runtime_error(id_ + " vector env: " + call + "() called after close(); " +
                                "make a new one with rlsim.make_vec(\"" + id_ + "\", ...)");
-    return *venv_;
+    return *envs_.front();
   }
 
   std::string what_of(std::size_t i) const {
@@ -188,7 +260,7 @@ class PyVectorEnv {
         std::memcpy(actions_[i].vec.data(), p + i * act_dim_, act_dim_ * sizeof(float));
     }
     // Every action is checked before any copy steps (the envs would refuse it half-way).
-    const bool check_bounds = discrete || !venv_->spec().env_clips_actions;
+    const bool check_bounds = discrete || !spec().env_clips_actions;
     for (std::size_t i = 0; i < n_; ++i) {
       if (check_bounds ? act_space_.contains(actions_[i]) : !has_nan(actions_[i])) continue;
       try {
@@ -206,29 +278,28 @@ class PyVectorEnv {
     return false;
   }
 
-  // Called without the GIL: writes through raw pointers into the numpy buffers.
-  void copy_out() {
-    double* rw = rewards_data_;
-    bool* te = terminated_data_;
-    bool* tr = truncated_data_;
-    if (obs_space_.is_discrete()) {
-      auto* o = static_cast<std::int64_t*>(obs_data_);
-      for (std::size_t i = 0; i < n_; ++i) o[i] = venv_->obs(i).index;
-    } else {
-      auto* o = static_cast<float*>(obs_data_);
-      for (std::size_t i = 0; i < n_; ++i)
-        std::memcpy(o + i * dim_, venv_->obs(i).vec.data(), dim_ * sizeof(float));
-    }
-    for (std::size_t i = 0; i < n_; ++i) {
-      rw[i] = venv_->reward(i);
-      te[i] = venv_->terminated(i);
-      tr[i] = venv_->truncated(i);
-    }
+  // Copy i's observation, reward and flags into row i of the numpy buffers. Called without
+  // the GIL: writes through raw pointers (each thread its own rows).
+  void copy_out(std::size_t i) {
+    if (obs_space_.is_discrete())
+      static_cast<std::int64_t*>(obs_data_)[i] = values_[i].index;
+    else
+      std::memcpy(static_cast<float*>(obs_data_) + i * dim_, values_[i].vec.data(),
+                  dim_ * sizeof(float));
+    rewards_data_[i] = results_[i].reward;
+    terminated_data_[i] = results_[i].terminated;
+    truncated_data_[i] = results_[i].truncated;
   }
 
   std::string id_;
   Params params_;
-  std::unique_ptr<VectorEnv> venv_;
+  std::vector<std::unique_ptr<Env>> envs_;
+  std::vector<Value> values_;                // each copy's last observation
+  std::vector<StepResult> results_;          // each copy's last step
+  std::vector<std::uint8_t> pending_reset_;  // copy i resets at the next step
+  std::vector<std::exception_ptr> errors_;   // per copy, during run_copies
+  std::unique_ptr<WorkerPool> pool_;
+  int threads_ = 1;
   std::size_t n_ = 0, dim_ = 1, act_dim_ = 1;
   Space obs_space_, act_space_;
   py::array obs_;

@@ -236,6 +236,31 @@ def test_a_kept_step_function_keeps_its_env_alive():
     assert obs.shape == (4,) and reward == 1.0
 
 
+def test_step_and_reset_signatures_and_fresh_results():
+    # step and reset's core are CPython builtins bound to the env: inspect still reads their
+    # signatures (Gymnasium's checkers inspect reset's), and every call returns new objects:
+    # a fresh observation array and a fresh info dict (Gymnasium's RecordEpisodeStatistics
+    # writes info["episode"] into the dict a step returns, so a shared dict would leak).
+    import inspect
+
+    env = rlsim.make("CartPole-v1")
+    assert list(inspect.signature(env.step).parameters) == ["action"]
+    params = inspect.signature(env.reset).parameters
+    assert params["seed"].default is None and params["options"].default is None
+    first, info0 = env.reset(seed=3)
+    again, info1 = env.reset(seed=3)
+    assert np.array_equal(first, again) and first is not again and info0 is not info1
+    o1, _, _, _, i1 = env.step(0)
+    i1["episode"] = 1
+    o1[:] = 99.0
+    o2, _, _, _, i2 = env.step(0)
+    assert i2 == {} and i2 is not i1 and not np.any(o2 == 99.0)
+    with pytest.raises(TypeError):
+        env.step()  # METH_O: exactly one argument
+    with pytest.raises(TypeError):
+        env.step(0, 1)
+
+
 def test_step_info_prob_and_action_mask():
     # Taxi reports Gymnasium's "prob" and "action_mask" (int8, the actions that change the
     # state) at reset and at each step; a masked action is never a no-op bump or pickup.

@@ -196,3 +196,63 @@ def test_ctrl_c_stops_the_runs_and_leaves_a_valid_file(tmp_path):
     assert "rlsim run --resume" in stdout
     rf = rlsim.load(out)
     assert not rf.complete and rf.meta["planned_runs"] == 4
+
+
+def test_steps_carry_their_sampling(tmp_path):
+    # log.steps_every = 3: episodes 0, 3, 6 and 9 of ten are logged, whole, and the DataFrame
+    # says so in attrs["steps_every"]; a layout-1 file (before sampling existed) logged all.
+    rf = rlsim.run({"episodes": 10, "env": {"id": "FrozenLake-v1"}, "agent": {"id": "q-learning"}},
+                   log__steps=True, log__steps_every=3, out=tmp_path / "every.h5", quiet=True)
+    steps = rf.steps(rf.run_indices[0])
+    assert steps.attrs["steps_every"] == 3
+    assert sorted(set(steps["episode"])) == [0, 3, 6, 9]
+    lengths = rf.episodes.set_index("episode")["length"]
+    assert steps.groupby("episode").size().to_dict() == {k: lengths[k] for k in (0, 3, 6, 9)}
+    assert rlsim.load(rf.path).steps(rf.run_indices[0]).attrs == {"steps_every": 3}
+    old = rlsim.load(os.path.join(SOURCE_DIR, "tests", "data", "steps_layout1.h5"))
+    assert old.steps(old.run_indices[0]).attrs["steps_every"] == 1
+
+
+def test_resume_finishes_an_interrupted_file_as_the_driver_does(tmp_path):
+    """rlsim.run(FILE, resume=True) is `rlsim run --resume FILE`: a file interrupted by
+    Ctrl-C (at whatever point) resumes to the episodes of an uninterrupted run."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    cfg = {"seeds": 12, "episodes": 3000, "env": {"id": "FrozenLake-v1"},
+           "agent": {"id": "q-learning"}}
+    out = tmp_path / "cut.h5"
+    code = (
+        "import rlsim, sys\n"
+        "try:\n"
+        f"    rlsim.run({cfg!r}, out={str(out)!r}, threads=1, quiet=True)\n"
+        "except KeyboardInterrupt:\n"
+        "    sys.exit(3)\n"
+    )
+    p = subprocess.Popen([sys.executable, "-c", code])
+    while not out.exists() and p.poll() is None:
+        pass
+    time.sleep(0.2)  # some runs finish first, most often
+    p.send_signal(signal.SIGINT)
+    p.communicate(timeout=120)
+    assert p.returncode in (0, 3)  # 0: every run finished before the signal
+    whole = rlsim.run(cfg, out=tmp_path / "whole.h5", threads=1, quiet=True)
+    rf = rlsim.run(out, resume=True, threads=2, quiet=True)
+    assert rf.complete and rf.path == str(out)
+    cols = ["run", "episode", "return", "length"]
+    a = rf.episodes[cols].sort_values(["run", "episode"]).reset_index(drop=True)
+    b = whole.episodes[cols].sort_values(["run", "episode"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)
+    # A complete file resumes to itself; misuse is refused before anything runs.
+    assert rlsim.run(out, resume=True, quiet=True).complete
+    with pytest.raises(TypeError, match="no overrides"):
+        rlsim.run(out, resume=True, episodes=5)
+    with pytest.raises(ValueError, match="omit out"):
+        rlsim.run(out, resume=True, out=tmp_path / "other.h5")
+    with pytest.raises(FileNotFoundError):
+        rlsim.run(tmp_path / "missing.h5", resume=True)
+    with pytest.raises(RuntimeError, match="not-a-run-file|run file|HDF5|cannot"):
+        (tmp_path / "bad.h5").write_text("not a run file")
+        rlsim.run(tmp_path / "bad.h5", resume=True, quiet=True)

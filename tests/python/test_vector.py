@@ -64,6 +64,26 @@ def test_vector_env_equals_single_envs_for_1_and_2_threads(id, params):
     assert sum(e[2].sum() + e[3].sum() for e in expected) > 5
 
 
+def test_chunks_and_thread_changes_do_not_change_results():
+    # 21 copies make 8 chunks of 2 or 3 (up to 16 with threads=16); the pool's threads
+    # change mid-run: every variant gives the trajectory of one thread.
+    n, steps = 21, 120
+    actions = np.random.default_rng(3).integers(2, size=(steps, n))
+    expected = vector_trajectory("CartPole-v1", n, 7, actions, 1, {})
+    for threads in (2, 3, 16):
+        got = vector_trajectory("CartPole-v1", n, 7, actions, threads, {})
+        assert all(np.array_equal(e[k], g[k]) for e, g in zip(expected, got) for k in range(4))
+    v = rlsim.make_vec("CartPole-v1", n, threads=2)
+    v.reset(seed=7)
+    for t, row in enumerate(actions):
+        v.threads = 1 + t % 3
+        obs, rew, term, trunc, _ = v.step(row)
+        assert np.array_equal(obs, expected[t][0]) and np.array_equal(rew, expected[t][1])
+        assert np.array_equal(term, expected[t][2]) and np.array_equal(trunc, expected[t][3])
+    assert v.threads == 3
+    v.close()
+
+
 def test_next_step_autoreset_semantics():
     v = rlsim.make_vec("CartPole-v1", 2)
     v.reset(seed=0)
