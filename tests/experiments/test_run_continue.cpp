@@ -171,7 +171,7 @@ TEST_CASE("continue: what cannot be continued is refused with what to do", "[con
   check_error(cont + "episodes=50 --out " + out, "give steps=N (N > 3000)");
   check_error(cont + "steps=5000 schedule_steps=5000 --out " + out, "changes only the budget");
   // FILE is an input: never written, even with --overwrite.
-  check_error(cont + "steps=5000 --out " + file + " --overwrite", "");
+  check_error(cont + "steps=5000 --out " + file + " --overwrite", "is an input of this command");
   CHECK(read_text(file) == before);
   // NEW.h5 that exists needs --overwrite.
   std::ofstream(out) << "x";
