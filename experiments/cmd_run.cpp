@@ -38,6 +38,7 @@
 #include "experiments/cli_util.hpp"
 #include "experiments/commands.hpp"
 #include "experiments/config.hpp"
+#include "experiments/continue_run.hpp"
 #include "experiments/grid.hpp"
 #include "experiments/progress.hpp"
 #include "run/hdf5_log.hpp"
@@ -190,6 +191,7 @@ struct RunArgs {
   std::string out;  // --out as given
   bool out_given = false;
   std::string resume;  // --resume FILE, or empty
+  std::string cont;    // --continue FILE, or empty
   bool overwrite = false, dry_run = false, quiet = false;
 };
 
@@ -214,7 +216,12 @@ std::optional<RunArgs> parse_run_args(const std::vector<std::string>& args) {
       "resume", po::value<std::string>(&a.resume),
       "finish the interrupted experiment in FILE.h5: same config and seeds, runs already "
       "complete are kept, the others are run and appended (from their last checkpoint when "
-      "the config set checkpoint.every)")("quiet,q", "no progress and no summary table")(
+      "the config set checkpoint.every)")(
+      "continue", po::value<std::string>(&a.cont),
+      "continue the finished experiment in FILE.h5 to a larger budget (steps=N or episodes=N), "
+      "writing --out NEW.h5; identical to one longer run whose schedules keep the original "
+      "length (needs checkpoint.every in the original)")("quiet,q",
+                                                         "no progress and no summary table")(
       "progress-every", po::value<double>(&a.progress_every)->default_value(10.0),
       "when stderr is not a terminal: seconds between plain progress lines")(
       "last", po::value<std::int64_t>(&a.last_k)->default_value(100),
@@ -235,7 +242,9 @@ std::optional<RunArgs> parse_run_args(const std::vector<std::string>& args) {
           "log.steps=true, agent.alpha=0.1, env[0].is_slippery=false (docs/config.md).\n"
           "rlsim run --resume FILE.h5 finishes an interrupted experiment in its own file.\n"
           "checkpoint.every=N saves each run's whole state every N env steps, so that\n"
-          "--resume goes on from there, bit-identical to an uninterrupted run.\n" +
+          "--resume goes on from there, bit-identical to an uninterrupted run.\n"
+          "rlsim run --continue FILE.h5 steps=N --out NEW.h5 continues its finished runs to N\n"
+          "steps (FILE must have been run with checkpoint.every; schedules keep their length).\n" +
               std::string(kRunMpiHelp)))
     return std::nullopt;
   if (a.threads < 0) throw UsageError("--threads " + std::to_string(a.threads) + " must be >= 0");
@@ -249,6 +258,14 @@ std::optional<RunArgs> parse_run_args(const std::vector<std::string>& args) {
   a.overwrite = vm.count("overwrite") != 0;
   a.dry_run = vm.count("dry-run") != 0;
   a.quiet = vm.count("quiet") != 0;
+  if (!a.cont.empty() && !a.resume.empty())
+    throw UsageError(
+        "--continue and --resume cannot be combined: --resume FILE finishes an "
+        "interrupted experiment, --continue FILE extends a finished one");
+  if (!a.cont.empty() && !a.out_given)
+    throw UsageError("--continue " + a.cont +
+                     " writes a new run file: give --out NEW.h5 (the file continued is never "
+                     "modified)");
   for (const auto& word : positional) {
     if (word.find('=') != std::string::npos)
       a.overrides.push_back(word);
@@ -272,6 +289,8 @@ struct Experiment {
   ExperimentMeta stored;               // the file's metadata
   std::vector<std::int64_t> done;      // indices of the runs complete in the file (sorted)
   std::vector<StoredRun> stored_runs;  // those runs
+  // --continue only: each run's end-of-loop state in the file continued, by run index.
+  std::map<std::int64_t, StateDict> continue_from;
 };
 
 std::string resume_refusal(const RunArgs& a) {
@@ -288,6 +307,18 @@ std::string resume_hint(const Experiment& x) {
 // --out or --overwrite.
 Experiment expand_experiment(const RunArgs& a, const Registry& registry) {
   Experiment x;
+  if (!a.cont.empty()) {
+    if (!a.config_path.empty())
+      throw UsageError("--continue " + a.cont +
+                       " takes the config stored in the file; give no "
+                       "config file ('" +
+                       a.config_path + "'), only the new budget (steps=N)");
+    Continuation c = prepare_continuation(registry, a.cont, a.overrides, a.max_runs);
+    x.cfg = std::move(c.cfg);
+    x.runs = std::move(c.runs);
+    x.continue_from = std::move(c.states);
+    return x;
+  }
   if (a.resume.empty()) {
     x.cfg = a.config_path.empty()
                 ? parse_config(default_config_text(), "<default config>", a.overrides)
@@ -421,6 +452,7 @@ std::string output_path(const RunArgs& a, const ExperimentConfig& cfg) {
   }
   std::vector<std::string> inputs = a.plugins;
   if (!a.config_path.empty()) inputs.push_back(a.config_path);
+  if (!a.cont.empty()) inputs.push_back(a.cont);  // the file continued is only read
   const std::string option = !a.resume.empty() ? "--resume" : a.out.empty() ? "log.out" : "--out";
   // --resume appends to its file: only the input and directory checks apply.
   check_output_file(out, a.overwrite || !a.resume.empty(), inputs, option, "run.h5");
@@ -472,7 +504,8 @@ struct Outcome {
 // the progress display on stderr and stop signals handled; marks the file complete unless
 // interrupted, else flushes it. A failed write (disk full) says how to resume.
 Outcome execute(const RunArgs& a, const Registry& registry, const std::vector<RunSpec>& runs,
-                ExperimentWriter& writer, const std::string& out, [[maybe_unused]] MpiRun* mpi) {
+                ExperimentWriter& writer, const std::string& out, [[maybe_unused]] MpiRun* mpi,
+                const std::map<std::int64_t, StateDict>& continue_from) {
   Outcome o;
   o.threads = capped_threads(a.threads, a.threads_force);
   RunCounters counters;
@@ -491,7 +524,8 @@ Outcome execute(const RunArgs& a, const Registry& registry, const std::vector<Ru
     // checkpoint.every: each run's latest checkpoint reaches the file at each flush, and a
     // resumed run goes on from its own (run/run_checkpoint.hpp).
     opts.checkpoints = writer.checkpoint_sink();
-    opts.resume = &writer.resume_checkpoints();
+    // --continue: every run goes on from its end-of-loop state in the file continued.
+    opts.resume = continue_from.empty() ? &writer.resume_checkpoints() : &continue_from;
     bool write_failed = false;
     opts.on_complete = [&](RunResult&& r) {
       try {
@@ -591,6 +625,12 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   const std::optional<RunArgs> a = parse_run_args(args);
   if (!a) return 0;
   const Registry registry = make_registry(a->plugins);
+#ifdef RLSIM_WITH_MPI
+  if (mpi && mpi->size() > 1 && !a->cont.empty())
+    throw Error(
+        "--continue runs on one MPI rank only (the continued runs' states are held by "
+        "rank 0): run it without mpirun, with --threads");
+#endif
   if (const int code = stopped_before_runs(a->resume)) return code;
   const Experiment x = expand_experiment(*a, registry);
   if (const int code = stopped_before_runs(a->resume)) return code;
@@ -616,7 +656,7 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   ExperimentWriter writer(out, run_meta(x, command_line),
                           a->resume.empty() ? WriteMode::create : WriteMode::append);
   const std::vector<RunSpec> todo = remaining_runs(*a, x, writer, out);
-  const Outcome o = execute(*a, registry, todo, writer, out, mpi);
+  const Outcome o = execute(*a, registry, todo, writer, out, mpi, x.continue_from);
   return summarise(*a, x, o, out, mpi);
 }
 

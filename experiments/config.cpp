@@ -161,6 +161,10 @@ void apply_top(ExperimentConfig& cfg, const std::string& key, const toml::node& 
   } else if (key == "steps" || key == "pulls") {
     // Bandit runs are budgeted in pulls, which are env steps: one name for one thing.
     cfg.budget.steps = int_value(node, key, 0);
+  } else if (key == "schedule_steps") {
+    // The steps that schedules following the budget are sized for (Budget::schedule_steps;
+    // `rlsim run --continue` writes it).
+    cfg.budget.schedule_steps = int_value(node, key, 0);
   } else if (key == "save_agent") {
     auto b = node.as_boolean();
     if (!b) throw Error("config key 'save_agent' must be true or false");
@@ -176,7 +180,8 @@ void apply_top(ExperimentConfig& cfg, const std::string& key, const toml::node& 
   } else {
     throw Error("unknown config key '" + key +
                 "'; valid top-level keys: name, seed, seeds, episodes, steps (or pulls), "
-                "save_agent, vector_threads, and the tables [log], [eval], [checkpoint], [[env]], "
+                "schedule_steps, save_agent, vector_threads, and the tables [log], [eval], "
+                "[checkpoint], [[env]], "
                 "[[agent]]");
   }
 }
@@ -507,6 +512,8 @@ std::string config_to_toml(const ExperimentConfig& c) {
   os << "]\n";
   os << "episodes = " << c.budget.episodes << "\n";
   os << "steps = " << c.budget.steps << "\n";
+  // Only when set, so that the config text of other experiments stays as it was.
+  if (c.budget.schedule_steps != 0) os << "schedule_steps = " << c.budget.schedule_steps << "\n";
   os << "save_agent = " << (c.save_agent ? "true" : "false") << "\n";
   os << "vector_threads = " << c.vector_threads << "\n\n[log]\n";
   os << "steps = " << (c.log_steps ? "true" : "false") << "\n";

@@ -33,7 +33,7 @@ struct MpiJob {
 
 #if defined(__x86_64__) && defined(__GLIBCXX__)
 // A new field in one of these structs must be serialized below (then update the sizes).
-static_assert(sizeof(RunSpec) == 256, "RunSpec changed: update experiments/mpi_serialization.hpp");
+static_assert(sizeof(RunSpec) == 264, "RunSpec changed: update experiments/mpi_serialization.hpp");
 static_assert(sizeof(RunResult) == 1096,
               "RunResult changed: update experiments/mpi_serialization.hpp");
 #endif
@@ -109,7 +109,7 @@ void serialize(Archive& ar, rlsim::Params& p, unsigned version) {
 
 template <class Archive>
 void serialize(Archive& ar, rlsim::Budget& b, unsigned) {
-  ar& b.episodes& b.steps;
+  ar& b.episodes& b.steps& b.schedule_steps;
 }
 
 template <class Archive>

@@ -1,5 +1,6 @@
 // CheckpointStore (run/checkpoint_store.hpp): the latest checkpoint of each run in
-// progress, in /checkpoints of the run file.
+// progress, in /checkpoints of the run file, and the continuation state of each finished
+// run, in /continuation (read back by read_continuation_states, run/run_checkpoint.hpp).
 #include "run/checkpoint_store.hpp"
 
 #include "core/error.hpp"
@@ -13,6 +14,7 @@ namespace rlsim::runfile {
 namespace {
 
 constexpr const char* kGroup = "checkpoints";
+constexpr const char* kContinuation = "continuation";
 
 void delete_run_group(hid_t root, const std::string& name, const std::string& path) {
   const std::string where = in_quotes(path) + " /checkpoints/" + name;
@@ -26,6 +28,11 @@ void CheckpointStore::checkpoint(const RunInfo& run, std::int64_t /*steps*/, Sta
   std::lock_guard<std::mutex> lock(mutex_);
   waiting_[run.run_index] = std::move(state);
   pending_.store(true, std::memory_order_relaxed);
+}
+
+void CheckpointStore::continuation(const RunInfo& run, StateDict&& state) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  finals_[run.run_index] = std::move(state);
 }
 
 void CheckpointStore::write(hid_t file, const std::string& path) {
@@ -48,14 +55,32 @@ void CheckpointStore::write(hid_t file, const std::string& path) {
 }
 
 void CheckpointStore::end_run(hid_t file, std::int64_t run_index, const std::string& path) {
+  StateDict final_state;
+  bool has_final = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     waiting_.erase(run_index);
+    if (auto it = finals_.find(run_index); it != finals_.end()) {
+      final_state = std::move(it->second);
+      finals_.erase(it);
+      has_final = true;
+    }
+  }
+  const std::string name = run_name(run_index);
+  if (has_final) {
+    const std::string where = in_quotes(path) + " /continuation";
+    hdf5::validate_state(path, "/continuation/" + name, final_state);
+    if (!link_exists(file, kContinuation, where)) create_group(file, kContinuation, where);
+    hdf5::Group root = open_group(file, kContinuation, where);
+    if (link_exists(root.get(), name, where + "/" + name))
+      check_status(H5Ldelete(root.get(), name.c_str(), H5P_DEFAULT),
+                   "cannot delete " + where + "/" + name);
+    hdf5::write_state_group(root.get(), name, final_state, where + "/" + name);
   }
   const std::string where = in_quotes(path) + " /checkpoints";
   if (!link_exists(file, kGroup, where)) return;
   hdf5::Group root = open_group(file, kGroup, where);
-  delete_run_group(root.get(), run_name(run_index), path);
+  delete_run_group(root.get(), name, path);
 }
 
 void CheckpointStore::remove_all(hid_t file, const std::string& path) {
@@ -86,3 +111,27 @@ std::map<std::int64_t, StateDict> CheckpointStore::keep_unfinished(
 }
 
 }  // namespace rlsim::runfile
+
+namespace rlsim {
+
+std::map<std::int64_t, StateDict> read_continuation_states(const std::string& path) {
+  using namespace runfile;
+  hdf5::Lock lock;
+  const hdf5::File f = hdf5::open_existing(path, H5F_ACC_RDONLY, "run file", false);
+  const hid_t file = f.get();
+  const hsize_t max_bytes = limits_for(file).max_bytes;
+  std::map<std::int64_t, StateDict> out;
+  const std::string where = in_quotes(path) + " /continuation";
+  if (!link_exists(file, kContinuation, where)) return out;
+  hdf5::Group root = open_group(file, kContinuation, where);
+  for (const std::string& name : link_names(file, kContinuation, where)) {
+    const std::int64_t i = index_of_name(name);
+    if (i < 0)
+      throw Error("run file " + in_quotes(path) + ": /continuation holds '" + name +
+                  "', which is not a run number: the file is damaged");
+    out.emplace(i, hdf5::read_state_group(root.get(), name, where + "/" + name, max_bytes));
+  }
+  return out;
+}
+
+}  // namespace rlsim

@@ -17,6 +17,11 @@
 //   deletes /checkpoints, so a complete file has none.
 // - keep_unfinished() (resume, WriteMode::append): deletes the groups of runs that
 //   run_table lists and returns the others' checkpoints, by run index.
+// - Continuation states (CheckpointSink::continuation, the END-OF-LOOP state of a finished
+//   run, in the same format as a checkpoint): kept in memory until end_run(), which writes
+//   it as /continuation/NNNNNN in the same flush as the run's rows. finish() leaves them:
+//   a complete file keeps one per run, and `rlsim run --continue` reads them with
+//   read_continuations() (docs/log-format.md "Continuation states").
 #pragma once
 #include <hdf5.h>
 
@@ -35,11 +40,13 @@ namespace rlsim::runfile {
 class CheckpointStore : public CheckpointSink {
  public:
   void checkpoint(const RunInfo& run, std::int64_t steps, StateDict&& state) override;
+  void continuation(const RunInfo& run, StateDict&& state) override;
   // Whether checkpoints wait for write().
   bool pending() const { return pending_.load(std::memory_order_relaxed); }
   // Under the hdf5::Lock: writes the waiting checkpoints to /checkpoints of `file`.
   void write(hid_t file, const std::string& path);
-  // Under the hdf5::Lock: the run is being written whole: forget it, delete its group.
+  // Under the hdf5::Lock: the run is being written whole: forget it, delete its group, and
+  // write its continuation state, when it has one.
   void end_run(hid_t file, std::int64_t run_index, const std::string& path);
   // Under the hdf5::Lock: deletes /checkpoints, if there is one.
   static void remove_all(hid_t file, const std::string& path);
@@ -51,6 +58,7 @@ class CheckpointStore : public CheckpointSink {
  private:
   std::mutex mutex_;
   std::map<std::int64_t, StateDict> waiting_;
+  std::map<std::int64_t, StateDict> finals_;  // continuation states waiting for end_run
   std::atomic<bool> pending_{false};
 };
 

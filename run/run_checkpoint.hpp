@@ -13,11 +13,11 @@
 //   "agent/…"       Agent::save_checkpoint (networks, optimiser, buffers, streams, …)
 //   "result/…"      the rows of the run so far: "episodes/<column>", "regret/<column>",
 //                   "eval/<column>", "diagnostics/{step,values,names}" (names as bytes)
-// Taken by the single-env loop of run/runner.cpp every checkpoint_every env steps, at the
-// step count it names: mid-episode (the next thing is the agent's act on runner/obs) or,
-// when that step ended an episode, at the episode boundary (the next thing is an unseeded
-// reset). Handed to a CheckpointSink (the run file's writer keeps the latest per run and
-// writes it at its next flush).
+// Taken by the single-env loop of run/runner.cpp every checkpoint_every env steps, and once
+// when the loop ends (CheckpointSink::continuation), at the step count it names: mid-episode (the
+// next thing is the agent's act on runner/obs) or, when that step ended an episode, at the episode
+// boundary (the next thing is an unseeded reset). Handed to a CheckpointSink (the run file's writer
+// keeps the latest per run and writes it at its next flush).
 //
 // What can be checkpointed: an env with Env::can_checkpoint() and an agent with
 // Agent::can_checkpoint(), on one env copy (num_envs() = 1), without the step log
@@ -25,6 +25,7 @@
 // the rest with one Error naming the run, what is missing and what supports it.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "core/agent.hpp"
@@ -41,6 +42,12 @@ class CheckpointSink {
  public:
   virtual ~CheckpointSink() = default;
   virtual void checkpoint(const RunInfo& run, std::int64_t steps, StateDict&& state) = 0;
+  // The run's END-OF-LOOP state: a checkpoint taken after its last env step, before the
+  // final evaluation and Agent::finish_training (keep_best), which change the agent; the
+  // state `rlsim run --continue` goes on from (docs/log-format.md "Continuation states").
+  // Called once per finished run, from its own thread, before the run is handed to
+  // on_complete. The default drops it.
+  virtual void continuation(const RunInfo& /*run*/, StateDict&& /*state*/) {}
 };
 
 // The runner's own state at a checkpoint.
@@ -71,6 +78,11 @@ StateDict make_checkpoint(const RunInfo& info, const Env& env, Agent& agent, con
 // Puts a checkpoint back into a freshly built env and agent of the same run and into the
 // run's loop state, current observation and result rows. Throws an Error naming the run
 // when the checkpoint is not one of this run (ids, format) or is damaged.
+// The continuation states (CheckpointSink::continuation) that the run file `path` keeps in
+// /continuation, by run index; empty when it has none. Opens the file read-only
+// (run/checkpoint_store.cpp). Throws an Error naming the file when it is damaged.
+std::map<std::int64_t, StateDict> read_continuation_states(const std::string& path);
+
 void restore_checkpoint(const StateDict& ck, const RunInfo& info, Env& env, Agent& agent,
                         LoopState& loop, Value& obs, RunResult& res);
 

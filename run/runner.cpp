@@ -539,10 +539,15 @@ void run_single(const RunSpec& spec, Env& env, Agent& agent, Evaluator* evaluato
     resume_mid_episode = resumed.mid_episode;
     events.resume_at(total);
   }
-  auto take_checkpoint = [&](std::int64_t len, double ret, bool mid_episode) {
+  // `final`: the end-of-loop state (CheckpointSink::continuation), taken once.
+  bool continuation_taken = false;
+  auto take_checkpoint = [&](std::int64_t len, double ret, bool mid_episode, bool final = false) {
     const LoopState loop{total, episode, len, ret, pseudo_regret, realised_regret, mid_episode};
-    checkpoints->checkpoint(res.info, total,
-                            make_checkpoint(res.info, env, agent, loop, *cur, res));
+    StateDict state = make_checkpoint(res.info, env, agent, loop, *cur, res);
+    if (final)
+      checkpoints->continuation(res.info, std::move(state));
+    else
+      checkpoints->checkpoint(res.info, total, std::move(state));
   };
   std::int64_t next_event = events.next();
   // An agent that may end the run (Agent::can_stop, best-arm identification) is asked after
@@ -598,7 +603,14 @@ void run_single(const RunSpec& spec, Env& env, Agent& agent, Evaluator* evaluato
       if (total == next_event) [[unlikely]] {
         events.handle(total, pseudo_regret, realised_regret);
         next_event = events.next();
-        if (!done && total == limit) break;  // the budget cut the episode short
+        if (!done && total == limit) {  // the budget cut the episode short
+          // The end-of-loop state, before end_episode: a longer run goes on with this episode.
+          if (checkpoints) {
+            take_checkpoint(len, ret, true, true);
+            continuation_taken = true;
+          }
+          break;
+        }
         if (events.take_checkpoint()) {
           if (done)
             checkpoint_at_boundary = true;
@@ -626,6 +638,9 @@ void run_single(const RunSpec& spec, Env& env, Agent& agent, Evaluator* evaluato
     ++episode;
     if (agent_stopped) break;
   }
+  // The budget ended the loop at an episode boundary: the end-of-loop state is that
+  // boundary's (a longer run resets next). Agents that may stop have no checkpoints.
+  if (checkpoints && !continuation_taken && !agent_stopped) take_checkpoint(0, 0.0, false, true);
   // Regret's last point is the final pull, even if the plan guessed the horizon wrong.
   if (kOracle && (res.regret.step.empty() || res.regret.step.back() != total))
     push_regret(res.regret, total, pseudo_regret, realised_regret);
@@ -661,7 +676,7 @@ RunResult execute_run(const Registry& registry, const RunSpec& spec, RunCounters
   std::unique_ptr<Env> env = registry.make_env(spec.env_id, spec.env_params);
   check_episodes_end(spec, env->spec());
   std::unique_ptr<Agent> agent = registry.make_agent(spec.agent_id, spec.agent_params, *env,
-                                                     info.agent_seed, spec.budget.steps);
+                                                     info.agent_seed, schedule_steps(spec.budget));
   std::unique_ptr<Evaluator> evaluator;
   if (spec.eval_every > 0) evaluator = std::make_unique<Evaluator>(registry, spec);
   const std::int64_t num_envs = agent->num_envs();
@@ -719,7 +734,8 @@ void validate_specs(const Registry& registry, const std::vector<RunSpec>& specs)
     if (s.checkpoint_every != 0 &&
         checked.insert(key + "|" + (s.log_steps ? "steps" : "")).second) {
       auto env = registry.make_env(s.env_id, s.env_params);
-      auto agent = registry.make_agent(s.agent_id, s.agent_params, *env, 0, s.budget.steps);
+      auto agent =
+          registry.make_agent(s.agent_id, s.agent_params, *env, 0, schedule_steps(s.budget));
       check_checkpoint_support(registry, s.run_index, s.checkpoint_every, s.log_steps, *env,
                                *agent);
     }

@@ -33,7 +33,17 @@ namespace rlsim {
 struct Budget {
   std::int64_t episodes = 0;  // 0: no episode limit
   std::int64_t steps = 0;     // 0: no step limit
+  // The step count that schedules following the budget are sized for (AgentContext::
+  // budget_steps: DQN's exploration fraction, PPO's learning-rate decay, ...); 0: `steps`.
+  // `rlsim run --continue` sets it to the original budget, so that a continued run keeps
+  // the schedules it started with (docs/commands.md).
+  std::int64_t schedule_steps = 0;
 };
+
+// The step count a run's agent sizes its schedules for (Budget::schedule_steps).
+inline std::int64_t schedule_steps(const Budget& b) {
+  return b.schedule_steps > 0 ? b.schedule_steps : b.steps;
+}
 
 struct RunSpec {
   std::int64_t run_index = 0;

@@ -440,29 +440,32 @@ class Checker:
             self.notes.append(f"{where}: live rows of a run {state}")
 
     def checkpoints(self, f, listed):
-        """/checkpoints (table 10): runs in progress, only in a file not marked complete."""
-        if "checkpoints" not in f:
-            return
-        if int(f.attrs.get("complete", 0)) == 1:
+        """/checkpoints (table 10): runs in progress, only in a file not marked complete;
+        /continuation (table 11): end states of runs in run_table, for rlsim run --continue."""
+        if "checkpoints" in f and int(f.attrs.get("complete", 0)) == 1:
             self.problem("/checkpoints", "a file marked complete has checkpoints (table 10)")
-        for name, g in f["checkpoints"].items():
-            where = f"/checkpoints/{name}"
-            if not RUN_NAME.match(name) or not isinstance(g, h5py.Group):
-                self.problem(where, "is not a group named by a zero-padded run index")
-                continue
-            self.members(g, where, {"runner", "env", "agent", "result"})
-            if "runner/loop" in g:
-                steps = int(g["runner/loop"][1])
-                state = ("listed in run_table: ignored" if int(name) in listed
-                         else "in progress")
-                self.notes.append(f"{where}: checkpoint at step {steps} of a run {state}")
-            else:
-                self.problem(where, "has no dataset runner/loop (table 10)")
+        for top in ("checkpoints", "continuation"):
+            for name, g in (f[top].items() if top in f else []):
+                where = f"/{top}/{name}"
+                if not RUN_NAME.match(name) or not isinstance(g, h5py.Group):
+                    self.problem(where, "is not a group named by a zero-padded run index")
+                    continue
+                self.members(g, where, {"runner", "env", "agent", "result"})
+                if "runner/loop" not in g:
+                    self.problem(where, "has no dataset runner/loop (table 10)")
+                elif top == "continuation":
+                    if int(name) not in listed:
+                        self.problem(where, "is the end state of a run not in run_table")
+                else:
+                    steps = int(g["runner/loop"][1])
+                    state = ("listed in run_table: ignored" if int(name) in listed
+                             else "in progress")
+                    self.notes.append(f"{where}: checkpoint at step {steps} of a run {state}")
 
     def file_v3(self, f):
         """Format 3; returns the run indices of run_table."""
         self.members(f, "/", {"run_table", "groups", "episodes", "regret", "eval", "runs", "live",
-                              "checkpoints"})
+                              "checkpoints", "continuation"})
         # groups
         numbers = set()
         if "groups" not in f or not isinstance(f["groups"], h5py.Group):

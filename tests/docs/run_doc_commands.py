@@ -30,7 +30,7 @@ What counts as a command (rules, not a per-command list):
 - Placeholders (FILE.h5, CONFIG.toml, ID, ...) are replaced from PLACEHOLDERS below.
 
 Small budgets (so the whole script takes a minute or two):
-- `rlsim run` (not --resume): unless the command sets seeds, seeds=min(config's, MAX_SEEDS)
+- `rlsim run` (not --resume or --continue, which take the budget stored in their file): unless the command sets seeds, seeds=min(config's, MAX_SEEDS)
   (a seed list keeps its first MAX_SEEDS). Unless the command sets one of episodes, steps or
   pulls: episodes=min(config's, MAX_EPISODES) when the config has an episode budget, and
   steps=min(config's, MAX_STEPS) always (bandit runs are one episode of `horizon` pulls).
@@ -273,7 +273,7 @@ def small_budget(code, workdir):
     if not rest:
         return code
     extra = []
-    if rest[0] == "run" and "--resume" not in rest:
+    if rest[0] == "run" and "--resume" not in rest and "--continue" not in rest:
         keys = set()
         for w in rest[1:]:
             m = OVERRIDE.match(w)
