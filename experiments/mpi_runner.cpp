@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/mpi/communicator.hpp>
 #include <boost/mpi/environment.hpp>
@@ -26,9 +27,14 @@ namespace rlsim {
 namespace {
 
 // Message tags. Rank 0 → workers: kJob (MpiJob), kStop (int, ignored), kFinal (exit code).
-// Worker → rank 0: kResult (RunResult), kProgress (env steps since the last one), kError
-// (the message), kDone (1 when the worker was interrupted by a signal, else 0).
-enum Tag : int { kJob = 1, kFinal, kStop, kResult, kProgress, kError, kDone };
+// Worker → rank 0: kResult (RunResult), kProgress (env steps since the last one), kLive
+// (std::vector<LiveRows>: the live rows of its runs in progress since the last
+// kLive), kError (the message), kDone (1 when the worker was interrupted by a signal, else 0).
+enum Tag : int { kJob = 1, kFinal, kStop, kResult, kProgress, kError, kDone, kLive };
+
+// The shortest interval between two kLive messages of a worker (when the flush interval,
+// RLSIM_FLUSH_SECONDS, is shorter or 0).
+constexpr double kMinLiveSeconds = 0.05;
 
 bool started_by_mpi_launcher() {
   // OpenMPI's mpirun, PMI (MPICH/Intel MPI, srun --mpi=pmi2) and PMIx (srun --mpi=pmix).
@@ -181,13 +187,25 @@ int MpiRun::worker_main() {
   std::deque<RunResult> finished_runs;
   std::string error;
   std::atomic<bool> compute_done{false};
+  // The live rows of this rank's runs in progress, sent to rank 0 (kLive) at most once per
+  // flush interval; set by the compute thread before its runs start.
+  std::unique_ptr<LiveRowBuffer> live;
+  std::atomic<LiveRowBuffer*> live_ptr{nullptr};
   std::thread compute([&] {
     try {
       const Registry registry = make_registry(job.plugins);
       RunnerOptions o;
       o.threads = job.threads > 0 ? job.threads : omp_get_max_threads();
       o.counters = &counters;
+      if (job.live_seconds >= 0) {
+        live = std::make_unique<LiveRowBuffer>(job.live_seconds);
+        o.live = live.get();
+        live_ptr.store(live.get());
+      }
       o.on_complete = [&](RunResult&& r) {
+        // Its live rows not sent yet are dropped: rank 0 gets the whole run after the
+        // kLive messages sent before (the loop below takes the live rows first).
+        if (live) live->forget(r.info.run_index);
         std::lock_guard<std::mutex> lock(mutex);
         finished_runs.push_back(std::move(r));
       };
@@ -205,9 +223,20 @@ int MpiRun::worker_main() {
   int final_code = -1;  // set when rank 0 ends the job early
   std::int64_t steps_reported = 0;
   auto last_progress = std::chrono::steady_clock::now();
+  auto last_live = last_progress;
+  const auto live_interval =
+      std::chrono::duration<double>(std::max(job.live_seconds, kMinLiveSeconds));
   try {
     while (true) {
       const bool done = compute_done.load();  // read first: results pushed before it are sent
+      // Live rows before results: a run's result always follows its last live rows.
+      LiveRowBuffer* live_rows = live_ptr.load();
+      if (final_code < 0 && live_rows && live_rows->pending() &&
+          std::chrono::steady_clock::now() - last_live >= live_interval) {
+        const std::vector<LiveRows> rows = live_rows->take();
+        if (!rows.empty()) world.send(0, kLive, rows);
+        last_live = std::chrono::steady_clock::now();
+      }
       std::deque<RunResult> batch;
       {
         std::lock_guard<std::mutex> lock(mutex);
@@ -278,10 +307,13 @@ void MpiRun::execute_runs(const Registry& registry, const std::vector<RunSpec>& 
                     " is not supported under MPI with more than one rank (the checkpoints of "
                     "runs on the other ranks are not sent to the writer); run with one rank, "
                     "or set checkpoint.every = 0");
+  // The live rows of the workers' runs go to the writer's LiveTables, as its own runs' do.
+  auto* live_tables = dynamic_cast<LiveRowBuffer*>(options.live);
   MpiJob job;
   job.plugins = plugins;
   job.threads = threads_option;
   job.specs = specs;
+  job.live_seconds = live_tables ? live_tables->min_seconds() : -1;
   for (int r = 1; r < world.size(); ++r) world.send(r, kJob, job);
 
   RunCounters local_counters;
@@ -330,6 +362,17 @@ void MpiRun::execute_runs(const Registry& registry, const std::vector<RunSpec>& 
             try {
               write(std::move(r));
               counters->runs_done.fetch_add(1);
+            } catch (...) {
+              record_error(std::current_exception());
+            }
+            break;
+          }
+          case kLive: {
+            std::vector<LiveRows> rows;
+            world.recv(src, kLive, rows);
+            try {
+              if (live_tables)
+                for (const LiveRows& r : rows) live_tables->add(r);
             } catch (...) {
               record_error(std::current_exception());
             }

@@ -1,5 +1,6 @@
 // Boost.Serialization of what `rlsim run` sends between MPI ranks (experiments/mpi_runner.*):
-// the run specs (rank 0 → workers) and the run results (workers → rank 0).
+// the run specs (rank 0 → workers), the run results and the live rows of runs in progress
+// (workers → rank 0).
 //
 // Non-intrusive: the core types stay free of serialization code. Every field of RunSpec and
 // RunResult is carried, so rank 0 writes exactly what a single process would have written;
@@ -18,17 +19,21 @@
 #include "core/error.hpp"
 #include "core/params.hpp"
 #include "core/run_result.hpp"
+#include "run/live_rows.hpp"
 #include "run/runner.hpp"
 
 namespace rlsim {
 
 // The job rank 0 sends to every worker rank: how to build the registry (plugins), how many
-// OpenMP threads (0: the worker's own default) and the whole list of runs; each rank runs
-// its own share of the list (experiments/mpi_runner.cpp).
+// OpenMP threads (0: the worker's own default), the whole list of runs (each rank runs its
+// own share of the list, experiments/mpi_runner.cpp), and the writer's flush interval in
+// seconds, which is also the live-row threshold and forwarding interval (negative: rank 0
+// writes no live rows, and the workers send none).
 struct MpiJob {
   std::vector<std::string> plugins;
   int threads = 0;
   std::vector<RunSpec> specs;
+  double live_seconds = -1;
 };
 
 #if defined(__x86_64__) && defined(__GLIBCXX__)
@@ -122,7 +127,7 @@ void serialize(Archive& ar, rlsim::RunSpec& s, unsigned) {
 
 template <class Archive>
 void serialize(Archive& ar, rlsim::MpiJob& j, unsigned) {
-  ar& j.plugins& j.threads& j.specs;
+  ar& j.plugins& j.threads& j.specs& j.live_seconds;
 }
 
 template <class Archive>
@@ -157,6 +162,11 @@ void serialize(Archive& ar, rlsim::EvalTable& t, unsigned) {
 template <class Archive>
 void serialize(Archive& ar, rlsim::DiagnosticsTable& t, unsigned) {
   ar& t.names& t.step& t.values;
+}
+
+template <class Archive>
+void serialize(Archive& ar, rlsim::LiveRows& l, unsigned) {
+  ar& l.info& l.steps& l.eval& l.diag;
 }
 
 template <class Archive>
