@@ -25,11 +25,11 @@ void LiveRowBuffer::update(const RunInfo& run, std::int64_t steps, const EvalTab
     std::lock_guard<std::mutex> lock(mutex_);
     copy_new_rows(run, steps, evaluations, diagnostics, std::chrono::steady_clock::now());
   }
-  if (run.run_index != crash_run_ || evaluations.size() == 0) return;
-  // The test hook: the run stops here (for at most 5 minutes, then goes on, and the test
+  if (run.run_index != crash_run_ || evaluations.size() == 0 || crash_held_.exchange(true)) return;
+  // The test hook: the run stops here, once (for at most 60 s, then goes on, and the test
   // that expected the crash fails), becoming live after min_seconds; its process is killed
   // meanwhile (the writer's after_flush(), or mpirun when rank 0 dies).
-  for (int i = 0; i < 6000; ++i) {
+  for (int i = 0; i < 1200; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     std::lock_guard<std::mutex> lock(mutex_);
     copy_new_rows(run, steps, evaluations, diagnostics, std::chrono::steady_clock::now());

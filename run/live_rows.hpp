@@ -12,8 +12,8 @@
 //   the first one of a run even with none) and add() takes such rows from another buffer:
 //   the run is live at once. forget() drops a run that has ended.
 // - Test hook (tests only): with the environment variable RLSIM_TEST_LIVE_CRASH=N, run N
-//   waits in update() once it has evaluation rows, so it never ends (for at most 5
-//   minutes); the writer of the file kills itself after the first flush that wrote
+//   waits in update() once it has evaluation rows, so it never ends (for at most 60
+//   s); the writer of the file kills itself after the first flush that wrote
 //   evaluation rows of run N (LiveTables::after_flush). A deterministic "the file was
 //   written while run N was in progress, and then the writer crashed", whatever the
 //   machine's speed (tests/experiments/test_live.cpp, test_mpi_live.cpp).
@@ -84,7 +84,8 @@ class LiveRowBuffer : public LiveSink {
                      const DiagnosticsTable* diagnostics,
                      std::chrono::steady_clock::time_point now);
   double min_seconds_;
-  std::int64_t crash_run_ = -1;  // RLSIM_TEST_LIVE_CRASH, -1 when unset
+  std::int64_t crash_run_ = -1;          // RLSIM_TEST_LIVE_CRASH, -1 when unset
+  std::atomic<bool> crash_held_{false};  // the run has been held
 };
 
 }  // namespace rlsim
