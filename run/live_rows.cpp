@@ -11,12 +11,17 @@ namespace rlsim {
 LiveRowBuffer::LiveRowBuffer(double min_seconds) : min_seconds_(min_seconds) {
   const char* text = std::getenv("RLSIM_TEST_LIVE_CRASH");
   if (!text || !*text) return;
-  char* end = nullptr;
-  const long long v = std::strtoll(text, &end, 10);
-  if (end == text || *end != '\0' || v < 0)
-    throw Error("environment variable RLSIM_TEST_LIVE_CRASH is '" + std::string(text) +
-                "': expected a run index (a test hook: see run/live_rows.hpp), or leave it unset");
-  crash_run_ = v;
+  for (const char* p = text;; ++p) {
+    char* end = nullptr;
+    const long long v = std::strtoll(p, &end, 10);
+    if (end == p || v < 0 || (*end != '\0' && *end != ','))
+      throw Error("environment variable RLSIM_TEST_LIVE_CRASH is '" + std::string(text) +
+                  "': expected run indices separated by commas, such as 1 or 0,1 (a test hook: "
+                  "see run/live_rows.hpp), or leave it unset");
+    crash_runs_.insert(v);
+    p = end;
+    if (*p == '\0') break;
+  }
 }
 
 void LiveRowBuffer::update(const RunInfo& run, std::int64_t steps, const EvalTable& evaluations,
@@ -25,7 +30,11 @@ void LiveRowBuffer::update(const RunInfo& run, std::int64_t steps, const EvalTab
     std::lock_guard<std::mutex> lock(mutex_);
     copy_new_rows(run, steps, evaluations, diagnostics, std::chrono::steady_clock::now());
   }
-  if (run.run_index != crash_run_ || evaluations.size() == 0 || crash_held_.exchange(true)) return;
+  if (crash_runs_.count(run.run_index) == 0 || evaluations.size() == 0) return;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!crash_held_.insert(run.run_index).second) return;  // held once
+  }
   // The test hook: the run stops here, once (for at most 60 s, then goes on, and the test
   // that expected the crash fails), becoming live after min_seconds; its process is killed
   // meanwhile (the writer's after_flush(), or mpirun when rank 0 dies).

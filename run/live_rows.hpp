@@ -11,18 +11,20 @@
 // - take() hands the waiting rows over (one LiveRows per live run with new rows or steps;
 //   the first one of a run even with none) and add() takes such rows from another buffer:
 //   the run is live at once. forget() drops a run that has ended.
-// - Test hook (tests only): with the environment variable RLSIM_TEST_LIVE_CRASH=N, run N
-//   waits in update() once it has evaluation rows, so it never ends (for at most 60
-//   s); the writer of the file kills itself after the first flush that wrote
-//   evaluation rows of run N (LiveTables::after_flush). A deterministic "the file was
-//   written while run N was in progress, and then the writer crashed", whatever the
-//   machine's speed (tests/experiments/test_live.cpp, test_mpi_live.cpp).
+// - Test hook (tests only): with the environment variable RLSIM_TEST_LIVE_CRASH=N (or a
+//   list N,M,…), run N waits in update() once it has evaluation rows, so it never ends (it
+//   waits once, for at most 60 s); the writer of the file kills itself (SIGKILL) after the
+//   first flush by which it has written evaluation rows of every listed run
+//   (LiveTables::after_flush). A deterministic "the file was written while these runs were
+//   in progress, and then the writer crashed", whatever the machine's speed
+//   (tests/experiments/test_live.cpp, test_mpi_live.cpp).
 #pragma once
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <set>
 #include <vector>
 
 #include "core/run_result.hpp"
@@ -72,7 +74,7 @@ class LiveRowBuffer : public LiveSink {
   static bool has_news(const Run& r) {
     return r.live && (r.steps_changed || r.eval.size() > 0 || r.diag.size() > 0 || !r.in_file);
   }
-  std::int64_t crash_run() const { return crash_run_; }
+  const std::set<std::int64_t>& crash_runs() const { return crash_runs_; }
 
   std::mutex mutex_;
   std::map<std::int64_t, Run> runs_;
@@ -84,8 +86,8 @@ class LiveRowBuffer : public LiveSink {
                      const DiagnosticsTable* diagnostics,
                      std::chrono::steady_clock::time_point now);
   double min_seconds_;
-  std::int64_t crash_run_ = -1;          // RLSIM_TEST_LIVE_CRASH, -1 when unset
-  std::atomic<bool> crash_held_{false};  // the run has been held
+  std::set<std::int64_t> crash_runs_;  // RLSIM_TEST_LIVE_CRASH, empty when unset
+  std::set<std::int64_t> crash_held_;  // those held (under mutex_)
 };
 
 }  // namespace rlsim

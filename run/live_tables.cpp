@@ -91,7 +91,7 @@ void LiveTables::write(hid_t file, const std::string& path, hid_t gcpl) {
     write_attr<std::int64_t>(g.get(), "steps", r.steps, where);
     r.steps_changed = false;
     if (r.eval.size() > 0) {
-      if (index == crash_run()) crash_due_.store(true);
+      if (crash_runs().count(index) > 0) crash_written_.insert(index);
       const std::string w = where + "/eval";
       hdf5::Group e = open_group(g.get(), "eval", where);
       hdf5::Dataset s(H5Dopen2(e.get(), "step", H5P_DEFAULT), "cannot open " + w + "/step");
@@ -121,8 +121,9 @@ void LiveTables::write(hid_t file, const std::string& path, hid_t gcpl) {
   pending_.store(false, std::memory_order_relaxed);
 }
 
-void LiveTables::after_flush() const {
-  if (crash_due_.load()) std::raise(SIGKILL);
+void LiveTables::after_flush() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!crash_runs().empty() && crash_written_.size() == crash_runs().size()) std::raise(SIGKILL);
 }
 
 void LiveTables::end_run(hid_t file, std::int64_t run_index, const std::string& path) {

@@ -30,6 +30,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <set>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -50,14 +51,14 @@ class LiveTables : public LiveRowBuffer {
   // Under the hdf5::Lock: appends the waiting rows to /live/NNNNNN of `file`.
   void write(hid_t file, const std::string& path, hid_t gcpl);
   // After the writer's flush: the test hook's SIGKILL when it is due (run/live_rows.hpp).
-  void after_flush() const;
+  void after_flush();
   // Under the hdf5::Lock: the run is being written whole: forget it, delete its /live group.
   void end_run(hid_t file, std::int64_t run_index, const std::string& path);
   // Under the hdf5::Lock: deletes /live, if there is one.
   static void remove_all(hid_t file, const std::string& path);
 
  private:
-  std::atomic<bool> crash_due_{false};  // write() wrote eval rows of crash_run()
+  std::set<std::int64_t> crash_written_;  // crash_runs() whose eval rows write() wrote
 };
 
 // The runs in /live of `file` that `listed` (run_table's run indices) does not hold,

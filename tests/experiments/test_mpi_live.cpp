@@ -5,12 +5,21 @@
 // (run/live_rows.hpp) holds run 1 once it has evaluation rows and kills rank 0 right after
 // the first flush that wrote them. Only built when CMake found MPI (RLSIM_MPIEXEC).
 #ifdef RLSIM_MPIEXEC
+#include <hdf5.h>
+
 #include <catch2/catch.hpp>
 
+#include <array>
+
+#include <boost/archive/binary_iarchive.hpp>
+#include <boost/archive/binary_oarchive.hpp>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 
+#include "core/state_dict_io.hpp"
+#include "experiments/mpi_serialization.hpp"
 #include "run/hdf5_log.hpp"
 #include "tests/experiments/driver_util.hpp"
 
@@ -119,5 +128,100 @@ TEST_CASE("mpi: a file written with the workers' live rows has the results of on
   CHECK(r.meta().complete);
   CHECK(r.live_runs().empty());
   fs::remove_all(d);
+}
+
+TEST_CASE("mpi: checkpoints of runs on rank 1 reach the file, and --resume resumes from them",
+          "[mpi][live][checkpoint]") {
+  const fs::path d = temp_dir("mpi_ckpt");
+  std::ofstream(d / "c.toml") << kConfig << "[checkpoint]\nevery = 1000\n";
+  const std::string killed = (d / "killed.h5").string();
+  // Runs 0 (rank 0) and 1 (rank 1) hold at their first evaluation (step 2048), after their
+  // checkpoints at steps 1000 and 2000; rank 0 dies after the flush that wrote both runs'
+  // evaluation rows, so the file holds both runs' checkpoints at step 2000.
+  const Result m =
+      shell("RLSIM_FLUSH_SECONDS=0.05 RLSIM_TEST_LIVE_CRASH=0,1 " + mpirun(2) + rlsim_bin() +
+            " run " + (d / "c.toml").string() + " -q --threads 1 --out " + killed);
+  INFO(m.out);
+  CHECK(m.code != 0);
+  for (const char* run : {"checkpoints/000000", "checkpoints/000001"}) {
+    INFO(run);
+    const rlsim::StateDict ck = rlsim::read_state_dict(killed, run);
+    CHECK(ck.at("runner/loop").data.at(1) == 2000);  // env steps
+  }
+  {
+    rlsim::ExperimentReader r(killed);
+    CHECK(r.run_indices().empty());
+  }
+  // Rank 1 resumes run 1 from the checkpoint in its job: in a copy whose checkpoint of run 1
+  // names other seeds, rank 1 refuses it (the error names the rank).
+  const std::string tampered = (d / "tampered.h5").string();
+  fs::copy_file(killed, tampered);
+  {
+    const hid_t f = H5Fopen(tampered.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    REQUIRE(f >= 0);
+    const hid_t ds = H5Dopen2(f, "checkpoints/000001/runner/ids", H5P_DEFAULT);
+    REQUIRE(ds >= 0);
+    std::array<double, 6> ids{};
+    REQUIRE(H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, ids.data()) >= 0);
+    ids[2] += 1;  // another env seed
+    REQUIRE(H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, ids.data()) >= 0);
+    H5Dclose(ds);
+    H5Fclose(f);
+  }
+  const Result bad = shell(mpirun(2) + rlsim_bin() + " run --resume " + tampered);
+  INFO(bad.out);
+  CHECK(bad.code != 0);
+  CHECK_THAT(bad.out, Catch::Contains("rlsim: error: rank 1 ("));
+  CHECK_THAT(bad.out, Catch::Contains("cannot resume run 1"));
+
+  // Resumed on 2 ranks: run 1, again on rank 1, goes on from its checkpoint received in the
+  // job; the results are those of the experiment never interrupted.
+  const Result resumed = shell(mpirun(2) + rlsim_bin() + " run --resume " + killed);
+  INFO(resumed.out);
+  REQUIRE(resumed.code == 0);
+  CHECK_THAT(resumed.out, Catch::Contains("2 of them from their last checkpoint"));
+  const std::string ref = (d / "ref.h5").string();
+  const Result s = sh("run " + (d / "c.toml").string() + " -q --threads 1 --out " + ref);
+  INFO(s.out);
+  REQUIRE(s.code == 0);
+  require_same_results(killed, ref);
+  fs::remove_all(d);
+}
+
+TEST_CASE("mpi: the live rows a worker sends survive the serialization", "[mpi][live]") {
+  std::vector<rlsim::LiveRows> rows(2);
+  rows[0].info.run_index = 7;
+  rows[0].info.env_id = "E";
+  rows[0].info.agent_params = rlsim::Params({{"lr", 0.5}});
+  rows[0].info.group = "E / A";
+  rows[0].steps = 4096;
+  rows[0].eval = {{2048, 2048}, {1.25, -3.0}, {10, 12}};
+  rows[0].diag.names = {"loss"};
+  rows[0].diag.add_row(256, {0.75});
+  rows[1].info.run_index = 9;
+  std::stringstream buf;
+  {
+    boost::archive::binary_oarchive oa(buf);
+    oa << rows;
+  }
+  std::vector<rlsim::LiveRows> back;
+  {
+    boost::archive::binary_iarchive ia(buf);
+    ia >> back;
+  }
+  REQUIRE(back.size() == 2);
+  CHECK(back[0].info.run_index == 7);
+  CHECK(back[0].info.env_id == "E");
+  CHECK(back[0].info.agent_params.values() == rows[0].info.agent_params.values());
+  CHECK(back[0].info.group == "E / A");
+  CHECK(back[0].steps == 4096);
+  CHECK(back[0].eval.step == rows[0].eval.step);
+  CHECK(back[0].eval.returns == rows[0].eval.returns);
+  CHECK(back[0].eval.lengths == rows[0].eval.lengths);
+  CHECK(back[0].diag.names == rows[0].diag.names);
+  CHECK(back[0].diag.step == rows[0].diag.step);
+  CHECK(back[0].diag.values == rows[0].diag.values);
+  CHECK(back[1].info.run_index == 9);
+  CHECK(back[1].eval.size() == 0);
 }
 #endif
