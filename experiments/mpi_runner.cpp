@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/mpi/communicator.hpp>
 #include <boost/mpi/environment.hpp>
@@ -10,6 +11,7 @@
 #include <cstdlib>
 #include <deque>
 #include <exception>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -18,6 +20,7 @@
 #include "core/error.hpp"
 #include "experiments/cli_util.hpp"
 #include "experiments/mpi_serialization.hpp"
+#include "run/run_checkpoint.hpp"
 
 namespace mpi = boost::mpi;
 
@@ -26,9 +29,50 @@ namespace rlsim {
 namespace {
 
 // Message tags. Rank 0 → workers: kJob (MpiJob), kStop (int, ignored), kFinal (exit code).
-// Worker → rank 0: kResult (RunResult), kProgress (env steps since the last one), kError
-// (the message), kDone (1 when the worker was interrupted by a signal, else 0).
-enum Tag : int { kJob = 1, kFinal, kStop, kResult, kProgress, kError, kDone };
+// Worker → rank 0: kResult (RunResult), kProgress (env steps since the last one), kLive
+// (MpiLive: the live rows of its runs in progress since the last kLive, and their latest
+// checkpoints taken since then), kError (the message), kDone (1 when the worker was
+// interrupted by a signal, else 0).
+enum Tag : int { kJob = 1, kFinal, kStop, kResult, kProgress, kError, kDone, kLive };
+
+// The shortest interval between two kLive messages of a worker (when the flush interval,
+// RLSIM_FLUSH_SECONDS, is shorter or 0), and the interval when rank 0 writes no live rows
+// (checkpoints only).
+constexpr double kMinLiveSeconds = 0.05;
+constexpr double kCheckpointOnlySeconds = 1.0;
+
+// A worker's CheckpointSink: the latest checkpoint of each of its runs in progress, until
+// the next kLive takes them to rank 0 (whose writer's CheckpointStore keeps and writes them).
+class CheckpointBuffer : public CheckpointSink {
+ public:
+  void checkpoint(const RunInfo& run, std::int64_t steps, StateDict&& state) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    MpiCheckpoint& c = waiting_[run.run_index];
+    c.info = run;
+    c.steps = steps;
+    c.state = std::move(state);
+    pending_.store(true);
+  }
+  bool pending() const { return pending_.load(); }
+  std::vector<MpiCheckpoint> take() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<MpiCheckpoint> out;
+    for (auto& [index, c] : waiting_) out.push_back(std::move(c));
+    waiting_.clear();
+    pending_.store(false);
+    return out;
+  }
+  // The run has ended: its checkpoint, if still here, is not sent.
+  void forget(std::int64_t run_index) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    waiting_.erase(run_index);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::int64_t, MpiCheckpoint> waiting_;
+  std::atomic<bool> pending_{false};
+};
 
 bool started_by_mpi_launcher() {
   // OpenMPI's mpirun, PMI (MPICH/Intel MPI, srun --mpi=pmi2) and PMIx (srun --mpi=pmix).
@@ -181,13 +225,29 @@ int MpiRun::worker_main() {
   std::deque<RunResult> finished_runs;
   std::string error;
   std::atomic<bool> compute_done{false};
+  // The live rows of this rank's runs in progress, sent to rank 0 (kLive) at most once per
+  // flush interval; set by the compute thread before its runs start.
+  std::unique_ptr<LiveRowBuffer> live;
+  std::atomic<LiveRowBuffer*> live_ptr{nullptr};
+  CheckpointBuffer checkpoints;  // and so are their checkpoints (checkpoint.every)
   std::thread compute([&] {
     try {
       const Registry registry = make_registry(job.plugins);
       RunnerOptions o;
       o.threads = job.threads > 0 ? job.threads : omp_get_max_threads();
       o.counters = &counters;
+      if (job.live_seconds >= 0) {
+        live = std::make_unique<LiveRowBuffer>(job.live_seconds);
+        o.live = live.get();
+        live_ptr.store(live.get());
+      }
+      o.checkpoints = &checkpoints;
+      o.resume = &job.resume;
       o.on_complete = [&](RunResult&& r) {
+        // Its live rows not sent yet are dropped: rank 0 gets the whole run after the
+        // kLive messages sent before (the loop below takes the live rows first).
+        if (live) live->forget(r.info.run_index);
+        checkpoints.forget(r.info.run_index);
         std::lock_guard<std::mutex> lock(mutex);
         finished_runs.push_back(std::move(r));
       };
@@ -205,9 +265,24 @@ int MpiRun::worker_main() {
   int final_code = -1;  // set when rank 0 ends the job early
   std::int64_t steps_reported = 0;
   auto last_progress = std::chrono::steady_clock::now();
+  auto last_live = last_progress;
+  const auto live_interval = std::chrono::duration<double>(
+      job.live_seconds < 0 ? kCheckpointOnlySeconds : std::max(job.live_seconds, kMinLiveSeconds));
   try {
     while (true) {
       const bool done = compute_done.load();  // read first: results pushed before it are sent
+      // Live rows and checkpoints before results: a run's result always follows them. When
+      // the runs are done, what is left (of runs stopped by a signal or by rank 0) goes at
+      // once: rank 0 keeps their latest checkpoints for --resume.
+      LiveRowBuffer* live_rows = live_ptr.load();
+      if (final_code < 0 && ((live_rows && live_rows->pending()) || checkpoints.pending()) &&
+          (done || std::chrono::steady_clock::now() - last_live >= live_interval)) {
+        MpiLive message;
+        if (live_rows) message.rows = live_rows->take();
+        message.checkpoints = checkpoints.take();
+        if (!message.rows.empty() || !message.checkpoints.empty()) world.send(0, kLive, message);
+        last_live = std::chrono::steady_clock::now();
+      }
       std::deque<RunResult> batch;
       {
         std::lock_guard<std::mutex> lock(mutex);
@@ -269,20 +344,22 @@ void MpiRun::execute_runs(const Registry& registry, const std::vector<RunSpec>& 
   mpi::communicator& world = impl_->world;
   // A bad grid is one message from rank 0, before any rank starts.
   validate_specs(registry, specs);
-  // Checkpoints are taken and resumed on rank 0 only (the writer's rank): runs on other
-  // ranks would neither send theirs nor resume from them, so they are refused.
-  if (world.size() > 1)
-    for (const RunSpec& s : specs)
-      if (s.checkpoint_every != 0)
-        throw Error("checkpoint.every = " + std::to_string(s.checkpoint_every) +
-                    " is not supported under MPI with more than one rank (the checkpoints of "
-                    "runs on the other ranks are not sent to the writer); run with one rank, "
-                    "or set checkpoint.every = 0");
+  // The live rows of the workers' runs go to the writer's LiveTables, as its own runs' do.
+  auto* live_tables = dynamic_cast<LiveRowBuffer*>(options.live);
   MpiJob job;
   job.plugins = plugins;
   job.threads = threads_option;
   job.specs = specs;
-  for (int r = 1; r < world.size(); ++r) world.send(r, kJob, job);
+  job.live_seconds = live_tables ? live_tables->min_seconds() : -1;
+  for (int r = 1; r < world.size(); ++r) {
+    // The checkpoints to resume from of this worker's runs.
+    job.resume.clear();
+    if (options.resume)
+      for (const RunSpec& s : share_of(specs, r, world.size()))
+        if (const auto it = options.resume->find(s.run_index); it != options.resume->end())
+          job.resume.insert(*it);
+    world.send(r, kJob, job);
+  }
 
   RunCounters local_counters;
   RunCounters* counters = options.counters ? options.counters : &local_counters;
@@ -330,6 +407,20 @@ void MpiRun::execute_runs(const Registry& registry, const std::vector<RunSpec>& 
             try {
               write(std::move(r));
               counters->runs_done.fetch_add(1);
+            } catch (...) {
+              record_error(std::current_exception());
+            }
+            break;
+          }
+          case kLive: {
+            MpiLive message;
+            world.recv(src, kLive, message);
+            try {
+              if (live_tables)
+                for (const LiveRows& r : message.rows) live_tables->add(r);
+              if (options.checkpoints)
+                for (MpiCheckpoint& c : message.checkpoints)
+                  options.checkpoints->checkpoint(c.info, c.steps, std::move(c.state));
             } catch (...) {
               record_error(std::current_exception());
             }

@@ -18,6 +18,23 @@
 //   rank 0 at once, which writes it with the same ExperimentWriter::write_run call as a
 //   single process; a killed job therefore keeps every run rank 0 received, and --resume
 //   finishes it (with or without MPI).
+// - Live rows (docs/log-format.md "Live rows"): each worker gives its runs a LiveRowBuffer of
+//   its own (run/live_rows.hpp) with the writer's flush interval as threshold (sent in
+//   the job), and its communication thread sends what waits there to rank 0 as one kLive
+//   message (a serialised MpiLive: per run in progress its ids, env steps,
+//   and eval and diagnostics rows since the last kLive) at most once per flush interval
+//   (and at most every 50 ms). Rank 0's receive loop adds them to the writer's LiveTables,
+//   which writes them at the next flush exactly as for rank 0's own runs. A run's live rows
+//   not yet sent when it ends are dropped, and the worker sends pending live rows before
+//   results, so (MPI keeps the order of one sender's messages) no live row of a run reaches
+//   rank 0 after the run itself. The runs never wait for the sends (they only copy rows
+//   under a mutex, as without MPI); results are unchanged, and a finished file holds no
+//   live rows.
+// - Checkpoints (checkpoint.every, run/run_checkpoint.hpp): a worker keeps the latest
+//   checkpoint of each of its runs in progress and sends it in the same kLive message; rank
+//   0 hands it to the writer's CheckpointSink, which writes it at its next flush as for its
+//   own runs. `--resume` (rank 0 reads the file) sends each worker, in its job, the
+//   checkpoints of the runs of its share, which resume from them as in one process.
 // - Errors: the first error of any rank (a failing run, a plugin that does not load on a
 //   node, a write failure on rank 0) stops all ranks; rank 0 reports it, naming the rank,
 //   as the one error message, and every rank exits with rank 0's exit code. SIGINT and

@@ -1,5 +1,6 @@
 // Boost.Serialization of what `rlsim run` sends between MPI ranks (experiments/mpi_runner.*):
-// the run specs (rank 0 → workers) and the run results (workers → rank 0).
+// the job (rank 0 → workers: run specs, the checkpoints to resume from), the run results,
+// and the live rows and latest checkpoints of runs in progress (workers → rank 0).
 //
 // Non-intrusive: the core types stay free of serialization code. Every field of RunSpec and
 // RunResult is carried, so rank 0 writes exactly what a single process would have written;
@@ -18,17 +19,39 @@
 #include "core/error.hpp"
 #include "core/params.hpp"
 #include "core/run_result.hpp"
+#include "core/state_dict.hpp"
+#include "run/live_rows.hpp"
 #include "run/runner.hpp"
 
 namespace rlsim {
 
 // The job rank 0 sends to every worker rank: how to build the registry (plugins), how many
-// OpenMP threads (0: the worker's own default) and the whole list of runs; each rank runs
-// its own share of the list (experiments/mpi_runner.cpp).
+// OpenMP threads (0: the worker's own default), the whole list of runs (each rank runs its
+// own share of the list, experiments/mpi_runner.cpp), and the writer's flush interval in
+// seconds, which is also the live-row threshold and forwarding interval (negative: rank 0
+// writes no live rows, and the workers send none), and the checkpoints the worker's runs
+// resume from (`rlsim run --resume`; only those of the runs of the worker's share).
 struct MpiJob {
   std::vector<std::string> plugins;
   int threads = 0;
   std::vector<RunSpec> specs;
+  double live_seconds = -1;
+  std::map<std::int64_t, StateDict> resume;
+};
+
+// The latest checkpoint of a run in progress on a worker rank (run/run_checkpoint.hpp), for
+// the writer's CheckpointSink on rank 0.
+struct MpiCheckpoint {
+  RunInfo info;
+  std::int64_t steps = 0;
+  StateDict state;
+};
+
+// What a worker sends with tag kLive (experiments/mpi_runner.cpp): the live rows of its runs
+// in progress since its last kLive, and the checkpoints taken since then (the latest per run).
+struct MpiLive {
+  std::vector<LiveRows> rows;
+  std::vector<MpiCheckpoint> checkpoints;
 };
 
 #if defined(__x86_64__) && defined(__GLIBCXX__)
@@ -122,7 +145,7 @@ void serialize(Archive& ar, rlsim::RunSpec& s, unsigned) {
 
 template <class Archive>
 void serialize(Archive& ar, rlsim::MpiJob& j, unsigned) {
-  ar& j.plugins& j.threads& j.specs;
+  ar& j.plugins& j.threads& j.specs& j.live_seconds& j.resume;
 }
 
 template <class Archive>
@@ -160,8 +183,23 @@ void serialize(Archive& ar, rlsim::DiagnosticsTable& t, unsigned) {
 }
 
 template <class Archive>
+void serialize(Archive& ar, rlsim::LiveRows& l, unsigned) {
+  ar& l.info& l.steps& l.eval& l.diag;
+}
+
+template <class Archive>
 void serialize(Archive& ar, rlsim::ArrayRecord& a, unsigned) {
   ar& a.shape& a.data;
+}
+
+template <class Archive>
+void serialize(Archive& ar, rlsim::MpiCheckpoint& c, unsigned) {
+  ar& c.info& c.steps& c.state;
+}
+
+template <class Archive>
+void serialize(Archive& ar, rlsim::MpiLive& l, unsigned) {
+  ar& l.rows& l.checkpoints;
 }
 
 template <class Archive>

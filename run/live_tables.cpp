@@ -2,6 +2,7 @@
 #include "run/live_tables.hpp"
 
 #include <algorithm>
+#include <csignal>
 #include <set>
 
 #include "core/error.hpp"
@@ -54,49 +55,12 @@ void append_column(hid_t group, const std::string& name, hsize_t rows, const std
 
 }  // namespace
 
-void LiveTables::update(const RunInfo& run, std::int64_t steps, const EvalTable& evaluations,
-                        const DiagnosticsTable* diagnostics) {
-  const auto now = std::chrono::steady_clock::now();
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto [it, added] = runs_.try_emplace(run.run_index);
-  Run& r = it->second;
-  if (added) r.first_seen = now;
-  if (!r.live) {
-    if (std::chrono::duration<double>(now - r.first_seen).count() < min_seconds_) return;
-    r.live = true;
-    r.info = run;
-  }
-  if (steps != r.steps) {
-    r.steps = steps;
-    r.steps_changed = true;
-  }
-  for (std::size_t i = r.eval_seen; i < evaluations.size(); ++i) {
-    r.eval.step.push_back(evaluations.step[i]);
-    r.eval.returns.push_back(evaluations.returns[i]);
-    r.eval.lengths.push_back(evaluations.lengths[i]);
-  }
-  r.eval_seen = evaluations.size();
-  if (diagnostics && !diagnostics->names.empty()) {
-    if (r.diag.names.empty()) r.diag.names = diagnostics->names;
-    const std::size_t cols = diagnostics->names.size();
-    for (std::size_t i = r.diag_seen; i < diagnostics->size(); ++i) {
-      r.diag.step.push_back(diagnostics->step[i]);
-      r.diag.values.insert(
-          r.diag.values.end(), diagnostics->values.begin() + static_cast<std::ptrdiff_t>(i * cols),
-          diagnostics->values.begin() + static_cast<std::ptrdiff_t>((i + 1) * cols));
-    }
-    r.diag_seen = diagnostics->size();
-  }
-  pending_.store(true, std::memory_order_relaxed);
-}
-
 void LiveTables::write(hid_t file, const std::string& path, hid_t gcpl) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!pending_.load(std::memory_order_relaxed)) return;
   const std::string live_where = in_quotes(path) + " /live";
   for (auto& [index, r] : runs_) {
-    if (!r.live || (!r.steps_changed && r.eval.size() == 0 && r.diag.size() == 0 && r.in_file))
-      continue;
+    if (!has_news(r)) continue;
     if (!link_exists(file, "live", live_where)) create_group(file, "live", live_where, gcpl);
     hdf5::Group live = open_group(file, "live", in_quotes(path));
     const std::string name = run_name(index);
@@ -127,6 +91,7 @@ void LiveTables::write(hid_t file, const std::string& path, hid_t gcpl) {
     write_attr<std::int64_t>(g.get(), "steps", r.steps, where);
     r.steps_changed = false;
     if (r.eval.size() > 0) {
+      if (crash_runs().count(index) > 0) crash_written_.insert(index);
       const std::string w = where + "/eval";
       hdf5::Group e = open_group(g.get(), "eval", where);
       hdf5::Dataset s(H5Dopen2(e.get(), "step", H5P_DEFAULT), "cannot open " + w + "/step");
@@ -154,6 +119,11 @@ void LiveTables::write(hid_t file, const std::string& path, hid_t gcpl) {
     }
   }
   pending_.store(false, std::memory_order_relaxed);
+}
+
+void LiveTables::after_flush() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!crash_runs().empty() && crash_written_.size() == crash_runs().size()) std::raise(SIGKILL);
 }
 
 void LiveTables::end_run(hid_t file, std::int64_t run_index, const std::string& path) {

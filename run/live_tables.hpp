@@ -20,56 +20,45 @@
 //   group when its rows go to the experiment-wide tables (the same flush makes both
 //   changes); finish() and resume remove /live, so a finished file has none, and its
 //   results are those of a file written without live rows.
+// - The rows are held by the LiveRowBuffer base (run/live_rows.hpp) until write(). Under MPI
+//   the rows of the worker ranks' runs reach it through add() (experiments/mpi_runner.cpp);
+//   they are written as those of rank 0's own runs. The test hook RLSIM_TEST_LIVE_CRASH is
+//   described in run/live_rows.hpp.
 // - read_live_runs() (readers): the /live runs that run_table does not list, sorted.
 #pragma once
 #include <hdf5.h>
 
 #include <atomic>
-#include <chrono>
 #include <cstdint>
-#include <map>
-#include <mutex>
+#include <set>
 #include <string>
 #include <unordered_set>
 #include <vector>
 
 #include "core/run_result.hpp"
 #include "run/hdf5_log.hpp"
+#include "run/live_rows.hpp"
 #include "run/run_file_io.hpp"
 #include "run/runner.hpp"
 
 namespace rlsim::runfile {
 
-class LiveTables : public LiveSink {
+// Writes a LiveRowBuffer's rows (its own runs' and those add()ed from MPI worker ranks)
+// into the run file.
+class LiveTables : public LiveRowBuffer {
  public:
-  explicit LiveTables(double min_seconds) : min_seconds_(min_seconds) {}
-  void update(const RunInfo& run, std::int64_t steps, const EvalTable& evaluations,
-              const DiagnosticsTable* diagnostics) override;
-  // Whether rows (or steps) wait for write().
-  bool pending() const { return pending_.load(std::memory_order_relaxed); }
+  using LiveRowBuffer::LiveRowBuffer;
   // Under the hdf5::Lock: appends the waiting rows to /live/NNNNNN of `file`.
   void write(hid_t file, const std::string& path, hid_t gcpl);
+  // After the writer's flush: the test hook's SIGKILL when it is due (run/live_rows.hpp).
+  void after_flush();
   // Under the hdf5::Lock: the run is being written whole: forget it, delete its /live group.
   void end_run(hid_t file, std::int64_t run_index, const std::string& path);
   // Under the hdf5::Lock: deletes /live, if there is one.
   static void remove_all(hid_t file, const std::string& path);
 
  private:
-  struct Run {
-    std::chrono::steady_clock::time_point first_seen;
-    bool live = false;  // has run min_seconds: its rows are written
-    std::int64_t steps = 0;
-    bool steps_changed = false;
-    std::size_t eval_seen = 0, diag_seen = 0;  // rows of the run's own tables copied
-    EvalTable eval;                            // rows not yet in the file
-    DiagnosticsTable diag;
-    bool in_file = false;  // /live/NNNNNN exists
-    RunInfo info;          // its ids and parameters (attributes of /live/NNNNNN)
-  };
-  double min_seconds_;
-  std::mutex mutex_;
-  std::map<std::int64_t, Run> runs_;
-  std::atomic<bool> pending_{false};
+  std::set<std::int64_t> crash_written_;  // crash_runs() whose eval rows write() wrote
 };
 
 // The runs in /live of `file` that `listed` (run_table's run indices) does not hold,
