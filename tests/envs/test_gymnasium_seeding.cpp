@@ -117,6 +117,67 @@ TEST_CASE("Taxi's resets and per-step draws follow Gymnasium's generator", "[env
   }
 }
 
+TEST_CASE("the rainy taxi with a fickle passenger follows Gymnasium's lists and draws",
+          "[envs][seeding]") {
+  // Gymnasium's rainy P[s][a] has three entries per move (ahead, left veer, right veer),
+  // even where both veers stay put or the move is blocked; the draw picks an entry and
+  // info's prob is that entry's. Every step, outcome and prob must be Gymnasium's.
+  struct Case {
+    const char* key;
+    double rainy, fickle;
+  };
+  for (const Case& c :
+       {Case{"taxi_rainy_fickle", 0.8, 0.3}, Case{"taxi_rainy_fickle_p05", 0.5, 1.0}}) {
+    int veers = 0, destination_changes = 0;
+    for (const auto& [k, row] : data().get_child(c.key)) {
+      const std::uint64_t seed = std::stoull(row.get<std::string>("seed"));
+      auto env = gym_env("Taxi-v4", {{"is_rainy", true},
+                                     {"rainy_probability", c.rainy},
+                                     {"fickle_passenger", true},
+                                     {"fickle_probability", c.fickle},
+                                     {"max_episode_steps", std::int64_t{0}}});
+      Value obs, action;
+      bool first = true;
+      int line = 0;
+      for (const auto& [k2, v] : row.get_child("trace")) {
+        const std::string text = v.get_value<std::string>();
+        INFO(c.key << " seed " << seed << " line " << line++ << ": " << text);
+        std::istringstream in(text);
+        std::string what;
+        in >> what;
+        if (what == "reset") {
+          std::int64_t s;
+          in >> s;
+          if (first)
+            env->reset(obs, seed);
+          else
+            env->reset(obs);
+          first = false;
+          CHECK(obs.index == s);
+          continue;
+        }
+        std::int64_t a, s;
+        std::string reward, prob;
+        int terminated;
+        in >> a >> s >> reward >> terminated >> prob;
+        const std::int64_t before = obs.index;
+        action.index = a;
+        const StepResult r = env->step(action, obs);
+        REQUIRE(obs.index == s);
+        CHECK(r.reward == dbl(reward));
+        CHECK(r.terminated == (terminated == 1));
+        CHECK(env->info().prob == dbl(prob));
+        veers += a < 4 && dbl(prob) < c.rainy ? 1 : 0;
+        destination_changes += !r.terminated && s % 4 != before % 4 ? 1 : 0;
+      }
+    }
+    // The traces exercise what they are for: veers, and the fickle passenger's change.
+    INFO(c.key);
+    CHECK(veers > 0);
+    CHECK(destination_changes > 0);
+  }
+}
+
 TEST_CASE("FrozenLake and CliffWalking trajectories follow Gymnasium's", "[envs][seeding]") {
   struct Case {
     const char* key;
