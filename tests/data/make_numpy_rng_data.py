@@ -401,6 +401,91 @@ def taxi_stochastic_episodes(p_rain, p_fickle, n_steps):
     return rows
 
 
+# gymnasium/envs/box2d/lunar_lander.py, LunarLander.reset and step: np_random draws only
+# (no Box2D here). Reset: uniform(0, H/2, size=(CHUNKS+1,)) heights, the helipad chunks
+# CHUNKS//2-2 .. CHUNKS//2+2 set to H/4, smooth_y[i] = 0.33 * (h[i-1] + h[i] + h[i+1]);
+# the initial force uniform(-INITIAL_RANDOM, INITIAL_RANDOM) twice; with enable_wind,
+# wind_idx and torque_idx = integers(-9999, 9999); then reset's step(noop) draws the
+# dispersion, uniform(-1, +1) twice, as every step does whatever the action.
+def lander_reset(g, wind):
+    W, H, chunks = 600 / 30.0, 400 / 30.0, 11
+    height = g.uniform(0, H / 2, size=(chunks + 1,))
+    for k in range(chunks // 2 - 2, chunks // 2 + 3):
+        height[k] = H / 4
+    smooth_y = [0.33 * (height[i - 1] + height[i + 0] + height[i + 1]) for i in range(chunks)]
+    force = [g.uniform(-1000.0, 1000.0), g.uniform(-1000.0, 1000.0)]
+    phases = [int(g.integers(-9999, 9999)), int(g.integers(-9999, 9999))] if wind else [0, 0]
+    assert W == 20.0
+    for _ in range(2):
+        g.uniform(-1.0, +1.0)  # the no-op step's dispersion
+    return {"terrain_y": [h(y) for y in smooth_y], "force": [h(f) for f in force],
+            "phases": [str(p) for p in phases]}
+
+
+# gymnasium/envs/box2d/bipedal_walker.py, BipedalWalker.reset: _generate_terrain (the
+# heights terrain_y and its draws), _generate_clouds (draws only), then the hull's force
+# uniform(-INITIAL_RANDOM, INITIAL_RANDOM) with INITIAL_RANDOM = 5. Steps draw nothing.
+def walker_reset(g, hardcore):
+    SCALE, STEP, LENGTH, GRASS, STARTPAD = 30.0, 14 / 30.0, 200, 10, 20
+    HEIGHT = 400 / SCALE / 4
+    GRASS_S, STUMP, STAIRS, PIT, STATES = range(5)
+    state, velocity, y, counter, oneshot = GRASS_S, 0.0, HEIGHT, STARTPAD, False
+    stair_steps, stair_width, stair_height, original_y = 0, 0, 0, 0
+    ys = []
+    for i in range(LENGTH):
+        if state == GRASS_S and not oneshot:
+            velocity = 0.8 * velocity + 0.01 * np.sign(HEIGHT - y)
+            if i > STARTPAD:
+                velocity += g.uniform(-1, 1) / SCALE
+            y += velocity
+        elif state == PIT and oneshot:
+            counter = g.integers(3, 5) + 2
+            original_y = y
+        elif state == PIT and not oneshot:
+            y = original_y
+            if counter > 1:
+                y -= 4 * STEP
+        elif state == STUMP and oneshot:
+            counter = g.integers(1, 3)
+        elif state == STAIRS and oneshot:
+            stair_height = +1 if g.random() > 0.5 else -1
+            stair_width = g.integers(4, 5)
+            stair_steps = g.integers(3, 5)
+            original_y = y
+            counter = stair_steps * stair_width
+        elif state == STAIRS and not oneshot:
+            n = (stair_steps * stair_width - counter - stair_height) / stair_width
+            y = original_y + (n * stair_height) * STEP
+        oneshot = False
+        ys.append(y)
+        counter -= 1
+        if counter == 0:
+            counter = g.integers(GRASS / 2, GRASS)
+            state = g.integers(1, STATES) if state == GRASS_S and hardcore else GRASS_S
+            oneshot = True
+    for _ in range(LENGTH // 20):  # clouds: x, then (x, y) offsets of 5 points
+        g.uniform(0, LENGTH)
+        for _ in range(5):
+            g.uniform(0, 5 * STEP)
+            g.uniform(0, 5 * STEP)
+    force = g.uniform(-5, 5)
+    return {"terrain_y": [h(v) for v in ys], "force": h(force)}
+
+
+def box2d_resets(reset, option):
+    """reset(seed), a second reset after 5 steps, a third right after it."""
+    rows = []
+    for seed in ENV_SEEDS:
+        g = generator(seed)
+        first = reset(g, option)
+        for _ in range(5):  # LunarLander: 5 steps, two dispersion draws each
+            if reset is lander_reset:
+                g.uniform(-1.0, 1.0)
+                g.uniform(-1.0, 1.0)
+        rows.append({"seed": str(seed), "resets": [first, reset(g, option), reset(g, option)]})
+    return rows
+
+
 def main():
     check_docstrings()
     data = {
@@ -424,6 +509,10 @@ def main():
     data["cliff_walking_slippery"] = tabular_episodes(cw_init, cw_p, lambda s: actions(60, 4, s))
     data["taxi_rainy_fickle"] = taxi_stochastic_episodes(0.8, 0.3, 400)
     data["taxi_rainy_fickle_p05"] = taxi_stochastic_episodes(0.5, 1.0, 200)
+    data["lunar_lander"] = box2d_resets(lander_reset, False)
+    data["lunar_lander_wind"] = box2d_resets(lander_reset, True)
+    data["bipedal_walker"] = box2d_resets(walker_reset, False)
+    data["bipedal_walker_hardcore"] = box2d_resets(walker_reset, True)
     path = os.path.join(HERE, "numpy_rng.json")
     with open(path, "w") as f:
         json.dump(data, f, indent=1)
