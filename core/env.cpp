@@ -13,8 +13,9 @@ void Env::set_seeding(Seeding seeding) {
         spec_.id +
         ": seeding = \"gymnasium\" is not supported by this env; it is offered by "
         "CartPole-v1, Acrobot-v1, MountainCar-v0, MountainCarContinuous-v0, Pendulum-v1, "
-        "FrozenLake-v1, FrozenLake8x8-v1, CliffWalking-v1, CliffWalkingSlippery-v1 and Taxi-v4 "
-        "(docs/seeding.md); "
+        "FrozenLake-v1, FrozenLake8x8-v1, CliffWalking-v1, CliffWalkingSlippery-v1, Taxi-v4, "
+        "LunarLander-v3, LunarLanderContinuous-v3, BipedalWalker-v3 and "
+        "BipedalWalkerHardcore-v3 (docs/seeding.md); "
         "use seeding = \"rlsim\"");
   seeding_ = seeding;
 }
@@ -76,17 +77,6 @@ void Env::set_state(std::span<const double>) {
 
 namespace {
 
-// A 128-bit number as four exact 32-bit words (StateDict values are doubles), low first.
-void push_u128(std::vector<double>& out, Pcg64::u128 v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<double>((v >> (32 * i)) & 0xffffffffu));
-}
-Pcg64::u128 read_u128(const std::vector<double>& in, std::size_t at) {
-  Pcg64::u128 v = 0;
-  for (int i = 0; i < 4; ++i)
-    v |= static_cast<Pcg64::u128>(static_cast<std::uint32_t>(in[at + i])) << (32 * i);
-  return v;
-}
-
 // Whole numbers in [lo, hi] (a damaged checkpoint is refused before anything changes).
 bool whole_in(double v, double lo, double hi) {
   return std::isfinite(v) && v == std::floor(v) && v >= lo && v <= hi;
@@ -104,13 +94,8 @@ void Env::save_checkpoint(StateDict& out, const std::string& prefix) const {
   out[prefix + "state"] = ArrayRecord{{static_cast<std::int64_t>(state.size())}, state};
   Rng stream = rng_;  // a copy: reading the engine state changes nothing
   out[prefix + "rng"] = rng_to_record(stream);
-  const Pcg64& g = np_random_.bit_generator();
-  std::vector<double> np;
-  push_u128(np, g.state());
-  push_u128(np, g.increment());
-  np.push_back(g.has_uint32() ? 1.0 : 0.0);
-  np.push_back(static_cast<double>(g.buffered_uint32()));
-  out[prefix + "np_random"] = ArrayRecord{{10}, np};
+  const std::array<double, 10> np = np_random_.bit_generator().to_record();
+  out[prefix + "np_random"] = ArrayRecord{{10}, std::vector<double>(np.begin(), np.end())};
   out[prefix + "base"] =
       ArrayRecord{{5},
                   {static_cast<double>(elapsed_), over_ ? 1.0 : 0.0, seeded_ ? 1.0 : 0.0,
@@ -134,12 +119,11 @@ void Env::load_checkpoint(const StateDict& in, const std::string& prefix) {
   const std::vector<double>& state = find("state", 0);
   const std::vector<double>& np = find("np_random", 10);
   const std::vector<double>& base = find("base", 5);
-  for (std::size_t i = 0; i < 8; ++i)
-    if (!whole_in(np[i], 0, 4294967295.0)) throw Error(who + "np_random' is damaged");
-  if (!whole_in(np[8], 0, 1) || !whole_in(np[9], 0, 4294967295.0) ||
-      !whole_in(base[0], 0, 9007199254740992.0) || !whole_in(base[1], 0, 1) ||
+  Pcg64 np_stream;
+  if (!np_stream.from_record(np)) throw Error(who + "np_random' is damaged");
+  if (!whole_in(base[0], 0, 9007199254740992.0) || !whole_in(base[1], 0, 1) ||
       !whole_in(base[2], 0, 1) || !whole_in(base[3], 0, 1))
-    throw Error(who + "base' or '" + prefix + "np_random' is damaged");
+    throw Error(who + "base' is damaged");
   if ((base[3] == 1.0) != (seeding_ == Seeding::gymnasium))
     throw Error(who + "base' was saved with another seeding than this env's");
   Rng stream = rng_;
@@ -147,8 +131,7 @@ void Env::load_checkpoint(const StateDict& in, const std::string& prefix) {
                   spec_.id);
   set_state(state);
   rng_ = stream;
-  np_random_.bit_generator().set_raw(read_u128(np, 0), read_u128(np, 4), np[8] == 1.0,
-                                     static_cast<std::uint32_t>(np[9]));
+  np_random_.bit_generator() = np_stream;
   elapsed_ = static_cast<std::int64_t>(base[0]);
   over_ = base[1] == 1.0;
   seeded_ = base[2] == 1.0;

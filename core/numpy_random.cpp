@@ -1,5 +1,7 @@
 #include "core/numpy_random.hpp"
 
+#include <cmath>
+
 #include "core/error.hpp"
 
 namespace rlsim {
@@ -87,6 +89,33 @@ void Pcg64::seed(const SeedSequence& seq) {
   // (high word first).
   const std::vector<std::uint64_t> v = seq.generate_state64(4);
   set_seed((static_cast<u128>(v[0]) << 64) | v[1], (static_cast<u128>(v[2]) << 64) | v[3]);
+}
+
+std::array<double, 10> Pcg64::to_record() const {
+  std::array<double, 10> r{};
+  for (int i = 0; i < 4; ++i) {
+    r[static_cast<std::size_t>(i)] = static_cast<double>((state_ >> (32 * i)) & 0xffffffffu);
+    r[static_cast<std::size_t>(4 + i)] = static_cast<double>((inc_ >> (32 * i)) & 0xffffffffu);
+  }
+  r[8] = has_uint32_ ? 1.0 : 0.0;
+  r[9] = static_cast<double>(uinteger_);
+  return r;
+}
+
+bool Pcg64::from_record(std::span<const double> r) {
+  auto word = [](double v) {
+    return std::isfinite(v) && v == std::floor(v) && v >= 0 && v <= 4294967295.0;
+  };
+  if (r.size() != 10 || !(r[8] == 0.0 || r[8] == 1.0) || !word(r[9])) return false;
+  u128 state = 0, inc = 0;
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (!word(r[i]) || !word(r[4 + i])) return false;
+    state |= static_cast<u128>(static_cast<std::uint32_t>(r[i])) << (32 * i);
+    inc |= static_cast<u128>(static_cast<std::uint32_t>(r[4 + i])) << (32 * i);
+  }
+  if ((inc & 1u) == 0) return false;
+  set_raw(state, inc, r[8] == 1.0, static_cast<std::uint32_t>(r[9]));
+  return true;
 }
 
 void Pcg64::set_seed(u128 initstate, u128 initseq) {

@@ -72,6 +72,13 @@ class Pcg64 {
     has_uint32_ = has_uint32;
     uinteger_ = buffered;
   }
+  // The same state as 10 exact doubles (StateDict values, Box2D replay states): state and
+  // increment as four 32-bit words each, lowest first, then has_uint32 (0 or 1) and the
+  // buffered 32-bit half. from_record returns false, and changes nothing, unless `r` is
+  // such a record (10 whole numbers in range, an odd increment).
+  std::array<double, 10> to_record() const;
+  bool from_record(std::span<const double> r);
+
   u128 state() const { return state_; }
   u128 increment() const { return inc_; }
   bool has_uint32() const { return has_uint32_; }

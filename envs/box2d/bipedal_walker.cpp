@@ -108,7 +108,7 @@ double BipedalWalkerSim::hull_y() const {
   return impl_->hull ? impl_->hull->GetPosition().y : 0.0;
 }
 
-void BipedalWalkerSim::reset(Rng& rng, float* obs) {
+void BipedalWalkerSim::reset(Box2DDraws draws, float* obs) {
   Impl& m = *impl_;
   // A fresh world each episode (Gymnasium destroys and recreates every body).
   m.world = std::make_unique<b2World>(b2Vec2(0.0f, -10.0f));  // pybox2d's default gravity
@@ -138,10 +138,10 @@ void BipedalWalkerSim::reset(Rng& rng, float* obs) {
     const double x = i * step;
     if (state == TerrainKind::Grass && !oneshot) {
       velocity = 0.8 * velocity + 0.01 * sign(kTerrainHeight - y);
-      if (i > kTerrainStartpad) velocity += rng.uniform(-1.0, 1.0) / kScale;
+      if (i > kTerrainStartpad) velocity += draws.uniform(-1.0, 1.0) / kScale;
       y += velocity;
     } else if (state == TerrainKind::Pit && oneshot) {
-      counter = rng.integer(3, 4);  // np_random.integers(3, 5)
+      counter = draws.integers(3, 5);
       const std::vector<b2Vec2> poly = {pt(x, y), pt(x + step, y), pt(x + step, y - 4 * step),
                                         pt(x, y - 4 * step)};
       m.add_static_polygon(poly);
@@ -155,14 +155,14 @@ void BipedalWalkerSim::reset(Rng& rng, float* obs) {
       y = original_y;
       if (counter > 1) y -= 4 * step;
     } else if (state == TerrainKind::Stump && oneshot) {
-      counter = rng.integer(1, 2);  // np_random.integers(1, 3)
+      counter = draws.integers(1, 3);
       const double c = static_cast<double>(counter);
       m.add_static_polygon(
           {pt(x, y), pt(x + c * step, y), pt(x + c * step, y + c * step), pt(x, y + c * step)});
     } else if (state == TerrainKind::Stairs && oneshot) {
-      stair_height = rng.uniform() > 0.5 ? 1 : -1;
-      stair_width = rng.integer(4, 4);  // np_random.integers(4, 5)
-      stair_steps = rng.integer(3, 4);  // np_random.integers(3, 5)
+      stair_height = draws.random() > 0.5 ? 1 : -1;
+      stair_width = draws.integers(4, 5);  // one value: numpy draws nothing for it
+      stair_steps = draws.integers(3, 5);
       original_y = y;
       for (std::int64_t s = 0; s < stair_steps; ++s) {
         const double x0 = x + static_cast<double>(s * stair_width) * step;
@@ -181,10 +181,9 @@ void BipedalWalkerSim::reset(Rng& rng, float* obs) {
     terrain_y_[static_cast<std::size_t>(i)] = y;
     --counter;
     if (counter == 0) {
-      // np_random.integers(TERRAIN_GRASS / 2, TERRAIN_GRASS): 5..9
-      counter = rng.integer(kTerrainGrass / 2, kTerrainGrass - 1);
+      counter = draws.integers(kTerrainGrass / 2, kTerrainGrass);  // 5..9
       if (state == TerrainKind::Grass && hardcore_)
-        state = static_cast<TerrainKind>(rng.integer(1, 3));  // np_random.integers(1, 4)
+        state = static_cast<TerrainKind>(draws.integers(1, 4));  // _STATES_ = 4
       else
         state = TerrainKind::Grass;
       oneshot = true;
@@ -208,12 +207,12 @@ void BipedalWalkerSim::reset(Rng& rng, float* obs) {
 
   // Clouds (drawn only; generated as _generate_clouds so the random stream is used alike).
   for (int c = 0; c < kTerrainLength / 20; ++c) {
-    const double cx = rng.uniform(0.0, kTerrainLength) * step;
+    const double cx = draws.uniform(0.0, kTerrainLength) * step;
     const double cy = kViewportH / kScale * 3 / 4;
     std::array<b2Vec2, 5> poly{};
     for (int a = 0; a < 5; ++a) {
-      const double px = cx + 15 * step * std::sin(3.14 * 2 * a / 5) + rng.uniform(0.0, 5 * step);
-      const double py = cy + 5 * step * std::cos(3.14 * 2 * a / 5) + rng.uniform(0.0, 5 * step);
+      const double px = cx + 15 * step * std::sin(3.14 * 2 * a / 5) + draws.uniform(0.0, 5 * step);
+      const double py = cy + 5 * step * std::cos(3.14 * 2 * a / 5) + draws.uniform(0.0, 5 * step);
       poly[static_cast<std::size_t>(a)] = pt(px, py);
     }
     m.clouds.push_back(poly);
@@ -240,8 +239,8 @@ void BipedalWalkerSim::reset(Rng& rng, float* obs) {
     fd.filter.categoryBits = kWalkerCategory;
     fd.filter.maskBits = kGroundCategory;
     m.hull->CreateFixture(&fd);
-    m.hull->ApplyForceToCenter(
-        b2Vec2(static_cast<float>(rng.uniform(-kInitialRandom, kInitialRandom)), 0.0f), true);
+    initial_force_ = draws.uniform(-kInitialRandom, kInitialRandom);
+    m.hull->ApplyForceToCenter(b2Vec2(static_cast<float>(initial_force_), 0.0f), true);
   }
   auto make_limb = [&](double px, double py, double angle, double half_w) {
     b2BodyDef bd;
@@ -475,6 +474,9 @@ EnvSpec walker_spec(bool hardcore_id) {
   spec.max_episode_steps = hardcore_id ? 2000 : 1600;
   spec.reward_threshold = 300.0;
   spec.env_clips_actions = true;
+  // seeding = "gymnasium": reset's draws are bipedal_walker.py's np_random calls
+  // (docs/seeding.md).
+  spec.gymnasium_seeding = true;
   return spec;
 }
 
@@ -488,8 +490,11 @@ BipedalWalkerEnv::BipedalWalkerEnv(BipedalWalkerConfig config, std::optional<boo
 void BipedalWalkerEnv::do_reset(Value& obs) {
   if (obs.vec.size() != static_cast<std::size_t>(kObservationSize))
     obs.vec.resize(kObservationSize);
-  replay_.begin(rng());
-  sim_.reset(rng(), obs.vec.data());
+  if (gymnasium_seeded())
+    replay_.begin(np_random());
+  else
+    replay_.begin(rng());
+  sim_.reset(draws(), obs.vec.data());
   clamp_into_box(spec().observation_space, obs.vec.data());
   std::copy(obs.vec.begin(), obs.vec.end(), last_obs_.begin());
 }
@@ -523,12 +528,15 @@ void BipedalWalkerEnv::get_state(std::vector<double>& out) const {
 
 void BipedalWalkerEnv::set_state(std::span<const double> state) {
   const std::string& id = spec().id;
-  rng() = replay_.decode(state, id, [&](const float* a) {
-    for (int j = 0; j < kActionSize; ++j)
-      if (!(a[j] >= -1 && a[j] <= 1))
-        throw Error(id + ": set_state: an action of the replay is outside the action space");
-  });
-  sim_.reset(rng(), last_obs_.data());
+  replay_.decode(
+      state, id,
+      [&](const float* a) {
+        for (int j = 0; j < kActionSize; ++j)
+          if (!(a[j] >= -1 && a[j] <= 1))
+            throw Error(id + ": set_state: an action of the replay is outside the action space");
+      },
+      gymnasium_seeded(), rng(), np_random());
+  sim_.reset(draws(), last_obs_.data());
   for (std::int64_t t = 0; t < replay_.steps(); ++t) sim_.step(replay_.action(t), last_obs_.data());
   clamp_into_box(spec().observation_space, last_obs_.data());
   mark_running();

@@ -18,9 +18,12 @@
 //
 // State get/set: the episode as a replay (envs/box2d/replay_state.hpp).
 //
-// Constants below are Gymnasium's (bipedal_walker.py, module level). All randomness goes
-// through the env's Rng (Boost distributions), so streams differ from NumPy's but the
-// distributions are the same.
+// Constants below are Gymnasium's (bipedal_walker.py, module level). Reset's randomness
+// (terrain, clouds, the initial force; steps draw nothing) makes Gymnasium's np_random
+// calls in Gymnasium's order (envs/box2d/draws.hpp), on the env's Rng (Boost distributions:
+// the same distributions, other numbers) or, under seeding = "gymnasium" (docs/seeding.md),
+// on numpy's generator seeded as Gymnasium seeds it: then the terrain, the clouds and the
+// initial force are Gymnasium's numbers (the physics still differs: Box2D 2.4 against 2.3).
 #pragma once
 #include <array>
 #include <cstdint>
@@ -28,6 +31,7 @@
 #include <optional>
 
 #include "core/env.hpp"
+#include "envs/box2d/draws.hpp"
 #include "envs/box2d/replay_state.hpp"
 
 namespace rlsim {
@@ -77,7 +81,7 @@ class BipedalWalkerSim {
 
   bool hardcore() const { return hardcore_; }
   // New terrain and walker, then one zero-action step; writes 24 floats into obs.
-  void reset(Rng& rng, float* obs);
+  void reset(Box2DDraws draws, float* obs);
   // `action` holds 4 values in [-1, 1] (the caller clips); writes 24 floats into obs.
   // Throws rlsim::Error on NaN.
   BipedalStep step(const float* action, float* obs);
@@ -89,6 +93,8 @@ class BipedalWalkerSim {
   int obstacle_count(TerrainKind kind) const { return counts_[static_cast<int>(kind)]; }
   // Terrain surface heights at x = i * TERRAIN_STEP, i < TERRAIN_LENGTH.
   const std::array<double, bipedal::kTerrainLength>& terrain_y() const { return terrain_y_; }
+  // The horizontal force the last reset pushed the hull with.
+  double initial_force() const { return initial_force_; }
   bool render(Image& frame) const;
 
  private:
@@ -97,6 +103,7 @@ class BipedalWalkerSim {
   std::unique_ptr<Impl> impl_;
   std::array<int, 4> counts_{};
   std::array<double, bipedal::kTerrainLength> terrain_y_{};
+  double initial_force_ = 0.0;
 };
 
 struct BipedalWalkerConfig {
@@ -132,6 +139,8 @@ class BipedalWalkerEnv final : public Env {
   std::array<float, bipedal::kActionSize> clipped_{};
   std::array<float, bipedal::kObservationSize> last_obs_{};  // clamped, for observe()
   ReplayState replay_;
+  // The stream of the env's seeding (core/env.hpp): its Rng, or numpy's generator.
+  Box2DDraws draws() { return gymnasium_seeded() ? Box2DDraws(np_random()) : Box2DDraws(rng()); }
 };
 
 }  // namespace rlsim

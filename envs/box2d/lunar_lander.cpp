@@ -84,7 +84,7 @@ LunarLanderSim::LunarLanderSim(LunarLanderConfig config) : config_(config) {
 
 LunarLanderSim::~LunarLanderSim() = default;
 
-void LunarLanderSim::reset(Rng& rng) {
+void LunarLanderSim::reset(Box2DDraws draws) {
   // A fresh world every episode, so an episode depends on its seed alone (Gymnasium v3
   // fixed the non-determinism of reusing the world).
   if (world_) world_->SetContactListener(nullptr);
@@ -98,7 +98,7 @@ void LunarLanderSim::reset(Rng& rng) {
 
   // Terrain: heights uniform(0, H/2), a flat helipad in the middle five, smoothed.
   std::array<double, kChunks + 1> height{};
-  for (double& h : height) h = rng.uniform(0.0, kH / 2);
+  for (double& h : height) h = draws.uniform(0.0, kH / 2);
   for (int i = 0; i < kChunks; ++i) chunk_x_[i] = kW / (kChunks - 1) * i;
   helipad_x1_ = chunk_x_[kChunks / 2 - 1];
   helipad_x2_ = chunk_x_[kChunks / 2 + 1];
@@ -154,15 +154,16 @@ void LunarLanderSim::reset(Rng& rng) {
     fd.restitution = 0.0f;
     lander_->CreateFixture(&fd);
   }
-  const double fx = rng.uniform(-kInitialRandom, kInitialRandom);
-  const double fy = rng.uniform(-kInitialRandom, kInitialRandom);
+  const double fx = draws.uniform(-kInitialRandom, kInitialRandom);
+  const double fy = draws.uniform(-kInitialRandom, kInitialRandom);
+  initial_force_ = {fx, fy};
   lander_->ApplyForceToCenter(b2Vec2(static_cast<float>(fx), static_cast<float>(fy)), true);
 
-  // np_random.integers(-9999, 9999) excludes the upper bound.
   if (config_.enable_wind) {
-    wind_idx_ = rng.integer(-9999, 9998);
-    torque_idx_ = rng.integer(-9999, 9998);
+    wind_idx_ = draws.integers(-9999, 9999);
+    torque_idx_ = draws.integers(-9999, 9999);
   }
+  initial_phases_ = {config_.enable_wind ? wind_idx_ : 0, config_.enable_wind ? torque_idx_ : 0};
 
   for (int k = 0; k < 2; ++k) {
     const double i = k == 0 ? -1.0 : +1.0;
@@ -204,16 +205,17 @@ void LunarLanderSim::reset(Rng& rng) {
   }
 
   // Gymnasium's reset returns the observation of a no-op step.
-  advance(0.0, 0.0, 0.0, rng);
+  advance(0.0, 0.0, 0.0, draws);
 }
 
-LunarLanderSim::Outcome LunarLanderSim::step_discrete(std::int64_t action, Rng& rng) {
+LunarLanderSim::Outcome LunarLanderSim::step_discrete(std::int64_t action, Box2DDraws draws) {
   const double m_power = action == 2 ? 1.0 : 0.0;
   const bool side = action == 1 || action == 3;
-  return advance(m_power, side ? 1.0 : 0.0, side ? static_cast<double>(action - 2) : 0.0, rng);
+  return advance(m_power, side ? 1.0 : 0.0, side ? static_cast<double>(action - 2) : 0.0, draws);
 }
 
-LunarLanderSim::Outcome LunarLanderSim::step_continuous(float main, float lateral, Rng& rng) {
+LunarLanderSim::Outcome LunarLanderSim::step_continuous(float main, float lateral,
+                                                        Box2DDraws draws) {
   // action = np.clip(action, -1, +1).astype(np.float32)
   main = std::clamp(main, -1.0f, 1.0f);
   lateral = std::clamp(lateral, -1.0f, 1.0f);
@@ -224,11 +226,11 @@ LunarLanderSim::Outcome LunarLanderSim::step_continuous(float main, float latera
     direction = lateral > 0.0f ? 1.0 : -1.0;
     s_power = std::clamp(std::fabs(static_cast<double>(lateral)), 0.5, 1.0);
   }
-  return advance(m_power, s_power, direction, rng);
+  return advance(m_power, s_power, direction, draws);
 }
 
 LunarLanderSim::Outcome LunarLanderSim::advance(double m_power, double s_power, double direction,
-                                                Rng& rng) {
+                                                Box2DDraws draws) {
   if (!world_) throw Error("LunarLander: step before reset");
   if (config_.enable_wind && !(leg_contact_[0] || leg_contact_[1])) {
     const double wind_mag = wind_profile(wind_idx_) * config_.wind_power;
@@ -242,8 +244,8 @@ LunarLanderSim::Outcome LunarLanderSim::advance(double m_power, double s_power, 
   const double angle = lander_->GetAngle();
   const double tip0 = std::sin(angle), tip1 = std::cos(angle);
   const double side0 = -tip1, side1 = tip0;
-  const double d0 = rng.uniform(-1.0, 1.0) / kScale;
-  const double d1 = rng.uniform(-1.0, 1.0) / kScale;
+  const double d0 = draws.uniform(-1.0, 1.0) / kScale;
+  const double d1 = draws.uniform(-1.0, 1.0) / kScale;
 
   if (m_power > 0.0) {
     const double along = kMainEngineYLocation / kScale + 2 * d0;
@@ -424,6 +426,8 @@ EnvSpec lander_spec(const LunarLanderConfig& config) {
   spec.max_episode_steps = 1000;
   spec.reward_threshold = 200.0;
   spec.env_clips_actions = config.continuous;  // np.clip(action, -1, +1)
+  // seeding = "gymnasium": the draws are lunar_lander.py's np_random calls (docs/seeding.md).
+  spec.gymnasium_seeding = true;
   return spec;
 }
 
@@ -439,8 +443,11 @@ void LunarLanderEnv::write_observation(Value& obs) const {
 }
 
 void LunarLanderEnv::do_reset(Value& obs) {
-  replay_.begin(rng());
-  sim_.reset(rng());
+  if (gymnasium_seeded())
+    replay_.begin(np_random());
+  else
+    replay_.begin(rng());
+  sim_.reset(draws());
   write_observation(obs);
 }
 
@@ -450,10 +457,10 @@ StepResult LunarLanderEnv::do_step(const Value& action, Value& obs) {
     // Recorded as clipped: the physics clips the same way, so a replay acts the same.
     const float a[2] = {std::clamp(action.vec[0], -1.0f, 1.0f),
                         std::clamp(action.vec[1], -1.0f, 1.0f)};
-    o = sim_.step_continuous(a[0], a[1], rng());
+    o = sim_.step_continuous(a[0], a[1], draws());
     replay_.record(a);
   } else {
-    o = sim_.step_discrete(action.index, rng());
+    o = sim_.step_discrete(action.index, draws());
     const float a = static_cast<float>(action.index);
     replay_.record(&a);
   }
@@ -471,18 +478,21 @@ void LunarLanderEnv::get_state(std::vector<double>& out) const {
 void LunarLanderEnv::set_state(std::span<const double> state) {
   const bool continuous = sim_.config().continuous;
   const std::string& id = spec().id;
-  rng() = replay_.decode(state, id, [&](const float* a) {
-    if (continuous ? !(a[0] >= -1 && a[0] <= 1 && a[1] >= -1 && a[1] <= 1)
-                   : !(a[0] == 0 || a[0] == 1 || a[0] == 2 || a[0] == 3))
-      throw Error(id + ": set_state: an action of the replay is outside the action space");
-  });
-  sim_.reset(rng());
+  replay_.decode(
+      state, id,
+      [&](const float* a) {
+        if (continuous ? !(a[0] >= -1 && a[0] <= 1 && a[1] >= -1 && a[1] <= 1)
+                       : !(a[0] == 0 || a[0] == 1 || a[0] == 2 || a[0] == 3))
+          throw Error(id + ": set_state: an action of the replay is outside the action space");
+      },
+      gymnasium_seeded(), rng(), np_random());
+  sim_.reset(draws());
   for (std::int64_t t = 0; t < replay_.steps(); ++t) {
     const float* a = replay_.action(t);
     if (continuous)
-      sim_.step_continuous(a[0], a[1], rng());
+      sim_.step_continuous(a[0], a[1], draws());
     else
-      sim_.step_discrete(static_cast<std::int64_t>(a[0]), rng());
+      sim_.step_discrete(static_cast<std::int64_t>(a[0]), draws());
   }
   mark_running();
 }

@@ -22,12 +22,15 @@
 // LunarLanderSim::observation() is the raw state. Continuous actions are clipped to
 // [-1, 1] as Gymnasium's np.clip does; NaN is rejected by the base Env.
 //
-// Randomness (terrain, initial force, wind phases, engine dispersion) is drawn from the
-// env's Rng in Gymnasium's order; Box2D 2.4 differs from the pybox2d 2.3 Gymnasium uses,
-// so trajectories agree with Gymnasium's statistically, not step by step. Gymnasium's
-// exhaust particles are decoration only (no effect on the lander) and are not simulated.
-// LunarLanderSim is the physics alone, free of the Env machinery (for bare loops). The Env
-// offers state get/set as a replay of the episode (envs/box2d/replay_state.hpp).
+// Randomness (terrain, initial force, wind phases, engine dispersion) is drawn in
+// Gymnasium's order, with Gymnasium's np_random calls (envs/box2d/draws.hpp), from the
+// env's Rng or, under seeding = "gymnasium" (docs/seeding.md), from numpy's generator
+// seeded as Gymnasium seeds it: then the terrain, the initial force, the wind phases and
+// every step's dispersion are Gymnasium's numbers. Box2D 2.4 differs from the pybox2d 2.3
+// Gymnasium uses, so trajectories agree with Gymnasium's statistically, not step by step.
+// Gymnasium's exhaust particles are decoration only (no effect on the lander) and are not
+// simulated. LunarLanderSim is the physics alone, free of the Env machinery (for bare loops). The
+// Env offers state get/set as a replay of the episode (envs/box2d/replay_state.hpp).
 #pragma once
 #include <array>
 #include <cstdint>
@@ -35,6 +38,7 @@
 
 #include "core/env.hpp"
 #include "core/rng.hpp"
+#include "envs/box2d/draws.hpp"
 #include "envs/box2d/replay_state.hpp"
 
 class b2World;
@@ -82,22 +86,28 @@ class LunarLanderSim {
   LunarLanderSim& operator=(const LunarLanderSim&) = delete;
 
   // Builds a fresh world (terrain, lander, legs) from `rng` and takes the no-op first step.
-  void reset(Rng& rng);
+  void reset(Box2DDraws draws);
   // One step with Gymnasium's discrete action (0 noop, 1 left, 2 main, 3 right).
-  Outcome step_discrete(std::int64_t action, Rng& rng);
+  Outcome step_discrete(std::int64_t action, Box2DDraws draws);
   // One step with a continuous action [main, lateral], clipped to [-1, 1] first.
-  Outcome step_continuous(float main, float lateral, Rng& rng);
+  Outcome step_continuous(float main, float lateral, Box2DDraws draws);
 
   // Gymnasium's state as float32, not clamped into the observation Box.
   const std::array<float, 8>& observation() const { return obs_; }
   const LunarLanderConfig& config() const { return config_; }
+  // The draws of the last reset: the smoothed terrain heights (smooth_y, one per chunk),
+  // the initial force on the lander, and the wind and torque phases (wind_idx and
+  // torque_idx at reset, 0 without wind).
+  const std::array<double, kChunks>& terrain_y() const { return smooth_y_; }
+  std::array<double, 2> initial_force() const { return initial_force_; }
+  std::array<std::int64_t, 2> initial_wind_phases() const { return initial_phases_; }
   bool started() const { return world_ != nullptr; }
   // Draws the scene (600x400) as Gymnasium's rgb_array render does, without particles.
   void render(Image& frame) const;
 
  private:
   class Contacts;
-  Outcome advance(double m_power, double s_power, double direction, Rng& rng);
+  Outcome advance(double m_power, double s_power, double direction, Box2DDraws draws);
   void update_observation();
 
   LunarLanderConfig config_;
@@ -115,6 +125,8 @@ class LunarLanderSim {
   std::array<double, kChunks> chunk_x_{};
   std::array<double, kChunks> smooth_y_{};
   double helipad_x1_ = 0.0, helipad_x2_ = 0.0, helipad_y_ = 0.0;
+  std::array<double, 2> initial_force_{};
+  std::array<std::int64_t, 2> initial_phases_{};
   std::array<float, 8> obs_{};
   double last_m_power_ = 0.0, last_s_power_ = 0.0, last_direction_ = 0.0;
 
@@ -143,6 +155,8 @@ class LunarLanderEnv final : public Env {
 
  private:
   void write_observation(Value& obs) const;
+  // The stream of the env's seeding (core/env.hpp): its Rng, or numpy's generator.
+  Box2DDraws draws() { return gymnasium_seeded() ? Box2DDraws(np_random()) : Box2DDraws(rng()); }
   LunarLanderSim sim_;
   ReplayState replay_;
 };

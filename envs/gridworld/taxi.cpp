@@ -62,6 +62,20 @@ std::vector<bool> delivered_states() {
   return goal;
 }
 
+// A rainy move that changes the taxi's cell, as Gymnasium's _build_rainy_transitions lists
+// it: ahead with rainy_probability, then the veers to the left and to the right of the
+// direction of travel with (1 - rainy_probability) / 2 each (a veer into a wall stays put).
+std::array<ModelOutcome, 3> rainy_outcomes(const TaxiConfig& o, Cell here, int a, int pass,
+                                           int dest) {
+  const Cell ahead = move(here, a);
+  const Cell left = move(here, kLeftOf[a]);
+  const Cell right = move(here, kRightOf[a]);
+  const double veer = (1.0 - o.rainy_probability) / 2.0;
+  return {{{o.rainy_probability, Taxi::encode(ahead.row, ahead.col, pass, dest), -1.0, false},
+           {veer, Taxi::encode(left.row, left.col, pass, dest), -1.0, false},
+           {veer, Taxi::encode(right.row, right.col, pass, dest), -1.0, false}}};
+}
+
 TabularModel build(const TaxiConfig& o) {
   if (!(o.rainy_probability >= 0.0 && o.rainy_probability <= 1.0))
     throw Error(std::string(Taxi::kId) + ": rainy_probability = " +
@@ -94,14 +108,8 @@ TabularModel build(const TaxiConfig& o) {
             if (a <= kWest) {
               const Cell ahead = move(here, a);
               if (o.is_rainy && !(ahead == here)) {
-                const Cell left = move(here, kLeftOf[a]);
-                const Cell right = move(here, kRightOf[a]);
-                const double veer = (1.0 - o.rainy_probability) / 2.0;
-                add_outcome(outs, o.rainy_probability,
-                            Taxi::encode(ahead.row, ahead.col, pass, dest), -1.0, false);
-                add_outcome(outs, veer, Taxi::encode(left.row, left.col, pass, dest), -1.0, false);
-                add_outcome(outs, veer, Taxi::encode(right.row, right.col, pass, dest), -1.0,
-                            false);
+                for (const ModelOutcome& r : rainy_outcomes(o, here, a, pass, dest))
+                  add_outcome(outs, r.probability, r.next_state, r.reward, r.terminated);
               } else {
                 outs.push_back({1.0, Taxi::encode(ahead.row, ahead.col, pass, dest), -1.0, false});
               }
@@ -124,6 +132,30 @@ TabularModel build(const TaxiConfig& o) {
   return m;
 }
 
+// Gymnasium's own P[s][a] lists for the rainy taxi (seeding = "gymnasium"): the model's
+// outcomes, except that every move has Gymnasium's three entries, unmerged and in its
+// order: where the model adds up two veers that both stay put, and where it holds a move
+// blocked ahead as one certain outcome, Gymnasium lists three entries (a blocked move:
+// three entries that all stay put, with probabilities rainy_probability, veer, veer).
+// Sampling these lists draws the entry Gymnasium's categorical_sample draws and reports
+// its prob, as Gymnasium does.
+std::vector<std::vector<ModelOutcome>> gymnasium_rainy_lists(const TaxiConfig& o,
+                                                             const TabularModel& m) {
+  std::vector<std::vector<ModelOutcome>> lists = m.outcomes;
+  for (std::int64_t s = 0; s < m.num_states; ++s) {
+    const auto d = Taxi::decode(s);
+    if (d.passenger == d.destination) continue;  // delivered: terminal, never stepped from
+    const Cell here{d.taxi_row, d.taxi_col};
+    for (int a = kSouth; a <= kWest; ++a) {
+      auto r = rainy_outcomes(o, here, a, d.passenger, d.destination);
+      if (move(here, a) == here)  // blocked ahead: Gymnasium keeps the veers in place too
+        for (ModelOutcome& e : r) e.next_state = s;
+      lists[static_cast<std::size_t>(s * 6 + a)].assign(r.begin(), r.end());
+    }
+  }
+  return lists;
+}
+
 EnvSpec taxi_spec() {
   EnvSpec s;
   s.id = Taxi::kId;
@@ -141,6 +173,7 @@ Taxi::Taxi(const TaxiConfig& config)
       config_(config) {
   mutable_spec().info.action_mask = true;
   mutable_info().action_mask = mask_;
+  if (config.is_rainy) set_gymnasium_outcomes(gymnasium_rainy_lists(config, build(config)));
   update_mask();
 }
 

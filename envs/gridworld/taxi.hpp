@@ -28,6 +28,9 @@
 //
 // Step info (core/env.hpp StepInfo): prob of the outcome drawn, and Gymnasium's action_mask
 // of the current state.
+// Under seeding = "gymnasium" the rainy taxi's steps sample Gymnasium's own P[s][a] lists
+// (three entries per move, unmerged, in taxi.py's order), so trajectories and prob are
+// Gymnasium's; the model (and the default seeding) keeps one entry per distinct outcome.
 #pragma once
 #include <array>
 #include <cstdint>

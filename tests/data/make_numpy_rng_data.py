@@ -292,6 +292,200 @@ def taxi_resets():
     return rows
 
 
+# gymnasium/envs/toy_text/taxi.py, v4 (Gymnasium 1.3.0, PR #1561) with is_rainy and
+# fickle_passenger: MAP with ':' passable and '|' a wall between cells; a rainy move whose
+# cell ahead is open lists (rainy_probability, ahead), ((1-p)/2, left veer), ((1-p)/2, right
+# veer), a veer blocked by a wall or the edge staying put; a move blocked ahead lists the
+# same three probabilities, all staying put. Pickup and dropoff are one certain entry.
+TAXI_MAP = ["+---------+", "|R: | : :G|", "| : | : : |", "| : : : : |", "| | : | : |",
+            "|Y| : |B: |", "+---------+"]
+TAXI_LOCS = [(0, 0), (0, 4), (4, 0), (4, 3)]
+
+
+def taxi_encode(row, col, p, d):
+    return ((row * 5 + col) * 5 + p) * 4 + d
+
+
+def taxi_decode(s):
+    s, d = divmod(s, 4)
+    s, p = divmod(s, 5)
+    row, col = divmod(s, 5)
+    return row, col, p, d
+
+
+def taxi_open(row, col, dr, dc):
+    """The cell one move (dr, dc) away, or None when the edge or a wall blocks it."""
+    r, c = row + dr, col + dc
+    if not (0 <= r <= 4 and 0 <= c <= 4):
+        return None
+    if dc == 1 and TAXI_MAP[1 + row][2 * col + 2] != ":":
+        return None
+    if dc == -1 and TAXI_MAP[1 + row][2 * col] != ":":
+        return None
+    return r, c
+
+
+def taxi_rainy_model(p_rain):
+    # (forward, left, right) per action 0 south, 1 north, 2 east, 3 west (taxi.py's table)
+    moves = {0: ((1, 0), (0, 1), (0, -1)), 1: ((-1, 0), (0, -1), (0, 1)),
+             2: ((0, 1), (-1, 0), (1, 0)), 3: ((0, -1), (1, 0), (-1, 0))}
+    veer = (1.0 - p_rain) / 2.0
+    P = {}
+    for s in range(500):
+        row, col, p, d = taxi_decode(s)
+        P[s] = {}
+        for a in range(6):
+            if a <= 3:
+                cells = []
+                if taxi_open(row, col, *moves[a][0]) is None:
+                    cells = [(row, col)] * 3
+                else:
+                    cells = [taxi_open(row, col, *m) or (row, col) for m in moves[a]]
+                P[s][a] = [(q, taxi_encode(r, c, p, d), -1.0, False)
+                           for q, (r, c) in zip((p_rain, veer, veer), cells)]
+            elif a == 4:
+                if p < 4 and (row, col) == TAXI_LOCS[p]:
+                    P[s][a] = [(1.0, taxi_encode(row, col, 4, d), -1.0, False)]
+                else:
+                    P[s][a] = [(1.0, s, -10.0, False)]
+            else:
+                if p == 4 and (row, col) == TAXI_LOCS[d]:
+                    P[s][a] = [(1.0, taxi_encode(row, col, d, d), 20.0, True)]
+                elif p == 4 and (row, col) in TAXI_LOCS:
+                    P[s][a] = [(1.0, taxi_encode(row, col, TAXI_LOCS.index((row, col)), d),
+                                -1.0, False)]
+                else:
+                    P[s][a] = [(1.0, s, -10.0, False)]
+    return P
+
+
+def taxi_stochastic_episodes(p_rain, p_fickle, n_steps):
+    """Taxi(is_rainy=True, fickle_passenger=True): reset draws categorical_sample, then
+    random() < fickle_probability; a step draws categorical_sample over P[s][a], then, on
+    the first step that moves the taxi with the passenger aboard while the change is
+    pending, choice() of the three other destinations. Lines: "reset s" and
+    "step a s reward terminated prob" (prob: the entry drawn, as taxi.py's info)."""
+    init, P = taxi_initial(), taxi_rainy_model(p_rain)
+    rows = []
+    for seed in ENV_SEEDS:
+        g = generator(seed)
+        # A policy that picks up and moves often: random actions, pickup when possible.
+        acts = actions(n_steps, 4, seed)
+
+        def start():
+            s = categorical_sample(init, g)
+            return s, bool(g.random() < p_fickle)
+
+        s, fickle = start()
+        trace = [f"reset {s}"]
+        for t, a in enumerate(acts):
+            row, col, p, d = taxi_decode(s)
+            if p < 4 and (row, col) == TAXI_LOCS[p]:
+                a = 4
+            elif p == 4 and (row, col) == TAXI_LOCS[d] and t % 3 == 0:
+                a = 5
+            trans = P[s][a]
+            i = categorical_sample([x[0] for x in trans], g)
+            prob, s2, r, term = trans[i]
+            r2, c2, p2, _ = taxi_decode(s2)
+            if fickle and p == 4 and (r2, c2) != (row, col):
+                fickle = False
+                d2 = g.choice([k for k in range(4) if k != d])
+                s2 = taxi_encode(r2, c2, p2, int(d2))
+            s = s2
+            trace.append(f"step {a} {s} {h(r)} {int(term)} {h(prob)}")
+            if term:
+                s, fickle = start()
+                trace.append(f"reset {s}")
+        rows.append({"seed": str(seed), "trace": trace})
+    return rows
+
+
+# gymnasium/envs/box2d/lunar_lander.py, LunarLander.reset and step: np_random draws only
+# (no Box2D here). Reset: uniform(0, H/2, size=(CHUNKS+1,)) heights, the helipad chunks
+# CHUNKS//2-2 .. CHUNKS//2+2 set to H/4, smooth_y[i] = 0.33 * (h[i-1] + h[i] + h[i+1]);
+# the initial force uniform(-INITIAL_RANDOM, INITIAL_RANDOM) twice; with enable_wind,
+# wind_idx and torque_idx = integers(-9999, 9999); then reset's step(noop) draws the
+# dispersion, uniform(-1, +1) twice, as every step does whatever the action.
+def lander_reset(g, wind):
+    W, H, chunks = 600 / 30.0, 400 / 30.0, 11
+    height = g.uniform(0, H / 2, size=(chunks + 1,))
+    for k in range(chunks // 2 - 2, chunks // 2 + 3):
+        height[k] = H / 4
+    smooth_y = [0.33 * (height[i - 1] + height[i + 0] + height[i + 1]) for i in range(chunks)]
+    force = [g.uniform(-1000.0, 1000.0), g.uniform(-1000.0, 1000.0)]
+    phases = [int(g.integers(-9999, 9999)), int(g.integers(-9999, 9999))] if wind else [0, 0]
+    assert W == 20.0
+    for _ in range(2):
+        g.uniform(-1.0, +1.0)  # the no-op step's dispersion
+    return {"terrain_y": [h(y) for y in smooth_y], "force": [h(f) for f in force],
+            "phases": [str(p) for p in phases]}
+
+
+# gymnasium/envs/box2d/bipedal_walker.py, BipedalWalker.reset: _generate_terrain (the
+# heights terrain_y and its draws), _generate_clouds (draws only), then the hull's force
+# uniform(-INITIAL_RANDOM, INITIAL_RANDOM) with INITIAL_RANDOM = 5. Steps draw nothing.
+def walker_reset(g, hardcore):
+    SCALE, STEP, LENGTH, GRASS, STARTPAD = 30.0, 14 / 30.0, 200, 10, 20
+    HEIGHT = 400 / SCALE / 4
+    GRASS_S, STUMP, STAIRS, PIT, STATES = range(5)
+    state, velocity, y, counter, oneshot = GRASS_S, 0.0, HEIGHT, STARTPAD, False
+    stair_steps, stair_width, stair_height, original_y = 0, 0, 0, 0
+    ys = []
+    for i in range(LENGTH):
+        if state == GRASS_S and not oneshot:
+            velocity = 0.8 * velocity + 0.01 * np.sign(HEIGHT - y)
+            if i > STARTPAD:
+                velocity += g.uniform(-1, 1) / SCALE
+            y += velocity
+        elif state == PIT and oneshot:
+            counter = g.integers(3, 5) + 2
+            original_y = y
+        elif state == PIT and not oneshot:
+            y = original_y
+            if counter > 1:
+                y -= 4 * STEP
+        elif state == STUMP and oneshot:
+            counter = g.integers(1, 3)
+        elif state == STAIRS and oneshot:
+            stair_height = +1 if g.random() > 0.5 else -1
+            stair_width = g.integers(4, 5)
+            stair_steps = g.integers(3, 5)
+            original_y = y
+            counter = stair_steps * stair_width
+        elif state == STAIRS and not oneshot:
+            n = (stair_steps * stair_width - counter - stair_height) / stair_width
+            y = original_y + (n * stair_height) * STEP
+        oneshot = False
+        ys.append(y)
+        counter -= 1
+        if counter == 0:
+            counter = g.integers(GRASS / 2, GRASS)
+            state = g.integers(1, STATES) if state == GRASS_S and hardcore else GRASS_S
+            oneshot = True
+    for _ in range(LENGTH // 20):  # clouds: x, then (x, y) offsets of 5 points
+        g.uniform(0, LENGTH)
+        for _ in range(5):
+            g.uniform(0, 5 * STEP)
+            g.uniform(0, 5 * STEP)
+    force = g.uniform(-5, 5)
+    return {"terrain_y": [h(v) for v in ys], "force": h(force)}
+
+
+def box2d_resets(reset, option):
+    """reset(seed), a second reset after 5 steps, a third right after it."""
+    rows = []
+    for seed in ENV_SEEDS:
+        g = generator(seed)
+        first = reset(g, option)
+        for _ in range(5):  # LunarLander: 5 steps, two dispersion draws each
+            if reset is lander_reset:
+                g.uniform(-1.0, 1.0)
+                g.uniform(-1.0, 1.0)
+        rows.append({"seed": str(seed), "resets": [first, reset(g, option), reset(g, option)]})
+    return rows
+
+
 def main():
     check_docstrings()
     data = {
@@ -313,6 +507,12 @@ def main():
     data["cliff_walking"] = tabular_episodes(cw_init, cw_p, lambda s: actions(30, 4, s))
     cw_init, cw_p = cliff_model(slippery=True)
     data["cliff_walking_slippery"] = tabular_episodes(cw_init, cw_p, lambda s: actions(60, 4, s))
+    data["taxi_rainy_fickle"] = taxi_stochastic_episodes(0.8, 0.3, 400)
+    data["taxi_rainy_fickle_p05"] = taxi_stochastic_episodes(0.5, 1.0, 200)
+    data["lunar_lander"] = box2d_resets(lander_reset, False)
+    data["lunar_lander_wind"] = box2d_resets(lander_reset, True)
+    data["bipedal_walker"] = box2d_resets(walker_reset, False)
+    data["bipedal_walker_hardcore"] = box2d_resets(walker_reset, True)
     path = os.path.join(HERE, "numpy_rng.json")
     with open(path, "w") as f:
         json.dump(data, f, indent=1)

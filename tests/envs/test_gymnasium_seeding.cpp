@@ -20,6 +20,8 @@
 
 #include "core/error.hpp"
 #include "core/registry.hpp"
+#include "envs/box2d/bipedal_walker.hpp"
+#include "envs/box2d/lunar_lander.hpp"
 #include "envs/register.hpp"
 #include "tests/test_util.hpp"
 
@@ -29,20 +31,12 @@ namespace pt = boost::property_tree;
 
 namespace {
 
-pt::ptree read_data(const std::string& name) {
-  pt::ptree r;
-  pt::read_json(std::string(RLSIM_TEST_DATA_DIR) + "/" + name, r);
-  return r;
-}
-
 const pt::ptree& data() {
-  static const pt::ptree root = read_data("numpy_rng.json");
-  return root;
-}
-
-// Rainy Taxi-v4's trajectories (tests/data/make_taxi_rainy_data.py).
-const pt::ptree& taxi_rainy_data() {
-  static const pt::ptree root = read_data("gymnasium_taxi_rainy.json");
+  static const pt::ptree root = [] {
+    pt::ptree r;
+    pt::read_json(std::string(RLSIM_TEST_DATA_DIR) + "/numpy_rng.json", r);
+    return r;
+  }();
   return root;
 }
 
@@ -118,24 +112,79 @@ TEST_CASE("Taxi's resets and per-step draws follow Gymnasium's generator", "[env
   }
 }
 
-TEST_CASE("FrozenLake, CliffWalking and rainy Taxi trajectories follow Gymnasium's",
+TEST_CASE("the rainy taxi with a fickle passenger follows Gymnasium's lists and draws",
           "[envs][seeding]") {
+  // Gymnasium's rainy P[s][a] has three entries per move (ahead, left veer, right veer),
+  // even where both veers stay put or the move is blocked; the draw picks an entry and
+  // info's prob is that entry's. Every step, outcome and prob must be Gymnasium's.
+  struct Case {
+    const char* key;
+    double rainy, fickle;
+  };
+  for (const Case& c :
+       {Case{"taxi_rainy_fickle", 0.8, 0.3}, Case{"taxi_rainy_fickle_p05", 0.5, 1.0}}) {
+    int veers = 0, destination_changes = 0;
+    for (const auto& [k, row] : data().get_child(c.key)) {
+      const std::uint64_t seed = std::stoull(row.get<std::string>("seed"));
+      auto env = gym_env("Taxi-v4", {{"is_rainy", true},
+                                     {"rainy_probability", c.rainy},
+                                     {"fickle_passenger", true},
+                                     {"fickle_probability", c.fickle},
+                                     {"max_episode_steps", std::int64_t{0}}});
+      Value obs, action;
+      bool first = true;
+      int line = 0;
+      for (const auto& [k2, v] : row.get_child("trace")) {
+        const std::string text = v.get_value<std::string>();
+        INFO(c.key << " seed " << seed << " line " << line++ << ": " << text);
+        std::istringstream in(text);
+        std::string what;
+        in >> what;
+        if (what == "reset") {
+          std::int64_t s;
+          in >> s;
+          if (first)
+            env->reset(obs, seed);
+          else
+            env->reset(obs);
+          first = false;
+          CHECK(obs.index == s);
+          continue;
+        }
+        std::int64_t a, s;
+        std::string reward, prob;
+        int terminated;
+        in >> a >> s >> reward >> terminated >> prob;
+        const std::int64_t before = obs.index;
+        action.index = a;
+        const StepResult r = env->step(action, obs);
+        REQUIRE(obs.index == s);
+        CHECK(r.reward == dbl(reward));
+        CHECK(r.terminated == (terminated == 1));
+        CHECK(env->info().prob == dbl(prob));
+        veers += a < 4 && dbl(prob) < c.rainy ? 1 : 0;
+        destination_changes += !r.terminated && s % 4 != before % 4 ? 1 : 0;
+      }
+    }
+    // The traces exercise what they are for: veers, and the fickle passenger's change.
+    INFO(c.key);
+    CHECK(veers > 0);
+    CHECK(destination_changes > 0);
+  }
+}
+
+TEST_CASE("FrozenLake and CliffWalking trajectories follow Gymnasium's", "[envs][seeding]") {
   struct Case {
     const char* key;
     const char* id;
     RawParams params;
-    const pt::ptree& root;
   };
-  const std::vector<Case> cases{
-      {"frozen_lake_slippery", "FrozenLake-v1", {}, data()},
-      {"frozen_lake_dry", "FrozenLake-v1", {{"is_slippery", false}}, data()},
-      {"cliff_walking", "CliffWalking-v1", {}, data()},
-      {"cliff_walking_slippery", "CliffWalkingSlippery-v1", {}, data()},
-      // Gymnasium's unmerged (intended, left, right) lists: a veer that lands where the
-      // intended move does is its own entry of the cumulative sum.
-      {"taxi_rainy", "Taxi-v4", {{"is_rainy", true}}, taxi_rainy_data()}};
+  const std::vector<Case> cases{{"frozen_lake_slippery", "FrozenLake-v1", {}},
+                                {"frozen_lake_dry", "FrozenLake-v1", {{"is_slippery", false}}},
+                                {"cliff_walking", "CliffWalking-v1", {}},
+                                {"cliff_walking_slippery", "CliffWalkingSlippery-v1", {}}};
   for (const Case& c : cases) {
-    for (const auto& [k, row] : c.root.get_child(c.key)) {
+    for (const auto& [k, row] : data().get_child(c.key)) {
       const std::uint64_t seed = std::stoull(row.get<std::string>("seed"));
       RawParams params = c.params;
       params["max_episode_steps"] = std::int64_t{0};  // Gymnasium's P alone, no time limit
@@ -188,7 +237,7 @@ TEST_CASE("seeding = gymnasium: the option, its refusal and the default's texts"
   CHECK(r.make_env("CartPole-v1", {})->seeding() == Seeding::rlsim);
   CHECK(gym_env("CartPole-v1")->seeding() == Seeding::gymnasium);
   // Envs that are not Gymnasium's, or whose draws are not reproduced, refuse it.
-  for (const char* id : {"FourRooms-v0", "BernoulliBandit-v0", "LunarLander-v3"}) {
+  for (const char* id : {"FourRooms-v0", "BernoulliBandit-v0", "WindyGridworld-v0"}) {
     INFO(id);
     CHECK_THROWS_AS(gym_env(id), Error);
   }
@@ -198,4 +247,106 @@ TEST_CASE("seeding = gymnasium: the option, its refusal and the default's texts"
   r.make_env("CartPole-v1", {})->reset(a, 42);
   gym_env("CartPole-v1")->reset(b, 42);
   CHECK(a.vec != b.vec);
+}
+
+TEST_CASE("LunarLander and BipedalWalker draw Gymnasium's terrain and initial force",
+          "[envs][seeding]") {
+  // Reset draws as lunar_lander.py / bipedal_walker.py make them; the second reset comes
+  // after 5 steps (LunarLander's steps draw the engine dispersion, the walker's nothing),
+  // so it also checks how many numbers each step draws. The physics is Box2D 2.4's.
+  struct Case {
+    const char* key;
+    const char* id;
+    RawParams params;
+  };
+  const std::vector<Case> cases{{"lunar_lander", "LunarLander-v3", {}},
+                                {"lunar_lander_wind", "LunarLander-v3", {{"enable_wind", true}}},
+                                {"bipedal_walker", "BipedalWalker-v3", {}},
+                                {"bipedal_walker_hardcore", "BipedalWalkerHardcore-v3", {}}};
+  int obstacles = 0;
+  for (const Case& c : cases) {
+    for (const auto& [k, row] : data().get_child(c.key)) {
+      const std::uint64_t seed = std::stoull(row.get<std::string>("seed"));
+      auto env = gym_env(c.id, c.params);
+      const auto* lander = dynamic_cast<const LunarLanderEnv*>(env.get());
+      const auto* walker = dynamic_cast<const BipedalWalkerEnv*>(env.get());
+      REQUIRE((lander != nullptr) != (walker != nullptr));
+      Value obs, action;
+      if (walker) action.vec.assign(4, 0.0f);
+      int reset = 0;
+      for (const auto& [k2, want] : row.get_child("resets")) {
+        INFO(c.key << " seed " << seed << " reset " << reset);
+        if (reset == 0) {
+          env->reset(obs, seed);
+        } else {
+          env->reset(obs);
+        }
+        std::vector<double> terrain;
+        for (const auto& [k3, v] : want.get_child("terrain_y"))
+          terrain.push_back(dbl(v.get_value<std::string>()));
+        if (lander) {
+          const auto& y = lander->sim().terrain_y();
+          CHECK(std::vector<double>(y.begin(), y.end()) == terrain);
+          std::vector<double> force;
+          for (const auto& [k3, v] : want.get_child("force"))
+            force.push_back(dbl(v.get_value<std::string>()));
+          CHECK(force == std::vector<double>{lander->sim().initial_force()[0],
+                                             lander->sim().initial_force()[1]});
+          std::vector<std::int64_t> phases;
+          for (const auto& [k3, v] : want.get_child("phases"))
+            phases.push_back(std::stoll(v.get_value<std::string>()));
+          CHECK(phases == std::vector<std::int64_t>{lander->sim().initial_wind_phases()[0],
+                                                    lander->sim().initial_wind_phases()[1]});
+        } else {
+          const auto& y = walker->sim().terrain_y();
+          CHECK(std::vector<double>(y.begin(), y.end()) == terrain);
+          CHECK(walker->sim().initial_force() == dbl(want.get<std::string>("force")));
+          for (TerrainKind kind : {TerrainKind::Stump, TerrainKind::Stairs, TerrainKind::Pit})
+            obstacles += walker->sim().obstacle_count(kind);
+        }
+        if (reset++ == 0)
+          for (int t = 0; t < 5; ++t) env->step(action, obs);  // noop / zero torque
+      }
+    }
+  }
+  CHECK(obstacles > 0);  // the hardcore rows exercise stumps, stairs and pits
+}
+
+TEST_CASE("Box2D state get/set under seeding = gymnasium replays numpy's stream",
+          "[envs][seeding]") {
+  for (const char* id : {"LunarLander-v3", "BipedalWalker-v3"}) {
+    INFO(id);
+    auto env = gym_env(id);
+    Value obs, action;
+    const bool walker = std::string(id) == "BipedalWalker-v3";
+    if (walker) action.vec = {0.5f, -0.3f, 0.2f, 0.9f};
+    action.index = 2;  // main engine
+    env->reset(obs, 7);
+    for (int t = 0; t < 8; ++t) env->step(action, obs);
+    std::vector<double> state;
+    env->get_state(state);
+    // Another env of the same seeding, elsewhere in its stream, continues identically,
+    // episode and stream (the next reset without a seed) alike.
+    auto copy = gym_env(id);
+    Value other;
+    copy->reset(other, 99);
+    copy->set_state(state);
+    for (int t = 0; t < 4; ++t) {
+      const StepResult a = env->step(action, obs);
+      const StepResult b = copy->step(action, other);
+      CHECK(obs.vec == other.vec);
+      CHECK(a.reward == b.reward);
+    }
+    env->reset(obs);
+    copy->reset(other);
+    CHECK(obs.vec == other.vec);
+    // A state of one seeding does not restore into an env of the other.
+    auto plain = registry().make_env(id, {});
+    Value p;
+    plain->reset(p, 7);
+    CHECK_THROWS_WITH(plain->set_state(state), Catch::Contains("seeding = \"gymnasium\""));
+    std::vector<double> plain_state;
+    plain->get_state(plain_state);
+    CHECK_THROWS_WITH(copy->set_state(plain_state), Catch::Contains("seeding = \"rlsim\""));
+  }
 }
