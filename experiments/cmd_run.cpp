@@ -89,6 +89,9 @@ extern "C" void on_run_stop_signal(int sig) {
 class SignalGuard {
  public:
   SignalGuard() {
+    // A signal that stopped an earlier command of this process (rlsim.run from Python runs
+    // several) does not stop this one.
+    g_signal.store(0);
     Action act{};
     act.sa_handler = on_run_stop_signal;
     sigemptyset(&act.sa_mask);

@@ -127,8 +127,7 @@ def run(config=None, threads=0, out=None, overwrite=False, quiet=False, last=100
     summary table goes to stdout. It takes no overrides, out (other than the file itself),
     overwrite or dry_run; plugins loaded with rlsim.load_plugin are passed on. Errors are
     RuntimeError with the driver's message (e.g. a file whose stored config no longer
-    expands to its runs, or one a RunFile still open in this process holds: drop it first);
-    after an interrupted resume, resume again from a new process.
+    expands to its runs, or one a RunFile still open in this process holds: drop it first).
     """
     if resume:
         return _resume(config, threads, out, overwrite, quiet, last, progress_every, dry_run,

@@ -15,9 +15,8 @@
 // words, so the checks (stored config still expands to the same runs), the runs still
 // missing, checkpoints, the progress display and the summary table on stdout are the
 // driver's, with the GIL released. Its own signal handling applies meanwhile (Ctrl-C stops
-// the runs; a second Ctrl-C ends the process, as in the driver). Limitation: cmd_run keeps
-// the first stop signal it received for the process, so after an interrupted resume, later
-// resumes in the same Python process stop at once (start a new process).
+// the runs; a second Ctrl-C ends the process, as in the driver). A stop signal ends only the
+// command it reached: the next resume in the same process runs.
 #include <signal.h>
 #include <unistd.h>
 
@@ -231,7 +230,7 @@ std::string resume_experiment(const std::string& path, int threads, bool quiet, 
         PyExc_KeyboardInterrupt,
         ("rlsim: resume of " + path + " interrupted (signal " + std::to_string(code - 128) +
          "); the file is valid and holds the finished runs; rlsim.run(path, "
-         "resume=True) in a new process finishes it")
+         "resume=True) finishes it")
             .c_str());
     throw py::error_already_set();
   }

@@ -256,3 +256,35 @@ def test_resume_finishes_an_interrupted_file_as_the_driver_does(tmp_path):
     with pytest.raises(RuntimeError, match="not-a-run-file|run file|HDF5|cannot"):
         (tmp_path / "bad.h5").write_text("not a run file")
         rlsim.run(tmp_path / "bad.h5", resume=True, quiet=True)
+
+
+def test_a_stop_signal_ends_only_the_command_it_reached(tmp_path):
+    """A Ctrl-C that stopped a resume does not stop the next resume in the same process
+    (the driver's stop flag is per command, not per process)."""
+    import subprocess
+    import sys
+
+    cfg = {"seeds": 4, "episodes": 400000, "env": {"id": "FrozenLake-v1"},
+           "agent": {"id": "q-learning"}}
+    out = tmp_path / "cut.h5"
+    code = (
+        "import os, signal, sys, threading, rlsim\n"
+        "def interrupted(**kw):\n"
+        "    threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()\n"
+        "    try:\n"
+        "        rlsim.run(**kw)\n"
+        "    except KeyboardInterrupt:\n"
+        "        return True\n"
+        "    return False\n"
+        f"if not interrupted(config={cfg!r}, out={str(out)!r}, threads=1, quiet=True):\n"
+        "    sys.exit(5)\n"
+        f"if not interrupted(config={str(out)!r}, resume=True, threads=1, quiet=True):\n"
+        "    sys.exit(5)\n"
+        f"rf = rlsim.run({str(out)!r}, resume=True, threads=2, quiet=True)\n"
+        "sys.exit(0 if rf.complete else 4)\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=600)
+    if p.returncode == 5:
+        pytest.skip("a run finished before its timed Ctrl-C: nothing to check")
+    assert p.returncode == 0, p.stderr[-2000:]
