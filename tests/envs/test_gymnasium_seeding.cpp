@@ -14,6 +14,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -52,6 +53,49 @@ double dbl(const std::string& s) {
 // Float32 values one unit in the last place apart or closer.
 bool within_one_ulp(float a, float b) {
   return a == b || std::nextafter(a, b) == b;
+}
+
+// Plays one trace of the reference data on `env`: lines "reset S" (the first reset is seeded
+// with `seed`) and "step A S REWARD TERMINATED ...", checking the state, reward and flag of
+// each; `more(in, action, state_before, state_after, result)` reads and checks the rest of
+// a step line.
+using MoreChecks = std::function<void(std::istringstream&, std::int64_t, std::int64_t, std::int64_t,
+                                      const StepResult&)>;
+
+void replay_trace(Env& env, std::uint64_t seed, const pt::ptree& trace, const std::string& key,
+                  const MoreChecks& more) {
+  Value obs, action;
+  bool first = true;
+  int line = 0;
+  for (const auto& [k, v] : trace) {
+    const std::string text = v.get_value<std::string>();
+    INFO(key << " seed " << seed << " line " << line++ << ": " << text);
+    std::istringstream in(text);
+    std::string what;
+    in >> what;
+    if (what == "reset") {
+      std::int64_t s;
+      in >> s;
+      if (first)
+        env.reset(obs, seed);
+      else
+        env.reset(obs);
+      first = false;
+      CHECK(obs.index == s);
+      continue;
+    }
+    std::int64_t a, s;
+    std::string reward;
+    int terminated;
+    in >> a >> s >> reward >> terminated;
+    const std::int64_t before = obs.index;
+    action.index = a;
+    const StepResult r = env.step(action, obs);
+    REQUIRE(obs.index == s);  // a diverged trajectory makes every later line fail
+    CHECK(r.reward == dbl(reward));
+    CHECK(r.terminated == (terminated == 1));
+    more(in, a, before, s, r);
+  }
 }
 
 }  // namespace
@@ -131,40 +175,15 @@ TEST_CASE("the rainy taxi with a fickle passenger follows Gymnasium's lists and 
                                      {"fickle_passenger", true},
                                      {"fickle_probability", c.fickle},
                                      {"max_episode_steps", std::int64_t{0}}});
-      Value obs, action;
-      bool first = true;
-      int line = 0;
-      for (const auto& [k2, v] : row.get_child("trace")) {
-        const std::string text = v.get_value<std::string>();
-        INFO(c.key << " seed " << seed << " line " << line++ << ": " << text);
-        std::istringstream in(text);
-        std::string what;
-        in >> what;
-        if (what == "reset") {
-          std::int64_t s;
-          in >> s;
-          if (first)
-            env->reset(obs, seed);
-          else
-            env->reset(obs);
-          first = false;
-          CHECK(obs.index == s);
-          continue;
-        }
-        std::int64_t a, s;
-        std::string reward, prob;
-        int terminated;
-        in >> a >> s >> reward >> terminated >> prob;
-        const std::int64_t before = obs.index;
-        action.index = a;
-        const StepResult r = env->step(action, obs);
-        REQUIRE(obs.index == s);
-        CHECK(r.reward == dbl(reward));
-        CHECK(r.terminated == (terminated == 1));
-        CHECK(env->info().prob == dbl(prob));
-        veers += a < 4 && dbl(prob) < c.rainy ? 1 : 0;
-        destination_changes += !r.terminated && s % 4 != before % 4 ? 1 : 0;
-      }
+      replay_trace(*env, seed, row.get_child("trace"), c.key,
+                   [&](std::istringstream& in, std::int64_t a, std::int64_t before, std::int64_t s,
+                       const StepResult& r) {
+                     std::string prob;
+                     in >> prob;
+                     CHECK(env->info().prob == dbl(prob));
+                     veers += a < 4 && dbl(prob) < c.rainy ? 1 : 0;
+                     destination_changes += !r.terminated && s % 4 != before % 4 ? 1 : 0;
+                   });
     }
     // The traces exercise what they are for: veers, and the fickle passenger's change.
     INFO(c.key);
@@ -189,36 +208,9 @@ TEST_CASE("FrozenLake and CliffWalking trajectories follow Gymnasium's", "[envs]
       RawParams params = c.params;
       params["max_episode_steps"] = std::int64_t{0};  // Gymnasium's P alone, no time limit
       auto env = gym_env(c.id, params);
-      Value obs, action;
-      bool first = true;
-      int line = 0;
-      for (const auto& [k2, v] : row.get_child("trace")) {
-        const std::string text = v.get_value<std::string>();
-        INFO(c.key << " seed " << seed << " line " << line++ << ": " << text);
-        std::istringstream in(text);
-        std::string what;
-        in >> what;
-        if (what == "reset") {
-          std::int64_t s;
-          in >> s;
-          if (first)
-            env->reset(obs, seed);
-          else
-            env->reset(obs);
-          first = false;
-          CHECK(obs.index == s);
-        } else {
-          std::int64_t a, s;
-          std::string reward;
-          int terminated;
-          in >> a >> s >> reward >> terminated;
-          action.index = a;
-          const StepResult r = env->step(action, obs);
-          CHECK(obs.index == s);
-          CHECK(r.reward == dbl(reward));
-          CHECK(r.terminated == (terminated == 1));
-        }
-      }
+      replay_trace(
+          *env, seed, row.get_child("trace"), c.key,
+          [](std::istringstream&, std::int64_t, std::int64_t, std::int64_t, const StepResult&) {});
     }
   }
 }
