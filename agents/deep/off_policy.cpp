@@ -120,7 +120,8 @@ OffPolicyAgent::OffPolicyAgent(std::string name, const OffPolicyConfig& config,
       buffer_(config.buffer_size, obs_dim_, action_dim_),
       scaled_(static_cast<std::size_t>(action_dim_)),
       noise_draw_(static_cast<std::size_t>(action_dim_)),
-      batch_index_(static_cast<std::size_t>(config.batch_size)) {
+      batch_index_(static_cast<std::size_t>(config.batch_size)),
+      keep_best_(name_, config.keep_best, {"actor."}) {
   batch_obs_.resize(config.batch_size, obs_dim_);
   batch_next_.resize(config.batch_size, obs_dim_);
   batch_action_.resize(config.batch_size, action_dim_);

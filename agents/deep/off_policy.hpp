@@ -36,6 +36,7 @@
 #include <string>
 #include <vector>
 
+#include "agents/deep/keep_best.hpp"
 #include "agents/deep/replay_buffer.hpp"
 #include "core/agent.hpp"
 #include "core/config_schema.hpp"
@@ -60,6 +61,7 @@ struct OffPolicyConfig {
   ActionNoiseKind action_noise = ActionNoiseKind::none;
   double action_noise_sigma = 0.1;
   bool save_replay_buffer = false;
+  bool keep_best = false;  // agents/deep/keep_best.hpp
 };
 
 // The fields of OffPolicyConfig for an agent's schema (C derives from OffPolicyConfig).
@@ -93,7 +95,8 @@ ConfigSchema<C>& add_off_policy_fields(ConfigSchema<C>& schema, const std::strin
              at_least(0), source("rl-baselines3-zoo noise_std"))
       .field("save_replay_buffer", &C::save_replay_buffer,
              "include the replay buffer in the saved state (needed for training to continue "
-             "exactly after load; large)");
+             "exactly after load; large)")
+      .field("keep_best", &C::keep_best, kKeepBestDoc);
 }
 
 // Exploration noise of SB3 2.x (stable_baselines3/common/noise.py): NormalActionNoise
@@ -148,6 +151,12 @@ class OffPolicyAgent : public Agent {
   bool has_state() const override { return true; }
   void save(StateDict& out) const override;
   void load(const StateDict& in) override;
+  // keep_best (agents/deep/keep_best.hpp): the actor network of the best evaluation (the
+  // only part that decides evaluation-mode actions; its target is for training).
+  void evaluated(std::int64_t step, double mean_return) override {
+    keep_best_.evaluated(*this, step, mean_return);
+  }
+  bool finish_training() override { return keep_best_.finish(*this); }
 
   std::int64_t num_timesteps() const { return num_timesteps_; }
   std::int64_t num_updates() const { return num_updates_; }
@@ -183,6 +192,7 @@ class OffPolicyAgent : public Agent {
  private:
   std::vector<float> scaled_, noise_draw_;
   std::vector<std::int64_t> batch_index_;
+  KeepBest keep_best_;
 };
 
 }  // namespace rlsim

@@ -10,15 +10,9 @@
 #include "core/registry.hpp"
 #include "envs/register.hpp"
 #include "run/vector_env.hpp"
+#include "tests/test_util.hpp"
 
 namespace rlsim::test {
-
-inline Registry on_policy_registry() {
-  Registry r;
-  register_envs(r);
-  register_agents(r);
-  return r;
-}
 
 // N copies of env_id stepped with agent.act_batch/observe_batch, as run/runner.cpp does.
 struct VectorLoop {

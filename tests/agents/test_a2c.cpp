@@ -10,13 +10,12 @@
 
 using namespace rlsim;
 using rlsim::test::evaluate_policy;
-using rlsim::test::on_policy_registry;
 using rlsim::test::same_state;
 using rlsim::test::same_value;
 using rlsim::test::VectorLoop;
 
 TEST_CASE("a2c takes one optimizer step per rollout, RMSprop by default", "[a2c]") {
-  Registry reg = on_policy_registry();
+  const Registry& reg = test::registry();
   auto env = reg.make_env("CartPole-v1", {});
   auto agent = reg.make_agent("a2c", {{"n_envs", std::int64_t{4}}}, *env, 1);
   auto& a2c = static_cast<A2cAgent&>(*agent);
@@ -30,7 +29,7 @@ TEST_CASE("a2c takes one optimizer step per rollout, RMSprop by default", "[a2c]
 }
 
 TEST_CASE("a2c with n_envs = 1 runs through act/observe and continues after save/load", "[a2c]") {
-  Registry reg = on_policy_registry();
+  const Registry& reg = test::registry();
   RawParams p{{"n_steps", std::int64_t{8}}, {"normalize_obs", true}, {"gae_lambda", 0.9}};
   auto env_u = reg.make_env("Pendulum-v1", {});
   auto env_s = reg.make_env("Pendulum-v1", {});
@@ -76,7 +75,7 @@ TEST_CASE("a2c with n_envs = 1 runs through act/observe and continues after save
 }
 
 TEST_CASE("a2c learns CartPole-v1 (smoke test, fixed seed)", "[a2c]") {
-  Registry reg = on_policy_registry();
+  const Registry& reg = test::registry();
   auto env = reg.make_env("CartPole-v1", {});
   auto agent = reg.make_agent("a2c", {{"n_envs", std::int64_t{8}}}, *env, 1);
   VectorLoop loop(reg, "CartPole-v1", *agent, 3);

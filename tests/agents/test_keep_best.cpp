@@ -1,6 +1,6 @@
 // keep_best for every agent that is evaluated during training (agents/deep/keep_best.hpp):
-// PPO, A2C and REINFORCE keep the policy of their best evaluation (ties: the later one) and
-// deliver it at the end of training, the rest of their state (optimizer, counters, random
+// PPO, A2C, REINFORCE, SAC, TD3 and DDPG keep the policy of their best evaluation (ties: the later
+// one) and deliver it at the end of training, the rest of their state (optimizer, counters, random
 // stream) being the current one. The runner's side (fresh final episodes) is the same as
 // DQN's (tests/run/test_runner_keep_best.cpp).
 #include <catch2/catch.hpp>
@@ -11,11 +11,15 @@
 #include "on_policy_util.hpp"
 
 using namespace rlsim;
-using rlsim::test::on_policy_registry;
 
 namespace {
 
+bool off_policy(const std::string& agent) {
+  return agent == "sac" || agent == "td3" || agent == "ddpg";
+}
+
 bool is_policy(const std::string& agent, const std::string& name) {
+  if (off_policy(agent)) return name.rfind("actor.", 0) == 0;
   if (name.rfind("policy.", 0) == 0) return true;
   return agent == "reinforce" ? name == "log_std" : name.rfind("obs_rms.", 0) == 0;
 }
@@ -56,13 +60,14 @@ StateDict others(const Agent& agent, const std::string& id) {
 
 }  // namespace
 
-TEST_CASE("keep_best: ppo, a2c and reinforce deliver their best evaluated policy", "[keep_best]") {
-  Registry reg = on_policy_registry();
-  auto env = reg.make_env("CartPole-v1", {});
-  for (const std::string id : {"ppo", "a2c", "reinforce"}) {
+TEST_CASE("keep_best: ppo, a2c, reinforce, sac, td3 and ddpg deliver their best evaluated policy",
+          "[keep_best]") {
+  const Registry& reg = test::registry();
+  for (const std::string id : {"ppo", "a2c", "reinforce", "sac", "td3", "ddpg"}) {
     SECTION(id) {
+      auto env = reg.make_env(off_policy(id) ? "Pendulum-v1" : "CartPole-v1", {});
       RawParams p{{"keep_best", true}, {"net_arch", std::vector<double>{4}}};
-      if (id != "reinforce") p["normalize_obs"] = true;
+      if (id == "ppo" || id == "a2c") p["normalize_obs"] = true;
       auto agent = reg.make_agent(id, p, *env, 3);
       // Never evaluated: keep_best cannot deliver anything.
       CHECK_THROWS_WITH(agent->finish_training(), Catch::Contains("keep_best"));

@@ -12,7 +12,6 @@
 
 using namespace rlsim;
 using rlsim::test::evaluate_policy;
-using rlsim::test::on_policy_registry;
 using rlsim::test::same_state;
 using rlsim::test::same_value;
 using rlsim::test::VectorLoop;
@@ -95,7 +94,7 @@ TEST_CASE("ppo value loss: plain MSE, or the prediction clipped around the old v
 }
 
 TEST_CASE("ppo save and load continue training identically (discrete and continuous)", "[ppo]") {
-  Registry reg = on_policy_registry();
+  const Registry& reg = test::registry();
   for (const std::string env_id : {"CartPole-v1", "Pendulum-v1"}) {
     SECTION(env_id) {
       RawParams p{{"n_envs", std::int64_t{3}},
@@ -151,7 +150,7 @@ TEST_CASE("ppo save and load continue training identically (discrete and continu
 }
 
 TEST_CASE("ppo evaluation mode is deterministic and leaves training state alone", "[ppo]") {
-  Registry reg = on_policy_registry();
+  const Registry& reg = test::registry();
   auto env = reg.make_env("Pendulum-v1", {});
   auto agent = reg.make_agent("ppo", {{"n_steps", std::int64_t{8}}}, *env, 3);
   StateDict before;
@@ -178,7 +177,7 @@ TEST_CASE("ppo evaluation mode is deterministic and leaves training state alone"
 }
 
 TEST_CASE("ppo target_kl stops an update's epochs early", "[ppo]") {
-  Registry reg = on_policy_registry();
+  const Registry& reg = test::registry();
   auto env = reg.make_env("CartPole-v1", {});
   RawParams p{{"n_envs", std::int64_t{2}},      {"n_steps", std::int64_t{64}},
               {"batch_size", std::int64_t{16}}, {"n_epochs", std::int64_t{10}},
@@ -197,7 +196,7 @@ TEST_CASE("ppo target_kl stops an update's epochs early", "[ppo]") {
 }
 
 TEST_CASE("ppo refuses Discrete observations with a message naming agent and env", "[ppo]") {
-  Registry reg = on_policy_registry();
+  const Registry& reg = test::registry();
   auto lake = reg.make_env("FrozenLake-v1", {});
   CHECK_THROWS_WITH(reg.make_agent("ppo", {}, *lake, 1), Catch::Contains("ppo") &&
                                                              Catch::Contains("FrozenLake-v1") &&
@@ -208,7 +207,7 @@ TEST_CASE("ppo refuses Discrete observations with a message naming agent and env
 }
 
 TEST_CASE("ppo learns CartPole-v1 (smoke test, fixed seed, zoo settings)", "[ppo]") {
-  Registry reg = on_policy_registry();
+  const Registry& reg = test::registry();
   RawParams p{{"n_envs", std::int64_t{8}},
               {"n_steps", std::int64_t{32}},
               {"batch_size", std::int64_t{256}},
@@ -231,7 +230,7 @@ TEST_CASE("ppo learns CartPole-v1 (smoke test, fixed seed, zoo settings)", "[ppo
 TEST_CASE("ppo learns Pendulum-v1 with a Gaussian policy (smoke test, fixed seed)", "[ppo]") {
   // The zoo's Pendulum values (ppo_pendulum.toml) with shorter rollouts; a uniform random
   // policy scores about −1200 (tests/data/gymnasium_random_stats.json).
-  Registry reg = on_policy_registry();
+  const Registry& reg = test::registry();
   RawParams p{{"n_envs", std::int64_t{4}},
               {"n_steps", std::int64_t{256}},
               {"batch_size", std::int64_t{64}},
