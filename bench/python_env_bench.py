@@ -80,8 +80,8 @@ def bare_rate(actions, seconds, bare=_rlsim.bench_bare_step):
     return time_loop(step_like_env, actions, seconds)
 
 
-def vector_rate(num_envs, threads, ring, seconds):
-    v = rlsim.make_vec("CartPole-v1", num_envs, threads=threads)
+def vector_rate(env_id, num_envs, threads, ring, seconds):
+    v = rlsim.make_vec(env_id, num_envs, threads=threads)
     v.reset(seed=0)
     step = v.step
     return time_loop(step, ring, seconds) * num_envs
@@ -92,24 +92,30 @@ def main(argv=None):
     p.add_argument("--repeats", type=int, default=7)
     p.add_argument("--seconds", type=float, default=1.0)
     p.add_argument("--num-envs", type=int, default=64)
+    p.add_argument("--vector-env", default="CartPole-v1",
+                   help="the env of the vector cases (a Discrete-action id); a heavier one, "
+                        "e.g. LunarLander-v3, shows the thread scaling once stepping outweighs "
+                        "the per-step hand-off between threads")
     p.add_argument("--json", help="also write the figures to this file")
     args = p.parse_args(argv)
 
     rng = np.random.default_rng(2024)
     # Python ints, as env.action_space.sample() callers and SB3 pass scalars.
     actions = [int(a) for a in rng.integers(2, size=4096)]
-    ring = [rng.integers(2, size=args.num_envs) for _ in range(256)]
+    vec_id, n = args.vector_env, args.num_envs
+    vec_actions = rlsim.make(vec_id).action_space.n
+    ring = [rng.integers(vec_actions, size=n) for _ in range(256)]
     cases = {
         "single env (rlsim.make)": lambda: single_env_rate(actions, args.seconds),
         "bare pybind11 function": lambda: bare_rate(actions, args.seconds),
         "bare CPython builtin": lambda: bare_rate(actions, args.seconds,
                                                   _rlsim.bench_bare_step_raw),
-        f"make_vec({args.num_envs}) threads=1": lambda: vector_rate(args.num_envs, 1, ring, args.seconds),
-        f"make_vec({args.num_envs}) threads=2": lambda: vector_rate(args.num_envs, 2, ring, args.seconds),
-        f"C++ VectorEnv({args.num_envs}) threads=1": lambda: _rlsim.bench_cpp_vector_env_rate(
-            "CartPole-v1", args.num_envs, 1, args.seconds),
-        f"C++ VectorEnv({args.num_envs}) threads=2": lambda: _rlsim.bench_cpp_vector_env_rate(
-            "CartPole-v1", args.num_envs, 2, args.seconds),
+        f"make_vec({n}) threads=1": lambda: vector_rate(vec_id, n, 1, ring, args.seconds),
+        f"make_vec({n}) threads=2": lambda: vector_rate(vec_id, n, 2, ring, args.seconds),
+        f"C++ VectorEnv({n}) threads=1": lambda: _rlsim.bench_cpp_vector_env_rate(
+            vec_id, n, 1, args.seconds),
+        f"C++ VectorEnv({n}) threads=2": lambda: _rlsim.bench_cpp_vector_env_rate(
+            vec_id, n, 2, args.seconds),
         "C++ env loop (Env::step + resets)": lambda: _rlsim.bench_cpp_env_rate(
             "CartPole-v1", args.seconds),
     }
@@ -125,16 +131,17 @@ def main(argv=None):
           f"numpy {np.__version__}, gymnasium {'yes' if rlsim.HAVE_GYMNASIUM else 'no'}")
     print(f"command: {' '.join([os.path.basename(sys.argv[0])] + (argv or sys.argv[1:]))}")
     print(f"load average: start {load_start[0]:.2f}, end {load_end[0]:.2f}; "
-          f"{args.repeats} rounds of {args.seconds:g} s each, median steps/s:")
+          f"{args.repeats} rounds of {args.seconds:g} s each, median steps/s "
+          f"(vector cases: {vec_id}):")
     for name, x in med.items():
         lo, hi = min(rates[name]), max(rates[name])
         print(f"  {name:34s} {x / 1e6:8.3f} M  (min {lo / 1e6:.3f}, max {hi / 1e6:.3f})")
     single, bare = med["single env (rlsim.make)"], med["bare pybind11 function"]
     bare_raw = med["bare CPython builtin"]
-    v1 = med[f"make_vec({args.num_envs}) threads=1"]
-    v2 = med[f"make_vec({args.num_envs}) threads=2"]
-    cpp = med[f"C++ VectorEnv({args.num_envs}) threads=1"]
-    cpp2 = med[f"C++ VectorEnv({args.num_envs}) threads=2"]
+    v1 = med[f"make_vec({n}) threads=1"]
+    v2 = med[f"make_vec({n}) threads=2"]
+    cpp = med[f"C++ VectorEnv({n}) threads=1"]
+    cpp2 = med[f"C++ VectorEnv({n}) threads=2"]
     cpp_env = med["C++ env loop (Env::step + resets)"]
     ratios = {
         "bare / single (target <= 1.3)": bare / single,
