@@ -476,6 +476,12 @@ ExperimentMeta run_meta(const Experiment& x, const std::string& command_line) {
 std::vector<RunSpec> remaining_runs(const RunArgs& a, const Experiment& x,
                                     const ExperimentWriter& writer, const std::string& out) {
   if (a.resume.empty()) return x.runs;
+  // A warning even with --quiet: the run's work since its start is done again.
+  for (std::int64_t i : writer.damaged_checkpoints())
+    std::cerr << "warning: the checkpoint of run " << i << " in " << out
+              << " is unreadable (the writer was killed while flushing it): the run starts "
+                 "again from the beginning, with the same results; the damaged objects are kept "
+                 "in /damaged\n";
   std::vector<RunSpec> remaining;
   for (const RunSpec& r : x.runs)
     if (!std::binary_search(x.done.begin(), x.done.end(), r.run_index)) remaining.push_back(r);

@@ -3,6 +3,9 @@
 // run, in /continuation (read back by read_continuation_states, run/run_checkpoint.hpp).
 #include "run/checkpoint_store.hpp"
 
+#include <algorithm>
+#include <vector>
+
 #include "core/error.hpp"
 #include "core/hdf5_handles.hpp"
 #include "core/hdf5_util.hpp"
@@ -84,29 +87,49 @@ void CheckpointStore::end_run(hid_t file, std::int64_t run_index, const std::str
 }
 
 void CheckpointStore::remove_all(hid_t file, const std::string& path) {
-  if (!link_exists(file, kGroup, in_quotes(path) + " /checkpoints")) return;
-  check_status(H5Ldelete(file, kGroup, H5P_DEFAULT),
-               "cannot delete the checkpoints " + in_quotes(path) + " /checkpoints");
+  delete_or_set_aside(file, kGroup, path);
 }
 
 std::map<std::int64_t, StateDict> CheckpointStore::keep_unfinished(
     hid_t file, const std::string& path, const std::unordered_set<std::int64_t>& finished,
-    unsigned long long max_bytes) {
+    unsigned long long max_bytes, std::vector<std::int64_t>& damaged) {
   std::map<std::int64_t, StateDict> out;
   const std::string where = in_quotes(path) + " /checkpoints";
   if (!link_exists(file, kGroup, where)) return out;
-  hdf5::Group root = open_group(file, kGroup, where);
-  for (const std::string& name : link_names(file, kGroup, where)) {
-    const std::int64_t i = index_of_name(name);
-    if (i < 0)
-      throw Error("run file " + in_quotes(path) + ": /checkpoints holds '" + name +
-                  "', which is not a run number: the file is damaged");
-    if (finished.count(i) > 0)
-      delete_run_group(root.get(), name, path);
-    else
-      out.emplace(i, hdf5::read_state_group(root.get(), name, where + "/" + name,
-                                            static_cast<hsize_t>(max_bytes)));
+  std::vector<std::string> names, kept;
+  for (const std::string& name : link_names(file, kGroup, where)) names.push_back(name);
+  std::sort(names.begin(), names.end());
+  bool any_damaged = false;
+  {
+    hdf5::Group root = open_group(file, kGroup, where);
+    for (const std::string& name : names) {
+      const std::int64_t i = index_of_name(name);
+      if (i < 0)
+        throw Error("run file " + in_quotes(path) + ": /checkpoints holds '" + name +
+                    "', which is not a run number: the file is damaged");
+      // A checkpoint a kill left half-written (see objects_readable): the run starts over.
+      bool readable = objects_readable(root.get(), name);
+      if (readable && finished.count(i) == 0) {
+        try {
+          out.emplace(i, hdf5::read_state_group(root.get(), name, where + "/" + name,
+                                                static_cast<hsize_t>(max_bytes)));
+          kept.push_back(name);
+        } catch (const Error&) {
+          readable = false;
+        }
+      }
+      if (!readable) {
+        any_damaged = true;
+        if (finished.count(i) == 0) damaged.push_back(i);
+      }
+    }
+    if (!any_damaged) {
+      for (const std::string& name : names)
+        if (finished.count(index_of_name(name)) > 0) delete_run_group(root.get(), name, path);
+      return out;
+    }
   }
+  rebuild_group(file, kGroup, kept, H5P_DEFAULT, path);
   return out;
 }
 

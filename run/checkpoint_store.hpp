@@ -16,7 +16,11 @@
 //   its group when the run is written whole (the same flush makes both changes); finish()
 //   deletes /checkpoints, so a complete file has none.
 // - keep_unfinished() (resume, WriteMode::append): deletes the groups of runs that
-//   run_table lists and returns the others' checkpoints, by run index.
+//   run_table lists and returns the others' checkpoints, by run index. A checkpoint that
+//   cannot be read (a kill during a flush left it half-written; run/run_file_io.hpp) is
+//   listed in `damaged` and its run starts over: /checkpoints is rebuilt from the readable
+//   checkpoints of unfinished runs and the old group is set aside in /damaged.
+//   remove_all() sets a group holding damage aside the same way instead of deleting it.
 // - Continuation states (CheckpointSink::continuation, the END-OF-LOOP state of a finished
 //   run, in the same format as a checkpoint): kept in memory until end_run(), which writes
 //   it as /continuation/NNNNNN in the same flush as the run's rows. finish() leaves them:
@@ -31,6 +35,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 #include "core/state_dict.hpp"
 #include "run/run_checkpoint.hpp"
@@ -53,7 +58,7 @@ class CheckpointStore : public CheckpointSink {
   // Under the hdf5::Lock (see the header comment).
   static std::map<std::int64_t, StateDict> keep_unfinished(
       hid_t file, const std::string& path, const std::unordered_set<std::int64_t>& finished,
-      unsigned long long max_bytes);
+      unsigned long long max_bytes, std::vector<std::int64_t>& damaged);
 
  private:
   std::mutex mutex_;

@@ -172,6 +172,7 @@ struct ExperimentWriter::Impl {
   // each flush; and, when appending, the unfinished runs' checkpoints found in the file.
   CheckpointStore checkpoints;
   std::map<std::int64_t, StateDict> resume;
+  std::vector<std::int64_t> damaged_checkpoints;
   bool has_pending() const { return dirty || (live && live->pending()) || checkpoints.pending(); }
   // The experiment-wide tables, and the rows written to them since the last flush: they
   // are held here and appended to the file at the flush (one append per column instead of
@@ -390,17 +391,35 @@ void ExperimentWriter::Impl::open_for_append() {
     group_ids.emplace(read_attr_string(g.get(), "group", w, false), id);
     next_group = std::max(next_group, id + 1);
   }
+  // The groups of unfinished runs are deleted; when a kill left one unreadable (see
+  // run/run_file_io.hpp), /runs is rebuilt without them and the old one set aside.
+  std::vector<std::string> unfinished, finished_names;
+  bool damaged_run = false;
   for (const std::string& name : link_names(f, "runs", where + " /runs")) {
     const std::int64_t i = index_of_name(name);
-    if (i < 0 || written.count(i) > 0) continue;
-    check_status(H5Ldelete(runs.get(), name.c_str(), H5P_DEFAULT),
-                 "cannot delete the unfinished run group " + in_quotes(path) + " /runs/" + name);
+    if (i >= 0 && written.count(i) > 0) {
+      finished_names.push_back(name);
+      continue;
+    }
+    if (i < 0) continue;
+    unfinished.push_back(name);
     dropped.insert(i);
+    if (!objects_readable(runs.get(), name)) damaged_run = true;
+  }
+  if (damaged_run) {
+    runs.reset();
+    rebuild_group(f, "runs", finished_names, kit.gcpl.get(), path);
+    runs = hdf5::Group(H5Gopen2(f, "runs", H5P_DEFAULT),
+                       "cannot open group " + in_quotes(path) + " /runs");
+  } else {
+    for (const std::string& name : unfinished)
+      check_status(H5Ldelete(runs.get(), name.c_str(), H5P_DEFAULT),
+                   "cannot delete the unfinished run group " + in_quotes(path) + " /runs/" + name);
   }
   removed.assign(dropped.begin(), dropped.end());
   LiveTables::remove_all(f, path);  // the rows of runs a killed writer had in progress
   // The checkpoints of the runs still unfinished are kept: they resume from them.
-  resume = CheckpointStore::keep_unfinished(f, path, written, lim.max_bytes);
+  resume = CheckpointStore::keep_unfinished(f, path, written, lim.max_bytes, damaged_checkpoints);
   write_attr<std::int32_t>(f, "complete", 0, where);
   flush_file(f, path);
   hold_metadata_until_flush(f, path);
@@ -636,6 +655,10 @@ LiveSink* ExperimentWriter::live_sink() {
 
 CheckpointSink* ExperimentWriter::checkpoint_sink() {
   return &impl_->checkpoints;
+}
+
+const std::vector<std::int64_t>& ExperimentWriter::damaged_checkpoints() const {
+  return impl_->damaged_checkpoints;
 }
 
 const std::map<std::int64_t, StateDict>& ExperimentWriter::resume_checkpoints() const {

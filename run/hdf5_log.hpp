@@ -140,6 +140,9 @@ class ExperimentWriter {
   // WriteMode::append: the checkpoints of the unfinished runs found in the file, by run
   // index (the runs to resume from them); empty otherwise.
   const std::map<std::int64_t, StateDict>& resume_checkpoints() const;
+  // WriteMode::append: the unfinished runs whose checkpoint a kill left unreadable; they
+  // start over (the damaged group is kept in /damaged; run/checkpoint_store.hpp).
+  const std::vector<std::int64_t>& damaged_checkpoints() const;
   // Run indices of the unfinished runs whose rows or groups WriteMode::append dropped.
   const std::vector<std::int64_t>& removed_runs() const;
   // Marks the experiment complete and closes the file.

@@ -142,9 +142,7 @@ void LiveTables::end_run(hid_t file, std::int64_t run_index, const std::string& 
 }
 
 void LiveTables::remove_all(hid_t file, const std::string& path) {
-  if (!link_exists(file, "live", in_quotes(path) + " /live")) return;
-  check_status(H5Ldelete(file, "live", H5P_DEFAULT),
-               "cannot delete the live rows " + in_quotes(path) + " /live");
+  delete_or_set_aside(file, "live", path);  // set aside when a kill left part unreadable
 }
 
 std::vector<LiveRun> read_live_runs(hid_t file, const std::string& where,

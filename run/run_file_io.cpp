@@ -137,4 +137,66 @@ std::unordered_set<std::string> link_names(hid_t loc, const char* name, const st
   return out;
 }
 
+namespace {
+herr_t visit_nothing(hid_t, const char*, const H5O_info_t*, void*) {
+  return 0;
+}
+}  // namespace
+
+bool objects_readable(hid_t loc, const std::string& name) {
+  const hid_t obj = H5Oopen(loc, name.c_str(), H5P_DEFAULT);
+  if (obj < 0) return false;
+  const herr_t rc =
+      H5Ovisit2(obj, H5_INDEX_NAME, H5_ITER_NATIVE, visit_nothing, nullptr, H5O_INFO_BASIC);
+  H5Oclose(obj);
+  return rc >= 0;
+}
+
+std::string set_aside(hid_t file, hid_t loc, const std::string& name, const std::string& path) {
+  const std::string where = in_quotes(path) + " /damaged";
+  if (!link_exists(file, "damaged", where)) create_group(file, "damaged", where);
+  Group damaged = open_group(file, "damaged", where);
+  std::string base = name;
+  std::replace(base.begin(), base.end(), '/', '_');
+  std::string target;
+  for (int k = 1;; ++k) {
+    target = base + "-" + std::to_string(k);
+    if (!link_exists(damaged.get(), target, where + "/" + target)) break;
+  }
+  check_status(H5Lmove(loc, name.c_str(), damaged.get(), target.c_str(), H5P_DEFAULT, H5P_DEFAULT),
+               "cannot set the damaged group " + name + " of run file " + in_quotes(path) +
+                   " aside (its own header is unreadable: the file is damaged beyond what "
+                   "--resume repairs)");
+  return "/damaged/" + target;
+}
+
+void delete_or_set_aside(hid_t file, const std::string& name, const std::string& path) {
+  if (!link_exists(file, name, in_quotes(path) + " /" + name)) return;
+  if (objects_readable(file, name))
+    check_status(H5Ldelete(file, name.c_str(), H5P_DEFAULT),
+                 "cannot delete " + in_quotes(path) + " /" + name);
+  else
+    set_aside(file, file, name, path);
+}
+
+void rebuild_group(hid_t file, const std::string& name, const std::vector<std::string>& keep,
+                   hid_t gcpl, const std::string& path) {
+  const std::string fresh = name + ".rebuilt";
+  const std::string where = in_quotes(path) + " /" + fresh;
+  if (link_exists(file, fresh, where))
+    check_status(H5Ldelete(file, fresh.c_str(), H5P_DEFAULT), "cannot delete " + where);
+  {
+    Group old = open_group(file, name, in_quotes(path) + " /" + name);
+    Group g = create_group(file, fresh, where, gcpl);
+    for (const std::string& member : keep)
+      check_status(
+          H5Lcreate_hard(old.get(), member.c_str(), g.get(), member.c_str(), H5P_DEFAULT,
+                         H5P_DEFAULT),
+          "cannot link " + in_quotes(path) + " /" + name + "/" + member + " into " + where);
+  }
+  set_aside(file, file, name, path);
+  check_status(H5Lmove(file, fresh.c_str(), file, name.c_str(), H5P_DEFAULT, H5P_DEFAULT),
+               "cannot rename " + where + " to /" + name);
+}
+
 }  // namespace rlsim::runfile

@@ -102,6 +102,32 @@ std::int64_t index_of_name(const std::string& s);
 // The link names of group `name` of loc.
 std::unordered_set<std::string> link_names(hid_t loc, const char* name, const std::string& where);
 
+// ---- What a killed writer can leave unreadable (a kill during a flush) ----
+// A flush writes the metadata that changed in place (a group's links) before the new
+// objects they point to and before the superblock that records the file's new end; a kill in
+// between leaves a link to an object header that is past the recorded end of the file or
+// only half written. HDF5 cannot delete such a link, nor the group holding it (deleting
+// either decrements the object's link count, which reads its header), but it can move the
+// group that holds it: these helpers set damaged groups aside in /damaged instead.
+
+// Whether the object loc/name and every object under it have readable headers (H5Ovisit
+// reads each one).
+bool objects_readable(hid_t loc, const std::string& name);
+
+// Moves the group loc/name into /damaged of `file` as "NAME-K" (the first free K),
+// without reading what it holds, and returns the new path. Throws an Error naming the file
+// when even that fails (the group's own header is damaged).
+std::string set_aside(hid_t file, hid_t loc, const std::string& name, const std::string& path);
+
+// Deletes file/name when everything under it is readable, else sets it aside.
+void delete_or_set_aside(hid_t file, const std::string& name, const std::string& path);
+
+// Replaces file/name by a new group (created with `gcpl`) holding hard links to the
+// members `keep` of the old one, and sets the old one aside in /damaged. The members kept
+// must be readable; the others are not touched.
+void rebuild_group(hid_t file, const std::string& name, const std::vector<std::string>& keep,
+                   hid_t gcpl, const std::string& path);
+
 // The root groups of a format 3 file.
 inline constexpr const char* kFormat3Groups[] = {"run_table", "groups", "episodes",
                                                  "regret",    "eval",   "runs"};

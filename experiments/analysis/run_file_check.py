@@ -465,7 +465,10 @@ class Checker:
     def file_v3(self, f):
         """Format 3; returns the run indices of run_table."""
         self.members(f, "/", {"run_table", "groups", "episodes", "regret", "eval", "runs", "live",
-                              "checkpoints", "continuation"})
+                              "checkpoints", "continuation", "damaged"})
+        if "damaged" in f:
+            self.notes.append("/damaged: groups a killed writer left partly unreadable, set "
+                              "aside by rlsim run --resume (docs/log-format.md, table 10)")
         # groups
         numbers = set()
         if "groups" not in f or not isinstance(f["groups"], h5py.Group):
