@@ -32,41 +32,6 @@ using namespace rlsim_test;
 
 namespace {
 
-// Starts `rlsim ARGS...` in a child with stdout/stderr to `log`; an optional file size
-// limit (bytes, with SIGXFSZ ignored so that writes fail with EFBIG instead).
-pid_t spawn(const std::vector<std::string>& args, const std::string& log, rlim_t fsize_limit = 0) {
-  std::vector<std::string> argv{rlsim_bin()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  const pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) {
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-    }
-    ::unsetenv("RLSIM_PLUGIN_PATH");
-    if (fsize_limit > 0) {
-      std::signal(SIGXFSZ, SIG_IGN);
-      rlimit lim{fsize_limit, fsize_limit};
-      ::setrlimit(RLIMIT_FSIZE, &lim);
-    }
-    std::vector<char*> cargv;
-    for (auto& a : argv) cargv.push_back(a.data());
-    cargv.push_back(nullptr);
-    ::execv(cargv[0], cargv.data());
-    std::_Exit(127);
-  }
-  return pid;
-}
-
-// Waits for the child; its exit code, or -signal when it was killed.
-int wait_child(pid_t pid) {
-  int status = 0;
-  REQUIRE(::waitpid(pid, &status, 0) == pid);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-}
-
 // Many short runs, so that a kill lands between runs most of the time and the test is fast.
 const char* kManyRuns = R"(
 name = "many"
@@ -193,14 +158,11 @@ std::int64_t checkpoint_steps(const std::string& file) {
 // run/live_rows.hpp): the file holds run 0's checkpoint of that flush, whatever the
 // machine's speed. (A kill from outside could land inside a flush: see the next test.)
 std::string killed_checkpointed_file(const fs::path& d) {
-  ::setenv("RLSIM_FLUSH_SECONDS", "0.02", 1);
-  ::setenv("RLSIM_TEST_LIVE_CRASH", "0", 1);
   std::ofstream(d / "ckpt.toml") << kCheckpointed;
   const std::string out = (d / "killed.h5").string();
   const pid_t pid =
-      spawn({"run", (d / "ckpt.toml").string(), "--out", out, "-q"}, (d / "killed.log").string());
-  ::unsetenv("RLSIM_TEST_LIVE_CRASH");
-  ::unsetenv("RLSIM_FLUSH_SECONDS");
+      spawn({"run", (d / "ckpt.toml").string(), "--out", out, "-q"}, (d / "killed.log").string(),
+            {.env = {"RLSIM_FLUSH_SECONDS=0.02", "RLSIM_TEST_LIVE_CRASH=0"}});
   CHECK(wait_child(pid) == -SIGKILL);
   return out;
 }
@@ -379,8 +341,11 @@ id = "random"
   // A flush after every run, so that runs reach the file before the limit is hit (with the
   // default interval of 1 s the whole experiment would fail before its first flush).
   ::setenv("RLSIM_FLUSH_SECONDS", "0", 1);
+  Spawn limited;
+  limited.fsize_limit = 400 * 1024;
+  limited.ignored_signal = SIGXFSZ;  // writes then fail with EFBIG instead
   const pid_t pid = spawn({"run", (d / "steps.toml").string(), "--out", out, "--threads", "1"},
-                          (d / "limited.log").string(), 400 * 1024);
+                          (d / "limited.log").string(), limited);
   const int code = wait_child(pid);
   ::unsetenv("RLSIM_FLUSH_SECONDS");
   const std::string log = read_text(d / "limited.log");

@@ -35,69 +35,6 @@ using namespace rlsim_test;
 
 namespace {
 
-// How to start the driver: environment changes ("NAME=VALUE", or "NAME" to unset), a file
-// size limit in bytes (0: none; SIGXFSZ keeps its default action), a signal made pending
-// (blocked and raised) before exec, and a signal ignored at exec (as nohup does).
-struct Spawn {
-  std::vector<std::string> env;
-  rlim_t fsize_limit = 0;
-  int pending_signal = 0;
-  int ignored_signal = 0;
-};
-
-// Starts `rlsim ARGS...` in a child with stdout and stderr to `log`.
-pid_t spawn(const std::vector<std::string>& args, const std::string& log, const Spawn& how = {}) {
-  std::vector<std::string> argv{rlsim_bin()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  const pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) {
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-    }
-    ::unsetenv("RLSIM_PLUGIN_PATH");
-    for (const std::string& e : how.env) {
-      const auto eq = e.find('=');
-      if (eq == std::string::npos)
-        ::unsetenv(e.c_str());
-      else
-        ::setenv(e.substr(0, eq).c_str(), e.substr(eq + 1).c_str(), 1);
-    }
-    if (how.fsize_limit > 0) {
-      rlimit lim{how.fsize_limit, how.fsize_limit};
-      ::setrlimit(RLIMIT_FSIZE, &lim);
-    }
-    if (how.ignored_signal) std::signal(how.ignored_signal, SIG_IGN);
-    if (how.pending_signal) {
-      sigset_t set;
-      sigemptyset(&set);
-      sigaddset(&set, how.pending_signal);
-      ::sigprocmask(SIG_BLOCK, &set, nullptr);
-      ::raise(how.pending_signal);  // pending across exec, until unblocked
-    }
-    std::vector<char*> cargv;
-    for (auto& a : argv) cargv.push_back(a.data());
-    cargv.push_back(nullptr);
-    ::execv(cargv[0], cargv.data());
-    std::_Exit(127);
-  }
-  return pid;
-}
-
-// The child's exit code, or -signal when a signal killed it.
-int wait_child(pid_t pid) {
-  int status = 0;
-  REQUIRE(::waitpid(pid, &status, 0) == pid);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-}
-
-bool exited(pid_t pid) {
-  int status = 0;
-  return ::waitpid(pid, &status, WNOHANG) == pid;
-}
-
 // Polls until `ready` is true or the child has exited; false if it exited first.
 bool wait_until(pid_t pid, const std::function<bool()>& ready) {
   for (int i = 0; i < 60000; ++i) {
