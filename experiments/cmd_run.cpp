@@ -514,9 +514,9 @@ struct Outcome {
 // interrupted, else flushes it. A failed write (disk full) says how to resume.
 Outcome execute(const RunArgs& a, const Registry& registry, const std::vector<RunSpec>& runs,
                 ExperimentWriter& writer, const std::string& out, [[maybe_unused]] MpiRun* mpi,
-                const std::map<std::int64_t, StateDict>& continue_from) {
+                const std::map<std::int64_t, StateDict>& continue_from, int threads) {
   Outcome o;
-  o.threads = capped_threads(a.threads, a.threads_force);
+  o.threads = threads;
   RunCounters counters;
   std::chrono::steady_clock::time_point t0;
   {
@@ -651,21 +651,21 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   }
   if (const int code = stopped_before_runs(a->resume)) return code;
   const std::string out = output_path(*a, x.cfg);
+  const int threads = capped_threads(a->threads, a->threads_force);  // says so when capped
   // An experiment whose logs would fill the disk, or whose runs would exhaust memory, is
   // refused before the file is opened (run/resource_estimate.hpp), unless --force.
   {
     std::vector<RunSpec> todo;
     for (const RunSpec& r : x.runs)
       if (!std::binary_search(x.done.begin(), x.done.end(), r.run_index)) todo.push_back(r);
-    check_resources(
-        estimate_experiment(registry, todo, capped_threads(a->threads, a->threads_force)),
-        free_resources(out), out, a->force);
+    check_resources(estimate_experiment(registry, todo, threads), free_resources(out), out,
+                    a->force);
   }
   // Opening the file checks that `out` can be written before any run starts.
   ExperimentWriter writer(out, run_meta(x, command_line),
                           a->resume.empty() ? WriteMode::create : WriteMode::append);
   const std::vector<RunSpec> todo = remaining_runs(*a, x, writer, out);
-  const Outcome o = execute(*a, registry, todo, writer, out, mpi, x.continue_from);
+  const Outcome o = execute(*a, registry, todo, writer, out, mpi, x.continue_from, threads);
   return summarise(*a, x, o, out, mpi);
 }
 

@@ -125,6 +125,9 @@ TEST_CASE("guards: threads are capped at 4 x the hardware threads unless forced"
   CHECK(r.code == 0);
   CHECK_THAT(r.out, Catch::Contains("--threads 100000 is more than 4 × the") &&
                         Catch::Contains("--threads-force"));
+  // One line, not one per place that needs the thread count.
+  const std::string line = "--threads 100000 is more than 4";
+  CHECK(r.out.find(line) == r.out.rfind(line));
   r = shell("OMP_NUM_THREADS=100000 " + rlsim_bin() + " run " + cfg + " -q --out " +
             (d / "b.h5").string());
   INFO(r.out);
