@@ -40,6 +40,16 @@ herr_t innermost_error(unsigned n, const H5E_error2_t* err, void* data) {
     std::string desc = err->desc;
     for (char& c : desc)
       if (c == '\n' || c == '\r') c = ' ';
+    // The sec2 driver's I/O failures ("file write failed: time = …, filename = …, errno = 28,
+    // error message = 'No space left on device', buf = 0x…, …") keep only what a user can act
+    // on: "file write failed: No space left on device".
+    const std::string key = "error message = '";
+    const auto at = desc.find(key), head = desc.find(": time = ");
+    if (at != std::string::npos && head != std::string::npos) {
+      const auto from = at + key.size(), to = desc.find('\'', from);
+      if (to != std::string::npos)
+        desc = desc.substr(0, head) + ": " + desc.substr(from, to - from);
+    }
     *static_cast<std::string*>(data) = desc;
   }
   return 0;

@@ -5,9 +5,12 @@
 // HDF5 failures in any thread come back as errors, never as HDF5's printed error dump.
 #include <fcntl.h>
 #include <hdf5.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <catch2/catch.hpp>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +19,7 @@
 
 #include "core/error.hpp"
 #include "core/hdf5_handles.hpp"
+#include "core/state_dict_io.hpp"
 #include "run/hdf5_log.hpp"
 #include "run/write_lock.hpp"
 #include "tests/experiments/driver_util.hpp"
@@ -149,5 +153,37 @@ TEST_CASE("hdf5 lock: HDF5 prints no error dump from any thread", "[hdf5-lock]")
   ::close(saved);
   CHECK(id < 0);
   CHECK(rlsim_test::read_text(captured).empty());
+  fs::remove_all(d);
+}
+
+TEST_CASE("hdf5 lock: a failed write names the system's error in one short clause", "[hdf5-lock]") {
+  // HDF5's sec2 driver describes a failed write with the time, buffer address and byte
+  // counts; rlsim's message keeps "file write failed: <strerror>". A child process writes
+  // under a file size limit (SIGXFSZ ignored, so the write fails with EFBIG).
+  const fs::path d = rlsim_test::temp_dir("hdf5_write_failed");
+  const std::string path = (d / "big.h5").string();
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    std::signal(SIGXFSZ, SIG_IGN);
+    rlimit lim{64 * 1024, 64 * 1024};
+    ::setrlimit(RLIMIT_FSIZE, &lim);
+    rlsim::StateDict state;
+    state["w"] = rlsim::ArrayRecord{{1 << 17}, std::vector<double>(1 << 17, 1.0)};  // 1 MiB
+    try {
+      rlsim::write_state_dict(path, "state", state);
+    } catch (const Error& e) {
+      const std::string m = e.what();
+      const bool short_clause = m.find("file write failed: File too large)") != std::string::npos;
+      const bool no_dump =
+          m.find("buf = ") == std::string::npos && m.find("time = ") == std::string::npos;
+      ::_exit(short_clause && no_dump ? 0 : 2);
+    }
+    ::_exit(1);  // no error at all
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
   fs::remove_all(d);
 }
