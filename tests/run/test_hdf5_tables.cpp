@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 #include <string>
 #include <vector>
@@ -229,6 +230,58 @@ TEST_CASE("hdf5 tables: append mode keeps whole runs, drops unfinished ones, add
   rlsim::ExperimentReader r(path);
   CHECK(r.meta().complete);
   CHECK(r.meta().config_text == tables_meta().config_text);
+  CHECK(r.complete_run_indices() == std::vector<std::int64_t>{0, 1, 2, 5});
+  check_same(r.read_run(1), base_run(1));
+  for (std::int64_t i : {0, 2, 5}) check_same(r.read_run(i), full_run(i));
+}
+
+TEST_CASE("hdf5 tables: append mode sets aside an unfinished run's group a kill left unreadable",
+          "[hdf5-tables]") {
+  // A kill inside a flush can leave /runs linking to a run group whose object header never
+  // reached the disk; HDF5 cannot delete that link, so /runs is rebuilt without it and the
+  // old group goes to /damaged (run/run_file_io.hpp).
+  TablesTempDir tmp;
+  const std::string path = tmp.file("t.h5");
+  {
+    rlsim::ExperimentMeta meta = tables_meta();
+    meta.planned_runs = 6;
+    rlsim::ExperimentWriter w(path, meta);
+    w.write_run(full_run(0));
+    w.write_run(base_run(1));
+  }
+  haddr_t addr = 0;
+  {
+    rlsim::hdf5::Lock lock;
+    rlsim::hdf5::File f(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), "open");
+    rlsim::hdf5::Group g(H5Gcreate2(f.get(), "runs/000005", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                         "group");
+    rlsim::hdf5::Group child(H5Gcreate2(g.get(), "steps", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                             "child");
+    H5O_info_t info;
+    REQUIRE(H5Oget_info2(g.get(), &info, H5O_INFO_BASIC) >= 0);
+    addr = info.addr;
+  }
+  {
+    std::fstream io(path, std::ios::in | std::ios::out | std::ios::binary);
+    io.seekp(static_cast<std::streamoff>(addr));
+    io.write("XXXXXXXX", 8);  // the header's signature and version: unreadable
+    REQUIRE(io.good());
+  }
+  {
+    rlsim::ExperimentWriter w(path, tables_meta(), rlsim::WriteMode::append);
+    CHECK(w.removed_runs() == std::vector<std::int64_t>{5});
+    w.write_run(full_run(5));
+    w.write_run(full_run(2));
+    w.finish();
+  }
+  {
+    rlsim::hdf5::Lock lock;
+    rlsim::hdf5::File f(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "open");
+    CHECK(H5Lexists(f.get(), "damaged", H5P_DEFAULT) > 0);
+    CHECK(H5Lexists(f.get(), "damaged/runs-1", H5P_DEFAULT) > 0);
+  }
+  rlsim::ExperimentReader r(path);
+  CHECK(r.meta().complete);
   CHECK(r.complete_run_indices() == std::vector<std::int64_t>{0, 1, 2, 5});
   check_same(r.read_run(1), base_run(1));
   for (std::int64_t i : {0, 2, 5}) check_same(r.read_run(i), full_run(i));
