@@ -7,9 +7,12 @@
 // mid-episode). The file continued is never modified; each refusal says what to do.
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "core/state_dict_io.hpp"
 #include "run/hdf5_log.hpp"
@@ -191,8 +194,19 @@ TEST_CASE("continue: what cannot be continued is refused with what to do", "[con
 
   // An interrupted experiment: finish it with --resume first.
   const std::string stopped = (f.dir / "stopped.h5").string();
-  shell("timeout -s INT 1 " + rlsim_bin() + " run " + f.config.string() +
-        " steps=1000000000 --out " + stopped + " -q");
+  {
+    // Ctrl-C once the file exists (a fixed delay was too short for a sanitizer build on a
+    // loaded machine: the signal came before the file did).
+    const pid_t pid = spawn({"run", f.config.string(), "steps=1000000000", "--out", stopped, "-q"},
+                            (f.dir / "stopped.log").string());
+    bool ended = false;
+    for (int i = 0; i < 12000 && !fs::exists(stopped) && !(ended = exited(pid)); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    if (!ended) {
+      ::kill(pid, SIGINT);
+      CHECK(wait_child(pid) == 130);
+    }
+  }
   REQUIRE(fs::exists(stopped));
   check_error("run --continue " + stopped + " steps=2000000000 --out " + out, "use --resume first");
   // Both an episode and a step budget: which one binds is not known.
