@@ -1,13 +1,19 @@
 // Timing helpers for bench/python_env_bench.py (not part of the rlsim package's API): the
 // C++ VectorEnv step rate measured inside this process, to compare make_vec against the
-// loop it wraps under the same conditions.
+// loop it wraps under the same conditions; and the floor of make_vec's thread hand-off (the
+// round trip of one cache line between two threads) with what its WorkerPool costs on top.
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/rng.hpp"
 #include "python/src/common.hpp"
+#include "python/src/worker_pool.hpp"
 #include "run/vector_env.hpp"
 
 namespace rlsim::python {
@@ -69,9 +75,114 @@ double cpp_env_rate(const std::string& id, double seconds) {
   return static_cast<double>(steps) / elapsed;
 }
 
+// Round trips of a cache line between two threads, both spinning on one atomic counter on
+// its own line: the caller makes it odd, the other thread, seeing it, makes it even, and so
+// on, in batches of 256 for at least `seconds`. Returns {"median_ns", "mean_ns"} per round
+// trip: the median batch's is the physical floor of any hand-off of a step to another thread
+// and back (the line goes there and returns) whenever both threads run; the mean includes
+// the batches in which one thread was preempted (on a busy machine, the scheduler's cost).
+py::dict ping_pong_ns(double seconds) {
+  struct alignas(64) Line {
+    std::atomic<std::uint64_t> v{0};
+  };
+  Line line;
+  std::atomic<bool> stop{false};
+  const auto pause = [] {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  };
+  py::gil_scoped_release release;
+  std::thread other([&] {
+    for (std::uint64_t seen = 0;;) {
+      std::uint64_t v;
+      while ((v = line.v.load(std::memory_order_acquire)) == seen) pause();
+      if (stop.load(std::memory_order_relaxed)) return;
+      line.v.store(v + 1, std::memory_order_release);
+      seen = v + 1;
+    }
+  });
+  using clock = std::chrono::steady_clock;
+  constexpr int kBatch = 256;
+  std::vector<double> batches;  // ns per round trip
+  const auto t0 = clock::now();
+  auto t = t0;
+  std::uint64_t v = 0;
+  double elapsed = 0;
+  do {
+    for (int k = 0; k < kBatch; ++k) {
+      line.v.store(++v, std::memory_order_release);
+      while (line.v.load(std::memory_order_acquire) == v) pause();
+      ++v;
+    }
+    const auto now = clock::now();
+    batches.push_back(std::chrono::duration<double, std::nano>(now - t).count() / kBatch);
+    t = now;
+    elapsed = std::chrono::duration<double>(now - t0).count();
+  } while (elapsed < seconds);
+  stop.store(true, std::memory_order_relaxed);
+  line.v.store(++v, std::memory_order_release);
+  other.join();
+  const double mean = elapsed * 1e9 / static_cast<double>(batches.size() * kBatch);
+  std::nth_element(batches.begin(), batches.begin() + batches.size() / 2, batches.end());
+  py::gil_scoped_acquire acquire;
+  py::dict d;
+  d["median_ns"] = batches[batches.size() / 2];
+  d["mean_ns"] = mean;
+  return d;
+}
+
+// WorkerPool::run (python/src/worker_pool.hpp) with `threads` threads called back to back
+// for at least `seconds`, each block spinning for `work_ns` (a stand-in for stepping copies).
+// Returns {"ns": per call, "worker_share": the fraction of blocks 1.. that a worker ran (the
+// rest the caller took over)}: with work_ns = 0, what a hand-off costs beyond the work,
+// against ping_pong_ns's floor.
+py::dict pool_run_ns(int threads, double work_ns, double seconds) {
+  if (threads < 1) throw py::value_error("pool_run_ns: threads must be 1 or more");
+  py::gil_scoped_release release;
+  WorkerPool pool(threads);
+  struct alignas(64) Count {
+    std::uint64_t blocks = 0, by_worker = 0;
+  };
+  std::vector<Count> counts(static_cast<std::size_t>(threads));
+  using clock = std::chrono::steady_clock;
+  const auto work = std::chrono::nanoseconds(static_cast<std::int64_t>(work_ns));
+  const std::thread::id caller = std::this_thread::get_id();
+  const auto t0 = clock::now();
+  std::uint64_t calls = 0;
+  double elapsed = 0;
+  do {
+    for (int k = 0; k < 256; ++k, ++calls)
+      pool.run([&](std::uint32_t b) {
+        if (work.count() > 0)
+          for (const auto start = clock::now(); clock::now() - start < work;) {
+          }
+        ++counts[b].blocks;
+        if (std::this_thread::get_id() != caller) ++counts[b].by_worker;
+      });
+    elapsed = std::chrono::duration<double>(clock::now() - t0).count();
+  } while (elapsed < seconds);
+  std::uint64_t by_worker = 0;
+  for (const Count& c : counts) {
+    if (c.blocks != calls) throw std::logic_error("WorkerPool skipped a block");  // contract
+    by_worker += c.by_worker;
+  }
+  py::gil_scoped_acquire acquire;
+  py::dict d;
+  d["ns"] = elapsed * 1e9 / static_cast<double>(calls);
+  d["worker_share"] =
+      threads > 1 ? static_cast<double>(by_worker) / static_cast<double>(calls * (threads - 1))
+                  : 0.0;
+  return d;
+}
+
 }  // namespace
 
 void init_bench(py::module_& m) {
+  m.def("bench_ping_pong_ns", &ping_pong_ns, py::arg("seconds"),
+        "ns per round trip of a cache line between two spinning threads (hand-off floor)");
+  m.def("bench_pool_run_ns", &pool_run_ns, py::arg("threads"), py::arg("work_ns"),
+        py::arg("seconds"), "ns per WorkerPool::run with an empty job (make_vec's hand-off cost)");
   m.def("bench_cpp_vector_env_rate", &cpp_vector_env_rate, py::arg("id"), py::arg("copies"),
         py::arg("threads"), py::arg("seconds"),
         "Env steps/s of a pure C++ VectorEnv loop (benchmark baseline)");
