@@ -77,10 +77,11 @@ double cpp_env_rate(const std::string& id, double seconds) {
 
 // Round trips of a cache line between two threads, both spinning on one atomic counter on
 // its own line: the caller makes it odd, the other thread, seeing it, makes it even, and so
-// on, in batches of 256 for at least `seconds`. Returns {"median_ns", "mean_ns"} per round
-// trip: the median batch's is the physical floor of any hand-off of a step to another thread
-// and back (the line goes there and returns) whenever both threads run; the mean includes
-// the batches in which one thread was preempted (on a busy machine, the scheduler's cost).
+// on, in batches of 64 for at least `seconds`. Returns {"min_ns", "median_ns", "mean_ns"}
+// per round trip: the fastest and the median batch's are the floor of any hand-off of a step
+// to another thread and back (the line goes there and returns) when both threads run (the
+// spin loops use the pause hint, as the pool's do); the mean includes the batches in which
+// one thread was preempted (on a busy machine, the scheduler's cost, not the hardware's).
 py::dict ping_pong_ns(double seconds) {
   struct alignas(64) Line {
     std::atomic<std::uint64_t> v{0};
@@ -103,7 +104,7 @@ py::dict ping_pong_ns(double seconds) {
     }
   });
   using clock = std::chrono::steady_clock;
-  constexpr int kBatch = 256;
+  constexpr int kBatch = 64;
   std::vector<double> batches;  // ns per round trip
   const auto t0 = clock::now();
   auto t = t0;
@@ -124,19 +125,21 @@ py::dict ping_pong_ns(double seconds) {
   line.v.store(++v, std::memory_order_release);
   other.join();
   const double mean = elapsed * 1e9 / static_cast<double>(batches.size() * kBatch);
-  std::nth_element(batches.begin(), batches.begin() + batches.size() / 2, batches.end());
+  std::sort(batches.begin(), batches.end());
   py::gil_scoped_acquire acquire;
   py::dict d;
+  d["min_ns"] = batches.front();
   d["median_ns"] = batches[batches.size() / 2];
   d["mean_ns"] = mean;
   return d;
 }
 
 // WorkerPool::run (python/src/worker_pool.hpp) with `threads` threads called back to back
-// for at least `seconds`, each block spinning for `work_ns` (a stand-in for stepping copies).
-// Returns {"ns": per call, "worker_share": the fraction of blocks 1.. that a worker ran (the
-// rest the caller took over)}: with work_ns = 0, what a hand-off costs beyond the work,
-// against ping_pong_ns's floor.
+// for at least `seconds`, `work_ns` of work per call split evenly over its blocks (each block
+// spins on the clock: a stand-in for stepping its copies). Returns {"ns": per call,
+// "worker_share": the fraction of blocks 1.. that a worker ran (the rest the caller took
+// over)}: against threads=1 with the same work, what a hand-off costs, against
+// ping_pong_ns's floor.
 py::dict pool_run_ns(int threads, double work_ns, double seconds) {
   if (threads < 1) throw py::value_error("pool_run_ns: threads must be 1 or more");
   py::gil_scoped_release release;
@@ -146,7 +149,7 @@ py::dict pool_run_ns(int threads, double work_ns, double seconds) {
   };
   std::vector<Count> counts(static_cast<std::size_t>(threads));
   using clock = std::chrono::steady_clock;
-  const auto work = std::chrono::nanoseconds(static_cast<std::int64_t>(work_ns));
+  const auto work = std::chrono::nanoseconds(static_cast<std::int64_t>(work_ns / threads));
   const std::thread::id caller = std::this_thread::get_id();
   const auto t0 = clock::now();
   std::uint64_t calls = 0;

@@ -172,16 +172,19 @@ class PyVectorEnv {
     auto_ = Auto{};  // a new pool: measure again
   }
   // Test and benchmark surface (VectorEnv._core.schedule): "auto" (the default), "serial" or
-  // "parallel" (forced; "parallel" with one thread is serial). Results never depend on it.
+  // "parallel" (forced; "parallel" with one thread is serial), or "workers" (parallel, and
+  // block k always on worker k: the caller never takes a late worker's block over; tests).
+  // Results never depend on it.
   std::string schedule() const { return kScheduleNames[static_cast<int>(schedule_)]; }
   void set_schedule(const std::string& name) {
-    for (int k = 0; k < 3; ++k)
+    for (int k = 0; k < 4; ++k)
       if (name == kScheduleNames[k]) {
         schedule_ = static_cast<Schedule>(k);
         auto_ = Auto{};
         return;
       }
-    throw py::value_error("schedule = \"" + name + "\": use \"auto\", \"serial\" or \"parallel\"");
+    throw py::value_error("schedule = \"" + name +
+                          "\": use \"auto\", \"serial\", \"parallel\" or \"workers\"");
   }
   // What the auto rule measured last: its choice, the medians of its timed serial and
   // parallel steps (ns, 0 before the first probe), probes done, steps until the next one.
@@ -211,7 +214,7 @@ class PyVectorEnv {
   // rule's current choice.
   bool parallel_now() const {
     if (pool_->size() == 1 || schedule_ == Schedule::serial) return false;
-    return schedule_ == Schedule::parallel || auto_.parallel;
+    return schedule_ == Schedule::parallel || schedule_ == Schedule::workers || auto_.parallel;
   }
 
   // A step's copies, serially or on the pool, by the auto rule (docs/python.md, "Vector
@@ -276,7 +279,7 @@ class PyVectorEnv {
       }
     };
     if (parallel)
-      pool_->run(block);
+      pool_->run(block, schedule_ != Schedule::workers);
     else
       for (std::uint32_t b = 0; b < blocks; ++b) block(b);
     if (!failed.load(std::memory_order_relaxed)) return;
@@ -391,8 +394,8 @@ class PyVectorEnv {
     double serial_ns = 0, parallel_ns = 0;  // the last probe's medians
     std::int64_t probes = 0;
   } auto_;
-  enum class Schedule { automatic, serial, parallel } schedule_ = Schedule::automatic;
-  static constexpr const char* kScheduleNames[3] = {"auto", "serial", "parallel"};
+  enum class Schedule { automatic, serial, parallel, workers } schedule_ = Schedule::automatic;
+  static constexpr const char* kScheduleNames[4] = {"auto", "serial", "parallel", "workers"};
   int threads_ = 1;
   std::size_t n_ = 0, dim_ = 1, act_dim_ = 1;
   Space obs_space_, act_space_;

@@ -10,6 +10,8 @@
 // only for blocks already claimed. Which thread runs a block is therefore not fixed: jobs
 // must write only their own block's data. Jobs must not throw (the caller catches inside the
 // job). Not reentrant: one run() at a time (the Python wrapper calls it with the env held).
+// run(job, false) never steals: block k always runs on worker k (for tests of the workers'
+// path, which a busy machine would otherwise leave to the caller).
 //
 // The hand-off is as cheap as one cache line per worker makes it (issue 18): worker k owns a
 // cache-line-padded slot whose `state` word holds the call's sequence number and a phase
@@ -61,7 +63,7 @@ class WorkerPool {
   int size() const { return static_cast<int>(count_) + 1; }
 
   template <class Job>
-  void run(const Job& job) {
+  void run(const Job& job, bool steal = true) {
     if (count_ == 0) {
       job(0);
       return;
@@ -79,7 +81,7 @@ class WorkerPool {
     job(0);
     // Blocks not claimed yet are the caller's (their worker is not running); then wait for
     // the claimed ones.
-    for (std::size_t k = 0; k < count_; ++k) {
+    for (std::size_t k = 0; k < count_ && steal; ++k) {
       std::uint64_t expected = seq | kPosted;
       if (slots_[k].state.compare_exchange_strong(expected, seq | kClaimed,
                                                   std::memory_order_acquire)) {
