@@ -139,8 +139,11 @@ py::dict ping_pong_ns(double seconds) {
 // spins on the clock: a stand-in for stepping its copies). Returns {"ns": per call,
 // "worker_share": the fraction of blocks 1.. that a worker ran (the rest the caller took
 // over)}: against threads=1 with the same work, what a hand-off costs, against
-// ping_pong_ns's floor.
-py::dict pool_run_ns(int threads, double work_ns, double seconds) {
+// ping_pong_ns's floor. strict_every = k >= 1: every k-th call the caller may not take a
+// worker's block over (WorkerPool::run's test mode; 1: never); 0: it always may. Throws if a
+// block did not run exactly once per call: tests/python/test_vector.py uses it as a stress
+// test of the pool.
+py::dict pool_run_ns(int threads, double work_ns, double seconds, int strict_every) {
   if (threads < 1) throw py::value_error("pool_run_ns: threads must be 1 or more");
   py::gil_scoped_release release;
   WorkerPool pool(threads);
@@ -155,14 +158,16 @@ py::dict pool_run_ns(int threads, double work_ns, double seconds) {
   std::uint64_t calls = 0;
   double elapsed = 0;
   do {
-    for (int k = 0; k < 256; ++k, ++calls)
-      pool.run([&](std::uint32_t b) {
-        if (work.count() > 0)
-          for (const auto start = clock::now(); clock::now() - start < work;) {
-          }
-        ++counts[b].blocks;
-        if (std::this_thread::get_id() != caller) ++counts[b].by_worker;
-      });
+    for (int k = 0; k < 16; ++k, ++calls)
+      pool.run(
+          [&](std::uint32_t b) {
+            if (work.count() > 0)
+              for (const auto start = clock::now(); clock::now() - start < work;) {
+              }
+            ++counts[b].blocks;
+            if (std::this_thread::get_id() != caller) ++counts[b].by_worker;
+          },
+          strict_every == 0 || calls % static_cast<std::uint64_t>(strict_every) != 0);
     elapsed = std::chrono::duration<double>(clock::now() - t0).count();
   } while (elapsed < seconds);
   std::uint64_t by_worker = 0;
@@ -185,7 +190,8 @@ void init_bench(py::module_& m) {
   m.def("bench_ping_pong_ns", &ping_pong_ns, py::arg("seconds"),
         "ns per round trip of a cache line between two spinning threads (hand-off floor)");
   m.def("bench_pool_run_ns", &pool_run_ns, py::arg("threads"), py::arg("work_ns"),
-        py::arg("seconds"), "ns per WorkerPool::run with an empty job (make_vec's hand-off cost)");
+        py::arg("seconds"), py::arg("strict_every") = 0,
+        "ns per WorkerPool::run with an empty job (make_vec's hand-off cost)");
   m.def("bench_cpp_vector_env_rate", &cpp_vector_env_rate, py::arg("id"), py::arg("copies"),
         py::arg("threads"), py::arg("seconds"),
         "Env steps/s of a pure C++ VectorEnv loop (benchmark baseline)");

@@ -160,11 +160,16 @@ class WorkerPool {
     std::uint64_t seen = 0;
     for (;;) {
       std::uint64_t now = wait_change(s, seen);
+      // Claim a posted call. A failed claim reloads `now`: the caller took the call over and
+      // may already have posted the next one, which is then tried in turn (taking the
+      // reloaded value as seen would leave the worker waiting for a change that never comes
+      // while the caller waits for it: found by a stress test with stealing off).
+      while ((now & 3) == kPosted &&
+             !s.state.compare_exchange_weak(now, (now & ~std::uint64_t{3}) | kClaimed,
+                                            std::memory_order_acquire)) {
+      }
       if ((now & 3) == kStop) return;
-      // A call the caller has not stolen yet: claim it (a failed claim means it was stolen).
-      if ((now & 3) == kPosted &&
-          s.state.compare_exchange_strong(now, (now & ~std::uint64_t{3}) | kClaimed,
-                                          std::memory_order_acquire)) {
+      if ((now & 3) == kPosted) {  // claimed
         s.call(s.job, block);
         now = now & ~std::uint64_t{3};  // kDone
         s.state.store(now, std::memory_order_seq_cst);

@@ -180,3 +180,20 @@ def test_serial_and_parallel_schedules_give_the_same_results():
         v._core.schedule = "fast"
     v.close()
 
+
+
+def test_worker_pool_runs_every_block_once_per_call():
+    # make_vec's pool (python/src/worker_pool.hpp) called back to back: the caller may take
+    # late workers' blocks over at every call (0), at no call (1), or not at every third
+    # call (3); the helper raises if a block ran other than once per call. With 3, a worker
+    # that lost a claim race to the caller and then took the next call's posting for the one
+    # it had lost used to wait forever, and the caller with it (a race: this caught it in
+    # about half the runs; with no work per block the caller races the workers most).
+    from rlsim import _rlsim
+    for threads in (2, 3, 5):
+        for strict_every in (0, 1, 3):
+            work_ns = 0 if strict_every == 3 else 500
+            r = _rlsim.bench_pool_run_ns(threads, work_ns, 0.1, strict_every)
+            assert r["ns"] > 0 and 0 <= r["worker_share"] <= 1
+            if strict_every == 1:
+                assert r["worker_share"] == 1
