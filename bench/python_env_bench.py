@@ -262,10 +262,10 @@ def main(argv=None):
         print(f"  {name:64s} {x:6.2f}")
     for env_id, stats in auto_stats.items():
         chose = sum(s["parallel"] for s in stats)
+        last = stats[-1]
         print(f"  {env_id} threads=2 auto rule: parallel in {chose} of {len(stats)} rounds; "
-              "last probe's medians serial "
-              f"{stats[-1]['serial_ns'] / 1e3:.2f} us, parallel {stats[-1]['parallel_ns'] / 1e3:.2f} us "
-              "per vector step")
+              f"last probe's medians serial {last['serial_ns'] / 1e3:.2f} us, "
+              f"parallel {last['parallel_ns'] / 1e3:.2f} us per vector step")
     per_step = {
         "bare call (pybind11)": 1e9 / bare,
         "bare call (CPython builtin, as the step is bound)": 1e9 / bare_raw,

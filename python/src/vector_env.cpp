@@ -6,10 +6,12 @@
 // into them and returns the same arrays, so nothing is allocated per step. The GIL is
 // released while the copies step and while their results are copied out.
 //
-// Threads: a WorkerPool (worker_pool.hpp) of `threads` threads, created with the env (and
-// again when `threads` is set), woken at each step: the threads, the caller included, claim
-// blocks of copies, step them and copy their results out (a busy machine's late worker
-// leaves its blocks to the caller). No thread is started or handed out per step: the
+// Threads: a WorkerPool (worker_pool.hpp) of min(threads, N) threads, created with the env
+// (and again when `threads` is set): one block of copies per thread, the caller's the
+// first; each worker is handed its block through its own cache line (a busy machine's late
+// worker leaves its block to the caller). Whether a step uses the pool at all is the auto
+// rule's choice (step_copies; docs/python.md): a light env's step can cost less than the
+// hand-off (issue 18), and then stepping serially is faster. No thread is started per step: the
 // OpenMP region per step of run/vector_env.hpp's VectorEnv collapsed under load, and even
 // with one thread (an inactive region, `if (threads > 1)`) cost microseconds per step
 // (BENCHMARKS.md). The copies are stepped here for that reason, with the contract of
@@ -187,7 +189,7 @@ class PyVectorEnv {
                           "\": use \"auto\", \"serial\", \"parallel\" or \"workers\"");
   }
   // What the auto rule measured last: its choice, the medians of its timed serial and
-  // parallel steps (ns, 0 before the first probe), probes done, steps until the next one.
+  // parallel steps (ns, 0 before the first probe), probes done, the steps between probes.
   py::dict schedule_stats() const {
     py::dict d;
     d["parallel"] = auto_.parallel;
@@ -424,7 +426,8 @@ void init_vector_env(py::module_& m) {
       .def_property("threads", &PyVectorEnv::threads, &PyVectorEnv::set_threads)
       .def_property("schedule", &PyVectorEnv::schedule, &PyVectorEnv::set_schedule,
                     "\"auto\" (serial or parallel steps, whichever the last probe timed "
-                    "faster), \"serial\" or \"parallel\"; results do not depend on it")
+                    "faster), \"serial\", \"parallel\" or \"workers\" (parallel, no "
+                    "take-over; tests); results do not depend on it")
       .def_property_readonly("schedule_stats", &PyVectorEnv::schedule_stats)
       .def_property_readonly("id", &PyVectorEnv::id)
       .def_property_readonly("params", &PyVectorEnv::params)

@@ -163,7 +163,8 @@ def test_serial_and_parallel_schedules_give_the_same_results():
                 if schedule == "auto" and t % 7 == 0:
                     v._core.schedule = schedules[(t // 7) % 4]  # switch mid-run too
                 obs, rew, term, trunc, _ = v.step(row)
-                assert np.array_equal(obs, expected[t][0]) and np.array_equal(rew, expected[t][1])
+                assert np.array_equal(obs, expected[t][0])
+                assert np.array_equal(rew, expected[t][1])
                 assert np.array_equal(term, expected[t][2])
                 assert np.array_equal(trunc, expected[t][3])
             v.close()
