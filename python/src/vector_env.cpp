@@ -6,10 +6,12 @@
 // into them and returns the same arrays, so nothing is allocated per step. The GIL is
 // released while the copies step and while their results are copied out.
 //
-// Threads: a WorkerPool (worker_pool.hpp) of `threads` threads, created with the env (and
-// again when `threads` is set), woken at each step: the threads, the caller included, claim
-// blocks of copies, step them and copy their results out (a busy machine's late worker
-// leaves its blocks to the caller). No thread is started or handed out per step: the
+// Threads: a WorkerPool (worker_pool.hpp) of min(threads, N) threads, created with the env
+// (and again when `threads` is set): one block of copies per thread, the caller's the
+// first; each worker is handed its block through its own cache line (a busy machine's late
+// worker leaves its block to the caller). Whether a step uses the pool at all is the auto
+// rule's choice (step_copies; docs/python.md): a light env's step can cost less than the
+// hand-off (issue 18), and then stepping serially is faster. No thread is started per step: the
 // OpenMP region per step of run/vector_env.hpp's VectorEnv collapsed under load, and even
 // with one thread (an inactive region, `if (threads > 1)`) cost microseconds per step
 // (BENCHMARKS.md). The copies are stepped here for that reason, with the contract of
@@ -30,7 +32,9 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <exception>
 #include <memory>
@@ -117,7 +121,7 @@ class PyVectorEnv {
     }
     {
       py::gil_scoped_release release;
-      run_copies([&](std::size_t i) {
+      run_copies(parallel_now(), [&](std::size_t i) {
         envs_[i]->reset(values_[i], seeds[i]);
         results_[i] = StepResult{};
         pending_reset_[i] = 0;
@@ -135,7 +139,7 @@ class PyVectorEnv {
     read_actions(actions);
     {
       py::gil_scoped_release release;
-      run_copies([&](std::size_t i) {
+      step_copies([&](std::size_t i) {
         if (pending_reset_[i]) {
           // Next-step auto-reset: this step starts the copy's next episode (its stream
           // continues), ignoring its action.
@@ -167,6 +171,33 @@ class PyVectorEnv {
       pool_.reset();  // joins the old workers first
       pool_ = std::make_unique<WorkerPool>(used);
     }
+    auto_ = Auto{};  // a new pool: measure again
+  }
+  // Test and benchmark surface (VectorEnv._core.schedule): "auto" (the default), "serial" or
+  // "parallel" (forced; "parallel" with one thread is serial), or "workers" (parallel, and
+  // block k always on worker k: the caller never takes a late worker's block over; tests).
+  // Results never depend on it.
+  std::string schedule() const { return kScheduleNames[static_cast<int>(schedule_)]; }
+  void set_schedule(const std::string& name) {
+    for (int k = 0; k < 4; ++k)
+      if (name == kScheduleNames[k]) {
+        schedule_ = static_cast<Schedule>(k);
+        auto_ = Auto{};
+        return;
+      }
+    throw py::value_error("schedule = \"" + name +
+                          "\": use \"auto\", \"serial\", \"parallel\" or \"workers\"");
+  }
+  // What the auto rule measured last: its choice, the medians of its timed serial and
+  // parallel steps (ns, 0 before the first probe), probes done, the steps between probes.
+  py::dict schedule_stats() const {
+    py::dict d;
+    d["parallel"] = auto_.parallel;
+    d["serial_ns"] = auto_.serial_ns;
+    d["parallel_ns"] = auto_.parallel_ns;
+    d["probes"] = auto_.probes;
+    d["interval"] = auto_.interval;
+    return d;
   }
   int threads() {
     check_open("threads");
@@ -181,17 +212,64 @@ class PyVectorEnv {
   const std::string& id() const { return id_; }
 
  private:
-  // Runs op(i) for every copy i and copies its results out, in blocks of copies that the
-  // pool's threads claim as they go (blocks [b N / B, (b + 1) N / B), B = min(N, T): one
-  // block per thread, as each claim is a contended hand-off between cores; 4 per thread made
-  // 64 CartPoles 0.26x one thread's rate, one 0.45x, and 64 LunarLanders 1.77x vs 1.80x).
-  // Called without the GIL. Errors are caught per copy and the lowest copy's is rethrown as
-  // RuntimeError "vector env copy i of N: ...", whatever the thread count.
+  // Whether a step that is not a probe runs on the pool: the forced schedule, else the auto
+  // rule's current choice.
+  bool parallel_now() const {
+    if (pool_->size() == 1 || schedule_ == Schedule::serial) return false;
+    return schedule_ == Schedule::parallel || schedule_ == Schedule::workers || auto_.parallel;
+  }
+
+  // A step's copies, serially or on the pool, by the auto rule (docs/python.md, "Vector
+  // envs"): every `interval` steps a probe of 2 (kProbePairs + 1) steps alternates serial and
+  // parallel ones, times each (the first pair is a warm-up: it wakes the sleeping workers),
+  // and the following steps go the way whose median step was faster, parallel only if it
+  // saved kMargin; the interval doubles (up to kMaxInterval) while the choice holds and
+  // drops back to kMinInterval when it changes. The choice only decides which thread steps
+  // which copy, never what a copy computes, so results do not depend on it.
   template <class Op>
-  void run_copies(const Op& op) {
-    const std::size_t blocks = std::min<std::size_t>(n_, pool_->size());
+  void step_copies(const Op& op) {
+    if (pool_->size() == 1 || schedule_ != Schedule::automatic)
+      return run_copies(parallel_now(), op);
+    Auto& a = auto_;
+    if (a.probe < 0 && a.until_probe > 0) {
+      --a.until_probe;
+      return run_copies(a.parallel, op);
+    }
+    if (a.probe < 0) a.probe = 0;
+    const bool parallel = a.probe % 2 == 1;
+    const auto start = std::chrono::steady_clock::now();
+    run_copies(parallel, op);  // a throwing step is not counted: the next one takes its place
+    const std::int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                std::chrono::steady_clock::now() - start)
+                                .count();
+    if (a.probe >= 2) (parallel ? a.parallel_times : a.serial_times)[a.probe / 2 - 1] = ns;
+    if (++a.probe < 2 * (kProbePairs + 1)) return;
+    const auto median = [](std::array<std::int64_t, kProbePairs> t) {
+      std::sort(t.begin(), t.end());
+      return static_cast<double>(t[kProbePairs / 2]);
+    };
+    a.serial_ns = median(a.serial_times);
+    a.parallel_ns = median(a.parallel_times);
+    const bool choice = a.parallel_ns < kMargin * a.serial_ns;
+    a.interval = choice == a.parallel ? std::min(2 * a.interval, kMaxInterval) : kMinInterval;
+    a.parallel = choice;
+    a.until_probe = a.interval;
+    a.probe = -1;
+    ++a.probes;
+  }
+
+  // Runs op(i) for every copy i and copies its results out, in blocks of copies
+  // [b N / B, (b + 1) N / B), B = min(N, T): one block per thread (each block handed to a
+  // worker costs a round trip of a cache line between cores; 4 per thread made 64 CartPoles
+  // slower), all on the caller (`parallel` false) or one per pool thread (worker_pool.hpp:
+  // a worker that has not started its block leaves it to the caller). Called without the
+  // GIL. Errors are caught per copy and the lowest copy's is rethrown as RuntimeError
+  // "vector env copy i of N: ...", whatever the thread count or schedule.
+  template <class Op>
+  void run_copies(bool parallel, const Op& op) {
+    const std::size_t blocks = static_cast<std::size_t>(pool_->size());
     std::atomic<bool> failed{false};
-    pool_->run(static_cast<std::uint32_t>(blocks), [&](std::uint32_t b) {
+    const auto block = [&](std::uint32_t b) {
       for (std::size_t i = b * n_ / blocks; i < (b + 1) * n_ / blocks; ++i) {
         try {
           op(i);
@@ -201,7 +279,11 @@ class PyVectorEnv {
           failed.store(true, std::memory_order_relaxed);
         }
       }
-    });
+    };
+    if (parallel)
+      pool_->run(block, schedule_ != Schedule::workers);
+    else
+      for (std::uint32_t b = 0; b < blocks; ++b) block(b);
     if (!failed.load(std::memory_order_relaxed)) return;
     for (std::size_t i = 0; i < n_; ++i) {
       if (!errors_[i]) continue;
@@ -301,6 +383,21 @@ class PyVectorEnv {
   std::vector<std::uint8_t> pending_reset_;  // copy i resets at the next step
   std::vector<std::exception_ptr> errors_;   // per copy, during run_copies
   std::unique_ptr<WorkerPool> pool_;
+  // The auto rule's state (step_copies).
+  static constexpr int kProbePairs = 3;
+  static constexpr std::int64_t kMinInterval = 64, kMaxInterval = 4096;  // steps
+  static constexpr double kMargin = 0.9;  // parallel must save 10% of a serial step
+  struct Auto {
+    bool parallel = false;         // the current choice
+    int probe = -1;                // step within the current probe, -1 outside one
+    std::int64_t until_probe = 0;  // steps before the next probe
+    std::int64_t interval = kMinInterval;
+    std::array<std::int64_t, kProbePairs> serial_times{}, parallel_times{};  // ns
+    double serial_ns = 0, parallel_ns = 0;  // the last probe's medians
+    std::int64_t probes = 0;
+  } auto_;
+  enum class Schedule { automatic, serial, parallel, workers } schedule_ = Schedule::automatic;
+  static constexpr const char* kScheduleNames[4] = {"auto", "serial", "parallel", "workers"};
   int threads_ = 1;
   std::size_t n_ = 0, dim_ = 1, act_dim_ = 1;
   Space obs_space_, act_space_;
@@ -327,6 +424,11 @@ void init_vector_env(py::module_& m) {
       .def_property_readonly("closed", &PyVectorEnv::closed)
       .def_property_readonly("num_envs", &PyVectorEnv::size)
       .def_property("threads", &PyVectorEnv::threads, &PyVectorEnv::set_threads)
+      .def_property("schedule", &PyVectorEnv::schedule, &PyVectorEnv::set_schedule,
+                    "\"auto\" (serial or parallel steps, whichever the last probe timed "
+                    "faster), \"serial\", \"parallel\" or \"workers\" (parallel, no "
+                    "take-over; tests); results do not depend on it")
+      .def_property_readonly("schedule_stats", &PyVectorEnv::schedule_stats)
       .def_property_readonly("id", &PyVectorEnv::id)
       .def_property_readonly("params", &PyVectorEnv::params)
       .def_property_readonly("observation_space",

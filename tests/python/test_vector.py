@@ -141,3 +141,60 @@ def test_seeding():
     a = a.copy()
     b, _ = v.reset(seed=9)
     assert np.array_equal(a, b)
+
+
+def test_serial_and_parallel_schedules_give_the_same_results():
+    # The auto rule (docs/python.md) picks, step by step, whether the copies step on the
+    # calling thread or on the pool; forcing either way, or switching mid-run, must give the
+    # trajectory of one thread. 3 threads on 10 copies: blocks of 3, 3 and 4. "workers" runs
+    # block k on worker k even when the caller would take over a late worker's block (a
+    # busy machine would otherwise seldom let the workers' path run here).
+    n, steps = 10, 150
+    actions = np.random.default_rng(5).integers(2, size=(steps, n))
+    expected = vector_trajectory("CartPole-v1", n, 11, actions, 1, {})
+    schedules = ["serial", "parallel", "workers", "auto"]
+    for threads in (2, 3):
+        for schedule in schedules:
+            v = rlsim.make_vec("CartPole-v1", n, threads=threads)
+            v._core.schedule = schedule
+            assert v._core.schedule == schedule
+            v.reset(seed=11)
+            for t, row in enumerate(actions):
+                if schedule == "auto" and t % 7 == 0:
+                    v._core.schedule = schedules[(t // 7) % 4]  # switch mid-run too
+                obs, rew, term, trunc, _ = v.step(row)
+                assert np.array_equal(obs, expected[t][0])
+                assert np.array_equal(rew, expected[t][1])
+                assert np.array_equal(term, expected[t][2])
+                assert np.array_equal(trunc, expected[t][3])
+            v.close()
+    # the auto rule has probed (its first probe is the first 8 steps): its figures are set
+    v = rlsim.make_vec("CartPole-v1", n, threads=2)
+    v.reset(seed=0)
+    assert v._core.schedule == "auto" and v._core.schedule_stats["probes"] == 0
+    for row in actions[:8]:
+        v.step(row)
+    stats = v._core.schedule_stats
+    assert stats["probes"] == 1 and stats["serial_ns"] > 0 and stats["parallel_ns"] > 0
+    assert stats["interval"] in (64, 128)  # 64 when the choice changed to parallel
+    with pytest.raises(ValueError, match='schedule = "fast": use "auto", "serial", "parallel"'):
+        v._core.schedule = "fast"
+    v.close()
+
+
+
+def test_worker_pool_runs_every_block_once_per_call():
+    # make_vec's pool (python/src/worker_pool.hpp) called back to back: the caller may take
+    # late workers' blocks over at every call (0), at no call (1), or not at every third
+    # call (3); the helper raises if a block ran other than once per call. With 3, a worker
+    # that lost a claim race to the caller and then took the next call's posting for the one
+    # it had lost used to wait forever, and the caller with it (a race: this caught it in
+    # about half the runs; with no work per block the caller races the workers most).
+    from rlsim import _rlsim
+    for threads in (2, 3, 5):
+        for strict_every in (0, 1, 3):
+            work_ns = 0 if strict_every == 3 else 500
+            r = _rlsim.bench_pool_run_ns(threads, work_ns, 0.1, strict_every)
+            assert r["ns"] > 0 and 0 <= r["worker_share"] <= 1
+            if strict_every == 1:
+                assert r["worker_share"] == 1
