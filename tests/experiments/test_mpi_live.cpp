@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <array>
 
 #include <boost/archive/binary_iarchive.hpp>
@@ -67,9 +68,14 @@ TEST_CASE("mpi: a run on rank 1 shows its live rows in the file before it ends",
     for (std::int64_t i : reader.run_indices()) CHECK(i == 0);  // run 1 never ended
     live = reader.live_runs();
   }
-  REQUIRE(live.size() == 1);
-  const rlsim::LiveRun& seen = live[0];
-  CHECK(seen.run_index == 1);
+  // Run 1's live rows are there. Run 0 (rank 0's own) may be live too when it had not ended
+  // by the kill (a sanitizer build on a loaded machine runs it 10 times slower than rank 1
+  // reaches its first evaluation and the flush after it).
+  for (const rlsim::LiveRun& l : live) CHECK((l.run_index == 0 || l.run_index == 1));
+  const auto one = std::find_if(live.begin(), live.end(),
+                                [](const rlsim::LiveRun& l) { return l.run_index == 1; });
+  REQUIRE(one != live.end());
+  const rlsim::LiveRun& seen = *one;
   CHECK(seen.agent_id == "ppo");
   CHECK(seen.env_id == "CartPole-v1");
   CHECK(seen.seed_index == 1);
@@ -83,7 +89,7 @@ TEST_CASE("mpi: a run on rank 1 shows its live rows in the file before it ends",
   const Result w = sh("watch " + killed + " --once");
   INFO(w.out);
   CHECK(w.code == 0);
-  CHECK_THAT(w.out, Catch::Contains("in progress:\n  run 1: "));
+  CHECK_THAT(w.out, Catch::Contains("in progress:\n") && Catch::Contains("\n  run 1: "));
 
   // The same experiment in one process, complete: the live rows are a prefix of run 1's.
   const std::string single = (d / "single.h5").string();
