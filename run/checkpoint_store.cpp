@@ -96,7 +96,7 @@ std::map<std::int64_t, StateDict> CheckpointStore::keep_unfinished(
   std::map<std::int64_t, StateDict> out;
   const std::string where = in_quotes(path) + " /checkpoints";
   if (!link_exists(file, kGroup, where)) return out;
-  std::vector<std::string> names, kept;
+  std::vector<std::string> names, kept, finished_names;
   for (const std::string& name : link_names(file, kGroup, where)) names.push_back(name);
   std::sort(names.begin(), names.end());
   bool any_damaged = false;
@@ -107,25 +107,26 @@ std::map<std::int64_t, StateDict> CheckpointStore::keep_unfinished(
       if (i < 0)
         throw Error("run file " + in_quotes(path) + ": /checkpoints holds '" + name +
                     "', which is not a run number: the file is damaged");
-      // A checkpoint a kill left half-written (see objects_readable): the run starts over.
-      bool readable = objects_readable(root.get(), name);
-      if (readable && finished.count(i) == 0) {
+      // A checkpoint a kill left half-written (see objects_readable) cannot be read or
+      // deleted: an unfinished run then starts over.
+      bool readable = true;
+      if (finished.count(i) > 0) {
+        readable = objects_readable(root.get(), name);
+        if (readable) finished_names.push_back(name);
+      } else {
         try {
           out.emplace(i, hdf5::read_state_group(root.get(), name, where + "/" + name,
                                                 static_cast<hsize_t>(max_bytes)));
           kept.push_back(name);
         } catch (const Error&) {
           readable = false;
+          damaged.push_back(i);
         }
       }
-      if (!readable) {
-        any_damaged = true;
-        if (finished.count(i) == 0) damaged.push_back(i);
-      }
+      any_damaged = any_damaged || !readable;
     }
     if (!any_damaged) {
-      for (const std::string& name : names)
-        if (finished.count(index_of_name(name)) > 0) delete_run_group(root.get(), name, path);
+      for (const std::string& name : finished_names) delete_run_group(root.get(), name, path);
       return out;
     }
   }

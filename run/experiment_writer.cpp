@@ -397,11 +397,11 @@ void ExperimentWriter::Impl::open_for_append() {
   bool damaged_run = false;
   for (const std::string& name : link_names(f, "runs", where + " /runs")) {
     const std::int64_t i = index_of_name(name);
-    if (i >= 0 && written.count(i) > 0) {
+    if (i < 0) continue;
+    if (written.count(i) > 0) {
       finished_names.push_back(name);
       continue;
     }
-    if (i < 0) continue;
     unfinished.push_back(name);
     dropped.insert(i);
     if (!objects_readable(runs.get(), name)) damaged_run = true;
