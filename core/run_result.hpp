@@ -78,13 +78,21 @@ struct StepTable {
 };
 
 // Bandit regret at checkpoints: cumulative pseudo-regret Σ (μ* − μ_{a_t}) and realised
-// regret Σ (μ* − r_t) after `step` pulls.
+// regret Σ (μ* − r_t) after `step` pulls, and optimal_pulls, how many of those pulls chose an
+// arm whose expected reward was the best at that pull (μ_{a_t}(t) = μ*_t): the fraction of
+// pulls of the best arm is optimal_pulls / step. optimal_pulls is -1 where it is unknown:
+// files written before the column existed, and a run resumed or continued from a checkpoint
+// that did not record it (docs/log-format.md, table 5).
 struct RegretCurve {
   std::vector<std::int64_t> step;
   std::vector<double> pseudo_regret;
   std::vector<double> realised_regret;
+  std::vector<std::int64_t> optimal_pulls;
   std::size_t size() const { return step.size(); }
 };
+
+// The value of RegretCurve::optimal_pulls where the count is unknown.
+inline constexpr std::int64_t kUnknownOptimalPulls = -1;
 
 // Evaluation during training: every `eval_every` env steps the runner plays `eval_episodes`
 // episodes on a separate env copy (stream "eval") with the agent in evaluation mode.

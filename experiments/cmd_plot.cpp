@@ -46,7 +46,8 @@ namespace {
 
 const char* kPlotUsage =
     R"(usage: rlsim plot FILE.h5 --out DIR [--log-x]
-                  [--what regret,returns,lengths,eval,diagnostics,regret_ratio,final_regret]
+                  [--what regret,returns,lengths,eval,diagnostics,regret_ratio,final_regret,
+                          best_arm]
                   [--overwrite]
 
 Draws the figures of a run file into DIR (created if missing), one PNG per env and figure
@@ -73,6 +74,9 @@ kind, each with a JSON sidecar (same name, .json) listing the lines drawn:
   final_regret  bandit problems: histogram of the runs' final pseudo-regret, one outline
            per agent, with mean, median, 90th percentile and max in the sidecar; only with
            --what
+  best_arm  bandit problems: the fraction of pulls of the best arm up to t against pulls
+           (log scale), mean and 95% band over seeds, with uniform play's 1/K; the best arm
+           is the one best at each pull (changing problems too); only with --what
 A file still being written is read as its last flush left it (docs/log-format.md, "Live
 rows").
 Bands are t(0.975, n-1) s / sqrt(n), the interval rlsim analyze reports (docs/analysis.md).
@@ -182,8 +186,8 @@ int cmd_plot(const std::vector<std::string>& args) {
       "log-x", "log-scaled time axis for the regret curves")(
       "what", po::value(&what)->default_value(what),
       "comma-separated figure kinds: regret, returns, lengths, eval; diagnostics, regret_ratio, "
-      "final_regret (not drawn unless named)")("overwrite",
-                                               "replace figures of the same names in DIR")(
+      "final_regret, best_arm (not drawn unless named)")(
+      "overwrite", "replace figures of the same names in DIR")(
       "python", po::value(&python), "python3 interpreter to use (default: as described above)")(
       "quiet,q", "do not list the files written")("plugin", po::value(&plugins)->composing(),
                                                   "load a plugin (for runs of plugin envs)");
@@ -195,14 +199,15 @@ int cmd_plot(const std::vector<std::string>& args) {
   if (!parse_options(args, desc, hidden, pos, vm, kPlotUsage)) return 0;
   if (file.empty()) throw UsageError("rlsim plot needs a run file: rlsim plot FILE.h5 --out DIR");
 
-  static const std::vector<std::string> kKinds = {
-      "regret", "returns", "lengths", "eval", "diagnostics", "regret_ratio", "final_regret"};
+  static const std::vector<std::string> kKinds = {"regret",       "returns",     "lengths",
+                                                  "eval",         "diagnostics", "regret_ratio",
+                                                  "final_regret", "best_arm"};
   std::stringstream kinds(what);
   for (std::string kind; std::getline(kinds, kind, ',');)
     if (std::find(kKinds.begin(), kKinds.end(), kind) == kKinds.end())
       throw UsageError("rlsim plot: --what '" + what + "': unknown figure kind '" + kind +
                        "'; valid: regret, returns, lengths, eval, diagnostics, regret_ratio, "
-                       "final_regret");
+                       "final_regret, best_arm");
   if (!fs::is_regular_file(file)) throw Error("rlsim plot: run file '" + file + "' does not exist");
 
   if (python.empty()) {

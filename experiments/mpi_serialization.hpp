@@ -57,7 +57,7 @@ struct MpiLive {
 #if defined(__x86_64__) && defined(__GLIBCXX__)
 // A new field in one of these structs must be serialized below (then update the sizes).
 static_assert(sizeof(RunSpec) == 264, "RunSpec changed: update experiments/mpi_serialization.hpp");
-static_assert(sizeof(RunResult) == 1096,
+static_assert(sizeof(RunResult) == 1120,
               "RunResult changed: update experiments/mpi_serialization.hpp");
 #endif
 
@@ -169,7 +169,7 @@ void serialize(Archive& ar, rlsim::StepTable& t, unsigned) {
 
 template <class Archive>
 void serialize(Archive& ar, rlsim::RegretCurve& c, unsigned) {
-  ar& c.step& c.pseudo_regret& c.realised_regret;
+  ar& c.step& c.pseudo_regret& c.realised_regret& c.optimal_pulls;
 }
 
 template <class Archive>

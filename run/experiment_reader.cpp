@@ -158,7 +158,10 @@ void copy_run_rows(Table& to, const TableCache<Table>& cache, std::int64_t run_i
   const std::string w = in_quotes(path) + " /" + name;
   columns(to, [&](const char* col, auto& column, hsize_t) {
     using T = typename std::decay_t<decltype(column)>::value_type;
-    column = read_column_rows<T>(g.get(), col, start, count, w);
+    if (added_column(col) && !link_exists(g.get(), col, w))
+      column.assign(count, static_cast<T>(added_column_fill));
+    else
+      column = read_column_rows<T>(g.get(), col, start, count, w);
   });
 }
 
@@ -253,6 +256,7 @@ void ExperimentReader::Impl::read_tables() {
       return;
     }
     columns(cache.rows, [&](const char* col, auto&, hsize_t) {
+      if (added_column(col) && !link_exists(g.get(), col, w)) return;
       const hsize_t rows = column_rows(g.get(), col, w);
       if (rows != run.size())
         throw Error(w + ": dataset " + name + "/" + col + " has " + std::to_string(rows) +

@@ -131,6 +131,8 @@ StateDict make_checkpoint(const RunInfo& info, const Env& env, Agent& agent, con
                    static_cast<double>(loop.len), loop.ret, loop.pseudo_regret,
                    loop.realised_regret, loop.mid_episode ? 1.0 : 0.0}};
   ck["runner/ids"] = ArrayRecord{{6}, seeds_of(info)};
+  // Added after format 1 came out: a checkpoint without it resumes with the count unknown.
+  ck["runner/optimal_pulls"] = ArrayRecord{{1}, {static_cast<double>(loop.optimal_pulls)}};
   std::vector<double> o{static_cast<double>(obs.index)};
   o.insert(o.end(), obs.vec.begin(), obs.vec.end());
   ck["runner/obs"] = ArrayRecord{{static_cast<std::int64_t>(o.size())}, o};
@@ -148,6 +150,7 @@ StateDict make_checkpoint(const RunInfo& info, const Env& env, Agent& agent, con
   ck["result/regret/step"] = column(res.regret.step);
   ck["result/regret/pseudo"] = column(res.regret.pseudo_regret);
   ck["result/regret/realised"] = column(res.regret.realised_regret);
+  ck["result/regret/optimal"] = column(res.regret.optimal_pulls);
   ck["result/eval/step"] = column(res.evaluations.step);
   ck["result/eval/return"] = column(res.evaluations.returns);
   ck["result/eval/length"] = column(res.evaluations.lengths);
@@ -199,6 +202,20 @@ void restore_checkpoint(const StateDict& ck, const RunInfo& info, Env& env, Agen
   r.read("result/regret/step", points, reg.step);
   r.read("result/regret/pseudo", points, reg.pseudo_regret);
   r.read("result/regret/realised", points, reg.realised_regret);
+  // Checkpoints taken before rlsim counted the pulls of the best arm lack both records: the
+  // count is unknown for the whole run (RegretCurve::optimal_pulls).
+  const bool optimal_known = ck.count("runner/optimal_pulls") != 0;
+  if (optimal_known)
+    r.read("result/regret/optimal", points, reg.optimal_pulls);
+  else
+    reg.optimal_pulls.assign(static_cast<std::size_t>(points), kUnknownOptimalPulls);
+  double optimal_pulls = kUnknownOptimalPulls;
+  if (optimal_known) {
+    optimal_pulls = r.get("runner/optimal_pulls", 1)[0];
+    if (!(optimal_pulls == std::floor(optimal_pulls) && optimal_pulls >= kUnknownOptimalPulls &&
+          optimal_pulls <= l[1]))
+      throw Error("cannot resume " + who + " from its checkpoint: its counters are damaged");
+  }
   EvalTable ev;
   const auto evals = static_cast<std::int64_t>(r.get("result/eval/step").size());
   r.read("result/eval/step", evals, ev.step);
@@ -240,6 +257,7 @@ void restore_checkpoint(const StateDict& ck, const RunInfo& info, Env& env, Agen
   loop.pseudo_regret = l[5];
   loop.realised_regret = l[6];
   loop.mid_episode = l[7] == 1.0;
+  loop.optimal_pulls = static_cast<std::int64_t>(optimal_pulls);
 }
 
 }  // namespace rlsim

@@ -58,6 +58,9 @@ struct LoopState {
   double ret = 0.0;          // its return so far
   double pseudo_regret = 0.0, realised_regret = 0.0;
   bool mid_episode = false;  // false: at an episode boundary
+  // Pulls of a best arm so far (RegretCurve::optimal_pulls); kUnknownOptimalPulls when the
+  // checkpoint predates the count.
+  std::int64_t optimal_pulls = 0;
 };
 
 // The registered envs and agents that can be checkpointed (each built with its defaults; an

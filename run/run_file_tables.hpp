@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -66,7 +67,17 @@ inline constexpr auto regret_columns = [](auto& t, auto&& f) {
   f("step", t.step, 0);
   f("pseudo_regret", t.pseudo_regret, 0);
   f("realised_regret", t.realised_regret, 0);
+  f("optimal_pulls", t.optimal_pulls, 0);
 };
+
+// Columns added to a table after its format came out: files written before lack them.
+// Readers fill such a column with added_column_fill (the value that means "unknown", e.g.
+// kUnknownOptimalPulls); the writer, appending to such a file (--resume, --continue), adds
+// the column filled with it. An added column is 1-D, integer, and never a table's first.
+inline bool added_column(const char* name) {
+  return std::string_view(name) == "optimal_pulls";
+}
+inline constexpr std::int64_t added_column_fill = kUnknownOptimalPulls;
 
 inline constexpr auto eval_columns = [](auto& t, auto&& f) {
   f("step", t.step, 0);
@@ -89,6 +100,10 @@ void read_table(hid_t group, Table& t, Columns columns, const std::string& table
   std::size_t ref_rows = 0;
   columns(t, [&](const char* name, auto& column, hsize_t width) {
     using T = typename std::decay_t<decltype(column)>::value_type;
+    if (!ref.empty() && added_column(name) && !link_exists(group, name, where)) {
+      column.assign(ref_rows, static_cast<T>(added_column_fill));
+      return;
+    }
     column = read_column<T>(group, name, width, where, lim);
     const std::size_t rows = rows_of(column, width);
     if (ref.empty()) {

@@ -351,11 +351,21 @@ void finish_run(const RunSpec& spec, Agent& agent, Evaluator* evaluator, RunResu
 // Steps between two updates of RunCounters::steps (and checks of RunCounters::stop).
 constexpr std::int64_t kReportEvery = 4096;
 
+// The regret sums of the single-env loop: pseudo and realised regret, and the pulls of an
+// arm with the best expected reward (unknown, and recorded as kUnknownOptimalPulls, in a
+// run resumed from a checkpoint that did not record them).
+struct RegretSums {
+  double pseudo = 0.0, realised = 0.0;
+  std::int64_t optimal = 0;
+  bool optimal_known = true;
+};
+
 // A regret curve point, from values as push_episode.
-void push_regret(RegretCurve& curve, std::int64_t step, double pseudo, double realised) {
+void push_regret(RegretCurve& curve, std::int64_t step, const RegretSums& sums) {
   curve.step.push_back(step);
-  curve.pseudo_regret.push_back(pseudo);
-  curve.realised_regret.push_back(realised);
+  curve.pseudo_regret.push_back(sums.pseudo);
+  curve.realised_regret.push_back(sums.realised);
+  curve.optimal_pulls.push_back(sums.optimal_known ? sums.optimal : kUnknownOptimalPulls);
 }
 
 // The rare per-step events of the single-env loop: a regret checkpoint, a progress update
@@ -411,9 +421,9 @@ class SingleEnvEvents {
 
   // Called when the step count `total` reaches next(), after the agent observed that step,
   // with the regret sums up to it.
-  [[gnu::noinline]] void handle(std::int64_t total, double pseudo, double realised) {
+  [[gnu::noinline]] void handle(std::int64_t total, const RegretSums& sums) {
     if (total == next_checkpoint_) {
-      push_regret(res_.regret, total, pseudo, realised);
+      push_regret(res_.regret, total, sums);
       next_checkpoint_ = every_step_ ? total + 1 : checkpoint_at(++checkpoint_index_);
     }
     if (total == next_report_) {
@@ -522,7 +532,7 @@ void run_single(const RunSpec& spec, Env& env, Agent& agent, Evaluator* evaluato
   const std::int64_t limit = events.limit();
   const bool defines_success = es.defines_success;
   std::int64_t total = 0, episode = 0;
-  double pseudo_regret = 0.0, realised_regret = 0.0;
+  RegretSums regret;
   bool first = true;
   // Checkpoints (run/run_checkpoint.hpp): resumed from one, the loop starts where it was
   // taken, mid-episode (no reset) or at an episode boundary; one falling due at the end of
@@ -533,8 +543,10 @@ void run_single(const RunSpec& spec, Env& env, Agent& agent, Evaluator* evaluato
     restore_checkpoint(*resume, res.info, env, agent, resumed, *cur, res);
     total = resumed.total;
     episode = resumed.episode;
-    pseudo_regret = resumed.pseudo_regret;
-    realised_regret = resumed.realised_regret;
+    regret.pseudo = resumed.pseudo_regret;
+    regret.realised = resumed.realised_regret;
+    regret.optimal_known = resumed.optimal_pulls >= 0;
+    regret.optimal = regret.optimal_known ? resumed.optimal_pulls : 0;
     first = false;
     resume_mid_episode = resumed.mid_episode;
     events.resume_at(total);
@@ -542,7 +554,15 @@ void run_single(const RunSpec& spec, Env& env, Agent& agent, Evaluator* evaluato
   // `final`: the end-of-loop state (CheckpointSink::continuation), taken once.
   bool continuation_taken = false;
   auto take_checkpoint = [&](std::int64_t len, double ret, bool mid_episode, bool final = false) {
-    const LoopState loop{total, episode, len, ret, pseudo_regret, realised_regret, mid_episode};
+    const LoopState loop{
+        .total = total,
+        .episode = episode,
+        .len = len,
+        .ret = ret,
+        .pseudo_regret = regret.pseudo,
+        .realised_regret = regret.realised,
+        .mid_episode = mid_episode,
+        .optimal_pulls = regret.optimal_known ? regret.optimal : kUnknownOptimalPulls};
     StateDict state = make_checkpoint(res.info, env, agent, loop, *cur, res);
     if (final)
       checkpoints->continuation(res.info, std::move(state));
@@ -594,14 +614,15 @@ void run_single(const RunSpec& spec, Env& env, Agent& agent, Evaluator* evaluato
       ++len;
       ++total;
       if constexpr (kOracle) {
-        pseudo_regret += best - expected;
-        realised_regret += best - r.reward;
+        regret.pseudo += best - expected;
+        regret.realised += best - r.reward;
+        regret.optimal += expected >= best ? 1 : 0;
       }
       agent.observe(Transition{*cur, action, r.reward, *nxt, r.terminated, r.truncated});
       std::swap(cur, nxt);
       const bool done = r.terminated || r.truncated;
       if (total == next_event) [[unlikely]] {
-        events.handle(total, pseudo_regret, realised_regret);
+        events.handle(total, regret);
         next_event = events.next();
         if (!done && total == limit) {  // the budget cut the episode short
           // The end-of-loop state, before end_episode: a longer run goes on with this episode.
@@ -643,7 +664,7 @@ void run_single(const RunSpec& spec, Env& env, Agent& agent, Evaluator* evaluato
   if (checkpoints && !continuation_taken && !agent_stopped) take_checkpoint(0, 0.0, false, true);
   // Regret's last point is the final pull, even if the plan guessed the horizon wrong.
   if (kOracle && (res.regret.step.empty() || res.regret.step.back() != total))
-    push_regret(res.regret, total, pseudo_regret, realised_regret);
+    push_regret(res.regret, total, regret);
   events.report(total);
   res.total_steps = total;
   if constexpr (kLog) last_logged_steps = total;

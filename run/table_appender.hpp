@@ -22,6 +22,7 @@
 #include "core/error.hpp"
 #include "core/hdf5_handles.hpp"
 #include "run/run_file_io.hpp"
+#include "run/run_file_tables.hpp"
 
 namespace rlsim::runfile {
 
@@ -77,7 +78,27 @@ void create_table(hid_t file, const std::string& name, Columns columns, hsize_t 
   });
 }
 
-// Opens the table group `name` of `file` for appending. Throws naming the file when the
+// Creates the 1-D column `name` (an added_column) in `group` with `rows` rows, all reading
+// as added_column_fill, chunked as dataset `like`.
+template <class T>
+void add_filled_column(hid_t group, const char* name, hid_t like, hsize_t rows,
+                       const std::string& what) {
+  hdf5::PropList dcpl(H5Dget_create_plist(like), "cannot read the properties of " + what);
+  const T fill = static_cast<T>(added_column_fill);
+  check_status(H5Pset_fill_value(dcpl.get(), H5Type<T>::mem(), &fill),
+               "cannot set the fill value of " + what);
+  const hsize_t dims[1] = {rows};
+  const hsize_t maxdims[1] = {H5S_UNLIMITED};
+  hdf5::Dataspace space(H5Screate_simple(1, dims, maxdims),
+                        "cannot create the dataspace of " + what);
+  hdf5::Dataset ds(
+      H5Dcreate2(group, name, H5Type<T>::file(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+      "cannot create " + what);
+}
+
+// Opens the table group `name` of `file` for appending. A column of the column list the
+// file lacks is damage, unless it is an added_column: then it is created (a file written
+// before the column existed). Throws naming the file when the
 // group or a column is missing or a column is not 1-D (the file is damaged).
 template <class Table, class Columns>
 TableFile open_table(hid_t file, const std::string& name, Columns columns,
@@ -93,10 +114,16 @@ TableFile open_table(hid_t file, const std::string& name, Columns columns,
                "cannot set the chunk cache of " + out.where);
   Table empty;
   bool first = true;
-  columns(empty, [&](const char* col, auto&, hsize_t) {
+  columns(empty, [&](const char* col, auto& column, hsize_t) {
+    using T = typename std::decay_t<decltype(column)>::value_type;
     const std::string what = "dataset " + out.where + "/" + col;
-    if (!link_exists(g.get(), col, what))
-      throw Error(out.where + " has no dataset '" + col + "': the file is damaged");
+    if (!link_exists(g.get(), col, what)) {
+      if (first || !added_column(col))
+        throw Error(out.where + " has no dataset '" + col + "': the file is damaged");
+      // A file written before the column existed: it gets the column, with the first
+      // column's rows and chunks, every row "unknown" (its fill value: nothing is written).
+      add_filled_column<T>(g.get(), col, out.columns.front().get(), out.column_rows.front(), what);
+    }
     hdf5::Dataset ds(H5Dopen2(g.get(), col, dapl.get()), "cannot open " + what);
     const hsize_t rows = column_length(ds.get(), what);
     out.rows = first ? rows : std::min(out.rows, rows);

@@ -4,7 +4,8 @@ episode-length histograms, one PNG per env and figure kind, each with a JSON sid
 lists what was drawn.
 
 Usage:  plot.py RUN_FILE --out DIR [--log-x]
-                [--what regret,returns,lengths,eval,diagnostics,regret_ratio,final_regret]
+                [--what regret,returns,lengths,eval,diagnostics,regret_ratio,final_regret,
+                        best_arm]
                 [--arm-means ARM_MEANS.json] [--quiet]
 
 `rlsim plot` runs this script (it finds a suitable python3 and passes --arm-means); it can
@@ -42,9 +43,9 @@ only in their seed, labelled by the agent id and the agent parameters that vary)
            line's shared steps.
   diagnostics  training diagnostics against env steps, one panel per quantity, runs in
            progress included (plot_diagnostics.py). Drawn only when asked for (--what).
-  regret_ratio, final_regret  bandit problems: R(t)/ln t against the Lai-Robbins constant,
-           and the histogram of the runs' final regret (plot_bandit.py). Drawn only when
-           asked for (--what).
+  regret_ratio, final_regret, best_arm  bandit problems: R(t)/ln t against the Lai-Robbins
+           constant, the histogram of the runs' final regret, and the fraction of pulls of
+           the best arm against t (plot_bandit.py). Drawn only when asked for (--what).
 
 A file still being written is read without HDF5's file lock (reading cannot change it) as
 its last flush left it; the runs in progress are its live rows (docs/log-format.md).
@@ -56,7 +57,8 @@ mean ± t(0.975, n - 1) sd / sqrt(n) (ci95_half_width), the interval `rlsim anal
 Files: DIR/<kind>_<env>.png and DIR/<kind>_<env>.json. The sidecar holds the figure's kind,
 env, axis labels, "y_limits" when the axis was fitted to the data (regret), and "lines":
 [{"label", "points", "runs", "role"}] with role "mean" (an agent's curve), "lower_bound"
-(Lai-Robbins) or "histogram" (points = number of episodes). A "mean" entry carries the
+(Lai-Robbins), "histogram" (points = number of episodes) or "reference" (a horizontal line
+with its "value", e.g. best_arm's 1/K). A "mean" entry carries the
 numbers drawn: "x", "mean" and, with 2+ runs, "ci95" (half-width), "lower" and "upper"
 (the band's edges, lower after clipping); a "lower_bound" entry "x", "y", "constant",
 "max_gap", "capped_points" (points where Δmax t < C ln t) and "above_axis"; null for a
@@ -172,7 +174,7 @@ class Run:
     eval None when the run has none)."""
 
     def __init__(self, run_index, info, returns, lengths, end_steps, regret_step=None,
-                 pseudo_regret=None, eval_step=None, eval_return=None):
+                 pseudo_regret=None, eval_step=None, eval_return=None, optimal_pulls=None):
         self.run_index = int(run_index)
         self.name = f"{self.run_index:06d}"  # as in /runs and the --arm-means keys
         self.env_id = info["env_id"]
@@ -189,6 +191,11 @@ class Run:
         self.end_steps = end_steps
         self.regret_step = regret_step
         self.pseudo_regret = pseudo_regret
+        # Pulls of a best arm up to each regret step; None when the file predates the column
+        # or the count is unknown (-1) at some step.
+        if optimal_pulls is not None and (optimal_pulls.size == 0 or optimal_pulls.min() < 0):
+            optimal_pulls = None
+        self.optimal_pulls = optimal_pulls
         if eval_step is not None and eval_step.size > 0:
             self.eval_step = eval_step
             self.eval_return = eval_return
@@ -222,6 +229,8 @@ def load_runs_v12(f):
         if "regret" in grp:
             tables.update(regret_step=grp["regret/step"][:],
                           pseudo_regret=grp["regret/pseudo_regret"][:])
+            if "optimal_pulls" in grp["regret"]:
+                tables.update(optimal_pulls=grp["regret/optimal_pulls"][:])
         if "eval" in grp:
             tables.update(eval_step=grp["eval/step"][:], eval_return=grp["eval/return"][:])
         runs.append(Run(a["run_index"], info, ep["return"][:], ep["length"][:],
@@ -252,7 +261,8 @@ def load_runs_v3(f):
               for g, grp in f["groups"].items()}
     rt = {c: f["run_table"][c][:] for c in ("run_index", "group", "total_steps", "env_seed")}
     episodes = split_by_run(f, "episodes", ("return", "length", "end_step"))
-    regret = split_by_run(f, "regret", ("step", "pseudo_regret"))
+    regret = split_by_run(f, "regret", ("step", "pseudo_regret")
+                          + (("optimal_pulls",) if "optimal_pulls" in f["regret"] else ()))
     evals = split_by_run(f, "eval", ("step", "return"))
     empty_f, empty_i = np.zeros(0, np.float64), np.zeros(0, np.int64)
     runs = []
@@ -265,7 +275,8 @@ def load_runs_v3(f):
         tables = {}
         if index in regret:
             tables.update(regret_step=regret[index]["step"],
-                          pseudo_regret=regret[index]["pseudo_regret"])
+                          pseudo_regret=regret[index]["pseudo_regret"],
+                          optimal_pulls=regret[index].get("optimal_pulls"))
         if index in evals:
             tables.update(eval_step=evals[index]["step"], eval_return=evals[index]["return"])
         runs.append(Run(index, info, ep["return"], ep["length"], ep["end_step"], **tables))
@@ -713,7 +724,7 @@ def main(argv=None):
     p.add_argument("--log-x", action="store_true", help="log-scaled time axis for regret")
     p.add_argument("--what", default=",".join(KINDS),
                    help="comma-separated figure kinds: regret,returns,lengths,eval,diagnostics,"
-                   "regret_ratio,final_regret (default: regret,returns,lengths,eval)")
+                   "regret_ratio,final_regret,best_arm (default: regret,returns,lengths,eval)")
     p.add_argument("--arm-means", help="JSON with the arm means of each run (rlsim plot writes it)")
     p.add_argument("--quiet", action="store_true", help="do not list the files written")
     p.add_argument("--manifest",
@@ -771,6 +782,8 @@ def main(argv=None):
                 fig = plot_bandit.plot_regret_ratio(title, env_runs, labels, arm_means, KIT)
             elif kind == "final_regret":
                 fig = plot_bandit.plot_final_regret(title, env_runs, labels, KIT)
+            elif kind == "best_arm":
+                fig = plot_bandit.plot_best_arm(title, env_runs, labels, KIT)
             else:
                 fig = plot_lengths(title, env_runs, labels)
             if fig is not None:

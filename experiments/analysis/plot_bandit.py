@@ -11,15 +11,24 @@
                 shared bins. The mean hides heavy tails (a greedy policy stuck on a bad arm in
                 a few runs); the sidecar gives each agent's mean, median, 90th percentile, max
                 and the per-run values.
+  best_arm      the fraction of pulls of the best arm up to t, N*(t) / t, against pulls t
+                (log scale), mean over seeds with its 95% Student-t band. N*(t) counts the
+                pulls of an arm whose expected reward was the best at that pull (the regret
+                table's optimal_pulls), so for a changing problem it follows the best arm of
+                the moment. A consistent policy's fraction tends to 1; uniform play's is 1/K,
+                drawn as a dotted line when the runs' number of arms is known. Runs whose
+                file predates the count (optimal_pulls absent or -1) are left out, with a
+                note.
 
-Both use the regret table (docs/log-format.md, table 5) on the checkpoints every run shares.
+All three use the regret table (docs/log-format.md, table 5) on the checkpoints every run
+shares.
 plot.py passes its helpers in `kit` (Figure, draw_mean, by_agent, common_regret_grid,
 run_arm_means, lai_robbins_constant, json_numbers, BERNOULLI_ID), so this module imports
 nothing from it.
 """
 import numpy as np
 
-KINDS = ("regret_ratio", "final_regret")
+KINDS = ("regret_ratio", "final_regret", "best_arm")
 
 
 def _regret_runs(runs):
@@ -82,4 +91,45 @@ def plot_final_regret(env_title, runs, labels, kit):
         fig.add(labels[key], x.size, x.size, "histogram", mean=float(x.mean()),
                 median=float(np.median(x)), p90=float(np.percentile(x, 90)),
                 max=float(x.max()), per_run=kit.json_numbers(x))
+    return fig
+
+
+def _arms(run, kit):
+    """The run's number of arms, from its `arms` parameter or its arm means; None if unknown."""
+    arms = run.env_params.get("arms")
+    if isinstance(arms, int) and arms >= 2:
+        return arms
+    means = kit.run_arm_means(run, {})
+    return len(means) if means is not None and len(means) >= 2 else None
+
+
+def plot_best_arm(env_title, runs, labels, kit):
+    runs = _regret_runs(runs)
+    counted = [r for r in runs if r.optimal_pulls is not None]
+    if len(counted) < len(runs):
+        import sys
+        print(f"plot: {env_title}: {len(runs) - len(counted)} of {len(runs)} runs have no count "
+              "of best-arm pulls (a file written before rlsim recorded optimal_pulls): left "
+              "out of best_arm", file=sys.stderr)
+    if not counted:
+        return None
+    grid = kit.common_regret_grid(counted)
+    grid = grid[grid >= 1]
+    if grid.size == 0:
+        return None
+    fig = kit.Figure("best_arm", env_title, "pulls t (log scale)",
+                     "fraction of pulls of the best arm N*(t) / t", log_x=True)
+    colors = _colors()
+    for i, (key, group) in enumerate(sorted(kit.by_agent(counted).items(),
+                                            key=lambda kv: labels[kv[0]])):
+        rows = np.array([np.interp(grid, r.regret_step, r.optimal_pulls) / grid for r in group])
+        finals = rows[:, -1]
+        kit.draw_mean(fig, grid, rows, labels[key], colors[i % len(colors)], nonnegative=True,
+                      final_mean=float(finals.mean()))
+    arms = {_arms(r, kit) for r in counted}
+    if len(arms) == 1 and None not in arms:
+        k = arms.pop()
+        fig.ax.axhline(1.0 / k, color="k", ls=":", lw=1.2, label=f"uniform play 1/K = 1/{k}")
+        fig.add("uniform play", 1, len(counted), "reference", value=1.0 / k)
+    fig.ax.set_ylim(0.0, 1.02)
     return fig

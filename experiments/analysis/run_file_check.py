@@ -79,7 +79,11 @@ REGRET_COLUMNS = {
     "step": "int64",
     "pseudo_regret": "float64",
     "realised_regret": "float64",
+    "optimal_pulls": "int64",
 }
+# Columns added after their table's format came out: a file written before lacks them (a
+# note, not a problem; readers take -1, unknown, for each row).
+ADDED_COLUMNS = {"optimal_pulls"}
 EVAL_COLUMNS = {
     "step": "int64",
     "return": "float64",
@@ -182,8 +186,15 @@ class Checker:
 
     def table(self, group, where, columns, compressed=True):
         """Checks a group of equally long 1-D columns; returns {name: data} or None."""
+        absent = [name for name in columns if name in ADDED_COLUMNS and name not in group]
+        first = next(iter(columns))
+        rows = group[first].shape[0] if first in group and group[first].shape else 0
+        for name in absent:
+            if rows > 0:  # an empty table lacks nothing a reader would notice
+                self.notes.append(f"{where}: no '{name}' (a file written before rlsim recorded "
+                                  "it): readers take -1 (unknown)")
         data = {name: self.column(group, name, where, dtype, compressed=compressed)
-                for name, dtype in columns.items()}
+                for name, dtype in columns.items() if name not in absent}
         if any(v is None for v in data.values()):
             return None
         lengths = {name: len(v) for name, v in data.items()}
@@ -191,6 +202,21 @@ class Checker:
             self.problem(where, f"columns have different lengths: {lengths}")
             return None
         return data
+
+    def optimal_pulls(self, rg, where, same):
+        """optimal_pulls: -1 (unknown) or 0..step, and where known never growing by more than
+        the pulls between two rows of a run (SAME: row i+1 is of row i's run)."""
+        if "optimal_pulls" not in rg:
+            return
+        n, step = rg["optimal_pulls"], rg["step"]
+        if ((n < -1) | (n > step)).any():
+            self.problem(where, "'optimal_pulls' has values outside -1 (unknown) to 'step'")
+            return
+        known = same & (n[:-1] >= 0) & (n[1:] >= 0)
+        grow = np.diff(n)
+        if ((grow < 0) | (grow > np.diff(step)))[known].any():
+            self.problem(where, "'optimal_pulls' grows by less than 0 or more than the pulls "
+                         "between two rows of a run")
 
     def flags(self, values, where, name, allowed):
         bad = ~np.isin(values, allowed)
@@ -369,6 +395,8 @@ class Checker:
             rg = self.table(run["regret"], w, REGRET_COLUMNS)
             if rg is not None and (np.diff(rg["step"]) <= 0).any():
                 self.problem(w, "'step' is not strictly increasing")
+            if rg is not None:
+                self.optimal_pulls(rg, w, np.ones(max(len(rg["step"]) - 1, 0), bool))
         if "eval" in run:
             w = where + "/eval"
             self.members(run["eval"], w, set(EVAL_COLUMNS))
@@ -542,6 +570,7 @@ class Checker:
             same = np.diff(rg["run"]) == 0
             if (np.diff(rg["step"])[same] <= 0).any():
                 self.problem("/regret", "'step' is not strictly increasing within a run")
+            self.optimal_pulls(rg, "/regret", same)
         ev, _ = self.experiment_table(f, "eval", EVAL_COLUMNS, runs)
         if ev is not None:
             same = np.diff(ev["run"]) == 0

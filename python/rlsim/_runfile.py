@@ -9,9 +9,10 @@ only arranges its tables as DataFrames:
   A parameter name used by both the env and the agent of the file (e.g. `horizon` of a
   bandit problem and of MOSS) gets two columns, `env.NAME` and `agent.NAME`.
 - episodes (run, episode, return, length, end_step, terminated, truncated, success),
-  regret (run, step, pseudo_regret, realised_regret), eval (run, step, episode, return,
-  length) and diagnostics (run, step, one column per diagnostic): each row also carries its
-  run's env_id, agent_id, seed_index and parameter columns, ready for groupby.
+  regret (run, step, pseudo_regret, realised_regret, optimal_pulls), eval (run, step,
+  episode, return, length) and diagnostics (run, step, one column per diagnostic): each row
+  also carries its run's env_id, agent_id, seed_index and parameter columns, ready for
+  groupby.
 - steps(run): the step log of a run written with log.steps = true; agent_state(run): the
   state a run saved with save_agent = true ({name: array}, for Agent.load).
 - summary(last=100, group_by=None): `rlsim analyze`'s table (experiments/analyze.hpp), one
@@ -196,7 +197,9 @@ class RunFile:
 
     @property
     def regret(self):
-        """Bandit runs' cumulative pseudo- and realised regret at their checkpoints."""
+        """Bandit runs' cumulative pseudo- and realised regret at their checkpoints, and
+        optimal_pulls, the pulls of a best arm so far (-1: unknown, a file written before
+        rlsim counted them); the fraction of pulls of the best arm is optimal_pulls / step."""
         return self._with_params("regret", self._load()["regret"])
 
     @property

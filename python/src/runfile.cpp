@@ -123,7 +123,8 @@ class PyReader {
 
   // Every complete run's tables, concatenated, with a `run` column.
   py::dict tables() const {
-    std::vector<std::int64_t> e_run, e_ep, e_len, e_end, r_run, r_step, v_run, v_step, v_len, v_ep;
+    std::vector<std::int64_t> e_run, e_ep, e_len, e_end, r_run, r_step, r_opt, v_run, v_step, v_len,
+        v_ep;
     std::vector<double> e_ret, r_pseudo, r_real, v_ret;
     std::vector<std::uint8_t> e_term, e_trunc;
     std::vector<std::int8_t> e_succ;
@@ -162,6 +163,7 @@ class PyReader {
       r_step.insert(r_step.end(), rc.step.begin(), rc.step.end());
       r_pseudo.insert(r_pseudo.end(), rc.pseudo_regret.begin(), rc.pseudo_regret.end());
       r_real.insert(r_real.end(), rc.realised_regret.begin(), rc.realised_regret.end());
+      r_opt.insert(r_opt.end(), rc.optimal_pulls.begin(), rc.optimal_pulls.end());
       const EvalTable& ev = run.evaluations;
       for (std::size_t i = 0; i < ev.size(); ++i) {
         // The evaluation episode's number within its evaluation (rows of one step).
@@ -195,7 +197,8 @@ class PyReader {
     out["regret"] = columns({{"run", array_of(r_run)},
                              {"step", array_of(r_step)},
                              {"pseudo_regret", array_of(r_pseudo)},
-                             {"realised_regret", array_of(r_real)}});
+                             {"realised_regret", array_of(r_real)},
+                             {"optimal_pulls", array_of(r_opt)}});
     out["eval"] = columns({{"run", array_of(v_run)},
                            {"step", array_of(v_step)},
                            {"episode", array_of(v_ep)},

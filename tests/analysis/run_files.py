@@ -35,7 +35,11 @@ RUN_TYPES = {  # run_table columns (format 3) / run group attributes (formats 1,
 GROUP_ATTRS = ("env_id", "agent_id", "env_params", "agent_params", "group")
 EPISODE_TYPES = {"return": np.float64, "length": np.int64, "end_step": np.int64,
                  "terminated": np.uint8, "truncated": np.uint8, "success": np.int8}
-REGRET_TYPES = {"step": np.int64, "pseudo_regret": np.float64, "realised_regret": np.float64}
+REGRET_TYPES = {"step": np.int64, "pseudo_regret": np.float64, "realised_regret": np.float64,
+                "optimal_pulls": np.int64}
+# Columns added after format 3 came out: written only when every run's table has them (a
+# table without them is a file written before they existed).
+ADDED_COLUMNS = {"optimal_pulls"}
 EVAL_TYPES = {"step": np.int64, "return": np.float64, "length": np.int64}
 
 
@@ -63,6 +67,8 @@ def column(group, name, data, dtype, compressed=True):
 def table(parent, name, columns, types, compressed=True):
     g = parent.create_group(name)
     for col, dtype in types.items():
+        if col in ADDED_COLUMNS and col not in columns:
+            continue
         column(g, col, columns[col], dtype, compressed)
     return g
 
@@ -140,6 +146,8 @@ def write_v3(path, exp):
         for name, types in (("episodes", EPISODE_TYPES), ("regret", REGRET_TYPES),
                             ("eval", EVAL_TYPES)):
             parts = [(r["run_index"], r.get(name)) for r in runs if r.get(name) is not None]
+            types = {col: dtype for col, dtype in types.items()
+                     if col not in ADDED_COLUMNS or (parts and all(col in t for _, t in parts))}
             cols = {col: np.concatenate([np.asarray(t[col], dtype=dtype) for _, t in parts] +
                                         [np.zeros(0, dtype)])
                     for col, dtype in types.items()}

@@ -274,8 +274,9 @@ def check_bound_cap(tmp):
 
 
 def check_bandit_kinds(tmp):
-    """Issue 19, part 4: R(t)/ln t with the Lai-Robbins constant, and the histogram of the
-    runs' final regret, checked against numbers computed here from the rows written."""
+    """Issue 19, part 4: R(t)/ln t with the Lai-Robbins constant, the histogram of the runs'
+    final regret and the fraction of pulls of the best arm, checked against numbers computed
+    here from the rows written."""
     means = [0.9, 0.8, 0.5]
     step = np.array([1, 2, 5, 10, 50, 100], np.int64)
     rows = np.array([[0.1, 0.2, 0.6, 1.0, 3.0, 4.0],
@@ -302,6 +303,33 @@ def check_bandit_kinds(tmp):
           abs(hist.get("mean", 0) - 10.0) < 1e-12 and hist.get("median") == 6.0 and
           hist.get("max") == 20.0,
           f"final_regret histograms each run's R(T) (4, 6, 20: mean 10, median 6): {hist}")
+    # best_arm: N*(t)/t, mean over the runs, from their optimal_pulls; a file without the
+    # column (written before it existed) has nothing to draw.
+    optimal = np.array([[0, 1, 3, 6, 40, 90], [1, 2, 4, 8, 45, 95], [0, 0, 1, 2, 10, 20]])
+    path_n = os.path.join(tmp, "bandit_best_arm.h5")
+    runs = [bandit_run(i, f"horizon=100 means=[{', '.join(map(str, means))}]", "ucb1", step,
+                       rows[i]) for i in range(3)]
+    for r, n in zip(runs, optimal):
+        r["regret"]["optimal_pulls"] = n
+    run_files.write_v3(path_n, {"attrs": {"rlsim_version": "0.2.0", "git_commit": "0123456789ab",
+                                          "created": "2026-12-02T16:00:00Z",
+                                          "command_line": "rlsim run test.toml",
+                                          "config": 'name = "test"\n', "master_seed": 7,
+                                          "planned_runs": 3, "complete": 1}, "runs": runs})
+    code, side = plot_sidecar(tmp, path_n, "best_arm", "best_arm_BernoulliBandit-v0.json")
+    line = next((x for x in side.get("lines", []) if x["role"] == "mean"), {})
+    want = (optimal / step).mean(axis=0)
+    check(code == 0 and np.array_equal(line.get("x"), step.tolist()) and
+          np.allclose(line.get("mean", []), want, rtol=0, atol=1e-12) and
+          abs(line.get("final_mean", 0) - want[-1]) < 1e-12,
+          f"best_arm draws mean N*(t)/t: {line} vs {want}")
+    uniform = next((x for x in side.get("lines", []) if x["role"] == "reference"), {})
+    check(abs(uniform.get("value", 0) - 1 / 3) < 1e-12, f"uniform play is 1/K = 1/3: {uniform}")
+    with redirect_stderr(io.StringIO()) as err:
+        code, side = plot_sidecar(tmp, path, "best_arm", "best_arm_BernoulliBandit-v0.json")
+    check(code == 1 and not side and "no count of best-arm pulls" in err.getvalue(),
+          f"best_arm on a file without optimal_pulls draws nothing and says why: {code} "
+          f"{err.getvalue()!r}")
     try:
         with redirect_stderr(io.StringIO()):
             code, _ = plot_sidecar(tmp, path, "regret,final_regret_x", "")

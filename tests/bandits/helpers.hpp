@@ -22,6 +22,7 @@ struct LoopResult {
   std::vector<std::int64_t> pulls;    // per arm
   std::vector<double> regret_curve;   // cumulative pseudo-regret after each pull
   std::vector<double> probabilities;  // reported probability of each chosen arm
+  std::vector<std::int64_t> actions;  // the arm of each pull
 };
 
 // Runs `steps` pulls (one episode from reset(seed)) and sums Σ (μ*_t − μ_{a_t}(t)).
@@ -44,6 +45,7 @@ inline LoopResult run_loop(Env& env, Agent& agent, std::int64_t steps, std::uint
     if (keep_curve) {
       out.regret_curve.push_back(out.pseudo_regret);
       out.probabilities.push_back(d.probability);
+      out.actions.push_back(action.index);
     }
     agent.observe(Transition{obs, action, r.reward, next, r.terminated, r.truncated});
     std::swap(obs, next);

@@ -223,3 +223,40 @@ TEST_CASE("change point: detector policies beat UCB1 when the best arm collapses
     CHECK(r < 0.5 * ucb);
   }
 }
+
+TEST_CASE("change point: optimal_pulls counts the pulls of the arm that is best at each pull",
+          "[change-point][runner]") {
+  // Arm 0 is best (0.9 vs 0.5) for 500 pulls, then worst (0.1 vs 0.5). Every gap is 0.4, so a
+  // pull adds 0 to the pseudo-regret exactly when it is of the arm best at that pull: the
+  // every-step curve's two sums must step together, across the change point too.
+  RunSpec spec;
+  spec.env_id = "PiecewiseStationaryBandit-v0";
+  spec.env_params = {{"arms", std::int64_t{2}},
+                     {"means", std::vector<double>{0.9, 0.5, 0.1, 0.5}},
+                     {"change_points", std::vector<double>{500}},
+                     {"horizon", std::int64_t{1000}}};
+  spec.agent_id = "ucb1";
+  spec.master_seed = 3;
+  spec.budget.episodes = 1;
+  spec.regret_every_step = true;
+  const RunResult res = execute_run(registry(), spec);
+  const RegretCurve& c = res.regret;
+  REQUIRE(c.size() == 1000);
+  std::int64_t after_change = 0, optimal_after_change = 0;
+  bool together = true;
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    const std::int64_t d_opt = c.optimal_pulls[i] - (i ? c.optimal_pulls[i - 1] : 0);
+    const double d_pseudo = c.pseudo_regret[i] - (i ? c.pseudo_regret[i - 1] : 0.0);
+    together = together && (d_opt == 1) == (d_pseudo == 0.0) && (d_opt == 0 || d_opt == 1);
+    if (c.step[i] > 500) {
+      ++after_change;
+      optimal_after_change += d_opt;
+    }
+  }
+  CHECK(together);
+  // UCB1 holds on to arm 0 for a while after it collapsed: both kinds of pulls occur there.
+  CHECK(optimal_after_change > 0);
+  CHECK(optimal_after_change < after_change);
+  CHECK(c.optimal_pulls.back() ==
+        c.step.back() - static_cast<std::int64_t>(std::llround(c.pseudo_regret.back() / 0.4)));
+}

@@ -141,10 +141,17 @@ TEST_CASE("runner: execute_run's regret curve equals an independent oracle loop"
     auto agent = registry.make_agent(agent_id, {}, *env, res.info.agent_seed);
     CHECK(res.info.env_seed == derive_seed(42, 3, "env"));
     auto loop = test::run_loop(*env, *agent, 3000, res.info.env_seed, true);
+    // The pulls of the best arm (index 2, mean 0.6) up to each checkpoint, counted here from
+    // the loop's actions.
+    std::vector<std::int64_t> best_pulls;
+    std::int64_t n = 0;
+    for (const std::int64_t a : loop.actions) best_pulls.push_back(n += a == 2 ? 1 : 0);
     for (std::size_t i = 0; i < res.regret.size(); ++i) {
       const auto t = static_cast<std::size_t>(res.regret.step[i] - 1);
       CHECK(res.regret.pseudo_regret[i] == loop.regret_curve[t]);
+      CHECK(res.regret.optimal_pulls[i] == best_pulls[t]);
     }
+    CHECK(res.regret.optimal_pulls.back() == loop.pulls[2]);
     CHECK(res.episodes.returns[0] == loop.total_reward);
     CHECK(res.regret.realised_regret.back() == Approx(3000 * 0.6 - loop.total_reward));
   }

@@ -228,6 +228,7 @@ inline void require_same_results(const std::string& got_path, const std::string&
     CHECK(a.regret.step == b.regret.step);
     CHECK(a.regret.pseudo_regret == b.regret.pseudo_regret);
     CHECK(a.regret.realised_regret == b.regret.realised_regret);
+    CHECK(a.regret.optimal_pulls == b.regret.optimal_pulls);
     CHECK(a.evaluations.step == b.evaluations.step);
     CHECK(a.evaluations.returns == b.evaluations.returns);
     CHECK(a.diagnostics.names == b.diagnostics.names);

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "run/hdf5_log.hpp"
 #include "experiments/analyze.hpp"
+#include "run/hdf5_log.hpp"
 
 namespace fs = std::filesystem;
 
@@ -61,6 +61,7 @@ rlsim::RunResult bandit_run(std::int64_t index, int k) {
     r.regret.step.push_back(steps[i]);
     r.regret.pseudo_regret.push_back((k + 1) * (i + 1));
     r.regret.realised_regret.push_back(-(k + 1.0));
+    r.regret.optimal_pulls.push_back(steps[i] / 2);
   }
   r.episodes.returns.push_back(2.0);
   r.episodes.lengths.push_back(4);

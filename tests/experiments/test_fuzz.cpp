@@ -16,10 +16,10 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "run/hdf5_log.hpp"
 #include "core/rng.hpp"
 #include "experiments/builtins.hpp"
 #include "experiments/config.hpp"
+#include "run/hdf5_log.hpp"
 
 namespace fs = std::filesystem;
 
@@ -198,6 +198,7 @@ rlsim::RunResult fuzz_run(std::int64_t index) {
   r.regret.step = {1, 2, 5, 10};
   r.regret.pseudo_regret = {0.1, 0.2, 0.3, 0.4};
   r.regret.realised_regret = {0.0, 0.5, 0.5, 1.0};
+  r.regret.optimal_pulls = {1, 1, 3, 7};
   r.evaluations.step = {20, 20, 40, 40};
   r.evaluations.returns = {0, 1, 1, 1};
   r.evaluations.lengths = {5, 6, 5, 7};

@@ -207,7 +207,7 @@ TEST_CASE("mpi: RunSpec and RunResult survive the serialization the ranks use", 
   r.steps.probability = {0.9, 0.05};
   r.steps.log_prob = {-0.1, -3.0};
   r.steps.env = {0, 1};
-  r.regret = {{1, 10}, {0.5, 2.5}, {0.4, 3.0}};
+  r.regret = {{1, 10}, {0.5, 2.5}, {0.4, 3.0}, {1, 7}};
   r.evaluations = {{100, 100}, {1.0, 2.0}, {5, 6}};
   r.diagnostics.names = {"loss", "entropy"};
   r.diagnostics.add_row(10, {0.5, 1.25});
@@ -280,6 +280,7 @@ TEST_CASE("mpi: RunSpec and RunResult survive the serialization the ranks use", 
   CHECK(r2.regret.step == r.regret.step);
   CHECK(r2.regret.pseudo_regret == r.regret.pseudo_regret);
   CHECK(r2.regret.realised_regret == r.regret.realised_regret);
+  CHECK(r2.regret.optimal_pulls == r.regret.optimal_pulls);
   CHECK(r2.evaluations.step == r.evaluations.step);
   CHECK(r2.evaluations.returns == r.evaluations.returns);
   CHECK(r2.evaluations.lengths == r.evaluations.lengths);

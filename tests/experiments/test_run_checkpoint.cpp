@@ -61,6 +61,7 @@ void require_same(const RunResult& a, const RunResult& b) {
   CHECK(a.episodes.success == b.episodes.success);
   CHECK(a.regret.step == b.regret.step);
   CHECK(a.regret.pseudo_regret == b.regret.pseudo_regret);
+  CHECK(a.regret.optimal_pulls == b.regret.optimal_pulls);
   CHECK(a.evaluations.step == b.evaluations.step);
   CHECK(a.evaluations.returns == b.evaluations.returns);
   CHECK(a.evaluations.lengths == b.evaluations.lengths);
@@ -192,4 +193,20 @@ TEST_CASE("checkpoints: a checkpoint of another run is refused", "[checkpoint]")
   other.seed_index = 2;
   CHECK_THROWS_WITH(execute_run(registry, other, nullptr, nullptr, nullptr, &sink.by_step.at(20)),
                     Catch::Contains("it was taken of another run"));
+}
+
+TEST_CASE("checkpoints: one taken before optimal_pulls existed still resumes", "[checkpoint]") {
+  // Checkpoints written by an rlsim without the best-arm count lack runner/optimal_pulls and
+  // result/regret/optimal; they must resume as before (docs/log-format.md, checkpoints).
+  const Registry registry = make_registry({});
+  const RunSpec s = spec_of("FrozenLake-v1", "q-learning", {}, 300, 100);
+  RunSpec plain = s;
+  plain.checkpoint_every = 0;
+  const RunResult want = execute_run(registry, plain);
+  Collect sink;
+  execute_run(registry, s, nullptr, nullptr, &sink);
+  StateDict old = sink.by_step.at(200);
+  REQUIRE(old.erase("runner/optimal_pulls") == 1);
+  REQUIRE(old.erase("result/regret/optimal") == 1);
+  require_same(execute_run(registry, s, nullptr, nullptr, nullptr, &old), want);
 }

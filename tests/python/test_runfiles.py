@@ -89,8 +89,16 @@ def test_typed_parameter_columns_and_group_by(rlsim_bin, tmp_path):
     assert {"arms", "epsilon", "agent_id", "seed_index"} <= set(ep.columns)
     assert ep["success"].isna().all()  # bandits define no success
     assert rf.regret.groupby("run")["step"].max().eq(100).all()
+    # optimal_pulls: the pulls of a best arm so far, as the file holds them, 0 to step
+    reg = rf.regret
+    assert reg["optimal_pulls"].dtype == np.int64
+    assert ((reg["optimal_pulls"] >= 0) & (reg["optimal_pulls"] <= reg["step"])).all()
     by = rf.summary(group_by="agent")
     check_summary_matches(by, analyze_csv(rlsim_bin, out, "--group-by", "agent"))
+    h5py = pytest.importorskip("h5py")
+    with h5py.File(out, "r") as f:
+        assert np.array_equal(np.sort(reg["optimal_pulls"].to_numpy()),
+                              np.sort(f["regret/optimal_pulls"][:]))
 
 
 def test_steps_agent_state_diagnostics_eval(tmp_path):

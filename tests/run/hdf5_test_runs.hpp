@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "run/hdf5_log.hpp"
 #include "core/run_result.hpp"
+#include "run/hdf5_log.hpp"
 
 namespace rlsim_test {
 
@@ -81,6 +81,7 @@ inline rlsim::RunResult make_run(std::int64_t index, std::size_t episodes, std::
     r.regret.step.push_back(static_cast<std::int64_t>(i * i + 1));
     r.regret.pseudo_regret.push_back(std::sqrt(static_cast<double>(i)));
     r.regret.realised_regret.push_back(std::sqrt(static_cast<double>(i)) - 0.5);
+    r.regret.optimal_pulls.push_back(static_cast<std::int64_t>(i * i / 2));
   }
   return r;
 }

@@ -55,6 +55,7 @@ void check_same(const rlsim::StoredRun& got, const rlsim::RunResult& want, bool 
   CHECK(got.regret.step == want.regret.step);
   CHECK(got.regret.pseudo_regret == want.regret.pseudo_regret);
   CHECK(got.regret.realised_regret == want.regret.realised_regret);
+  CHECK(got.regret.optimal_pulls == want.regret.optimal_pulls);
   const bool expect_steps = with_steps && want.steps.size() > 0;
   REQUIRE(got.has_steps == expect_steps);
   if (!expect_steps) {

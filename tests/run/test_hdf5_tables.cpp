@@ -287,6 +287,54 @@ TEST_CASE("hdf5 tables: append mode sets aside an unfinished run's group a kill 
   for (std::int64_t i : {0, 2, 5}) check_same(r.read_run(i), full_run(i));
 }
 
+TEST_CASE("hdf5 tables: a file without regret/optimal_pulls reads it as unknown; append adds it",
+          "[hdf5-tables]") {
+  // Files written before rlsim counted the pulls of the best arm have no such column: the
+  // readers give kUnknownOptimalPulls for each of their rows, and --resume adds the column.
+  TablesTempDir tmp;
+  const std::string path = tmp.file("t.h5");
+  auto bandit_run = [](std::int64_t i) {
+    return rlsim_test::make_run(i, 3, 0, false, false, static_cast<std::size_t>(4 + i));
+  };
+  {
+    rlsim::ExperimentMeta meta = tables_meta();
+    meta.planned_runs = 3;
+    rlsim::ExperimentWriter w(path, meta);
+    w.write_run(bandit_run(0));
+    w.write_run(bandit_run(1));
+  }
+  {
+    rlsim::hdf5::Lock lock;
+    rlsim::hdf5::File f(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), "open");
+    REQUIRE(H5Ldelete(f.get(), "regret/optimal_pulls", H5P_DEFAULT) >= 0);
+  }
+  auto check_old = [](const rlsim::StoredRun& got, const rlsim::RunResult& want) {
+    CHECK(got.regret.step == want.regret.step);
+    CHECK(got.regret.pseudo_regret == want.regret.pseudo_regret);
+    CHECK(got.regret.optimal_pulls ==
+          std::vector<std::int64_t>(want.regret.size(), rlsim::kUnknownOptimalPulls));
+  };
+  for (const std::size_t cached : {std::size_t{1} << 20, std::size_t{0}}) {
+    INFO("rows cached " << cached);  // 0: each run's rows are read from the file
+    rlsim::ExperimentReader r(path, cached);
+    for (std::int64_t i : {0, 1}) check_old(r.read_run(i), bandit_run(i));
+  }
+  {
+    rlsim::ExperimentWriter w(path, tables_meta(), rlsim::WriteMode::append);
+    w.write_run(bandit_run(2));
+    w.finish();
+  }
+  for (const std::size_t cached : {std::size_t{1} << 20, std::size_t{0}}) {
+    INFO("rows cached " << cached);
+    rlsim::ExperimentReader r(path, cached);
+    CHECK(r.complete_run_indices() == std::vector<std::int64_t>{0, 1, 2});
+    for (std::int64_t i : {0, 1}) check_old(r.read_run(i), bandit_run(i));
+    const rlsim::StoredRun two = r.read_run(2);
+    CHECK(two.regret.step == bandit_run(2).regret.step);
+    CHECK(two.regret.optimal_pulls == bandit_run(2).regret.optimal_pulls);
+  }
+}
+
 TEST_CASE("hdf5 tables: append mode refuses files that are not rlsim run files", "[hdf5-tables]") {
   TablesTempDir tmp;
   rlsim::ExperimentMeta m;

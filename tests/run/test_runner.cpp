@@ -259,6 +259,7 @@ TEST_CASE("runner: pseudo-regret from the oracle is exact at log-spaced checkpoi
   for (std::size_t i = 0; i < res.regret.size(); ++i) {
     CHECK(res.regret.pseudo_regret[i] == Approx(0.5 * res.regret.step[i]));
     CHECK(res.regret.realised_regret[i] == Approx(0.5 * res.regret.step[i]));
+    CHECK(res.regret.optimal_pulls[i] == 0);  // arm 0 is never the best
     if (i) CHECK(res.regret.step[i] > res.regret.step[i - 1]);
   }
   s.agent_params = {{"action", std::int64_t{1}}};
@@ -266,6 +267,7 @@ TEST_CASE("runner: pseudo-regret from the oracle is exact at log-spaced checkpoi
   RunResult best = execute_run(r, s);
   CHECK(best.regret.size() == 1000);
   CHECK(best.regret.pseudo_regret.back() == 0.0);
+  CHECK(best.regret.optimal_pulls == best.regret.step);  // every pull is of the best arm
 }
 
 TEST_CASE("log_spaced_checkpoints are increasing, start at 1 and end at the horizon") {
@@ -392,11 +394,13 @@ TEST_CASE("runner: step logging, regret every step and progress counters leave r
             CHECK(res.regret.step[row] == ref.regret.step[i]);
             CHECK(res.regret.pseudo_regret[row] == ref.regret.pseudo_regret[i]);
             CHECK(res.regret.realised_regret[row] == ref.regret.realised_regret[i]);
+            CHECK(res.regret.optimal_pulls[row] == ref.regret.optimal_pulls[i]);
           }
         } else {
           CHECK(res.regret.step == ref.regret.step);
           CHECK(res.regret.pseudo_regret == ref.regret.pseudo_regret);
           CHECK(res.regret.realised_regret == ref.regret.realised_regret);
+          CHECK(res.regret.optimal_pulls == ref.regret.optimal_pulls);
         }
       } else {
         CHECK(res.regret.size() == 0);
