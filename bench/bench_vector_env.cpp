@@ -1,12 +1,12 @@
 // Step rate of a VectorEnv (run/vector_env.hpp): N copies (8 and 16) of an env stepped
-// together with uniform random actions, on 1 and 2 OpenMP threads; items_per_second is env
-// steps per second (vector steps × N), wall-clock. After the runs, the 2-thread/1-thread
-// ratio of each (env, N) is printed. Issue #5's target: ≥ 1.8× for LunarLander-v3 on 2
-// threads. Envs come from the argument list below; an id the registry lacks is reported
-// as skipped.
+// together with uniform random actions, on 1 and 2 threads (the pool and its auto rule);
+// items_per_second is env steps per second (vector steps × N), wall-clock. After the runs,
+// the 2-thread/1-thread ratio of each (env, N) is printed. Issue #5's target: ≥ 1.8× for
+// LunarLander-v3 on 2 threads. Envs come from the argument list below; an id the registry lacks is
+// reported as skipped.
 //
 // Actions are drawn up front into a ring of vector steps, so the loop measures the envs
-// and the vector machinery (parallel region, auto-reset) alone.
+// and the vector machinery (pool hand-off, auto-reset) alone.
 // Run: bench_vector_env --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 // Use an idle machine: other processes on the cores distort the thread ratio.
 #include <benchmark/benchmark.h>
@@ -20,8 +20,8 @@
 
 #include "core/registry.hpp"
 #include "core/rng.hpp"
-#include "run/vector_env.hpp"
 #include "envs/register.hpp"
+#include "run/vector_env.hpp"
 
 namespace {
 

@@ -15,9 +15,9 @@
    (VectorEnv._core.schedule = "parallel"), against a pure C++ VectorEnv loop of the same N
    in this process (rlsim._rlsim.bench_cpp_vector_env_rate, next-step auto-reset like
    make_vec). Targets: at least 50% of the C++ single-thread rate, close to 2x with
-   threads=2. The C++ VectorEnv (OpenMP, a parallel region per step) is timed with 2 threads
-   too. make_vec steps its copies on its own persistent thread pool
-   (python/src/worker_pool.hpp), not through it. --baseline PYTHONPATH times the make_vec
+   threads=2. The C++ VectorEnv is timed with 2 threads too (the same pool and auto rule,
+   run/worker_pool.hpp and run/step_schedule.hpp, which make_vec wraps). --baseline
+   PYTHONPATH times the make_vec
    cases of another build too (e.g. main's, before a change), in a child process per round.
 3. The C++ env's own cost per step (rlsim._rlsim.bench_cpp_env_rate: Env::step and resets
    in a C++ loop), to split the single env's time into the bare call, the env's own work

@@ -1,6 +1,8 @@
 #include "run/vector_env.hpp"
 
+#include <algorithm>
 #include <exception>
+#include <stdexcept>
 #include <string>
 
 #include <omp.h>
@@ -44,6 +46,16 @@ void VectorEnv::set_threads(int threads) {
   if (threads < 1)
     throw Error("VectorEnv threads = " + std::to_string(threads) + ": use 1 or more");
   threads_ = threads;
+  // Inside runs executed in parallel the run's own thread steps its copies (as a nested
+  // OpenMP region did): more threads than cores would only slow every run down.
+  const std::size_t used = omp_in_parallel() ? 1 : std::min<std::size_t>(threads, envs_.size());
+  if (used == 1) {
+    pool_.reset();
+  } else if (!pool_ || static_cast<std::size_t>(pool_->size()) != used) {
+    pool_.reset();  // joins the old workers first
+    pool_ = std::make_unique<WorkerPool>(static_cast<int>(used));
+  }
+  schedule_.restart();  // a new pool: measure again
 }
 
 namespace {
@@ -60,50 +72,42 @@ std::uint64_t copy_seed(const Env& env, std::uint64_t seed, std::size_t i) {
 
 }  // namespace
 
-void VectorEnv::run_copies(bool stepping, std::uint64_t seed,
-                           std::span<const std::optional<std::uint64_t>> seeds,
-                           std::span<const Value> actions) {
-  const auto n = static_cast<std::int64_t>(envs_.size());
-  bool failed = false;
-  // Exceptions must not leave an OpenMP region: each copy's is stored and the lowest copy
-  // index's is rethrown afterwards, so the error does not depend on the thread count.
-#pragma omp parallel for schedule(static) num_threads(threads_) if (threads_ > 1) \
-    reduction(||                                                                  \
-              : failed)
-  for (std::int64_t k = 0; k < n; ++k) {
-    const auto i = static_cast<std::size_t>(k);
-    try {
-      if (stepping && pending_reset_[i]) {
-        // Next-step auto-reset: this step starts the copy's next episode.
-        pending_reset_[i] = 0;
-        envs_[i]->reset(obs_[i]);
-        results_[i] = StepResult{};
-      } else if (stepping) {
-        results_[i] = envs_[i]->step(actions[i], obs_[i]);
-        if ((results_[i].terminated || results_[i].truncated) &&
-            autoreset_ == Autoreset::next_step) {
-          pending_reset_[i] = 1;
-        } else if (results_[i].terminated || results_[i].truncated) {
-          // Same-step auto-reset: the ended episode's last observation moves to final_obs_
-          // (a swap of equally sized buffers: no allocation) and the copy restarts from
-          // its own continuing stream.
-          std::swap(obs_[i], final_obs_[i]);
-          envs_[i]->reset(obs_[i]);
-        }
-      } else {
-        if (seeds.empty())
-          envs_[i]->reset(obs_[i], copy_seed(*envs_[i], seed, i));
-        else
-          envs_[i]->reset(obs_[i], seeds[i]);
-        results_[i] = StepResult{};
-        pending_reset_[i] = 0;
-      }
-    } catch (...) {
-      errors_[i] = std::current_exception();
-      failed = true;
-    }
+void VectorEnv::reset_copy(std::size_t i, std::optional<std::uint64_t> seed) {
+  envs_[i]->reset(obs_[i], seed);
+  results_[i] = StepResult{};
+  pending_reset_[i] = 0;
+}
+
+void VectorEnv::step_copy(std::size_t i, const Value& action) {
+  if (pending_reset_[i]) {
+    // Next-step auto-reset: this step starts the copy's next episode (its stream continues),
+    // ignoring its action.
+    pending_reset_[i] = 0;
+    envs_[i]->reset(obs_[i]);
+    results_[i] = StepResult{};
+    return;
   }
-  if (!failed) return;
+  results_[i] = envs_[i]->step(action, obs_[i]);
+  if (!(results_[i].terminated || results_[i].truncated)) return;
+  if (autoreset_ == Autoreset::next_step) {
+    pending_reset_[i] = 1;
+  } else {
+    // Same-step auto-reset: the ended episode's last observation moves to final_obs_ (a swap
+    // of equally sized buffers: no allocation) and the copy restarts from its own continuing
+    // stream.
+    std::swap(obs_[i], final_obs_[i]);
+    envs_[i]->reset(obs_[i]);
+  }
+}
+
+void VectorEnv::check_count(std::size_t got, const char* call, const char* what,
+                            const char* fix) const {
+  if (got != envs_.size())
+    throw Error(std::string(call) + " got " + std::to_string(got) + " " + what + " for " +
+                std::to_string(envs_.size()) + " env copies: " + fix);
+}
+
+void VectorEnv::rethrow_first_error() {
   for (std::size_t i = 0; i < envs_.size(); ++i) {
     if (!errors_[i]) continue;
     std::exception_ptr e = errors_[i];
@@ -115,24 +119,12 @@ void VectorEnv::run_copies(bool stepping, std::uint64_t seed,
                   ": " + err.what());
     }
   }
+  throw std::logic_error("VectorEnv: a copy failed without an exception");
 }
 
 void VectorEnv::reset(std::uint64_t seed) {
-  run_copies(false, seed, {}, {});
-}
-
-void VectorEnv::reset(std::span<const std::optional<std::uint64_t>> seeds) {
-  if (seeds.size() != envs_.size())
-    throw Error("VectorEnv::reset got " + std::to_string(seeds.size()) + " seeds for " +
-                std::to_string(envs_.size()) + " env copies: give one seed per copy");
-  run_copies(false, 0, seeds, {});
-}
-
-void VectorEnv::step(std::span<const Value> actions) {
-  if (actions.size() != envs_.size())
-    throw Error("VectorEnv::step got " + std::to_string(actions.size()) + " actions for " +
-                std::to_string(envs_.size()) + " env copies: give one action per copy");
-  run_copies(true, 0, {}, actions);
+  run_copies(schedule_.parallel(pool_ != nullptr),
+             [&](std::size_t i) { reset_copy(i, copy_seed(*envs_[i], seed, i)); });
 }
 
 }  // namespace rlsim

@@ -1,7 +1,7 @@
 """EnvPool-style vector envs: rlsim.make_vec(id, num_envs, threads=1, **params).
 
 N copies of one env step in C++ on `threads` threads of a pool created once
-(python/src/worker_pool.hpp), with the GIL released; results do not depend on `threads`. step(actions) takes an array of N actions
+(run/worker_pool.hpp), with the GIL released; results do not depend on `threads`. step(actions) takes an array of N actions
 (int [N] for Discrete, float [N, *shape] for Box) and returns (obs, rewards, terminated,
 truncated, info): obs float32 [N, *shape] (int64 [N] for Discrete), rewards float64 [N],
 terminated and truncated bool [N], info {}. The arrays are preallocated and rewritten by the

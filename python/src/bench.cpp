@@ -13,8 +13,8 @@
 
 #include "core/rng.hpp"
 #include "python/src/common.hpp"
-#include "python/src/worker_pool.hpp"
 #include "run/vector_env.hpp"
+#include "run/worker_pool.hpp"
 
 namespace rlsim::python {
 
@@ -134,7 +134,7 @@ py::dict ping_pong_ns(double seconds) {
   return d;
 }
 
-// WorkerPool::run (python/src/worker_pool.hpp) with `threads` threads called back to back
+// WorkerPool::run (run/worker_pool.hpp) with `threads` threads called back to back
 // for at least `seconds`, `work_ns` of work per call split evenly over its blocks (each block
 // spins on the clock: a stand-in for stepping its copies). Returns {"ns": per call,
 // "worker_share": the fraction of blocks 1.. that a worker ran (the rest the caller took

@@ -6,18 +6,14 @@
 // into them and returns the same arrays, so nothing is allocated per step. The GIL is
 // released while the copies step and while their results are copied out.
 //
-// Threads: a WorkerPool (worker_pool.hpp) of min(threads, N) threads, created with the env
-// (and again when `threads` is set): one block of copies per thread, the caller's the
-// first; each worker is handed its block through its own cache line (a busy machine's late
-// worker leaves its block to the caller). Whether a step uses the pool at all is the auto
-// rule's choice (step_copies; docs/python.md): a light env's step can cost less than the
-// hand-off (issue 18), and then stepping serially is faster. No thread is started per step: the
-// OpenMP region per step of run/vector_env.hpp's VectorEnv collapsed under load, and even
-// with one thread (an inactive region, `if (threads > 1)`) cost microseconds per step
-// (BENCHMARKS.md). The copies are stepped here for that reason, with the contract of
-// run/vector_env.hpp's Autoreset::next_step (below), which tests/python/test_vector.py checks
-// against N single envs. Each copy has its own env and stream and its seed is given per copy,
-// so results do not depend on the threads.
+// The copies are a run/vector_env.hpp VectorEnv in its next-step auto-reset mode: its
+// WorkerPool (persistent threads, min(threads, N) of them, the caller's block first) and its
+// StepSchedule (the auto rule: a step uses the pool only when timing shows it pays; a light
+// env's step can cost less than the hand-off, issue 18) are the ones the runner's env copies
+// use, and so are its error rule and auto-reset (tests/python/test_vector.py checks them
+// against N single envs). Each copy's results are copied into the numpy buffers by the thread
+// that stepped it (VectorEnv::step's `after`). Each copy has its own env and stream and its
+// seed is given per copy, so results do not depend on the threads.
 //
 // Auto-reset: Gymnasium 1.x's next-step mode (Autoreset::next_step): the step that ends copy
 // i's episode returns that episode's last observation; the following step resets copy i
@@ -43,7 +39,7 @@
 #include <vector>
 
 #include "python/src/common.hpp"
-#include "python/src/worker_pool.hpp"
+#include "run/vector_env.hpp"
 
 namespace rlsim::python {
 
@@ -62,21 +58,18 @@ class PyVectorEnv {
       throw py::value_error("make_vec(\"" + id + "\", threads=" + std::to_string(threads) +
                             "): threads must be 1 or more");
     Registry& r = registry();
+    std::vector<std::unique_ptr<Env>> envs;
     try {
       const RawParams raw = raw_params(kwargs, "env '" + id + "'");
       params_ = r.resolve_env_params(id, raw);
-      for (std::int64_t i = 0; i < num_envs; ++i) envs_.push_back(r.make_env(id, raw));
+      for (std::int64_t i = 0; i < num_envs; ++i) envs.push_back(r.make_env(id, raw));
     } catch (const Error& e) {
       raise_make_error(e);
     }
-    const EnvSpec& s = envs_.front()->spec();
+    venv_ = std::make_unique<VectorEnv>(std::move(envs), threads, Autoreset::next_step);
+    threads_ = threads;
+    const EnvSpec& s = venv_->spec();
     n_ = static_cast<std::size_t>(num_envs);
-    values_.resize(n_);
-    for (Value& v : values_) s.observation_space.prepare(v);
-    results_.resize(n_);
-    pending_reset_.assign(n_, 0);
-    errors_.resize(n_);
-    set_threads(threads);
     obs_space_ = s.observation_space;
     act_space_ = s.action_space;
     dim_ = obs_space_.flat_size();
@@ -121,11 +114,11 @@ class PyVectorEnv {
     }
     {
       py::gil_scoped_release release;
-      run_copies(parallel_now(), [&](std::size_t i) {
-        envs_[i]->reset(values_[i], seeds[i]);
-        results_[i] = StepResult{};
-        pending_reset_[i] = 0;
-      });
+      try {
+        venv_->reset(seeds, [this](std::size_t i) { copy_out(i); });
+      } catch (const Error& e) {
+        throw std::runtime_error(e.what());  // "vector env copy i of N: ..."
+      }
     }
     seeded_ = true;
     return obs_;
@@ -139,64 +132,50 @@ class PyVectorEnv {
     read_actions(actions);
     {
       py::gil_scoped_release release;
-      step_copies([&](std::size_t i) {
-        if (pending_reset_[i]) {
-          // Next-step auto-reset: this step starts the copy's next episode (its stream
-          // continues), ignoring its action.
-          pending_reset_[i] = 0;
-          envs_[i]->reset(values_[i]);
-          results_[i] = StepResult{};
-        } else {
-          results_[i] = envs_[i]->step(actions_[i], values_[i]);
-          pending_reset_[i] = results_[i].terminated || results_[i].truncated;
-        }
-      });
+      try {
+        venv_->step(actions_, [this](std::size_t i) { copy_out(i); });
+      } catch (const Error& e) {
+        throw std::runtime_error(e.what());  // "vector env copy i of N: ..."
+      }
     }
     return py::make_tuple(obs_, rewards_, terminated_, truncated_);
   }
 
-  void close() {
-    pool_.reset();
-    envs_.clear();
-  }
-  bool closed() const { return envs_.empty(); }
+  void close() { venv_.reset(); }
+  bool closed() const { return !venv_; }
   std::size_t size() const { return n_; }
   void set_threads(int threads) {
     check_open("set_threads");
     if (threads < 1)
       throw py::value_error("threads = " + std::to_string(threads) + ": use 1 or more");
+    venv_->set_threads(threads);
     threads_ = threads;
-    const int used = static_cast<int>(std::min<std::size_t>(threads, n_));
-    if (!pool_ || pool_->size() != used) {
-      pool_.reset();  // joins the old workers first
-      pool_ = std::make_unique<WorkerPool>(used);
-    }
-    auto_ = Auto{};  // a new pool: measure again
   }
   // Test and benchmark surface (VectorEnv._core.schedule): "auto" (the default), "serial" or
   // "parallel" (forced; "parallel" with one thread is serial), or "workers" (parallel, and
   // block k always on worker k: the caller never takes a late worker's block over; tests).
   // Results never depend on it.
-  std::string schedule() const { return kScheduleNames[static_cast<int>(schedule_)]; }
+  std::string schedule() {
+    return StepSchedule::kModeNames[static_cast<int>(check_open("schedule").schedule().mode())];
+  }
   void set_schedule(const std::string& name) {
+    StepSchedule& s = check_open("schedule").schedule();
     for (int k = 0; k < 4; ++k)
-      if (name == kScheduleNames[k]) {
-        schedule_ = static_cast<Schedule>(k);
-        auto_ = Auto{};
-        return;
-      }
+      if (name == StepSchedule::kModeNames[k])
+        return s.set_mode(static_cast<StepSchedule::Mode>(k));
     throw py::value_error("schedule = \"" + name +
                           "\": use \"auto\", \"serial\", \"parallel\" or \"workers\"");
   }
   // What the auto rule measured last: its choice, the medians of its timed serial and
   // parallel steps (ns, 0 before the first probe), probes done, the steps between probes.
-  py::dict schedule_stats() const {
+  py::dict schedule_stats() {
+    const StepSchedule::Stats& st = check_open("schedule_stats").schedule().stats();
     py::dict d;
-    d["parallel"] = auto_.parallel;
-    d["serial_ns"] = auto_.serial_ns;
-    d["parallel_ns"] = auto_.parallel_ns;
-    d["probes"] = auto_.probes;
-    d["interval"] = auto_.interval;
+    d["parallel"] = st.parallel;
+    d["serial_ns"] = st.serial_ns;
+    d["parallel_ns"] = st.parallel_ns;
+    d["probes"] = st.probes;
+    d["interval"] = st.interval;
     return d;
   }
   int threads() {
@@ -212,97 +191,11 @@ class PyVectorEnv {
   const std::string& id() const { return id_; }
 
  private:
-  // Whether a step that is not a probe runs on the pool: the forced schedule, else the auto
-  // rule's current choice.
-  bool parallel_now() const {
-    if (pool_->size() == 1 || schedule_ == Schedule::serial) return false;
-    return schedule_ == Schedule::parallel || schedule_ == Schedule::workers || auto_.parallel;
-  }
-
-  // A step's copies, serially or on the pool, by the auto rule (docs/python.md, "Vector
-  // envs"): every `interval` steps a probe of 2 (kProbePairs + 1) steps alternates serial and
-  // parallel ones, times each (the first pair is a warm-up: it wakes the sleeping workers),
-  // and the following steps go the way whose median step was faster, parallel only if it
-  // saved kMargin; the interval doubles (up to kMaxInterval) while the choice holds and
-  // drops back to kMinInterval when it changes. The choice only decides which thread steps
-  // which copy, never what a copy computes, so results do not depend on it.
-  template <class Op>
-  void step_copies(const Op& op) {
-    if (pool_->size() == 1 || schedule_ != Schedule::automatic)
-      return run_copies(parallel_now(), op);
-    Auto& a = auto_;
-    if (a.probe < 0 && a.until_probe > 0) {
-      --a.until_probe;
-      return run_copies(a.parallel, op);
-    }
-    if (a.probe < 0) a.probe = 0;
-    const bool parallel = a.probe % 2 == 1;
-    const auto start = std::chrono::steady_clock::now();
-    run_copies(parallel, op);  // a throwing step is not counted: the next one takes its place
-    const std::int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                std::chrono::steady_clock::now() - start)
-                                .count();
-    if (a.probe >= 2) (parallel ? a.parallel_times : a.serial_times)[a.probe / 2 - 1] = ns;
-    if (++a.probe < 2 * (kProbePairs + 1)) return;
-    const auto median = [](std::array<std::int64_t, kProbePairs> t) {
-      std::sort(t.begin(), t.end());
-      return static_cast<double>(t[kProbePairs / 2]);
-    };
-    a.serial_ns = median(a.serial_times);
-    a.parallel_ns = median(a.parallel_times);
-    const bool choice = a.parallel_ns < kMargin * a.serial_ns;
-    a.interval = choice == a.parallel ? std::min(2 * a.interval, kMaxInterval) : kMinInterval;
-    a.parallel = choice;
-    a.until_probe = a.interval;
-    a.probe = -1;
-    ++a.probes;
-  }
-
-  // Runs op(i) for every copy i and copies its results out, in blocks of copies
-  // [b N / B, (b + 1) N / B), B = min(N, T): one block per thread (each block handed to a
-  // worker costs a round trip of a cache line between cores; 4 per thread made 64 CartPoles
-  // slower), all on the caller (`parallel` false) or one per pool thread (worker_pool.hpp:
-  // a worker that has not started its block leaves it to the caller). Called without the
-  // GIL. Errors are caught per copy and the lowest copy's is rethrown as RuntimeError
-  // "vector env copy i of N: ...", whatever the thread count or schedule.
-  template <class Op>
-  void run_copies(bool parallel, const Op& op) {
-    const std::size_t blocks = static_cast<std::size_t>(pool_->size());
-    std::atomic<bool> failed{false};
-    const auto block = [&](std::uint32_t b) {
-      for (std::size_t i = b * n_ / blocks; i < (b + 1) * n_ / blocks; ++i) {
-        try {
-          op(i);
-          copy_out(i);
-        } catch (...) {
-          errors_[i] = std::current_exception();
-          failed.store(true, std::memory_order_relaxed);
-        }
-      }
-    };
-    if (parallel)
-      pool_->run(block, schedule_ != Schedule::workers);
-    else
-      for (std::uint32_t b = 0; b < blocks; ++b) block(b);
-    if (!failed.load(std::memory_order_relaxed)) return;
-    for (std::size_t i = 0; i < n_; ++i) {
-      if (!errors_[i]) continue;
-      std::exception_ptr e = errors_[i];
-      for (auto& x : errors_) x = nullptr;
-      try {
-        std::rethrow_exception(e);
-      } catch (const Error& err) {
-        throw std::runtime_error("vector env copy " + std::to_string(i) + " of " +
-                                 std::to_string(n_) + ": " + err.what());
-      }
-    }
-  }
-
-  Env& check_open(const std::string& call) {
-    if (envs_.empty())
+  VectorEnv& check_open(const std::string& call) {
+    if (!venv_)
       throw std::runtime_error(id_ + " vector env: " + call + "() called after close(); " +
                                "make a new one with rlsim.make_vec(\"" + id_ + "\", ...)");
-    return *envs_.front();
+    return *venv_;
   }
 
   std::string what_of(std::size_t i) const {
@@ -365,39 +258,20 @@ class PyVectorEnv {
   // Copy i's observation, reward and flags into row i of the numpy buffers. Called without
   // the GIL: writes through raw pointers (each thread its own rows).
   void copy_out(std::size_t i) {
+    const Value& obs = venv_->obs(i);
+    const StepResult& r = venv_->result(i);
     if (obs_space_.is_discrete())
-      static_cast<std::int64_t*>(obs_data_)[i] = values_[i].index;
+      static_cast<std::int64_t*>(obs_data_)[i] = obs.index;
     else
-      std::memcpy(static_cast<float*>(obs_data_) + i * dim_, values_[i].vec.data(),
-                  dim_ * sizeof(float));
-    rewards_data_[i] = results_[i].reward;
-    terminated_data_[i] = results_[i].terminated;
-    truncated_data_[i] = results_[i].truncated;
+      std::memcpy(static_cast<float*>(obs_data_) + i * dim_, obs.vec.data(), dim_ * sizeof(float));
+    rewards_data_[i] = r.reward;
+    terminated_data_[i] = r.terminated;
+    truncated_data_[i] = r.truncated;
   }
 
   std::string id_;
   Params params_;
-  std::vector<std::unique_ptr<Env>> envs_;
-  std::vector<Value> values_;                // each copy's last observation
-  std::vector<StepResult> results_;          // each copy's last step
-  std::vector<std::uint8_t> pending_reset_;  // copy i resets at the next step
-  std::vector<std::exception_ptr> errors_;   // per copy, during run_copies
-  std::unique_ptr<WorkerPool> pool_;
-  // The auto rule's state (step_copies).
-  static constexpr int kProbePairs = 3;
-  static constexpr std::int64_t kMinInterval = 64, kMaxInterval = 4096;  // steps
-  static constexpr double kMargin = 0.9;  // parallel must save 10% of a serial step
-  struct Auto {
-    bool parallel = false;         // the current choice
-    int probe = -1;                // step within the current probe, -1 outside one
-    std::int64_t until_probe = 0;  // steps before the next probe
-    std::int64_t interval = kMinInterval;
-    std::array<std::int64_t, kProbePairs> serial_times{}, parallel_times{};  // ns
-    double serial_ns = 0, parallel_ns = 0;  // the last probe's medians
-    std::int64_t probes = 0;
-  } auto_;
-  enum class Schedule { automatic, serial, parallel, workers } schedule_ = Schedule::automatic;
-  static constexpr const char* kScheduleNames[4] = {"auto", "serial", "parallel", "workers"};
+  std::unique_ptr<VectorEnv> venv_;  // null after close()
   int threads_ = 1;
   std::size_t n_ = 0, dim_ = 1, act_dim_ = 1;
   Space obs_space_, act_space_;

@@ -184,7 +184,7 @@ def test_serial_and_parallel_schedules_give_the_same_results():
 
 
 def test_worker_pool_runs_every_block_once_per_call():
-    # make_vec's pool (python/src/worker_pool.hpp) called back to back: the caller may take
+    # make_vec's pool (run/worker_pool.hpp) called back to back: the caller may take
     # late workers' blocks over at every call (0), at no call (1), or not at every third
     # call (3); the helper raises if a block ran other than once per call. With 3, a worker
     # that lost a claim race to the caller and then took the next call's posting for the one

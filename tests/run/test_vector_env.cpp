@@ -1,5 +1,6 @@
 // VectorEnv: auto-reset, final observations, per-copy seeding, thread independence, errors.
 // Expected trajectories are computed independently with plain Envs stepped one at a time.
+#include <omp.h>
 #include <catch2/catch.hpp>
 #include <optional>
 #include <string>
@@ -43,12 +44,16 @@ struct Trace {
   std::vector<int> flags;
 };
 
-Trace run_trace(const std::string& id, std::size_t n, int threads, int steps) {
+// `modes`: the schedule of each step, cycled (empty: the default, auto).
+Trace run_trace(const std::string& id, std::size_t n, int threads, int steps,
+                const std::vector<StepSchedule::Mode>& modes = {}) {
   VectorEnv v = make_vector(id, n, threads);
   const auto actions = random_actions(v.spec().action_space, n, steps, 99);
   v.reset(1234);
   Trace t;
+  std::size_t k = 0;
   for (const auto& row : actions) {
+    if (!modes.empty()) v.schedule().set_mode(modes[k++ % modes.size()]);
     v.step(row);
     for (std::size_t i = 0; i < n; ++i) {
       t.obs.insert(t.obs.end(), v.obs(i).vec.begin(), v.obs(i).vec.end());
@@ -117,6 +122,65 @@ TEST_CASE("vector env: same seed gives the same trajectories with 1 and 2 thread
   }
 }
 
+TEST_CASE("vector env: every schedule (serial, pool, workers only, auto) gives the same steps",
+          "[vector-env]") {
+  // The schedule only decides which thread steps which copy: forced onto the pool (with and
+  // without the caller taking late blocks over), serial, auto, and switched every step.
+  using M = StepSchedule::Mode;
+  for (const std::string id : {"CartPole-v1", "FrozenLake-v1"}) {
+    INFO(id);
+    const Trace want = run_trace(id, 7, 1, 300);
+    for (int threads : {2, 3}) {
+      INFO("threads " << threads);
+      for (const std::vector<M>& modes :
+           std::vector<std::vector<M>>{{M::parallel},
+                                       {M::workers},
+                                       {M::automatic},
+                                       {M::serial},
+                                       {M::parallel, M::serial, M::workers, M::automatic}}) {
+        const Trace got = run_trace(id, 7, threads, 300, modes);
+        CHECK(got.obs == want.obs);
+        CHECK(got.index == want.index);
+        CHECK(got.reward == want.reward);
+        CHECK(got.flags == want.flags);
+      }
+    }
+  }
+}
+
+TEST_CASE("vector env: the pool has min(threads, N) threads, none inside a parallel run",
+          "[vector-env]") {
+  CHECK(make_vector("CartPole-v1", 4, 1).pool_threads() == 1);
+  CHECK(make_vector("CartPole-v1", 4, 3).pool_threads() == 3);
+  CHECK(make_vector("CartPole-v1", 2, 8).pool_threads() == 2);
+  VectorEnv v = make_vector("CartPole-v1", 4, 1);
+  v.set_threads(2);
+  CHECK(v.pool_threads() == 2);
+  CHECK(v.threads() == 2);
+  // Built by a run executed in parallel with others (runs on OpenMP threads): its own thread
+  // steps the copies, as a nested OpenMP region did.
+  int threads = 0, serial = 0;
+#pragma omp parallel num_threads(2) reduction(+ : threads, serial)
+  {
+    threads += omp_in_parallel() ? 1 : 0;
+    serial += make_vector("CartPole-v1", 4, 2).pool_threads() == 1 ? 1 : 0;
+  }
+  CHECK(threads == 2);
+  CHECK(serial == 2);
+}
+
+TEST_CASE("vector env: after(i) runs once per copy and step, on the pool too", "[vector-env]") {
+  VectorEnv v = make_vector("CartPole-v1", 6, 2);
+  v.schedule().set_mode(StepSchedule::Mode::workers);
+  std::vector<int> calls(6, 0);
+  std::vector<std::optional<std::uint64_t>> seeds(6);
+  for (std::size_t i = 0; i < 6; ++i) seeds[i] = i;
+  v.reset(seeds, [&](std::size_t i) { ++calls[i]; });
+  std::vector<Value> actions(6);
+  for (int s = 0; s < 50; ++s) v.step(actions, [&](std::size_t i) { ++calls[i]; });
+  CHECK(calls == std::vector<int>(6, 51));
+}
+
 TEST_CASE("vector env: auto-reset matches plain envs (final obs, then a fresh reset)",
           "[vector-env]") {
   for (int threads : {1, 2}) {
@@ -161,8 +225,9 @@ TEST_CASE("vector env: copy i gets derive_seed(seed, i), or seed + i under gymna
 }
 
 TEST_CASE("vector env: a bad action names the copy, whatever the thread count", "[vector-env]") {
-  for (int threads : {1, 2}) {
+  for (int threads : {1, 2, 3}) {
     VectorEnv v = make_vector("CartPole-v1", 4, threads);
+    if (threads == 3) v.schedule().set_mode(StepSchedule::Mode::workers);  // always the pool
     v.reset(1);
     std::vector<Value> actions(4);
     for (auto& a : actions) a.index = 0;

@@ -1,6 +1,6 @@
 // WorkerPool: a fixed set of threads, created once, that share one job per call of run(), for
-// rlsim.make_vec (python/src/vector_env.cpp), which calls it once per step when it steps its
-// copies in parallel.
+// VectorEnv (run/vector_env.hpp, behind the runner's env copies and rlsim.make_vec), which
+// calls it once per step when it steps its copies in parallel.
 //
 // Contract: run(job) calls job(b) once for every block b in [0, size()), on the calling
 // thread and the workers, and returns when every call has returned. Block 0 is the caller's;
@@ -9,7 +9,7 @@
 // waking up), so a step never waits for a thread that has not started its share; it waits
 // only for blocks already claimed. Which thread runs a block is therefore not fixed: jobs
 // must write only their own block's data. Jobs must not throw (the caller catches inside the
-// job). Not reentrant: one run() at a time (the Python wrapper calls it with the env held).
+// job). Not reentrant: one run() at a time (its VectorEnv is stepped by one thread at a time).
 // run(job, false) never steals: block k always runs on worker k (for tests of the workers'
 // path, which a busy machine would otherwise leave to the caller).
 //
@@ -40,7 +40,7 @@
 #include <thread>
 #include <vector>
 
-namespace rlsim::python {
+namespace rlsim {
 
 class WorkerPool {
  public:
@@ -190,4 +190,4 @@ class WorkerPool {
   std::atomic<std::uint32_t> caller_sleeping_{0};
 };
 
-}  // namespace rlsim::python
+}  // namespace rlsim
