@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "run/hdf5_log.hpp"
+#include "tests/experiments/same_results.hpp"
 
 namespace rlsim_test {
 
@@ -208,39 +209,8 @@ inline void require_same_results(const std::string& got_path, const std::string&
     CHECK(a.seed_index == b.seed_index);
     CHECK(a.env_seed == b.env_seed);
     CHECK(a.agent_seed == b.agent_seed);
-    CHECK(a.total_steps == b.total_steps);
-    CHECK(a.episodes.returns == b.episodes.returns);
-    CHECK(a.episodes.lengths == b.episodes.lengths);
-    CHECK(a.episodes.end_steps == b.episodes.end_steps);
-    CHECK(a.episodes.terminated == b.episodes.terminated);
-    CHECK(a.episodes.truncated == b.episodes.truncated);
-    CHECK(a.episodes.success == b.episodes.success);
     CHECK(a.has_steps == b.has_steps);
-    CHECK(a.steps.episode == b.steps.episode);
-    CHECK(a.steps.t == b.steps.t);
-    CHECK(a.steps.obs_index == b.steps.obs_index);
-    CHECK(a.steps.obs == b.steps.obs);
-    CHECK(a.steps.action_index == b.steps.action_index);
-    CHECK(a.steps.action == b.steps.action);
-    CHECK(a.steps.reward == b.steps.reward);
-    CHECK(a.steps.env == b.steps.env);
-    CHECK(a.steps.probability == b.steps.probability);
-    CHECK(a.regret.step == b.regret.step);
-    CHECK(a.regret.pseudo_regret == b.regret.pseudo_regret);
-    CHECK(a.regret.realised_regret == b.regret.realised_regret);
-    CHECK(a.regret.optimal_pulls == b.regret.optimal_pulls);
-    CHECK(a.evaluations.step == b.evaluations.step);
-    CHECK(a.evaluations.returns == b.evaluations.returns);
-    CHECK(a.diagnostics.names == b.diagnostics.names);
-    CHECK(a.diagnostics.values == b.diagnostics.values);
-    CHECK(a.has_agent_state == b.has_agent_state);
-    REQUIRE(a.agent_state.size() == b.agent_state.size());
-    for (const auto& [name, rec] : b.agent_state) {
-      INFO("agent state " << name);
-      REQUIRE(a.agent_state.count(name) == 1);
-      CHECK(a.agent_state.at(name).shape == rec.shape);
-      CHECK(a.agent_state.at(name).data == rec.data);
-    }
+    check_same_run(a, b);
   }
 }
 

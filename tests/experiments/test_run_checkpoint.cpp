@@ -18,6 +18,7 @@
 #include "experiments/cli_util.hpp"
 #include "run/run_checkpoint.hpp"
 #include "run/runner.hpp"
+#include "tests/experiments/same_results.hpp"
 
 using namespace rlsim;
 
@@ -52,30 +53,7 @@ RunSpec spec_of(const std::string& env, const std::string& agent, RawParams ap, 
 }
 
 void require_same(const RunResult& a, const RunResult& b) {
-  CHECK(a.total_steps == b.total_steps);
-  CHECK(a.episodes.returns == b.episodes.returns);
-  CHECK(a.episodes.lengths == b.episodes.lengths);
-  CHECK(a.episodes.end_steps == b.episodes.end_steps);
-  CHECK(a.episodes.terminated == b.episodes.terminated);
-  CHECK(a.episodes.truncated == b.episodes.truncated);
-  CHECK(a.episodes.success == b.episodes.success);
-  CHECK(a.regret.step == b.regret.step);
-  CHECK(a.regret.pseudo_regret == b.regret.pseudo_regret);
-  CHECK(a.regret.optimal_pulls == b.regret.optimal_pulls);
-  CHECK(a.evaluations.step == b.evaluations.step);
-  CHECK(a.evaluations.returns == b.evaluations.returns);
-  CHECK(a.evaluations.lengths == b.evaluations.lengths);
-  CHECK(a.diagnostics.names == b.diagnostics.names);
-  CHECK(a.diagnostics.step == b.diagnostics.step);
-  CHECK(a.diagnostics.values == b.diagnostics.values);
-  REQUIRE(a.has_agent_state == b.has_agent_state);
-  REQUIRE(a.agent_state.size() == b.agent_state.size());
-  for (const auto& [name, rec] : b.agent_state) {
-    INFO("agent state " << name);
-    REQUIRE(a.agent_state.count(name) == 1);
-    CHECK(a.agent_state.at(name).shape == rec.shape);
-    CHECK(a.agent_state.at(name).data == rec.data);
-  }
+  rlsim_test::check_same_run(a, b);
 }
 
 // Runs `s` once without and once with checkpoints (same results), then resumes it from
