@@ -18,3 +18,10 @@ run $C/ppo_pendulum.toml steps=102400
 run $C/ppo_bipedalwalker.toml steps=131072
 run $C/a2c_cartpole.toml --repeat=3
 run $C/reinforce_cartpole.toml --repeat=3
+# Off-policy continuous control (issue 19): training from step 100 (the configs' warm-up is
+# 10^4 random steps for TD3/DDPG and LunarLanderContinuous), the per-gradient-step ratio.
+run $C/sac_pendulum.toml steps=2000 agent.keep_best=false
+run $C/td3_pendulum.toml steps=2000 agent.learning_starts=100 agent.keep_best=false
+run $C/ddpg_pendulum.toml steps=2000 agent.learning_starts=100 agent.keep_best=false
+run $C/sac_lunarlander_continuous.toml steps=1000 agent.learning_starts=0 agent.keep_best=false
+run $C/td3_lunarlander_continuous.toml steps=1000 agent.learning_starts=0 agent.keep_best=false
