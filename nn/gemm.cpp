@@ -23,12 +23,19 @@ constexpr Index kNr = 16;               // columns of C per AVX2 micro-kernel ca
 constexpr Index kKc = 256;              // depth of one packed block: a k×16 B panel is 16 KiB (L1)
 constexpr Index kNarrowMaxDepth = 512;  // gemm_narrow's packed A panel: 16 KiB on the stack
 
+// max(0, v) as _mm256_max_ps(0, v) computes it (0 > v ? 0 : v: v itself for −0 and NaN),
+// which is also Eigen 3.4's x.max(0.0f), packet (pmax(x, 0) = max_ps(0, x)) and scalar
+// (std::max(x, 0)): the relu op's forward, bit for bit.
+inline float relu_of(float v) {
+  return 0.0f > v ? 0.0f : v;
+}
+
 // C[0:mr, 0:nr] (+)= Σ_k a_k ⊗ b_k with a_k the 6 values of the A panel at depth k and b_k
 // the 16 values of the packed B panel. a_offset[i] is where row i of the panel starts
 // relative to row 0; a_step the distance between depths.
 void micro_kernel(Index kc, const float* a, Index a_step, const Index* a_offset,
                   const float* __restrict b, float* c, Index ldc, bool add, const float* bias,
-                  Index mr, Index nr) {
+                  bool relu, Index mr, Index nr) {
   const Index o1 = a_offset[1], o2 = a_offset[2], o3 = a_offset[3], o4 = a_offset[4],
               o5 = a_offset[5];
   __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
@@ -67,6 +74,10 @@ void micro_kernel(Index kc, const float* a, Index a_step, const Index* a_offset,
         lo = _mm256_add_ps(lo, _mm256_loadu_ps(bias));
         hi = _mm256_add_ps(hi, _mm256_loadu_ps(bias + 8));
       }
+      if (relu) {
+        lo = _mm256_max_ps(_mm256_setzero_ps(), lo);
+        hi = _mm256_max_ps(_mm256_setzero_ps(), hi);
+      }
       _mm256_storeu_ps(ci, lo);
       _mm256_storeu_ps(ci + 8, hi);
     }
@@ -80,7 +91,8 @@ void micro_kernel(Index kc, const float* a, Index a_step, const Index* a_offset,
   for (Index i = 0; i < mr; ++i) {
     for (Index j = 0; j < nr; ++j) {
       const float base = add ? c[i * ldc + j] : bias != nullptr ? bias[j] : 0.0f;
-      c[i * ldc + j] = add || bias != nullptr ? t[i * kNr + j] + base : t[i * kNr + j];
+      const float v = add || bias != nullptr ? t[i * kNr + j] + base : t[i * kNr + j];
+      c[i * ldc + j] = relu ? relu_of(v) : v;
     }
   }
 }
@@ -92,7 +104,7 @@ void micro_kernel(Index kc, const float* a, Index a_step, const Index* a_offset,
 // bits; this one does twice the work per instruction.
 void micro_kernel32(Index kc, const float* a, Index a_step, const Index* a_offset,
                     const float* __restrict b, float* c, Index ldc, bool add, const float* bias,
-                    Index mr, Index nr) {
+                    bool relu, Index mr, Index nr) {
   const Index o1 = a_offset[1], o2 = a_offset[2], o3 = a_offset[3], o4 = a_offset[4],
               o5 = a_offset[5];
   __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
@@ -131,6 +143,10 @@ void micro_kernel32(Index kc, const float* a, Index a_step, const Index* a_offse
         lo = _mm512_add_ps(lo, _mm512_loadu_ps(bias));
         hi = _mm512_add_ps(hi, _mm512_loadu_ps(bias + 16));
       }
+      if (relu) {
+        lo = _mm512_max_ps(_mm512_setzero_ps(), lo);
+        hi = _mm512_max_ps(_mm512_setzero_ps(), hi);
+      }
       _mm512_storeu_ps(ci, lo);
       _mm512_storeu_ps(ci + 16, hi);
     }
@@ -144,7 +160,8 @@ void micro_kernel32(Index kc, const float* a, Index a_step, const Index* a_offse
   for (Index i = 0; i < mr; ++i) {
     for (Index j = 0; j < nr; ++j) {
       const float base = add ? c[i * ldc + j] : bias != nullptr ? bias[j] : 0.0f;
-      c[i * ldc + j] = add || bias != nullptr ? t[i * 2 * kNr + j] + base : t[i * 2 * kNr + j];
+      const float v = add || bias != nullptr ? t[i * 2 * kNr + j] + base : t[i * 2 * kNr + j];
+      c[i * ldc + j] = relu ? relu_of(v) : v;
     }
   }
 }
@@ -282,7 +299,8 @@ namespace {
 // The blocked product of gemm() with the micro-kernel of NR columns (16: AVX2, 32: AVX-512).
 template <Index NR>
 void gemm_blocked(Index m, Index n, Index k, const float* a, Index a_rs, Index a_cs, const float* b,
-                  Index b_rs, Index b_cs, float* c, Index ldc, bool accumulate, const float* bias) {
+                  Index b_rs, Index b_cs, float* c, Index ldc, bool accumulate, const float* bias,
+                  bool relu) {
   // 16 or 32 KiB on the stack: no allocation, and no thread-local lookup per call.
   alignas(64) float b_panel[kKc * NR];
   // A is read in place: the kernel broadcasts A(i, k) from row i's own address, so neither a
@@ -292,6 +310,7 @@ void gemm_blocked(Index m, Index n, Index k, const float* a, Index a_rs, Index a
   for (Index k0 = 0; k0 < k; k0 += kKc) {
     const Index kc = std::min(kKc, k - k0);
     const bool add = accumulate || k0 > 0;
+    const bool relu_here = relu && k0 + kc == k;  // on the finished sums only
     for (Index j0 = 0; j0 < n; j0 += NR) {
       const Index nr = std::min(NR, n - j0);
       pack_b<NR>(kc, nr, b + k0 * b_rs + j0 * b_cs, b_rs, b_cs, b_panel);
@@ -304,11 +323,11 @@ void gemm_blocked(Index m, Index n, Index k, const float* a, Index a_rs, Index a
         const float* at = a + i0 * a_rs + k0 * a_cs;
 #if defined(__AVX512F__)
         if constexpr (NR == 2 * kNr) {
-          micro_kernel32(kc, at, a_cs, offset, b_panel, ct, ldc, add, bt, mr, nr);
+          micro_kernel32(kc, at, a_cs, offset, b_panel, ct, ldc, add, bt, relu_here, mr, nr);
           continue;
         }
 #endif
-        micro_kernel(kc, at, a_cs, offset, b_panel, ct, ldc, add, bt, mr, nr);
+        micro_kernel(kc, at, a_cs, offset, b_panel, ct, ldc, add, bt, relu_here, mr, nr);
       }
     }
   }
@@ -316,12 +335,14 @@ void gemm_blocked(Index m, Index n, Index k, const float* a, Index a_rs, Index a
 
 bool gemm_with(bool wide, Index m, Index n, Index k, const float* a, Index a_rs, Index a_cs,
                const float* b, Index b_rs, Index b_cs, float* c, Index ldc, bool accumulate,
-               const float* bias) {
+               const float* bias, bool relu) {
   if (n < kNr || m < kMr) return false;
   if (k == 0) {
-    if (!accumulate) {
-      for (Index i = 0; i < m; ++i) {
-        for (Index j = 0; j < n; ++j) c[i * ldc + j] = bias != nullptr ? bias[j] : 0.0f;
+    for (Index i = 0; i < m; ++i) {
+      for (Index j = 0; j < n; ++j) {
+        float& v = c[i * ldc + j];
+        if (!accumulate) v = bias != nullptr ? bias[j] : 0.0f;
+        if (relu) v = relu_of(v);
       }
     }
     return true;
@@ -332,39 +353,41 @@ bool gemm_with(bool wide, Index m, Index n, Index k, const float* a, Index a_rs,
   if (wide && n >= 2 * kNr) {
     const Index tail = n % (2 * kNr);
     const Index n32 = tail > 0 && tail <= kNr ? n - tail : n;
-    gemm_blocked<2 * kNr>(m, n32, k, a, a_rs, a_cs, b, b_rs, b_cs, c, ldc, accumulate, bias);
+    gemm_blocked<2 * kNr>(m, n32, k, a, a_rs, a_cs, b, b_rs, b_cs, c, ldc, accumulate, bias, relu);
     if (n32 < n) {
       gemm_blocked<kNr>(m, n - n32, k, a, a_rs, a_cs, b + n32 * b_cs, b_rs, b_cs, c + n32, ldc,
-                        accumulate, bias == nullptr ? nullptr : bias + n32);
+                        accumulate, bias == nullptr ? nullptr : bias + n32, relu);
     }
     return true;
   }
 #else
   (void)wide;
 #endif
-  gemm_blocked<kNr>(m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c, ldc, accumulate, bias);
+  gemm_blocked<kNr>(m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c, ldc, accumulate, bias, relu);
   return true;
 }
 }  // namespace
 
 bool gemm(Index m, Index n, Index k, const float* a, Index a_rs, Index a_cs, const float* b,
-          Index b_rs, Index b_cs, float* c, Index ldc, bool accumulate, const float* bias) {
-  return gemm_with(true, m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c, ldc, accumulate, bias);
+          Index b_rs, Index b_cs, float* c, Index ldc, bool accumulate, const float* bias,
+          bool relu) {
+  return gemm_with(true, m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c, ldc, accumulate, bias, relu);
 }
 
 bool gemm_avx2(Index m, Index n, Index k, const float* a, Index a_rs, Index a_cs, const float* b,
-               Index b_rs, Index b_cs, float* c, Index ldc, bool accumulate, const float* bias) {
-  return gemm_with(false, m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c, ldc, accumulate, bias);
+               Index b_rs, Index b_cs, float* c, Index ldc, bool accumulate, const float* bias,
+               bool relu) {
+  return gemm_with(false, m, n, k, a, a_rs, a_cs, b, b_rs, b_cs, c, ldc, accumulate, bias, relu);
 }
 
 #else
 
 bool gemm(Index, Index, Index, const float*, Index, Index, const float*, Index, Index, float*,
-          Index, bool, const float*) {
+          Index, bool, const float*, bool) {
   return false;
 }
 bool gemm_avx2(Index, Index, Index, const float*, Index, Index, const float*, Index, Index, float*,
-               Index, bool, const float*) {
+               Index, bool, const float*, bool) {
   return false;
 }
 bool gemm_narrow(Index, Index, Index, const float*, Index, Index, const float*, Index, Index,

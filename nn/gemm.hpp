@@ -5,7 +5,9 @@
 // C (m×n, row stride ldc) and A (m×k), B (k×n) given as strided views (element (i, j) at
 // data[i·row_stride + j·col_stride]), so transposed operands need no copy. With a bias (a row
 // of n floats) and accumulate = false, C = A·B + bias (the sum rounded as Eigen's C = bias;
-// C += A·B rounds it). It returns false, writing nothing, when it does not take the shape
+// C += A·B rounds it). With relu, each finished C element v is stored as max(0, v) (0 > v ? 0 : v,
+// as Eigen's x.max(0.0f): the relu op's forward bit for bit), in the micro-kernel's store while
+// the tile is in registers. It returns false, writing nothing, when it does not take the shape
 // (n < 16 or m < 6, where Eigen's product is as fast or within a few percent, or a build
 // without AVX2/FMA); the caller then uses Eigen. No heap allocation (the packing buffer, 16 KiB, is
 // on the stack). Each C element is one sequential fused-multiply-add chain over k in blocks of
@@ -42,11 +44,11 @@ namespace rlsim::nn {
 
 bool gemm(Index m, Index n, Index k, const float* a, Index a_row_stride, Index a_col_stride,
           const float* b, Index b_row_stride, Index b_col_stride, float* c, Index ldc,
-          bool accumulate, const float* bias = nullptr);
+          bool accumulate, const float* bias = nullptr, bool relu = false);
 // gemm with the AVX2 (6×16) kernel only, for tests that compare the two kernels bit for bit.
 bool gemm_avx2(Index m, Index n, Index k, const float* a, Index a_row_stride, Index a_col_stride,
                const float* b, Index b_row_stride, Index b_col_stride, float* c, Index ldc,
-               bool accumulate, const float* bias = nullptr);
+               bool accumulate, const float* bias = nullptr, bool relu = false);
 bool gemm_narrow(Index m, Index n, Index k, const float* a, Index a_row_stride, Index a_col_stride,
                  const float* b, Index b_row_stride, Index b_col_stride, float* c, Index ldc,
                  bool accumulate, const float* bias = nullptr);

@@ -188,10 +188,13 @@ Var Mlp::forward(Var x) {
   for (std::size_t i = 0; i < layers_.size(); ++i) {
     const Activation a = i + 1 == layers_.size() ? output_activation_ : activation_;
     Linear& l = layers_[i];
-    if (a == Activation::tanh) {
-      // One node, the same numbers as tanh(linear(...)) (ops.hpp), one pass less over memory.
+    if (a == Activation::tanh || a == Activation::relu) {
+      // One node, the same numbers as tanh(linear(...)) or relu(linear(...)) (ops.hpp), one
+      // pass less over memory.
       Tape& t = x.tape();
-      x = linear_tanh(x, t.param(l.weight), l.has_bias() ? t.param(l.bias) : Var());
+      x = a == Activation::tanh
+              ? linear_tanh(x, t.param(l.weight), l.has_bias() ? t.param(l.bias) : Var())
+              : linear_relu(x, t.param(l.weight), l.has_bias() ? t.param(l.bias) : Var());
     } else {
       x = activate(l.forward(x), a);
     }

@@ -48,6 +48,7 @@
   X(matmul, matmul_backward)                                                            \
   X(linear, linear_backward)                                                            \
   X(linear_tanh, linear_tanh_backward) /* tanh(x·W + b) as one node */                  \
+  X(linear_relu, linear_relu_backward) /* max(0, x·W + b) as one node */                \
   /* reductions and axis ops (ops_reduce.cpp) */                                        \
   X(sum, sum_backward)                                                                  \
   X(sum_axis, sum_axis_backward)                                                        \

@@ -31,6 +31,9 @@ Var linear(Var x, Var weight, Var bias);
 // tanh(x·W + b) as one node: the values and gradients of tanh(linear(x, W, b)) bit for bit,
 // without the pre-activation's value and gradient buffers.
 Var linear_tanh(Var x, Var weight, Var bias);
+// relu(x·W + b) as one node, the same bit for bit as relu(linear(x, W, b)); the ReLU is applied
+// in the product's store and its mask in the bias gradient's pass (issue 20).
+Var linear_relu(Var x, Var weight, Var bias);
 
 // --- elementwise with broadcasting ---
 Var add(Var a, Var b);

@@ -1,5 +1,6 @@
-// The linear-algebra ops: matmul (y = a·b), linear (y = x·W + b) and linear_tanh
-// (y = tanh(x·W + b) as one node), each with its backward rule after its forward. Every
+// The linear-algebra ops: matmul (y = a·b), linear (y = x·W + b), linear_tanh
+// (y = tanh(x·W + b) as one node) and linear_relu (y = max(0, x·W + b) as one node), each
+// with its backward rule after its forward. Every
 // product, forward or backward, goes through dense_product (nn/product.hpp):
 // nn/gemm.hpp's kernels on the shapes they take, Eigen's product on the others.
 #include <string>
@@ -13,12 +14,13 @@ using namespace detail;
 
 namespace {
 
-// nn/product.hpp's dense_product, then tanh in place when `tanh_out`.
+// nn/product.hpp's dense_product (with ReLU in its store when `relu_out`), then tanh in place
+// when `tanh_out`.
 void product(float* out, const float* lhs, Index lhs_rows, Index lhs_cols, bool lhs_transposed,
              const float* rhs, Index rhs_rows, Index rhs_cols, bool rhs_transposed, bool accumulate,
-             const float* bias = nullptr, bool tanh_out = false) {
+             const float* bias = nullptr, bool tanh_out = false, bool relu_out = false) {
   dense_product(out, lhs, lhs_rows, lhs_cols, lhs_transposed, rhs, rhs_rows, rhs_cols,
-                rhs_transposed, accumulate, bias);
+                rhs_transposed, accumulate, bias, relu_out);
   if (tanh_out) {
     // Applied after the product, in place. (Applying Eigen's packet tanh to the GEMM kernel's
     // registers before the store was measured slower: ~1.8x the samples of this pass.)
@@ -68,9 +70,10 @@ void detail::matmul_backward(Tape& t, Node& n) {
 
 // --- linear: y = x·W + b;  ∂L/∂x = g·Wᵀ, ∂L/∂W = xᵀ·g, ∂L/∂b = Σ_rows g ---
 // --- linear_tanh: y = tanh(x·W + b); the same with g ⊙ (1 − y²) in place of g ---
+// --- linear_relu: y = max(0, x·W + b); the same with g ⊙ [y > 0] in place of g ---
 namespace {
 Var linear_node(Op op, Var x, Var weight, Var bias) {
-  const char* name = op == Op::linear ? "linear" : "linear_tanh";
+  const char* name = op_name(op);
   Tape& t = tape_of(x, weight);
   const Node& nx = t.node(x);
   const Node& nw = t.node(weight);
@@ -96,8 +99,9 @@ Var linear_node(Op op, Var x, Var weight, Var bias) {
   const Node& xn = t.node_at(x.id());
   const Node& wn = t.node_at(weight.id());
   product(out.value, xn.value, xn.rows, xn.cols, false, wn.value, wn.rows, wn.cols, false, false,
-          bias.valid() ? t.node_at(bias.id()).value : nullptr, op == Op::linear_tanh);
-  if (op == Op::linear_tanh && out.requires_grad)
+          bias.valid() ? t.node_at(bias.id()).value : nullptr, op == Op::linear_tanh,
+          op == Op::linear_relu);
+  if (op != Op::linear && out.requires_grad)
     out.aux = t.scratch(static_cast<std::size_t>(out.rows * out.cols));
   return y;
 }
@@ -119,16 +123,20 @@ void add_column_sums(float* out, const float* g, Index rows, Index cols) {
   }
 }
 
-// aux = g ⊙ (1 − y²) (TanhOp's df, the same operations element by element) and, in the same
-// pass over the rows, out[j] += aux[0][j] + aux[1][j] + … in add_column_sums's order (each
-// column summed row after row from out[j]): one pass over the rows instead of two. Row by row,
-// so every access is sequential (a column-block order was measured 2x slower here).
-void tanh_df_column_sums(float* aux, float* out, const float* g, const float* y, Index rows,
-                         Index cols) {
+// aux = Rule::df(g, y, y) (TanhOp's or ReluOp's df, the same operations element by element)
+// and, in the same pass over the rows, out[j] += aux[0][j] + aux[1][j] + … in
+// add_column_sums's order (each column summed row after row from out[j]): one pass over the
+// rows instead of two. Row by row, so every access is sequential (a column-block order was
+// measured 2x slower here). ReluOp's df reads its input x through x > 0, which is y > 0 for
+// y = max(0, x) (false for x ≤ 0, −0 and NaN alike), so y stands for x.
+template <class Rule>
+void df_column_sums(float* aux, float* out, const float* g, const float* y, Index rows,
+                    Index cols) {
   Eigen::Map<RowArray> o(out, cols);
   for (Index i = 0; i < rows; ++i) {
     Eigen::Map<RowArray> ai(aux + i * cols, cols);
-    ai = ConstRowMap(g + i * cols, cols) * (1.0f - ConstRowMap(y + i * cols, cols).square());
+    const ConstRowMap yi(y + i * cols, cols);
+    ai = Rule::df(ConstRowMap(g + i * cols, cols), yi, yi, 0.0f, 0.0f);
     o += ai;
   }
 }
@@ -144,6 +152,20 @@ void linear_backward_from(Tape& t, Node& n, const float* g, bool bias_done = fal
     if (b.requires_grad) add_column_sums(grad_for_scatter(b).data(), g, n.rows, n.cols);
   }
 }
+
+// The backward of linear_tanh and linear_relu: aux = Rule::df of the incoming gradient (with
+// the bias gradient in the same pass when the bias takes one), then linear's products on aux.
+template <class Rule>
+void activated_linear_backward(Tape& t, Node& n) {
+  if (n.in[2] >= 0 && t.node_at(n.in[2]).requires_grad) {
+    Node& b = t.node_at(n.in[2]);
+    df_column_sums<Rule>(n.aux, grad_for_scatter(b).data(), n.grad, n.value, n.rows, n.cols);
+    linear_backward_from(t, n, n.aux, true);
+    return;
+  }
+  ArrayMap(n.aux, n.rows, n.cols) = Rule::df(agrad(n), cavalue(n), cavalue(n), 0.0f, 0.0f);
+  linear_backward_from(t, n, n.aux);
+}
 }  // namespace
 
 Var linear(Var x, Var weight, Var bias) {
@@ -157,17 +179,20 @@ Var linear_tanh(Var x, Var weight, Var bias) {
   return linear_node(Op::linear_tanh, x, weight, bias);
 }
 // The pre-activation gradient is TanhOp's df, the expression tanh's own backward assigns.
-// With a bias that takes a gradient, tanh_df_column_sums computes that df and the bias
-// gradient in one pass.
+// With a bias that takes a gradient, df_column_sums computes that df and the bias gradient in
+// one pass.
 void detail::linear_tanh_backward(Tape& t, Node& n) {
-  if (n.in[2] >= 0 && t.node_at(n.in[2]).requires_grad) {
-    Node& b = t.node_at(n.in[2]);
-    tanh_df_column_sums(n.aux, grad_for_scatter(b).data(), n.grad, n.value, n.rows, n.cols);
-    linear_backward_from(t, n, n.aux, true);
-    return;
-  }
-  ArrayMap(n.aux, n.rows, n.cols) = TanhOp::df(agrad(n), cavalue(n), cavalue(n), 0.0f, 0.0f);
-  linear_backward_from(t, n, n.aux);
+  activated_linear_backward<TanhOp>(t, n);
+}
+
+Var linear_relu(Var x, Var weight, Var bias) {
+  return linear_node(Op::linear_relu, x, weight, bias);
+}
+// The pre-activation gradient is ReluOp's df (g where the output is positive, +0 elsewhere),
+// the expression relu's own backward assigns; the bias gradient sums it in add_column_sums's
+// order, so every gradient is relu(linear(...))'s bit for bit.
+void detail::linear_relu_backward(Tape& t, Node& n) {
+  activated_linear_backward<ReluOp>(t, n);
 }
 
 }  // namespace rlsim::nn

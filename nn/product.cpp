@@ -38,22 +38,11 @@ double ProductRecorder::flops() const {
   return total;
 }
 
-void dense_product(float* out, const float* lhs, Index lhs_rows, Index lhs_cols,
+namespace {
+// Eigen's product for the shapes the GEMM kernels decline: out (=|+=) op(lhs)·op(rhs) (+ bias).
+void eigen_product(float* out, const float* lhs, Index lhs_rows, Index lhs_cols,
                    bool lhs_transposed, const float* rhs, Index rhs_rows, Index rhs_cols,
-                   bool rhs_transposed, bool accumulate, const float* bias) {
-  if (accumulate) bias = nullptr;
-  if (ProductRecorder* r = t_recorder) {
-    r->add({lhs_rows, lhs_cols, rhs_rows, rhs_cols, lhs_transposed, rhs_transposed, accumulate,
-            bias != nullptr});
-  }
-  const Index m = lhs_transposed ? lhs_cols : lhs_rows, k = lhs_transposed ? lhs_rows : lhs_cols;
-  const Index n = rhs_transposed ? rhs_rows : rhs_cols;
-  const Index a_rs = lhs_transposed ? 1 : lhs_cols, a_cs = lhs_transposed ? lhs_cols : 1;
-  const Index b_rs = rhs_transposed ? 1 : rhs_cols, b_cs = rhs_transposed ? rhs_cols : 1;
-  if (gemm(m, n, k, lhs, a_rs, a_cs, rhs, b_rs, b_cs, out, n, accumulate, bias) ||
-      gemm_narrow(m, n, k, lhs, a_rs, a_cs, rhs, b_rs, b_cs, out, n, accumulate, bias)) {
-    return;
-  }
+                   bool rhs_transposed, bool accumulate, const float* bias, Index m, Index n) {
   if (bias != nullptr) {
     // Start from the bias and let the product accumulate: one pass less than y = x·W; y += b.
     const Eigen::Map<const Eigen::Array<float, 1, Eigen::Dynamic>> bv(bias, n);
@@ -80,6 +69,30 @@ void dense_product(float* out, const float* lhs, Index lhs_rows, Index lhs_cols,
     run(l, r.transpose());
   } else {
     run(l, r);
+  }
+}
+}  // namespace
+
+void dense_product(float* out, const float* lhs, Index lhs_rows, Index lhs_cols,
+                   bool lhs_transposed, const float* rhs, Index rhs_rows, Index rhs_cols,
+                   bool rhs_transposed, bool accumulate, const float* bias, bool relu) {
+  if (accumulate) bias = nullptr;
+  if (ProductRecorder* r = t_recorder) {
+    r->add({lhs_rows, lhs_cols, rhs_rows, rhs_cols, lhs_transposed, rhs_transposed, accumulate,
+            bias != nullptr});
+  }
+  const Index m = lhs_transposed ? lhs_cols : lhs_rows, k = lhs_transposed ? lhs_rows : lhs_cols;
+  const Index n = rhs_transposed ? rhs_rows : rhs_cols;
+  const Index a_rs = lhs_transposed ? 1 : lhs_cols, a_cs = lhs_transposed ? lhs_cols : 1;
+  const Index b_rs = rhs_transposed ? 1 : rhs_cols, b_cs = rhs_transposed ? rhs_cols : 1;
+  if (gemm(m, n, k, lhs, a_rs, a_cs, rhs, b_rs, b_cs, out, n, accumulate, bias, relu)) return;
+  if (!gemm_narrow(m, n, k, lhs, a_rs, a_cs, rhs, b_rs, b_cs, out, n, accumulate, bias))
+    eigen_product(out, lhs, lhs_rows, lhs_cols, lhs_transposed, rhs, rhs_rows, rhs_cols,
+                  rhs_transposed, accumulate, bias, m, n);
+  if (relu) {
+    // The relu op's forward expression (ops_elementwise.hpp's ReluOp), in place.
+    Eigen::Map<Eigen::Array<float, Eigen::Dynamic, 1>> o(out, m * n);
+    o = o.max(0.0f);
   }
 }
 

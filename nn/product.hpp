@@ -7,7 +7,10 @@
 // out += op(lhs)·op(rhs) when `accumulate` (the bias is then ignored); op transposes its
 // operand when its flag is set. The operands are row-major buffers of the given (untransposed)
 // shapes. nn/gemm.hpp's kernels take the shapes they are faster on, Eigen's product the others;
-// the results are those of that dispatch, the same on every call of one shape.
+// the results are those of that dispatch, the same on every call of one shape. With `relu`
+// (not with `accumulate`), every output v is stored as max(0, v) (the relu op's forward bit for
+// bit): in the GEMM kernel's store where it takes the shape, in a pass after the product
+// otherwise. The recorder counts the product alone.
 //
 // Recording: while a ProductRecorder is installed on a thread (install_product_recorder),
 // every dense_product on that thread adds one to the count of its shape. Nothing is recorded
@@ -22,7 +25,8 @@ namespace rlsim::nn {
 
 void dense_product(float* out, const float* lhs, Index lhs_rows, Index lhs_cols,
                    bool lhs_transposed, const float* rhs, Index rhs_rows, Index rhs_cols,
-                   bool rhs_transposed, bool accumulate, const float* bias = nullptr);
+                   bool rhs_transposed, bool accumulate, const float* bias = nullptr,
+                   bool relu = false);
 
 // One distinct call of dense_product: the operands' shapes as passed and the flags.
 struct ProductShape {

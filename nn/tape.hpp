@@ -112,7 +112,8 @@ struct Node {
   float a = 0.0f, b = 0.0f;  // scalar arguments of the op
   float* value = nullptr;
   float* grad = nullptr;  // null unless requires_grad
-  float* aux = nullptr;   // an op's own scratch of the node's shape (linear_tanh), or null
+  // An op's own scratch of the node's shape (linear_tanh, linear_relu), or null.
+  float* aux = nullptr;
   Parameter* param = nullptr;
 };
 

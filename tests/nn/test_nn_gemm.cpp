@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "core/rng.hpp"
@@ -175,6 +176,94 @@ TEST_CASE("nn gemm: linear_tanh equals tanh(linear) bit for bit, forward and bac
     CHECK(gw[0] == gw[1]);
     CHECK(gb[0] == gb[1]);
     CHECK(value[1].cwiseAbs().maxCoeff() <= 1.0f);
+  }
+}
+
+// linear_relu is one node for relu(linear(x, W, b)); its values and every gradient must be
+// those of the two-node form bit for bit, on the GEMM kernel's shapes (DQN's 64×256×256, edge
+// tiles, depth past one 256 block, AVX-512 and AVX2 column blocks) and on Eigen's (narrow or
+// short products, one row). The inputs have exact zeros (zero rows of x with zero bias
+// entries give pre-activations of exactly 0, where relu'(0) = 0) and negative values.
+TEST_CASE("nn gemm: linear_relu equals relu(linear) bit for bit, forward and backward", "[nn]") {
+  rlsim::Rng rng(29);
+  struct Shape {
+    Index batch, in, out;
+    bool bias;
+  };
+  for (const Shape s : {Shape{64, 256, 256, true}, Shape{8, 4, 64, true}, Shape{70, 33, 40, true},
+                        Shape{13, 300, 17, false}, Shape{5, 64, 64, true}, Shape{64, 16, 3, true},
+                        Shape{1, 4, 64, true}, Shape{12, 7, 2, false}}) {
+    CAPTURE(s.batch, s.in, s.out, s.bias);
+    nn::Parameter x(s.batch, s.in), w(s.in, s.out), b(1, s.out);
+    for (nn::Parameter* p : {&x, &w, &b}) {
+      for (Index i = 0; i < p->value.size(); ++i)
+        p->value.data()[i] = static_cast<float>(rng.normal(0.0, 0.7));
+    }
+    for (Index i = 0; i < x.value.size(); i += 5) x.value.data()[i] = 0.0f;  // zeros in x
+    for (Index i = 0; i < s.batch; i += 3) x.value.row(i).setZero();
+    for (Index j = 0; j < s.out; j += 2) b.value(0, j) = 0.0f;
+    nn::Matrix seed(s.batch, s.out);
+    for (Index i = 0; i < seed.size(); ++i) seed.data()[i] = static_cast<float>(rng.normal());
+    nn::Matrix value[2], gx[2], gw[2], gb[2];
+    for (int fused = 0; fused < 2; ++fused) {
+      for (nn::Parameter* p : {&x, &w, &b}) p->grad.setZero();
+      nn::Tape tape;
+      const nn::Var bias = s.bias ? tape.param(b) : nn::Var();
+      const nn::Var y = fused ? nn::linear_relu(tape.param(x), tape.param(w), bias)
+                              : nn::relu(nn::linear(tape.param(x), tape.param(w), bias));
+      tape.backward(y, seed);
+      value[fused] = y.value();
+      gx[fused] = x.grad;
+      gw[fused] = w.grad;
+      gb[fused] = b.grad;
+    }
+    // == on floats would let −0 pass for +0: compare the bits.
+    auto same_bits = [](const nn::Matrix& p, const nn::Matrix& q) {
+      return p.size() == q.size() &&
+             std::memcmp(p.data(), q.data(), sizeof(float) * static_cast<std::size_t>(p.size())) ==
+                 0;
+    };
+    CHECK(same_bits(value[0], value[1]));
+    CHECK(same_bits(gx[0], gx[1]));
+    CHECK(same_bits(gw[0], gw[1]));
+    CHECK(same_bits(gb[0], gb[1]));
+    // The test's inputs reach both sides of the kink and the kink itself.
+    CHECK(value[1].minCoeff() == 0.0f);
+    CHECK(value[1].maxCoeff() > 0.0f);
+    CHECK((value[1].array() == 0.0f).count() > value[1].size() / 4);
+  }
+}
+
+// gemm with relu stores max(0, v) of the product it stores without (0 > v ? 0 : v, as Eigen's
+// x.max(0.0f)), for both kernels: full and edge tiles, depth past one 256 block (the ReLU must
+// wait for the last block), transposed operands, bias and accumulation, and depth 0.
+TEST_CASE("nn gemm: gemm with relu stores relu of the product, bit for bit", "[nn]") {
+  rlsim::Rng rng(31);
+  const Index shapes[][3] = {{64, 256, 256}, {7, 40, 9}, {13, 56, 300}, {30, 48, 17}, {8, 16, 0}};
+  for (const auto& s : shapes) {
+    const Index m = s[0], n = s[1], k = s[2];
+    for (int variant = 0; variant < 16; ++variant) {
+      const bool ta = (variant & 1) != 0, tb = (variant & 2) != 0, acc = (variant & 4) != 0;
+      const bool with_bias = (variant & 8) != 0 && !acc;
+      const bool avx2 = variant % 3 == 0;
+      CAPTURE(m, n, k, ta, tb, acc, with_bias, avx2);
+      auto a = random_vector(rng, m * k);
+      for (Index i = 0; i < m * k; i += 7) a[static_cast<std::size_t>(i)] = 0.0f;
+      const auto b = random_vector(rng, k * n), bias = random_vector(rng, n);
+      const auto c0 = random_vector(rng, m * n);
+      const Index ars = ta ? 1 : k, acs = ta ? m : 1, brs = tb ? 1 : n, bcs = tb ? k : 1;
+      auto plain = c0, fused = c0;
+      const float* bp = with_bias ? bias.data() : nullptr;
+      auto run = avx2 ? nn::gemm_avx2 : nn::gemm;
+      const bool t1 =
+          run(m, n, k, a.data(), ars, acs, b.data(), brs, bcs, plain.data(), n, acc, bp, false);
+      const bool t2 =
+          run(m, n, k, a.data(), ars, acs, b.data(), brs, bcs, fused.data(), n, acc, bp, true);
+      REQUIRE(t1 == t2);
+      if (!t1) continue;  // a build without AVX2/FMA
+      for (float& v : plain) v = Eigen::numext::maxi(v, 0.0f);
+      CHECK(std::memcmp(plain.data(), fused.data(), sizeof(float) * plain.size()) == 0);
+    }
   }
 }
 

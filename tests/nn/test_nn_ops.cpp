@@ -253,6 +253,30 @@ TEST_CASE("nn ops: matmul and linear gradients", "[nn][grad]") {
         {random_matrix(rng, r, k, -1, 1), random_matrix(rng, k, c, -1, 1)},
         [](auto& v) { return nn::linear_tanh(v[0], v[1], Var()); },
         [](const Inputs& x) { return MatD((x[0] * x[1]).array().tanh()); }, rng);
+    // linear_relu: inputs drawn again until every pre-activation is at least 0.05 from the
+    // kink, so that the central differences do not straddle it.
+    auto away_from_kink = [&](bool bias) {
+      for (;;) {
+        Inputs v = {random_matrix(rng, r, k, -1, 1), random_matrix(rng, k, c, -1, 1)};
+        if (bias) v.push_back(random_matrix(rng, 1, c, -1, 1));
+        MatD z = v[0] * v[1];
+        if (bias) z.rowwise() += v[2].row(0);
+        if (z.cwiseAbs().minCoeff() >= 0.05) return v;
+      }
+    };
+    check_gradients(
+        "linear_relu", away_from_kink(true),
+        [](auto& v) { return nn::linear_relu(v[0], v[1], v[2]); },
+        [](const Inputs& x) {
+          MatD y = x[0] * x[1];
+          y.rowwise() += x[2].row(0);
+          return map(y, relu_d);
+        },
+        rng);
+    check_gradients(
+        "linear_relu without bias", away_from_kink(false),
+        [](auto& v) { return nn::linear_relu(v[0], v[1], Var()); },
+        [](const Inputs& x) { return map(MatD(x[0] * x[1]), relu_d); }, rng);
   }
 }
 
@@ -458,6 +482,7 @@ TEST_CASE("nn ops: every op in op_list.hpp has its own name", "[nn]") {
   }
   CHECK(std::string(nn::op_name(nn::Op::constant)) == "constant");
   CHECK(std::string(nn::op_name(nn::Op::linear_tanh)) == "linear_tanh");
+  CHECK(std::string(nn::op_name(nn::Op::linear_relu)) == "linear_relu");
   CHECK(std::string(nn::op_name(nn::Op::huber)) == "huber");
   CHECK(std::string(nn::op_name(static_cast<nn::Op>(nn::kOpCount))) == "unknown");
   // The tape's messages name the op of the node.
