@@ -771,8 +771,12 @@ void execute_runs(const Registry& registry, const std::vector<RunSpec>& specs,
   RunCounters* counters = options.counters ? options.counters : &local;
   std::exception_ptr first_error;
   std::mutex mutex;
-  const int threads = std::max(1, options.threads);
   const auto n = static_cast<std::int64_t>(specs.size());
+  // No more threads than runs: a thread without a run would only make the region active,
+  // and a run's VectorEnv inside an active region steps serially (run/vector_env.hpp), so
+  // one long run with vector_threads = N gets its N threads whatever --threads says.
+  const int threads =
+      static_cast<int>(std::clamp<std::int64_t>(options.threads, 1, std::max<std::int64_t>(n, 1)));
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (std::int64_t i = 0; i < n; ++i) {
     if (counters->stop.load()) continue;
