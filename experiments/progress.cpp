@@ -35,6 +35,21 @@ std::string format_rate(double x) {
 }
 
 namespace {
+// A config value as the progress lines show it. The config reader gives a TOML list as a
+// list of floats, so a list of whole numbers (net_arch = [400, 300]) is shown as integers,
+// as the run file's parameter text shows it once resolved.
+std::string raw_param_text(const ParamValue& v) {
+  if (const auto* xs = std::get_if<std::vector<double>>(&v)) {
+    std::vector<std::int64_t> ints;
+    for (const double x : *xs) {
+      if (!(std::abs(x) < 9.0e15 && x == std::floor(x))) return short_param_value(format_param(v));
+      ints.push_back(static_cast<std::int64_t>(x));
+    }
+    if (!ints.empty()) return short_param_value(format_param(ParamValue(std::move(ints))));
+  }
+  return short_param_value(format_param(v));
+}
+
 // "37/100 runs", the steps/s and times shared by both line kinds.
 struct Numbers {
   std::string runs, steps, rate, elapsed, eta;  // steps: empty when not shown
@@ -122,10 +137,8 @@ Progress::Progress(RunCounters& counters, const std::vector<RunSpec>& runs, Mode
                    !__builtin_add_overflow(step_budget_, r.budget.steps, &step_budget_);
     budget_of_run_[r.run_index] = r.budget.steps;
     std::string env_text, agent_text;
-    for (const auto& [k, v] : r.env_params)
-      env_text += " " + k + "=" + short_param_value(format_param(v));
-    for (const auto& [k, v] : r.agent_params)
-      agent_text += " " + k + "=" + short_param_value(format_param(v));
+    for (const auto& [k, v] : r.env_params) env_text += " " + k + "=" + raw_param_text(v);
+    for (const auto& [k, v] : r.agent_params) agent_text += " " + k + "=" + raw_param_text(v);
     const std::string label = r.env_id + env_text + " / " + r.agent_id + agent_text;
     const auto [it, inserted] = groups.try_emplace(label, group_size_.size());
     if (inserted) {

@@ -218,6 +218,23 @@ TEST_CASE("guards: duplicate grid points are refused, naming both") {
   fs::remove_all(d);
 }
 
+TEST_CASE("guards: the done: line shows a list of whole numbers as integers") {
+  // The config reader gives TOML lists as floats; net_arch = [32, 16] was shown as
+  // [32.0, 16.0], unlike the file's parameter text.
+  const fs::path d = temp_dir("guard_int_list");
+  {
+    std::ofstream(d / "n.toml") << "name = \"n\"\nseeds = 1\nsteps = 50\n[[env]]\nid = "
+                                   "\"CartPole-v1\"\n[[agent]]\nid = \"dqn\"\nnet_arch = "
+                                   "[32, 16]\nlearning_starts = 1000\n";
+  }
+  const Result run = sh("run " + (d / "n.toml").string() + " --out " + (d / "n.h5").string());
+  INFO(run.out);
+  REQUIRE(run.code == 0);
+  CHECK_THAT(run.out, Catch::Contains("done: CartPole-v1 / dqn learning_starts=1000 "
+                                      "net_arch=[32, 16]: 1 run"));
+  fs::remove_all(d);
+}
+
 TEST_CASE("guards: list-valued parameters are parsed whole (chapelle_li)") {
   // The parser of the canonical text: lists, quoted strings with escapes, brackets in strings.
   using Pairs = std::vector<std::pair<std::string, std::string>>;
