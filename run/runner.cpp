@@ -358,6 +358,7 @@ struct RegretSums {
   double pseudo = 0.0, realised = 0.0;
   std::int64_t optimal = 0;
   bool optimal_known = true;
+  std::int64_t optimal_pulls() const { return optimal_known ? optimal : kUnknownOptimalPulls; }
 };
 
 // A regret curve point, from values as push_episode.
@@ -365,7 +366,7 @@ void push_regret(RegretCurve& curve, std::int64_t step, const RegretSums& sums) 
   curve.step.push_back(step);
   curve.pseudo_regret.push_back(sums.pseudo);
   curve.realised_regret.push_back(sums.realised);
-  curve.optimal_pulls.push_back(sums.optimal_known ? sums.optimal : kUnknownOptimalPulls);
+  curve.optimal_pulls.push_back(sums.optimal_pulls());
 }
 
 // The rare per-step events of the single-env loop: a regret checkpoint, a progress update
@@ -554,15 +555,8 @@ void run_single(const RunSpec& spec, Env& env, Agent& agent, Evaluator* evaluato
   // `final`: the end-of-loop state (CheckpointSink::continuation), taken once.
   bool continuation_taken = false;
   auto take_checkpoint = [&](std::int64_t len, double ret, bool mid_episode, bool final = false) {
-    const LoopState loop{
-        .total = total,
-        .episode = episode,
-        .len = len,
-        .ret = ret,
-        .pseudo_regret = regret.pseudo,
-        .realised_regret = regret.realised,
-        .mid_episode = mid_episode,
-        .optimal_pulls = regret.optimal_known ? regret.optimal : kUnknownOptimalPulls};
+    const LoopState loop{total,         episode,         len,         ret,
+                         regret.pseudo, regret.realised, mid_episode, regret.optimal_pulls()};
     StateDict state = make_checkpoint(res.info, env, agent, loop, *cur, res);
     if (final)
       checkpoints->continuation(res.info, std::move(state));
@@ -772,9 +766,8 @@ void execute_runs(const Registry& registry, const std::vector<RunSpec>& specs,
   std::exception_ptr first_error;
   std::mutex mutex;
   const auto n = static_cast<std::int64_t>(specs.size());
-  // No more threads than runs: a thread without a run would only make the region active,
-  // and a run's VectorEnv inside an active region steps serially (run/vector_env.hpp), so
-  // one long run with vector_threads = N gets its N threads whatever --threads says.
+  // No more threads than runs: a run's VectorEnv inside an active region steps serially
+  // (run/vector_env.hpp), so one long run gets its vector_threads whatever --threads says.
   const int threads =
       static_cast<int>(std::clamp<std::int64_t>(options.threads, 1, std::max<std::int64_t>(n, 1)));
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)

@@ -91,6 +91,10 @@ except ImportError:  # in the rlsim Python package, next to this file as _plot.p
     from _plot_diagnostics import load_live_runs, plot_diagnostics  # noqa: E402
     import _plot_bandit as plot_bandit  # noqa: E402
 
+# The Lai & Robbins (1985) constant and bound live with the other bandit figures.
+lai_robbins_constant = plot_bandit.lai_robbins_constant
+lai_robbins_bound = plot_bandit.lai_robbins_bound
+
 KINDS = ("regret", "returns", "lengths", "eval")  # drawn by default
 ALL_KINDS = KINDS + ("diagnostics",) + plot_bandit.KINDS
 BERNOULLI_ID = "BernoulliBandit-v0"
@@ -127,41 +131,6 @@ def parsed_params(text):
     """parse_params, once per text: the runs of a group share their parameters."""
     return parse_params(text)
 
-
-def bernoulli_kl(p, q):
-    """kl(p, q) of Bernoulli distributions, with 0 log 0 = 0; inf when q is 0 or 1 and p is not."""
-    def term(a, b):
-        if a == 0.0:
-            return 0.0
-        if b == 0.0:
-            return math.inf
-        return a * math.log(a / b)
-
-    return term(p, q) + term(1.0 - p, 1.0 - q)
-
-
-def lai_robbins_constant(means):
-    """C = sum over suboptimal arms of Δa / kl(μa, μ*); an arm with infinite kl adds 0."""
-    best = max(means)
-    c = 0.0
-    for mu in means:
-        gap = best - mu
-        if gap <= 0.0:
-            continue
-        kl = bernoulli_kl(mu, best)
-        if math.isfinite(kl) and kl > 0.0:
-            c += gap / kl
-    return c
-
-
-
-def lai_robbins_bound(t, constant, max_gap):
-    """The Lai & Robbins curve as drawn: min(C ln t, Δmax t), the asymptotic lower bound C ln t
-    capped at the largest regret any policy can have after t pulls, Δmax t (Δmax = best mean
-    - worst mean); without the cap C ln t exceeds every policy's regret for small t (for
-    K = 100 arms and ε = 0.02, C ≈ 2,500)."""
-    t = np.asarray(t, dtype=float)
-    return np.minimum(constant * np.log(t), max_gap * t)
 
 def text(value):
     """A string attribute as str: fixed-length strings (format 2) come back from h5py as
@@ -712,8 +681,7 @@ def plot_eval(env_title, runs, labels):
 # What plot_bandit.py draws with (it imports nothing from this file).
 KIT = types.SimpleNamespace(Figure=Figure, draw_mean=draw_mean, by_agent=by_agent,
                             common_regret_grid=common_regret_grid, run_arm_means=run_arm_means,
-                            lai_robbins_constant=lai_robbins_constant, json_numbers=json_numbers,
-                            BERNOULLI_ID=BERNOULLI_ID)
+                            json_numbers=json_numbers, BERNOULLI_ID=BERNOULLI_ID)
 
 
 def main(argv=None):

@@ -23,12 +23,50 @@
 All three use the regret table (docs/log-format.md, table 5) on the checkpoints every run
 shares.
 plot.py passes its helpers in `kit` (Figure, draw_mean, by_agent, common_regret_grid,
-run_arm_means, lai_robbins_constant, json_numbers, BERNOULLI_ID), so this module imports
-nothing from it.
+run_arm_means, json_numbers, BERNOULLI_ID), so this module imports nothing from it; plot.py
+takes the Lai-Robbins constant and bound from here.
 """
+import math
+import sys
+
 import numpy as np
 
 KINDS = ("regret_ratio", "final_regret", "best_arm")
+
+
+def bernoulli_kl(p, q):
+    """kl(p, q) of Bernoulli distributions, with 0 log 0 = 0; inf when q is 0 or 1 and p is not."""
+    def term(a, b):
+        if a == 0.0:
+            return 0.0
+        if b == 0.0:
+            return math.inf
+        return a * math.log(a / b)
+
+    return term(p, q) + term(1.0 - p, 1.0 - q)
+
+
+def lai_robbins_constant(means):
+    """C = sum over suboptimal arms of Δa / kl(μa, μ*); an arm with infinite kl adds 0."""
+    best = max(means)
+    c = 0.0
+    for mu in means:
+        gap = best - mu
+        if gap <= 0.0:
+            continue
+        kl = bernoulli_kl(mu, best)
+        if math.isfinite(kl) and kl > 0.0:
+            c += gap / kl
+    return c
+
+
+def lai_robbins_bound(t, constant, max_gap):
+    """The Lai & Robbins curve as drawn: min(C ln t, Δmax t), the asymptotic lower bound C ln t
+    capped at the largest regret any policy can have after t pulls, Δmax t (Δmax = best mean
+    - worst mean); without the cap C ln t exceeds every policy's regret for small t (for
+    K = 100 arms and ε = 0.02, C ≈ 2,500)."""
+    t = np.asarray(t, dtype=float)
+    return np.minimum(constant * np.log(t), max_gap * t)
 
 
 def _regret_runs(runs):
@@ -62,7 +100,7 @@ def plot_regret_ratio(env_title, runs, labels, arm_means, kit):
             if means is None or len(means) < 2:
                 constants = None
                 break
-            constants[r.env_seed] = kit.lai_robbins_constant(means)
+            constants[r.env_seed] = lai_robbins_constant(means)
         if constants:
             c = float(np.mean(list(constants.values())))
             fig.ax.axhline(c, color="k", ls="--", lw=1.2, label=f"Lai-Robbins constant C={c:.3g}")
@@ -107,7 +145,6 @@ def plot_best_arm(env_title, runs, labels, kit):
     runs = _regret_runs(runs)
     counted = [r for r in runs if r.optimal_pulls is not None]
     if len(counted) < len(runs):
-        import sys
         print(f"plot: {env_title}: {len(runs) - len(counted)} of {len(runs)} runs have no count "
               "of best-arm pulls (a file written before rlsim recorded optimal_pulls): left "
               "out of best_arm", file=sys.stderr)
