@@ -39,7 +39,10 @@ Var categorical_log_prob(Var logits, std::span<const std::int64_t> actions) {
 }
 
 Var categorical_entropy(Var logits) {
-  const Var log_p = log_softmax(logits, 1);
+  return categorical_entropy_of_log_softmax(log_softmax(logits, 1));
+}
+
+Var categorical_entropy_of_log_softmax(Var log_p) {
   return -sum(exp(log_p) * log_p, 1);
 }
 

@@ -27,6 +27,9 @@ Var gaussian_entropy(Var log_std);
 Var categorical_log_prob(Var logits, std::span<const std::int64_t> actions);
 // −Σ_k p_k log p_k per row, p = softmax(logits): B×1.
 Var categorical_entropy(Var logits);
+// The same from log_p = log_softmax(logits, 1), for a caller that already has it (the
+// categorical log-probability and entropy of one batch then share one log-softmax).
+Var categorical_entropy_of_log_softmax(Var log_p);
 
 // Smooth L1 loss with parameter β (PyTorch's SmoothL1Loss): Huber(δ = β)/β.
 Var smooth_l1_loss(Var prediction, Var target, float beta = 1.0f);

@@ -149,8 +149,43 @@ void detail::extreme_backward(Tape& t, Node& n) {
 //   log_softmax:  y = x − lse(x);             ∂L/∂x = g − e^y Σ g
 //   logsumexp:    y = m + log Σ e^(x−m);      ∂L/∂x = g ⊙ e^(x−y)
 namespace {
+// Two columns along axis 1 (a two-action policy's logits, row-major so each row is two
+// adjacent floats): the general loop's operations on scalars, without Eigen's dynamic-size
+// reductions, and without the exponential of the maximum's own x − m, which is exp(0) = 1
+// exactly whenever m is finite. The same bits as the general loop (test `nn: two-column
+// softmax and log_softmax equal the general loop bit for bit`).
+void softmax_forward_pairs(const Node& in, Node& out, Op kind) {
+  const float* x = in.value;
+  float* y = out.value;
+  for (Index i = 0; i < in.rows; ++i, x += 2, y += 2) {
+    const float m = x[0] < x[1] ? x[1] : x[0];  // Eigen's maxCoeff: std::max(x0, x1)
+    float e0, e1;
+    if (std::isfinite(m)) {
+      const bool first = !(x[0] < x[1]);  // which one m is
+      e0 = first ? 1.0f : std::exp(x[0] - m);
+      e1 = first ? std::exp(x[1] - m) : 1.0f;
+    } else {
+      e0 = std::exp(x[0] - m);
+      e1 = std::exp(x[1] - m);
+    }
+    const float s = e0 + e1;
+    if (kind == Op::softmax) {
+      y[0] = e0 / s;
+      y[1] = e1 / s;
+    } else {
+      const float shift = m + std::log(s);
+      y[0] = x[0] - shift;
+      y[1] = x[1] - shift;
+    }
+  }
+}
+
 template <int Axis>
 void softmax_forward(const Node& in, Node& out, Op kind) {
+  if (Axis == 1 && in.cols == 2 && kind != Op::logsumexp) {
+    softmax_forward_pairs(in, out, kind);
+    return;
+  }
   const ConstMatrixMap xv = cvalue_of(in);
   MatrixMap yv = value_of(out);
   for (Index i = 0; i < lines_of<Axis>(in); ++i) {

@@ -94,9 +94,16 @@ double PolicyHead::act(std::span<const float> head, std::span<const float> log_s
 PolicyHead::Terms PolicyHead::evaluate(nn::Tape& tape, nn::Var head, nn::Parameter* log_std,
                                        const Minibatch& mb, bool entropy_grad) const {
   Terms t;
-  if (discrete_) {
+  if (discrete_ && !entropy_grad) {
+    // The entropy is only reported: it reads the log-softmax that the log-probability took
+    // its gradient through (the same values), computed once. With an entropy gradient the
+    // two terms keep their own log-softmax, so each backward pass sums as it always has.
+    const nn::Var log_p = nn::log_softmax(head, 1);
+    t.log_prob = nn::gather(log_p, mb.labels);
+    tape.set_grad_enabled(false);
+    t.entropy = nn::categorical_entropy_of_log_softmax(log_p);
+  } else if (discrete_) {
     t.log_prob = nn::categorical_log_prob(head, mb.labels);
-    tape.set_grad_enabled(entropy_grad);
     t.entropy = nn::categorical_entropy(head);
   } else {
     nn::Var ls = tape.param(*log_std);

@@ -7,6 +7,8 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstring>
+#include <limits>
 #include <numbers>
 #include <set>
 #include <span>
@@ -358,6 +360,55 @@ TEST_CASE("nn ops: softmax family is stable for large logits", "[nn]") {
   const auto l = nn::logsumexp(v, 1).value();
   CHECK(l(0, 0) == Approx(1002.0 + std::log(1.0 + e1 + e2)));
   CHECK(l(1, 0) == Approx(-1000.0 + std::log(3.0)));
+}
+
+TEST_CASE("nn: two-column softmax and log_softmax equal the general loop bit for bit", "[nn]") {
+  // The general loop (nn/ops_reduce.cpp's softmax_forward before its two-column path), written
+  // out here with the same Eigen row expressions: the fast path must give the same bits.
+  auto general = [](const nn::Matrix& x, bool log) {
+    nn::Matrix y(x.rows(), x.cols());
+    for (nn::Index i = 0; i < x.rows(); ++i) {
+      const auto xi = x.row(i).array();
+      const float m = xi.maxCoeff();
+      auto yi = y.row(i).array();
+      yi = (xi - m).exp();
+      const float s = yi.sum();
+      if (log) {
+        yi = xi - (m + std::log(s));
+      } else {
+        yi /= s;
+      }
+    }
+    return y;
+  };
+  const float inf = std::numeric_limits<float>::infinity();
+  rlsim::Rng rng(2026);
+  std::vector<float> values = {0.0f,    -0.0f, 1.0f,  -1.0f,  1e-30f, 88.0f, -88.0f,     100.0f,
+                               -200.0f, 3.5f,  1e20f, -1e20f, inf,    -inf,  0.69314718f};
+  for (int k = 0; k < 200; ++k) values.push_back(static_cast<float>(rng.normal() * 5.0));
+  nn::Matrix x(static_cast<nn::Index>(values.size() * values.size()), 2);
+  nn::Index r = 0;
+  for (float a : values) {
+    for (float b : values) {
+      x(r, 0) = a;
+      x(r, 1) = b;
+      ++r;
+    }
+  }
+  for (const bool log : {true, false}) {
+    nn::Tape tape;
+    const nn::Var v = tape.constant(x);
+    const nn::Matrix got = (log ? nn::log_softmax(v, 1) : nn::softmax(v, 1)).value();
+    const nn::Matrix want = general(x, log);
+    nn::Index differ = 0;
+    for (nn::Index i = 0; i < x.rows(); ++i) {
+      for (nn::Index j = 0; j < 2; ++j) {
+        if (std::memcmp(&got(i, j), &want(i, j), sizeof(float)) != 0) ++differ;
+      }
+    }
+    INFO((log ? "log_softmax" : "softmax"));
+    CHECK(differ == 0);
+  }
 }
 
 TEST_CASE("nn ops: gather, concat, slice and detach", "[nn][grad]") {
