@@ -206,8 +206,26 @@ void softmax_forward(const Node& in, Node& out, Op kind) {
   }
 }
 
+// The backward of log_softmax over two columns: the general loop's expression on the two
+// scalars. (softmax keeps the general loop: which product of its two-term sum a compiler
+// fuses into an FMA is not fixed by the source.)
+void log_softmax_backward_pairs(Node& x, const Node& n) {
+  const float* y = n.value;
+  const float* g = n.grad;
+  float* gx = x.grad;
+  for (Index i = 0; i < x.rows; ++i, y += 2, g += 2, gx += 2) {
+    const float s = g[0] + g[1];
+    gx[0] += g[0] - std::exp(y[0]) * s;
+    gx[1] += g[1] - std::exp(y[1]) * s;
+  }
+}
+
 template <int Axis>
 void softmax_backward_lines(Node& x, const Node& n) {
+  if (Axis == 1 && x.cols == 2 && n.op == Op::log_softmax) {
+    log_softmax_backward_pairs(x, n);
+    return;
+  }
   const ConstMatrixMap yv = cvalue_of(n);
   const ConstMatrixMap xv = cvalue_of(x);
   const ConstMatrixMap gv(n.grad, n.rows, n.cols);

@@ -362,7 +362,10 @@ TEST_CASE("nn ops: softmax family is stable for large logits", "[nn]") {
   CHECK(l(1, 0) == Approx(-1000.0 + std::log(3.0)));
 }
 
-TEST_CASE("nn: two-column softmax and log_softmax equal the general loop bit for bit", "[nn]") {
+TEST_CASE(
+    "nn: two-column softmax and log_softmax equal the general loop bit for bit, log_softmax's "
+    "backward too",
+    "[nn]") {
   // The general loop (nn/ops_reduce.cpp's softmax_forward before its two-column path), written
   // out here with the same Eigen row expressions: the fast path must give the same bits.
   auto general = [](const nn::Matrix& x, bool log) {
@@ -409,6 +412,31 @@ TEST_CASE("nn: two-column softmax and log_softmax equal the general loop bit for
     INFO((log ? "log_softmax" : "softmax"));
     CHECK(differ == 0);
   }
+  // log_softmax's backward, seeded with a gradient that is one-hot in half of the rows (as
+  // a gather's) and dense in the others, against the general loop's g − e^y Σ g.
+  nn::Matrix seed(x.rows(), 2);
+  for (nn::Index i = 0; i < x.rows(); ++i) {
+    seed(i, 0) = static_cast<float>(rng.normal());
+    seed(i, 1) = i % 2 == 0 ? 0.0f : static_cast<float>(rng.normal());
+  }
+  nn::Parameter p(x.rows(), 2);
+  p.value = x;
+  nn::Tape tape;
+  const nn::Var y = nn::log_softmax(tape.param(p), 1);
+  tape.backward(y, seed);
+  const nn::Matrix yv = y.value();
+  nn::Matrix want = nn::Matrix::Zero(x.rows(), 2);
+  for (nn::Index i = 0; i < x.rows(); ++i) {
+    const auto g = seed.row(i).array();
+    want.row(i).array() += g - yv.row(i).array().exp() * g.sum();
+  }
+  nn::Index differ = 0;
+  for (nn::Index i = 0; i < x.rows(); ++i) {
+    for (nn::Index j = 0; j < 2; ++j) {
+      if (std::memcmp(&p.grad(i, j), &want(i, j), sizeof(float)) != 0) ++differ;
+    }
+  }
+  CHECK(differ == 0);
 }
 
 TEST_CASE("nn ops: gather, concat, slice and detach", "[nn][grad]") {
