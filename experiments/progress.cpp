@@ -207,9 +207,12 @@ void Progress::print_line() {
 
 void Progress::loop() {
   auto last = std::chrono::steady_clock::now();
-  while (!done_.load()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    if (done_.load()) break;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(wait_mutex_);
+      if (wake_.wait_for(lock, std::chrono::milliseconds(250), [this] { return done_.load(); }))
+        break;
+    }
     if (mode_ == Mode::bar) {
       print_line();
     } else if (std::chrono::duration<double>(std::chrono::steady_clock::now() - last).count() >=
@@ -223,7 +226,11 @@ void Progress::loop() {
 void Progress::stop(bool final_line) {
   if (stopped_) return;
   stopped_ = true;
-  done_.store(true);
+  {
+    std::lock_guard<std::mutex> lock(wait_mutex_);
+    done_.store(true);
+  }
+  wake_.notify_all();
   if (thread_.joinable()) thread_.join();
   if (mode_ == Mode::bar) {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -28,6 +28,7 @@
 #pragma once
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <iosfwd>
 #include <map>
@@ -95,6 +96,10 @@ class Progress {
   std::vector<std::int64_t> group_fewest_, group_most_;  // episodes averaged per run
   std::mutex mutex_;                                     // one writer at a time on os_
   std::atomic<bool> done_{false};
+  // The loop waits on wake_ between lines, so stop() ends it at once rather than after the
+  // rest of a 250 ms sleep (which every short `rlsim run` used to wait at exit).
+  std::mutex wait_mutex_;
+  std::condition_variable wake_;
   bool stopped_ = false;
   std::thread thread_;
 };
