@@ -153,7 +153,7 @@ namespace {
 // adjacent floats): the general loop's operations on scalars, without Eigen's dynamic-size
 // reductions, and without the exponential of the maximum's own x − m, which is exp(0) = 1
 // exactly whenever m is finite. The same bits as the general loop (test `nn: two-column
-// softmax and log_softmax equal the general loop bit for bit`).
+// softmax and log_softmax equal the general loop bit for bit, log_softmax's backward too`).
 void softmax_forward_pairs(const Node& in, Node& out, Op kind) {
   const float* x = in.value;
   float* y = out.value;
