@@ -555,8 +555,14 @@ void run_single(const RunSpec& spec, Env& env, Agent& agent, Evaluator* evaluato
   // `final`: the end-of-loop state (CheckpointSink::continuation), taken once.
   bool continuation_taken = false;
   auto take_checkpoint = [&](std::int64_t len, double ret, bool mid_episode, bool final = false) {
-    const LoopState loop{total,         episode,         len,         ret,
-                         regret.pseudo, regret.realised, mid_episode, regret.optimal_pulls()};
+    const LoopState loop{.total = total,
+                         .episode = episode,
+                         .len = len,
+                         .ret = ret,
+                         .pseudo_regret = regret.pseudo,
+                         .realised_regret = regret.realised,
+                         .mid_episode = mid_episode,
+                         .optimal_pulls = regret.optimal_pulls()};
     StateDict state = make_checkpoint(res.info, env, agent, loop, *cur, res);
     if (final)
       checkpoints->continuation(res.info, std::move(state));
