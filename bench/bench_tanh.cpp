@@ -10,7 +10,8 @@
 //                 degree Q, minimax coefficients for the relative error on (0, 7.9] fitted by
 //                 bench/tanh_rational_fit.py. Not in nn: these measure what a lower degree
 //                 would save, and at what accuracy.
-// Counters: ns_per_element, and max_rel_err: the largest |f(x) − tanh(x)| / |tanh(x)| over
+// Counters: ns_per_element (Google Benchmark prints an inverted rate with an "s" after it; the
+// number is nanoseconds), and max_rel_err: the largest |f(x) − tanh(x)| / |tanh(x)| over
 // 2·10⁶ points of [−9, 9] and 10³ points of [10⁻³⁰, 10⁻³], against std::tanh in double.
 //
 // Run: build/release/bench/bench_tanh --benchmark_repetitions=5
