@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -99,6 +100,11 @@ int cli_main(int argc, char** argv) {
     return 2;
   } catch (const Error& e) {
     std::cerr << "rlsim: error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "rlsim: error: out of memory: the command asked for more memory than this "
+                 "machine gives it; lower what sizes it (network layers, buffer_size, the number "
+                 "of envs or of runs at once: --threads)\n";
     return 1;
   } catch (const std::exception& e) {
     std::cerr << "rlsim: error: " << e.what() << "\n";

@@ -13,7 +13,7 @@
 // SIGHUP stops the runs in progress: the runs already finished are flushed to the file, which
 // is valid but not marked complete (--resume finishes it), and the exit code is 128 + the
 // signal (130 for Ctrl-C), also when the signal comes before the first run; a second signal
-// exits at once.
+// exits at once. An error before any run has finished or stepped removes the new, empty file.
 #include <signal.h>
 #include <unistd.h>
 
@@ -545,6 +545,17 @@ Outcome execute(const RunArgs& a, const Registry& registry, const std::vector<Ru
         throw;
       }
     };
+    // A failure before any run finished or stepped (an agent that cannot be built, say) leaves
+    // a new file with nothing in it: it is removed, so that the corrected command needs no
+    // --overwrite. Never a resumed file (it holds runs), nor under MPI (other ranks' runs).
+    auto remove_empty_file = [&]() -> bool {
+      if (!a.resume.empty() || mpi != nullptr || write_failed || counters.runs_done.load() != 0 ||
+          counters.steps.load() != 0)
+        return false;
+      std::error_code ec;
+      return std::filesystem::remove(out, ec);
+    };
+    const std::string removed = " (no run had started: '" + out + "' was removed)";
     try {
 #ifdef RLSIM_WITH_MPI
       if (mpi)
@@ -558,9 +569,11 @@ Outcome execute(const RunArgs& a, const Registry& registry, const std::vector<Ru
       if (write_failed)
         throw Error(std::string(e.what()) + ". After freeing space, `rlsim run --resume " + out +
                     "` runs the missing runs");
+      if (remove_empty_file()) throw Error(e.what() + removed);
       throw;
     } catch (...) {
       progress.stop(false);
+      if (remove_empty_file()) std::cerr << "rlsim:" << removed << "\n";
       throw;
     }
   }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <new>
 #include <string>
 
 #include "core/error.hpp"
@@ -36,17 +38,36 @@ ReplayBuffer::ReplayBuffer(std::int64_t capacity, std::int64_t obs_dim, std::int
   if (action_dim < 0) {
     throw Error("replay buffer: action size " + std::to_string(action_dim) + " must be >= 0");
   }
-  const auto n = static_cast<std::size_t>(capacity * obs_dim);
-  obs_ = std::make_unique_for_overwrite<float[]>(n);
-  next_obs_ = std::make_unique_for_overwrite<float[]>(n);
-  if (action_dim == 0) {
-    actions_ = std::make_unique_for_overwrite<std::int64_t[]>(static_cast<std::size_t>(capacity));
-  } else {
-    box_actions_ =
-        std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(capacity * action_dim));
+  // Bytes per row: observation and next observation, the action, the return and the discount.
+  const double row_bytes = 8.0 * static_cast<double>(obs_dim) +
+                           (action_dim == 0 ? 8.0 : 4.0 * static_cast<double>(action_dim)) + 8.0;
+  const double bytes = static_cast<double>(capacity) * row_bytes;
+  auto refuse = [&] {
+    char figures[96];
+    std::snprintf(figures, sizeof figures, "%.0f bytes per row, %.3g GiB", row_bytes,
+                  bytes / (1024.0 * 1024 * 1024));
+    throw Error("replay buffer: buffer_size = " + std::to_string(capacity) + " (" + figures +
+                ") cannot be reserved on this machine; lower buffer_size (a buffer larger than "
+                "the run's step budget is never filled)");
+  };
+  if (bytes > 0x1p62) refuse();  // beyond any address space (and beyond int64 element counts)
+  // The rows are not touched until they are filled, so only the address space is reserved
+  // here; allocation fails when even that is refused.
+  try {
+    const auto n = static_cast<std::size_t>(capacity * obs_dim);
+    obs_ = std::make_unique_for_overwrite<float[]>(n);
+    next_obs_ = std::make_unique_for_overwrite<float[]>(n);
+    if (action_dim == 0) {
+      actions_ = std::make_unique_for_overwrite<std::int64_t[]>(static_cast<std::size_t>(capacity));
+    } else {
+      box_actions_ =
+          std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(capacity * action_dim));
+    }
+    returns_ = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(capacity));
+    discounts_ = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(capacity));
+  } catch (const std::bad_alloc&) {
+    refuse();
   }
-  returns_ = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(capacity));
-  discounts_ = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(capacity));
 }
 
 std::int64_t ReplayBuffer::place(std::span<const float> obs, float ret,

@@ -387,3 +387,37 @@ TEST_CASE("guards: an experiment whose step log would fill the disk is refused b
   CHECK_FALSE(fs::exists(out));
   fs::remove_all(dir);
 }
+
+TEST_CASE(
+    "guards: a network or replay buffer too large for the machine is refused, and the "
+    "failed run leaves no file behind") {
+  // 10^6 × 10^6 hidden units are 10^12 parameters (16 TB to train): refused with the layer
+  // sizes before any is allocated, where Linux's overcommit would otherwise let the process
+  // fill memory until the kernel kills it. The file the command had created holds nothing and
+  // is removed, so the corrected command needs no --overwrite.
+  const fs::path dir = temp_dir("too_large");
+  const std::string out = (dir / "r.h5").string();
+  const std::string configs = std::string(RLSIM_SOURCE_DIR) + "/experiments/configs/";
+  const std::string ppo = configs + "ppo_cartpole.toml";
+  Result r = sh("run " + ppo + " steps=256 -q 'agent.net_arch=[1000000,1000000]' --out " + out);
+  INFO(r.out);
+  CHECK(r.code == 1);
+  CHECK_THAT(r.out, Catch::Contains("layer sizes [4, 1000000, 1000000] have 1e+12 parameters") &&
+                        Catch::Contains("more than this machine's") &&
+                        Catch::Contains("no run had started: '" + out + "' was removed"));
+  CHECK_FALSE(fs::exists(out));
+  CHECK_FALSE(fs::exists(out + ".lock"));
+  r = sh("run " + ppo + " steps=256 -q --out " + out);
+  INFO(r.out);
+  CHECK(r.code == 0);
+  fs::remove(out);
+  // A replay buffer of 10^18 rows cannot even be reserved: its own message, not std::bad_alloc.
+  const std::string td3 = configs + "td3_pendulum.toml";
+  r = sh("run " + td3 + " steps=256 -q agent.buffer_size=1000000000000000000 --out " + out);
+  INFO(r.out);
+  CHECK(r.code == 1);
+  CHECK_THAT(r.out, Catch::Contains("replay buffer: buffer_size = 1000000000000000000") &&
+                        Catch::Contains("lower buffer_size") && !Catch::Contains("bad_alloc"));
+  CHECK_FALSE(fs::exists(out));
+  fs::remove_all(dir);
+}
