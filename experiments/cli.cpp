@@ -102,9 +102,7 @@ int cli_main(int argc, char** argv) {
     std::cerr << "rlsim: error: " << e.what() << "\n";
     return 1;
   } catch (const std::bad_alloc&) {
-    std::cerr << "rlsim: error: out of memory: the command asked for more memory than this "
-                 "machine gives it; lower what sizes it (network layers, buffer_size, the number "
-                 "of envs or of runs at once: --threads)\n";
+    std::cerr << "rlsim: error: " << out_of_memory_message() << "\n";
     return 1;
   } catch (const std::exception& e) {
     std::cerr << "rlsim: error: " << e.what() << "\n";

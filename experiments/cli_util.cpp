@@ -265,4 +265,10 @@ std::string short_param_value(const std::string& value) {
   return out + "]";
 }
 
+std::string out_of_memory_message() {
+  return "out of memory: the command asked for more memory than this machine gives it; lower "
+         "what sizes it (network layers, buffer_size, n_steps × n_envs, the number of runs at "
+         "once: --threads)";
+}
+
 }  // namespace rlsim

@@ -93,5 +93,8 @@ RawParams params_from_text(const std::string& text, const std::string& what);
 // A value as written by format_param, shortened for display: a list with runs of equal
 // items writes each run once with its count ("[0.5, 0.4 ×9]"); anything else unchanged.
 std::string short_param_value(const std::string& value);
+// What a command says when an allocation fails (std::bad_alloc): the last resort behind the
+// structures that name their own sizes (core/memory.hpp).
+std::string out_of_memory_message();
 
 }  // namespace rlsim

@@ -27,6 +27,7 @@
 #include <iomanip>
 #include <iostream>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <vector>
@@ -571,6 +572,9 @@ Outcome execute(const RunArgs& a, const Registry& registry, const std::vector<Ru
                     "` runs the missing runs");
       if (remove_empty_file()) throw Error(e.what() + removed);
       throw;
+    } catch (const std::bad_alloc&) {
+      progress.stop(false);
+      throw Error(out_of_memory_message() + (remove_empty_file() ? removed : std::string()));
     } catch (...) {
       progress.stop(false);
       if (remove_empty_file()) std::cerr << "rlsim:" << removed << "\n";

@@ -1,9 +1,9 @@
 #include "nn/module.hpp"
 
-#include <unistd.h>
-
 #include <cmath>
 #include <cstdio>
+
+#include "core/memory.hpp"
 
 namespace rlsim::nn {
 
@@ -19,32 +19,23 @@ constexpr std::pair<Activation, const char*> kActivationNames[] = {
 };
 constexpr float kLeakySlope = 0.01f;
 
-// This machine's physical memory in bytes (0 when unknown).
-double physical_memory_bytes() {
-  const long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
-  return pages > 0 && size > 0 ? static_cast<double>(pages) * static_cast<double>(size) : 0.0;
-}
-
-// Refuses an MLP whose training state cannot fit in this machine's memory. Parameters are
-// zeroed (and initialised) as they are built, so with Linux's overcommit such a network would
-// not fail to allocate: the kernel would kill the process part-way through filling it.
+// Refuses an MLP whose training state cannot fit in this machine's memory: its parameters
+// are zeroed and initialised as they are built (core/memory.hpp).
 void check_mlp_memory(const std::vector<Index>& sizes) {
   double params = 0;
   for (std::size_t i = 0; i + 1 < sizes.size(); ++i)
     params += static_cast<double>(sizes[i]) * static_cast<double>(sizes[i + 1]) +
               static_cast<double>(sizes[i + 1]);
-  const double bytes = 16.0 * params;  // value, gradient and Adam's two moments, 4 bytes each
-  const double memory = physical_memory_bytes();
-  if (memory <= 0 || bytes <= memory) return;
   std::string list;
   for (Index v : sizes) list += (list.empty() ? "" : ", ") + std::to_string(v);
-  char figures[256];
-  std::snprintf(figures, sizeof figures,
-                "%.3g parameters, which need %.3g GiB to train (value, gradient and Adam's two "
-                "moments, 16 bytes each), more than this machine's %.1f GiB of memory",
-                params, bytes / (1024.0 * 1024 * 1024), memory / (1024.0 * 1024 * 1024));
-  throw Error("nn::Mlp: layer sizes [" + list + "] have " + figures +
-              "; use smaller layers (an agent's net_arch)");
+  char count[32];
+  std::snprintf(count, sizeof count, "%.3g", params);
+  // value, gradient and Adam's two moments, 4 bytes each
+  require_memory(16.0 * params,
+                 "nn::Mlp: layer sizes [" + list + "] hold " + count +
+                     " parameters, which with their gradients and Adam's two moments (16 bytes "
+                     "each)",
+                 "use smaller layers (an agent's net_arch)");
 }
 }  // namespace
 

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 #include <utility>
 
 #include "agents/deep/advantage.hpp"
 #include "core/error.hpp"
+#include "core/memory.hpp"
 
 namespace rlsim {
 
@@ -48,6 +50,13 @@ RolloutBuffer::RolloutBuffer(std::int64_t n_envs, std::int64_t n_steps, std::int
       obs_dim_(obs_dim),
       action_width_(action_width),
       discrete_(discrete) {
+  // Every row is zeroed here, so a buffer larger than the memory is refused first.
+  const double row_bytes = 4.0 * static_cast<double>(obs_dim + action_width) + 26.0;
+  require_memory(static_cast<double>(n_envs) * static_cast<double>(n_steps) * row_bytes,
+                 "rollout buffer: n_envs × n_steps = " + std::to_string(n_envs) + " × " +
+                     std::to_string(n_steps) + " rows of " +
+                     std::to_string(static_cast<long>(row_bytes)) + " bytes",
+                 "lower n_steps or n_envs");
   const auto total = static_cast<std::size_t>(n_envs_ * n_steps_);
   obs_.assign(total * static_cast<std::size_t>(obs_dim_), 0.0f);
   actions_.assign(total * static_cast<std::size_t>(action_width_), 0.0f);

@@ -402,7 +402,7 @@ TEST_CASE(
   Result r = sh("run " + ppo + " steps=256 -q 'agent.net_arch=[1000000,1000000]' --out " + out);
   INFO(r.out);
   CHECK(r.code == 1);
-  CHECK_THAT(r.out, Catch::Contains("layer sizes [4, 1000000, 1000000] have 1e+12 parameters") &&
+  CHECK_THAT(r.out, Catch::Contains("layer sizes [4, 1000000, 1000000] hold 1e+12 parameters") &&
                         Catch::Contains("more than this machine's") &&
                         Catch::Contains("no run had started: '" + out + "' was removed"));
   CHECK_FALSE(fs::exists(out));
@@ -418,6 +418,13 @@ TEST_CASE(
   CHECK(r.code == 1);
   CHECK_THAT(r.out, Catch::Contains("replay buffer: buffer_size = 1000000000000000000") &&
                         Catch::Contains("lower buffer_size") && !Catch::Contains("bad_alloc"));
+  CHECK_FALSE(fs::exists(out));
+  // PPO's rollout buffer is zeroed as it is built: 8 envs × 10^12 steps are refused by size.
+  r = sh("run " + ppo + " steps=256 -q agent.n_steps=1000000000000 --out " + out);
+  INFO(r.out);
+  CHECK(r.code == 1);
+  CHECK_THAT(r.out, Catch::Contains("rollout buffer: n_envs × n_steps = 8 × 1000000000000 rows") &&
+                        Catch::Contains("lower n_steps or n_envs"));
   CHECK_FALSE(fs::exists(out));
   fs::remove_all(dir);
 }
