@@ -142,21 +142,16 @@ int main(int argc, char** argv) {
   };
   reg("tanh/copy", copy_pass, false);
   reg("tanh/eigen", eigen_pass, true);
-  reg(
-      "tanh/rational/9_6",
-      [](const float* s, float* d, std::ptrdiff_t n) { rational_pass(k9_6, s, d, n); }, true);
-  reg(
-      "tanh/rational/7_6",
-      [](const float* s, float* d, std::ptrdiff_t n) { rational_pass(k7_6, s, d, n); }, true);
-  reg(
-      "tanh/rational/7_4",
-      [](const float* s, float* d, std::ptrdiff_t n) { rational_pass(k7_4, s, d, n); }, true);
-  reg(
-      "tanh/rational/5_4",
-      [](const float* s, float* d, std::ptrdiff_t n) { rational_pass(k5_4, s, d, n); }, true);
-  reg(
-      "tanh/rational/5_2",
-      [](const float* s, float* d, std::ptrdiff_t n) { rational_pass(k5_2, s, d, n); }, true);
+  auto reg_rational = [&reg](const std::string& degrees, const auto& r) {
+    reg(
+        "tanh/rational/" + degrees,
+        [&r](const float* s, float* d, std::ptrdiff_t n) { rational_pass(r, s, d, n); }, true);
+  };
+  reg_rational("9_6", k9_6);
+  reg_rational("7_6", k7_6);
+  reg_rational("7_4", k7_4);
+  reg_rational("5_4", k5_4);
+  reg_rational("5_2", k5_2);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();
